@@ -1,0 +1,48 @@
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "error.h"
+
+static const GDBusErrorEntry marina_error_entries[] = {
+    {MARINA_ERROR_FAILED, "org.marinavm.Marina1.Error.Failed"},
+    {MARINA_ERROR_NO_SUCH_DOMAIN, "org.marinavm.Marina1.Error.NoSuchDomain"},
+    {MARINA_ERROR_INVALID_CONFIG, "org.marinavm.Marina1.Error.InvalidConfig"},
+    {MARINA_ERROR_INVALID_ARGUMENT, "org.marinavm.Marina1.Error.InvalidArgument"},
+    {MARINA_ERROR_ALREADY_EXISTS, "org.marinavm.Marina1.Error.AlreadyExists"},
+    {MARINA_ERROR_ALREADY_RUNNING, "org.marinavm.Marina1.Error.AlreadyRunning"},
+    {MARINA_ERROR_NOT_RUNNING, "org.marinavm.Marina1.Error.NotRunning"},
+    {MARINA_ERROR_READ_ONLY, "org.marinavm.Marina1.Error.ReadOnly"},
+    {MARINA_ERROR_OPERATION_FAILED, "org.marinavm.Marina1.Error.OperationFailed"},
+    {MARINA_ERROR_ACCESS_DENIED, "org.marinavm.Marina1.Error.AccessDenied"},
+    {MARINA_ERROR_TIMEOUT, "org.marinavm.Marina1.Error.Timeout"},
+    {MARINA_ERROR_UNSUPPORTED, "org.marinavm.Marina1.Error.Unsupported"},
+    {MARINA_ERROR_NO_CONNECTION, "org.marinavm.Marina1.Error.NoConnection"},
+};
+
+GQuark
+marina_error_quark(void)
+{
+    static gsize quark = 0;
+
+    g_dbus_error_register_error_domain("marina-error-quark", &quark, marina_error_entries,
+                                       G_N_ELEMENTS(marina_error_entries));
+    return (GQuark)quark;
+}
+
+const char *
+marina_error_message(const GError *error)
+{
+    const char *msg = error->message;
+
+    /* Errors of a registered domain arrive stripped already; others (for
+     * example org.freedesktop.DBus.Error.*) carry a "GDBus.Error:name: "
+     * prefix that means nothing to a person. */
+    if (g_str_has_prefix(msg, "GDBus.Error:")) {
+        const char *sep = strstr(msg, ": ");
+        if (sep != NULL)
+            return sep + 2;
+    }
+    return msg;
+}

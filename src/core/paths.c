@@ -1,0 +1,52 @@
+#include "config.h"
+
+#include <unistd.h>
+
+#include "paths.h"
+
+char *
+marina_paths_session_runtime_dir(void)
+{
+    const char *xdg = g_getenv("XDG_RUNTIME_DIR");
+
+    if (xdg != NULL && *xdg != '\0')
+        return g_build_filename(xdg, "marina", NULL);
+    /* No systemd user session (a container, a cron job): fall back to a
+     * per-user directory the daemon creates 0700. */
+    g_autofree char *name = g_strdup_printf("marina-%u", (guint)getuid());
+    return g_build_filename(g_get_tmp_dir(), name, NULL);
+}
+
+char *
+marina_paths_session_socket(void)
+{
+    g_autofree char *dir = marina_paths_session_runtime_dir();
+
+    return g_build_filename(dir, "marinad.sock", NULL);
+}
+
+char *
+marina_paths_session_state_dir(void)
+{
+    return g_build_filename(g_get_user_data_dir(), "marina", NULL);
+}
+
+char *
+marina_paths_daemon_binary(void)
+{
+    const char *env = g_getenv("MARINAD");
+    g_autofree char *self = NULL;
+
+    if (env != NULL && *env != '\0')
+        return g_strdup(env);
+
+    /* Uninstalled: a program built in this tree finds the daemon built beside it. */
+    self = g_file_read_link("/proc/self/exe", NULL);
+    if (self != NULL && g_str_has_prefix(self, MARINA_BUILD_ROOT "/")) {
+        char *built = g_build_filename(MARINA_BUILD_ROOT, "hypervisor", "marinad", NULL);
+        if (g_file_test(built, G_FILE_TEST_IS_EXECUTABLE))
+            return built;
+        g_free(built);
+    }
+    return g_build_filename(MARINA_SBINDIR, "marinad", NULL);
+}
