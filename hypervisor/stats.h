@@ -1,0 +1,25 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "daemon.h"
+#include "marina-dbus.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Collects statistics of every running guest once per interval and sends
+ * them to every client as one Host.StatsUpdated signal (one signal per
+ * interval whatever the number of guests). Collection pauses while no
+ * client is connected.
+ */
+#define MARINA_TYPE_STATS (marina_stats_get_type())
+G_DECLARE_FINAL_TYPE(MarinaStats, marina_stats, MARINA, STATS, GObject)
+
+MarinaStats *marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host,
+                              const MarinaDaemonConfig *config);
+void marina_stats_set_active(MarinaStats *self, gboolean active);
+/* "7.2.22" once known, "" before. */
+const char *marina_stats_get_emulator_version(MarinaStats *self);
+
+G_END_DECLS
