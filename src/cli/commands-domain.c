@@ -1,0 +1,938 @@
+/* marinactl domain commands: listing, defining, lifecycle, information. */
+
+#define G_LOG_DOMAIN "marinactl"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "domain-state.h"
+#include "error.h"
+
+/* Calls that end quickly unless the daemon is stuck. */
+#define CLI_SHORT_CALL_MS (60 * 1000)
+/* shutdown --wait: the call returns when the guest is off; allow for the
+ * daemon's own timeout plus a margin. */
+#define CLI_SHUTDOWN_MARGIN_S 30
+#define CLI_DEFAULT_SHUTDOWN_WAIT_S 300
+
+/* Host.CreateDomain / RestoreDomain / Domain.Start flags. */
+#define FLAG_START_PAUSED 1u
+#define FLAG_FORCE_BOOT 2u
+/* Domain.Undefine flags. */
+#define FLAG_UNDEFINE_MANAGED_SAVE 1u
+/* Domain.GetXML flags. */
+#define FLAG_XML_INACTIVE 1u
+
+/* Looks up the domain named by the first argument and reports failures. */
+static MarinaDBusDomain *
+lookup_or_report(CliContext *ctx, const char *name, int timeout_ms, int *status)
+{
+    g_autoptr(GError) error = NULL;
+    MarinaDBusDomain *domain = cli_lookup_domain(ctx, name, &error);
+
+    if (domain == NULL) {
+        *status = cli_report_error(error);
+        return NULL;
+    }
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(domain), timeout_ms);
+    return domain;
+}
+
+static MarinaDBusHost *
+host_or_report(CliContext *ctx, int *status)
+{
+    g_autoptr(GError) error = NULL;
+    MarinaConnection *connection = cli_connect(ctx, &error);
+
+    if (connection == NULL) {
+        *status = cli_report_error(error);
+        return NULL;
+    }
+    return marina_connection_get_host(connection);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * list
+ */
+
+typedef struct {
+    const char *path;
+    gint32 id;
+    const char *name;
+    const char *uuid;
+    guint32 state;
+} ListEntry;
+
+static int
+compare_list_entries(gconstpointer a, gconstpointer b)
+{
+    const ListEntry *x = a, *y = b;
+
+    /* virsh's order: running domains by id, then the others by name. */
+    if ((x->id >= 0) != (y->id >= 0))
+        return x->id >= 0 ? -1 : 1;
+    if (x->id >= 0 && x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return g_strcmp0(x->name, y->name);
+}
+
+static GArray *
+collect_list_entries(GVariant *domains, gboolean want_active, gboolean want_inactive)
+{
+    GArray *entries = g_array_new(FALSE, TRUE, sizeof(ListEntry));
+    GVariantIter iter;
+    ListEntry e;
+    guint32 reason, vcpus;
+    gboolean persistent, autostart;
+    guint64 memory;
+    const char *title;
+
+    g_variant_iter_init(&iter, domains);
+    while (g_variant_iter_next(&iter, "(&oi&s&suubbtu&s)", &e.path, &e.id, &e.name, &e.uuid,
+                               &e.state, &reason, &persistent, &autostart, &memory, &vcpus,
+                               &title)) {
+        gboolean active = e.id >= 0;
+        if ((active && want_active) || (!active && want_inactive))
+            g_array_append_val(entries, e);
+    }
+    g_array_sort(entries, compare_list_entries);
+    return entries;
+}
+
+static void
+print_padded(const char *cell, gsize width)
+{
+    gsize len = g_utf8_strlen(cell, -1);
+
+    fputs(cell, stdout);
+    for (gsize i = len; i < width; i++)
+        fputc(' ', stdout);
+}
+
+/* virsh's table: " cell" columns, two spaces after the widest cell, and a
+ * dashed line of (width + 3) per column. */
+static void
+print_table(char ***rows, gsize n_rows, gsize n_cols)
+{
+    g_autofree gsize *widths = g_new0(gsize, n_cols);
+
+    for (gsize r = 0; r < n_rows; r++)
+        for (gsize c = 0; c < n_cols; c++)
+            widths[c] = MAX(widths[c], (gsize)g_utf8_strlen(rows[r][c], -1));
+    for (gsize r = 0; r < n_rows; r++) {
+        for (gsize c = 0; c < n_cols; c++) {
+            fputc(' ', stdout);
+            if (c + 1 < n_cols)
+                print_padded(rows[r][c], widths[c] + 2);
+            else
+                fputs(rows[r][c], stdout);
+        }
+        fputc('\n', stdout);
+        if (r == 0) {
+            for (gsize c = 0; c < n_cols; c++)
+                for (gsize i = 0; i < widths[c] + 3; i++)
+                    fputc('-', stdout);
+            fputc('\n', stdout);
+        }
+    }
+}
+
+static void
+print_list_table(GArray *entries)
+{
+    gsize n = entries->len + 1;
+    g_autofree char ***rows = g_new0(char **, n);
+
+    rows[0] = g_strdupv((char *[]){_("Id"), _("Name"), _("State"), NULL});
+    for (guint i = 0; i < entries->len; i++) {
+        ListEntry *e = &g_array_index(entries, ListEntry, i);
+        char **row = g_new0(char *, 4);
+
+        row[0] = e->id >= 0 ? g_strdup_printf("%d", e->id) : g_strdup("-");
+        row[1] = g_strdup(e->name);
+        row[2] = g_strdup(marina_domain_state_to_string(e->state));
+        rows[i + 1] = row;
+    }
+    print_table(rows, n, 3);
+    for (gsize i = 0; i < n; i++)
+        g_strfreev(rows[i]);
+}
+
+static void
+print_list_plain(GArray *entries, gboolean name, gboolean uuid)
+{
+    for (guint i = 0; i < entries->len; i++) {
+        ListEntry *e = &g_array_index(entries, ListEntry, i);
+
+        if (name && uuid)
+            printf("%-36s  %s\n", e->uuid, e->name);
+        else
+            printf("%s\n", uuid ? e->uuid : e->name);
+    }
+}
+
+static int
+cmd_list(CliContext *ctx, int argc, char **argv)
+{
+    gboolean all = FALSE, inactive = FALSE, name = FALSE, uuid = FALSE;
+    const GOptionEntry entries[] = {
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, N_("List inactive and active domains"), NULL},
+        {"inactive", 0, 0, G_OPTION_ARG_NONE, &inactive, N_("List inactive domains only"), NULL},
+        {"name", 0, 0, G_OPTION_ARG_NONE, &name, N_("Print domain names only"), NULL},
+        {"uuid", 0, 0, G_OPTION_ARG_NONE, &uuid, N_("Print domain UUIDs only"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(GVariant) domains = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) list = NULL;
+    MarinaDBusHost *host;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 0, 0, &args, &status))
+        return status;
+    if ((host = host_or_report(ctx, &status)) == NULL)
+        return status;
+    /* One call: ListDomains returns every domain with its state. */
+    if (!marina_dbus_host_call_list_domains_sync(host, &domains, NULL, &error))
+        return cli_report_error(error);
+    list = collect_list_entries(domains, !inactive, all || inactive);
+    if (name || uuid)
+        print_list_plain(list, name, uuid);
+    else
+        print_list_table(list);
+    printf("\n");
+    fflush(stdout);
+    return CLI_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * define, create, restore, domxml-to-native
+ */
+
+static char *
+name_of_path(CliContext *ctx, const char *path, const char *fallback)
+{
+    g_autoptr(MarinaDBusDomain) domain =
+        marina_connection_get_domain_by_path_sync(ctx->connection, path, NULL, NULL);
+
+    return g_strdup(cli_domain_name(domain, fallback));
+}
+
+static int
+cmd_define(CliContext *ctx, int argc, char **argv)
+{
+    g_auto(GStrv) args = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaDBusHost *host;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((xml = cli_read_text_file(args[0], &error)) == NULL)
+        return cli_report_error(error);
+    if ((host = host_or_report(ctx, &status)) == NULL)
+        return status;
+    if (!marina_dbus_host_call_define_domain_sync(host, xml, &path, &warnings, NULL, &error))
+        return cli_report_error(error);
+    cli_print_warnings((const char *const *)warnings);
+    name = name_of_path(ctx, path, path);
+    cli_print(_("Domain '%s' defined from %s"), name, args[0]);
+    return CLI_OK;
+}
+
+static int
+cmd_create(CliContext *ctx, int argc, char **argv)
+{
+    gboolean paused = FALSE;
+    const GOptionEntry entries[] = {
+        {"paused", 0, 0, G_OPTION_ARG_NONE, &paused, N_("Leave the guest paused"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *name = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaDBusHost *host;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((xml = cli_read_text_file(args[0], &error)) == NULL)
+        return cli_report_error(error);
+    if ((host = host_or_report(ctx, &status)) == NULL)
+        return status;
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), CLI_LONG_CALL_MS);
+    if (!marina_dbus_host_call_create_domain_sync(host, xml, paused ? FLAG_START_PAUSED : 0, &path,
+                                                  &warnings, NULL, &error))
+        return cli_report_error(error);
+    cli_print_warnings((const char *const *)warnings);
+    name = name_of_path(ctx, path, path);
+    cli_print(_("Domain '%s' created from %s"), name, args[0]);
+    return CLI_OK;
+}
+
+static int
+cmd_restore(CliContext *ctx, int argc, char **argv)
+{
+    gboolean paused = FALSE;
+    const GOptionEntry entries[] = {
+        {"paused", 0, 0, G_OPTION_ARG_NONE, &paused, N_("Leave the guest paused"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autofree char *file = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaDBusHost *host;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((host = host_or_report(ctx, &status)) == NULL)
+        return status;
+    file = cli_absolute_path(args[0]);
+    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), CLI_LONG_CALL_MS);
+    if (!marina_dbus_host_call_restore_domain_sync(host, file, paused ? FLAG_START_PAUSED : 0,
+                                                   &path, NULL, &error))
+        return cli_report_error(error);
+    cli_print(_("Domain restored from %s"), args[0]);
+    return CLI_OK;
+}
+
+/* Quotes only what the shell would misread, so the line stays readable. */
+static char *
+shell_quote_if_needed(const char *arg)
+{
+    if (*arg == '\0')
+        return g_strdup("''");
+    for (const char *c = arg; *c != '\0'; c++) {
+        if (!g_ascii_isalnum(*c) && strchr("_@%+=:,./-", *c) == NULL)
+            return g_shell_quote(arg);
+    }
+    return g_strdup(arg);
+}
+
+static int
+cmd_domxml_to_native(CliContext *ctx, int argc, char **argv)
+{
+    g_auto(GStrv) args = NULL;
+    g_auto(GStrv) native = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) line = g_string_new(NULL);
+    MarinaDBusHost *host;
+    const char *file;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 1, 2, &args, &status))
+        return status;
+    /* virsh spells it "domxml-to-native qemu-argv FILE"; accept that too. */
+    if (args[1] != NULL && strcmp(args[0], "qemu-argv") != 0 && strcmp(args[0], "native") != 0)
+        return cli_usage_error(ctx, _("Unknown format '%s'; the only format is qemu-argv."),
+                               args[0]);
+    file = args[1] != NULL ? args[1] : args[0];
+    if ((xml = cli_read_text_file(file, &error)) == NULL)
+        return cli_report_error(error);
+    if ((host = host_or_report(ctx, &status)) == NULL)
+        return status;
+    if (!marina_dbus_host_call_domain_xmlto_native_sync(host, xml, &native, &warnings, NULL,
+                                                        &error))
+        return cli_report_error(error);
+    cli_print_warnings((const char *const *)warnings);
+    for (gsize i = 0; native != NULL && native[i] != NULL; i++) {
+        g_autofree char *quoted = shell_quote_if_needed(native[i]);
+        g_string_append_printf(line, "%s%s", i > 0 ? " " : "", quoted);
+    }
+    cli_print("%s", line->str);
+    return CLI_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Lifecycle
+ */
+
+static int
+cmd_start(CliContext *ctx, int argc, char **argv)
+{
+    gboolean paused = FALSE, force_boot = FALSE;
+    const GOptionEntry entries[] = {
+        {"paused", 0, 0, G_OPTION_ARG_NONE, &paused, N_("Leave the guest paused"), NULL},
+        {"force-boot", 0, 0, G_OPTION_ARG_NONE, &force_boot,
+         N_("Discard the managed save image and boot afresh"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GError) error = NULL;
+    guint flags;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_LONG_CALL_MS, &status)) == NULL)
+        return status;
+    flags = (paused ? FLAG_START_PAUSED : 0) | (force_boot ? FLAG_FORCE_BOOT : 0);
+    if (!marina_dbus_domain_call_start_sync(domain, flags, NULL, &error))
+        return cli_report_error(error);
+    cli_print(_("Domain '%s' started"), cli_domain_name(domain, args[0]));
+    return CLI_OK;
+}
+
+static int
+cmd_shutdown(CliContext *ctx, int argc, char **argv)
+{
+    gboolean wait = FALSE;
+    int timeout = -1;
+    const GOptionEntry entries[] = {
+        {"wait", 0, 0, G_OPTION_ARG_NONE, &wait, N_("Wait until the guest has stopped"), NULL},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+         N_("With --wait, give up after this many seconds (default 300)"), N_("SECONDS")},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GError) error = NULL;
+    guint wait_s;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if (timeout != -1 && (timeout <= 0 || timeout > 86400))
+        return cli_usage_error(ctx, _("--timeout must be between 1 and 86400 seconds."));
+    if (timeout != -1)
+        wait = TRUE; /* a timeout only means something when waiting */
+    wait_s = wait ? (timeout > 0 ? (guint)timeout : CLI_DEFAULT_SHUTDOWN_WAIT_S) : 0;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    if (wait)
+        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(domain),
+                                         (int)(wait_s + CLI_SHUTDOWN_MARGIN_S) * 1000);
+    if (!marina_dbus_domain_call_shutdown_sync(domain, wait_s, NULL, &error))
+        return cli_report_error(error);
+    if (wait)
+        cli_print(_("Domain '%s' is shut off"), cli_domain_name(domain, args[0]));
+    else
+        cli_print(_("Domain '%s' is being shutdown"), cli_domain_name(domain, args[0]));
+    return CLI_OK;
+}
+
+/* Commands that are one argument-less Domain method and a message. */
+typedef struct {
+    const char *command;
+    const char *method;
+    const char *done; /* printf format with the domain name */
+    int timeout_ms;
+} SimpleAction;
+
+static const SimpleAction simple_actions[] = {
+    {"destroy", "Destroy", N_("Domain '%s' destroyed"), CLI_SHORT_CALL_MS},
+    {"reboot", "Reboot", N_("Domain '%s' is being rebooted"), CLI_SHORT_CALL_MS},
+    {"reset", "Reset", N_("Domain '%s' was reset"), CLI_SHORT_CALL_MS},
+    {"suspend", "Suspend", N_("Domain '%s' suspended"), CLI_SHORT_CALL_MS},
+    {"resume", "Resume", N_("Domain '%s' resumed"), CLI_SHORT_CALL_MS},
+    {"managedsave", "ManagedSave", N_("Domain '%s' state saved by Marina"), CLI_LONG_CALL_MS},
+    {"managedsave-remove", "ManagedSaveRemove", N_("Removed managedsave image for domain '%s'"),
+     CLI_SHORT_CALL_MS},
+};
+
+static const SimpleAction *
+find_simple_action(const char *command)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(simple_actions); i++) {
+        if (strcmp(simple_actions[i].command, command) == 0)
+            return &simple_actions[i];
+    }
+    g_assert_not_reached();
+}
+
+static int
+cmd_simple_action(CliContext *ctx, int argc, char **argv)
+{
+    const SimpleAction *action = find_simple_action(ctx->command->name);
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GError) error = NULL;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], action->timeout_ms, &status)) == NULL)
+        return status;
+    reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(domain), action->method, NULL,
+                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+    if (reply == NULL)
+        return cli_report_error(error);
+    cli_print(_(action->done), cli_domain_name(domain, args[0]));
+    return CLI_OK;
+}
+
+static int
+cmd_undefine(CliContext *ctx, int argc, char **argv)
+{
+    gboolean managed_save = FALSE;
+    const GOptionEntry entries[] = {
+        {"managed-save", 0, 0, G_OPTION_ARG_NONE, &managed_save,
+         N_("Also remove the managed save image"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = NULL;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    name = g_strdup(cli_domain_name(domain, args[0]));
+    if (!marina_dbus_domain_call_undefine_sync(
+            domain, managed_save ? FLAG_UNDEFINE_MANAGED_SAVE : 0, NULL, &error))
+        return cli_report_error(error);
+    cli_print(_("Domain '%s' has been undefined"), name);
+    return CLI_OK;
+}
+
+static int
+cmd_save(CliContext *ctx, int argc, char **argv)
+{
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *file = NULL;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 2, 2, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_LONG_CALL_MS, &status)) == NULL)
+        return status;
+    file = cli_absolute_path(args[1]);
+    if (!marina_dbus_domain_call_save_sync(domain, file, NULL, &error))
+        return cli_report_error(error);
+    cli_print(_("Domain '%s' saved to %s"), cli_domain_name(domain, args[0]), args[1]);
+    return CLI_OK;
+}
+
+static int
+cmd_autostart(CliContext *ctx, int argc, char **argv)
+{
+    gboolean disable = FALSE;
+    const GOptionEntry entries[] = {
+        {"disable", 0, 0, G_OPTION_ARG_NONE, &disable, N_("Turn autostart off"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GError) error = NULL;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    if (!marina_dbus_domain_call_set_autostart_sync(domain, !disable, NULL, &error))
+        return cli_report_error(error);
+    if (disable)
+        cli_print(_("Domain '%s' unmarked as autostarted"), cli_domain_name(domain, args[0]));
+    else
+        cli_print(_("Domain '%s' marked as autostarted"), cli_domain_name(domain, args[0]));
+    return CLI_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Information
+ */
+
+static int
+cmd_dumpxml(CliContext *ctx, int argc, char **argv)
+{
+    gboolean inactive = FALSE;
+    const GOptionEntry entries[] = {
+        {"inactive", 0, 0, G_OPTION_ARG_NONE, &inactive,
+         N_("The persistent definition, even while running"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    if (!marina_dbus_domain_call_get_xml_sync(domain, inactive ? FLAG_XML_INACTIVE : 0, &xml, NULL,
+                                              &error))
+        return cli_report_error(error);
+    fputs(xml, stdout);
+    if (!g_str_has_suffix(xml, "\n"))
+        fputc('\n', stdout);
+    fflush(stdout);
+    return CLI_OK;
+}
+
+static void
+print_field(const char *label, const char *value)
+{
+    printf("%-15s %s\n", label, value);
+}
+
+static const char *
+yes_no(gboolean value)
+{
+    return value ? _("yes") : _("no");
+}
+
+static void
+print_dominfo(MarinaDBusDomain *domain, GVariant *info)
+{
+    gint32 id = -1;
+    guint32 state = 0, vcpus = 0;
+    guint64 max_kib = 0, kib = 0, cpu_ns = 0;
+    gboolean persistent = FALSE, autostart = FALSE, managed_save = FALSE;
+    const char *os_type = "hvm";
+    g_autofree char *id_text = NULL;
+    g_autofree char *max_text = NULL;
+    g_autofree char *mem_text = NULL;
+    g_autofree char *cpus_text = NULL;
+
+    /* A missing or mistyped key leaves the default: the daemon is trusted
+     * for content, not for shape. */
+    g_variant_lookup(info, "id", "i", &id);
+    g_variant_lookup(info, "state", "u", &state);
+    g_variant_lookup(info, "vcpus", "u", &vcpus);
+    g_variant_lookup(info, "max-memory-kib", "t", &max_kib);
+    g_variant_lookup(info, "memory-kib", "t", &kib);
+    g_variant_lookup(info, "cpu-time-ns", "t", &cpu_ns);
+    g_variant_lookup(info, "persistent", "b", &persistent);
+    g_variant_lookup(info, "autostart", "b", &autostart);
+    g_variant_lookup(info, "managed-save", "b", &managed_save);
+    g_variant_lookup(info, "os-type", "&s", &os_type);
+
+    id_text = id >= 0 ? g_strdup_printf("%d", id) : g_strdup("-");
+    cpus_text = g_strdup_printf("%u", vcpus);
+    max_text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", max_kib);
+    mem_text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", kib);
+    print_field(_("Id:"), id_text);
+    print_field(_("Name:"), cli_domain_name(domain, ""));
+    print_field(_("UUID:"), marina_dbus_domain_get_uuid(domain) ?: "");
+    print_field(_("OS Type:"), os_type);
+    print_field(_("State:"), marina_domain_state_to_string(state));
+    print_field(_("CPU(s):"), cpus_text);
+    if (cpu_ns != 0) {
+        g_autofree char *cpu_text = g_strdup_printf("%.1lfs", (double)cpu_ns / 1e9);
+        print_field(_("CPU time:"), cpu_text);
+    }
+    print_field(_("Max memory:"), max_text);
+    print_field(_("Used memory:"), mem_text);
+    print_field(_("Persistent:"), yes_no(persistent));
+    print_field(_("Autostart:"), autostart ? _("enable") : _("disable"));
+    print_field(_("Managed save:"), yes_no(managed_save));
+    printf("\n");
+    fflush(stdout);
+}
+
+static int
+cmd_dominfo(CliContext *ctx, int argc, char **argv)
+{
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GError) error = NULL;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    if (!marina_dbus_domain_call_get_info_sync(domain, &info, NULL, &error))
+        return cli_report_error(error);
+    print_dominfo(domain, info);
+    return CLI_OK;
+}
+
+static int
+cmd_domstate(CliContext *ctx, int argc, char **argv)
+{
+    gboolean reason = FALSE;
+    const GOptionEntry entries[] = {
+        {"reason", 0, 0, G_OPTION_ARG_NONE, &reason, N_("Also say why it is in that state"), NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    MarinaDomainState state;
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    /* The proxy was created with its properties loaded: no further call. */
+    state = marina_dbus_domain_get_state(domain);
+    if (reason)
+        printf("%s (%s)\n\n", marina_domain_state_to_string(state),
+               marina_domain_state_reason_to_string(state,
+                                                    marina_dbus_domain_get_state_reason(domain)));
+    else
+        printf("%s\n\n", marina_domain_state_to_string(state));
+    fflush(stdout);
+    return CLI_OK;
+}
+
+/* domid, domname, domuuid: one property, as virsh prints it. */
+static int
+cmd_domid_name_uuid(CliContext *ctx, int argc, char **argv)
+{
+    const char *which = ctx->command->name;
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    if (strcmp(which, "domid") == 0) {
+        gint32 id = marina_dbus_domain_get_id(domain);
+        if (id >= 0)
+            printf("%d\n\n", id);
+        else
+            printf("-\n\n");
+    } else if (strcmp(which, "domname") == 0) {
+        printf("%s\n\n", cli_domain_name(domain, args[0]));
+    } else {
+        printf("%s\n\n", marina_dbus_domain_get_uuid(domain) ?: "");
+    }
+    fflush(stdout);
+    return CLI_OK;
+}
+
+static gboolean
+looks_like_png(const guint8 *data, gsize size)
+{
+    static const guint8 signature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    return size >= sizeof(signature) && memcmp(data, signature, sizeof(signature)) == 0;
+}
+
+static int
+cmd_screenshot(CliContext *ctx, int argc, char **argv)
+{
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(GVariant) png = NULL;
+    g_autoptr(GError) error = NULL;
+    const guint8 *data;
+    gsize size = 0;
+    int status;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 2, 2, &args, &status))
+        return status;
+    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+        return status;
+    if (!marina_dbus_domain_call_screenshot_sync(domain, &png, NULL, &error))
+        return cli_report_error(error);
+    data = g_variant_get_fixed_array(png, &size, 1);
+    if (!looks_like_png(data, size)) {
+        g_set_error(&error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("The daemon sent no PNG image for domain '%s'; %s was not written."),
+                    cli_domain_name(domain, args[0]), args[1]);
+        return cli_report_error(error);
+    }
+    /* Temporary file + rename: a reader never sees half an image. */
+    if (!g_file_set_contents_full(args[1], (const char *)data, (gssize)size,
+                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error))
+        return cli_report_error(error);
+    cli_print(_("Screenshot saved to %s"), args[1]);
+    return CLI_OK;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * event
+ */
+
+typedef struct {
+    GMainLoop *loop;
+    char *path; /* only this domain's events, or NULL for all */
+    gboolean forever;
+    int max_count; /* 0: no limit */
+    guint timeout_id;
+    int count;
+    int status;
+} EventWatch;
+
+static char *
+capitalized(const char *word)
+{
+    char *copy = g_strdup(word != NULL ? word : "");
+
+    if (*copy != '\0')
+        copy[0] = g_ascii_toupper(copy[0]);
+    return copy;
+}
+
+static void
+on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const char *uuid,
+                guint state, guint reason, const char *event, const char *detail,
+                gpointer user_data)
+{
+    EventWatch *watch = user_data;
+    g_autofree char *event_text = capitalized(event);
+    g_autofree char *detail_text = capitalized(detail);
+
+    if (watch->path != NULL && g_strcmp0(watch->path, path) != 0)
+        return;
+    cli_print("event 'lifecycle' for domain '%s': %s %s", name, event_text, detail_text);
+    watch->count++;
+    if ((watch->max_count > 0 && watch->count >= watch->max_count) ||
+        (watch->max_count == 0 && !watch->forever))
+        g_main_loop_quit(watch->loop);
+}
+
+static void
+on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user_data)
+{
+    EventWatch *watch = user_data;
+
+    if (reason != NULL)
+        watch->status = cli_report_error(reason);
+    g_main_loop_quit(watch->loop);
+}
+
+static gboolean
+on_event_timeout(gpointer user_data)
+{
+    EventWatch *watch = user_data;
+
+    watch->timeout_id = 0;
+    fprintf(stderr, _("event loop timed out\n"));
+    g_main_loop_quit(watch->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_event_interrupt(gpointer user_data)
+{
+    EventWatch *watch = user_data;
+
+    g_main_loop_quit(watch->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+static int
+run_event_loop(CliContext *ctx, EventWatch *watch, int timeout_s)
+{
+    MarinaDBusHost *host = marina_connection_get_host(ctx->connection);
+    gulong event_id, closed_id;
+    guint int_id, term_id;
+
+    watch->loop = g_main_loop_new(NULL, FALSE);
+    event_id = g_signal_connect(host, "domain-event", G_CALLBACK(on_domain_event), watch);
+    closed_id =
+        g_signal_connect(ctx->connection, "closed", G_CALLBACK(on_connection_closed), watch);
+    if (timeout_s > 0)
+        watch->timeout_id = g_timeout_add_seconds((guint)timeout_s, on_event_timeout, watch);
+    int_id = g_unix_signal_add(SIGINT, on_event_interrupt, watch);
+    term_id = g_unix_signal_add(SIGTERM, on_event_interrupt, watch);
+    g_main_loop_run(watch->loop);
+    g_signal_handler_disconnect(host, event_id);
+    g_signal_handler_disconnect(ctx->connection, closed_id);
+    g_clear_handle_id(&watch->timeout_id, g_source_remove);
+    g_source_remove(int_id);
+    g_source_remove(term_id);
+    g_main_loop_unref(watch->loop);
+    return watch->status;
+}
+
+static int
+cmd_event(CliContext *ctx, int argc, char **argv)
+{
+    gboolean all = FALSE, loop = FALSE;
+    int timeout = 0, count = 0;
+    const GOptionEntry entries[] = {
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Every event type (only lifecycle exists)"),
+         NULL},
+        {"loop", 0, 0, G_OPTION_ARG_NONE, &loop, N_("Keep printing events until interrupted"),
+         NULL},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("Stop after this many seconds"),
+         N_("SECONDS")},
+        {"count", 0, 0, G_OPTION_ARG_INT, &count, N_("Stop after this many events"), N_("N")},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_auto(GStrv) args = NULL;
+    g_autoptr(GError) error = NULL;
+    EventWatch watch = {0};
+    int status;
+
+    if (!cli_parse(ctx, entries, argc, argv, 0, 1, &args, &status))
+        return status;
+    if (timeout < 0 || count < 0)
+        return cli_usage_error(ctx, _("--timeout and --count must not be negative."));
+    if (cli_connect(ctx, &error) == NULL)
+        return cli_report_error(error);
+    if (args[0] != NULL) {
+        g_autoptr(MarinaDBusDomain) domain = lookup_or_report(ctx, args[0], -1, &status);
+        if (domain == NULL)
+            return status;
+        watch.path = g_strdup(g_dbus_proxy_get_object_path(G_DBUS_PROXY(domain)));
+    }
+    watch.forever = loop;
+    watch.max_count = count;
+    status = run_event_loop(ctx, &watch, timeout);
+    g_free(watch.path);
+    return status;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The table
+ */
+
+const CliCommand cli_domain_commands[] = {
+    {"list", cmd_list, "[--all] [--inactive] [--name] [--uuid]", N_("List domains")},
+    {"define", cmd_define, "FILE", N_("Define (but do not start) a domain from an XML file")},
+    {"create", cmd_create, "FILE [--paused]", N_("Create and start a transient domain from XML")},
+    {"undefine", cmd_undefine, "NAME [--managed-save]", N_("Undefine a domain")},
+    {"start", cmd_start, "NAME [--paused] [--force-boot]", N_("Start a defined domain")},
+    {"shutdown", cmd_shutdown, "NAME [--wait] [--timeout SECONDS]",
+     N_("Ask a domain to shut down (ACPI power button)")},
+    {"destroy", cmd_simple_action, "NAME", N_("Stop a domain at once (pull the plug)")},
+    {"reboot", cmd_simple_action, "NAME", N_("Ask a domain to reboot")},
+    {"reset", cmd_simple_action, "NAME", N_("Reset a domain (press the reset button)")},
+    {"suspend", cmd_simple_action, "NAME", N_("Pause a running domain")},
+    {"resume", cmd_simple_action, "NAME", N_("Resume a paused domain")},
+    {"save", cmd_save, "NAME FILE", N_("Save a domain's state to a file and stop it")},
+    {"restore", cmd_restore, "FILE [--paused]", N_("Restore a domain from a saved state file")},
+    {"managedsave", cmd_simple_action, "NAME",
+     N_("Save a domain's state; the next start resumes it")},
+    {"managedsave-remove", cmd_simple_action, "NAME", N_("Remove a domain's managed save image")},
+    {"dumpxml", cmd_dumpxml, "NAME [--inactive]", N_("Print a domain's XML definition")},
+    {"domxml-to-native", cmd_domxml_to_native, "[qemu-argv] FILE",
+     N_("Print the QEMU command line for a domain XML file")},
+    {"dominfo", cmd_dominfo, "NAME", N_("Print information about a domain")},
+    {"domstate", cmd_domstate, "NAME [--reason]", N_("Print a domain's state")},
+    {"domid", cmd_domid_name_uuid, "NAME", N_("Print a domain's id")},
+    {"domname", cmd_domid_name_uuid, "NAME", N_("Print a domain's name")},
+    {"domuuid", cmd_domid_name_uuid, "NAME", N_("Print a domain's UUID")},
+    {"autostart", cmd_autostart, "NAME [--disable]",
+     N_("Start a domain when the daemon starts (or stop doing so)")},
+    {"screenshot", cmd_screenshot, "NAME FILE.png", N_("Save a domain's screen as PNG")},
+    {"event", cmd_event, "[NAME] [--all] [--loop] [--timeout SECONDS] [--count N]",
+     N_("Print domain lifecycle events")},
+    {NULL},
+};

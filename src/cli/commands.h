@@ -1,0 +1,69 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "connection.h"
+
+G_BEGIN_DECLS
+
+/* Exit statuses, as virsh: 0 success, 1 failure, 2 usage error. */
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1,
+    CLI_USAGE = 2,
+};
+
+/* D-Bus call timeouts. Lifecycle calls (start, save, restore) may take as
+ * long as the guest needs; the daemon reports failures itself. */
+#define CLI_LONG_CALL_MS G_MAXINT
+
+typedef struct _CliContext CliContext;
+typedef int (*CliHandler)(CliContext *ctx, int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    CliHandler handler;
+    const char *usage;   /* arguments after the command name, e.g. "NAME [--paused]" */
+    const char *summary; /* one line */
+} CliCommand;
+
+struct _CliContext {
+    const char *uri; /* -c/--connect, or NULL for the default */
+    MarinaConnection *connection;
+    const CliCommand *command; /* the command being run */
+};
+
+/* Command tables, each ending with a {NULL} entry. */
+extern const CliCommand cli_domain_commands[];
+extern const CliCommand cli_host_commands[];
+extern const CliCommand cli_console_commands[];
+
+/* Parses @argv (argv[0] is the command name) against @entries and checks
+ * that between @min_args and @max_args (-1: any) positional arguments
+ * remain, returned in @args. Handles --help. On FALSE, *status is the exit
+ * status to return (0 after --help, CLI_USAGE on a usage error). */
+gboolean cli_parse(CliContext *ctx, const GOptionEntry *entries, int argc, char **argv,
+                   int min_args, int max_args, GStrv *args, int *status);
+/* Prints "error: MESSAGE" plus a --help hint; returns CLI_USAGE. */
+int cli_usage_error(CliContext *ctx, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* Prints "error: MESSAGE" (without D-Bus decoration); returns CLI_FAILED. */
+int cli_report_error(const GError *error);
+
+/* The connection, opened on first use. */
+MarinaConnection *cli_connect(CliContext *ctx, GError **error);
+/* A domain by name, UUID or id. */
+MarinaDBusDomain *cli_lookup_domain(CliContext *ctx, const char *name, GError **error);
+/* The domain's Name property, or @fallback when it is unknown. */
+const char *cli_domain_name(MarinaDBusDomain *domain, const char *fallback);
+
+/* Reads a domain XML file the user named (size-limited). */
+char *cli_read_text_file(const char *path, GError **error);
+/* @path made absolute against the current directory (the daemon opens it,
+ * and its current directory is not ours). */
+char *cli_absolute_path(const char *path);
+/* "warning: ..." on stderr for each. */
+void cli_print_warnings(const char *const *warnings);
+/* Prints a line to stdout and flushes it. */
+void cli_print(const char *format, ...) G_GNUC_PRINTF(1, 2);
+
+G_END_DECLS
