@@ -26,10 +26,25 @@ typedef struct {
     const char *vnc_socket; /* path for -vnc unix:...; NULL = no graphics even if configured */
     gboolean incoming;      /* restore: add "-incoming defer" (the daemon feeds the state) */
     gboolean start_paused;  /* add -S */
+    /* Added fields (zero-initialise the struct, e.g. `= {0}`): */
+    /* One open tap fd per <interface> in config order, as numbered in QEMU,
+     * -1 for none. Interfaces of type network/bridge need one (the system
+     * daemon creates the taps); type user needs none. */
+    const int *tap_fds;
+    guint n_tap_fds;
 } MarinaQemuCommandOptions;
 
 /* Number of character device slots (serial ports, then virtio consoles) the
- * domain needs; slot i is what Domain.OpenSerial(i) opens. */
+ * domain needs; slot i is what Domain.OpenSerial(i) opens. Serial ports are
+ * ordered by target port; a <console> of target type serial is the same
+ * slot as serial port 0 (it gets one of its own only when there is no
+ * <serial>).
+ *
+ * QEMU serves each slot with "server=on,wait=on" on the inherited listening
+ * socket: it blocks during start-up until a client connects to every slot
+ * socket, so no early boot output is lost. The QMP greeting only arrives
+ * after that: the daemon must connect the slot sockets (connect() succeeds
+ * at once through the listen backlog) before or while it waits for QMP. */
 guint marina_qemu_command_n_chardevs(const MarinaDomainConfig *config);
 
 /* Escape a value for QEMU's "key=value,key=value" option syntax (',' -> ',,'). */
