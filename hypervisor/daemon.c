@@ -230,6 +230,21 @@ marina_daemon_emit_domain_event(MarinaDaemon *self, MarinaVm *vm, const char *ev
                                       NULL);
 }
 
+void
+marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm, GVariant *properties)
+{
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_dbus_connection_emit_signal(key, NULL, marina_vm_get_object_path(vm),
+                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
+                                      g_variant_new("(s@a{sv}as)", DOMAIN_INTERFACE, properties,
+                                                    NULL),
+                                      NULL);
+}
+
 gboolean
 marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation *invocation)
 {
@@ -356,6 +371,7 @@ handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
 typedef struct {
     GDBusMethodInvocation *invocation;
     GPtrArray *warnings;
+    MarinaDaemon *daemon;
 } CreateData;
 
 static void
@@ -371,8 +387,12 @@ on_created(GObject *source, GAsyncResult *result, gpointer data)
             cd->invocation,
             g_variant_new("(o^as)", marina_vm_get_object_path(vm), cd->warnings->pdata));
     } else {
+        /* Nothing of a transient guest that never ran stays behind. */
+        if (!marina_vm_is_active(vm) && !marina_vm_is_persistent(vm))
+            marina_daemon_remove_vm(cd->daemon, vm);
         g_dbus_method_invocation_take_error(cd->invocation, error);
     }
+    g_object_unref(cd->daemon);
     g_object_unref(cd->invocation);
     g_ptr_array_unref(cd->warnings);
     g_free(cd);
@@ -410,6 +430,7 @@ handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     cd = g_new0(CreateData, 1);
     cd->invocation = g_object_ref(invocation);
     cd->warnings = g_steal_pointer(&warnings);
+    cd->daemon = g_object_ref(self);
     marina_vm_start_async(vm, flags & MARINA_VM_START_PAUSED, NULL, on_created, cd);
     return TRUE;
 }
@@ -997,12 +1018,6 @@ GList *
 marina_daemon_get_vms(MarinaDaemon *self)
 {
     return g_hash_table_get_values(self->by_uuid);
-}
-
-gboolean
-marina_daemon_has_peers(MarinaDaemon *self)
-{
-    return g_hash_table_size(self->peers) > 0;
 }
 
 MarinaDaemon *

@@ -39,6 +39,10 @@ gboolean marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation 
 void marina_daemon_emit_domain_event(MarinaDaemon *self, MarinaVm *vm, const char *event,
                                      const char *detail);
 
+/* Tell every client the domain's properties (a{sv}) changed. */
+void marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm,
+                                           GVariant *properties);
+
 /* A guest is gone (undefined, or a transient guest stopped). */
 void marina_daemon_remove_vm(MarinaDaemon *self, MarinaVm *vm);
 

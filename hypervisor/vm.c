@@ -62,10 +62,11 @@ struct _MarinaVm {
     gboolean guest_shutdown;
     gboolean crashed;
     gboolean saved;
-    gboolean restart_after_stop;
     gboolean starting;     /* between spawn and the guest running */
     gboolean start_failed;
     GList *exit_waiters; /* GTask*: complete when QEMU has exited */
+
+    guint props_idle; /* PropertiesChanged pending */
 
     /* Statistics */
     guint64 last_cpu_ns;
@@ -237,6 +238,29 @@ sync_skeleton(MarinaVm *self)
     g_object_thaw_notify(G_OBJECT(self->skeleton));
 }
 
+/* The domain objects are served from a subtree, not exported skeletons, so
+ * the skeleton cannot announce its own property changes: collect them and
+ * announce them once per main loop iteration, as an exported one would. */
+static gboolean
+emit_properties_changed(gpointer data)
+{
+    MarinaVm *self = data;
+    g_autoptr(GVariant) props = NULL;
+
+    self->props_idle = 0;
+    props = g_variant_ref_sink(
+        g_dbus_interface_skeleton_get_properties(G_DBUS_INTERFACE_SKELETON(self->skeleton)));
+    marina_daemon_emit_properties_changed(self->daemon, self, props);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_property_notify(GObject *skeleton, GParamSpec *pspec, MarinaVm *self)
+{
+    if (self->props_idle == 0)
+        self->props_idle = g_idle_add(emit_properties_changed, self);
+}
+
 static void
 write_runtime_state(MarinaVm *self)
 {
@@ -300,13 +324,18 @@ marina_vm_dispose(GObject *object)
     g_clear_object(&self->run_cancel);
     g_clear_handle_id(&self->pidfd_watch, g_source_remove);
     g_clear_handle_id(&self->kill_timer, g_source_remove);
+    g_clear_handle_id(&self->props_idle, g_source_remove);
     if (self->pidfd >= 0) {
         close(self->pidfd);
         self->pidfd = -1;
     }
+    if (self->qmp != NULL)
+        marina_qmp_client_close(self->qmp);
     g_clear_object(&self->qmp);
     g_clear_object(&self->proc);
     g_clear_pointer(&self->relays, g_ptr_array_unref);
+    if (self->skeleton != NULL)
+        g_signal_handlers_disconnect_by_data(self->skeleton, self);
     g_clear_object(&self->skeleton);
     G_OBJECT_CLASS(marina_vm_parent_class)->dispose(object);
 }
@@ -354,6 +383,7 @@ marina_vm_new(MarinaDaemon *daemon, MarinaDomainConfig *def, gboolean persistent
     self->path = g_strconcat(OBJECT_PATH_PREFIX, node, NULL);
     setup_skeleton(self);
     sync_skeleton(self);
+    g_signal_connect(self->skeleton, "notify", G_CALLBACK(on_property_notify), self);
     return self;
 }
 
@@ -560,22 +590,11 @@ stop_reason(MarinaVm *self)
 }
 
 static void
-start_again_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!marina_vm_start_finish(MARINA_VM(source), result, &error))
-        g_warning("Restarting guest '%s' failed: %s", marina_vm_get_name(MARINA_VM(source)),
-                  error->message);
-}
-
-static void
 vm_process_exited(MarinaVm *self)
 {
     g_autoptr(MarinaVm) keep = g_object_ref(self);
     g_autofree char *uuid = g_strdup(self->def->uuid);
     guint reason = stop_reason(self);
-    gboolean restart = self->restart_after_stop;
 
     if (self->pid <= 0)
         return;
@@ -604,19 +623,15 @@ vm_process_exited(MarinaVm *self)
     g_clear_pointer(&self->live, marina_domain_config_free);
     self->destroy_requested = self->reboot_requested = FALSE;
     self->guest_shutdown = self->crashed = self->saved = FALSE;
-    self->restart_after_stop = self->starting = self->start_failed = FALSE;
+    self->starting = self->start_failed = FALSE;
     marina_vm_load_flags(self);
 
     set_state(self, MARINA_DOMAIN_SHUTOFF, reason, "stopped",
               marina_domain_state_reason_to_string(MARINA_DOMAIN_SHUTOFF, reason));
     complete_exit_waiters(self);
 
-    if (!self->persistent) {
+    if (!self->persistent)
         marina_daemon_remove_vm(self->daemon, self);
-        return;
-    }
-    if (restart)
-        marina_vm_start_async(self, 0, NULL, start_again_done, NULL);
 }
 
 /* Ask QEMU to go: SIGTERM, then SIGKILL after the grace period. */
