@@ -368,41 +368,73 @@ handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     return TRUE;
 }
 
+/* A Host call that waits for a guest to start (create, restore). */
 typedef struct {
-    GDBusMethodInvocation *invocation;
-    GPtrArray *warnings;
     MarinaDaemon *daemon;
-} CreateData;
+    GDBusMethodInvocation *invocation;
+    GPtrArray *warnings; /* for create */
+    gboolean created;    /* the guest exists only for this call */
+} PendingStart;
+
+static PendingStart *
+pending_start_new(MarinaDaemon *self, GDBusMethodInvocation *invocation, GPtrArray *warnings)
+{
+    PendingStart *ps = g_new0(PendingStart, 1);
+
+    ps->daemon = g_object_ref(self);
+    ps->invocation = g_object_ref(invocation);
+    ps->warnings = warnings;
+    return ps;
+}
+
+static void
+pending_start_finish(PendingStart *ps, MarinaVm *vm, gboolean ok, GError *error)
+{
+    if (ok) {
+        if (ps->warnings != NULL) {
+            g_ptr_array_add(ps->warnings, NULL);
+            g_dbus_method_invocation_return_value(
+                ps->invocation,
+                g_variant_new("(o^as)", marina_vm_get_object_path(vm), ps->warnings->pdata));
+        } else {
+            g_dbus_method_invocation_return_value(
+                ps->invocation, g_variant_new("(o)", marina_vm_get_object_path(vm)));
+        }
+    } else {
+        /* Nothing of a guest that existed only for this call stays behind. */
+        if (ps->created && !marina_vm_is_active(vm) && !marina_vm_is_persistent(vm))
+            marina_daemon_remove_vm(ps->daemon, vm);
+        g_dbus_method_invocation_take_error(ps->invocation, error);
+    }
+    g_clear_pointer(&ps->warnings, g_ptr_array_unref);
+    g_object_unref(ps->invocation);
+    g_object_unref(ps->daemon);
+    g_free(ps);
+}
 
 static void
 on_created(GObject *source, GAsyncResult *result, gpointer data)
 {
-    CreateData *cd = data;
-    MarinaVm *vm = MARINA_VM(source);
     GError *error = NULL;
+    gboolean ok = marina_vm_start_finish(MARINA_VM(source), result, &error);
 
-    if (marina_vm_start_finish(vm, result, &error)) {
-        g_ptr_array_add(cd->warnings, NULL);
-        g_dbus_method_invocation_return_value(
-            cd->invocation,
-            g_variant_new("(o^as)", marina_vm_get_object_path(vm), cd->warnings->pdata));
-    } else {
-        /* Nothing of a transient guest that never ran stays behind. */
-        if (!marina_vm_is_active(vm) && !marina_vm_is_persistent(vm))
-            marina_daemon_remove_vm(cd->daemon, vm);
-        g_dbus_method_invocation_take_error(cd->invocation, error);
-    }
-    g_object_unref(cd->daemon);
-    g_object_unref(cd->invocation);
-    g_ptr_array_unref(cd->warnings);
-    g_free(cd);
+    pending_start_finish(data, MARINA_VM(source), ok, error);
+}
+
+static void
+on_restored(GObject *source, GAsyncResult *result, gpointer data)
+{
+    GError *error = NULL;
+    gboolean ok = marina_vm_restore_finish(MARINA_VM(source), result, &error);
+
+    pending_start_finish(data, MARINA_VM(source), ok, error);
 }
 
 static gboolean
 handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
                      guint flags, MarinaDaemon *self)
 {
-    CreateData *cd;
+    PendingStart *ps;
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(MarinaDomainConfig) config = NULL;
     MarinaVm *vm;
@@ -427,39 +459,10 @@ handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     add_vm(self, vm);
     marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
                                        marina_vm_get_name(vm), marina_vm_get_uuid(vm));
-    cd = g_new0(CreateData, 1);
-    cd->invocation = g_object_ref(invocation);
-    cd->warnings = g_steal_pointer(&warnings);
-    cd->daemon = g_object_ref(self);
-    marina_vm_start_async(vm, flags & MARINA_VM_START_PAUSED, NULL, on_created, cd);
+    ps = pending_start_new(self, invocation, g_steal_pointer(&warnings));
+    ps->created = TRUE;
+    marina_vm_start_async(vm, flags & MARINA_VM_START_PAUSED, NULL, on_created, ps);
     return TRUE;
-}
-
-typedef struct {
-    GDBusMethodInvocation *invocation;
-    MarinaDaemon *daemon;
-    gboolean created;
-} RestoreData;
-
-static void
-on_restored(GObject *source, GAsyncResult *result, gpointer data)
-{
-    RestoreData *rd = data;
-    MarinaVm *vm = MARINA_VM(source);
-    GError *error = NULL;
-
-    if (marina_vm_restore_finish(vm, result, &error)) {
-        g_dbus_method_invocation_return_value(rd->invocation,
-                                              g_variant_new("(o)", marina_vm_get_object_path(vm)));
-    } else {
-        /* A guest created only for this restore goes again. */
-        if (rd->created && !marina_vm_is_active(vm))
-            marina_daemon_remove_vm(rd->daemon, vm);
-        g_dbus_method_invocation_take_error(rd->invocation, error);
-    }
-    g_object_unref(rd->invocation);
-    g_object_unref(rd->daemon);
-    g_free(rd);
 }
 
 static gboolean
@@ -467,7 +470,7 @@ handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, c
                       guint flags, MarinaDaemon *self)
 {
     g_autoptr(MarinaDomainConfig) config = NULL;
-    RestoreData *rd;
+    PendingStart *ps;
     MarinaVm *vm;
     GError *error = NULL;
 
@@ -485,19 +488,17 @@ handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, c
         g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
     }
-    rd = g_new0(RestoreData, 1);
-    rd->invocation = g_object_ref(invocation);
-    rd->daemon = g_object_ref(self);
+    ps = pending_start_new(self, invocation, NULL);
     vm = g_hash_table_lookup(self->by_uuid, config->uuid);
     if (vm == NULL) {
         /* Restoring a guest this host does not know makes it transient. */
         vm = marina_vm_new(self, g_steal_pointer(&config), FALSE);
         add_vm(self, vm);
-        rd->created = TRUE;
+        ps->created = TRUE;
         marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
                                            marina_vm_get_name(vm), marina_vm_get_uuid(vm));
     }
-    marina_vm_restore_async(vm, file, flags, FALSE, NULL, on_restored, rd);
+    marina_vm_restore_async(vm, file, flags, FALSE, NULL, on_restored, ps);
     return TRUE;
 }
 

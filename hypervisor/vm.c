@@ -113,6 +113,53 @@ qmp_fire(MarinaVm *self, const char *command)
         marina_qmp_client_execute_async(self->qmp, command, NULL, -1, NULL, NULL, NULL);
 }
 
+/* One step of a QMP conversation that belongs to @task: on success @next
+ * gets the reply, on failure @fail gets the error (and owns it). */
+typedef void (*StepNext)(GTask *task, JsonNode *reply);
+typedef void (*StepFail)(GTask *task, GError *error);
+
+typedef struct {
+    GTask *task;
+    StepNext next;
+    StepFail fail;
+} Step;
+
+static void
+on_step_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Step *step = data;
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+
+    if (reply == NULL)
+        step->fail(step->task, error);
+    else
+        step->next(step->task, reply);
+    g_free(step);
+}
+
+static void
+qmp_step(GTask *task, const char *command, JsonObject *arguments, int fd, StepNext next,
+         StepFail fail)
+{
+    MarinaVm *self = g_task_get_source_object(task);
+    Step *step = g_new0(Step, 1);
+
+    step->task = task;
+    step->next = next;
+    step->fail = fail;
+    if (self->qmp == NULL) {
+        g_free(step);
+        if (arguments != NULL)
+            json_object_unref(arguments);
+        fail(task, g_error_new(MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
+                               _("The guest's QEMU process has gone away")));
+        return;
+    }
+    marina_qmp_client_execute_async(self->qmp, command, arguments, fd, NULL, on_step_done, step);
+}
+
 static gboolean
 read_proc_starttime(GPid pid, guint64 *out)
 {
@@ -993,29 +1040,6 @@ fail_start(GTask *task, GError *error)
     g_object_unref(task);
 }
 
-static void start_finish_running(GTask *task);
-
-static void
-on_cont_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GTask *task = data;
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-    gboolean restored = d->restore_fd >= 0 || d->restore_file != NULL;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        fail_start(task, error);
-        return;
-    }
-    set_state(self, MARINA_DOMAIN_RUNNING,
-              restored ? MARINA_RUNNING_RESTORED : MARINA_RUNNING_BOOTED, "started",
-              restored ? "restored" : "booted");
-    start_finish_running(task);
-}
-
 static void
 start_finish_running(GTask *task)
 {
@@ -1032,6 +1056,19 @@ start_finish_running(GTask *task)
 }
 
 static void
+on_running(GTask *task, JsonNode *reply)
+{
+    MarinaVm *self = g_task_get_source_object(task);
+    StartData *d = g_task_get_task_data(task);
+    gboolean restored = d->restore_file != NULL;
+
+    set_state(self, MARINA_DOMAIN_RUNNING,
+              restored ? MARINA_RUNNING_RESTORED : MARINA_RUNNING_BOOTED, "started",
+              restored ? "restored" : "booted");
+    start_finish_running(task);
+}
+
+static void
 let_guest_run(GTask *task)
 {
     MarinaVm *self = g_task_get_source_object(task);
@@ -1045,80 +1082,40 @@ let_guest_run(GTask *task)
         start_finish_running(task);
         return;
     }
-    marina_qmp_client_execute_async(self->qmp, "cont", NULL, -1, NULL, on_cont_done, task);
+    qmp_step(task, "cont", NULL, -1, on_running, fail_start);
 }
 
 static void poll_incoming(GTask *task);
 
 static void
-on_incoming_status(GObject *source, GAsyncResult *result, gpointer data)
+on_incoming_status(GTask *task, JsonNode *reply)
 {
-    GTask *task = data;
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-    const char *status;
+    const char *status =
+        json_object_get_string_member_with_default(json_node_get_object(reply), "status", "");
 
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        fail_start(task, error);
-        return;
-    }
-    status = json_object_get_string_member_with_default(json_node_get_object(node), "status", "");
-    if (g_str_equal(status, "inmigrate")) {
+    if (g_str_equal(status, "inmigrate"))
         g_timeout_add_once(MIGRATION_POLL_MS, (GSourceOnceFunc)poll_incoming, task);
-        return;
-    }
-    let_guest_run(task);
+    else
+        let_guest_run(task);
 }
 
 static void
 poll_incoming(GTask *task)
 {
-    MarinaVm *self = g_task_get_source_object(task);
-
-    if (self->qmp == NULL || marina_qmp_client_is_closed(self->qmp)) {
-        fail_start(task, g_error_new(MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                                     _("QEMU exited while loading the saved state")));
-        return;
-    }
-    marina_qmp_client_execute_async(self->qmp, "query-status", NULL, -1, NULL,
-                                    on_incoming_status, task);
+    qmp_step(task, "query-status", NULL, -1, on_incoming_status, fail_start);
 }
 
 static void
-on_incoming_started(GObject *source, GAsyncResult *result, gpointer data)
+on_incoming_started(GTask *task, JsonNode *reply)
 {
-    GTask *task = data;
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        fail_start(task, error);
-        return;
-    }
     poll_incoming(task);
 }
 
 static void
-on_restore_getfd(GObject *source, GAsyncResult *result, gpointer data)
+on_restore_fd_passed(GTask *task, JsonNode *reply)
 {
-    GTask *task = data;
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    close(d->restore_fd);
-    d->restore_fd = -1;
-    if (node == NULL) {
-        fail_start(task, error);
-        return;
-    }
-    marina_qmp_client_execute_async(self->qmp, "migrate-incoming",
-                                    json_args("uri", "fd:marina-restore", NULL), -1, NULL,
-                                    on_incoming_started, task);
+    qmp_step(task, "migrate-incoming", json_args("uri", "fd:marina-restore", NULL), -1,
+             on_incoming_started, fail_start);
 }
 
 static void
@@ -1137,9 +1134,11 @@ after_qmp_ready(GTask *task)
                                             -1, NULL, NULL, NULL);
     }
     if (d->restore_fd >= 0) {
-        marina_qmp_client_execute_async(self->qmp, "getfd",
-                                        json_args("fdname", "marina-restore", NULL), d->restore_fd,
-                                        NULL, on_restore_getfd, task);
+        qmp_step(task, "getfd", json_args("fdname", "marina-restore", NULL), d->restore_fd,
+                 on_restore_fd_passed, fail_start);
+        /* The QMP client sent its own copy with the command. */
+        close(d->restore_fd);
+        d->restore_fd = -1;
         return;
     }
     let_guest_run(task);
@@ -1513,8 +1512,6 @@ save_failed(GTask *task, GError *error)
     g_object_unref(task);
 }
 
-static void poll_migration(GTask *task);
-
 static void
 on_save_exit(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -1528,7 +1525,6 @@ save_completed(GTask *task)
 {
     MarinaVm *self = g_task_get_source_object(task);
     SaveData *s = g_task_get_task_data(task);
-    GError *error = NULL;
     GTask *wait;
 
     if (fsync(s->fd) != 0 || rename(s->tmp, s->file) != 0) {
@@ -1538,7 +1534,6 @@ save_completed(GTask *task)
         return;
     }
     g_clear_pointer(&s->tmp, g_free);
-    (void)error;
     self->saved = TRUE;
     /* The save is complete once QEMU has gone and the state says "saved". */
     wait = g_task_new(self, NULL, on_save_exit, task);
@@ -1547,96 +1542,52 @@ save_completed(GTask *task)
     qmp_fire(self, "quit");
 }
 
-static void
-on_migration_status(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GTask *task = data;
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-    const char *status;
-    JsonObject *obj;
+static void poll_migration(GTask *task);
 
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        save_failed(task, error);
-        return;
-    }
-    obj = json_node_get_object(node);
-    status = json_object_get_string_member_with_default(obj, "status", "");
-    if (g_str_equal(status, "completed")) {
+static void
+on_migration_status(GTask *task, JsonNode *reply)
+{
+    JsonObject *obj = json_node_get_object(reply);
+    const char *status = json_object_get_string_member_with_default(obj, "status", "");
+
+    if (g_str_equal(status, "completed"))
         save_completed(task);
-    } else if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled")) {
+    else if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled"))
         save_failed(task, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, "%s",
                                       json_object_get_string_member_with_default(
                                           obj, "error-desc", _("QEMU could not write the state"))));
-    } else {
+    else
         g_timeout_add_once(MIGRATION_POLL_MS, (GSourceOnceFunc)poll_migration, task);
-    }
 }
 
 static void
 poll_migration(GTask *task)
 {
-    MarinaVm *self = g_task_get_source_object(task);
-
-    if (self->qmp == NULL) {
-        save_failed(task, g_error_new(MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                                      _("the guest stopped while being saved")));
-        return;
-    }
-    marina_qmp_client_execute_async(self->qmp, "query-migrate", NULL, -1, NULL,
-                                    on_migration_status, task);
+    qmp_step(task, "query-migrate", NULL, -1, on_migration_status, save_failed);
 }
 
 static void
-on_migrate_started(GObject *source, GAsyncResult *result, gpointer data)
+on_migrate_started(GTask *task, JsonNode *reply)
 {
-    GTask *task = data;
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        save_failed(task, error);
-        return;
-    }
     poll_migration(task);
 }
 
 static void
-on_save_getfd(GObject *source, GAsyncResult *result, gpointer data)
+on_save_fd_passed(GTask *task, JsonNode *reply)
 {
-    GTask *task = data;
-    MarinaVm *self = g_task_get_source_object(task);
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        save_failed(task, error);
-        return;
-    }
-    marina_qmp_client_execute_async(self->qmp, "migrate", json_args("uri", "fd:marina-save", NULL),
-                                    -1, NULL, on_migrate_started, task);
+    qmp_step(task, "migrate", json_args("uri", "fd:marina-save", NULL), -1, on_migrate_started,
+             save_failed);
 }
 
 static void
-on_save_stopped(GObject *source, GAsyncResult *result, gpointer data)
+on_save_stopped(GTask *task, JsonNode *reply)
 {
-    GTask *task = data;
     MarinaVm *self = g_task_get_source_object(task);
     SaveData *s = g_task_get_task_data(task);
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
 
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL) {
-        save_failed(task, error);
-        return;
-    }
     set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_SAVE, NULL, NULL);
-    marina_qmp_client_execute_async(self->qmp, "getfd", json_args("fdname", "marina-save", NULL),
-                                    s->fd, NULL, on_save_getfd, task);
+    qmp_step(task, "getfd", json_args("fdname", "marina-save", NULL), s->fd, on_save_fd_passed,
+             save_failed);
 }
 
 static void
@@ -1683,7 +1634,7 @@ vm_save_async(MarinaVm *self, const char *file, gboolean managed, GAsyncReadyCal
         g_object_unref(task);
         return;
     }
-    marina_qmp_client_execute_async(self->qmp, "stop", NULL, -1, NULL, on_save_stopped, task);
+    qmp_step(task, "stop", NULL, -1, on_save_stopped, save_failed);
 }
 
 /* ---------------------------------------------------------------------- */

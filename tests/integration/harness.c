@@ -198,6 +198,20 @@ harness_free(Harness *h)
     g_free(h);
 }
 
+int
+harness_group_setup(void **state)
+{
+    *state = harness_new();
+    return 0;
+}
+
+int
+harness_group_teardown(void **state)
+{
+    harness_free(*state);
+    return 0;
+}
+
 char *
 harness_guest_xml(const char *name, const char *extra_devices)
 {

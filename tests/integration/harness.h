@@ -23,6 +23,9 @@ typedef struct {
 
 Harness *harness_new(void);
 void harness_free(Harness *h);
+/* cmocka group fixtures: one host for the tests of a file. */
+int harness_group_setup(void **state);
+int harness_group_teardown(void **state);
 
 void harness_start_daemon(Harness *h);
 /* Kill the daemon with @sig and wait for it to go (guests keep running). */

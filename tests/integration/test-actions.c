@@ -16,20 +16,6 @@
 
 #define READY "MARINA-GUEST-READY"
 
-static int
-setup(void **state)
-{
-    *state = harness_new();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 /* The guest from tests/guest with extra top-level elements (on_* actions). */
 static MarinaDBusDomain *
 define_with(Harness *h, const char *name, const char *extra)
@@ -155,5 +141,5 @@ main(void)
         cmocka_unit_test(test_ignored_power_button_times_out),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }

@@ -14,20 +14,6 @@
 #include "core/error.h"
 #include "harness.h"
 
-static int
-setup(void **state)
-{
-    *state = harness_new();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 /* Define must fail with @code and a message containing @needle, and leave
  * the host exactly as it was. */
 static void
@@ -214,5 +200,5 @@ main(void)
         cmocka_unit_test(test_start_failure_explains),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }

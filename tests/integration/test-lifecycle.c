@@ -17,20 +17,6 @@
 #define READY "MARINA-GUEST-READY"
 #define BOOT_TIMEOUT 60000
 
-static int
-setup(void **state)
-{
-    *state = harness_new();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 static void
 start(MarinaDBusDomain *dom)
 {
@@ -314,5 +300,5 @@ main(void)
         cmocka_unit_test(test_marinactl_commands),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }

@@ -15,20 +15,6 @@
 #include "core/domain-state.h"
 #include "harness.h"
 
-static int
-setup(void **state)
-{
-    *state = harness_new();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 static GPid
 spawn_marinactl(Harness *h, int *in_fd, int *out_fd, const char *const *args)
 {
@@ -163,5 +149,5 @@ main(void)
         cmocka_unit_test(test_native_nodeinfo_version_autostart),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }

@@ -13,20 +13,6 @@
 #include "core/domain-state.h"
 #include "harness.h"
 
-static int
-setup(void **state)
-{
-    *state = harness_new();
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    harness_free(*state);
-    return 0;
-}
-
 static void
 on_stats(MarinaDBusHost *host, GVariant *stats, guint *count)
 {
@@ -103,5 +89,5 @@ main(void)
         cmocka_unit_test(test_kill9_daemon_guest_survives),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
 }
