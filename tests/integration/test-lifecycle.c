@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <gio/gunixfdlist.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -272,6 +273,22 @@ test_marinactl_commands(void **state)
         dom = harness_domain(h, NULL, path);
         fd = harness_open_serial(h, dom, acc);
         assert_true(harness_wait_output(fd, acc, 0, READY, BOOT_TIMEOUT));
+        close(fd);
+    }
+    /* The graphical console: a stream speaking RFB, handed over as a descriptor. */
+    {
+        g_autoptr(MarinaDBusDomain) dom = NULL;
+        g_autoptr(GVariant) handle = NULL;
+        g_autoptr(GUnixFDList) fds = NULL;
+        g_autofree char *path = NULL;
+        g_autoptr(GString) greeting = g_string_new(NULL);
+        int fd;
+        assert_true(marina_dbus_host_call_lookup_domain_sync(h->host, "life5", &path, NULL, NULL));
+        dom = harness_domain(h, NULL, path);
+        assert_true(marina_dbus_domain_call_open_graphics_sync(dom, NULL, &handle, &fds, NULL,
+                                                               NULL));
+        fd = g_unix_fd_list_get(fds, g_variant_get_handle(handle), NULL);
+        assert_true(harness_wait_output(fd, greeting, 0, "RFB 003.008", 5000));
         close(fd);
     }
     assert_int_equal(harness_marinactl(h, &out, &err, "screenshot", "life5", png, NULL), 0);
