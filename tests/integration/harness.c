@@ -226,7 +226,7 @@ harness_guest_xml(const char *name, const char *extra_devices)
         "    <type arch='x86_64' machine='pc'>hvm</type>\n"
         "    <kernel>%s/vmlinuz</kernel>\n"
         "    <initrd>%s/initrd.img</initrd>\n"
-        "    <cmdline>console=ttyS0 quiet</cmdline>\n"
+        "    <cmdline>console=ttyS0 quiet panic=-1 acpi=noirq cryptomgr.notests</cmdline>\n"
         "  </os>\n"
         "  <features><acpi/><apic/></features>\n"
         "  <devices>\n"
