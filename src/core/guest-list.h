@@ -18,6 +18,19 @@ G_BEGIN_DECLS
  *   "loaded" ()            -- the first complete list arrived
  *   "stats-updated" ()     -- a StatsUpdated signal was applied (once per interval)
  *   "error" (GError*)      -- listing failed; the message is for people
+ *
+ * Guests learn of statistics silently (no GObject notify per sample, which
+ * a thousand guests a second would make costly): redraw on "stats-updated".
+ * State and configuration changes notify the guest's properties as usual.
+ *
+ * When the connection closes, the list stops updating and keeps its items
+ * as last known; it emits no "error" of its own, since the connection's
+ * "closed" signal already carries the reason to show. A new connection
+ * needs a new list.
+ *
+ * Host history: "host-cpu-percent" (of the whole host) and
+ * "host-memory-kib" / "host-memory-used-kib" from the statistics entry
+ * with the empty UUID; empty when the daemon sends no such entry.
  */
 #define MARINA_TYPE_GUEST_LIST (marina_guest_list_get_type())
 G_DECLARE_FINAL_TYPE(MarinaGuestList, marina_guest_list, MARINA, GUEST_LIST, GObject)

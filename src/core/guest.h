@@ -17,7 +17,10 @@ G_BEGIN_DECLS
  * "object-path", "id" (int, -1 when off), "state" (MarinaDomainState),
  * "reason" (uint), "persistent", "autostart", "max-memory-kib" (uint64),
  * "vcpus" (uint).
- * Signal "stats-changed": a new statistics sample arrived.
+ * Signal "stats-changed": a new statistics sample arrived (or the figures
+ * were cleared because the guest stopped). Statistics do not notify
+ * properties; a view of many guests redraws on the list's "stats-updated".
+ * The "state" property holds the MarinaDomainState number (a guint).
  */
 #define MARINA_TYPE_GUEST (marina_guest_get_type())
 G_DECLARE_FINAL_TYPE(MarinaGuest, marina_guest, MARINA, GUEST, GObject)
@@ -26,13 +29,13 @@ G_DECLARE_FINAL_TYPE(MarinaGuest, marina_guest, MARINA, GUEST, GObject)
 #define MARINA_GUEST_HISTORY 120
 
 typedef enum {
-    MARINA_GUEST_SERIES_CPU,          /* guest CPU %, 0..100 of its vCPUs */
-    MARINA_GUEST_SERIES_HOST_CPU,     /* share of the host's CPUs, 0..100 */
-    MARINA_GUEST_SERIES_MEMORY,       /* % of its configured memory in use (RSS) */
-    MARINA_GUEST_SERIES_DISK_READ,    /* bytes/s */
-    MARINA_GUEST_SERIES_DISK_WRITE,   /* bytes/s */
-    MARINA_GUEST_SERIES_NET_RX,       /* bytes/s */
-    MARINA_GUEST_SERIES_NET_TX,       /* bytes/s */
+    MARINA_GUEST_SERIES_CPU,        /* guest CPU %, 0..100 of its vCPUs */
+    MARINA_GUEST_SERIES_HOST_CPU,   /* share of the host's CPUs, 0..100 */
+    MARINA_GUEST_SERIES_MEMORY,     /* % of its configured memory in use (RSS) */
+    MARINA_GUEST_SERIES_DISK_READ,  /* bytes/s */
+    MARINA_GUEST_SERIES_DISK_WRITE, /* bytes/s */
+    MARINA_GUEST_SERIES_NET_RX,     /* bytes/s */
+    MARINA_GUEST_SERIES_NET_TX,     /* bytes/s */
     MARINA_GUEST_N_SERIES
 } MarinaGuestSeries;
 
@@ -70,5 +73,22 @@ void marina_guest_set_state(MarinaGuest *self, MarinaDomainState state, guint re
 void marina_guest_add_stats(MarinaGuest *self, GVariant *stats, guint host_cpus);
 /* A guest that stopped: its running figures drop to nothing. */
 void marina_guest_clear_stats(MarinaGuest *self);
+
+/*
+ * A history ring that reads back oldest first without copying: each sample
+ * is stored twice, at i and i + MARINA_GUEST_HISTORY, so the newest
+ * MARINA_GUEST_HISTORY samples always sit side by side. Shared with
+ * MarinaGuestList for the host's figures.
+ */
+typedef struct {
+    double values[2 * MARINA_GUEST_HISTORY];
+    guint head;  /* where the next sample goes, 0..MARINA_GUEST_HISTORY-1 */
+    guint count; /* samples kept, 0..MARINA_GUEST_HISTORY */
+} MarinaHistory;
+
+void marina_history_push(MarinaHistory *history, double value);
+/* Oldest first; never NULL (an empty array when *n_values is 0). */
+const double *marina_history_get(const MarinaHistory *history, guint *n_values);
+void marina_history_clear(MarinaHistory *history);
 
 G_END_DECLS
