@@ -48,6 +48,7 @@ set_defaults(MarinaDaemonConfig *c, gboolean system)
     c->min_mem_kib = 0;
     c->destroy_grace_ms = 3000;
     c->autostart_delay_ms = 0;
+    c->driver = g_strdup("qemu");
 }
 
 static gboolean
@@ -235,5 +236,40 @@ marina_daemon_config_free(MarinaDaemonConfig *c)
     g_free(c->accel_setting);
     g_free(c->accel);
     g_free(c->emulator);
+    g_free(c->driver);
+    g_free(c->test_file);
     g_free(c);
+}
+
+gboolean
+marina_daemon_config_set_driver(MarinaDaemonConfig *c, const char *driver, const char *test_file,
+                                GError **error)
+{
+    static const char *const drivers[] = {"qemu", "test", NULL};
+
+    if (driver == NULL)
+        driver = test_file != NULL ? "test" : "qemu";
+    if (!g_strv_contains(drivers, driver)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Unknown driver '%s': use --driver qemu (real guests) or --driver test "
+                      "(simulated guests from --test-file)."),
+                    driver);
+        return FALSE;
+    }
+    if (g_str_equal(driver, "test") && test_file == NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("The test driver needs a node file: add --test-file PATH (a libvirt "
+                      "test-driver style <node> XML file)."));
+        return FALSE;
+    }
+    if (g_str_equal(driver, "qemu") && test_file != NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("--test-file belongs to the test driver; add --driver test."));
+        return FALSE;
+    }
+    g_free(c->driver);
+    c->driver = g_strdup(driver);
+    g_free(c->test_file);
+    c->test_file = g_strdup(test_file);
+    return TRUE;
 }

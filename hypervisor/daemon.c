@@ -13,18 +13,24 @@
 #include "daemon.h"
 #include "marina-dbus.h"
 #include "qemu-command.h"
+#include "qemu-vm.h"
 #include "state-store.h"
 #include "stats.h"
+#include "test-node.h"
+#include "test-vm.h"
 #include "vm.h"
 
 #define HOST_PATH "/org/marinavm/Marina1"
 #define DOMAIN_SUBTREE "/org/marinavm/Marina1/domain"
 #define DOMAIN_INTERFACE "org.marinavm.Marina1.Domain"
+#define STATS_INTERVAL_MIN 100
+#define STATS_INTERVAL_MAX 60000
 
 typedef struct {
     GDBusConnection *connection;
     gboolean read_only;
     guint subtree_id;
+    guint stats_interval_ms; /* what this client asked for; 0 = no preference */
 } Peer;
 
 struct _MarinaDaemon {
@@ -40,6 +46,7 @@ struct _MarinaDaemon {
     GHashTable *by_name; /* name -> MarinaVm* */
     int next_id;
     MarinaStats *stats;
+    MarinaTestNode *test_node; /* the test driver's host, else NULL */
 };
 
 G_DEFINE_FINAL_TYPE(MarinaDaemon, marina_daemon, G_TYPE_OBJECT)
@@ -74,6 +81,7 @@ marina_daemon_finalize(GObject *object)
     MarinaDaemon *self = MARINA_DAEMON(object);
 
     marina_daemon_config_free(self->config);
+    marina_test_node_free(self->test_node);
     G_OBJECT_CLASS(marina_daemon_parent_class)->finalize(object);
 }
 
@@ -105,6 +113,18 @@ int
 marina_daemon_allocate_id(MarinaDaemon *self)
 {
     return self->next_id++;
+}
+
+static gboolean
+is_test_driver(MarinaDaemon *self)
+{
+    return g_str_equal(self->config->driver, "test");
+}
+
+GType
+marina_daemon_get_vm_type(MarinaDaemon *self)
+{
+    return is_test_driver(self) ? MARINA_TYPE_TEST_VM : MARINA_TYPE_QEMU_VM;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -226,8 +246,7 @@ marina_daemon_emit_domain_event(MarinaDaemon *self, MarinaVm *vm, const char *ev
     g_hash_table_iter_init(&iter, self->peers);
     while (g_hash_table_iter_next(&iter, &key, NULL))
         g_dbus_connection_emit_signal(key, NULL, path, DOMAIN_INTERFACE, "StateChanged",
-                                      g_variant_new("(uuss)", state, reason, event, detail),
-                                      NULL);
+                                      g_variant_new("(uuss)", state, reason, event, detail), NULL);
 }
 
 void
@@ -238,17 +257,17 @@ marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm, GVariant
 
     g_hash_table_iter_init(&iter, self->peers);
     while (g_hash_table_iter_next(&iter, &key, NULL))
-        g_dbus_connection_emit_signal(key, NULL, marina_vm_get_object_path(vm),
-                                      "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                      g_variant_new("(s@a{sv}as)", DOMAIN_INTERFACE, properties,
-                                                    NULL),
-                                      NULL);
+        g_dbus_connection_emit_signal(
+            key, NULL, marina_vm_get_object_path(vm), "org.freedesktop.DBus.Properties",
+            "PropertiesChanged", g_variant_new("(s@a{sv}as)", DOMAIN_INTERFACE, properties, NULL),
+            NULL);
 }
 
 gboolean
 marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation *invocation)
 {
-    Peer *peer = g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
+    Peer *peer =
+        g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
 
     if (peer == NULL || !peer->read_only)
         return TRUE;
@@ -293,8 +312,7 @@ handle_lookup_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     MarinaVm *vm = find_vm(self, key);
 
     if (vm == NULL) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_NO_SUCH_DOMAIN,
+        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DOMAIN,
                                               _("There is no guest '%s' on this host."), key);
         return TRUE;
     }
@@ -305,14 +323,18 @@ handle_lookup_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
 static MarinaDomainConfig *
 parse_for_host(MarinaDaemon *self, const char *xml, GPtrArray *warnings, GError **error)
 {
-    g_autoptr(MarinaDomainConfig) config = marina_domain_config_parse(xml, -1, warnings, error);
+    g_autoptr(MarinaDomainConfig) config =
+        is_test_driver(self) ? marina_test_domain_parse(xml, -1, warnings, NULL, error)
+                             : marina_domain_config_parse(xml, -1, warnings, error);
     g_auto(GStrv) argv = NULL;
-    MarinaQemuCommandOptions opts = {.accel = self->config->accel, .qmp_fd = 3,
-                                     .vnc_socket = "/dev/null"};
+    MarinaQemuCommandOptions opts = {
+        .accel = self->config->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
     int fds[64];
 
     if (config == NULL)
         return NULL;
+    if (is_test_driver(self))
+        return g_steal_pointer(&config);
     /* Refuse at define time what could never start (e.g. an interface type
      * this daemon cannot connect), instead of failing at every start. */
     opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(config), G_N_ELEMENTS(fds));
@@ -353,8 +375,8 @@ handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
             return TRUE;
         }
         add_vm(self, vm);
-        marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
-                                           config->name, config->uuid);
+        marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm), config->name,
+                                           config->uuid);
     } else if (!marina_vm_save_definition(vm, marina_domain_config_copy(config), &error)) {
         g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
@@ -477,13 +499,14 @@ handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, c
     if (!marina_daemon_check_writable(self, invocation))
         return TRUE;
     if (!g_path_is_absolute(file)) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_INVALID_ARGUMENT,
-                                              _("The save file '%s' must be an absolute path."),
-                                              file);
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("The save file '%s' must be an absolute path."), file);
         return TRUE;
     }
     config = marina_vm_read_save_image(file, &error);
+    if (config != NULL && is_test_driver(self))
+        marina_test_domain_mark(config);
     if (config == NULL || !marina_daemon_check_unique(self, config, NULL, &error)) {
         g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
@@ -573,6 +596,48 @@ meminfo_kib(const char *text, const char *key)
     return line ? g_ascii_strtoull(line + strlen(key), NULL, 10) : 0;
 }
 
+/* Memory the simulated guests use, for the test host's free memory. */
+static guint64
+test_guest_memory_kib(MarinaDaemon *self)
+{
+    GHashTableIter iter;
+    gpointer value;
+    guint64 sum = 0;
+
+    g_hash_table_iter_init(&iter, self->by_uuid);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        if (marina_vm_is_active(value))
+            sum += marina_vm_get_config(value)->current_memory_kib;
+    }
+    return sum;
+}
+
+static void
+test_node_info(MarinaDaemon *self, GVariantDict *d)
+{
+    const MarinaTestNode *n = self->test_node;
+    guint64 used = test_guest_memory_kib(self);
+
+    g_variant_dict_insert(d, "hostname", "s", g_get_host_name());
+    g_variant_dict_insert(d, "cpu-model", "s", n->cpu_model);
+    g_variant_dict_insert(d, "arch", "s", "x86_64");
+    g_variant_dict_insert(d, "cpus", "u", n->cpus);
+    g_variant_dict_insert(d, "nodes", "u", n->nodes);
+    g_variant_dict_insert(d, "sockets", "u", n->sockets);
+    g_variant_dict_insert(d, "cores", "u", n->cores);
+    g_variant_dict_insert(d, "threads", "u", n->threads);
+    g_variant_dict_insert(d, "mhz", "u", n->mhz);
+    g_variant_dict_insert(d, "memory-kib", "t", n->memory_kib);
+    g_variant_dict_insert(d, "free-memory-kib", "t",
+                          n->memory_kib > used ? n->memory_kib - used : 0);
+    g_variant_dict_insert(d, "accelerator", "s", "none");
+    g_variant_dict_insert(d, "emulator", "s", "");
+    g_variant_dict_insert(d, "emulator-version", "s", "");
+    g_variant_dict_insert(d, "driver", "s", "test");
+    g_variant_dict_insert(d, "networks", "u", n->networks->len);
+    g_variant_dict_insert(d, "pools", "u", n->pools->len);
+}
+
 static gboolean
 handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaDaemon *self)
 {
@@ -582,9 +647,15 @@ handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, Ma
     guint mhz;
     guint cpus = (guint)sysconf(_SC_NPROCESSORS_ONLN);
 
+    g_variant_dict_init(&d, NULL);
+    if (self->test_node != NULL) {
+        test_node_info(self, &d);
+        marina_dbus_host_complete_get_node_info(host, invocation, g_variant_dict_end(&d));
+        return TRUE;
+    }
     g_file_get_contents("/proc/meminfo", &meminfo, NULL, NULL);
     model = read_cpu_model(&mhz);
-    g_variant_dict_init(&d, NULL);
+    g_variant_dict_insert(&d, "driver", "s", "qemu");
     g_variant_dict_insert(&d, "hostname", "s", g_get_host_name());
     g_variant_dict_insert(&d, "cpu-model", "s", model);
     g_variant_dict_insert(&d, "arch", "s", "x86_64");
@@ -598,8 +669,51 @@ handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, Ma
                           meminfo ? meminfo_kib(meminfo, "MemAvailable:") : 0);
     g_variant_dict_insert(&d, "accelerator", "s", self->config->accel);
     g_variant_dict_insert(&d, "emulator", "s", self->config->emulator);
-    g_variant_dict_insert(&d, "emulator-version", "s", marina_stats_get_emulator_version(self->stats));
+    g_variant_dict_insert(&d, "emulator-version", "s",
+                          marina_stats_get_emulator_version(self->stats));
     marina_dbus_host_complete_get_node_info(host, invocation, g_variant_dict_end(&d));
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Statistics preferences: per connection, the smallest interval wins      */
+
+static void
+update_stats_interval(MarinaDaemon *self)
+{
+    GHashTableIter iter;
+    gpointer value;
+    guint wanted = 0;
+
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        Peer *peer = value;
+        if (peer->stats_interval_ms > 0 && (wanted == 0 || peer->stats_interval_ms < wanted))
+            wanted = peer->stats_interval_ms;
+    }
+    /* Nobody asked: the configuration file's choice. */
+    marina_stats_set_interval(self->stats, wanted > 0 ? wanted : self->config->stats_interval_ms);
+    marina_stats_set_active(self->stats, g_hash_table_size(self->peers) > 0);
+}
+
+static gboolean
+handle_set_stats_interval(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
+                          guint interval_ms, MarinaDaemon *self)
+{
+    Peer *peer =
+        g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
+
+    if (interval_ms < STATS_INTERVAL_MIN || interval_ms > STATS_INTERVAL_MAX) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("The statistics interval must be from %u to %u milliseconds, not %u."),
+            STATS_INTERVAL_MIN, STATS_INTERVAL_MAX, interval_ms);
+        return TRUE;
+    }
+    if (peer != NULL)
+        peer->stats_interval_ms = interval_ms;
+    update_stats_interval(self);
+    marina_dbus_host_complete_set_stats_interval(host, invocation);
     return TRUE;
 }
 
@@ -608,7 +722,7 @@ setup_host(MarinaDaemon *self)
 {
     self->host = marina_dbus_host_skeleton_new();
     marina_dbus_host_set_version(self->host, PACKAGE_VERSION);
-    marina_dbus_host_set_driver(self->host, "qemu");
+    marina_dbus_host_set_driver(self->host, self->config->driver);
     marina_dbus_host_set_mode(self->host, self->config->system ? "system" : "session");
     marina_dbus_host_set_hostname(self->host, g_get_host_name());
     marina_dbus_host_set_stats_interval(self->host, self->config->stats_interval_ms);
@@ -616,11 +730,12 @@ setup_host(MarinaDaemon *self)
     g_signal_connect(self->host, "handle-lookup-domain", G_CALLBACK(handle_lookup_domain), self);
     g_signal_connect(self->host, "handle-define-domain", G_CALLBACK(handle_define_domain), self);
     g_signal_connect(self->host, "handle-create-domain", G_CALLBACK(handle_create_domain), self);
-    g_signal_connect(self->host, "handle-restore-domain", G_CALLBACK(handle_restore_domain),
-                     self);
+    g_signal_connect(self->host, "handle-restore-domain", G_CALLBACK(handle_restore_domain), self);
     g_signal_connect(self->host, "handle-domain-xmlto-native", G_CALLBACK(handle_xml_to_native),
                      self);
     g_signal_connect(self->host, "handle-get-node-info", G_CALLBACK(handle_get_node_info), self);
+    g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
+                     self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -702,7 +817,7 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
     g_dbus_interface_skeleton_unexport_from_connection(G_DBUS_INTERFACE_SKELETON(self->host),
                                                        connection);
     g_hash_table_remove(self->peers, connection);
-    marina_stats_set_active(self->stats, g_hash_table_size(self->peers) > 0);
+    update_stats_interval(self);
 }
 
 static gboolean
@@ -790,8 +905,8 @@ listen_on(MarinaDaemon *self, const char *path, guint mode, GError **error)
 
     if (g_mkdir_with_parents(dir, 0755) != 0) {
         int saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot create %s: %s"), dir, g_strerror(saved));
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Cannot create %s: %s"),
+                    dir, g_strerror(saved));
         return NULL;
     }
     if (g_file_test(path, G_FILE_TEST_EXISTS)) {
@@ -802,8 +917,8 @@ listen_on(MarinaDaemon *self, const char *path, guint mode, GError **error)
         }
         g_unlink(path); /* left behind by a daemon that died */
     }
-    server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, self->auth, NULL,
-                                    error);
+    server =
+        g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, self->auth, NULL, error);
     if (server == NULL)
         return NULL;
     chmod(path, mode);
@@ -972,10 +1087,37 @@ autostart(MarinaDaemon *self)
     autostart_next(ad);
 }
 
+/* The test driver's guests: all persistent, in memory only. */
+static void
+load_test_domains(MarinaDaemon *self)
+{
+    GPtrArray *domains = self->test_node->domains;
+
+    for (guint i = 0; i < domains->len; i++) {
+        MarinaTestDomain *d = domains->pdata[i];
+        MarinaVm *vm = marina_vm_new(self, marina_domain_config_copy(d->config), TRUE);
+
+        add_vm(self, vm);
+        marina_test_vm_set_initial_state(MARINA_TEST_VM(vm), d->state);
+    }
+    g_info("Loaded %u simulated guests", domains->len);
+}
+
+/* Read what the driver starts from before claiming the socket, so a bad
+ * node file stops the daemon with its reason. */
+static gboolean
+prepare_driver(MarinaDaemon *self, GError **error)
+{
+    if (!is_test_driver(self))
+        return marina_state_store_prepare(self->config, error);
+    self->test_node = marina_test_node_load(self->config->test_file, error);
+    return self->test_node != NULL;
+}
+
 gboolean
 marina_daemon_start(MarinaDaemon *self, GError **error)
 {
-    if (!marina_state_store_prepare(self->config, error))
+    if (!prepare_driver(self, error))
         return FALSE;
     setup_host(self);
     self->auth = g_dbus_auth_observer_new();
@@ -994,6 +1136,11 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
             return FALSE;
     }
     self->stats = marina_stats_new(self, self->host, self->config);
+    if (self->test_node != NULL) {
+        marina_stats_set_test_node(self->stats, self->test_node);
+        load_test_domains(self);
+        return TRUE;
+    }
     load_definitions(self);
     reattach_running(self);
     autostart(self);

@@ -40,8 +40,7 @@ void marina_daemon_emit_domain_event(MarinaDaemon *self, MarinaVm *vm, const cha
                                      const char *detail);
 
 /* Tell every client the domain's properties (a{sv}) changed. */
-void marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm,
-                                           GVariant *properties);
+void marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm, GVariant *properties);
 
 /* A guest is gone (undefined, or a transient guest stopped). */
 void marina_daemon_remove_vm(MarinaDaemon *self, MarinaVm *vm);
@@ -49,6 +48,9 @@ void marina_daemon_remove_vm(MarinaDaemon *self, MarinaVm *vm);
 /* Name, UUID and MAC uniqueness against every other guest of this host. */
 gboolean marina_daemon_check_unique(MarinaDaemon *self, MarinaDomainConfig *config,
                                     MarinaVm *except, GError **error);
+
+/* The MarinaVm subclass of this daemon's driver (qemu or test). */
+GType marina_daemon_get_vm_type(MarinaDaemon *self);
 
 /* Every guest (the list is the caller's; the guests are not). */
 GList *marina_daemon_get_vms(MarinaDaemon *self);

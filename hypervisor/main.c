@@ -20,6 +20,7 @@
 #include "core/paths.h"
 #include "daemon-config.h"
 #include "daemon.h"
+#include "stdio-bridge.h"
 
 static gboolean opt_session;
 static gboolean opt_system;
@@ -31,6 +32,8 @@ static char *opt_socket;
 static char *opt_state_dir;
 static char *opt_runtime_dir;
 static char *opt_config;
+static char *opt_driver;
+static char *opt_test_file;
 
 static const GOptionEntry entries[] = {
     {"session", 0, 0, G_OPTION_ARG_NONE, &opt_session,
@@ -46,6 +49,10 @@ static const GOptionEntry entries[] = {
      N_("Keep guest sockets and runtime state here"), N_("DIR")},
     {"config", 0, 0, G_OPTION_ARG_FILENAME, &opt_config, N_("Read this configuration file"),
      N_("FILE")},
+    {"driver", 0, 0, G_OPTION_ARG_STRING, &opt_driver,
+     N_("Run guests with this driver: qemu (the default) or test (simulated guests)"), N_("NAME")},
+    {"test-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_test_file,
+     N_("The test driver's libvirt-style <node> XML file of simulated guests"), N_("PATH")},
     {"daemonize", 'd', 0, G_OPTION_ARG_NONE, &opt_daemonize,
      N_("Detach; return once the socket is ready"), NULL},
     {"connect-stdio", 0, 0, G_OPTION_ARG_NONE, &opt_connect_stdio,
@@ -119,7 +126,8 @@ take_lock(const MarinaDaemonConfig *config, GError **error)
     g_autofree char *path = g_build_filename(config->runtime_dir, "marinad.lock", NULL);
     int fd;
 
-    if (g_mkdir_with_parents(config->runtime_dir, 0700) != 0 ||
+    /* The system daemon's read-only socket lives here: others must reach it. */
+    if (g_mkdir_with_parents(config->runtime_dir, config->system ? 0755 : 0700) != 0 ||
         (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
         int saved = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Cannot create %s: %s"),
@@ -189,42 +197,6 @@ on_quit_signal(gpointer loop)
     return G_SOURCE_REMOVE;
 }
 
-/* --connect-stdio: what ssh runs on a remote host. The D-Bus conversation
- * passes through untouched, so authentication happens against the daemon
- * as the SSH user. */
-static void
-on_splice_done(GObject *source, GAsyncResult *result, gpointer loop)
-{
-    g_output_stream_splice_finish(G_OUTPUT_STREAM(source), result, NULL);
-    g_main_loop_quit(loop);
-}
-
-static int
-connect_stdio(const char *socket_path)
-{
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(socket_path);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GSocketConnection) conn = NULL;
-    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-    g_autoptr(GInputStream) in = g_unix_input_stream_new(STDIN_FILENO, FALSE);
-    g_autoptr(GOutputStream) out = g_unix_output_stream_new(STDOUT_FILENO, FALSE);
-
-    conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
-    if (conn == NULL) {
-        g_printerr("marinad: cannot connect to %s: %s\n", socket_path, error->message);
-        return 1;
-    }
-    g_output_stream_splice_async(g_io_stream_get_output_stream(G_IO_STREAM(conn)), in,
-                                 G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT, NULL,
-                                 on_splice_done, loop);
-    g_output_stream_splice_async(out, g_io_stream_get_input_stream(G_IO_STREAM(conn)),
-                                 G_OUTPUT_STREAM_SPLICE_NONE, G_PRIORITY_DEFAULT, NULL,
-                                 on_splice_done, loop);
-    g_main_loop_run(loop);
-    return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -263,8 +235,12 @@ main(int argc, char **argv)
         g_printerr("marinad: %s\n", marina_error_message(error));
         return 1;
     }
+    if (!marina_daemon_config_set_driver(config, opt_driver, opt_test_file, &error)) {
+        g_printerr("marinad: %s\n", marina_error_message(error));
+        return 2;
+    }
     if (opt_connect_stdio)
-        return connect_stdio(config->socket_path);
+        return marina_stdio_bridge_run(config->socket_path);
 
     if (opt_daemonize)
         ready_fd = daemonize();
@@ -279,7 +255,8 @@ main(int argc, char **argv)
     }
     /* A dead client must not kill the daemon mid-write. */
     signal(SIGPIPE, SIG_IGN);
-    if (!g_file_test(config->log_dir, G_FILE_TEST_IS_DIR))
+    /* The test driver keeps everything in memory: no state directory. */
+    if (g_str_equal(config->driver, "qemu") && !g_file_test(config->log_dir, G_FILE_TEST_IS_DIR))
         g_mkdir_with_parents(config->log_dir, 0700);
     setup_logging(config);
 
@@ -291,9 +268,9 @@ main(int argc, char **argv)
         report_ready(ready_fd, 1);
         return 1;
     }
-    g_info("marinad %s ready (%s, accelerator %s)", PACKAGE_VERSION,
+    g_info("marinad %s ready (%s, driver %s, accelerator %s)", PACKAGE_VERSION,
            marina_daemon_get_config(daemon)->system ? "system" : "session",
-           marina_daemon_get_config(daemon)->accel);
+           marina_daemon_get_config(daemon)->driver, marina_daemon_get_config(daemon)->accel);
     report_ready(ready_fd, 0);
     if (opt_daemonize) {
         int null = open("/dev/null", O_WRONLY | O_CLOEXEC);

@@ -41,8 +41,24 @@ fsync_dir_of(const char *path)
     }
 }
 
+static gboolean write_file(const char *path, const void *data, gsize len, int mode,
+                           gboolean durable, GError **error);
+
 gboolean
 marina_write_file_atomic(const char *path, const void *data, gsize len, int mode, GError **error)
+{
+    return write_file(path, data, len, mode, TRUE, error);
+}
+
+gboolean
+marina_write_file_replace(const char *path, const void *data, gsize len, int mode, GError **error)
+{
+    return write_file(path, data, len, mode, FALSE, error);
+}
+
+static gboolean
+write_file(const char *path, const void *data, gsize len, int mode, gboolean durable,
+           GError **error)
 {
     g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
     int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
@@ -54,7 +70,7 @@ marina_write_file_atomic(const char *path, const void *data, gsize len, int mode
                     _("Cannot write %s: %s"), path, g_strerror(saved));
         return FALSE;
     }
-    if (!write_all(fd, data, len) || fsync(fd) != 0) {
+    if (!write_all(fd, data, len) || (durable && fsync(fd) != 0)) {
         saved = errno;
         close(fd);
         g_unlink(tmp);
@@ -70,7 +86,8 @@ marina_write_file_atomic(const char *path, const void *data, gsize len, int mode
                     _("Cannot write %s: %s"), path, g_strerror(saved));
         return FALSE;
     }
-    fsync_dir_of(path);
+    if (durable)
+        fsync_dir_of(path);
     return TRUE;
 }
 

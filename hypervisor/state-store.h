@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 
 gboolean marina_write_file_atomic(const char *path, const void *data, gsize len, int mode,
                                   GError **error);
+/* The same without fsync: for runtime state, which need not outlive the
+ * machine, and is written on a guest's start-up path. */
+gboolean marina_write_file_replace(const char *path, const void *data, gsize len, int mode,
+                                   GError **error);
 
 /* Create the daemon's directories (0700). */
 gboolean marina_state_store_prepare(const MarinaDaemonConfig *config, GError **error);

@@ -3,9 +3,13 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "stats.h"
 #include "vm.h"
+
+/* Memory a simulated host keeps for itself. */
+#define TEST_HOST_BASE_KIB (G_GUINT64_CONSTANT(1024) * 1024)
 
 struct _MarinaStats {
     GObject parent_instance;
@@ -14,8 +18,15 @@ struct _MarinaStats {
     MarinaDBusHost *host;
     guint interval_ms;
     guint timer;
+    gboolean active;
     gboolean collecting;
     char *emulator_version;
+
+    /* Host CPU: /proc/stat counters at the previous round */
+    guint64 last_busy;
+    guint64 last_total;
+    const MarinaTestNode *test_node;
+    double test_noise;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaStats, marina_stats, G_TYPE_OBJECT)
@@ -24,19 +35,113 @@ typedef struct {
     MarinaStats *stats;
     GVariantBuilder builder;
     guint pending;
-    guint count;
+    double guest_cpu;      /* sum of the guests' cpu-percent */
+    guint64 guest_rss_kib; /* sum of the guests' memory-rss-kib */
 } Round;
+
+/* ---------------------------------------------------------------------- */
+/* Host figures                                                            */
+
+/* The first line of /proc/stat: jiffies spent per kind since boot. */
+static gboolean
+read_cpu_counters(guint64 *busy, guint64 *total)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) fields = NULL;
+    guint64 v[8] = {0};
+    guint n = 0;
+
+    if (!g_file_get_contents("/proc/stat", &text, NULL, NULL) || !g_str_has_prefix(text, "cpu "))
+        return FALSE;
+    *strchrnul(text, '\n') = '\0';
+    fields = g_strsplit_set(text + 4, " ", 0);
+    for (guint i = 0; fields[i] != NULL && n < G_N_ELEMENTS(v); i++) {
+        if (*fields[i] != '\0')
+            v[n++] = g_ascii_strtoull(fields[i], NULL, 10);
+    }
+    /* user nice system idle iowait irq softirq steal (guest is within user). */
+    *total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+    *busy = *total - v[3] - v[4];
+    return n >= 4;
+}
+
+static guint64
+meminfo_kib(const char *text, const char *key)
+{
+    const char *line = text ? strstr(text, key) : NULL;
+
+    return line ? g_ascii_strtoull(line + strlen(key), NULL, 10) : 0;
+}
+
+static void
+real_host_figures(MarinaStats *self, GVariantDict *d)
+{
+    g_autofree char *meminfo = NULL;
+    guint64 busy, total, mem_total, mem_avail;
+    double pct = 0;
+
+    if (read_cpu_counters(&busy, &total)) {
+        if (self->last_total > 0 && total > self->last_total && busy >= self->last_busy)
+            pct = (double)(busy - self->last_busy) / (double)(total - self->last_total) * 100.0;
+        self->last_busy = busy;
+        self->last_total = total;
+    }
+    g_file_get_contents("/proc/meminfo", &meminfo, NULL, NULL);
+    mem_total = meminfo_kib(meminfo, "MemTotal:");
+    mem_avail = meminfo_kib(meminfo, "MemAvailable:");
+    g_variant_dict_insert(d, "host-cpu-percent", "d", CLAMP(pct, 0.0, 100.0));
+    g_variant_dict_insert(d, "host-cpus", "u", (guint)sysconf(_SC_NPROCESSORS_ONLN));
+    g_variant_dict_insert(d, "host-memory-kib", "t", mem_total);
+    g_variant_dict_insert(d, "host-memory-used-kib", "t",
+                          mem_total > mem_avail ? mem_total - mem_avail : 0);
+}
+
+/* A simulated host is as busy as its guests make it, plus a little of
+ * its own. */
+static void
+test_host_figures(MarinaStats *self, Round *r, GVariantDict *d)
+{
+    const MarinaTestNode *node = self->test_node;
+    double pct;
+    guint64 used;
+
+    self->test_noise = CLAMP(self->test_noise + g_random_double_range(-0.5, 0.5), 0.5, 4.0);
+    pct = r->guest_cpu / MAX(node->cpus, 1) + self->test_noise;
+    used = MIN(node->memory_kib, TEST_HOST_BASE_KIB + r->guest_rss_kib);
+    g_variant_dict_insert(d, "host-cpu-percent", "d", CLAMP(pct, 0.0, 100.0));
+    g_variant_dict_insert(d, "host-cpus", "u", node->cpus);
+    g_variant_dict_insert(d, "host-memory-kib", "t", node->memory_kib);
+    g_variant_dict_insert(d, "host-memory-used-kib", "t", used);
+}
+
+static void
+add_host_entry(MarinaStats *self, Round *r)
+{
+    GVariantDict d;
+
+    g_variant_dict_init(&d, NULL);
+    if (self->test_node != NULL)
+        test_host_figures(self, r, &d);
+    else
+        real_host_figures(self, &d);
+    g_variant_dict_insert(&d, "timestamp-us", "x", g_get_real_time());
+    g_variant_builder_add(&r->builder, "(s@a{sv})", "", g_variant_dict_end(&d));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rounds                                                                  */
 
 static void
 round_finish(Round *r)
 {
     MarinaStats *self = r->stats;
-    GVariant *all = g_variant_builder_end(&r->builder);
+    g_autoptr(GVariant) all = NULL;
 
-    g_variant_ref_sink(all);
-    if (r->count > 0)
+    add_host_entry(self, r);
+    all = g_variant_ref_sink(g_variant_builder_end(&r->builder));
+    /* Sent even with no guest running: the host graph lives on. */
+    if (self->active)
         marina_dbus_host_emit_stats_updated(self->host, all);
-    g_variant_unref(all);
     self->collecting = FALSE;
     g_object_unref(self);
     g_free(r);
@@ -49,9 +154,15 @@ on_vm_stats(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(GVariant) stats = marina_vm_collect_stats_finish(MARINA_VM(source), result, NULL);
 
     if (stats != NULL) {
+        double pct = 0;
+        guint64 rss = 0;
+
+        if (g_variant_lookup(stats, "cpu-percent", "d", &pct))
+            r->guest_cpu += pct;
+        if (g_variant_lookup(stats, "memory-rss-kib", "t", &rss))
+            r->guest_rss_kib += rss;
         g_variant_builder_add(&r->builder, "(s@a{sv})", marina_vm_get_uuid(MARINA_VM(source)),
                               stats);
-        r->count++;
     }
     if (--r->pending == 0)
         round_finish(r);
@@ -84,15 +195,38 @@ on_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+static void
+restart_timer(MarinaStats *self)
+{
+    g_clear_handle_id(&self->timer, g_source_remove);
+    if (self->active && self->interval_ms > 0)
+        self->timer = g_timeout_add(self->interval_ms, on_tick, self);
+}
+
 void
 marina_stats_set_active(MarinaStats *self, gboolean active)
 {
-    if (self->interval_ms == 0)
+    if (self->active == active)
         return;
-    if (active && self->timer == 0)
-        self->timer = g_timeout_add(self->interval_ms, on_tick, self);
-    else if (!active)
-        g_clear_handle_id(&self->timer, g_source_remove);
+    self->active = active;
+    restart_timer(self);
+}
+
+void
+marina_stats_set_interval(MarinaStats *self, guint interval_ms)
+{
+    if (self->interval_ms == interval_ms)
+        return;
+    g_info("Statistics every %u ms", interval_ms);
+    self->interval_ms = interval_ms;
+    marina_dbus_host_set_stats_interval(self->host, interval_ms);
+    restart_timer(self);
+}
+
+void
+marina_stats_set_test_node(MarinaStats *self, const MarinaTestNode *node)
+{
+    self->test_node = node;
 }
 
 const char *
@@ -122,9 +256,9 @@ on_version(GObject *source, GAsyncResult *result, gpointer data)
 static void
 query_emulator_version(MarinaStats *self, const char *emulator)
 {
-    g_autoptr(GSubprocess) proc = g_subprocess_new(
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL, emulator,
-        "--version", NULL);
+    g_autoptr(GSubprocess) proc =
+        g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL,
+                         emulator, "--version", NULL);
 
     if (proc != NULL)
         g_subprocess_communicate_utf8_async(proc, NULL, NULL, on_version, g_object_ref(self));
@@ -159,6 +293,10 @@ marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host, const MarinaDaemonC
     self->daemon = daemon;
     self->host = host;
     self->interval_ms = config->stats_interval_ms;
-    query_emulator_version(self, config->emulator);
+    self->test_noise = 1.5;
+    /* A first sample, so the first round already has a CPU delta. */
+    read_cpu_counters(&self->last_busy, &self->last_total);
+    if (g_str_equal(config->driver, "qemu"))
+        query_emulator_version(self, config->emulator);
     return self;
 }

@@ -4,14 +4,15 @@
 
 #include "daemon.h"
 #include "marina-dbus.h"
+#include "test-node.h"
 
 G_BEGIN_DECLS
 
 /*
  * Collects statistics of every running guest once per interval and sends
  * them to every client as one Host.StatsUpdated signal (one signal per
- * interval whatever the number of guests). Collection pauses while no
- * client is connected.
+ * interval whatever the number of guests), with one more entry (uuid "")
+ * for the host itself. Collection pauses while no client is connected.
  */
 #define MARINA_TYPE_STATS (marina_stats_get_type())
 G_DECLARE_FINAL_TYPE(MarinaStats, marina_stats, MARINA, STATS, GObject)
@@ -19,6 +20,10 @@ G_DECLARE_FINAL_TYPE(MarinaStats, marina_stats, MARINA, STATS, GObject)
 MarinaStats *marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host,
                               const MarinaDaemonConfig *config);
 void marina_stats_set_active(MarinaStats *self, gboolean active);
+/* Collect every @interval_ms from now on (0 = off); updates Host.StatsInterval. */
+void marina_stats_set_interval(MarinaStats *self, guint interval_ms);
+/* The test driver: host figures are simulated from @node (borrowed). */
+void marina_stats_set_test_node(MarinaStats *self, const MarinaTestNode *node);
 /* "7.2.22" once known, "" before. */
 const char *marina_stats_get_emulator_version(MarinaStats *self);
 

@@ -4,37 +4,28 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gunixfdlist.h>
-#include <gio/gunixsocketaddress.h>
-#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <sched.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/error.h"
-#include "qemu-command.h"
-#include "qmp-client.h"
 #include "save-image.h"
-#include "serial-relay.h"
 #include "state-store.h"
 #include "vm.h"
 
 #define OBJECT_PATH_PREFIX "/org/marinavm/Marina1/domain/"
-#define MIGRATION_POLL_MS 20
 
-struct _MarinaVm {
-    GObject parent_instance;
-
+/*
+ * What every guest has whatever its driver: the definition, the state
+ * clients see, persistence flags, and the D-Bus object. The driver
+ * subclass runs the guest (qemu-vm.c, test-vm.c).
+ */
+typedef struct {
     MarinaDaemon *daemon; /* owns us */
     const MarinaDaemonConfig *cfg;
     MarinaDomainConfig *def;  /* persistent definition, or the transient config */
-    MarinaDomainConfig *live; /* configuration of the running QEMU */
+    MarinaDomainConfig *live; /* configuration of the running guest */
     char *path;
     gboolean persistent;
     gboolean autostart;
@@ -44,224 +35,22 @@ struct _MarinaVm {
     guint reason;
     int id;
 
-    /* The running QEMU */
-    GPid pid;
-    guint64 pid_start_ticks; /* /proc/<pid>/stat starttime: guards against pid reuse */
-    GSubprocess *proc;       /* when we spawned it */
-    int pidfd;               /* when we re-attached to it */
-    guint pidfd_watch;
-    MarinaQmpClient *qmp;
-    GPtrArray *relays; /* MarinaSerialRelay*, one per chardev slot */
-    char *guest_dir;
-    GCancellable *run_cancel;
-    guint kill_timer;
-
-    /* What the current stop means */
-    gboolean destroy_requested;
-    gboolean reboot_requested;
-    gboolean guest_shutdown;
-    gboolean crashed;
-    gboolean saved;
-    gboolean starting;     /* between spawn and the guest running */
-    gboolean start_failed;
-    GList *exit_waiters; /* GTask*: complete when QEMU has exited */
-
-    guint props_idle; /* PropertiesChanged pending */
-
-    /* Statistics */
-    guint64 last_cpu_ns;
-    gint64 last_sample_us;
-
+    GList *stop_waiters; /* GTask*: complete when the guest has stopped */
+    guint props_idle;    /* PropertiesChanged pending */
     MarinaDBusDomain *skeleton;
-};
+} MarinaVmPrivate;
 
-G_DEFINE_FINAL_TYPE(MarinaVm, marina_vm, G_TYPE_OBJECT)
+G_DEFINE_TYPE_WITH_PRIVATE(MarinaVm, marina_vm, G_TYPE_OBJECT)
 
-static void vm_process_exited(MarinaVm *self);
+#define PRIV(self) ((MarinaVmPrivate *)marina_vm_get_instance_private(self))
+#define KLASS(self) MARINA_VM_GET_CLASS(self)
+
 static void setup_skeleton(MarinaVm *self);
-
-/* ---------------------------------------------------------------------- */
-/* Small helpers                                                           */
 
 static const char *
 vm_name(MarinaVm *self)
 {
     return marina_vm_get_config(self)->name;
-}
-
-static JsonObject *
-json_args(const char *key, ...)
-{
-    JsonObject *obj = json_object_new();
-    va_list ap;
-
-    va_start(ap, key);
-    while (key != NULL) {
-        const char *value = va_arg(ap, const char *);
-        json_object_set_string_member(obj, key, value);
-        key = va_arg(ap, const char *);
-    }
-    va_end(ap);
-    return obj;
-}
-
-static void
-qmp_fire(MarinaVm *self, const char *command)
-{
-    /* Fire and forget: failures show up as state changes or process exit. */
-    if (self->qmp != NULL)
-        marina_qmp_client_execute_async(self->qmp, command, NULL, -1, NULL, NULL, NULL);
-}
-
-/* One step of a QMP conversation that belongs to @task: on success @next
- * gets the reply, on failure @fail gets the error (and owns it). */
-typedef void (*StepNext)(GTask *task, JsonNode *reply);
-typedef void (*StepFail)(GTask *task, GError *error);
-
-typedef struct {
-    GTask *task;
-    StepNext next;
-    StepFail fail;
-} Step;
-
-static void
-on_step_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-    Step *step = data;
-    GError *error = NULL;
-    g_autoptr(JsonNode) reply =
-        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-
-    if (reply == NULL)
-        step->fail(step->task, error);
-    else
-        step->next(step->task, reply);
-    g_free(step);
-}
-
-static void
-qmp_step(GTask *task, const char *command, JsonObject *arguments, int fd, StepNext next,
-         StepFail fail)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    Step *step = g_new0(Step, 1);
-
-    step->task = task;
-    step->next = next;
-    step->fail = fail;
-    if (self->qmp == NULL) {
-        g_free(step);
-        if (arguments != NULL)
-            json_object_unref(arguments);
-        fail(task, g_error_new(MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                               _("The guest's QEMU process has gone away")));
-        return;
-    }
-    marina_qmp_client_execute_async(self->qmp, command, arguments, fd, NULL, on_step_done, step);
-}
-
-static gboolean
-read_proc_starttime(GPid pid, guint64 *out)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-    const char *rparen;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return FALSE;
-    /* The command name may contain spaces: fields start after the last ')'. */
-    rparen = strrchr(text, ')');
-    if (rparen == NULL)
-        return FALSE;
-    fields = g_strsplit(rparen + 2, " ", 0);
-    /* starttime is field 22 of stat; field 3 (state) is fields[0]. */
-    if (g_strv_length(fields) < 20)
-        return FALSE;
-    *out = g_ascii_strtoull(fields[19], NULL, 10);
-    return TRUE;
-}
-
-static guint64
-read_proc_cpu_ns(GPid pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-    const char *rparen;
-    static long ticks = 0;
-
-    if (ticks == 0)
-        ticks = sysconf(_SC_CLK_TCK);
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return 0;
-    rparen = strrchr(text, ')');
-    if (rparen == NULL)
-        return 0;
-    fields = g_strsplit(rparen + 2, " ", 0);
-    if (g_strv_length(fields) < 13)
-        return 0;
-    /* utime and stime: fields 14 and 15. */
-    return (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) *
-           (G_GUINT64_CONSTANT(1000000000) / (guint64)ticks);
-}
-
-static guint64
-read_proc_rss_kib(GPid pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/statm", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return 0;
-    fields = g_strsplit(text, " ", 3);
-    if (g_strv_length(fields) < 2)
-        return 0;
-    return g_ascii_strtoull(fields[1], NULL, 10) * (guint64)(sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static guint64
-host_available_kib(void)
-{
-    g_autofree char *text = NULL;
-    const char *line;
-
-    if (!g_file_get_contents("/proc/meminfo", &text, NULL, NULL))
-        return G_MAXUINT64;
-    line = strstr(text, "MemAvailable:");
-    if (line == NULL)
-        return G_MAXUINT64;
-    return g_ascii_strtoull(line + strlen("MemAvailable:"), NULL, 10);
-}
-
-/* The last lines QEMU wrote to its log since @offset: what a person needs
- * when a start fails ("Could not open '/x': No such file or directory"). */
-static char *
-log_tail_since(const char *log_path, goffset offset)
-{
-    g_autofree char *text = NULL;
-    gsize len = 0;
-    g_auto(GStrv) lines = NULL;
-    g_autoptr(GString) out = g_string_new(NULL);
-
-    if (!g_file_get_contents(log_path, &text, &len, NULL) || (gsize)offset >= len)
-        return NULL;
-    lines = g_strsplit(text + offset, "\n", 0);
-    for (guint i = 0; lines[i] != NULL; i++) {
-        char *l = g_strstrip(lines[i]);
-        if (*l == '\0' || g_str_has_prefix(l, "marinad:"))
-            continue;
-        /* "2026-11-23T12:00:00.000000Z qemu-system-x86_64: ..." -> the message */
-        if (g_ascii_isdigit(l[0]) && strchr(l, ' ') != NULL && strchr(l, 'T') < strchr(l, ' '))
-            l = strchr(l, ' ') + 1;
-        if (out->len > 0)
-            g_string_append(out, "; ");
-        g_string_append(out, l);
-        if (out->len > 600)
-            break;
-    }
-    return out->len ? g_string_free(g_steal_pointer(&out), FALSE) : NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -270,19 +59,20 @@ log_tail_since(const char *log_path, goffset offset)
 static void
 sync_skeleton(MarinaVm *self)
 {
+    MarinaVmPrivate *p = PRIV(self);
     const MarinaDomainConfig *c = marina_vm_get_config(self);
 
-    g_object_freeze_notify(G_OBJECT(self->skeleton));
-    marina_dbus_domain_set_name(self->skeleton, c->name);
-    marina_dbus_domain_set_uuid(self->skeleton, c->uuid);
-    marina_dbus_domain_set_title(self->skeleton, c->title ? c->title : "");
-    marina_dbus_domain_set_id(self->skeleton, self->id);
-    marina_dbus_domain_set_state(self->skeleton, self->state);
-    marina_dbus_domain_set_state_reason(self->skeleton, self->reason);
-    marina_dbus_domain_set_persistent(self->skeleton, self->persistent);
-    marina_dbus_domain_set_autostart(self->skeleton, self->autostart);
-    marina_dbus_domain_set_has_managed_save(self->skeleton, self->has_managed_save);
-    g_object_thaw_notify(G_OBJECT(self->skeleton));
+    g_object_freeze_notify(G_OBJECT(p->skeleton));
+    marina_dbus_domain_set_name(p->skeleton, c->name);
+    marina_dbus_domain_set_uuid(p->skeleton, c->uuid);
+    marina_dbus_domain_set_title(p->skeleton, c->title ? c->title : "");
+    marina_dbus_domain_set_id(p->skeleton, p->id);
+    marina_dbus_domain_set_state(p->skeleton, p->state);
+    marina_dbus_domain_set_state_reason(p->skeleton, p->reason);
+    marina_dbus_domain_set_persistent(p->skeleton, p->persistent);
+    marina_dbus_domain_set_autostart(p->skeleton, p->autostart);
+    marina_dbus_domain_set_has_managed_save(p->skeleton, p->has_managed_save);
+    g_object_thaw_notify(G_OBJECT(p->skeleton));
 }
 
 /* The domain objects are served from a subtree, not exported skeletons, so
@@ -292,71 +82,172 @@ static gboolean
 emit_properties_changed(gpointer data)
 {
     MarinaVm *self = data;
+    MarinaVmPrivate *p = PRIV(self);
     g_autoptr(GVariant) props = NULL;
 
-    self->props_idle = 0;
+    p->props_idle = 0;
     props = g_variant_ref_sink(
-        g_dbus_interface_skeleton_get_properties(G_DBUS_INTERFACE_SKELETON(self->skeleton)));
-    marina_daemon_emit_properties_changed(self->daemon, self, props);
+        g_dbus_interface_skeleton_get_properties(G_DBUS_INTERFACE_SKELETON(p->skeleton)));
+    marina_daemon_emit_properties_changed(p->daemon, self, props);
     return G_SOURCE_REMOVE;
 }
 
 static void
 on_property_notify(GObject *skeleton, GParamSpec *pspec, MarinaVm *self)
 {
-    if (self->props_idle == 0)
-        self->props_idle = g_idle_add(emit_properties_changed, self);
+    MarinaVmPrivate *p = PRIV(self);
+
+    if (p->props_idle == 0)
+        p->props_idle = g_idle_add(emit_properties_changed, self);
 }
 
 static void
-write_runtime_state(MarinaVm *self)
+state_changed(MarinaVm *self)
 {
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    g_autoptr(GError) error = NULL;
-    g_autofree char *data = NULL;
-    g_autofree char *xml = NULL;
-    g_autofree char *state_path = marina_state_runtime_path(self->cfg, self->live->uuid);
-    g_autofree char *xml_path = marina_state_live_xml_path(self->cfg, self->live->uuid);
-    gsize len;
-
-    xml = marina_domain_config_to_xml(self->live);
-    if (!marina_write_file_atomic(xml_path, xml, strlen(xml), 0600, &error)) {
-        g_warning("%s", error->message);
-        return;
-    }
-    g_key_file_set_int64(kf, "runtime", "pid", self->pid);
-    g_key_file_set_uint64(kf, "runtime", "pid-start", self->pid_start_ticks);
-    g_key_file_set_integer(kf, "runtime", "id", self->id);
-    g_key_file_set_integer(kf, "runtime", "state", self->state);
-    g_key_file_set_integer(kf, "runtime", "reason", self->reason);
-    g_key_file_set_boolean(kf, "runtime", "persistent", self->persistent);
-    g_key_file_set_boolean(kf, "runtime", "reboot-requested", self->reboot_requested);
-    data = g_key_file_to_data(kf, &len, NULL);
-    if (!marina_write_file_atomic(state_path, data, len, 0600, &error))
-        g_warning("%s", error->message);
+    if (KLASS(self)->state_changed != NULL)
+        KLASS(self)->state_changed(self);
 }
 
-static void
-remove_runtime_state(MarinaVm *self, const char *uuid)
+void
+marina_vm_set_state(MarinaVm *self, MarinaDomainState state, guint reason, const char *event,
+                    const char *detail)
 {
-    g_autofree char *state_path = marina_state_runtime_path(self->cfg, uuid);
-    g_autofree char *xml_path = marina_state_live_xml_path(self->cfg, uuid);
+    MarinaVmPrivate *p = PRIV(self);
 
-    g_unlink(state_path);
-    g_unlink(xml_path);
-}
-
-static void
-set_state(MarinaVm *self, MarinaDomainState state, guint reason, const char *event,
-          const char *detail)
-{
-    self->state = state;
-    self->reason = reason;
+    p->state = state;
+    p->reason = reason;
     sync_skeleton(self);
-    if (self->live != NULL && self->pid > 0)
-        write_runtime_state(self);
+    state_changed(self);
     if (event != NULL)
-        marina_daemon_emit_domain_event(self->daemon, self, event, detail ? detail : "");
+        marina_daemon_emit_domain_event(p->daemon, self, event, detail ? detail : "");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Waiting for the guest to stop                                           */
+
+void
+marina_vm_add_stop_waiter(MarinaVm *self, GTask *task)
+{
+    MarinaVmPrivate *p = PRIV(self);
+
+    p->stop_waiters = g_list_prepend(p->stop_waiters, g_object_ref(task));
+}
+
+gboolean
+marina_vm_remove_stop_waiter(MarinaVm *self, GTask *task)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    GList *link = g_list_find(p->stop_waiters, task);
+
+    if (link == NULL)
+        return FALSE;
+    p->stop_waiters = g_list_delete_link(p->stop_waiters, link);
+    g_object_unref(task);
+    return TRUE;
+}
+
+static void
+complete_stop_waiters(MarinaVm *self)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    GList *waiters = g_steal_pointer(&p->stop_waiters);
+
+    for (GList *l = waiters; l != NULL; l = l->next) {
+        g_task_return_boolean(l->data, TRUE);
+        g_object_unref(l->data);
+    }
+    g_list_free(waiters);
+}
+
+void
+marina_vm_stopped(MarinaVm *self, guint reason)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    g_autoptr(MarinaVm) keep = g_object_ref(self);
+
+    g_info("Guest '%s' stopped: %s", vm_name(self),
+           marina_domain_state_reason_to_string(MARINA_DOMAIN_SHUTOFF, reason));
+    p->id = -1;
+    g_clear_pointer(&p->live, marina_domain_config_free);
+    marina_vm_load_flags(self);
+    marina_vm_set_state(self, MARINA_DOMAIN_SHUTOFF, reason, "stopped",
+                        marina_domain_state_reason_to_string(MARINA_DOMAIN_SHUTOFF, reason));
+    complete_stop_waiters(self);
+    if (!p->persistent)
+        marina_daemon_remove_vm(p->daemon, self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Default persistence: files in the state directory (state-store.h)       */
+
+static gboolean
+disk_store_definition(MarinaVm *self, const MarinaDomainConfig *def, GError **error)
+{
+    g_autofree char *xml = marina_domain_config_to_xml(def);
+    g_autofree char *path = marina_state_definition_path(PRIV(self)->cfg, def->uuid);
+
+    return marina_write_file_atomic(path, xml, strlen(xml), 0600, error);
+}
+
+static gboolean
+disk_forget_definition(MarinaVm *self, GError **error)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    g_autofree char *def = marina_state_definition_path(p->cfg, p->def->uuid);
+    g_autofree char *autostart = marina_state_autostart_path(p->cfg, p->def->uuid);
+    g_autofree char *save = marina_state_managed_save_path(p->cfg, p->def->uuid);
+
+    if (g_unlink(def) != 0 && errno != ENOENT) {
+        int saved = errno;
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Cannot remove the definition %s: %s"), def, g_strerror(saved));
+        return FALSE;
+    }
+    g_unlink(autostart);
+    g_unlink(save);
+    return TRUE;
+}
+
+static gboolean
+disk_store_autostart(MarinaVm *self, gboolean on, GError **error)
+{
+    g_autofree char *path = marina_state_autostart_path(PRIV(self)->cfg, PRIV(self)->def->uuid);
+
+    if (on)
+        return marina_write_file_atomic(path, "", 0, 0600, error);
+    g_unlink(path);
+    return TRUE;
+}
+
+static void
+disk_load_flags(MarinaVm *self, gboolean *autostart, gboolean *managed_save)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    g_autofree char *a = marina_state_autostart_path(p->cfg, p->def->uuid);
+    g_autofree char *s = marina_state_managed_save_path(p->cfg, p->def->uuid);
+
+    *autostart = g_file_test(a, G_FILE_TEST_EXISTS);
+    *managed_save = g_file_test(s, G_FILE_TEST_EXISTS);
+}
+
+static void
+disk_discard_managed_save(MarinaVm *self)
+{
+    g_autofree char *s = marina_state_managed_save_path(PRIV(self)->cfg, PRIV(self)->def->uuid);
+
+    g_unlink(s);
+}
+
+static gboolean
+default_is_active(MarinaVm *self)
+{
+    return PRIV(self)->live != NULL;
+}
+
+static gboolean
+default_is_controllable(MarinaVm *self)
+{
+    return marina_vm_is_active(self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -365,37 +256,23 @@ set_state(MarinaVm *self, MarinaDomainState state, guint reason, const char *eve
 static void
 marina_vm_dispose(GObject *object)
 {
-    MarinaVm *self = MARINA_VM(object);
+    MarinaVmPrivate *p = PRIV(MARINA_VM(object));
 
-    g_cancellable_cancel(self->run_cancel);
-    g_clear_object(&self->run_cancel);
-    g_clear_handle_id(&self->pidfd_watch, g_source_remove);
-    g_clear_handle_id(&self->kill_timer, g_source_remove);
-    g_clear_handle_id(&self->props_idle, g_source_remove);
-    if (self->pidfd >= 0) {
-        close(self->pidfd);
-        self->pidfd = -1;
-    }
-    if (self->qmp != NULL)
-        marina_qmp_client_close(self->qmp);
-    g_clear_object(&self->qmp);
-    g_clear_object(&self->proc);
-    g_clear_pointer(&self->relays, g_ptr_array_unref);
-    if (self->skeleton != NULL)
-        g_signal_handlers_disconnect_by_data(self->skeleton, self);
-    g_clear_object(&self->skeleton);
+    g_clear_handle_id(&p->props_idle, g_source_remove);
+    if (p->skeleton != NULL)
+        g_signal_handlers_disconnect_by_data(p->skeleton, object);
+    g_clear_object(&p->skeleton);
     G_OBJECT_CLASS(marina_vm_parent_class)->dispose(object);
 }
 
 static void
 marina_vm_finalize(GObject *object)
 {
-    MarinaVm *self = MARINA_VM(object);
+    MarinaVmPrivate *p = PRIV(MARINA_VM(object));
 
-    marina_domain_config_free(self->def);
-    marina_domain_config_free(self->live);
-    g_free(self->path);
-    g_free(self->guest_dir);
+    marina_domain_config_free(p->def);
+    marina_domain_config_free(p->live);
+    g_free(p->path);
     G_OBJECT_CLASS(marina_vm_parent_class)->finalize(object);
 }
 
@@ -406,38 +283,58 @@ marina_vm_class_init(MarinaVmClass *klass)
 
     object_class->dispose = marina_vm_dispose;
     object_class->finalize = marina_vm_finalize;
+    klass->is_active = default_is_active;
+    klass->is_controllable = default_is_controllable;
+    klass->store_definition = disk_store_definition;
+    klass->forget_definition = disk_forget_definition;
+    klass->store_autostart = disk_store_autostart;
+    klass->load_flags = disk_load_flags;
+    klass->discard_managed_save = disk_discard_managed_save;
 }
 
 static void
 marina_vm_init(MarinaVm *self)
 {
-    self->pidfd = -1;
-    self->id = -1;
-    self->state = MARINA_DOMAIN_SHUTOFF;
-    self->reason = MARINA_SHUTOFF_UNKNOWN;
+    MarinaVmPrivate *p = PRIV(self);
+
+    p->id = -1;
+    p->state = MARINA_DOMAIN_SHUTOFF;
+    p->reason = MARINA_SHUTOFF_UNKNOWN;
+}
+
+void
+marina_vm_construct(MarinaVm *self, MarinaDaemon *daemon, MarinaDomainConfig *def,
+                    gboolean persistent)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    g_autofree char *node = g_strdelimit(g_strdup(def->uuid), "-", '_');
+
+    p->daemon = daemon;
+    p->cfg = marina_daemon_get_config(daemon);
+    p->def = def;
+    p->persistent = persistent;
+    p->path = g_strconcat(OBJECT_PATH_PREFIX, node, NULL);
+    setup_skeleton(self);
+    sync_skeleton(self);
+    g_signal_connect(p->skeleton, "notify", G_CALLBACK(on_property_notify), self);
 }
 
 MarinaVm *
 marina_vm_new(MarinaDaemon *daemon, MarinaDomainConfig *def, gboolean persistent)
 {
-    MarinaVm *self = g_object_new(MARINA_TYPE_VM, NULL);
-    g_autofree char *node = g_strdelimit(g_strdup(def->uuid), "-", '_');
+    MarinaVm *self = g_object_new(marina_daemon_get_vm_type(daemon), NULL);
 
-    self->daemon = daemon;
-    self->cfg = marina_daemon_get_config(daemon);
-    self->def = def;
-    self->persistent = persistent;
-    self->path = g_strconcat(OBJECT_PATH_PREFIX, node, NULL);
-    setup_skeleton(self);
-    sync_skeleton(self);
-    g_signal_connect(self->skeleton, "notify", G_CALLBACK(on_property_notify), self);
+    marina_vm_construct(self, daemon, def, persistent);
     return self;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Accessors                                                               */
 
 const char *
 marina_vm_get_uuid(MarinaVm *self)
 {
-    return self->def->uuid;
+    return PRIV(self)->def->uuid;
 }
 
 const char *
@@ -449,820 +346,135 @@ marina_vm_get_name(MarinaVm *self)
 const char *
 marina_vm_get_object_path(MarinaVm *self)
 {
-    return self->path;
+    return PRIV(self)->path;
 }
 
 const MarinaDomainConfig *
 marina_vm_get_config(MarinaVm *self)
 {
-    return self->live != NULL ? self->live : self->def;
+    MarinaVmPrivate *p = PRIV(self);
+
+    return p->live != NULL ? p->live : p->def;
 }
 
 MarinaDomainState
 marina_vm_get_state(MarinaVm *self, guint *reason)
 {
     if (reason != NULL)
-        *reason = self->reason;
-    return self->state;
+        *reason = PRIV(self)->reason;
+    return PRIV(self)->state;
 }
 
 int
 marina_vm_get_id(MarinaVm *self)
 {
-    return self->id;
+    return PRIV(self)->id;
+}
+
+void
+marina_vm_set_id(MarinaVm *self, int id)
+{
+    PRIV(self)->id = id;
+    sync_skeleton(self);
 }
 
 gboolean
 marina_vm_is_active(MarinaVm *self)
 {
-    return self->pid > 0;
+    return KLASS(self)->is_active(self);
 }
 
 gboolean
 marina_vm_is_persistent(MarinaVm *self)
 {
-    return self->persistent;
+    return PRIV(self)->persistent;
 }
 
 gboolean
 marina_vm_get_autostart(MarinaVm *self)
 {
-    return self->autostart;
+    return PRIV(self)->autostart;
+}
+
+gboolean
+marina_vm_has_managed_save(MarinaVm *self)
+{
+    return PRIV(self)->has_managed_save;
 }
 
 MarinaDBusDomain *
 marina_vm_get_skeleton(MarinaVm *self)
 {
-    return self->skeleton;
+    return PRIV(self)->skeleton;
+}
+
+MarinaDaemon *
+marina_vm_get_daemon(MarinaVm *self)
+{
+    return PRIV(self)->daemon;
+}
+
+const MarinaDaemonConfig *
+marina_vm_get_daemon_config(MarinaVm *self)
+{
+    return PRIV(self)->cfg;
+}
+
+const MarinaDomainConfig *
+marina_vm_get_definition(MarinaVm *self)
+{
+    return PRIV(self)->def;
+}
+
+MarinaDomainConfig *
+marina_vm_get_live(MarinaVm *self)
+{
+    return PRIV(self)->live;
+}
+
+void
+marina_vm_set_live(MarinaVm *self, MarinaDomainConfig *live)
+{
+    MarinaVmPrivate *p = PRIV(self);
+
+    if (p->live != live)
+        marina_domain_config_free(p->live);
+    p->live = live;
 }
 
 void
 marina_vm_load_flags(MarinaVm *self)
 {
-    g_autofree char *autostart = marina_state_autostart_path(self->cfg, self->def->uuid);
-    g_autofree char *save = marina_state_managed_save_path(self->cfg, self->def->uuid);
+    MarinaVmPrivate *p = PRIV(self);
+    gboolean autostart = p->autostart, saved = p->has_managed_save;
 
-    self->autostart = self->persistent && g_file_test(autostart, G_FILE_TEST_EXISTS);
-    self->has_managed_save = self->persistent && g_file_test(save, G_FILE_TEST_EXISTS);
-    if (self->has_managed_save && !marina_vm_is_active(self))
-        self->reason = MARINA_SHUTOFF_SAVED;
+    if (p->persistent)
+        KLASS(self)->load_flags(self, &autostart, &saved);
+    p->autostart = p->persistent && autostart;
+    p->has_managed_save = p->persistent && saved;
+    if (p->has_managed_save && !marina_vm_is_active(self))
+        p->reason = MARINA_SHUTOFF_SAVED;
     sync_skeleton(self);
 }
 
 gboolean
 marina_vm_save_definition(MarinaVm *self, MarinaDomainConfig *def, GError **error)
 {
-    g_autofree char *xml = marina_domain_config_to_xml(def);
-    g_autofree char *path = marina_state_definition_path(self->cfg, def->uuid);
+    MarinaVmPrivate *p = PRIV(self);
 
-    if (!marina_write_file_atomic(path, xml, strlen(xml), 0600, error))
+    if (!KLASS(self)->store_definition(self, def, error))
         return FALSE;
-    if (self->def != def) {
-        marina_domain_config_free(self->def);
-        self->def = def;
+    if (p->def != def) {
+        marina_domain_config_free(p->def);
+        p->def = def;
     }
-    self->persistent = TRUE;
+    p->persistent = TRUE;
     sync_skeleton(self);
     return TRUE;
 }
 
 /* ---------------------------------------------------------------------- */
-/* Waiting for QEMU to exit                                                 */
-
-static void
-complete_exit_waiters(MarinaVm *self)
-{
-    GList *waiters = g_steal_pointer(&self->exit_waiters);
-
-    for (GList *l = waiters; l != NULL; l = l->next) {
-        GTask *task = l->data;
-        g_task_return_boolean(task, TRUE);
-        g_object_unref(task);
-    }
-    g_list_free(waiters);
-}
-
-static void
-add_exit_waiter(MarinaVm *self, GTask *task)
-{
-    self->exit_waiters = g_list_prepend(self->exit_waiters, g_object_ref(task));
-}
-
-static gboolean
-on_shutdown_timeout(gpointer data)
-{
-    GTask *task = data;
-    MarinaVm *self = g_task_get_source_object(task);
-    GList *link = g_list_find(self->exit_waiters, task);
-
-    if (link != NULL) {
-        self->exit_waiters = g_list_delete_link(self->exit_waiters, link);
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_TIMEOUT,
-                                _("Guest '%s' did not shut down within %u seconds. It may ignore "
-                                  "the ACPI power button; use Destroy (Force Off) to stop it."),
-                                vm_name(self),
-                                GPOINTER_TO_UINT(g_task_get_task_data(task)));
-        g_object_unref(task);
-    }
-    return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_kill_timer(gpointer data)
-{
-    MarinaVm *self = data;
-
-    self->kill_timer = 0;
-    if (self->pid > 0) {
-        g_info("Guest '%s' ignored SIGTERM; killing it", vm_name(self));
-        kill(self->pid, SIGKILL);
-    }
-    return G_SOURCE_REMOVE;
-}
-
-static void
-on_subprocess_exited(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(MarinaVm) self = data;
-    g_autoptr(GError) error = NULL;
-
-    if (!g_subprocess_wait_finish(G_SUBPROCESS(source), result, &error) &&
-        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-    if (self->proc == G_SUBPROCESS(source))
-        vm_process_exited(self);
-}
-
-static gboolean
-on_pidfd_ready(int fd, GIOCondition condition, gpointer data)
-{
-    MarinaVm *self = data;
-
-    self->pidfd_watch = 0;
-    vm_process_exited(self);
-    return G_SOURCE_REMOVE;
-}
-
-static gboolean
-watch_pid(MarinaVm *self, GError **error)
-{
-    int fd = (int)syscall(SYS_pidfd_open, self->pid, 0);
-
-    if (fd < 0) {
-        int saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot watch QEMU process %d: %s"), self->pid, g_strerror(saved));
-        return FALSE;
-    }
-    self->pidfd = fd;
-    self->pidfd_watch = g_unix_fd_add(fd, G_IO_IN, on_pidfd_ready, self);
-    return TRUE;
-}
-
-static guint
-stop_reason(MarinaVm *self)
-{
-    if (self->saved)
-        return MARINA_SHUTOFF_SAVED;
-    if (self->start_failed)
-        return MARINA_SHUTOFF_FAILED;
-    if (self->destroy_requested)
-        return MARINA_SHUTOFF_DESTROYED;
-    if (self->crashed)
-        return MARINA_SHUTOFF_CRASHED;
-    if (self->guest_shutdown)
-        return MARINA_SHUTOFF_SHUTDOWN;
-    /* QEMU went away without being asked: it crashed or was killed. */
-    return MARINA_SHUTOFF_CRASHED;
-}
-
-static void
-vm_process_exited(MarinaVm *self)
-{
-    g_autoptr(MarinaVm) keep = g_object_ref(self);
-    g_autofree char *uuid = g_strdup(self->def->uuid);
-    guint reason = stop_reason(self);
-
-    if (self->pid <= 0)
-        return;
-    g_info("Guest '%s' (pid %d) stopped: %s", vm_name(self), self->pid,
-           marina_domain_state_reason_to_string(MARINA_DOMAIN_SHUTOFF, reason));
-    g_cancellable_cancel(self->run_cancel);
-    g_clear_object(&self->run_cancel);
-    g_clear_handle_id(&self->pidfd_watch, g_source_remove);
-    g_clear_handle_id(&self->kill_timer, g_source_remove);
-    if (self->pidfd >= 0) {
-        close(self->pidfd);
-        self->pidfd = -1;
-    }
-    if (self->qmp != NULL)
-        marina_qmp_client_close(self->qmp);
-    g_clear_object(&self->qmp);
-    g_clear_object(&self->proc);
-    g_clear_pointer(&self->relays, g_ptr_array_unref);
-    if (self->guest_dir != NULL)
-        marina_state_remove_dir(self->guest_dir);
-    g_clear_pointer(&self->guest_dir, g_free);
-    remove_runtime_state(self, uuid);
-
-    self->pid = 0;
-    self->id = -1;
-    g_clear_pointer(&self->live, marina_domain_config_free);
-    self->destroy_requested = self->reboot_requested = FALSE;
-    self->guest_shutdown = self->crashed = self->saved = FALSE;
-    self->starting = self->start_failed = FALSE;
-    marina_vm_load_flags(self);
-
-    set_state(self, MARINA_DOMAIN_SHUTOFF, reason, "stopped",
-              marina_domain_state_reason_to_string(MARINA_DOMAIN_SHUTOFF, reason));
-    complete_exit_waiters(self);
-
-    if (!self->persistent)
-        marina_daemon_remove_vm(self->daemon, self);
-}
-
-/* Ask QEMU to go: SIGTERM, then SIGKILL after the grace period. */
-static void
-terminate_qemu(MarinaVm *self)
-{
-    if (self->pid <= 0)
-        return;
-    kill(self->pid, SIGTERM);
-    if (self->kill_timer == 0)
-        self->kill_timer = g_timeout_add(self->cfg->destroy_grace_ms, on_kill_timer, self);
-}
-
-/* ---------------------------------------------------------------------- */
-/* QMP events                                                              */
-
-static void
-handle_guest_poweroff(MarinaVm *self, const char *qemu_reason)
-{
-    gboolean panic = g_strcmp0(qemu_reason, "guest-panic") == 0;
-    MarinaLifecycleAction action = panic ? self->live->on_crash : self->live->on_poweroff;
-
-    if (g_strcmp0(qemu_reason, "guest-reset") == 0)
-        action = MARINA_LIFECYCLE_DESTROY; /* on_reboot=destroy: -action reboot=shutdown */
-
-    if (self->reboot_requested && !panic) {
-        /* Our graceful reboot: the guest shut down, start it afresh. */
-        self->reboot_requested = FALSE;
-        qmp_fire(self, "system_reset");
-        qmp_fire(self, "cont");
-        marina_daemon_emit_domain_event(self->daemon, self, "rebooted", "");
-        return;
-    }
-    if (panic)
-        marina_daemon_emit_domain_event(self->daemon, self, "crashed", "panicked");
-
-    switch (action) {
-    case MARINA_LIFECYCLE_RESTART:
-        qmp_fire(self, "system_reset");
-        qmp_fire(self, "cont");
-        marina_daemon_emit_domain_event(self->daemon, self, "rebooted",
-                                        panic ? "on_crash restart" : "on_poweroff restart");
-        break;
-    case MARINA_LIFECYCLE_PRESERVE:
-        if (panic)
-            set_state(self, MARINA_DOMAIN_CRASHED, MARINA_CRASHED_PANICKED, NULL, NULL);
-        else
-            set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_SHUTTING_DOWN, "suspended",
-                      "shutdown preserved");
-        break;
-    case MARINA_LIFECYCLE_DESTROY:
-    default:
-        if (panic)
-            self->crashed = TRUE;
-        else
-            self->guest_shutdown = TRUE;
-        qmp_fire(self, "quit");
-        break;
-    }
-}
-
-static void
-on_qmp_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts, gpointer user)
-{
-    MarinaVm *self = user;
-    gboolean guest = data && json_object_has_member(data, "guest") &&
-                     json_object_get_boolean_member(data, "guest");
-    const char *reason = data && json_object_has_member(data, "reason")
-                             ? json_object_get_string_member(data, "reason")
-                             : NULL;
-
-    g_debug("QMP event %s from guest '%s'", name, vm_name(self));
-    if (g_str_equal(name, "SHUTDOWN")) {
-        if (guest)
-            handle_guest_poweroff(self, reason);
-    } else if (g_str_equal(name, "STOP")) {
-        if (self->state == MARINA_DOMAIN_RUNNING)
-            set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "suspended", "paused");
-    } else if (g_str_equal(name, "RESUME")) {
-        /* During start-up the daemon's own "cont" says "started" instead. */
-        if (self->state != MARINA_DOMAIN_RUNNING && !self->starting)
-            set_state(self, MARINA_DOMAIN_RUNNING, MARINA_RUNNING_UNPAUSED, "resumed", "unpaused");
-    } else if (g_str_equal(name, "RESET")) {
-        if (guest)
-            marina_daemon_emit_domain_event(self->daemon, self, "rebooted", "");
-    } else if (g_str_equal(name, "GUEST_PANICKED")) {
-        const char *action = NULL;
-        if (data && json_object_has_member(data, "action"))
-            action = json_object_get_string_member(data, "action");
-        if (g_strcmp0(action, "pause") == 0) {
-            set_state(self, MARINA_DOMAIN_CRASHED, MARINA_CRASHED_PANICKED, "crashed",
-                      "panicked");
-        }
-    } else if (g_str_equal(name, "BLOCK_IO_ERROR")) {
-        g_warning("Guest '%s': disk I/O error", vm_name(self));
-    }
-}
-
-static void
-on_qmp_closed(MarinaQmpClient *qmp, const GError *reason, gpointer user)
-{
-    MarinaVm *self = user;
-
-    /* QEMU closes QMP as it exits; the process watch does the rest. If the
-     * process lingers (hung), destroy will still kill it. */
-    g_debug("QMP of guest '%s' closed%s%s", vm_name(self), reason ? ": " : "",
-            reason ? reason->message : "");
-}
-
-static void
-adopt_qmp(MarinaVm *self, MarinaQmpClient *qmp)
-{
-    self->qmp = qmp;
-    g_signal_connect_object(qmp, "event", G_CALLBACK(on_qmp_event), self, 0);
-    g_signal_connect_object(qmp, "closed", G_CALLBACK(on_qmp_closed), self, 0);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Starting QEMU                                                           */
-
-typedef struct {
-    guint flags;
-    char *log_path;
-    goffset log_offset;
-    int restore_fd; /* save image positioned at QEMU's stream, or -1 */
-    gboolean restore_running;
-    char *restore_file;
-    gboolean delete_after;
-    guint pending_relays;
-    GError *relay_error;
-    cpu_set_t cpus;
-    gboolean pin;
-} StartData;
-
-static void
-start_data_free(StartData *d)
-{
-    if (d->restore_fd >= 0)
-        close(d->restore_fd);
-    g_free(d->log_path);
-    g_free(d->restore_file);
-    g_clear_error(&d->relay_error);
-    g_free(d);
-}
-
-static int
-listen_unix(const char *path, GError **error)
-{
-    g_autoptr(GSocket) sock = NULL;
-    g_autoptr(GSocketAddress) addr = NULL;
-
-    if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("The socket path %s is too long for a unix socket. Use a shorter runtime "
-                      "directory."),
-                    path);
-        return -1;
-    }
-    g_unlink(path);
-    sock = g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                        error);
-    if (sock == NULL)
-        return -1;
-    addr = g_unix_socket_address_new(path);
-    if (!g_socket_bind(sock, addr, FALSE, error) || !g_socket_listen(sock, error))
-        return -1;
-    return dup(g_socket_get_fd(sock));
-}
-
-static char *
-socket_path(MarinaVm *self, const char *name)
-{
-    return g_build_filename(self->guest_dir, name, NULL);
-}
-
-static char *
-chardev_name(guint i)
-{
-    return g_strdup_printf("s%u", i);
-}
-
-static gboolean
-parse_cpuset(const char *text, cpu_set_t *set)
-{
-    g_auto(GStrv) parts = g_strsplit(text, ",", 0);
-
-    CPU_ZERO(set);
-    for (guint pass = 0; pass < 2; pass++) {
-        for (guint i = 0; parts[i] != NULL; i++) {
-            const char *p = g_strstrip(parts[i]);
-            gboolean negate = p[0] == '^';
-            guint64 lo, hi;
-            g_auto(GStrv) range = g_strsplit(negate ? p + 1 : p, "-", 2);
-
-            if ((pass == 0) == negate)
-                continue;
-            if (!g_ascii_string_to_unsigned(range[0], 10, 0, CPU_SETSIZE - 1, &lo, NULL))
-                return FALSE;
-            hi = lo;
-            if (range[1] != NULL &&
-                !g_ascii_string_to_unsigned(range[1], 10, lo, CPU_SETSIZE - 1, &hi, NULL))
-                return FALSE;
-            for (guint64 c = lo; c <= hi; c++) {
-                if (negate)
-                    CPU_CLR(c, set);
-                else
-                    CPU_SET(c, set);
-            }
-        }
-    }
-    return CPU_COUNT(set) > 0;
-}
-
-static void
-child_setup(gpointer data)
-{
-    StartData *d = data;
-
-    /* QEMU must outlive the daemon (restarts, crashes) and not receive
-     * signals meant for the daemon's process group. */
-    setsid();
-    if (d->pin)
-        sched_setaffinity(0, sizeof d->cpus, &d->cpus);
-}
-
-static void
-log_line(const char *log_path, const char *text)
-{
-    int fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-
-    if (fd < 0)
-        return;
-    if (write(fd, text, strlen(text)) < 0)
-        g_debug("cannot write %s", log_path);
-    close(fd);
-}
-
-/* Keep the QEMU log under the cap: a new start moves an over-size log aside. */
-static void
-rotate_log(const char *log_path, gsize cap)
-{
-    GStatBuf st;
-
-    if (g_stat(log_path, &st) == 0 && (gsize)st.st_size > cap) {
-        g_autofree char *old = g_strconcat(log_path, ".1", NULL);
-        g_rename(log_path, old);
-    }
-}
-
-static gboolean
-check_host_memory(MarinaVm *self, GError **error)
-{
-    guint64 avail = host_available_kib();
-    guint64 need = self->live->memory_kib + self->cfg->min_mem_kib;
-
-    if (avail == G_MAXUINT64 || avail >= need)
-        return TRUE;
-    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                _("Not enough memory to start guest '%s': it needs %" G_GUINT64_FORMAT
-                  " MiB, the host has %" G_GUINT64_FORMAT " MiB available and keeps %" G_GUINT64_FORMAT
-                  " MiB for itself. Stop another guest or give this one less memory."),
-                self->live->name, self->live->memory_kib / 1024, avail / 1024,
-                self->cfg->min_mem_kib / 1024);
-    return FALSE;
-}
-
-static GSubprocess *
-spawn_qemu(MarinaVm *self, StartData *d, GError **error)
-{
-    guint n_chardevs = marina_qemu_command_n_chardevs(self->live);
-    g_autofree int *chardev_fds = g_new0(int, n_chardevs + 1);
-    g_autofree char *qmp_path = socket_path(self, "m");
-    g_autofree char *vnc_path = socket_path(self, "v");
-    g_autoptr(GSubprocessLauncher) launcher = NULL;
-    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) argv = NULL;
-    g_autofree char *cmdline = NULL;
-    g_autofree char *header = NULL;
-    MarinaQemuCommandOptions opts = {0};
-    GStatBuf st;
-    int qmp_fd, log_fd;
-
-    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-    qmp_fd = listen_unix(qmp_path, error);
-    if (qmp_fd < 0)
-        return NULL;
-    g_subprocess_launcher_take_fd(launcher, qmp_fd, 3);
-    for (guint i = 0; i < n_chardevs; i++) {
-        g_autofree char *name = chardev_name(i);
-        g_autofree char *path = socket_path(self, name);
-        int fd = listen_unix(path, error);
-        if (fd < 0)
-            return NULL;
-        g_subprocess_launcher_take_fd(launcher, fd, 4 + i);
-        chardev_fds[i] = 4 + i;
-    }
-
-    opts.emulator = self->cfg->emulator;
-    opts.accel = self->cfg->accel;
-    opts.qmp_fd = 3;
-    opts.chardev_fds = chardev_fds;
-    opts.n_chardev_fds = n_chardevs;
-    opts.vnc_socket = vnc_path;
-    opts.incoming = d->restore_fd >= 0;
-    opts.start_paused = TRUE; /* the daemon lets the guest run once it is attached */
-    argv = marina_qemu_command_build(self->live, &opts, warnings, error);
-    if (argv == NULL)
-        return NULL;
-    for (guint i = 0; i < warnings->len; i++)
-        g_info("Guest '%s': %s", self->live->name, (char *)warnings->pdata[i]);
-
-    rotate_log(d->log_path, self->cfg->log_max);
-    cmdline = g_strjoinv(" ", argv);
-    {
-        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-        g_autofree char *stamp = g_date_time_format_iso8601(now);
-        header = g_strdup_printf("marinad: %s starting: %s\n", stamp, cmdline);
-    }
-    log_line(d->log_path, header);
-    d->log_offset = g_stat(d->log_path, &st) == 0 ? st.st_size : 0;
-    log_fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    if (log_fd < 0) {
-        int saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot open the log file %s: %s"), d->log_path, g_strerror(saved));
-        return NULL;
-    }
-    g_subprocess_launcher_take_stdout_fd(launcher, dup(log_fd));
-    g_subprocess_launcher_take_stderr_fd(launcher, log_fd);
-    d->pin = self->live->cpuset != NULL && parse_cpuset(self->live->cpuset, &d->cpus);
-    g_subprocess_launcher_set_child_setup(launcher, child_setup, d, NULL);
-    return g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, error);
-}
-
-static void
-fail_start(GTask *task, GError *error)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-    g_autofree char *tail = d->log_path ? log_tail_since(d->log_path, d->log_offset) : NULL;
-    const char *name = vm_name(self);
-
-    self->starting = FALSE;
-    if (self->pid > 0) {
-        self->start_failed = TRUE;
-        kill(self->pid, SIGKILL);
-    }
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || error->domain != MARINA_ERROR ||
-        error->code == MARINA_ERROR_NOT_RUNNING) {
-        /* QEMU exited or hung up: its own words say why. */
-        g_debug("start of '%s' failed: %s", name, error->message);
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                _("Guest '%s' failed to start: %s"), name,
-                                tail ? tail : error->message);
-        g_error_free(error);
-    } else {
-        g_task_return_error(task, error);
-    }
-    g_object_unref(task);
-}
-
-static void
-start_finish_running(GTask *task)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-
-    self->starting = FALSE;
-    if (d->delete_after && d->restore_file != NULL) {
-        g_unlink(d->restore_file);
-        marina_vm_load_flags(self);
-    }
-    g_task_return_boolean(task, TRUE);
-    g_object_unref(task);
-}
-
-static void
-on_running(GTask *task, JsonNode *reply)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-    gboolean restored = d->restore_file != NULL;
-
-    set_state(self, MARINA_DOMAIN_RUNNING,
-              restored ? MARINA_RUNNING_RESTORED : MARINA_RUNNING_BOOTED, "started",
-              restored ? "restored" : "booted");
-    start_finish_running(task);
-}
-
-static void
-let_guest_run(GTask *task)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-    gboolean restored = d->restore_file != NULL;
-    gboolean paused = (d->flags & MARINA_VM_START_PAUSED) || (restored && !d->restore_running);
-
-    if (paused) {
-        set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "started",
-                  restored ? "restored" : "booted");
-        start_finish_running(task);
-        return;
-    }
-    qmp_step(task, "cont", NULL, -1, on_running, fail_start);
-}
-
-static void poll_incoming(GTask *task);
-
-static void
-on_incoming_status(GTask *task, JsonNode *reply)
-{
-    const char *status =
-        json_object_get_string_member_with_default(json_node_get_object(reply), "status", "");
-
-    if (g_str_equal(status, "inmigrate"))
-        g_timeout_add_once(MIGRATION_POLL_MS, (GSourceOnceFunc)poll_incoming, task);
-    else
-        let_guest_run(task);
-}
-
-static void
-poll_incoming(GTask *task)
-{
-    qmp_step(task, "query-status", NULL, -1, on_incoming_status, fail_start);
-}
-
-static void
-on_incoming_started(GTask *task, JsonNode *reply)
-{
-    poll_incoming(task);
-}
-
-static void
-on_restore_fd_passed(GTask *task, JsonNode *reply)
-{
-    qmp_step(task, "migrate-incoming", json_args("uri", "fd:marina-restore", NULL), -1,
-             on_incoming_started, fail_start);
-}
-
-static void
-after_qmp_ready(GTask *task)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-
-    write_runtime_state(self);
-    for (guint i = 0; i < self->live->graphics->len; i++) {
-        MarinaGraphicsConfig *g = self->live->graphics->pdata[i];
-        if (g->password != NULL)
-            marina_qmp_client_execute_async(self->qmp, "set_password",
-                                            json_args("protocol", "vnc", "password", g->password,
-                                                      NULL),
-                                            -1, NULL, NULL, NULL);
-    }
-    if (d->restore_fd >= 0) {
-        qmp_step(task, "getfd", json_args("fdname", "marina-restore", NULL), d->restore_fd,
-                 on_restore_fd_passed, fail_start);
-        /* The QMP client sent its own copy with the command. */
-        close(d->restore_fd);
-        d->restore_fd = -1;
-        return;
-    }
-    let_guest_run(task);
-}
-
-static void
-on_qmp_connected(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GTask *task = data;
-    MarinaVm *self = g_task_get_source_object(task);
-    GError *error = NULL;
-    MarinaQmpClient *qmp = marina_qmp_client_connect_finish(result, &error);
-
-    if (qmp == NULL) {
-        fail_start(task, error);
-        return;
-    }
-    if (self->pid <= 0) {
-        g_object_unref(qmp);
-        fail_start(task, g_error_new(MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                                     _("QEMU exited during start-up")));
-        return;
-    }
-    adopt_qmp(self, qmp);
-    after_qmp_ready(task);
-}
-
-typedef struct {
-    MarinaVm *vm;
-    MarinaSerialRelay *relay;
-} RelayConnect;
-
-static void
-on_relay_connected(GObject *source, GAsyncResult *result, gpointer data)
-{
-    RelayConnect *rc = data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GSocketConnection) conn =
-        g_socket_client_connect_finish(G_SOCKET_CLIENT(source), result, &error);
-
-    if (conn != NULL)
-        marina_serial_relay_attach_guest(rc->relay, G_IO_STREAM(conn));
-    else if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning("Guest '%s': cannot attach to the serial console: %s",
-                  marina_vm_get_name(rc->vm), error->message);
-    g_object_unref(rc->relay);
-    g_object_unref(rc->vm);
-    g_free(rc);
-}
-
-/* Connect a relay per character device; QEMU waits (wait=on) until these
- * connections arrive, so the first byte of boot output is kept. */
-static void
-attach_relays(MarinaVm *self)
-{
-    guint n = marina_qemu_command_n_chardevs(self->live);
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-
-    if (self->relays == NULL)
-        self->relays = g_ptr_array_new_with_free_func(g_object_unref);
-    for (guint i = 0; i < n; i++) {
-        g_autofree char *name = chardev_name(i);
-        g_autofree char *path = socket_path(self, name);
-        g_autofree char *suffix = g_strdup_printf("-serial%u.log", i);
-        g_autofree char *log = marina_state_log_path(self->cfg, self->live->name, suffix);
-        g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-        RelayConnect *rc = g_new0(RelayConnect, 1);
-
-        if (i >= self->relays->len)
-            g_ptr_array_add(self->relays, marina_serial_relay_new(log, self->cfg->log_max,
-                                                                  self->cfg->console_limit));
-        rc->vm = g_object_ref(self);
-        rc->relay = g_object_ref(self->relays->pdata[i]);
-        g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(addr), self->run_cancel,
-                                      on_relay_connected, rc);
-    }
-}
-
-static gboolean
-prepare_guest_dir(MarinaVm *self, GError **error)
-{
-    g_free(self->guest_dir);
-    self->guest_dir = marina_state_guest_dir(self->cfg, self->live->uuid);
-    marina_state_remove_dir(self->guest_dir);
-    if (g_mkdir_with_parents(self->guest_dir, 0700) != 0) {
-        int saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot create %s: %s"), self->guest_dir, g_strerror(saved));
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static void
-launch(GTask *task)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    StartData *d = g_task_get_task_data(task);
-    g_autofree char *qmp_path = NULL;
-    GError *error = NULL;
-
-    d->log_path = marina_state_log_path(self->cfg, self->live->name, ".log");
-    if (!check_host_memory(self, &error) || !prepare_guest_dir(self, &error) ||
-        (self->proc = spawn_qemu(self, d, &error)) == NULL) {
-        g_clear_pointer(&self->live, marina_domain_config_free);
-        g_task_return_error(task, error);
-        g_object_unref(task);
-        return;
-    }
-    self->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(self->proc), NULL, 10);
-    read_proc_starttime(self->pid, &self->pid_start_ticks);
-    self->id = marina_daemon_allocate_id(self->daemon);
-    self->starting = TRUE;
-    self->run_cancel = g_cancellable_new();
-    self->last_cpu_ns = 0;
-    self->last_sample_us = 0;
-    g_subprocess_wait_async(self->proc, self->run_cancel, on_subprocess_exited,
-                            g_object_ref(self));
-    g_info("Guest '%s' started as pid %d", self->live->name, self->pid);
-
-    attach_relays(self);
-    qmp_path = socket_path(self, "m");
-    marina_qmp_client_connect_async(qmp_path, self->run_cancel, on_qmp_connected, task);
-}
+/* Start and restore                                                       */
 
 static gboolean
 check_startable(MarinaVm *self, GError **error)
@@ -1279,32 +491,29 @@ void
 marina_vm_start_async(MarinaVm *self, guint flags, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task = g_task_new(self, cancellable, callback, user_data);
-    StartData *d = g_new0(StartData, 1);
+    MarinaVmPrivate *p = PRIV(self);
+    GTask *task;
     GError *error = NULL;
 
-    g_task_set_source_tag(task, marina_vm_start_async);
-    d->flags = flags;
-    d->restore_fd = -1;
-    g_task_set_task_data(task, d, (GDestroyNotify)start_data_free);
     if (!check_startable(self, &error)) {
+        task = g_task_new(self, cancellable, callback, user_data);
         g_task_return_error(task, error);
         g_object_unref(task);
         return;
     }
-    if (self->has_managed_save && !(flags & MARINA_VM_START_FORCE_BOOT)) {
-        g_autofree char *save = marina_state_managed_save_path(self->cfg, self->def->uuid);
-        g_object_unref(task);
-        marina_vm_restore_async(self, save, flags, TRUE, cancellable, callback, user_data);
+    /* A managed save is where the guest left off: Start resumes it. */
+    if (p->has_managed_save && !(flags & MARINA_VM_START_FORCE_BOOT)) {
+        marina_vm_restore_async(self, NULL, flags, TRUE, cancellable, callback, user_data);
         return;
     }
-    if (self->has_managed_save) {
-        g_autofree char *save = marina_state_managed_save_path(self->cfg, self->def->uuid);
-        g_unlink(save);
+    if (p->has_managed_save) {
+        KLASS(self)->discard_managed_save(self);
         marina_vm_load_flags(self);
     }
-    self->live = marina_domain_config_copy(self->def);
-    launch(task);
+    task = g_task_new(self, cancellable, callback, user_data);
+    g_task_set_source_tag(task, marina_vm_start_async);
+    marina_vm_set_live(self, marina_domain_config_copy(p->def));
+    KLASS(self)->start(self, flags, task);
 }
 
 gboolean
@@ -1315,43 +524,18 @@ marina_vm_start_finish(MarinaVm *self, GAsyncResult *result, GError **error)
 
 void
 marina_vm_restore_async(MarinaVm *self, const char *file, guint flags, gboolean delete_after,
-                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                        gpointer user_data)
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(self, cancellable, callback, user_data);
-    StartData *d = g_new0(StartData, 1);
-    g_autoptr(MarinaDomainConfig) config = NULL;
     GError *error = NULL;
 
     g_task_set_source_tag(task, marina_vm_restore_async);
-    d->flags = flags;
-    d->restore_file = g_strdup(file);
-    d->delete_after = delete_after;
-    d->restore_fd = open(file, O_RDONLY | O_CLOEXEC);
-    g_task_set_task_data(task, d, (GDestroyNotify)start_data_free);
-    if (d->restore_fd < 0) {
-        int saved = errno;
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                                _("Cannot open the save image %s: %s"), file, g_strerror(saved));
-        g_object_unref(task);
-        return;
-    }
-    if (!check_startable(self, &error) ||
-        (config = marina_save_image_read_header(d->restore_fd, &d->restore_running, &error)) ==
-            NULL) {
+    if (!check_startable(self, &error)) {
         g_task_return_error(task, error);
         g_object_unref(task);
         return;
     }
-    if (!g_str_equal(config->uuid, self->def->uuid)) {
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                                _("The save image %s belongs to guest '%s' (%s), not '%s'."), file,
-                                config->name, config->uuid, vm_name(self));
-        g_object_unref(task);
-        return;
-    }
-    self->live = g_steal_pointer(&config);
-    launch(task);
+    KLASS(self)->restore(self, file, flags, delete_after, task);
 }
 
 gboolean
@@ -1377,380 +561,31 @@ marina_vm_read_save_image(const char *file, GError **error)
     return config;
 }
 
-/* ---------------------------------------------------------------------- */
-/* Re-attaching after a daemon restart                                     */
-
-static void
-on_reattach_status(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(MarinaVm) self = data;
-    g_autoptr(JsonNode) node = NULL;
-    g_autoptr(GError) error = NULL;
-    const char *status;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL)
-        return;
-    status = json_object_get_string_member_with_default(json_node_get_object(node), "status", "");
-    if (g_str_equal(status, "running") && self->state != MARINA_DOMAIN_RUNNING)
-        set_state(self, MARINA_DOMAIN_RUNNING, MARINA_RUNNING_UNPAUSED, "resumed", "unpaused");
-    else if (g_str_equal(status, "paused") && self->state == MARINA_DOMAIN_RUNNING)
-        set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_UNKNOWN, "suspended", "paused");
-    else if (g_str_equal(status, "shutdown"))
-        /* The guest powered off while nobody was listening. */
-        handle_guest_poweroff(self, "guest-shutdown");
-    else if (g_str_equal(status, "guest-panicked") && self->state != MARINA_DOMAIN_CRASHED)
-        set_state(self, MARINA_DOMAIN_CRASHED, MARINA_CRASHED_PANICKED, "crashed", "panicked");
-}
-
-static void
-on_reattach_qmp(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(MarinaVm) self = data;
-    g_autoptr(GError) error = NULL;
-    MarinaQmpClient *qmp = marina_qmp_client_connect_finish(result, &error);
-
-    if (qmp == NULL) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-            return;
-        /* A QEMU we cannot talk to cannot be managed: stop it rather than
-         * leave a guest nobody controls. */
-        g_warning("Guest '%s': cannot re-attach to QMP (%s); stopping it", vm_name(self),
-                  error->message);
-        terminate_qemu(self);
-        return;
-    }
-    adopt_qmp(self, qmp);
-    marina_qmp_client_execute_async(qmp, "query-status", NULL, -1, NULL, on_reattach_status,
-                                    g_object_ref(self));
-}
-
 gboolean
 marina_vm_reattach(MarinaVm *self, GError **error)
 {
-    g_autofree char *state_path = marina_state_runtime_path(self->cfg, self->def->uuid);
-    g_autofree char *xml_path = marina_state_live_xml_path(self->cfg, self->def->uuid);
-    g_autofree char *xml = NULL;
-    g_autofree char *qmp_path = NULL;
-    g_autoptr(GKeyFile) kf = g_key_file_new();
-    guint64 start_ticks = 0;
-    GPid pid;
-
-    if (!g_key_file_load_from_file(kf, state_path, G_KEY_FILE_NONE, error) ||
-        !g_file_get_contents(xml_path, &xml, NULL, error))
-        return FALSE;
-    pid = (GPid)g_key_file_get_int64(kf, "runtime", "pid", NULL);
-    if (pid <= 1 || !read_proc_starttime(pid, &start_ticks) ||
-        start_ticks != g_key_file_get_uint64(kf, "runtime", "pid-start", NULL)) {
+    if (KLASS(self)->reattach == NULL) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                    _("Guest '%s' stopped while the daemon was not running."), vm_name(self));
-        remove_runtime_state(self, self->def->uuid);
+                    _("Guest '%s' cannot be re-attached by this driver."), vm_name(self));
         return FALSE;
     }
-    self->live = marina_domain_config_parse(xml, -1, NULL, error);
-    if (self->live == NULL)
-        return FALSE;
-    self->pid = pid;
-    self->pid_start_ticks = start_ticks;
-    self->id = g_key_file_get_integer(kf, "runtime", "id", NULL);
-    self->state = g_key_file_get_integer(kf, "runtime", "state", NULL);
-    self->reason = g_key_file_get_integer(kf, "runtime", "reason", NULL);
-    self->reboot_requested = g_key_file_get_boolean(kf, "runtime", "reboot-requested", NULL);
-    self->run_cancel = g_cancellable_new();
-    self->guest_dir = marina_state_guest_dir(self->cfg, self->live->uuid);
-    if (!watch_pid(self, error)) {
-        self->pid = 0;
-        g_clear_pointer(&self->live, marina_domain_config_free);
-        return FALSE;
-    }
-    sync_skeleton(self);
-    attach_relays(self);
-    qmp_path = socket_path(self, "m");
-    marina_qmp_client_connect_async(qmp_path, self->run_cancel, on_reattach_qmp,
-                                    g_object_ref(self));
-    g_info("Re-attached to guest '%s' (pid %d)", self->live->name, pid);
-    return TRUE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Save                                                                    */
-
-typedef struct {
-    char *file;
-    char *tmp;
-    int fd;
-    gboolean was_running;
-    gboolean managed;
-} SaveData;
-
-static void
-save_data_free(SaveData *s)
-{
-    if (s->fd >= 0)
-        close(s->fd);
-    if (s->tmp != NULL)
-        g_unlink(s->tmp);
-    g_free(s->file);
-    g_free(s->tmp);
-    g_free(s);
-}
-
-static void
-save_failed(GTask *task, GError *error)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    SaveData *s = g_task_get_task_data(task);
-
-    if (self->qmp != NULL) {
-        if (s->was_running)
-            qmp_fire(self, "cont");
-        else
-            set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, NULL, NULL);
-    }
-    g_prefix_error(&error, _("Saving guest '%s' failed: "), vm_name(self));
-    g_task_return_error(task, error);
-    g_object_unref(task);
-}
-
-static void
-on_save_exit(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GTask *task = data;
-    g_task_return_boolean(task, TRUE);
-    g_object_unref(task);
-}
-
-static void
-save_completed(GTask *task)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    SaveData *s = g_task_get_task_data(task);
-    GTask *wait;
-
-    if (fsync(s->fd) != 0 || rename(s->tmp, s->file) != 0) {
-        int saved = errno;
-        save_failed(task, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                      _("cannot write %s: %s"), s->file, g_strerror(saved)));
-        return;
-    }
-    g_clear_pointer(&s->tmp, g_free);
-    self->saved = TRUE;
-    /* The save is complete once QEMU has gone and the state says "saved". */
-    wait = g_task_new(self, NULL, on_save_exit, task);
-    add_exit_waiter(self, wait);
-    g_object_unref(wait);
-    qmp_fire(self, "quit");
-}
-
-static void poll_migration(GTask *task);
-
-static void
-on_migration_status(GTask *task, JsonNode *reply)
-{
-    JsonObject *obj = json_node_get_object(reply);
-    const char *status = json_object_get_string_member_with_default(obj, "status", "");
-
-    if (g_str_equal(status, "completed"))
-        save_completed(task);
-    else if (g_str_equal(status, "failed") || g_str_equal(status, "cancelled"))
-        save_failed(task, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, "%s",
-                                      json_object_get_string_member_with_default(
-                                          obj, "error-desc", _("QEMU could not write the state"))));
-    else
-        g_timeout_add_once(MIGRATION_POLL_MS, (GSourceOnceFunc)poll_migration, task);
-}
-
-static void
-poll_migration(GTask *task)
-{
-    qmp_step(task, "query-migrate", NULL, -1, on_migration_status, save_failed);
-}
-
-static void
-on_migrate_started(GTask *task, JsonNode *reply)
-{
-    poll_migration(task);
-}
-
-static void
-on_save_fd_passed(GTask *task, JsonNode *reply)
-{
-    qmp_step(task, "migrate", json_args("uri", "fd:marina-save", NULL), -1, on_migrate_started,
-             save_failed);
-}
-
-static void
-on_save_stopped(GTask *task, JsonNode *reply)
-{
-    MarinaVm *self = g_task_get_source_object(task);
-    SaveData *s = g_task_get_task_data(task);
-
-    set_state(self, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_SAVE, NULL, NULL);
-    qmp_step(task, "getfd", json_args("fdname", "marina-save", NULL), s->fd, on_save_fd_passed,
-             save_failed);
-}
-
-static void
-vm_save_async(MarinaVm *self, const char *file, gboolean managed, GAsyncReadyCallback callback,
-              gpointer user_data)
-{
-    GTask *task = g_task_new(self, NULL, callback, user_data);
-    SaveData *s = g_new0(SaveData, 1);
-    GError *error = NULL;
-
-    s->fd = -1;
-    s->file = g_strdup(file);
-    s->managed = managed;
-    g_task_set_task_data(task, s, (GDestroyNotify)save_data_free);
-    if (self->qmp == NULL || (self->state != MARINA_DOMAIN_RUNNING &&
-                              self->state != MARINA_DOMAIN_PAUSED)) {
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                                _("Guest '%s' is not running, so there is nothing to save."),
-                                vm_name(self));
-        g_object_unref(task);
-        return;
-    }
-    if (!g_path_is_absolute(file)) {
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                                _("The save file '%s' must be an absolute path."), file);
-        g_object_unref(task);
-        return;
-    }
-    /* Written beside the target and renamed at the end: a failed or
-     * interrupted save never leaves a truncated image under the real name. */
-    s->tmp = g_strdup_printf("%s.partial-XXXXXX", file);
-    s->fd = g_mkstemp_full(s->tmp, O_RDWR | O_CLOEXEC, 0600);
-    if (s->fd < 0) {
-        int saved = errno;
-        g_clear_pointer(&s->tmp, g_free);
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                _("Cannot create the save file %s: %s"), file, g_strerror(saved));
-        g_object_unref(task);
-        return;
-    }
-    s->was_running = self->state == MARINA_DOMAIN_RUNNING;
-    if (!marina_save_image_write_header(s->fd, self->live, s->was_running, &error)) {
-        g_task_return_error(task, error);
-        g_object_unref(task);
-        return;
-    }
-    qmp_step(task, "stop", NULL, -1, on_save_stopped, save_failed);
+    return KLASS(self)->reattach(self, error);
 }
 
 /* ---------------------------------------------------------------------- */
 /* Statistics                                                              */
 
-typedef struct {
-    GVariantDict dict;
-} StatsData;
-
-static void
-stats_data_free(StatsData *s)
-{
-    g_variant_dict_clear(&s->dict);
-    g_free(s);
-}
-
-static void
-add_u64(GVariantDict *d, const char *key, guint64 v)
-{
-    g_variant_dict_insert_value(d, key, g_variant_new_uint64(v));
-}
-
-static void
-add_net_stats(MarinaVm *self, GVariantDict *d)
-{
-    guint64 rx = 0, tx = 0;
-    gboolean any = FALSE;
-
-    /* Only tap devices have host-side counters; user-mode networking has
-     * none, so the keys are left out rather than reported as zero. */
-    for (guint i = 0; i < self->live->interfaces->len; i++) {
-        MarinaInterfaceConfig *nic = self->live->interfaces->pdata[i];
-        g_autofree char *rxp = NULL, *txp = NULL, *rxs = NULL, *txs = NULL;
-
-        if (nic->target_dev == NULL)
-            continue;
-        rxp = g_strdup_printf("/sys/class/net/%s/statistics/tx_bytes", nic->target_dev);
-        txp = g_strdup_printf("/sys/class/net/%s/statistics/rx_bytes", nic->target_dev);
-        /* The tap's transmit is the guest's receive. */
-        if (g_file_get_contents(rxp, &rxs, NULL, NULL) &&
-            g_file_get_contents(txp, &txs, NULL, NULL)) {
-            rx += g_ascii_strtoull(rxs, NULL, 10);
-            tx += g_ascii_strtoull(txs, NULL, 10);
-            any = TRUE;
-        }
-    }
-    if (any) {
-        add_u64(d, "net-rx-bytes", rx);
-        add_u64(d, "net-tx-bytes", tx);
-    }
-}
-
-static void
-on_blockstats(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GTask *task = data;
-    StatsData *s = g_task_get_task_data(task);
-    g_autoptr(JsonNode) node = NULL;
-    guint64 rd = 0, wr = 0, rdr = 0, wrr = 0;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, NULL);
-    if (node != NULL && JSON_NODE_HOLDS_ARRAY(node)) {
-        JsonArray *devs = json_node_get_array(node);
-        for (guint i = 0; i < json_array_get_length(devs); i++) {
-            JsonObject *dev = json_array_get_object_element(devs, i);
-            JsonObject *st = dev && json_object_has_member(dev, "stats")
-                                 ? json_object_get_object_member(dev, "stats")
-                                 : NULL;
-            if (st == NULL)
-                continue;
-            rd += json_object_get_int_member_with_default(st, "rd_bytes", 0);
-            wr += json_object_get_int_member_with_default(st, "wr_bytes", 0);
-            rdr += json_object_get_int_member_with_default(st, "rd_operations", 0);
-            wrr += json_object_get_int_member_with_default(st, "wr_operations", 0);
-        }
-        add_u64(&s->dict, "disk-rd-bytes", rd);
-        add_u64(&s->dict, "disk-wr-bytes", wr);
-        add_u64(&s->dict, "disk-rd-reqs", rdr);
-        add_u64(&s->dict, "disk-wr-reqs", wrr);
-    }
-    g_task_return_pointer(task, g_variant_ref_sink(g_variant_dict_end(&s->dict)),
-                          (GDestroyNotify)g_variant_unref);
-    g_object_unref(task);
-}
-
 void
 marina_vm_collect_stats_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(self, NULL, callback, user_data);
-    StatsData *s = g_new0(StatsData, 1);
-    gint64 now = g_get_monotonic_time();
-    guint64 cpu_ns;
 
-    g_variant_dict_init(&s->dict, NULL);
-    g_task_set_task_data(task, s, (GDestroyNotify)stats_data_free);
-    if (self->pid <= 0 || self->qmp == NULL) {
+    if (!KLASS(self)->is_controllable(self)) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING, "not running");
         g_object_unref(task);
         return;
     }
-    cpu_ns = read_proc_cpu_ns(self->pid);
-    add_u64(&s->dict, "cpu-time-ns", cpu_ns);
-    if (self->last_sample_us > 0 && now > self->last_sample_us && cpu_ns >= self->last_cpu_ns) {
-        double pct = (double)(cpu_ns - self->last_cpu_ns) / 1000.0 /
-                     (double)(now - self->last_sample_us) * 100.0;
-        g_variant_dict_insert(&s->dict, "cpu-percent", "d", pct);
-    }
-    self->last_cpu_ns = cpu_ns;
-    self->last_sample_us = now;
-    g_variant_dict_insert(&s->dict, "vcpus", "u", self->live->current_vcpus);
-    add_u64(&s->dict, "memory-kib", self->live->current_memory_kib);
-    add_u64(&s->dict, "memory-rss-kib", read_proc_rss_kib(self->pid));
-    g_variant_dict_insert(&s->dict, "timestamp-us", "x", g_get_real_time());
-    add_net_stats(self, &s->dict);
-    marina_qmp_client_execute_async(self->qmp, "query-blockstats", NULL, -1, NULL, on_blockstats,
-                                    task);
+    KLASS(self)->collect_stats(self, task);
 }
 
 GVariant *
@@ -1763,9 +598,15 @@ marina_vm_collect_stats_finish(MarinaVm *self, GAsyncResult *result, GError **er
 /* D-Bus methods                                                           */
 
 static gboolean
+require_writable(MarinaVm *self, GDBusMethodInvocation *invocation)
+{
+    return marina_daemon_check_writable(PRIV(self)->daemon, invocation);
+}
+
+static gboolean
 require_active(MarinaVm *self, GDBusMethodInvocation *invocation)
 {
-    if (self->qmp != NULL && self->pid > 0)
+    if (KLASS(self)->is_controllable(self))
         return TRUE;
     g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
                                           _("Guest '%s' is not running."), vm_name(self));
@@ -1785,74 +626,60 @@ reply_task(GObject *source, GAsyncResult *result, gpointer data)
         g_dbus_method_invocation_take_error(invocation, error);
 }
 
-/* Reply to a method that is one QMP command. */
-static void
-reply_qmp(GObject *source, GAsyncResult *result, gpointer data)
+static GTask *
+reply_task_new(MarinaVm *self, GDBusMethodInvocation *invocation)
 {
-    g_autoptr(GDBusMethodInvocation) invocation = data;
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node != NULL)
-        g_dbus_method_invocation_return_value(invocation, NULL);
-    else
-        g_dbus_method_invocation_take_error(invocation, error);
+    return g_task_new(self, NULL, reply_task, g_object_ref(invocation));
 }
 
 static gboolean
-qmp_method(MarinaVm *self, GDBusMethodInvocation *invocation, const char *command)
+handle_start(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags, MarinaVm *self)
 {
-    if (!marina_daemon_check_writable(self->daemon, invocation) ||
-        !require_active(self, invocation))
-        return TRUE;
-    marina_qmp_client_execute_async(self->qmp, command, NULL, -1, NULL, reply_qmp,
-                                    g_object_ref(invocation));
-    return TRUE;
-}
-
-static gboolean
-handle_start(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags,
-             MarinaVm *self)
-{
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
     marina_vm_start_async(self, flags, NULL, reply_task, g_object_ref(invocation));
     return TRUE;
 }
 
-static void
-on_powerdown_sent(GObject *source, GAsyncResult *result, gpointer data)
+static gboolean
+on_shutdown_timeout(gpointer data)
 {
-    g_autoptr(GTask) task = data;
+    GTask *task = data; /* the timeout source holds a reference */
     MarinaVm *self = g_task_get_source_object(task);
-    g_autoptr(JsonNode) node = NULL;
-    GError *error = NULL;
-    GList *link;
 
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node != NULL)
-        return; /* the exit (or the timeout) answers */
-    link = g_list_find(self->exit_waiters, task);
-    if (link != NULL) {
-        self->exit_waiters = g_list_delete_link(self->exit_waiters, link);
-        g_task_return_error(task, error);
-        g_object_unref(task);
-    } else {
+    if (marina_vm_remove_stop_waiter(self, task))
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_TIMEOUT,
+                                _("Guest '%s' did not shut down within %u seconds. It may ignore "
+                                  "the ACPI power button; use Destroy (Force Off) to stop it."),
+                                vm_name(self), GPOINTER_TO_UINT(g_task_get_task_data(task)));
+    return G_SOURCE_REMOVE;
+}
+
+/* The power-off request failed: the waiter answers with that error. */
+static void
+on_shutdown_requested(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) waiter = data;
+    MarinaVm *self = MARINA_VM(source);
+    GError *error = NULL;
+
+    if (g_task_propagate_boolean(G_TASK(result), &error))
+        return; /* the stop (or the timeout) answers */
+    if (marina_vm_remove_stop_waiter(self, waiter))
+        g_task_return_error(waiter, error);
+    else
         g_error_free(error);
-    }
 }
 
 static gboolean
 handle_shutdown(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint timeout,
                 MarinaVm *self)
 {
-    g_autoptr(GTask) task = NULL;
+    g_autoptr(GTask) waiter = NULL;
 
-    if (!marina_daemon_check_writable(self->daemon, invocation) ||
-        !require_active(self, invocation))
+    if (!require_writable(self, invocation) || !require_active(self, invocation))
         return TRUE;
-    if (self->state == MARINA_DOMAIN_PAUSED) {
+    if (PRIV(self)->state == MARINA_DOMAIN_PAUSED) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
             _("Guest '%s' is paused and cannot react to the power button. Resume it first, or "
@@ -1861,90 +688,115 @@ handle_shutdown(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint
         return TRUE;
     }
     if (timeout == 0) {
-        marina_qmp_client_execute_async(self->qmp, "system_powerdown", NULL, -1, NULL, reply_qmp,
-                                        g_object_ref(invocation));
+        KLASS(self)->shutdown(self, reply_task_new(self, invocation));
         return TRUE;
     }
-    task = g_task_new(self, NULL, reply_task, g_object_ref(invocation));
-    g_task_set_task_data(task, GUINT_TO_POINTER(timeout), NULL);
-    add_exit_waiter(self, task);
+    waiter = reply_task_new(self, invocation);
+    g_task_set_task_data(waiter, GUINT_TO_POINTER(timeout), NULL);
+    marina_vm_add_stop_waiter(self, waiter);
     g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, timeout, on_shutdown_timeout,
-                               g_object_ref(task), g_object_unref);
-    marina_qmp_client_execute_async(self->qmp, "system_powerdown", NULL, -1, NULL,
-                                    on_powerdown_sent, g_object_ref(task));
+                               g_object_ref(waiter), g_object_unref);
+    KLASS(self)->shutdown(self,
+                          g_task_new(self, NULL, on_shutdown_requested, g_object_ref(waiter)));
     return TRUE;
 }
 
 static gboolean
 handle_destroy(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    GTask *task;
+    g_autoptr(GTask) task = NULL;
 
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
-    if (self->pid <= 0) {
+    if (!marina_vm_is_active(self)) {
         g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
                                               _("Guest '%s' is not running."), vm_name(self));
         return TRUE;
     }
-    task = g_task_new(self, NULL, reply_task, g_object_ref(invocation));
-    add_exit_waiter(self, task);
-    g_object_unref(task);
-    self->destroy_requested = TRUE;
-    terminate_qemu(self);
+    task = reply_task_new(self, invocation);
+    marina_vm_add_stop_waiter(self, task);
+    KLASS(self)->destroy(self);
+    return TRUE;
+}
+
+typedef void (*ActionFunc)(MarinaVm *self, GTask *task);
+
+static gboolean
+simple_action(MarinaVm *self, GDBusMethodInvocation *invocation, ActionFunc action)
+{
+    if (!require_writable(self, invocation) || !require_active(self, invocation))
+        return TRUE;
+    action(self, reply_task_new(self, invocation));
     return TRUE;
 }
 
 static gboolean
 handle_reboot(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    if (!marina_daemon_check_writable(self->daemon, invocation) ||
-        !require_active(self, invocation))
-        return TRUE;
-    self->reboot_requested = TRUE;
-    write_runtime_state(self);
-    marina_qmp_client_execute_async(self->qmp, "system_powerdown", NULL, -1, NULL, reply_qmp,
-                                    g_object_ref(invocation));
-    return TRUE;
+    return simple_action(self, invocation, KLASS(self)->reboot);
 }
 
 static gboolean
 handle_reset(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    return qmp_method(self, invocation, "system_reset");
+    return simple_action(self, invocation, KLASS(self)->reset);
 }
 
 static gboolean
 handle_suspend(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    if (self->state == MARINA_DOMAIN_PAUSED && self->qmp != NULL) {
+    if (PRIV(self)->state == MARINA_DOMAIN_PAUSED && KLASS(self)->is_controllable(self)) {
         g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
                                               MARINA_ERROR_OPERATION_FAILED,
                                               _("Guest '%s' is already paused."), vm_name(self));
         return TRUE;
     }
-    return qmp_method(self, invocation, "stop");
+    return simple_action(self, invocation, KLASS(self)->suspend);
 }
 
 static gboolean
 handle_resume(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    if (self->state == MARINA_DOMAIN_RUNNING) {
+    if (PRIV(self)->state == MARINA_DOMAIN_RUNNING) {
         g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
                                               MARINA_ERROR_OPERATION_FAILED,
                                               _("Guest '%s' is not paused."), vm_name(self));
         return TRUE;
     }
-    return qmp_method(self, invocation, "cont");
+    return simple_action(self, invocation, KLASS(self)->resume);
+}
+
+/* @file NULL: the managed save. */
+static void
+vm_save_async(MarinaVm *self, const char *file, GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = g_task_new(self, NULL, callback, user_data);
+    MarinaDomainState state = PRIV(self)->state;
+
+    if (!KLASS(self)->is_controllable(self) ||
+        (state != MARINA_DOMAIN_RUNNING && state != MARINA_DOMAIN_PAUSED)) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
+                                _("Guest '%s' is not running, so there is nothing to save."),
+                                vm_name(self));
+        g_object_unref(task);
+        return;
+    }
+    if (file != NULL && !g_path_is_absolute(file)) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                                _("The save file '%s' must be an absolute path."), file);
+        g_object_unref(task);
+        return;
+    }
+    KLASS(self)->save(self, file, task);
 }
 
 static gboolean
 handle_save(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, const char *file,
             MarinaVm *self)
 {
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
-    vm_save_async(self, file, FALSE, reply_task, g_object_ref(invocation));
+    vm_save_async(self, file, reply_task, g_object_ref(invocation));
     return TRUE;
 }
 
@@ -1952,10 +804,9 @@ static void
 on_managed_save_done(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(GDBusMethodInvocation) invocation = data;
-    MarinaVm *self = MARINA_VM(source);
     GError *error = NULL;
 
-    marina_vm_load_flags(self);
+    marina_vm_load_flags(MARINA_VM(source));
     if (g_task_propagate_boolean(G_TASK(result), &error))
         g_dbus_method_invocation_return_value(invocation, NULL);
     else
@@ -1965,11 +816,9 @@ on_managed_save_done(GObject *source, GAsyncResult *result, gpointer data)
 static gboolean
 handle_managed_save(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    g_autofree char *path = marina_state_managed_save_path(self->cfg, self->def->uuid);
-
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
-    if (!self->persistent) {
+    if (!PRIV(self)->persistent) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
             _("Guest '%s' is transient; a managed save needs a defined guest. Use Save to a "
@@ -1977,7 +826,7 @@ handle_managed_save(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, M
             vm_name(self));
         return TRUE;
     }
-    vm_save_async(self, path, TRUE, on_managed_save_done, g_object_ref(invocation));
+    vm_save_async(self, NULL, on_managed_save_done, g_object_ref(invocation));
     return TRUE;
 }
 
@@ -1985,21 +834,18 @@ static gboolean
 handle_managed_save_remove(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
                            MarinaVm *self)
 {
-    g_autofree char *path = marina_state_managed_save_path(self->cfg, self->def->uuid);
-
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
-    if (!self->has_managed_save) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_INVALID_ARGUMENT,
-                                              _("Guest '%s' has no managed save image."),
-                                              vm_name(self));
+    if (!PRIV(self)->has_managed_save) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("Guest '%s' has no managed save image."), vm_name(self));
         return TRUE;
     }
-    g_unlink(path);
+    KLASS(self)->discard_managed_save(self);
     marina_vm_load_flags(self);
     if (!marina_vm_is_active(self))
-        set_state(self, MARINA_DOMAIN_SHUTOFF, MARINA_SHUTOFF_UNKNOWN, NULL, NULL);
+        marina_vm_set_state(self, MARINA_DOMAIN_SHUTOFF, MARINA_SHUTOFF_UNKNOWN, NULL, NULL);
     g_dbus_method_invocation_return_value(invocation, NULL);
     return TRUE;
 }
@@ -2008,14 +854,13 @@ static gboolean
 handle_undefine(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags,
                 MarinaVm *self)
 {
-    g_autofree char *def = marina_state_definition_path(self->cfg, self->def->uuid);
-    g_autofree char *autostart = marina_state_autostart_path(self->cfg, self->def->uuid);
-    g_autofree char *save = marina_state_managed_save_path(self->cfg, self->def->uuid);
+    MarinaVmPrivate *p = PRIV(self);
     g_autoptr(MarinaVm) keep = g_object_ref(self);
+    GError *error = NULL;
 
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
-    if (!self->persistent) {
+    if (!p->persistent) {
         g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
                                               MARINA_ERROR_INVALID_ARGUMENT,
                                               _("Guest '%s' is transient: it is not defined. "
@@ -2023,7 +868,7 @@ handle_undefine(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint
                                               vm_name(self));
         return TRUE;
     }
-    if (self->has_managed_save && !(flags & 1)) {
+    if (p->has_managed_save && !(flags & 1)) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
             _("Guest '%s' has a managed save image. Remove it first (managedsave-remove) or "
@@ -2031,26 +876,21 @@ handle_undefine(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint
             vm_name(self));
         return TRUE;
     }
-    if (g_unlink(def) != 0 && errno != ENOENT) {
-        int saved = errno;
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_OPERATION_FAILED,
-                                              _("Cannot remove the definition %s: %s"), def,
-                                              g_strerror(saved));
+    if (!KLASS(self)->forget_definition(self, &error)) {
+        g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
     }
-    g_unlink(autostart);
-    g_unlink(save);
-    self->persistent = FALSE;
-    self->autostart = FALSE;
-    self->has_managed_save = FALSE;
+    if (p->has_managed_save)
+        KLASS(self)->discard_managed_save(self);
+    p->persistent = FALSE;
+    p->autostart = FALSE;
+    p->has_managed_save = FALSE;
     sync_skeleton(self);
-    if (self->live != NULL && self->pid > 0)
-        write_runtime_state(self);
-    marina_daemon_emit_domain_event(self->daemon, self, "undefined", "removed");
+    state_changed(self);
+    marina_daemon_emit_domain_event(p->daemon, self, "undefined", "removed");
     /* A running guest stays, now transient, until it stops. */
     if (!marina_vm_is_active(self))
-        marina_daemon_remove_vm(self->daemon, self);
+        marina_daemon_remove_vm(p->daemon, self);
     g_dbus_method_invocation_return_value(invocation, NULL);
     return TRUE;
 }
@@ -2059,8 +899,8 @@ static gboolean
 handle_get_xml(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags,
                MarinaVm *self)
 {
-    const MarinaDomainConfig *c = (flags & 1) && self->persistent ? self->def
-                                                                   : marina_vm_get_config(self);
+    const MarinaDomainConfig *c =
+        (flags & 1) && PRIV(self)->persistent ? PRIV(self)->def : marina_vm_get_config(self);
     g_autofree char *xml = marina_domain_config_to_xml(c);
 
     marina_dbus_domain_complete_get_xml(skel, invocation, xml);
@@ -2070,24 +910,25 @@ handle_get_xml(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint 
 static gboolean
 handle_get_info(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
+    MarinaVmPrivate *p = PRIV(self);
     const MarinaDomainConfig *c = marina_vm_get_config(self);
     GVariantDict d;
 
     g_variant_dict_init(&d, NULL);
-    g_variant_dict_insert(&d, "state", "u", self->state);
-    g_variant_dict_insert(&d, "reason", "u", self->reason);
+    g_variant_dict_insert(&d, "state", "u", p->state);
+    g_variant_dict_insert(&d, "reason", "u", p->reason);
     g_variant_dict_insert(&d, "max-memory-kib", "t", c->memory_kib);
     g_variant_dict_insert(&d, "memory-kib", "t", c->current_memory_kib);
     g_variant_dict_insert(&d, "vcpus", "u", c->current_vcpus);
-    g_variant_dict_insert(&d, "cpu-time-ns", "t", self->pid > 0 ? read_proc_cpu_ns(self->pid) : 0);
-    g_variant_dict_insert(&d, "persistent", "b", self->persistent);
-    g_variant_dict_insert(&d, "autostart", "b", self->autostart);
-    g_variant_dict_insert(&d, "managed-save", "b", self->has_managed_save);
-    g_variant_dict_insert(&d, "id", "i", self->id);
+    g_variant_dict_insert(&d, "cpu-time-ns", "t", (guint64)0);
+    g_variant_dict_insert(&d, "persistent", "b", p->persistent);
+    g_variant_dict_insert(&d, "autostart", "b", p->autostart);
+    g_variant_dict_insert(&d, "managed-save", "b", p->has_managed_save);
+    g_variant_dict_insert(&d, "id", "i", p->id);
     g_variant_dict_insert(&d, "os-type", "s", c->os_type ? c->os_type : "hvm");
     g_variant_dict_insert(&d, "title", "s", c->title ? c->title : "");
-    if (self->pid > 0)
-        g_variant_dict_insert(&d, "pid", "i", (gint32)self->pid);
+    if (marina_vm_is_active(self) && KLASS(self)->add_info != NULL)
+        KLASS(self)->add_info(self, &d);
     marina_dbus_domain_complete_get_info(skel, invocation, g_variant_dict_end(&d));
     return TRUE;
 }
@@ -2096,12 +937,11 @@ static gboolean
 handle_set_autostart(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, gboolean on,
                      MarinaVm *self)
 {
-    g_autofree char *path = marina_state_autostart_path(self->cfg, self->def->uuid);
     GError *error = NULL;
 
-    if (!marina_daemon_check_writable(self->daemon, invocation))
+    if (!require_writable(self, invocation))
         return TRUE;
-    if (!self->persistent) {
+    if (!PRIV(self)->persistent) {
         g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
                                               MARINA_ERROR_INVALID_ARGUMENT,
                                               _("Guest '%s' is transient; only defined guests "
@@ -2109,153 +949,42 @@ handle_set_autostart(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, 
                                               vm_name(self));
         return TRUE;
     }
-    if (on && !marina_write_file_atomic(path, "", 0, 0600, &error)) {
+    if (!KLASS(self)->store_autostart(self, on, &error)) {
         g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
     }
-    if (!on)
-        g_unlink(path);
-    self->autostart = on;
+    PRIV(self)->autostart = on;
     sync_skeleton(self);
     g_dbus_method_invocation_return_value(invocation, NULL);
     return TRUE;
 }
 
 static gboolean
-handle_open_serial(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
-                   GUnixFDList *in_fds, guint index, MarinaVm *self)
+handle_open_serial(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, GUnixFDList *in_fds,
+                   guint index, MarinaVm *self)
 {
-    g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
-    g_autoptr(GBytes) scrollback = NULL;
-    GError *error = NULL;
-    int fd;
-
-    if (!marina_daemon_check_writable(self->daemon, invocation) ||
-        !require_active(self, invocation))
+    if (!require_writable(self, invocation) || !require_active(self, invocation))
         return TRUE;
-    if (self->relays == NULL || index >= self->relays->len) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_INVALID_ARGUMENT,
-                                              _("Guest '%s' has no serial console %u (it has %u)."),
-                                              vm_name(self), index,
-                                              self->relays ? self->relays->len : 0);
-        return TRUE;
-    }
-    fd = marina_serial_relay_add_client(self->relays->pdata[index], &scrollback, &error);
-    if (fd < 0) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    g_unix_fd_list_append(fds, fd, NULL);
-    close(fd);
-    marina_dbus_domain_complete_open_serial(
-        skel, invocation, fds, g_variant_new_handle(0),
-        g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, scrollback, TRUE));
+    KLASS(self)->open_serial(self, index, invocation);
     return TRUE;
 }
 
-static void
-on_vnc_connected(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(GDBusMethodInvocation) invocation = data;
-    g_autoptr(GSocketConnection) conn = NULL;
-    g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
-    GError *error = NULL;
-    MarinaDBusDomain *skel = MARINA_DBUS_DOMAIN(g_object_get_data(G_OBJECT(invocation), "skel"));
-
-    conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(source), result, &error);
-    if (conn == NULL) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_OPERATION_FAILED,
-                                              _("Cannot reach the guest's display: %s"),
-                                              error->message);
-        g_error_free(error);
-        return;
-    }
-    g_unix_fd_list_append(fds, g_socket_get_fd(g_socket_connection_get_socket(conn)), NULL);
-    marina_dbus_domain_complete_open_graphics(skel, invocation, fds, g_variant_new_handle(0));
-}
-
 static gboolean
-has_display(MarinaVm *self)
+handle_open_graphics(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, GUnixFDList *in_fds,
+                     MarinaVm *self)
 {
-    return self->live != NULL && self->live->graphics->len > 0;
-}
-
-static gboolean
-require_display(MarinaVm *self, GDBusMethodInvocation *invocation)
-{
-    if (has_display(self))
+    if (!require_writable(self, invocation) || !require_active(self, invocation))
         return TRUE;
-    g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                                          _("Guest '%s' has no graphical display. Add a "
-                                            "<graphics type='vnc'/> device to its definition."),
-                                          vm_name(self));
-    return FALSE;
-}
-
-static gboolean
-handle_open_graphics(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
-                     GUnixFDList *in_fds, MarinaVm *self)
-{
-    g_autoptr(GSocketClient) client = NULL;
-    g_autoptr(GSocketAddress) addr = NULL;
-    g_autofree char *path = NULL;
-
-    if (!marina_daemon_check_writable(self->daemon, invocation) ||
-        !require_active(self, invocation) || !require_display(self, invocation))
-        return TRUE;
-    path = socket_path(self, "v");
-    addr = g_unix_socket_address_new(path);
-    client = g_socket_client_new();
-    g_object_set_data_full(G_OBJECT(invocation), "skel", g_object_ref(skel), g_object_unref);
-    g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(addr), NULL, on_vnc_connected,
-                                  g_object_ref(invocation));
+    KLASS(self)->open_graphics(self, invocation);
     return TRUE;
-}
-
-static void
-on_screendump(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(GDBusMethodInvocation) invocation = data;
-    g_autofree char *file = g_strdup(g_object_get_data(G_OBJECT(invocation), "file"));
-    MarinaDBusDomain *skel = MARINA_DBUS_DOMAIN(g_object_get_data(G_OBJECT(invocation), "skel"));
-    g_autoptr(JsonNode) node = NULL;
-    g_autoptr(GBytes) png = NULL;
-    GError *error = NULL;
-    char *contents;
-    gsize len;
-
-    node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    if (node == NULL || !g_file_get_contents(file, &contents, &len, &error)) {
-        g_unlink(file);
-        g_prefix_error(&error, _("Cannot take a screenshot: "));
-        g_dbus_method_invocation_take_error(invocation, error);
-        return;
-    }
-    g_unlink(file);
-    png = g_bytes_new_take(contents, len);
-    marina_dbus_domain_complete_screenshot(
-        skel, invocation, g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, png, TRUE));
 }
 
 static gboolean
 handle_screenshot(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    static guint counter;
-    g_autofree char *name = NULL;
-    char *file;
-    JsonObject *args;
-
-    if (!require_active(self, invocation) || !require_display(self, invocation))
+    if (!require_active(self, invocation))
         return TRUE;
-    name = g_strdup_printf("shot-%u.png", ++counter);
-    file = socket_path(self, name);
-    args = json_args("filename", file, "format", "png", NULL);
-    g_object_set_data_full(G_OBJECT(invocation), "file", file, g_free);
-    g_object_set_data_full(G_OBJECT(invocation), "skel", g_object_ref(skel), g_object_unref);
-    marina_qmp_client_execute_async(self->qmp, "screendump", args, -1, NULL, on_screendump,
-                                    g_object_ref(invocation));
+    KLASS(self)->screenshot(self, invocation);
     return TRUE;
 }
 
@@ -2284,8 +1013,9 @@ setup_skeleton(MarinaVm *self)
         {"handle-open-graphics", G_CALLBACK(handle_open_graphics)},
         {"handle-screenshot", G_CALLBACK(handle_screenshot)},
     };
+    MarinaVmPrivate *p = PRIV(self);
 
-    self->skeleton = marina_dbus_domain_skeleton_new();
+    p->skeleton = marina_dbus_domain_skeleton_new();
     for (guint i = 0; i < G_N_ELEMENTS(handlers); i++)
-        g_signal_connect(self->skeleton, handlers[i].signal, handlers[i].handler, self);
+        g_signal_connect(p->skeleton, handlers[i].signal, handlers[i].handler, self);
 }

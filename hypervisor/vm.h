@@ -10,19 +10,71 @@
 G_BEGIN_DECLS
 
 /*
- * One guest of this host: its definition, its QEMU process while it runs,
- * the QMP connection, serial relays, and the org.marinavm.Marina1.Domain
- * object clients call.
+ * One guest of this host: its definition, its state, the
+ * org.marinavm.Marina1.Domain object clients call, and the events it
+ * sends. How a guest actually runs belongs to a driver subclass:
+ * MarinaQemuVm (a QEMU process) or MarinaTestVm (simulated).
  */
 #define MARINA_TYPE_VM (marina_vm_get_type())
-G_DECLARE_FINAL_TYPE(MarinaVm, marina_vm, MARINA, VM, GObject)
+G_DECLARE_DERIVABLE_TYPE(MarinaVm, marina_vm, MARINA, VM, GObject)
+
+/*
+ * What a driver implements. Actions get a GTask they must complete with a
+ * boolean (or an error); the base class has already checked permissions
+ * and the state the action needs, and turns the task into the D-Bus reply.
+ * A driver reports that its guest stopped with marina_vm_stopped().
+ */
+struct _MarinaVmClass {
+    GObjectClass parent_class;
+
+    /* Running at all (a process exists / the simulation runs). */
+    gboolean (*is_active)(MarinaVm *self);
+    /* Ready for control actions (e.g. QEMU's monitor is connected). */
+    gboolean (*is_controllable)(MarinaVm *self);
+
+    /* Boot the definition; marina_vm_get_live() already holds the running
+     * configuration. Completes once the guest runs (or is paused). */
+    void (*start)(MarinaVm *self, guint flags, GTask *task);
+    /* Restore from @file (NULL: from the managed save). */
+    void (*restore)(MarinaVm *self, const char *file, guint flags, gboolean delete_after,
+                    GTask *task);
+    /* Ask the guest to power off; completes when the request is delivered. */
+    void (*shutdown)(MarinaVm *self, GTask *task);
+    /* Stop now; completion comes through marina_vm_stopped(). */
+    void (*destroy)(MarinaVm *self);
+    void (*reboot)(MarinaVm *self, GTask *task);
+    void (*reset)(MarinaVm *self, GTask *task);
+    void (*suspend)(MarinaVm *self, GTask *task);
+    void (*resume)(MarinaVm *self, GTask *task);
+    /* Save to @file (NULL: managed save) and stop; completes once stopped. */
+    void (*save)(MarinaVm *self, const char *file, GTask *task);
+    /* Answer the D-Bus calls that hand out consoles and pictures. */
+    void (*open_serial)(MarinaVm *self, guint index, GDBusMethodInvocation *invocation);
+    void (*open_graphics)(MarinaVm *self, GDBusMethodInvocation *invocation);
+    void (*screenshot)(MarinaVm *self, GDBusMethodInvocation *invocation);
+    /* Complete @task with a floating-free a{sv} GVariant (see StatsUpdated). */
+    void (*collect_stats)(MarinaVm *self, GTask *task);
+    /* Extra GetInfo keys of a running guest (cpu-time-ns, pid). */
+    void (*add_info)(MarinaVm *self, GVariantDict *info);
+    gboolean (*reattach)(MarinaVm *self, GError **error);
+    /* State, reason or persistence changed (e.g. to record runtime state). */
+    void (*state_changed)(MarinaVm *self);
+
+    /* Where definitions and flags live. The defaults keep them on disk
+     * (state-store.h); the test driver keeps them in memory. */
+    gboolean (*store_definition)(MarinaVm *self, const MarinaDomainConfig *def, GError **error);
+    gboolean (*forget_definition)(MarinaVm *self, GError **error);
+    gboolean (*store_autostart)(MarinaVm *self, gboolean on, GError **error);
+    void (*load_flags)(MarinaVm *self, gboolean *autostart, gboolean *managed_save);
+    void (*discard_managed_save)(MarinaVm *self);
+};
 
 enum {
     MARINA_VM_START_PAUSED = 1 << 0,
     MARINA_VM_START_FORCE_BOOT = 1 << 1,
 };
 
-/* Takes ownership of @def. */
+/* A guest of @daemon's driver. Takes ownership of @def. */
 MarinaVm *marina_vm_new(MarinaDaemon *daemon, MarinaDomainConfig *def, gboolean persistent);
 
 const char *marina_vm_get_uuid(MarinaVm *self);
@@ -40,7 +92,7 @@ MarinaDBusDomain *marina_vm_get_skeleton(MarinaVm *self);
 /* Write the definition (and make the guest persistent). While the guest
  * runs, the new definition applies from its next start. */
 gboolean marina_vm_save_definition(MarinaVm *self, MarinaDomainConfig *def, GError **error);
-/* Read the autostart flag and managed-save presence from disk. */
+/* Read the autostart flag and managed-save presence from the driver's store. */
 void marina_vm_load_flags(MarinaVm *self);
 
 void marina_vm_start_async(MarinaVm *self, guint flags, GCancellable *cancellable,
@@ -63,5 +115,31 @@ GVariant *marina_vm_collect_stats_finish(MarinaVm *self, GAsyncResult *result, G
 
 /* Read the header of a save image: the domain configuration it holds. */
 MarinaDomainConfig *marina_vm_read_save_image(const char *file, GError **error);
+
+/* ---- For drivers ---------------------------------------------------- */
+
+/* Construct-time setup of a new instance (marina_vm_new calls it). */
+void marina_vm_construct(MarinaVm *self, MarinaDaemon *daemon, MarinaDomainConfig *def,
+                         gboolean persistent);
+MarinaDaemon *marina_vm_get_daemon(MarinaVm *self);
+const MarinaDaemonConfig *marina_vm_get_daemon_config(MarinaVm *self);
+/* The persistent definition (or the transient config). */
+const MarinaDomainConfig *marina_vm_get_definition(MarinaVm *self);
+/* The running configuration, or NULL. */
+MarinaDomainConfig *marina_vm_get_live(MarinaVm *self);
+/* Takes ownership of @live (NULL clears it). */
+void marina_vm_set_live(MarinaVm *self, MarinaDomainConfig *live);
+void marina_vm_set_id(MarinaVm *self, int id);
+gboolean marina_vm_has_managed_save(MarinaVm *self);
+/* Set state and reason; with @event, tell every client. */
+void marina_vm_set_state(MarinaVm *self, MarinaDomainState state, guint reason, const char *event,
+                         const char *detail);
+/* The driver's guest has stopped for @reason: forget the running
+ * configuration, announce "stopped", answer waiters, drop a transient guest. */
+void marina_vm_stopped(MarinaVm *self, guint reason);
+/* Complete @task once the guest has stopped (destroy, shutdown with timeout). */
+void marina_vm_add_stop_waiter(MarinaVm *self, GTask *task);
+/* Take back a waiter that failed before the guest stopped; TRUE if it was waiting. */
+gboolean marina_vm_remove_stop_waiter(MarinaVm *self, GTask *task);
 
 G_END_DECLS

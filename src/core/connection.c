@@ -617,8 +617,11 @@ marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
     if (keyfile != NULL)
         g_strv_builder_add_many(argv, "-i", keyfile, NULL);
     g_strv_builder_add_many(argv, "-o", ssh_batch_mode(uri), NULL);
+    /* no_verify: a throw-away host whose key must neither be checked nor
+     * remembered (it would poison known_hosts for the next one). */
     if (g_strcmp0(marina_uri_get_param(uri, "no_verify"), "1") == 0)
-        g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", NULL);
+        g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", "-o",
+                                "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", NULL);
     add_connection_sharing(argv);
     command = remote_command(uri);
     /* -T: no tty (a binary stream); -e none: no escape character; "--" ends

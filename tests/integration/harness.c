@@ -381,3 +381,87 @@ harness_count_definitions(Harness *h)
         n += g_str_has_suffix(name, ".xml");
     return n;
 }
+
+static void
+start_daemon_with_args(Harness *h, const char *const *args)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    const char *base[] = {env_or_die("MARINAD"), "--session", "--socket", h->socket,
+                          "--state-dir", h->state_dir, "-v"};
+    g_autoptr(GError) error = NULL;
+    g_autofree char *log = g_build_filename(h->dir, "marinad.log", NULL);
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    gboolean ok;
+
+    for (guint i = 0; i < G_N_ELEMENTS(base); i++)
+        g_ptr_array_add(argv, (char *)base[i]);
+    for (guint i = 0; args != NULL && args[i] != NULL; i++)
+        g_ptr_array_add(argv, (char *)args[i]);
+    g_ptr_array_add(argv, NULL);
+    ok = g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+                                NULL, &h->daemon_pid, -1, fd, fd, &error);
+    close(fd);
+    assert_true(ok);
+    assert_true(wait_for_socket(h->socket, 20000));
+}
+
+Harness *
+harness_new_with_args(const char *const *args)
+{
+    Harness *h = g_new0(Harness, 1);
+    g_autoptr(GError) error = NULL;
+
+    (void)marina_error_quark();
+    h->dir = g_dir_make_tmp("mit-XXXXXX", &error);
+    assert_non_null(h->dir);
+    h->socket = g_build_filename(h->dir, "sock", NULL);
+    h->state_dir = g_build_filename(h->dir, "st", NULL);
+    h->uri = g_strconcat("marina+unix://", h->socket, NULL);
+    start_daemon_with_args(h, args);
+    harness_connect(h);
+    return h;
+}
+
+int
+harness_run_daemon_expect_exit(const char *const *args, char **err, int timeout_ms)
+{
+    g_autofree char *dir = g_dir_make_tmp("mit-XXXXXX", NULL);
+    g_autofree char *sock = g_build_filename(dir, "sock", NULL);
+    g_autofree char *state = g_build_filename(dir, "st", NULL);
+    g_autofree char *err_path = g_build_filename(dir, "stderr", NULL);
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    const char *base[] = {env_or_die("MARINAD"), "--session", "--socket", sock, "--state-dir",
+                          state};
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int status = 0, result = -1;
+    GPid pid = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS(base); i++)
+        g_ptr_array_add(argv, (char *)base[i]);
+    for (guint i = 0; args[i] != NULL; i++)
+        g_ptr_array_add(argv, (char *)args[i]);
+    g_ptr_array_add(argv, NULL);
+    assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
+                                       G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, -1, -1, fd,
+                                       NULL));
+    close(fd);
+    while (g_get_monotonic_time() < end) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            result = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            pid = 0;
+            break;
+        }
+        g_usleep(20000);
+    }
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    if (err != NULL && !g_file_get_contents(err_path, err, NULL, NULL))
+        *err = g_strdup("");
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return result;
+}

@@ -63,3 +63,12 @@ guint harness_count_definitions(Harness *h);
 
 /* Let the main context run for a while (signals arrive). */
 void harness_iterate(int ms);
+
+/* Like harness_new(), with more marinad arguments (NULL-terminated), e.g.
+ * {"--driver", "test", "--test-file", path, NULL}. */
+Harness *harness_new_with_args(const char *const *args);
+/* Run marinad with @args (NULL-terminated) on a private socket and state
+ * directory and wait (at most @timeout_ms) for it to exit, as for a daemon
+ * that must refuse to start. Returns the exit status (-1: still running,
+ * killed); @err gets its standard error. */
+int harness_run_daemon_expect_exit(const char *const *args, char **err, int timeout_ms);
