@@ -1,5 +1,47 @@
-int
-main(void)
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "marina"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "application.h"
+
+/*
+ * Run from the build tree, marina finds the schema compiled beside it
+ * (build/src/ui/gschemas.compiled), so it works without being installed. Must
+ * happen before anything touches GSettings.
+ */
+static void
+use_build_tree_schemas(void)
 {
-    return 0;
+    g_autofree char *exe = NULL;
+    g_autofree char *compiled = NULL;
+    const char *dir = MARINA_BUILD_ROOT "/src/ui";
+
+    if (g_getenv("GSETTINGS_SCHEMA_DIR") != NULL)
+        return;
+    exe = g_file_read_link("/proc/self/exe", NULL);
+    if (exe == NULL || !g_str_has_prefix(exe, MARINA_BUILD_ROOT "/"))
+        return;
+    compiled = g_build_filename(dir, "gschemas.compiled", NULL);
+    if (g_file_test(compiled, G_FILE_TEST_EXISTS))
+        g_setenv("GSETTINGS_SCHEMA_DIR", dir, TRUE);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(MarinaApplication) app = NULL;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, MARINA_DATADIR "/locale");
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    use_build_tree_schemas();
+
+    app = marina_application_new();
+    return g_application_run(G_APPLICATION(app), argc, argv);
 }

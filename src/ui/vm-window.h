@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The per-guest window: lifecycle header bar, consoles and details pages. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "guest-list.h"
+#include "guest.h"
+
+G_BEGIN_DECLS
+
+#define MARINA_TYPE_VM_WINDOW (marina_vm_window_get_type())
+G_DECLARE_FINAL_TYPE(MarinaVmWindow, marina_vm_window, MARINA, VM_WINDOW, GtkApplicationWindow)
+
+MarinaVmWindow *marina_vm_window_new(GtkApplication *app, MarinaGuestList *list,
+                                     MarinaGuest *guest);
+MarinaGuest *marina_vm_window_get_guest(MarinaVmWindow *self);
+/* Switch to the Console view. */
+void marina_vm_window_show_console(MarinaVmWindow *self);
+/* Switch to the Details view. */
+void marina_vm_window_show_details(MarinaVmWindow *self);
+
+G_END_DECLS
