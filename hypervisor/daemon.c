@@ -31,6 +31,7 @@ typedef struct {
     gboolean read_only;
     guint subtree_id;
     guint stats_interval_ms; /* what this client asked for; 0 = no preference */
+    guint stats_kinds;       /* MarinaStatsKind bits it wants; 0 = no preference (all) */
 } Peer;
 
 struct _MarinaDaemon {
@@ -696,6 +697,57 @@ update_stats_interval(MarinaDaemon *self)
     marina_stats_set_active(self->stats, g_hash_table_size(self->peers) > 0);
 }
 
+/* The union of what the clients want: a client that never said wants all. */
+static void
+update_stats_kinds(MarinaDaemon *self)
+{
+    GHashTableIter iter;
+    gpointer value;
+    guint kinds = 0;
+
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        Peer *peer = value;
+        kinds |= peer->stats_kinds ? peer->stats_kinds : MARINA_STATS_ALL;
+    }
+    marina_stats_set_kinds(self->stats, kinds ? kinds : MARINA_STATS_ALL);
+}
+
+static gboolean
+handle_set_stats_collection(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
+                            const char *const *kinds, MarinaDaemon *self)
+{
+    static const struct {
+        const char *name;
+        guint bit;
+    } names[] = {{"cpu", MARINA_STATS_CPU},
+                 {"memory", MARINA_STATS_MEMORY},
+                 {"disk", MARINA_STATS_DISK},
+                 {"network", MARINA_STATS_NETWORK}};
+    Peer *peer = g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
+    guint bits = 0;
+
+    for (guint i = 0; kinds[i] != NULL; i++) {
+        guint j;
+        for (j = 0; j < G_N_ELEMENTS(names) && !g_str_equal(kinds[i], names[j].name); j++)
+            ;
+        if (j == G_N_ELEMENTS(names)) {
+            g_dbus_method_invocation_return_error(
+                invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                _("Unknown kind of statistics '%s'. Choose from cpu, memory, disk and network."),
+                kinds[i]);
+            return TRUE;
+        }
+        bits |= names[j].bit;
+    }
+    if (peer != NULL)
+        /* Asking for nothing is a wish too: keep it apart from "no preference". */
+        peer->stats_kinds = bits ? bits : 1u << 31;
+    update_stats_kinds(self);
+    marina_dbus_host_complete_set_stats_collection(host, invocation);
+    return TRUE;
+}
+
 static gboolean
 handle_set_stats_interval(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
                           guint interval_ms, MarinaDaemon *self)
@@ -734,6 +786,8 @@ setup_host(MarinaDaemon *self)
     g_signal_connect(self->host, "handle-domain-xmlto-native", G_CALLBACK(handle_xml_to_native),
                      self);
     g_signal_connect(self->host, "handle-get-node-info", G_CALLBACK(handle_get_node_info), self);
+    g_signal_connect(self->host, "handle-set-stats-collection",
+                     G_CALLBACK(handle_set_stats_collection), self);
     g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
                      self);
 }
@@ -818,6 +872,7 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
                                                        connection);
     g_hash_table_remove(self->peers, connection);
     update_stats_interval(self);
+    update_stats_kinds(self);
 }
 
 static gboolean

@@ -1392,7 +1392,7 @@ qemu_save(MarinaVm *vm, const char *file, GTask *task)
 }
 
 static void
-qemu_collect_stats(MarinaVm *vm, GTask *task)
+qemu_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
 {
     MarinaQemuVm *self = MARINA_QEMU_VM(vm);
     StatsData *s = g_new0(StatsData, 1);
@@ -1401,20 +1401,32 @@ qemu_collect_stats(MarinaVm *vm, GTask *task)
 
     g_variant_dict_init(&s->dict, NULL);
     g_task_set_task_data(task, s, (GDestroyNotify)stats_data_free);
-    cpu_ns = read_proc_cpu_ns(self->pid);
-    add_u64(&s->dict, "cpu-time-ns", cpu_ns);
-    if (self->last_sample_us > 0 && now > self->last_sample_us && cpu_ns >= self->last_cpu_ns) {
-        double pct = (double)(cpu_ns - self->last_cpu_ns) / 1000.0 /
-                     (double)(now - self->last_sample_us) * 100.0;
-        g_variant_dict_insert(&s->dict, "cpu-percent", "d", pct);
+    if (kinds & MARINA_STATS_CPU) {
+        cpu_ns = read_proc_cpu_ns(self->pid);
+        add_u64(&s->dict, "cpu-time-ns", cpu_ns);
+        if (self->last_sample_us > 0 && now > self->last_sample_us &&
+            cpu_ns >= self->last_cpu_ns) {
+            double pct = (double)(cpu_ns - self->last_cpu_ns) / 1000.0 /
+                         (double)(now - self->last_sample_us) * 100.0;
+            g_variant_dict_insert(&s->dict, "cpu-percent", "d", pct);
+        }
+        self->last_cpu_ns = cpu_ns;
+        self->last_sample_us = now;
     }
-    self->last_cpu_ns = cpu_ns;
-    self->last_sample_us = now;
     g_variant_dict_insert(&s->dict, "vcpus", "u", LIVE(self)->current_vcpus);
     add_u64(&s->dict, "memory-kib", LIVE(self)->current_memory_kib);
-    add_u64(&s->dict, "memory-rss-kib", read_proc_rss_kib(self->pid));
+    if (kinds & MARINA_STATS_MEMORY)
+        add_u64(&s->dict, "memory-rss-kib", read_proc_rss_kib(self->pid));
     g_variant_dict_insert(&s->dict, "timestamp-us", "x", g_get_real_time());
-    add_net_stats(self, &s->dict);
+    if (kinds & MARINA_STATS_NETWORK)
+        add_net_stats(self, &s->dict);
+    if (!(kinds & MARINA_STATS_DISK)) {
+        /* No QMP round trip for figures nobody asked for. */
+        g_task_return_pointer(task, g_variant_ref_sink(g_variant_dict_end(&s->dict)),
+                              (GDestroyNotify)g_variant_unref);
+        g_object_unref(task);
+        return;
+    }
     marina_qmp_client_execute_async(self->qmp, "query-blockstats", NULL, -1, NULL, on_blockstats,
                                     task);
 }

@@ -17,6 +17,7 @@ struct _MarinaStats {
     MarinaDaemon *daemon; /* owns us */
     MarinaDBusHost *host;
     guint interval_ms;
+    guint kinds; /* MarinaStatsKind bits clients asked for */
     guint timer;
     gboolean active;
     gboolean collecting;
@@ -188,7 +189,7 @@ on_tick(gpointer data)
         if (!marina_vm_is_active(l->data))
             continue;
         r->pending++;
-        marina_vm_collect_stats_async(l->data, on_vm_stats, r);
+        marina_vm_collect_stats_async(l->data, self->kinds, on_vm_stats, r);
     }
     if (--r->pending == 0)
         round_finish(r);
@@ -210,6 +211,12 @@ marina_stats_set_active(MarinaStats *self, gboolean active)
         return;
     self->active = active;
     restart_timer(self);
+}
+
+void
+marina_stats_set_kinds(MarinaStats *self, guint kinds)
+{
+    self->kinds = kinds;
 }
 
 void
@@ -293,6 +300,7 @@ marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host, const MarinaDaemonC
     self->daemon = daemon;
     self->host = host;
     self->interval_ms = config->stats_interval_ms;
+    self->kinds = MARINA_STATS_ALL;
     self->test_noise = 1.5;
     /* A first sample, so the first round already has a CPU delta. */
     read_cpu_counters(&self->last_busy, &self->last_total);

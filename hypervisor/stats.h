@@ -22,6 +22,8 @@ MarinaStats *marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host,
 void marina_stats_set_active(MarinaStats *self, gboolean active);
 /* Collect every @interval_ms from now on (0 = off); updates Host.StatsInterval. */
 void marina_stats_set_interval(MarinaStats *self, guint interval_ms);
+/* Which figures to collect (MarinaStatsKind bits). */
+void marina_stats_set_kinds(MarinaStats *self, guint kinds);
 /* The test driver: host figures are simulated from @node (borrowed). */
 void marina_stats_set_test_node(MarinaStats *self, const MarinaTestNode *node);
 /* "7.2.22" once known, "" before. */

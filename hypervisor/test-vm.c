@@ -318,7 +318,7 @@ add_u64(GVariantDict *d, const char *key, guint64 v)
 }
 
 static void
-test_collect_stats(MarinaVm *vm, GTask *task)
+test_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
 {
     MarinaTestVm *self = MARINA_TEST_VM(vm);
     const MarinaDomainConfig *c = marina_vm_get_config(vm);
@@ -330,17 +330,24 @@ test_collect_stats(MarinaVm *vm, GTask *task)
     self->last_sample_us = now;
     pct = advance_stats(self, CLAMP(seconds, 0, 3600));
     g_variant_dict_init(&d, NULL);
-    add_u64(&d, "cpu-time-ns", self->cpu_time_ns);
-    g_variant_dict_insert(&d, "cpu-percent", "d", pct);
     g_variant_dict_insert(&d, "vcpus", "u", c->current_vcpus);
     add_u64(&d, "memory-kib", c->current_memory_kib);
-    add_u64(&d, "memory-rss-kib", self->rss_kib);
-    add_u64(&d, "disk-rd-bytes", self->disk_rd);
-    add_u64(&d, "disk-wr-bytes", self->disk_wr);
-    add_u64(&d, "disk-rd-reqs", self->disk_rd_reqs);
-    add_u64(&d, "disk-wr-reqs", self->disk_wr_reqs);
-    add_u64(&d, "net-rx-bytes", self->net_rx);
-    add_u64(&d, "net-tx-bytes", self->net_tx);
+    if (kinds & MARINA_STATS_CPU) {
+        add_u64(&d, "cpu-time-ns", self->cpu_time_ns);
+        g_variant_dict_insert(&d, "cpu-percent", "d", pct);
+    }
+    if (kinds & MARINA_STATS_MEMORY)
+        add_u64(&d, "memory-rss-kib", self->rss_kib);
+    if (kinds & MARINA_STATS_DISK) {
+        add_u64(&d, "disk-rd-bytes", self->disk_rd);
+        add_u64(&d, "disk-wr-bytes", self->disk_wr);
+        add_u64(&d, "disk-rd-reqs", self->disk_rd_reqs);
+        add_u64(&d, "disk-wr-reqs", self->disk_wr_reqs);
+    }
+    if (kinds & MARINA_STATS_NETWORK) {
+        add_u64(&d, "net-rx-bytes", self->net_rx);
+        add_u64(&d, "net-tx-bytes", self->net_tx);
+    }
     g_variant_dict_insert(&d, "timestamp-us", "x", g_get_real_time());
     g_task_return_pointer(task, g_variant_ref_sink(g_variant_dict_end(&d)),
                           (GDestroyNotify)g_variant_unref);

@@ -576,7 +576,8 @@ marina_vm_reattach(MarinaVm *self, GError **error)
 /* Statistics                                                              */
 
 void
-marina_vm_collect_stats_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data)
+marina_vm_collect_stats_async(MarinaVm *self, guint kinds, GAsyncReadyCallback callback,
+                              gpointer user_data)
 {
     GTask *task = g_task_new(self, NULL, callback, user_data);
 
@@ -585,7 +586,7 @@ marina_vm_collect_stats_async(MarinaVm *self, GAsyncReadyCallback callback, gpoi
         g_object_unref(task);
         return;
     }
-    KLASS(self)->collect_stats(self, task);
+    KLASS(self)->collect_stats(self, kinds, task);
 }
 
 GVariant *

@@ -52,8 +52,9 @@ struct _MarinaVmClass {
     void (*open_serial)(MarinaVm *self, guint index, GDBusMethodInvocation *invocation);
     void (*open_graphics)(MarinaVm *self, GDBusMethodInvocation *invocation);
     void (*screenshot)(MarinaVm *self, GDBusMethodInvocation *invocation);
-    /* Complete @task with a floating-free a{sv} GVariant (see StatsUpdated). */
-    void (*collect_stats)(MarinaVm *self, GTask *task);
+    /* Complete @task with a floating-free a{sv} GVariant (see StatsUpdated)
+     * holding the figures of @kinds (MarinaStatsKind bits). */
+    void (*collect_stats)(MarinaVm *self, guint kinds, GTask *task);
     /* Extra GetInfo keys of a running guest (cpu-time-ns, pid). */
     void (*add_info)(MarinaVm *self, GVariantDict *info);
     gboolean (*reattach)(MarinaVm *self, GError **error);
@@ -108,8 +109,17 @@ gboolean marina_vm_restore_finish(MarinaVm *self, GAsyncResult *result, GError *
 /* Re-attach to a QEMU still running from before the daemon restarted. */
 gboolean marina_vm_reattach(MarinaVm *self, GError **error);
 
+/* What clients want collected (Host.SetStatsCollection). */
+typedef enum {
+    MARINA_STATS_CPU = 1 << 0,
+    MARINA_STATS_MEMORY = 1 << 1,
+    MARINA_STATS_DISK = 1 << 2,
+    MARINA_STATS_NETWORK = 1 << 3,
+    MARINA_STATS_ALL = 0xf,
+} MarinaStatsKind;
+
 /* Statistics of a running guest as a{sv} (see StatsUpdated in the D-Bus XML). */
-void marina_vm_collect_stats_async(MarinaVm *self, GAsyncReadyCallback callback,
+void marina_vm_collect_stats_async(MarinaVm *self, guint kinds, GAsyncReadyCallback callback,
                                    gpointer user_data);
 GVariant *marina_vm_collect_stats_finish(MarinaVm *self, GAsyncResult *result, GError **error);
 

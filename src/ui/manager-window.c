@@ -719,6 +719,57 @@ on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user
 }
 
 static void
+on_stats_pref_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    /* An older daemon without these methods still sends everything. */
+    if (!g_dbus_proxy_call_finish(G_DBUS_PROXY(source), result, &error))
+        g_debug("statistics preferences not applied: %s", error->message);
+}
+
+/* Preferences say how often and which statistics the daemon collects for
+ * this window; the daemon serves every client the most any one asks for. */
+static void
+conn_send_stats_prefs(Conn *conn)
+{
+    static const struct {
+        const char *key;
+        const char *kind;
+    } kinds[] = {{"stats-cpu", "cpu"},
+                 {"stats-memory", "memory"},
+                 {"stats-disk", "disk"},
+                 {"stats-network", "network"}};
+    GSettings *settings = conn->window->settings;
+    g_autoptr(GStrvBuilder) wanted = g_strv_builder_new();
+    g_auto(GStrv) list = NULL;
+    MarinaDBusHost *host;
+
+    if (conn->connection == NULL || marina_connection_is_closed(conn->connection))
+        return;
+    host = marina_connection_get_host(conn->connection);
+    for (guint i = 0; i < G_N_ELEMENTS(kinds); i++)
+        if (g_settings_get_boolean(settings, kinds[i].key))
+            g_strv_builder_add(wanted, kinds[i].kind);
+    list = g_strv_builder_end(wanted);
+    g_dbus_proxy_call(G_DBUS_PROXY(host), "SetStatsInterval",
+                      g_variant_new("(u)", g_settings_get_uint(settings, "stats-interval") * 1000),
+                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_stats_pref_sent, NULL);
+    g_dbus_proxy_call(G_DBUS_PROXY(host), "SetStatsCollection",
+                      g_variant_new("(^as)", list), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                      on_stats_pref_sent, NULL);
+}
+
+static void
+on_stats_settings_changed(GSettings *settings, const char *key, MarinaManagerWindow *self)
+{
+    if (!g_str_has_prefix(key, "stats-"))
+        return;
+    for (guint i = 0; i < self->conns->len; i++)
+        conn_send_stats_prefs(g_ptr_array_index(self->conns, i));
+}
+
+static void
 on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
@@ -750,6 +801,7 @@ on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
     conn->report_failure = FALSE;
     g_clear_pointer(&conn->reason, g_free);
     g_signal_connect(conn->connection, "closed", G_CALLBACK(on_connection_closed), conn);
+    conn_send_stats_prefs(conn);
     conn->list = marina_guest_list_new(conn->connection);
     g_signal_connect(conn->list, "loaded", G_CALLBACK(on_list_loaded), conn);
     g_signal_connect(conn->list, "items-changed", G_CALLBACK(on_list_items_changed), conn);
@@ -2455,6 +2507,8 @@ marina_manager_window_new(MarinaApplication *app)
     int width = 0, height = 0;
 
     self->settings = g_object_ref(marina_application_get_settings(app));
+    g_signal_connect_object(self->settings, "changed", G_CALLBACK(on_stats_settings_changed),
+                            self, 0);
     for (guint i = 0; i < G_N_ELEMENTS(column_keys); i++) {
         g_autoptr(GAction) action = g_settings_create_action(self->settings, column_keys[i]);
         g_action_map_add_action(G_ACTION_MAP(self), action);

@@ -340,6 +340,51 @@ test_stats_batch_with_host_entry(void **state)
     g_clear_pointer(&s.last, g_variant_unref);
 }
 
+/* Preferences choose what is collected: only CPU, then everything again. */
+static void
+test_stats_collection_choice(void **state)
+{
+    Harness *h = ((Fixture *)*state)->h;
+    g_autoptr(MarinaDBusDomain) first = lookup(h, "guest-0001");
+    g_autoptr(GError) error = NULL;
+    const char *cpu_only[] = {"cpu", NULL};
+    const char *bogus[] = {"cpu", "gpu", NULL};
+    const char *all[] = {"cpu", "memory", "disk", "network", NULL};
+    Stats s = {0};
+    gulong handler;
+    double pct;
+    guint64 v;
+
+    assert_false(marina_dbus_host_call_set_stats_collection_sync(h->host, bogus, NULL, &error));
+    assert_non_null(strstr(error->message, "gpu"));
+    g_clear_error(&error);
+
+    assert_true(marina_dbus_host_call_set_stats_collection_sync(h->host, cpu_only, NULL, &error));
+    handler = g_signal_connect(h->host, "stats-updated", G_CALLBACK(on_stats), &s);
+    /* The batch that was being collected may predate the change: take the second. */
+    for (int i = 0; i < 250 && s.count < 2; i++)
+        harness_iterate(20);
+    assert_true(s.count >= 2);
+    {
+        g_autoptr(GVariant) g1 = entry(s.last, marina_dbus_domain_get_uuid(first));
+        assert_non_null(g1);
+        assert_true(g_variant_lookup(g1, "cpu-percent", "d", &pct));
+        assert_false(g_variant_lookup(g1, "disk-rd-bytes", "t", &v));
+        assert_false(g_variant_lookup(g1, "net-rx-bytes", "t", &v));
+        assert_false(g_variant_lookup(g1, "memory-rss-kib", "t", &v));
+    }
+    assert_true(marina_dbus_host_call_set_stats_collection_sync(h->host, all, NULL, &error));
+    s.count = 0;
+    for (int i = 0; i < 250 && s.count < 2; i++)
+        harness_iterate(20);
+    {
+        g_autoptr(GVariant) g1 = entry(s.last, marina_dbus_domain_get_uuid(first));
+        assert_true(g_variant_lookup(g1, "disk-rd-bytes", "t", &v));
+    }
+    g_signal_handler_disconnect(h->host, handler);
+    g_clear_pointer(&s.last, g_variant_unref);
+}
+
 static guint
 count_signals(Harness *h, int ms)
 {
@@ -497,6 +542,7 @@ main(void)
         cmocka_unit_test(test_define_undefine_in_memory),
         cmocka_unit_test(test_stats_batch_with_host_entry),
         cmocka_unit_test(test_set_stats_interval),
+        cmocka_unit_test(test_stats_collection_choice),
         cmocka_unit_test(test_serial_console_echo),
         cmocka_unit_test(test_hostile_node_files),
     };
