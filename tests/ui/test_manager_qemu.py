@@ -1,0 +1,229 @@
+"""From the Applications menu to a real guest's screen.
+
+The private session daemon (marina:///session, started by marinactl) holds
+one real QEMU test guest. Marina, launched by its desktop file's Exec line,
+lists it as Shut off; Run starts it; Open shows the VM window whose
+graphical console draws the guest's screen and whose serial console shows
+the ready line printed before the window opened and runs a command typed
+into it; Pause/Resume and Force Off (with its confirmation) change the state
+the manager shows; closing and reopening the window gives a working console.
+"""
+
+import os
+import re
+import shutil
+import time
+
+import uitest as u
+
+GUEST = "ui-guest"
+SESSION = "marina:///session"
+READY = "MARINA-GUEST-READY"
+BOOT_TIMEOUT = 90  # TCG boot of the test guest on a loaded 2-core machine
+
+
+def serial_log():
+    """The daemon's log of the guest's first serial port (session state dir)."""
+    return os.path.join(os.environ["XDG_DATA_HOME"], "marina", "log", f"{GUEST}-serial0.log")
+
+
+def ready_count():
+    try:
+        with open(serial_log(), "rb") as f:
+            return f.read().count(READY.encode())
+    except OSError:
+        return 0
+
+
+def wait_guest_ready(before):
+    """Waits until the guest printed its ready line once more than BEFORE
+    times, as the daemon logged it: the line is out before any window opens."""
+    u.wait_for(lambda: ready_count() > before, BOOT_TIMEOUT,
+               f"{GUEST} to print {READY} (daemon log {serial_log()})", interval=0.5)
+    u.log(f"{GUEST} printed {READY} (daemon's serial log)")
+
+
+def manager_state(tree):
+    return tree.state_of(GUEST)
+
+
+def wait_state(tree, want, timeout=30):
+    u.wait_for(lambda: manager_state(tree) == want, timeout,
+               f"the manager to show {GUEST} as {want!r} (it shows {manager_state(tree)!r})")
+    u.log(f"manager: {GUEST} is {want}")
+
+
+def select_guest(tree):
+    row = u.wait_for(lambda: tree.find_name(GUEST), 20, f"a row for {GUEST}")[0]
+    tree.select_row(row)
+
+
+def vm_window(app):
+    return u.window(app, name=re.compile(re.escape(GUEST)), timeout=20)
+
+
+def open_menu_item(win, button_name, item_name):
+    """Opens the menu button BUTTON_NAME of WIN and activates ITEM_NAME."""
+    button = u.find(win, role=re.compile("^(toggle button|push button)$"), name=button_name)
+    u.wait_for(lambda: button.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 15,
+               f"{button_name!r} to be enabled")
+    u.do_action(button)
+    # The menu is a popup window of its own, reachable below the button.
+    item = u.wait_for(lambda: next((i for i in u.find_all(button, name=item_name, showing=False)
+                                    if "menu item" in i.get_role_name()), None),
+                      10, f"menu item {item_name!r} of {button_name!r}")
+    u.wait_for(lambda: item.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 10,
+               f"menu item {item_name!r} to be enabled")
+    u.do_action(item)
+
+
+def graphical_console_is_drawn(win):
+    console = u.find(win, role=re.compile(r"^(?!.*menu)"), name="Graphical console", timeout=30)
+    shot = os.path.join(u.LOGS, "graphical-console.png")
+
+    def drawn():
+        x, y, w, h = u.extents(console)
+        if w < 50 or h < 50:
+            return False
+        u.screenshot(shot)
+        # Leave a margin: the widget's own border is not the guest's screen.
+        hist = u.colour_histogram(shot, (x + 2, y + 2, w - 4, h - 4))
+        drawn.last = hist
+        return not u.is_blank(shot, (x + 2, y + 2, w - 4, h - 4))
+    drawn.last = None
+    u.wait_for(drawn, 60, "the graphical console to show the guest's screen (more than "
+               "one colour in its area)", interval=1)
+    u.log(f"graphical console: {len(drawn.last)} colours, pixels per colour "
+          f"{sorted(drawn.last.values(), reverse=True)[:4]}")
+
+
+def show_serial_console(win):
+    """The serial console of WIN, switching the console view to it."""
+    def current():
+        hits = u.find_all(win, role="terminal", name="Serial console")
+        return hits[0] if hits else None
+    term = current()
+    if term is None:
+        open_menu_item(win, "Console View", re.compile(r"^Serial( console| 1)?$"))
+        term = u.wait_for(current, 20, "the serial console to show")
+    return term
+
+
+def serial_text(term):
+    return u.text_of(term)
+
+
+def check_serial(term, word):
+    # The line was printed before the window opened: it comes from the
+    # scrollback the daemon kept, so it shows at once.
+    u.wait_for(lambda: READY in serial_text(term), 15,
+               f"{READY} (printed before the window opened) in the serial console "
+               f"(it shows {serial_text(term)[-300:]!r})")
+    u.log(f"serial console shows {READY}")
+    # Keyboard focus: a real click into the terminal, as a user would.
+    u.click(term)
+    u.focus(term)
+    time.sleep(0.5)
+    u.type_text(f"echo {word}")
+    u.press_key("Return")
+    own_line = re.compile(rf"^\s*{re.escape(word)}\s*$", re.M)
+    u.wait_for(lambda: own_line.search(serial_text(term)), 30,
+               f"'{word}' on a line of its own in the serial console "
+               f"(last text: {serial_text(term)[-200:]!r})")
+    u.log(f"serial console printed {word}")
+
+
+def is_gone(win):
+    try:
+        return win.get_role_name() == "invalid" or not u._showing(win)
+    except Exception:  # noqa: BLE001 (the accessible is gone with the window)
+        return True
+
+
+def close_window(win):
+    close = u.find(win, role="push button", name="Close", timeout=10)
+    u.do_action(close)
+    u.wait_for(lambda: is_gone(win), 10, "the VM window to close", interval=0.3)
+    u.log("VM window closed")
+
+
+def main():
+    u.require_programs()
+    for prog in ("import", "/usr/bin/convert"):
+        if shutil.which(prog) is None:
+            u.skip(f"{prog} (ImageMagick) is not installed: it takes the console's screenshot")
+    xml = os.path.join(u.TMP, f"{GUEST}.xml")
+    with open(xml, "w") as f:
+        f.write(u.test_guest_xml(GUEST))
+    # The real session daemon of this (private) user: marinactl starts it.
+    u.marinactl(SESSION, "define", xml)
+    pid = u.session_daemon_pid()
+    assert pid, f"no session daemon listens on {u.session_socket()}"
+    u.log(f"session daemon pid {pid}; {GUEST} defined")
+
+    argv = u.desktop_exec_argv()
+    marina = u.spawn(argv, "marina.log")
+    app = u.application_of(marina.pid)
+    try:
+        run_checks(app)
+    except BaseException:
+        u.on_failure_dump(app)
+        raise
+
+
+def run_checks(app):
+    manager = u.window(app, name="Marina")
+    tree = u.GuestTree(u.find(manager, role="tree table", name="Guests"))
+    wait_state(tree, "Shut off")
+    row = tree.find_name(GUEST)[0]
+    conn_name, conn_state = tree.name_and_state(0)
+    u.log(f"connection row: {conn_name!r} {conn_state!r}; guest row {row}")
+    assert conn_state == "Connected", f"the session connection row says {conn_state!r}"
+
+    select_guest(tree)
+    u.press(manager, "Run")
+    wait_state(tree, "Running")
+    wait_guest_ready(0)
+
+    select_guest(tree)
+    u.press(manager, "Open")
+    win = vm_window(app)
+    u.log(f"VM window: {win.get_name()!r}")
+    graphical_console_is_drawn(win)
+
+    term = show_serial_console(win)
+    check_serial(term, "marina-ok")
+
+    # Pause and Resume from the VM window; the manager follows.
+    u.press(win, "Pause")
+    wait_state(tree, "Paused")
+    u.find(win, role="push button", name="Resume")
+    u.find(manager, role="push button", name="Resume")  # the selected guest is paused
+    u.press(win, "Resume")
+    wait_state(tree, "Running")
+
+    # Force Off asks first.
+    open_menu_item(win, "Shut Down", "Force Off")
+    dialog = u.window(app, role=re.compile("^(alert|dialog)$"), timeout=15)
+    u.log(f"confirmation: {dialog.get_name()!r}")
+    u.press(dialog, "Force Off")
+    wait_state(tree, "Shut off")
+
+    # Close the window, run the guest again and reopen: the console works again.
+    close_window(win)
+    before = ready_count()
+    select_guest(tree)
+    u.press(manager, "Run")
+    wait_state(tree, "Running")
+    wait_guest_ready(before)
+    select_guest(tree)
+    u.press(manager, "Open")
+    win = vm_window(app)
+    graphical_or_serial = u.find_all(win, role="terminal", name="Serial console")
+    if not graphical_or_serial:
+        graphical_console_is_drawn(win)
+    term = show_serial_console(win)
+    check_serial(term, "marina-again")
+
+
+u.run(main)
