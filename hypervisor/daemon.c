@@ -348,6 +348,25 @@ parse_for_host(MarinaDaemon *self, const char *xml, GPtrArray *warnings, GError 
     return g_steal_pointer(&config);
 }
 
+/* DefineDomain and CreateDomain: a writable connection, XML this host can
+ * run, a name and UUID no other guest has. NULL once @invocation is answered. */
+static MarinaDomainConfig *
+new_domain_config(MarinaDaemon *self, GDBusMethodInvocation *invocation, const char *xml,
+                  GPtrArray *warnings)
+{
+    g_autoptr(MarinaDomainConfig) config = NULL;
+    GError *error = NULL;
+
+    if (!marina_daemon_check_writable(self, invocation))
+        return NULL;
+    config = parse_for_host(self, xml, warnings, &error);
+    if (config == NULL || !marina_daemon_check_unique(self, config, NULL, &error)) {
+        g_dbus_method_invocation_take_error(invocation, error);
+        return NULL;
+    }
+    return g_steal_pointer(&config);
+}
+
 static gboolean
 handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
                      MarinaDaemon *self)
@@ -358,13 +377,9 @@ handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     GError *error = NULL;
     gboolean is_new;
 
-    if (!marina_daemon_check_writable(self, invocation))
+    config = new_domain_config(self, invocation, xml, warnings);
+    if (config == NULL)
         return TRUE;
-    config = parse_for_host(self, xml, warnings, &error);
-    if (config == NULL || !marina_daemon_check_unique(self, config, NULL, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
     vm = g_hash_table_lookup(self->by_uuid, config->uuid);
     is_new = vm == NULL;
     if (is_new) {
@@ -461,15 +476,10 @@ handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(MarinaDomainConfig) config = NULL;
     MarinaVm *vm;
-    GError *error = NULL;
 
-    if (!marina_daemon_check_writable(self, invocation))
+    config = new_domain_config(self, invocation, xml, warnings);
+    if (config == NULL)
         return TRUE;
-    config = parse_for_host(self, xml, warnings, &error);
-    if (config == NULL || !marina_daemon_check_unique(self, config, NULL, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
     vm = g_hash_table_lookup(self->by_uuid, config->uuid);
     if (vm != NULL) {
         g_dbus_method_invocation_return_error(
@@ -679,37 +689,26 @@ handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, Ma
 /* ---------------------------------------------------------------------- */
 /* Statistics preferences: per connection, the smallest interval wins      */
 
+/* One pass over the clients for both choices: the smallest interval asked
+ * for, and the union of the kinds (a client that never said wants all). */
 static void
-update_stats_interval(MarinaDaemon *self)
+update_stats_settings(MarinaDaemon *self)
 {
     GHashTableIter iter;
     gpointer value;
     guint wanted = 0;
+    guint kinds = 0;
 
     g_hash_table_iter_init(&iter, self->peers);
     while (g_hash_table_iter_next(&iter, NULL, &value)) {
         Peer *peer = value;
         if (peer->stats_interval_ms > 0 && (wanted == 0 || peer->stats_interval_ms < wanted))
             wanted = peer->stats_interval_ms;
+        kinds |= peer->stats_kinds ? peer->stats_kinds : MARINA_STATS_ALL;
     }
     /* Nobody asked: the configuration file's choice. */
     marina_stats_set_interval(self->stats, wanted > 0 ? wanted : self->config->stats_interval_ms);
     marina_stats_set_active(self->stats, g_hash_table_size(self->peers) > 0);
-}
-
-/* The union of what the clients want: a client that never said wants all. */
-static void
-update_stats_kinds(MarinaDaemon *self)
-{
-    GHashTableIter iter;
-    gpointer value;
-    guint kinds = 0;
-
-    g_hash_table_iter_init(&iter, self->peers);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        Peer *peer = value;
-        kinds |= peer->stats_kinds ? peer->stats_kinds : MARINA_STATS_ALL;
-    }
     marina_stats_set_kinds(self->stats, kinds ? kinds : MARINA_STATS_ALL);
 }
 
@@ -724,7 +723,8 @@ handle_set_stats_collection(MarinaDBusHost *host, GDBusMethodInvocation *invocat
                  {"memory", MARINA_STATS_MEMORY},
                  {"disk", MARINA_STATS_DISK},
                  {"network", MARINA_STATS_NETWORK}};
-    Peer *peer = g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
+    Peer *peer =
+        g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
     guint bits = 0;
 
     for (guint i = 0; kinds[i] != NULL; i++) {
@@ -743,7 +743,7 @@ handle_set_stats_collection(MarinaDBusHost *host, GDBusMethodInvocation *invocat
     if (peer != NULL)
         /* Asking for nothing is a wish too: keep it apart from "no preference". */
         peer->stats_kinds = bits ? bits : 1u << 31;
-    update_stats_kinds(self);
+    update_stats_settings(self);
     marina_dbus_host_complete_set_stats_collection(host, invocation);
     return TRUE;
 }
@@ -764,7 +764,7 @@ handle_set_stats_interval(MarinaDBusHost *host, GDBusMethodInvocation *invocatio
     }
     if (peer != NULL)
         peer->stats_interval_ms = interval_ms;
-    update_stats_interval(self);
+    update_stats_settings(self);
     marina_dbus_host_complete_set_stats_interval(host, invocation);
     return TRUE;
 }
@@ -871,8 +871,7 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
     g_dbus_interface_skeleton_unexport_from_connection(G_DBUS_INTERFACE_SKELETON(self->host),
                                                        connection);
     g_hash_table_remove(self->peers, connection);
-    update_stats_interval(self);
-    update_stats_kinds(self);
+    update_stats_settings(self);
 }
 
 static gboolean

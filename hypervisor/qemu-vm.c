@@ -551,7 +551,23 @@ typedef struct {
     GError *relay_error;
     cpu_set_t cpus;
     gboolean pin;
+    gboolean held; /* QEMU started with -S: the daemon says when the guest runs */
 } StartData;
+
+/* A plain boot runs at once: the serial sockets (wait=on) already keep every
+ * byte, so waiting for QMP before letting the CPU go would only add delay.
+ * The daemon holds the guest when it must act first: restoring its state,
+ * setting a VNC password, or starting it paused. */
+static gboolean
+must_hold(const MarinaDomainConfig *config, const StartData *d)
+{
+    if ((d->flags & MARINA_VM_START_PAUSED) || d->restore_fd >= 0)
+        return TRUE;
+    for (guint i = 0; i < config->graphics->len; i++)
+        if (((MarinaGraphicsConfig *)config->graphics->pdata[i])->password != NULL)
+            return TRUE;
+    return FALSE;
+}
 
 static void
 start_data_free(StartData *d)
@@ -724,7 +740,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     opts.n_chardev_fds = n_chardevs;
     opts.vnc_socket = vnc_path;
     opts.incoming = d->restore_fd >= 0;
-    opts.start_paused = TRUE; /* the daemon lets the guest run once it is attached */
+    d->held = must_hold(LIVE(self), d);
+    opts.start_paused = d->held;
     argv = marina_qemu_command_build(LIVE(self), &opts, warnings, error);
     if (argv == NULL)
         return NULL;
@@ -821,6 +838,10 @@ let_guest_run(GTask *task)
         marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "started",
                             restored ? "restored" : "booted");
         start_finish_running(task);
+        return;
+    }
+    if (!d->held) {
+        on_running(task, NULL); /* it has been running since QEMU started */
         return;
     }
     qmp_step(task, "cont", NULL, -1, on_running, fail_start);
@@ -1281,26 +1302,11 @@ qemu_restore(MarinaVm *vm, const char *file, guint flags, gboolean delete_after,
     d->restore_file =
         file != NULL ? g_strdup(file) : marina_state_managed_save_path(CFG(self), DEF(self)->uuid);
     d->delete_after = delete_after;
-    d->restore_fd = open(d->restore_file, O_RDONLY | O_CLOEXEC);
     g_task_set_task_data(task, d, (GDestroyNotify)start_data_free);
+    d->restore_fd =
+        marina_vm_open_save_image(vm, d->restore_file, &config, &d->restore_running, &error);
     if (d->restore_fd < 0) {
-        int saved = errno;
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                                _("Cannot open the save image %s: %s"), d->restore_file,
-                                g_strerror(saved));
-        g_object_unref(task);
-        return;
-    }
-    config = marina_save_image_read_header(d->restore_fd, &d->restore_running, &error);
-    if (config == NULL) {
         g_task_return_error(task, error);
-        g_object_unref(task);
-        return;
-    }
-    if (!g_str_equal(config->uuid, DEF(self)->uuid)) {
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                                _("The save image %s belongs to guest '%s' (%s), not '%s'."),
-                                d->restore_file, config->name, config->uuid, vm_name(self));
         g_object_unref(task);
         return;
     }
@@ -1404,8 +1410,7 @@ qemu_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
     if (kinds & MARINA_STATS_CPU) {
         cpu_ns = read_proc_cpu_ns(self->pid);
         add_u64(&s->dict, "cpu-time-ns", cpu_ns);
-        if (self->last_sample_us > 0 && now > self->last_sample_us &&
-            cpu_ns >= self->last_cpu_ns) {
+        if (self->last_sample_us > 0 && now > self->last_sample_us && cpu_ns >= self->last_cpu_ns) {
             double pct = (double)(cpu_ns - self->last_cpu_ns) / 1000.0 /
                          (double)(now - self->last_sample_us) * 100.0;
             g_variant_dict_insert(&s->dict, "cpu-percent", "d", pct);
@@ -1517,28 +1522,14 @@ static void
 qemu_open_serial(MarinaVm *vm, guint index, GDBusMethodInvocation *invocation)
 {
     MarinaQemuVm *self = MARINA_QEMU_VM(vm);
-    g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
     g_autoptr(GBytes) scrollback = NULL;
     GError *error = NULL;
     int fd;
 
-    if (self->relays == NULL || index >= self->relays->len) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("Guest '%s' has no serial console %u (it has %u)."), vm_name(self), index,
-            self->relays ? self->relays->len : 0);
+    if (!marina_vm_check_serial_index(vm, invocation, index, self->relays ? self->relays->len : 0))
         return;
-    }
     fd = marina_serial_relay_add_client(self->relays->pdata[index], &scrollback, &error);
-    if (fd < 0) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return;
-    }
-    g_unix_fd_list_append(fds, fd, NULL);
-    close(fd);
-    marina_dbus_domain_complete_open_serial(
-        marina_vm_get_skeleton(vm), invocation, fds, g_variant_new_handle(0),
-        g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, scrollback, TRUE));
+    marina_vm_complete_open_serial(vm, invocation, fd, scrollback, error);
 }
 
 static void

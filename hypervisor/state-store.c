@@ -56,6 +56,17 @@ marina_write_file_replace(const char *path, const void *data, gsize len, int mod
     return write_file(path, data, len, mode, FALSE, error);
 }
 
+/* @saved is errno from the failed call, taken before the clean-up can change it. */
+static gboolean
+write_failed(const char *path, const char *tmp, int saved, GError **error)
+{
+    if (tmp != NULL)
+        g_unlink(tmp);
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Cannot write %s: %s"), path,
+                g_strerror(saved));
+    return FALSE;
+}
+
 static gboolean
 write_file(const char *path, const void *data, gsize len, int mode, gboolean durable,
            GError **error)
@@ -64,28 +75,16 @@ write_file(const char *path, const void *data, gsize len, int mode, gboolean dur
     int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
     int saved;
 
-    if (fd < 0) {
-        saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot write %s: %s"), path, g_strerror(saved));
-        return FALSE;
-    }
+    if (fd < 0)
+        return write_failed(path, NULL, errno, error);
     if (!write_all(fd, data, len) || (durable && fsync(fd) != 0)) {
         saved = errno;
         close(fd);
-        g_unlink(tmp);
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot write %s: %s"), path, g_strerror(saved));
-        return FALSE;
+        return write_failed(path, tmp, saved, error);
     }
     close(fd);
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        g_unlink(tmp);
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Cannot write %s: %s"), path, g_strerror(saved));
-        return FALSE;
-    }
+    if (rename(tmp, path) != 0)
+        return write_failed(path, tmp, errno, error);
     if (durable)
         fsync_dir_of(path);
     return TRUE;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/xml-util.h"
 #include "test-node.h"
 
 /* Defaults when the file has no <cpu> / <memory>: libvirt's test host. */
@@ -20,89 +21,7 @@
 #define DEFAULT_MEMORY_KIB (G_GUINT64_CONSTANT(8) * 1024 * 1024)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
-
-/* ---------------------------------------------------------------------- */
-/* Hardened reading: the same rules as the domain parser (domain-config.c) */
-
-typedef struct {
-    gboolean saw_entity;
-    int line;
-    char *message;
-} ReadState;
-
-static void
-on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-               const xmlChar *system_id, xmlChar *content)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-
-    /* Refused before it is stored: no external entity, no expansion bomb. */
-    ((ReadState *)ctxt->_private)->saw_entity = TRUE;
-    xmlStopParser(ctxt);
-}
-
-static void
-on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                        const xmlChar *system_id, const xmlChar *notation)
-{
-    on_entity_decl(ctx, name, 0, public_id, system_id, NULL);
-}
-
-#if LIBXML_VERSION >= 21200
-static void
-on_xml_error(void *data, const xmlError *err)
-#else
-static void
-on_xml_error(void *data, xmlErrorPtr err)
-#endif
-{
-    ReadState *st = ((xmlParserCtxtPtr)data)->_private;
-
-    /* Kept for the GError; the first fatal error explains a failure. */
-    if (err == NULL || err->level < XML_ERR_FATAL || err->message == NULL || st->message != NULL)
-        return;
-    st->message = g_strchomp(g_strdup(err->message));
-    st->line = err->line;
-}
-
-static xmlDoc *
-read_xml(const char *xml, gsize len, const char *what, GError **error)
-{
-    g_autoptr(xmlParserCtxt) ctxt = NULL;
-    ReadState st = {0};
-    xmlDoc *doc;
-
-    xmlInitParser();
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                    _("Out of memory while parsing %s."), what);
-        return NULL;
-    }
-    ctxt->_private = &st;
-    ctxt->sax->entityDecl = on_entity_decl;
-    ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
-    ctxt->sax->serror = on_xml_error;
-    /* NONET, no NOENT, no DTD loading, no HUGE: libxml2's limits stay on. */
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, what, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
-    if (st.saw_entity) {
-        g_clear_pointer(&doc, xmlFreeDoc);
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                    _("%s declares entities (<!ENTITY>), which Marina refuses for safety; "
-                      "remove the DOCTYPE."),
-                    what);
-    } else if (doc == NULL || !ctxt->wellFormed) {
-        g_clear_pointer(&doc, xmlFreeDoc);
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                    _("%s is not well-formed XML (line %d): %s"), what, st.line,
-                    st.message ? st.message : _("unknown error"));
-    }
-    g_free(st.message);
-    return doc;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Domains                                                                 */
@@ -221,19 +140,12 @@ MarinaDomainConfig *
 marina_test_domain_parse(const char *xml, gssize len, GPtrArray *warnings, MarinaDomainState *state,
                          GError **error)
 {
-    gsize n = len < 0 ? strlen(xml) : (gsize)len;
     g_autoptr(xmlDoc) doc = NULL;
     MarinaDomainState ignored;
     xmlNode *root;
 
-    if (n > MARINA_DOMAIN_XML_MAX) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                    _("The XML document is larger than %d bytes, the most Marina accepts; "
-                      "remove what the guest does not need."),
-                    MARINA_DOMAIN_XML_MAX);
-        return NULL;
-    }
-    doc = read_xml(xml, n, _("The domain XML"), error);
+    /* The same hardened reading and limit as the domain parser. */
+    doc = marina_xml_read_hardened(xml, len, MARINA_DOMAIN_XML_MAX, _("The domain XML"), error);
     if (doc == NULL)
         return NULL;
     root = xmlDocGetRootElement(doc);
@@ -407,13 +319,8 @@ marina_test_node_parse(const char *xml, gsize len, GError **error)
     node->domains = g_ptr_array_new_with_free_func((GDestroyNotify)test_domain_free);
     node->networks = g_ptr_array_new_with_free_func(g_free);
     node->pools = g_ptr_array_new_with_free_func(g_free);
-    if (len > MARINA_TEST_NODE_MAX) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                    _("The node file is larger than %d MiB, the most Marina accepts."),
-                    MARINA_TEST_NODE_MAX / (1024 * 1024));
-        return NULL;
-    }
-    doc = read_xml(xml, len, _("The node file"), error);
+    doc =
+        marina_xml_read_hardened(xml, (gssize)len, MARINA_TEST_NODE_MAX, _("The node file"), error);
     if (doc == NULL)
         return NULL;
     root = xmlDocGetRootElement(doc);

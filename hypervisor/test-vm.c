@@ -221,28 +221,16 @@ static void
 test_open_serial(MarinaVm *vm, guint index, GDBusMethodInvocation *invocation)
 {
     MarinaTestVm *self = MARINA_TEST_VM(vm);
-    g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
     g_autoptr(GBytes) scrollback = NULL;
     GError *error = NULL;
     int fd;
 
-    if (index > 0) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("Guest '%s' has no serial console %u (it has 1)."), vm_name(self), index);
+    /* A simulated guest has exactly one serial console. */
+    if (!marina_vm_check_serial_index(vm, invocation, index, 1))
         return;
-    }
     scrollback = g_bytes_new(self->scrollback->str, self->scrollback->len);
     fd = add_console(self, &error);
-    if (fd < 0) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return;
-    }
-    g_unix_fd_list_append(fds, fd, NULL);
-    close(fd);
-    marina_dbus_domain_complete_open_serial(
-        marina_vm_get_skeleton(vm), invocation, fds, g_variant_new_handle(0),
-        g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, scrollback, TRUE));
+    marina_vm_complete_open_serial(vm, invocation, fd, scrollback, error);
 }
 
 static void
@@ -409,27 +397,14 @@ test_start(MarinaVm *vm, guint flags, GTask *task)
 static MarinaDomainConfig *
 read_save_file(MarinaTestVm *self, const char *file, gboolean *running, GError **error)
 {
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    MarinaDomainConfig *config;
+    MarinaDomainConfig *config = NULL;
+    int fd = marina_vm_open_save_image(VM(self), file, &config, running, error);
 
-    if (fd < 0) {
-        int saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Cannot open the save image %s: %s"), file, g_strerror(saved));
+    /* A simulated guest has no memory image to read past the header. */
+    if (fd < 0)
         return NULL;
-    }
-    config = marina_save_image_read_header(fd, running, error);
     close(fd);
-    if (config == NULL)
-        return NULL;
     marina_test_domain_mark(config);
-    if (!g_str_equal(config->uuid, marina_vm_get_uuid(VM(self)))) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("The save image %s belongs to guest '%s' (%s), not '%s'."), file,
-                    config->name, config->uuid, vm_name(self));
-        marina_domain_config_free(config);
-        return NULL;
-    }
     return config;
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -544,21 +545,55 @@ marina_vm_restore_finish(MarinaVm *self, GAsyncResult *result, GError **error)
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-MarinaDomainConfig *
-marina_vm_read_save_image(const char *file, GError **error)
+/* The descriptor is left just after the header, where the guest's state begins. */
+static int
+open_save_image(const char *file, MarinaDomainConfig **config, gboolean *running, GError **error)
 {
     int fd = open(file, O_RDONLY | O_CLOEXEC);
-    MarinaDomainConfig *config;
 
     if (fd < 0) {
         int saved = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                     _("Cannot open the save image %s: %s"), file, g_strerror(saved));
-        return NULL;
+        return -1;
     }
-    config = marina_save_image_read_header(fd, NULL, error);
-    close(fd);
+    *config = marina_save_image_read_header(fd, running, error);
+    if (*config == NULL) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+MarinaDomainConfig *
+marina_vm_read_save_image(const char *file, GError **error)
+{
+    MarinaDomainConfig *config = NULL;
+    int fd = open_save_image(file, &config, NULL, error);
+
+    if (fd >= 0)
+        close(fd);
     return config;
+}
+
+int
+marina_vm_open_save_image(MarinaVm *self, const char *file, MarinaDomainConfig **config,
+                          gboolean *running, GError **error)
+{
+    g_autoptr(MarinaDomainConfig) found = NULL;
+    int fd = open_save_image(file, &found, running, error);
+
+    if (fd < 0)
+        return -1;
+    if (!g_str_equal(found->uuid, marina_vm_get_uuid(self))) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("The save image %s belongs to guest '%s' (%s), not '%s'."), file, found->name,
+                    found->uuid, vm_name(self));
+        close(fd);
+        return -1;
+    }
+    *config = g_steal_pointer(&found);
+    return fd;
 }
 
 gboolean
@@ -958,6 +993,37 @@ handle_set_autostart(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, 
     sync_skeleton(self);
     g_dbus_method_invocation_return_value(invocation, NULL);
     return TRUE;
+}
+
+gboolean
+marina_vm_check_serial_index(MarinaVm *self, GDBusMethodInvocation *invocation, guint index,
+                             guint count)
+{
+    if (index < count)
+        return TRUE;
+    g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                                          _("Guest '%s' has no serial console %u (it has %u)."),
+                                          vm_name(self), index, count);
+    return FALSE;
+}
+
+void
+marina_vm_complete_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation, int fd,
+                               GBytes *scrollback, GError *error)
+{
+    g_autoptr(GUnixFDList) fds = NULL;
+
+    if (fd < 0) {
+        g_dbus_method_invocation_take_error(invocation, error);
+        return;
+    }
+    fds = g_unix_fd_list_new();
+    /* The list holds its own duplicate; ours is closed once it is queued. */
+    g_unix_fd_list_append(fds, fd, NULL);
+    close(fd);
+    marina_dbus_domain_complete_open_serial(
+        marina_vm_get_skeleton(self), invocation, fds, g_variant_new_handle(0),
+        g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, scrollback, TRUE));
 }
 
 static gboolean

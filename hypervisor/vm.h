@@ -151,5 +151,19 @@ void marina_vm_stopped(MarinaVm *self, guint reason);
 void marina_vm_add_stop_waiter(MarinaVm *self, GTask *task);
 /* Take back a waiter that failed before the guest stopped; TRUE if it was waiting. */
 gboolean marina_vm_remove_stop_waiter(MarinaVm *self, GTask *task);
+/* Open a save image of this guest and read its header: returns the descriptor
+ * (the caller closes it) just after the header, sets @config (owned by the
+ * caller) and @running (may be NULL); -1 with @error when the file cannot be
+ * read or holds another guest. */
+int marina_vm_open_save_image(MarinaVm *self, const char *file, MarinaDomainConfig **config,
+                              gboolean *running, GError **error);
+/* For open_serial: FALSE (and @invocation answered) when the guest has no
+ * console @index among its @count. */
+gboolean marina_vm_check_serial_index(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                      guint index, guint count);
+/* For open_serial: hand @fd (closed here) and the console's @scrollback to the
+ * caller; with @fd < 0 answer with @error (taken) instead. */
+void marina_vm_complete_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation, int fd,
+                                    GBytes *scrollback, GError *error);
 
 G_END_DECLS

@@ -43,6 +43,18 @@ lookup_or_report(CliContext *ctx, const char *name, int timeout_ms, int *status)
     return domain;
 }
 
+/* The start of most domain commands: parse the options and arguments (the
+ * first names the domain), then look the domain up. NULL with *status set. */
+static MarinaDBusDomain *
+parse_and_lookup(CliContext *ctx, const GOptionEntry *entries, int argc, char **argv, int min_args,
+                 int max_args, int timeout_ms, GStrv *args, int *status)
+{
+    g_assert(min_args >= 1);
+    if (!cli_parse(ctx, entries, argc, argv, min_args, max_args, args, status))
+        return NULL;
+    return lookup_or_report(ctx, (*args)[0], timeout_ms, status);
+}
+
 static MarinaDBusHost *
 host_or_report(CliContext *ctx, int *status)
 {
@@ -224,6 +236,33 @@ name_of_path(CliContext *ctx, const char *path, const char *fallback)
     return g_strdup(cli_domain_name(domain, fallback));
 }
 
+/* The XML file is read before connecting: a wrong file name is reported
+ * without waiting for a daemon. NULL with *status set. */
+static MarinaDBusHost *
+read_xml_and_host(CliContext *ctx, const char *file, char **xml, int *status)
+{
+    g_autoptr(GError) error = NULL;
+
+    if ((*xml = cli_read_text_file(file, &error)) == NULL) {
+        *status = cli_report_error(error);
+        return NULL;
+    }
+    return host_or_report(ctx, status);
+}
+
+/* define and create: the warnings, then "Domain 'NAME' ... from FILE". */
+static int
+report_new_domain(CliContext *ctx, const char *path, char **warnings, const char *format,
+                  const char *file)
+{
+    g_autofree char *name = NULL;
+
+    cli_print_warnings((const char *const *)warnings);
+    name = name_of_path(ctx, path, path);
+    cli_print(format, name, file);
+    return CLI_OK;
+}
+
 static int
 cmd_define(CliContext *ctx, int argc, char **argv)
 {
@@ -231,23 +270,17 @@ cmd_define(CliContext *ctx, int argc, char **argv)
     g_auto(GStrv) warnings = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *path = NULL;
-    g_autofree char *name = NULL;
     g_autoptr(GError) error = NULL;
     MarinaDBusHost *host;
     int status;
 
     if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
         return status;
-    if ((xml = cli_read_text_file(args[0], &error)) == NULL)
-        return cli_report_error(error);
-    if ((host = host_or_report(ctx, &status)) == NULL)
+    if ((host = read_xml_and_host(ctx, args[0], &xml, &status)) == NULL)
         return status;
     if (!marina_dbus_host_call_define_domain_sync(host, xml, &path, &warnings, NULL, &error))
         return cli_report_error(error);
-    cli_print_warnings((const char *const *)warnings);
-    name = name_of_path(ctx, path, path);
-    cli_print(_("Domain '%s' defined from %s"), name, args[0]);
-    return CLI_OK;
+    return report_new_domain(ctx, path, warnings, _("Domain '%s' defined from %s"), args[0]);
 }
 
 static int
@@ -262,25 +295,19 @@ cmd_create(CliContext *ctx, int argc, char **argv)
     g_auto(GStrv) warnings = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *path = NULL;
-    g_autofree char *name = NULL;
     g_autoptr(GError) error = NULL;
     MarinaDBusHost *host;
     int status;
 
     if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
         return status;
-    if ((xml = cli_read_text_file(args[0], &error)) == NULL)
-        return cli_report_error(error);
-    if ((host = host_or_report(ctx, &status)) == NULL)
+    if ((host = read_xml_and_host(ctx, args[0], &xml, &status)) == NULL)
         return status;
     g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), CLI_LONG_CALL_MS);
     if (!marina_dbus_host_call_create_domain_sync(host, xml, paused ? FLAG_START_PAUSED : 0, &path,
                                                   &warnings, NULL, &error))
         return cli_report_error(error);
-    cli_print_warnings((const char *const *)warnings);
-    name = name_of_path(ctx, path, path);
-    cli_print(_("Domain '%s' created from %s"), name, args[0]);
-    return CLI_OK;
+    return report_new_domain(ctx, path, warnings, _("Domain '%s' created from %s"), args[0]);
 }
 
 static int
@@ -344,9 +371,7 @@ cmd_domxml_to_native(CliContext *ctx, int argc, char **argv)
         return cli_usage_error(ctx, _("Unknown format '%s'; the only format is qemu-argv."),
                                args[0]);
     file = args[1] != NULL ? args[1] : args[0];
-    if ((xml = cli_read_text_file(file, &error)) == NULL)
-        return cli_report_error(error);
-    if ((host = host_or_report(ctx, &status)) == NULL)
+    if ((host = read_xml_and_host(ctx, file, &xml, &status)) == NULL)
         return status;
     if (!marina_dbus_host_call_domain_xmlto_native_sync(host, xml, &native, &warnings, NULL,
                                                         &error))
@@ -380,9 +405,8 @@ cmd_start(CliContext *ctx, int argc, char **argv)
     guint flags;
     int status;
 
-    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_LONG_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_LONG_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     flags = (paused ? FLAG_START_PAUSED : 0) | (force_boot ? FLAG_FORCE_BOOT : 0);
     if (!marina_dbus_domain_call_start_sync(domain, flags, NULL, &error))
@@ -468,9 +492,8 @@ cmd_simple_action(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], action->timeout_ms, &status)) == NULL)
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, action->timeout_ms, &args, &status);
+    if (domain == NULL)
         return status;
     reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(domain), action->method, NULL,
                                    G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
@@ -495,9 +518,8 @@ cmd_undefine(CliContext *ctx, int argc, char **argv)
     g_autofree char *name = NULL;
     int status;
 
-    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     name = g_strdup(cli_domain_name(domain, args[0]));
     if (!marina_dbus_domain_call_undefine_sync(
@@ -516,9 +538,8 @@ cmd_save(CliContext *ctx, int argc, char **argv)
     g_autofree char *file = NULL;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 2, 2, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_LONG_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, CLI_LONG_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     file = cli_absolute_path(args[1]);
     if (!marina_dbus_domain_call_save_sync(domain, file, NULL, &error))
@@ -540,9 +561,8 @@ cmd_autostart(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     if (!marina_dbus_domain_call_set_autostart_sync(domain, !disable, NULL, &error))
         return cli_report_error(error);
@@ -572,9 +592,8 @@ cmd_dumpxml(CliContext *ctx, int argc, char **argv)
     g_autofree char *xml = NULL;
     int status;
 
-    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     if (!marina_dbus_domain_call_get_xml_sync(domain, inactive ? FLAG_XML_INACTIVE : 0, &xml, NULL,
                                               &error))
@@ -656,9 +675,8 @@ cmd_dominfo(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     if (!marina_dbus_domain_call_get_info_sync(domain, &info, NULL, &error))
         return cli_report_error(error);
@@ -679,9 +697,8 @@ cmd_domstate(CliContext *ctx, int argc, char **argv)
     MarinaDomainState state;
     int status;
 
-    if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     /* The proxy was created with its properties loaded: no further call. */
     state = marina_dbus_domain_get_state(domain);
@@ -704,9 +721,8 @@ cmd_domid_name_uuid(CliContext *ctx, int argc, char **argv)
     g_autoptr(MarinaDBusDomain) domain = NULL;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     if (strcmp(which, "domid") == 0) {
         gint32 id = marina_dbus_domain_get_id(domain);
@@ -742,9 +758,8 @@ cmd_screenshot(CliContext *ctx, int argc, char **argv)
     gsize size = 0;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 2, 2, &args, &status))
-        return status;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, CLI_SHORT_CALL_MS, &args, &status);
+    if (domain == NULL)
         return status;
     if (!marina_dbus_domain_call_screenshot_sync(domain, &png, NULL, &error))
         return cli_report_error(error);

@@ -20,6 +20,17 @@ connect_or_report(CliContext *ctx, int *status)
     return connection;
 }
 
+/* Host commands take no arguments; connect once that is checked. */
+static MarinaConnection *
+parse_and_connect(CliContext *ctx, int argc, char **argv, int *status)
+{
+    g_auto(GStrv) args = NULL;
+
+    if (!cli_parse(ctx, NULL, argc, argv, 0, 0, &args, status))
+        return NULL;
+    return connect_or_report(ctx, status);
+}
+
 static GVariant *
 node_info_or_report(MarinaConnection *connection, int *status)
 {
@@ -96,14 +107,11 @@ print_nodeinfo(GVariant *info)
 static int
 cmd_nodeinfo(CliContext *ctx, int argc, char **argv)
 {
-    g_auto(GStrv) args = NULL;
     g_autoptr(GVariant) info = NULL;
     MarinaConnection *connection;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 0, 0, &args, &status))
-        return status;
-    if ((connection = connect_or_report(ctx, &status)) == NULL)
+    if ((connection = parse_and_connect(ctx, argc, argv, &status)) == NULL)
         return status;
     if ((info = node_info_or_report(connection, &status)) == NULL)
         return status;
@@ -141,14 +149,11 @@ cmd_version(CliContext *ctx, int argc, char **argv)
 static int
 cmd_uri(CliContext *ctx, int argc, char **argv)
 {
-    g_auto(GStrv) args = NULL;
     MarinaConnection *connection;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 0, 0, &args, &status))
-        return status;
     /* Connect, as virsh does: the URI printed is one that works. */
-    if ((connection = connect_or_report(ctx, &status)) == NULL)
+    if ((connection = parse_and_connect(ctx, argc, argv, &status)) == NULL)
         return status;
     cli_print("%s", marina_connection_get_uri_string(connection));
     return CLI_OK;
@@ -157,14 +162,11 @@ cmd_uri(CliContext *ctx, int argc, char **argv)
 static int
 cmd_hostname(CliContext *ctx, int argc, char **argv)
 {
-    g_auto(GStrv) args = NULL;
     g_autofree char *hostname = NULL;
     MarinaConnection *connection;
     int status;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 0, 0, &args, &status))
-        return status;
-    if ((connection = connect_or_report(ctx, &status)) == NULL)
+    if ((connection = parse_and_connect(ctx, argc, argv, &status)) == NULL)
         return status;
     if ((hostname = host_string_or_report(connection, "Hostname", &status)) == NULL)
         return status;

@@ -5,12 +5,12 @@
 #include <glib/gi18n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "domain-config.h"
 #include "error.h"
+#include "xml-util.h"
 
 /* Hostile-input bounds: a pasted document may be anything. */
 #define MAX_DISKS 256
@@ -27,7 +27,6 @@
 #define MAX_NAME_LEN 64
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
 
 /* ------------------------------------------------------------------------ */
@@ -872,108 +871,12 @@ marina_domain_config_find_disk(const MarinaDomainConfig *config, const char *tar
 }
 
 /* ------------------------------------------------------------------------ */
-/* Hardened libxml2 reading                                                 */
-
-typedef struct {
-    gboolean saw_entity;
-    int level;
-    int line;
-    char *message;
-} ReadState;
-
-static void
-on_entity_decl(void *ctx, const xmlChar *name, int type, const xmlChar *public_id,
-               const xmlChar *system_id, xmlChar *content)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-    ReadState *st = ctxt->_private;
-
-    /* Any entity declaration is refused before it is stored, so neither an
-     * external entity (XXE) nor nested expansion (billion laughs) can run. */
-    st->saw_entity = TRUE;
-    xmlStopParser(ctxt);
-}
-
-static void
-on_unparsed_entity_decl(void *ctx, const xmlChar *name, const xmlChar *public_id,
-                        const xmlChar *system_id, const xmlChar *notation)
-{
-    on_entity_decl(ctx, name, 0, public_id, system_id, NULL);
-}
-
-#if LIBXML_VERSION >= 21200
-static void
-on_xml_error(void *data, const xmlError *err)
-#else
-static void
-on_xml_error(void *data, xmlErrorPtr err)
-#endif
-{
-    xmlParserCtxtPtr ctxt = data;
-    ReadState *st = ctxt->_private;
-
-    /* Collected for the GError; never printed to stderr. The first fatal
-     * (well-formedness) error is the one that explains a failure. */
-    if (err == NULL || err->level < XML_ERR_ERROR || err->message == NULL)
-        return;
-    if (st->message != NULL && (st->level == XML_ERR_FATAL || err->level != XML_ERR_FATAL))
-        return;
-    g_free(st->message);
-    st->message = g_strchomp(g_strdup(err->message));
-    st->level = err->level;
-    st->line = err->line;
-}
-
-static gpointer
-init_libxml(gpointer unused)
-{
-    xmlInitParser();
-    return NULL;
-}
+/* Hardened libxml2 reading (xml-util.c): no network, no entities, size limit */
 
 static xmlDoc *
-read_xml(const char *xml, gsize len, GError **error)
+read_xml(const char *xml, gssize len, GError **error)
 {
-    static GOnce once = G_ONCE_INIT;
-    g_autoptr(xmlParserCtxt) ctxt = NULL;
-    ReadState st = {0};
-    xmlDoc *doc;
-
-    g_once(&once, init_libxml, NULL);
-    if (len > MARINA_DOMAIN_XML_MAX) {
-        fail(error,
-             _("The XML document is larger than %d bytes, the most Marina accepts; "
-               "remove what the guest does not need."),
-             MARINA_DOMAIN_XML_MAX);
-        return NULL;
-    }
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL) {
-        fail(error, _("Out of memory while parsing the XML."));
-        return NULL;
-    }
-    ctxt->_private = &st;
-    ctxt->sax->entityDecl = on_entity_decl;
-    ctxt->sax->unparsedEntityDecl = on_unparsed_entity_decl;
-    ctxt->sax->serror = on_xml_error;
-    /* NONET: no network. No NOENT (entities are not substituted), no
-     * DTDLOAD/DTDATTR/DTDVALID (no external DTD is read), no HUGE (libxml2's
-     * own depth and size limits stay on). */
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOWARNING);
-    if (st.saw_entity) {
-        g_clear_pointer(&doc, xmlFreeDoc);
-        fail(error, _("The XML declares entities (<!ENTITY>), which Marina refuses for safety; "
-                      "remove the DOCTYPE."));
-    } else if (doc == NULL || !ctxt->wellFormed) {
-        g_clear_pointer(&doc, xmlFreeDoc);
-        if (st.message != NULL)
-            fail(error, _("The XML is not well-formed (line %d): %s"), st.line, st.message);
-        else
-            fail(error, _("The XML is not well-formed."));
-    }
-    g_free(st.message);
-    return doc;
+    return marina_xml_read_hardened(xml, len, MARINA_DOMAIN_XML_MAX, _("The XML"), error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -2134,11 +2037,9 @@ marina_domain_config_parse(const char *xml, gssize len, GPtrArray *warnings, GEr
     g_autoptr(MarinaDomainConfig) cfg = NULL;
     Parser p = {.warnings = local_warnings};
     xmlNode *root;
-    gsize size;
 
     g_return_val_if_fail(xml != NULL, NULL);
-    size = len < 0 ? strnlen(xml, MARINA_DOMAIN_XML_MAX + 1) : (gsize)len;
-    doc = read_xml(xml, size, error);
+    doc = read_xml(xml, len, error);
     if (doc == NULL)
         return NULL;
     root = xmlDocGetRootElement(doc);
@@ -2544,7 +2445,7 @@ static xmlDoc *
 parse_metadata_fragment(const char *metadata_xml, GError **error)
 {
     g_autofree char *wrapped = g_strdup_printf("<metadata>%s</metadata>", metadata_xml);
-    xmlDoc *doc = read_xml(wrapped, strlen(wrapped), error);
+    xmlDoc *doc = read_xml(wrapped, -1, error);
 
     if (doc == NULL)
         g_prefix_error(error, "<metadata>: ");

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "guest-list.h"
 #include "sparkline-renderer.h"
+#include "ui-util.h"
 #include "vm-window.h"
 
 /* How often a vanished local daemon is looked for again. */
@@ -235,6 +236,18 @@ get_selected(MarinaManagerWindow *self, RowKind *kind, Conn **conn, MarinaGuest 
     else
         g_clear_object(&object);
     return TRUE;
+}
+
+/* The selected connection row's connection, or NULL when a guest or nothing is selected. */
+static Conn *
+selected_connection(MarinaManagerWindow *self)
+{
+    RowKind kind;
+    Conn *conn;
+
+    if (!get_selected(self, &kind, &conn, NULL) || kind != ROW_CONNECTION)
+        return NULL;
+    return conn;
 }
 
 static gboolean
@@ -684,6 +697,17 @@ conn_schedule_retry(Conn *conn)
         conn->retry_id = g_timeout_add_seconds(RETRY_SECONDS, on_retry, conn);
 }
 
+/* Closes and forgets the connection, without hearing its "closed". */
+static void
+conn_close(Conn *conn)
+{
+    if (conn->connection != NULL) {
+        g_signal_handlers_disconnect_by_data(conn->connection, conn);
+        marina_connection_close(conn->connection);
+        g_clear_object(&conn->connection);
+    }
+}
+
 /* Forgets the connection and its guest list (not the row). */
 static void
 conn_drop(Conn *conn)
@@ -693,11 +717,7 @@ conn_drop(Conn *conn)
         conn_clear_guests(conn);
         g_clear_object(&conn->list);
     }
-    if (conn->connection != NULL) {
-        g_signal_handlers_disconnect_by_data(conn->connection, conn);
-        marina_connection_close(conn->connection);
-        g_clear_object(&conn->connection);
-    }
+    conn_close(conn);
 }
 
 static void
@@ -755,9 +775,8 @@ conn_send_stats_prefs(Conn *conn)
     g_dbus_proxy_call(G_DBUS_PROXY(host), "SetStatsInterval",
                       g_variant_new("(u)", g_settings_get_uint(settings, "stats-interval") * 1000),
                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_stats_pref_sent, NULL);
-    g_dbus_proxy_call(G_DBUS_PROXY(host), "SetStatsCollection",
-                      g_variant_new("(^as)", list), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                      on_stats_pref_sent, NULL);
+    g_dbus_proxy_call(G_DBUS_PROXY(host), "SetStatsCollection", g_variant_new("(^as)", list),
+                      G_DBUS_CALL_FLAGS_NONE, -1, NULL, on_stats_pref_sent, NULL);
 }
 
 static void
@@ -870,11 +889,7 @@ conn_free(Conn *conn)
     for (guint i = 0; i < conn->guests->len; i++)
         g_signal_handlers_disconnect_by_data(g_ptr_array_index(conn->guests, i), conn);
     g_clear_object(&conn->list);
-    if (conn->connection != NULL) {
-        g_signal_handlers_disconnect_by_data(conn->connection, conn);
-        marina_connection_close(conn->connection);
-        g_clear_object(&conn->connection);
-    }
+    conn_close(conn);
     g_ptr_array_unref(conn->guests);
     g_hash_table_unref(conn->rows);
     g_free(conn->uri);
@@ -1183,15 +1198,6 @@ target_conn(MarinaManagerWindow *self)
 }
 
 static void
-set_enabled(MarinaManagerWindow *self, const char *name, gboolean enabled)
-{
-    GAction *action = g_action_map_lookup_action(G_ACTION_MAP(self), name);
-
-    if (action != NULL)
-        g_simple_action_set_enabled(G_SIMPLE_ACTION(action), enabled);
-}
-
-static void
 update_actions(MarinaManagerWindow *self)
 {
     g_autoptr(MarinaGuest) guest = NULL;
@@ -1199,6 +1205,7 @@ update_actions(MarinaManagerWindow *self)
     Conn *conn = NULL;
     MarinaDomainState state = MARINA_DOMAIN_NOSTATE;
     gboolean have_guest, active, running, paused;
+    GActionMap *actions = G_ACTION_MAP(self);
 
     if (gtk_widget_in_destruction(GTK_WIDGET(self)))
         return;
@@ -1210,37 +1217,31 @@ update_actions(MarinaManagerWindow *self)
     running = have_guest && (state == MARINA_DOMAIN_RUNNING || state == MARINA_DOMAIN_BLOCKED);
     paused = have_guest && state == MARINA_DOMAIN_PAUSED;
 
-    set_enabled(self, "open", have_guest);
-    set_enabled(self, "run", have_guest && !active);
-    set_enabled(self, "pause", running);
-    set_enabled(self, "resume", paused);
-    set_enabled(self, "shutdown", running);
-    set_enabled(self, "reboot", running);
-    set_enabled(self, "reset", active);
-    set_enabled(self, "force-off", active);
-    set_enabled(self, "save", running || paused);
-    set_enabled(self, "delete", have_guest);
-    set_enabled(self, "new", target_conn(self) != NULL);
-    set_enabled(self, "restore", target_conn(self) != NULL);
-    set_enabled(self, "reconnect", kind == ROW_CONNECTION && conn != NULL && !conn->opening);
-    set_enabled(self, "disconnect", kind == ROW_CONNECTION && conn_is_connected(conn));
-    set_enabled(self, "remove-connection", kind == ROW_CONNECTION && conn != NULL);
+    marina_ui_set_action_enabled(actions, "open", have_guest);
+    marina_ui_set_action_enabled(actions, "run", have_guest && !active);
+    marina_ui_set_action_enabled(actions, "pause", running);
+    marina_ui_set_action_enabled(actions, "resume", paused);
+    marina_ui_set_action_enabled(actions, "shutdown", running);
+    marina_ui_set_action_enabled(actions, "reboot", running);
+    marina_ui_set_action_enabled(actions, "reset", active);
+    marina_ui_set_action_enabled(actions, "force-off", active);
+    marina_ui_set_action_enabled(actions, "save", running || paused);
+    marina_ui_set_action_enabled(actions, "delete", have_guest);
+    marina_ui_set_action_enabled(actions, "new", target_conn(self) != NULL);
+    marina_ui_set_action_enabled(actions, "restore", target_conn(self) != NULL);
+    marina_ui_set_action_enabled(actions, "reconnect",
+                                 kind == ROW_CONNECTION && conn != NULL && !conn->opening);
+    marina_ui_set_action_enabled(actions, "disconnect",
+                                 kind == ROW_CONNECTION && conn_is_connected(conn));
+    marina_ui_set_action_enabled(actions, "remove-connection",
+                                 kind == ROW_CONNECTION && conn != NULL);
     gtk_widget_set_sensitive(GTK_WIDGET(self->shutdown_button), active);
 
     /* One button, two faces: Pause for a running guest, Resume for a paused one. */
-    if (paused) {
-        gtk_actionable_set_action_name(GTK_ACTIONABLE(self->pause_button), "win.resume");
-        gtk_image_set_from_icon_name(self->pause_image, "media-playback-start-symbolic",
-                                     GTK_ICON_SIZE_BUTTON);
-        gtk_widget_set_tooltip_text(GTK_WIDGET(self->pause_button), _("Resume the guest"));
-        set_accessible_name(GTK_WIDGET(self->pause_button), _("Resume"));
-    } else {
-        gtk_actionable_set_action_name(GTK_ACTIONABLE(self->pause_button), "win.pause");
-        gtk_image_set_from_icon_name(self->pause_image, "media-playback-pause-symbolic",
-                                     GTK_ICON_SIZE_BUTTON);
-        gtk_widget_set_tooltip_text(GTK_WIDGET(self->pause_button), _("Pause the guest"));
-        set_accessible_name(GTK_WIDGET(self->pause_button), _("Pause"));
-    }
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(self->pause_button),
+                                   paused ? "win.resume" : "win.pause");
+    marina_ui_set_pause_face(GTK_WIDGET(self->pause_button), self->pause_image, paused,
+                             paused ? _("Resume the guest") : _("Pause the guest"));
 }
 
 /* A guest action in flight: which guest, for the error message. */
@@ -1480,6 +1481,17 @@ on_file_deleted(GObject *source, GAsyncResult *result, gpointer user_data)
     delete_op_done_file(op);
 }
 
+/* Ends a delete that failed; a cancelled one (the window closing) says nothing. */
+static void
+delete_op_fail(DeleteOp *op, const GError *error)
+{
+    if (!is_cancelled(error)) {
+        g_autofree char *prefix = g_strdup_printf(_("Could not delete '%s':"), op->name);
+        show_error(op->self, prefix, error);
+    }
+    delete_op_free(op);
+}
+
 static void
 on_undefined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1489,11 +1501,7 @@ on_undefined(GObject *source, GAsyncResult *result, gpointer user_data)
         g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
     if (reply == NULL) {
-        if (!is_cancelled(error)) {
-            g_autofree char *prefix = g_strdup_printf(_("Could not delete '%s':"), op->name);
-            show_error(op->self, prefix, error);
-        }
-        delete_op_free(op);
+        delete_op_fail(op, error);
         return;
     }
     if (!op->delete_storage || op->files == NULL || op->files->len == 0) {
@@ -1531,11 +1539,7 @@ on_destroyed_for_delete(GObject *source, GAsyncResult *result, gpointer user_dat
         g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
     if (reply == NULL && !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING)) {
-        if (!is_cancelled(error)) {
-            g_autofree char *prefix = g_strdup_printf(_("Could not delete '%s':"), op->name);
-            show_error(op->self, prefix, error);
-        }
-        delete_op_free(op);
+        delete_op_fail(op, error);
         return;
     }
     delete_undefine(op);
@@ -1946,10 +1950,9 @@ static void
 on_reconnect(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     MarinaManagerWindow *self = user_data;
-    Conn *conn;
-    RowKind kind;
+    Conn *conn = selected_connection(self);
 
-    if (!get_selected(self, &kind, &conn, NULL) || kind != ROW_CONNECTION)
+    if (conn == NULL)
         return;
     if (conn->connection != NULL) {
         /* Closing emits "closed" without a reason: no automatic retry, we open now. */
@@ -2010,10 +2013,9 @@ static void
 on_remove_connection(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     MarinaManagerWindow *self = user_data;
-    Conn *conn;
-    RowKind kind;
+    Conn *conn = selected_connection(self);
 
-    if (!get_selected(self, &kind, &conn, NULL) || kind != ROW_CONNECTION)
+    if (conn == NULL)
         return;
     strv_remove(self->settings, "connections", conn->uri);
     strv_remove(self->settings, "autoconnect", conn->uri);
@@ -2244,30 +2246,31 @@ on_row_activated(GtkTreeView *view, GtkTreePath *path, GtkTreeViewColumn *column
     }
 }
 
+/* Remember what the user folded so that expand_connections() leaves it
+ * folded; its own expanding (while attaching) does not count. */
 static void
-on_row_expanded(GtkTreeView *view, GtkTreeIter *iter, GtkTreePath *path, gpointer user_data)
+remember_collapsed(MarinaManagerWindow *self, GtkTreeView *view, GtkTreeIter *iter,
+                   gboolean collapsed)
 {
-    MarinaManagerWindow *self = user_data;
     Conn *conn = NULL;
 
     if (self->attaching)
         return;
     gtk_tree_model_get(gtk_tree_view_get_model(view), iter, COL_CONN, &conn, -1);
     if (conn != NULL)
-        conn->collapsed = FALSE;
+        conn->collapsed = collapsed;
+}
+
+static void
+on_row_expanded(GtkTreeView *view, GtkTreeIter *iter, GtkTreePath *path, gpointer user_data)
+{
+    remember_collapsed(user_data, view, iter, FALSE);
 }
 
 static void
 on_row_collapsed(GtkTreeView *view, GtkTreeIter *iter, GtkTreePath *path, gpointer user_data)
 {
-    MarinaManagerWindow *self = user_data;
-    Conn *conn = NULL;
-
-    if (self->attaching)
-        return;
-    gtk_tree_model_get(gtk_tree_view_get_model(view), iter, COL_CONN, &conn, -1);
-    if (conn != NULL)
-        conn->collapsed = TRUE;
+    remember_collapsed(user_data, view, iter, TRUE);
 }
 
 static void
@@ -2507,8 +2510,8 @@ marina_manager_window_new(MarinaApplication *app)
     int width = 0, height = 0;
 
     self->settings = g_object_ref(marina_application_get_settings(app));
-    g_signal_connect_object(self->settings, "changed", G_CALLBACK(on_stats_settings_changed),
-                            self, 0);
+    g_signal_connect_object(self->settings, "changed", G_CALLBACK(on_stats_settings_changed), self,
+                            0);
     for (guint i = 0; i < G_N_ELEMENTS(column_keys); i++) {
         g_autoptr(GAction) action = g_settings_create_action(self->settings, column_keys[i]);
         g_action_map_add_action(G_ACTION_MAP(self), action);

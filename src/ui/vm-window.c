@@ -13,6 +13,7 @@
 #include "error.h"
 #include "graph.h"
 #include "serial-console.h"
+#include "ui-util.h"
 #include "vnc-console.h"
 
 /* Selected console: the graphical one, or serial port n (>= 0). */
@@ -130,16 +131,6 @@ on_info_bar_response(GtkInfoBar *bar, int response, MarinaVmWindow *self)
     gtk_widget_hide(GTK_WIDGET(bar));
 }
 
-static void
-set_action_enabled(MarinaVmWindow *self, const char *name, gboolean enabled)
-{
-    GAction *action = g_action_map_lookup_action(G_ACTION_MAP(self), name);
-
-    if (action != NULL) {
-        g_simple_action_set_enabled(G_SIMPLE_ACTION(action), enabled);
-    }
-}
-
 static const char *
 state_icon_name(MarinaDomainState state)
 {
@@ -169,33 +160,24 @@ update_actions(MarinaVmWindow *self)
     gboolean have = self->domain != NULL;
     gboolean graphical =
         self->selected == CONSOLE_GRAPHICAL && marina_vnc_console_is_connected(self->vnc);
-    AtkObject *pause_acc = gtk_widget_get_accessible(self->pause_button);
+    GActionMap *actions = G_ACTION_MAP(self);
 
-    set_action_enabled(self, "run", have && !active);
-    set_action_enabled(self, "pause-resume", have && (running || paused));
-    set_action_enabled(self, "shutdown", have && running);
-    set_action_enabled(self, "reboot", have && running);
-    set_action_enabled(self, "reset", have && active);
-    set_action_enabled(self, "force-off", have && active);
-    set_action_enabled(self, "save", have && (running || paused));
-    set_action_enabled(self, "send-key", graphical);
-    set_action_enabled(self, "screenshot", have && active && self->has_graphics);
+    marina_ui_set_action_enabled(actions, "run", have && !active);
+    marina_ui_set_action_enabled(actions, "pause-resume", have && (running || paused));
+    marina_ui_set_action_enabled(actions, "shutdown", have && running);
+    marina_ui_set_action_enabled(actions, "reboot", have && running);
+    marina_ui_set_action_enabled(actions, "reset", have && active);
+    marina_ui_set_action_enabled(actions, "force-off", have && active);
+    marina_ui_set_action_enabled(actions, "save", have && (running || paused));
+    marina_ui_set_action_enabled(actions, "send-key", graphical);
+    marina_ui_set_action_enabled(actions, "screenshot", have && active && self->has_graphics);
     gtk_widget_set_sensitive(self->shutdown_button, have && active);
     gtk_widget_set_sensitive(GTK_WIDGET(self->sendkey_button), graphical);
     gtk_widget_set_sensitive(GTK_WIDGET(self->fs_sendkey_button), graphical);
 
     /* One button, two meanings: its name says what a click does now. */
-    if (paused) {
-        gtk_image_set_from_icon_name(self->pause_image, "media-playback-start-symbolic",
-                                     GTK_ICON_SIZE_BUTTON);
-        gtk_widget_set_tooltip_text(self->pause_button, _("Resume"));
-        atk_object_set_name(pause_acc, _("Resume"));
-    } else {
-        gtk_image_set_from_icon_name(self->pause_image, "media-playback-pause-symbolic",
-                                     GTK_ICON_SIZE_BUTTON);
-        gtk_widget_set_tooltip_text(self->pause_button, _("Pause"));
-        atk_object_set_name(pause_acc, _("Pause"));
-    }
+    marina_ui_set_pause_face(self->pause_button, self->pause_image, paused,
+                             paused ? _("Resume") : _("Pause"));
 }
 
 static void
@@ -787,12 +769,36 @@ call_domain(MarinaVmWindow *self, const char *method, GVariant *params, const ch
                       self->cancellable, on_lifecycle_done, call);
 }
 
+/* Window actions that are one Domain method; @failure is a translated
+ * format with one %s for the guest's name. */
+static const struct {
+    const char *action;
+    const char *method;
+    gboolean zero_arg; /* the method takes one "u" (flags or seconds to wait): 0 here */
+    const char *failure;
+} simple_calls[] = {
+    {"run", "Start", TRUE, N_("Could not start “%s”")},
+    {"shutdown", "Shutdown", TRUE, N_("Could not shut down “%s”")},
+    {"reboot", "Reboot", FALSE, N_("Could not reboot “%s”")},
+    {"reset", "Reset", FALSE, N_("Could not reset “%s”")},
+    {"save", "ManagedSave", FALSE, N_("Could not save “%s”")},
+};
+
 static void
-action_run(GSimpleAction *action, GVariant *param, gpointer user_data)
+action_simple_call(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-    (void)action;
+    const char *name = g_action_get_name(G_ACTION(action));
+
     (void)param;
-    call_domain(user_data, "Start", g_variant_new("(u)", 0), _("Could not start “%s”"));
+    for (gsize i = 0; i < G_N_ELEMENTS(simple_calls); i++) {
+        if (g_str_equal(simple_calls[i].action, name)) {
+            call_domain(user_data, simple_calls[i].method,
+                        simple_calls[i].zero_arg ? g_variant_new("(u)", 0) : NULL,
+                        _(simple_calls[i].failure));
+            return;
+        }
+    }
+    g_assert_not_reached();
 }
 
 static void
@@ -800,6 +806,7 @@ on_confirm_response(GtkDialog *dialog, int response, gpointer user_data)
 {
     MarinaVmWindow *self = MARINA_VM_WINDOW(user_data);
     const char *method = g_object_get_data(G_OBJECT(dialog), "marina-method");
+    const char *failure = g_object_get_data(G_OBJECT(dialog), "marina-failure");
     GtkToggleButton *dont_ask = g_object_get_data(G_OBJECT(dialog), "marina-dont-ask");
     const char *key = g_object_get_data(G_OBJECT(dialog), "marina-key");
 
@@ -807,25 +814,30 @@ on_confirm_response(GtkDialog *dialog, int response, gpointer user_data)
         if (gtk_toggle_button_get_active(dont_ask)) {
             g_settings_set_boolean(self->settings, key, FALSE);
         }
-        if (g_strcmp0(method, "Destroy") == 0) {
-            call_domain(self, "Destroy", NULL, _("Could not force “%s” off"));
-        } else {
-            call_domain(self, "Suspend", NULL, _("Could not pause “%s”"));
-        }
+        call_domain(self, method, NULL, failure);
     }
     gtk_widget_destroy(GTK_WIDGET(dialog));
     g_object_unref(self);
 }
 
-/* Asks without blocking the main loop; runs @method on "accept". */
+/* Runs @method at once, or, when the preference @key asks for it, after the
+ * user accepts a question (@question: a format with one %s for the guest's
+ * name). Asks without blocking the main loop. */
 static void
-confirm_then_call(MarinaVmWindow *self, const char *key, const char *method, const char *primary,
-                  const char *secondary, const char *accept)
+call_domain_confirmed(MarinaVmWindow *self, const char *key, const char *method,
+                      const char *failure, const char *question, const char *secondary,
+                      const char *accept)
 {
+    g_autofree char *primary = NULL;
     GtkWidget *dialog;
     GtkWidget *dont_ask;
     GtkWidget *button;
 
+    if (!g_settings_get_boolean(self->settings, key)) {
+        call_domain(self, method, NULL, failure);
+        return;
+    }
+    primary = g_strdup_printf(question, marina_guest_get_name(self->guest));
     dialog =
         gtk_message_dialog_new(GTK_WINDOW(self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "%s", primary);
@@ -839,6 +851,7 @@ confirm_then_call(MarinaVmWindow *self, const char *key, const char *method, con
     gtk_box_pack_end(GTK_BOX(gtk_message_dialog_get_message_area(GTK_MESSAGE_DIALOG(dialog))),
                      dont_ask, FALSE, FALSE, 0);
     g_object_set_data_full(G_OBJECT(dialog), "marina-method", g_strdup(method), g_free);
+    g_object_set_data_full(G_OBJECT(dialog), "marina-failure", g_strdup(failure), g_free);
     g_object_set_data_full(G_OBJECT(dialog), "marina-key", g_strdup(key), g_free);
     g_object_set_data(G_OBJECT(dialog), "marina-dont-ask", dont_ask);
     g_signal_connect(dialog, "response", G_CALLBACK(on_confirm_response), g_object_ref(self));
@@ -849,7 +862,6 @@ static void
 action_pause_resume(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     MarinaVmWindow *self = user_data;
-    g_autofree char *primary = NULL;
 
     (void)action;
     (void)param;
@@ -857,66 +869,23 @@ action_pause_resume(GSimpleAction *action, GVariant *param, gpointer user_data)
         call_domain(self, "Resume", NULL, _("Could not resume “%s”"));
         return;
     }
-    if (!g_settings_get_boolean(self->settings, "confirm-pause")) {
-        call_domain(self, "Suspend", NULL, _("Could not pause “%s”"));
-        return;
-    }
-    primary = g_strdup_printf(_("Pause “%s”?"), marina_guest_get_name(self->guest));
-    confirm_then_call(self, "confirm-pause", "Suspend", primary,
-                      _("The guest stops running until you resume it. Its network connections "
-                        "may time out meanwhile."),
-                      _("_Pause"));
-}
-
-static void
-action_shutdown(GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-    (void)action;
-    (void)param;
-    call_domain(user_data, "Shutdown", g_variant_new("(u)", 0), _("Could not shut down “%s”"));
-}
-
-static void
-action_reboot(GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-    (void)action;
-    (void)param;
-    call_domain(user_data, "Reboot", NULL, _("Could not reboot “%s”"));
-}
-
-static void
-action_reset(GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-    (void)action;
-    (void)param;
-    call_domain(user_data, "Reset", NULL, _("Could not reset “%s”"));
+    call_domain_confirmed(self, "confirm-pause", "Suspend", _("Could not pause “%s”"),
+                          _("Pause “%s”?"),
+                          _("The guest stops running until you resume it. Its network "
+                            "connections may time out meanwhile."),
+                          _("_Pause"));
 }
 
 static void
 action_force_off(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-    MarinaVmWindow *self = user_data;
-    g_autofree char *primary = NULL;
-
     (void)action;
     (void)param;
-    if (!g_settings_get_boolean(self->settings, "confirm-force-off")) {
-        call_domain(self, "Destroy", NULL, _("Could not force “%s” off"));
-        return;
-    }
-    primary = g_strdup_printf(_("Force “%s” off?"), marina_guest_get_name(self->guest));
-    confirm_then_call(self, "confirm-force-off", "Destroy", primary,
-                      _("The guest stops at once, like pulling the power cord: anything it has "
-                        "not written to disk is lost."),
-                      _("_Force Off"));
-}
-
-static void
-action_save(GSimpleAction *action, GVariant *param, gpointer user_data)
-{
-    (void)action;
-    (void)param;
-    call_domain(user_data, "ManagedSave", NULL, _("Could not save “%s”"));
+    call_domain_confirmed(user_data, "confirm-force-off", "Destroy", _("Could not force “%s” off"),
+                          _("Force “%s” off?"),
+                          _("The guest stops at once, like pulling the power cord: anything it "
+                            "has not written to disk is lost."),
+                          _("_Force Off"));
 }
 
 static void
@@ -1448,13 +1417,13 @@ build_sendkey_menu(void)
 /* --------------------------------------------------------------- public */
 
 static const GActionEntry win_actions[] = {
-    {"run", action_run, NULL, NULL, NULL, {0}},
+    {"run", action_simple_call, NULL, NULL, NULL, {0}},
     {"pause-resume", action_pause_resume, NULL, NULL, NULL, {0}},
-    {"shutdown", action_shutdown, NULL, NULL, NULL, {0}},
-    {"reboot", action_reboot, NULL, NULL, NULL, {0}},
-    {"reset", action_reset, NULL, NULL, NULL, {0}},
+    {"shutdown", action_simple_call, NULL, NULL, NULL, {0}},
+    {"reboot", action_simple_call, NULL, NULL, NULL, {0}},
+    {"reset", action_simple_call, NULL, NULL, NULL, {0}},
     {"force-off", action_force_off, NULL, NULL, NULL, {0}},
-    {"save", action_save, NULL, NULL, NULL, {0}},
+    {"save", action_simple_call, NULL, NULL, NULL, {0}},
     {"send-key", action_send_key, "u", NULL, NULL, {0}},
     {"screenshot", action_screenshot, NULL, NULL, NULL, {0}},
     {"fullscreen", NULL, NULL, "false", action_fullscreen, {0}},

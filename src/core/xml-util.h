@@ -1,0 +1,20 @@
+#pragma once
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Parse @data (@len bytes, or NUL-terminated when @len < 0) with libxml2,
+ * hardened for hostile input: documents over @max bytes are refused, the
+ * network is never touched, no external DTD is loaded, and any entity
+ * declaration (<!ENTITY>) is refused before it is stored. @what names the
+ * document in the messages, as the subject of a sentence ("The node file").
+ * On failure returns NULL and sets MARINA_ERROR_INVALID_CONFIG with the
+ * line and libxml2's reason. Free the result with xmlFreeDoc().
+ */
+xmlDoc *marina_xml_read_hardened(const char *data, gssize len, gsize max, const char *what,
+                                 GError **error);
+
+G_END_DECLS
