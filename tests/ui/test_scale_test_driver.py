@@ -37,8 +37,9 @@ def wait_guest_count(tree, n_connections, count, what, timeout=20):
             return False
         time.sleep(0.5)
         return tree.n_rows() == n
-    u.wait_for(settled, timeout, f"{what}: {count} guest rows "
-               f"(the tree has {tree.n_rows()} rows)", interval=0.1)
+    u.wait_for(settled, timeout,
+               lambda: f"{what}: {count} guest rows (the tree has {tree.n_rows()} rows)",
+               interval=0.1)
     rows = guest_rows(tree)
     assert len(rows) == count, f"{what}: {len(rows)} guest rows, expected {count}"
     return rows
@@ -65,7 +66,7 @@ def main():
     # sit beside it (autoconnect), with no guests.
     conn = u.wait_for(lambda: tree.find_name(uri), 20, f"a connection row named {uri}")
     u.wait_for(lambda: tree.state_of(uri) == "Connected", 20,
-               f"the connection row to say Connected (it says {tree.state_of(uri)!r})")
+               lambda: f"the connection row to say Connected (it says {tree.state_of(uri)!r})")
     u.log(f"connection row {conn[0]}: {uri}")
 
     def connection_rows():
@@ -73,7 +74,7 @@ def main():
                    if not GUEST.match(tree.name_and_state(r)[0] or ""))
 
     u.wait_for(lambda: tree.n_rows() >= N + 1, 30,
-               f"{N} guest rows (the tree has {tree.n_rows()} rows)", interval=0.1)
+               lambda: f"{N} guest rows (the tree has {tree.n_rows()} rows)", interval=0.1)
     n_conn = connection_rows()
     rows = wait_guest_count(tree, n_conn, N, "all guests")
     names = [name for _, name, _ in rows]
@@ -142,7 +143,7 @@ def main():
     u.do_action(item)
     delta = -1 if was_checked else 1
     u.wait_for(lambda: len(tree.headers()) == len(before) + delta, 10,
-               f"a column to {'hide' if was_checked else 'show'} (columns {tree.headers()})")
+               lambda: f"a column to {'hide' if was_checked else 'show'} (columns {tree.headers()})")
     u.log(f"View > Host CPU Usage: columns {before} -> {tree.headers()}")
     u.press_key("Escape")
 

@@ -80,7 +80,8 @@ class Timeout(AssertionError):
 
 def wait_for(fn, timeout, what, interval=0.2):
     """Calls FN until it returns something true; returns that. Exceptions
-    count as 'not yet' (widgets come and go); the last one is reported."""
+    count as 'not yet' (widgets come and go); the last one is reported.
+    WHAT may be a callable, asked only on a timeout (it may read widgets)."""
     deadline = time.monotonic() + timeout
     last_error = None
     while True:
@@ -91,6 +92,11 @@ def wait_for(fn, timeout, what, interval=0.2):
         except Exception as e:  # noqa: BLE001 (AT-SPI raises many kinds)
             last_error = e
         if time.monotonic() > deadline:
+            if callable(what):
+                try:
+                    what = what()
+                except Exception as e:  # noqa: BLE001
+                    what = f"<description failed: {e!r}>"
             detail = f" (last error: {last_error!r})" if last_error is not None else ""
             raise Timeout(f"timed out after {timeout:.0f} s waiting for {what}{detail}")
         time.sleep(interval)
