@@ -29,8 +29,9 @@ io_error(GError **error, const char *what)
 {
     int saved = errno;
 
-    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Cannot %s the save image: %s"),
-                what, saved ? g_strerror(saved) : _("the file is too short"));
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                _("Cannot %s the save image: %s"), what,
+                saved ? g_strerror(saved) : _("the file is too short"));
     return FALSE;
 }
 

@@ -34,8 +34,7 @@ char *marina_state_managed_save_path(const MarinaDaemonConfig *config, const cha
 char *marina_state_live_xml_path(const MarinaDaemonConfig *config, const char *uuid);
 char *marina_state_runtime_path(const MarinaDaemonConfig *config, const char *uuid);
 char *marina_state_guest_dir(const MarinaDaemonConfig *config, const char *uuid);
-char *marina_state_log_path(const MarinaDaemonConfig *config, const char *name,
-                            const char *suffix);
+char *marina_state_log_path(const MarinaDaemonConfig *config, const char *name, const char *suffix);
 
 /* UUIDs (file names without extension) of files in @dir ending in @ext. */
 GPtrArray *marina_state_list_uuids(const char *dir, const char *ext);

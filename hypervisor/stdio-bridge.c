@@ -81,8 +81,7 @@ auth_client(GDataInputStream *in, GOutputStream *out, const char *guid, GError *
 
     if (g_input_stream_read(G_INPUT_STREAM(in), &nul, 1, NULL, error) != 1 || nul != 0) {
         if (error != NULL && *error == NULL)
-            g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                                "not a D-Bus client");
+            g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a D-Bus client");
         return FALSE;
     }
     for (guint i = 0; i < MAX_AUTH_LINES; i++) {

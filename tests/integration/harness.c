@@ -66,8 +66,8 @@ wait_for_socket(const char *path, int timeout_ms)
 void
 harness_start_daemon(Harness *h)
 {
-    const char *argv[] = {env_or_die("MARINAD"), "--session", "--socket", h->socket,
-                          "--state-dir", h->state_dir, "-v", NULL};
+    const char *argv[] = {env_or_die("MARINAD"), "--session",  "--socket", h->socket,
+                          "--state-dir",         h->state_dir, "-v",       NULL};
     g_autoptr(GError) error = NULL;
     g_autofree char *log = g_build_filename(h->dir, "marinad.log", NULL);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -243,9 +243,9 @@ MarinaDBusDomain *
 harness_domain(Harness *h, GDBusConnection *conn, const char *object_path)
 {
     g_autoptr(GError) error = NULL;
-    MarinaDBusDomain *dom = marina_dbus_domain_proxy_new_sync(
-        conn ? conn : h->conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL, object_path, NULL,
-        &error);
+    MarinaDBusDomain *dom = marina_dbus_domain_proxy_new_sync(conn ? conn : h->conn,
+                                                              G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                                              NULL, object_path, NULL, &error);
 
     assert_non_null(dom);
     return dom;
@@ -386,8 +386,8 @@ static void
 start_daemon_with_args(Harness *h, const char *const *args)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    const char *base[] = {env_or_die("MARINAD"), "--session", "--socket", h->socket,
-                          "--state-dir", h->state_dir, "-v"};
+    const char *base[] = {env_or_die("MARINAD"), "--session",  "--socket", h->socket,
+                          "--state-dir",         h->state_dir, "-v"};
     g_autoptr(GError) error = NULL;
     g_autofree char *log = g_build_filename(h->dir, "marinad.log", NULL);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -431,8 +431,8 @@ harness_run_daemon_expect_exit(const char *const *args, char **err, int timeout_
     g_autofree char *err_path = g_build_filename(dir, "stderr", NULL);
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    const char *base[] = {env_or_die("MARINAD"), "--session", "--socket", sock, "--state-dir",
-                          state};
+    const char *base[] = {env_or_die("MARINAD"), "--session", "--socket", sock,
+                          "--state-dir",         state};
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int status = 0, result = -1;
@@ -443,9 +443,8 @@ harness_run_daemon_expect_exit(const char *const *args, char **err, int timeout_
     for (guint i = 0; args[i] != NULL; i++)
         g_ptr_array_add(argv, (char *)args[i]);
     g_ptr_array_add(argv, NULL);
-    assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
-                                       G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, -1, -1, fd,
-                                       NULL));
+    assert_true(g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                       NULL, NULL, &pid, -1, -1, fd, NULL));
     close(fd);
     while (g_get_monotonic_time() < end) {
         if (waitpid(pid, &status, WNOHANG) == pid) {

@@ -46,8 +46,7 @@ MarinaDBusDomain *harness_domain(Harness *h, GDBusConnection *conn, const char *
 int harness_open_serial(Harness *h, MarinaDBusDomain *dom, GString *acc);
 /* Read from @fd into @acc until @pattern appears (searching from @from) or
  * @timeout_ms passes. Returns TRUE if found. */
-gboolean harness_wait_output(int fd, GString *acc, gsize from, const char *pattern,
-                             int timeout_ms);
+gboolean harness_wait_output(int fd, GString *acc, gsize from, const char *pattern, int timeout_ms);
 /* Type a line and wait for its output @expect. */
 gboolean harness_type_and_wait(int fd, GString *acc, const char *line, const char *expect,
                                int timeout_ms);

@@ -81,7 +81,8 @@ static void
 test_on_poweroff_restart_and_on_reboot_destroy(void **state)
 {
     Harness *h = *state;
-    g_autoptr(MarinaDBusDomain) a = define_with(h, "act2", "  <on_poweroff>restart</on_poweroff>\n");
+    g_autoptr(MarinaDBusDomain) a =
+        define_with(h, "act2", "  <on_poweroff>restart</on_poweroff>\n");
     g_autoptr(MarinaDBusDomain) b = define_with(h, "act3", "  <on_reboot>destroy</on_reboot>\n");
     g_autoptr(GString) acc = g_string_new(NULL);
     g_autoptr(GString) acc2 = g_string_new(NULL);
@@ -119,8 +120,8 @@ test_ignored_power_button_times_out(void **state)
     int fd = boot(h, dom, acc);
 
     /* Without acpid nobody in the guest listens to the power button. */
-    assert_true(harness_type_and_wait(fd, acc, "killall acpid; echo killed-$((2+3))", "killed-5",
-                                      20000));
+    assert_true(
+        harness_type_and_wait(fd, acc, "killall acpid; echo killed-$((2+3))", "killed-5", 20000));
     assert_false(marina_dbus_domain_call_shutdown_sync(dom, 3, NULL, &error));
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_TIMEOUT));
     assert_non_null(strstr(error->message, "act4"));

@@ -25,8 +25,8 @@ assert_define_refused(Harness *h, const char *xml, int code, const char *needle)
     g_autoptr(GVariant) list = NULL;
     guint before = harness_count_definitions(h);
 
-    assert_false(marina_dbus_host_call_define_domain_sync(h->host, xml, &path, &warnings, NULL,
-                                                          &error));
+    assert_false(
+        marina_dbus_host_call_define_domain_sync(h->host, xml, &path, &warnings, NULL, &error));
     assert_non_null(error);
     if (!g_error_matches(error, MARINA_ERROR, code) || strstr(error->message, needle) == NULL)
         fail_msg("expected error %d containing '%s', got %s %d: %s", code, needle,
@@ -95,17 +95,17 @@ test_duplicates_refused(void **state)
                                              "<mac address='52:54:00:aa:bb:cc'/></interface>"
                                              "</devices></domain>",
                                              uuid);
-    g_autofree char *same_name = g_strdup(
-        "<domain type='kvm'><name>dup1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-        "</domain>");
+    g_autofree char *same_name =
+        g_strdup("<domain type='kvm'><name>dup1</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+                 "</domain>");
     g_autofree char *same_uuid = g_strdup_printf(
         "<domain type='kvm'><name>dup2</name><uuid>%s</uuid><memory unit='MiB'>64</memory>"
         "<vcpu>1</vcpu></domain>",
         uuid);
-    g_autofree char *same_mac = g_strdup(
-        "<domain type='kvm'><name>dup3</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-        "<devices><interface type='user'><mac address='52:54:00:AA:BB:CC'/></interface>"
-        "</devices></domain>");
+    g_autofree char *same_mac =
+        g_strdup("<domain type='kvm'><name>dup3</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+                 "<devices><interface type='user'><mac address='52:54:00:AA:BB:CC'/></interface>"
+                 "</devices></domain>");
     g_autoptr(MarinaDBusDomain) dom = harness_define(h, first);
 
     assert_define_refused(h, same_name, MARINA_ERROR_ALREADY_EXISTS, "dup1");

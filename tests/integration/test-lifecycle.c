@@ -109,8 +109,7 @@ test_save_restore_keeps_shell_state(void **state)
     assert_int_equal(reason, MARINA_SHUTOFF_SAVED);
     assert_true(g_file_test(file, G_FILE_TEST_IS_REGULAR));
 
-    if (!marina_dbus_host_call_restore_domain_sync(h->host, file, 0, &restored_path, NULL,
-                                                   &error))
+    if (!marina_dbus_host_call_restore_domain_sync(h->host, file, 0, &restored_path, NULL, &error))
         fail_msg("restore: %s", error->message);
     assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 5000, &reason),
                      MARINA_DOMAIN_RUNNING);
@@ -215,8 +214,8 @@ test_two_clients_get_events_and_autostart(void **state)
     harness_connect(h);
     {
         g_autofree char *path = NULL;
-        assert_true(marina_dbus_host_call_lookup_domain_sync(h->host, "life4", &path, NULL,
-                                                             &error));
+        assert_true(
+            marina_dbus_host_call_lookup_domain_sync(h->host, "life4", &path, NULL, &error));
         dom = harness_domain(h, NULL, path);
     }
     assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 10000, &reason),
@@ -234,9 +233,8 @@ static void
 test_marinactl_commands(void **state)
 {
     Harness *h = *state;
-    g_autofree char *xml = harness_guest_xml("life5",
-                                             "    <graphics type='vnc'/>\n"
-                                             "    <video><model type='vga'/></video>\n");
+    g_autofree char *xml = harness_guest_xml("life5", "    <graphics type='vnc'/>\n"
+                                                      "    <video><model type='vga'/></video>\n");
     g_autofree char *file = g_build_filename(h->dir, "life5.xml", NULL);
     g_autofree char *png = g_build_filename(h->dir, "life5.png", NULL);
     g_autofree char *out = NULL, *err = NULL;
@@ -285,8 +283,8 @@ test_marinactl_commands(void **state)
         int fd;
         assert_true(marina_dbus_host_call_lookup_domain_sync(h->host, "life5", &path, NULL, NULL));
         dom = harness_domain(h, NULL, path);
-        assert_true(marina_dbus_domain_call_open_graphics_sync(dom, NULL, &handle, &fds, NULL,
-                                                               NULL));
+        assert_true(
+            marina_dbus_domain_call_open_graphics_sync(dom, NULL, &handle, &fds, NULL, NULL));
         fd = g_unix_fd_list_get(fds, g_variant_get_handle(handle), NULL);
         assert_true(harness_wait_output(fd, greeting, 0, "RFB 003.008", 5000));
         close(fd);

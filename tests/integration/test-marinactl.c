@@ -29,8 +29,8 @@ spawn_marinactl(Harness *h, int *in_fd, int *out_fd, const char *const *args)
         g_ptr_array_add(argv, (char *)args[i]);
     g_ptr_array_add(argv, NULL);
     assert_true(g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
-                                         G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, in_fd,
-                                         out_fd, NULL, &error));
+                                         G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, in_fd, out_fd,
+                                         NULL, &error));
     return pid;
 }
 

@@ -26,9 +26,8 @@ run_quiet(const char *const *argv)
 {
     int status = -1;
 
-    return g_spawn_sync(NULL, (char **)argv, NULL,
-                       G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                        NULL, &status, NULL) &&
+    return g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                        NULL, NULL, NULL, NULL, &status, NULL) &&
            WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
@@ -84,8 +83,7 @@ setup(void **state)
     assert_true(port_open(port));
     s->uri = g_strdup_printf("marina+ssh://%s@127.0.0.1:%d/session?keyfile=%s&no_verify=1"
                              "&socket=%s&command=%s",
-                             g_get_user_name(), port, user_key, s->h->socket,
-                             g_getenv("MARINAD"));
+                             g_get_user_name(), port, user_key, s->h->socket, g_getenv("MARINAD"));
     *state = s;
     return 0;
 }

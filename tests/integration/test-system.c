@@ -46,8 +46,8 @@ test_read_only_socket(void **state)
     g_autofree char *text = g_strdup_printf("[marinad]\nunix-socket-path=%s\n"
                                             "unix-socket-ro-path=%s\nstats-interval-ms=0\n",
                                             rw, ro);
-    const char *argv[] = {g_getenv("MARINAD"), "--system", "--config", conf, "--state-dir", st,
-                          NULL};
+    const char *argv[] = {g_getenv("MARINAD"), "--system", "--config", conf,
+                          "--state-dir",       st,         NULL};
     const char *xml = "<domain type='kvm'><name>sys1</name><memory unit='MiB'>64</memory>"
                       "<vcpu>1</vcpu></domain>";
     g_autoptr(GDBusConnection) rw_conn = NULL, ro_conn = NULL;
@@ -65,8 +65,8 @@ test_read_only_socket(void **state)
     assert_true(g_spawn_async(NULL, (char **)argv, NULL,
                               G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                               &pid, NULL));
-    for (int i = 0; i < 200 && !(g_file_test(rw, G_FILE_TEST_EXISTS) &&
-                                 g_file_test(ro, G_FILE_TEST_EXISTS));
+    for (int i = 0;
+         i < 200 && !(g_file_test(rw, G_FILE_TEST_EXISTS) && g_file_test(ro, G_FILE_TEST_EXISTS));
          i++)
         g_usleep(20000);
     assert_int_equal(g_stat(rw, &sb), 0);
@@ -80,8 +80,8 @@ test_read_only_socket(void **state)
     assert_non_null(ro_conn);
     rw_host = host_on(rw_conn);
     ro_host = host_on(ro_conn);
-    assert_true(marina_dbus_host_call_define_domain_sync(rw_host, xml, &path, &warnings, NULL,
-                                                         &error));
+    assert_true(
+        marina_dbus_host_call_define_domain_sync(rw_host, xml, &path, &warnings, NULL, &error));
 
     /* The read-only socket sees everything... */
     assert_true(marina_dbus_host_call_list_domains_sync(ro_host, &list, NULL, &error));
