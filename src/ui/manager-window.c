@@ -54,6 +54,7 @@ typedef struct {
     gboolean filled;
     gboolean has_placeholder;
     GtkTreeIter placeholder;
+    GPtrArray *reopen; /* UUIDs whose VM windows were open when the connection dropped */
 } Conn;
 
 struct _MarinaManagerWindow {
@@ -628,10 +629,59 @@ conn_fill(Conn *conn)
     check_pending_console(self, conn);
 }
 
+static MarinaVmWindow *
+find_vm_window_by_uuid(MarinaManagerWindow *self, const char *uuid)
+{
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init(&iter, self->vm_windows);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+        if (g_strcmp0(marina_guest_get_uuid(key), uuid) == 0)
+            return value;
+    return NULL;
+}
+
+/* The windows of a connection that dropped hold its old guest list: once
+ * the connection is back, give each guest a window on the new one. The new
+ * window opens before the old closes, so a hidden manager stays alive. */
+static void
+conn_reopen_windows(Conn *conn)
+{
+    MarinaManagerWindow *self = conn->window;
+
+    for (guint i = 0; conn->reopen != NULL && i < conn->reopen->len; i++) {
+        const char *uuid = g_ptr_array_index(conn->reopen, i);
+        MarinaVmWindow *old = find_vm_window_by_uuid(self, uuid);
+        MarinaGuest *guest = marina_guest_list_lookup(conn->list, uuid);
+
+        if (guest != NULL)
+            open_vm_window(self, conn, guest, TRUE);
+        if (old != NULL && (guest == NULL || marina_vm_window_get_guest(old) != guest))
+            gtk_widget_destroy(GTK_WIDGET(old));
+    }
+    g_clear_pointer(&conn->reopen, g_ptr_array_unref);
+}
+
+static void
+remember_open_windows(Conn *conn)
+{
+    for (guint i = 0; i < conn->guests->len; i++) {
+        MarinaGuest *guest = g_ptr_array_index(conn->guests, i);
+
+        if (g_hash_table_lookup(conn->window->vm_windows, guest) == NULL)
+            continue;
+        if (conn->reopen == NULL)
+            conn->reopen = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(conn->reopen, g_strdup(marina_guest_get_uuid(guest)));
+    }
+}
+
 static void
 on_list_loaded(MarinaGuestList *list, gpointer user_data)
 {
     conn_fill(user_data);
+    conn_reopen_windows(user_data);
 }
 
 static void
@@ -731,6 +781,7 @@ on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user
     if (reason != NULL)
         conn->reason = g_strdup(marina_error_message(reason));
     conn->state = CONN_DISCONNECTED;
+    remember_open_windows(conn);
     conn_drop(conn);
     conn_update_row(conn);
     end_bulk(self, &selection);
@@ -896,6 +947,7 @@ conn_free(Conn *conn)
     g_free(conn->label);
     g_free(conn->state_text);
     g_free(conn->reason);
+    g_clear_pointer(&conn->reopen, g_ptr_array_unref);
     g_free(conn);
 }
 

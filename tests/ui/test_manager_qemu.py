@@ -49,7 +49,7 @@ def manager_state(tree):
 
 def wait_state(tree, want, timeout=30):
     u.wait_for(lambda: manager_state(tree) == want, timeout,
-               f"the manager to show {GUEST} as {want!r} (it shows {manager_state(tree)!r})")
+               lambda: f"the manager to show {GUEST} as {want!r} (it shows {manager_state(tree)!r})")
     u.log(f"manager: {GUEST} is {want}")
 
 

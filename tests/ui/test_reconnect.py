@@ -1,6 +1,7 @@
 """The session daemon dies while the manager is open: the connection row
 says Disconnected with the reason, and comes back to Connected by itself
-(no clicks) once the daemon runs again.
+(no clicks) once the daemon runs again. A VM window that was open comes back
+bound to the new connection: its Run button starts the guest.
 """
 
 import os
@@ -55,6 +56,11 @@ def run_checks(app, pid):
                f"the connection row {name!r} to say Connected")
     u.log(f"connection row {row}: {name!r} Connected, guest {GUEST} listed")
 
+    # Open the guest's window before the daemon goes.
+    tree.select_row(tree.find_name(GUEST)[0])
+    u.press(manager, "Open")
+    u.window(app, name=re.compile(re.escape(GUEST)), timeout=20)
+
     # The daemon dies without a word (as after a crash or the OOM killer).
     os.kill(pid, signal.SIGKILL)
     u.wait_for(lambda: not os.path.exists(f"/proc/{pid}/stat") or
@@ -89,6 +95,13 @@ def run_checks(app, pid):
     u.wait_for(lambda: tree.state_of(GUEST) == "Shut off", 15,
                f"{GUEST} to be listed again as Shut off")
     u.log(f"{GUEST} listed again")
+
+    # The VM window works on the new connection: Run starts the guest.
+    win = u.window(app, name=re.compile(re.escape(GUEST)), timeout=20)
+    u.press(win, "Run", timeout=15)
+    u.wait_for(lambda: tree.state_of(GUEST) == "Running", 30,
+               f"{GUEST} to run after Run in its window")
+    u.log("the reopened VM window started the guest")
 
 
 u.run(main)
