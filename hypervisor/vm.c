@@ -1026,11 +1026,30 @@ marina_vm_complete_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation
         g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, scrollback, TRUE));
 }
 
+/* Consoles travel as file descriptors; a client behind ssh (the
+ * --connect-stdio bridge) has no way to receive one. Say so at once rather
+ * than let the reply fail to send and the client wait for its timeout. */
+static gboolean
+require_fd_passing(MarinaVm *self, GDBusMethodInvocation *invocation)
+{
+    GDBusConnection *conn = g_dbus_method_invocation_get_connection(invocation);
+
+    if (g_dbus_connection_get_capabilities(conn) & G_DBUS_CAPABILITY_FLAGS_UNIX_FD_PASSING)
+        return TRUE;
+    g_dbus_method_invocation_return_error(
+        invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+        _("The console of guest '%s' cannot be opened over this connection: consoles of a "
+          "remote host over SSH are not available yet. Open it on the host itself."),
+        marina_vm_get_name(self));
+    return FALSE;
+}
+
 static gboolean
 handle_open_serial(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, GUnixFDList *in_fds,
                    guint index, MarinaVm *self)
 {
-    if (!require_writable(self, invocation) || !require_active(self, invocation))
+    if (!require_writable(self, invocation) || !require_active(self, invocation) ||
+        !require_fd_passing(self, invocation))
         return TRUE;
     KLASS(self)->open_serial(self, index, invocation);
     return TRUE;
@@ -1040,7 +1059,8 @@ static gboolean
 handle_open_graphics(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, GUnixFDList *in_fds,
                      MarinaVm *self)
 {
-    if (!require_writable(self, invocation) || !require_active(self, invocation))
+    if (!require_writable(self, invocation) || !require_active(self, invocation) ||
+        !require_fd_passing(self, invocation))
         return TRUE;
     KLASS(self)->open_graphics(self, invocation);
     return TRUE;

@@ -136,6 +136,17 @@ test_remote_host_over_ssh(void **state)
     assert_non_null(strstr(out, "remote1"));
     assert_non_null(strstr(out, "running"));
     g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    /* Consoles need file descriptors, which do not cross ssh yet: a clear
+     * answer at once, not a timeout. */
+    {
+        gint64 t0 = g_get_monotonic_time();
+        assert_int_equal(ctl(s, &out, &err, "console", "remote1"), 1);
+        assert_non_null(strstr(err, "SSH"));
+        assert_true(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC);
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+    }
     assert_int_equal(ctl(s, &out, &err, "destroy", "remote1"), 0);
     g_clear_pointer(&out, g_free);
     assert_int_equal(ctl(s, &out, &err, "domstate", "remote1"), 0);
