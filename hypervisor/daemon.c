@@ -16,6 +16,7 @@
 #include "qemu-vm.h"
 #include "state-store.h"
 #include "stats.h"
+#include "storage-pool.h"
 #include "test-node.h"
 #include "test-vm.h"
 #include "vm.h"
@@ -48,6 +49,7 @@ struct _MarinaDaemon {
     int next_id;
     MarinaStats *stats;
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
+    MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
 };
 
 G_DEFINE_FINAL_TYPE(MarinaDaemon, marina_daemon, G_TYPE_OBJECT)
@@ -67,6 +69,7 @@ marina_daemon_dispose(GObject *object)
     MarinaDaemon *self = MARINA_DAEMON(object);
 
     marina_daemon_stop(self);
+    g_clear_pointer(&self->storage, marina_storage_free);
     g_clear_object(&self->stats);
     g_clear_pointer(&self->peers, g_hash_table_unref);
     g_clear_pointer(&self->by_name, g_hash_table_unref);
@@ -870,6 +873,8 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
     g_debug("client disconnected");
     g_dbus_interface_skeleton_unexport_from_connection(G_DBUS_INTERFACE_SKELETON(self->host),
                                                        connection);
+    if (self->storage != NULL)
+        marina_storage_remove_peer(self->storage, connection);
     g_hash_table_remove(self->peers, connection);
     update_stats_settings(self);
 }
@@ -892,6 +897,11 @@ accept_peer(MarinaDaemon *self, GDBusConnection *connection, gboolean read_only)
         connection, DOMAIN_SUBTREE, &subtree_vtable,
         G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, self, NULL, &error);
     if (peer->subtree_id == 0) {
+        g_warning("Cannot serve a client: %s", error->message);
+        peer_free(peer);
+        return FALSE;
+    }
+    if (self->storage != NULL && !marina_storage_add_peer(self->storage, connection, &error)) {
         g_warning("Cannot serve a client: %s", error->message);
         peer_free(peer);
         return FALSE;
@@ -1174,6 +1184,8 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     if (!prepare_driver(self, error))
         return FALSE;
     setup_host(self);
+    if (!is_test_driver(self))
+        self->storage = marina_storage_new(self, self->config, self->host);
     self->auth = g_dbus_auth_observer_new();
     g_signal_connect(self->auth, "authorize-authenticated-peer", G_CALLBACK(on_authorize_peer),
                      self);
@@ -1196,6 +1208,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
         return TRUE;
     }
     load_definitions(self);
+    marina_storage_load(self->storage);
     reattach_running(self);
     autostart(self);
     return TRUE;

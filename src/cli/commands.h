@@ -37,6 +37,7 @@ struct _CliContext {
 extern const CliCommand cli_domain_commands[];
 extern const CliCommand cli_host_commands[];
 extern const CliCommand cli_console_commands[];
+extern const CliCommand cli_storage_commands[];
 
 /* Parses @argv (argv[0] is the command name) against @entries and checks
  * that between @min_args and @max_args (-1: any) positional arguments

@@ -20,12 +20,14 @@ static const CliCommand *const command_groups[] = {
     cli_domain_commands,
     cli_console_commands,
     cli_host_commands,
+    cli_storage_commands,
 };
 
 static const char *const group_titles[] = {
     N_("Domain commands"),
     N_("Console"),
     N_("Host and connection"),
+    N_("Storage pools and volumes"),
 };
 
 /* ---------------------------------------------------------------------------------------------

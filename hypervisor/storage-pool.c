@@ -1,0 +1,1948 @@
+#define G_LOG_DOMAIN "marinad-storage"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "core/error.h"
+#include "core/volume-config.h"
+#include "daemon.h"
+#include "job.h"
+#include "state-store.h"
+#include "storage-pool.h"
+
+#define POOL_SUBTREE "/org/marinavm/Marina1/pool"
+#define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
+#define VOLUME_INTERFACE "org.marinavm.Marina1.StorageVolume"
+#define JOB_PREFIX "/org/marinavm/Marina1/job"
+/* What a qemu-img run may print before we keep only its tail. */
+#define OUTPUT_MAX (64 * 1024)
+#define JOB_KEEP_S 60
+
+struct _MarinaStorage {
+    MarinaDaemon *daemon;
+    const MarinaDaemonConfig *config;
+    MarinaDBusHost *host;
+    char *pools_dir;
+    GHashTable *pools; /* name -> MarinaStoragePool* (owned) */
+    GHashTable *peers; /* GDBusConnection* -> StoragePeer* */
+    GHashTable *jobs;  /* object path -> MarinaJob* (owned) */
+    guint next_job;
+};
+
+struct _MarinaStoragePool {
+    MarinaStorage *storage;
+    MarinaPoolConfig *config;
+    const MarinaStorageBackend *backend;
+    char *path;
+    char *volume_subtree;
+    gboolean active;
+    gboolean autostart;
+    gboolean changing; /* a backend start or stop is running */
+    MarinaDBusStoragePool *skeleton;
+    GHashTable *volumes; /* name -> MarinaDBusStorageVolume* (served, created on demand) */
+    GHashTable *busy;    /* names of volumes a job is writing */
+};
+
+typedef struct {
+    GDBusConnection *connection;
+    guint pool_subtree;
+    GHashTable *volume_subtrees; /* pool name -> registration id */
+} StoragePeer;
+
+static void register_volume_subtree(MarinaStorage *storage, StoragePeer *peer,
+                                    MarinaStoragePool *pool);
+
+/* ---------------------------------------------------------------------- */
+/* Names                                                                  */
+
+char *
+marina_storage_escape(const char *name)
+{
+    GString *s = g_string_new(NULL);
+
+    for (const guchar *c = (const guchar *)name; *c != '\0'; c++) {
+        if (g_ascii_isalnum(*c))
+            g_string_append_c(s, *c);
+        else
+            g_string_append_printf(s, "_%02x", *c);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static char *
+unescape(const char *node)
+{
+    GString *s = g_string_new(NULL);
+
+    for (const char *c = node; *c != '\0'; c++) {
+        if (*c == '_' && g_ascii_isxdigit(c[1]) && g_ascii_isxdigit(c[2])) {
+            g_string_append_c(s,
+                              (char)(g_ascii_xdigit_value(c[1]) * 16 + g_ascii_xdigit_value(c[2])));
+            c += 2;
+        } else {
+            g_string_append_c(s, *c);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The dir backend                                                        */
+
+static gboolean
+make_target(MarinaStoragePool *pool, GError **error)
+{
+    const char *dir = pool->config->target_path;
+
+    if (g_mkdir_with_parents(dir, 0711) != 0) {
+        int err = errno;
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Pool '%s': cannot create the directory %s: %s. Check the path and its "
+                      "permissions."),
+                    pool->config->name, dir, g_strerror(err));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+dir_start(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    make_target(pool, &error);
+    done(pool, error, data);
+}
+
+static void
+dir_stop(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    done(pool, NULL, data);
+}
+
+static gboolean
+dir_refresh(MarinaStoragePool *pool, guint64 *capacity, guint64 *allocation, guint64 *available,
+            GError **error)
+{
+    struct statvfs st;
+
+    if (statvfs(pool->config->target_path, &st) != 0) {
+        int err = errno;
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Pool '%s': cannot read the file system of %s: %s."), pool->config->name,
+                    pool->config->target_path, g_strerror(err));
+        return FALSE;
+    }
+    *capacity = (guint64)st.f_blocks * st.f_frsize;
+    *available = (guint64)st.f_bavail * st.f_frsize;
+    *allocation = *capacity - (guint64)st.f_bfree * st.f_frsize;
+    return TRUE;
+}
+
+static char **
+dir_list_volumes(MarinaStoragePool *pool)
+{
+    g_autoptr(GDir) dir = g_dir_open(pool->config->target_path, 0, NULL);
+    GPtrArray *names = g_ptr_array_new();
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *path = g_build_filename(pool->config->target_path, name, NULL);
+        GStatBuf st;
+
+        /* Only regular files are volumes; symlinks could point anywhere. */
+        if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+            !marina_storage_name_is_valid(name, "volume", NULL) ||
+            g_hash_table_contains(pool->busy, name))
+            continue;
+        g_ptr_array_add(names, g_strdup(name));
+    }
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Volume files                                                           */
+
+typedef struct {
+    char *format;
+    guint64 capacity;
+    guint64 allocation;
+} Sniff;
+
+/* Format and virtual size from the file's header (qcow2 or raw): a small
+ * local read, so listing a pool does not spawn qemu-img per volume. */
+static gboolean
+sniff_volume(const char *path, Sniff *out)
+{
+    guchar header[32];
+    GStatBuf st;
+    FILE *f;
+    gsize n;
+
+    if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return FALSE;
+    out->allocation = (guint64)st.st_blocks * 512;
+    out->capacity = st.st_size;
+    out->format = "raw";
+    if ((f = g_fopen(path, "rb")) == NULL)
+        return TRUE;
+    n = fread(header, 1, sizeof header, f);
+    fclose(f);
+    if (n == sizeof header && memcmp(header, "QFI\xfb", 4) == 0) {
+        guint64 size = 0;
+        for (int i = 0; i < 8; i++)
+            size = (size << 8) | header[24 + i];
+        out->format = "qcow2";
+        out->capacity = size;
+    }
+    return TRUE;
+}
+
+static char *
+volume_path(MarinaStoragePool *pool, const char *name)
+{
+    return g_build_filename(pool->config->target_path, name, NULL);
+}
+
+/* Jobs write ".NAME.part" and rename it when complete: a volume name cannot
+ * start with '.', so a half-written file is never listed, and one a dead
+ * daemon left behind is swept when the pool starts. */
+static char *
+part_path(MarinaStoragePool *pool, const char *name)
+{
+    g_autofree char *file = g_strdup_printf(".%s.part", name);
+
+    return g_build_filename(pool->config->target_path, file, NULL);
+}
+
+static void
+sweep_parts(MarinaStoragePool *pool)
+{
+    g_autoptr(GDir) dir = g_dir_open(pool->config->target_path, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *path = NULL;
+        if (name[0] != '.' || !g_str_has_suffix(name, ".part"))
+            continue;
+        path = g_build_filename(pool->config->target_path, name, NULL);
+        g_debug("removing the leftover %s", path);
+        g_unlink(path);
+    }
+}
+
+static char *
+volume_object_path(MarinaStoragePool *pool, const char *name)
+{
+    g_autofree char *escaped = marina_storage_escape(name);
+
+    return g_strdup_printf("%s/%s", pool->volume_subtree, escaped);
+}
+
+static gboolean
+volume_exists(MarinaStoragePool *pool, const char *name)
+{
+    g_autofree char *path = volume_path(pool, name);
+
+    return g_file_test(path, G_FILE_TEST_EXISTS) || g_hash_table_contains(pool->busy, name);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Running qemu-img                                                       */
+
+typedef void (*RunDone)(gboolean ok, const char *output, gpointer data);
+
+typedef struct {
+    GSubprocess *process;
+    GInputStream *out;
+    GString *output;
+    MarinaJob *job;
+    gboolean parse_percent;
+    guint64 total; /* bytes, for the percentage */
+    char *watch_path;
+    guint timer;
+    gulong cancel_id;
+    RunDone done;
+    gpointer data;
+    char buf[4096];
+} Run;
+
+static void
+run_free(Run *run)
+{
+    if (run->timer != 0)
+        g_source_remove(run->timer);
+    if (run->job != NULL && run->cancel_id != 0)
+        g_cancellable_disconnect(marina_job_get_cancellable(run->job), run->cancel_id);
+    g_clear_object(&run->process);
+    g_clear_object(&run->out);
+    g_clear_object(&run->job);
+    g_string_free(run->output, TRUE);
+    g_free(run->watch_path);
+    g_free(run);
+}
+
+/* qemu-img convert -p prints "    (12.34/100%)\r". */
+static void
+parse_percent(Run *run)
+{
+    const char *end = g_strrstr(run->output->str, "/100%)");
+    const char *start;
+    double pct;
+
+    if (end == NULL)
+        return;
+    for (start = end; start > run->output->str && start[-1] != '('; start--)
+        ;
+    pct = g_ascii_strtod(start, NULL);
+    if (pct >= 0 && pct <= 100)
+        marina_job_set_progress(run->job, (guint64)(pct / 100.0 * (double)run->total));
+}
+
+static gboolean
+on_watch_tick(gpointer data)
+{
+    Run *run = data;
+    GStatBuf st;
+
+    if (g_stat(run->watch_path, &st) == 0)
+        marina_job_set_progress(run->job, (guint64)st.st_blocks * 512);
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+on_run_waited(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Run *run = data;
+    gboolean ok = g_subprocess_wait_finish(run->process, result, NULL) &&
+                  g_subprocess_get_if_exited(run->process) &&
+                  g_subprocess_get_exit_status(run->process) == 0;
+
+    run->done(ok, g_strstrip(run->output->str), run->data);
+    run_free(run);
+}
+
+static void
+on_run_read(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Run *run = data;
+    gssize n = g_input_stream_read_finish(run->out, result, NULL);
+
+    if (n <= 0) {
+        g_subprocess_wait_async(run->process, NULL, on_run_waited, run);
+        return;
+    }
+    g_string_append_len(run->output, run->buf, n);
+    if (run->parse_percent && run->job != NULL)
+        parse_percent(run);
+    if (run->output->len > OUTPUT_MAX)
+        g_string_erase(run->output, 0, run->output->len - OUTPUT_MAX / 2);
+    g_input_stream_read_async(run->out, run->buf, sizeof run->buf, G_PRIORITY_DEFAULT, NULL,
+                              on_run_read, run);
+}
+
+static void
+on_job_cancelled(GCancellable *cancellable, gpointer data)
+{
+    Run *run = data;
+
+    g_subprocess_force_exit(run->process);
+}
+
+/* Runs @argv; @done gets the merged output. With @job, Cancel kills the
+ * process; progress comes from "(NN.NN/100%)" (@percent) or from the growth
+ * of @watch_path. */
+static void
+run_qemu_img(const char *const *argv, MarinaJob *job, guint64 percent_of, const char *watch_path,
+             RunDone done, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *cmd = g_strjoinv(" ", (char **)argv);
+    Run *run = g_new0(Run, 1);
+
+    g_debug("running %s", cmd);
+    run->output = g_string_new(NULL);
+    run->done = done;
+    run->data = data;
+    run->process =
+        g_subprocess_newv(argv,
+                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE |
+                              G_SUBPROCESS_FLAGS_STDIN_INHERIT,
+                          &error);
+    if (run->process == NULL) {
+        g_string_assign(run->output, error->message);
+        done(FALSE, run->output->str, data);
+        run_free(run);
+        return;
+    }
+    run->out = g_object_ref(g_subprocess_get_stdout_pipe(run->process));
+    if (job != NULL) {
+        run->job = g_object_ref(job);
+        run->parse_percent = percent_of != 0;
+        run->total = percent_of;
+        run->cancel_id = g_cancellable_connect(marina_job_get_cancellable(job),
+                                               G_CALLBACK(on_job_cancelled), run, NULL);
+        if (watch_path != NULL) {
+            run->watch_path = g_strdup(watch_path);
+            run->timer = g_timeout_add(200, on_watch_tick, run);
+        }
+    }
+    g_input_stream_read_async(run->out, run->buf, sizeof run->buf, G_PRIORITY_DEFAULT, NULL,
+                              on_run_read, run);
+}
+
+/* The last line qemu-img printed: its reason. */
+static const char *
+last_line(const char *output)
+{
+    const char *nl = strrchr(output, '\n');
+
+    return nl != NULL ? nl + 1 : output;
+}
+
+static const MarinaStorageBackend dir_backend = {
+    .type = "dir",
+    .start = dir_start,
+    .stop = dir_stop,
+    .refresh = dir_refresh,
+    .list_volumes = dir_list_volumes,
+};
+
+/* ---------------------------------------------------------------------- */
+/* The fs and netfs backends: a dir pool on a mounted file system          */
+
+typedef struct {
+    MarinaStoragePool *pool;
+    MarinaStorageDone done;
+    gpointer data;
+    const char *what;
+} MountOp;
+
+/* Whether @dir is a mount point, from /proc/self/mountinfo (field 5). */
+static gboolean
+is_mounted(const char *dir)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (!g_file_get_contents("/proc/self/mountinfo", &text, NULL, NULL))
+        return FALSE;
+    lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+        if (g_strv_length(f) >= 5 && g_str_equal(f[4], dir))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+on_mount_done(gboolean ok, const char *output, gpointer data)
+{
+    MountOp *op = data;
+    g_autoptr(GError) error = NULL;
+
+    if (!ok)
+        error = g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                            _("Pool '%s': cannot %s %s: %s"), op->pool->config->name, op->what,
+                            op->pool->config->target_path, last_line(output));
+    op->done(op->pool, error, op->data);
+    g_free(op);
+}
+
+static void
+mount_start(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    const MarinaPoolConfig *c = pool->config;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *source = NULL;
+    const char *type;
+    MountOp *op;
+    GStatBuf st;
+
+    if (g_str_equal(c->type, "fs")) {
+        if (g_stat(c->source_device, &st) != 0 || !S_ISBLK(st.st_mode)) {
+            error = g_error_new(MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                                _("Pool '%s': %s is not a block device; give the device that "
+                                  "holds the file system, e.g. /dev/sdb1."),
+                                c->name, c->source_device);
+            done(pool, error, data);
+            return;
+        }
+        source = g_strdup(c->source_device);
+        type = c->source_format ? c->source_format : "auto";
+    } else {
+        source = g_strdup_printf("%s:%s", c->source_host, c->source_dir);
+        type = c->source_format ? c->source_format : "nfs";
+    }
+    if (!make_target(pool, &error) || is_mounted(c->target_path)) {
+        done(pool, error, data);
+        return;
+    }
+    op = g_new0(MountOp, 1);
+    op->pool = pool;
+    op->done = done;
+    op->data = data;
+    op->what = "mount";
+    {
+        /* Images only: no device nodes, no set-uid programs from the medium. */
+        const char *argv[] = {"mount", "-t",           type, "-o", "nodev,nosuid,noexec",
+                              source,  c->target_path, NULL};
+        run_qemu_img(argv, NULL, 0, NULL, on_mount_done, op);
+    }
+}
+
+static void
+mount_stop(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    MountOp *op;
+
+    if (!is_mounted(pool->config->target_path)) {
+        done(pool, NULL, data);
+        return;
+    }
+    op = g_new0(MountOp, 1);
+    op->pool = pool;
+    op->done = done;
+    op->data = data;
+    op->what = "unmount";
+    {
+        const char *argv[] = {"umount", pool->config->target_path, NULL};
+        run_qemu_img(argv, NULL, 0, NULL, on_mount_done, op);
+    }
+}
+
+static const MarinaStorageBackend fs_backend = {
+    .type = "fs",
+    .start = mount_start,
+    .stop = mount_stop,
+    .refresh = dir_refresh,
+    .list_volumes = dir_list_volumes,
+};
+
+static const MarinaStorageBackend netfs_backend = {
+    .type = "netfs",
+    .start = mount_start,
+    .stop = mount_stop,
+    .refresh = dir_refresh,
+    .list_volumes = dir_list_volumes,
+};
+
+const MarinaStorageBackend *
+marina_storage_backend_for_type(const char *type)
+{
+    if (g_strcmp0(type, "dir") == 0)
+        return &dir_backend;
+    if (g_strcmp0(type, "fs") == 0)
+        return &fs_backend;
+    if (g_strcmp0(type, "netfs") == 0)
+        return &netfs_backend;
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Jobs                                                                   */
+
+static gboolean
+forget_job(gpointer data)
+{
+    MarinaJob *job = data;
+    MarinaStorage *storage = g_object_get_data(G_OBJECT(job), "storage");
+
+    g_hash_table_remove(storage->jobs, marina_job_get_object_path(job));
+    return G_SOURCE_REMOVE;
+}
+
+static MarinaJob *
+new_job(MarinaStorage *storage, guint64 total)
+{
+    MarinaJob *job = marina_job_new(++storage->next_job, total);
+    GHashTableIter iter;
+    gpointer key;
+
+    g_object_set_data(G_OBJECT(job), "storage", storage);
+    g_hash_table_insert(storage->jobs, g_strdup(marina_job_get_object_path(job)), job);
+    g_hash_table_iter_init(&iter, storage->peers);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        marina_job_export(job, key);
+    return job;
+}
+
+static void
+end_job(MarinaJob *job, const GError *error)
+{
+    marina_job_finish(job, error);
+    /* Kept a while so a client that attached late still reads the outcome. */
+    g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, JOB_KEEP_S, forget_job, g_object_ref(job),
+                               g_object_unref);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pool state                                                             */
+
+static char *
+pool_file(MarinaStorage *storage, const char *name, const char *ext)
+{
+    g_autofree char *file = g_strconcat(name, ext, NULL);
+
+    return g_build_filename(storage->pools_dir, file, NULL);
+}
+
+static void
+emit_pool_event(MarinaStoragePool *pool, const char *event)
+{
+    marina_dbus_host_emit_pool_event(pool->storage->host, pool->path, pool->config->name, event);
+}
+
+static void
+emit_volume_event(MarinaStoragePool *pool, const char *name, const char *event)
+{
+    g_autofree char *path = volume_object_path(pool, name);
+
+    marina_dbus_host_emit_volume_event(pool->storage->host, path, pool->config->name, name, event);
+}
+
+static void
+refresh_sizes(MarinaStoragePool *pool)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!pool->active)
+        return;
+    if (!pool->backend->refresh(pool, &pool->config->capacity, &pool->config->allocation,
+                                &pool->config->available, &error))
+        g_warning("%s", error->message);
+}
+
+/* Pool start and stop end here; @data is the invocation to answer, or NULL. */
+static void
+on_pool_started(MarinaStoragePool *pool, const GError *error, gpointer data)
+{
+    GDBusMethodInvocation *invocation = data;
+
+    pool->changing = FALSE;
+    if (error == NULL) {
+        pool->active = TRUE;
+        sweep_parts(pool);
+        refresh_sizes(pool);
+        emit_pool_event(pool, "started");
+    } else if (invocation == NULL) {
+        g_warning("%s", error->message);
+    }
+    if (invocation != NULL) {
+        if (error != NULL)
+            g_dbus_method_invocation_return_gerror(invocation, error);
+        else
+            g_dbus_method_invocation_return_value(invocation, NULL);
+        g_object_unref(invocation);
+    }
+}
+
+static void
+pool_start(MarinaStoragePool *pool, GDBusMethodInvocation *invocation)
+{
+    pool->changing = TRUE;
+    pool->backend->start(pool, on_pool_started,
+                         invocation != NULL ? g_object_ref(invocation) : NULL);
+}
+
+static void
+on_pool_stopped(MarinaStoragePool *pool, const GError *error, gpointer data)
+{
+    GDBusMethodInvocation *invocation = data;
+
+    pool->changing = FALSE;
+    if (error != NULL) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    } else {
+        pool->active = FALSE;
+        g_hash_table_remove_all(pool->volumes);
+        g_dbus_method_invocation_return_value(invocation, NULL);
+        emit_pool_event(pool, "stopped");
+    }
+    g_object_unref(invocation);
+}
+
+/* FALSE (answered) while a start or stop is under way. */
+static gboolean
+check_settled(MarinaStoragePool *pool, GDBusMethodInvocation *invocation)
+{
+    if (!pool->changing)
+        return TRUE;
+    g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                          _("Pool '%s' is being started or stopped; try again "
+                                            "in a moment."),
+                                          pool->config->name);
+    return FALSE;
+}
+
+static gboolean
+check_active(MarinaStoragePool *pool, GError **error)
+{
+    if (pool->active)
+        return TRUE;
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
+                _("Pool '%s' is not active; start it with 'marinactl pool-start %s'."),
+                pool->config->name, pool->config->name);
+    return FALSE;
+}
+
+static gboolean
+check_writable(MarinaStoragePool *pool, GDBusMethodInvocation *invocation)
+{
+    return marina_daemon_check_writable(pool->storage->daemon, invocation);
+}
+
+static void
+return_error(GDBusMethodInvocation *invocation, GError *error)
+{
+    g_dbus_method_invocation_return_gerror(invocation, error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Volumes: info                                                          */
+
+typedef struct {
+    MarinaStoragePool *pool; /* the pool outlives replies: pools with jobs cannot go */
+    char *name;
+    char *path;
+    char *part; /* what a job writes, renamed to path when complete */
+    GDBusMethodInvocation *invocation;
+    gboolean want_xml;
+    MarinaJob *job;
+    guint64 capacity;
+} VolOp;
+
+static void
+vol_op_free(VolOp *op)
+{
+    g_free(op->name);
+    g_free(op->path);
+    g_free(op->part);
+    g_clear_object(&op->invocation);
+    g_clear_object(&op->job);
+    g_free(op);
+}
+
+static gboolean
+json_uint(JsonObject *o, const char *member, guint64 *out)
+{
+    JsonNode *n = json_object_get_member(o, member);
+    gint64 v;
+
+    if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+        return FALSE;
+    v = json_node_get_int(n);
+    if (v < 0)
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+static const char *
+json_str(JsonObject *o, const char *member)
+{
+    JsonNode *n = json_object_get_member(o, member);
+
+    if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}
+
+static void
+on_info_done(gboolean ok, const char *output, gpointer data)
+{
+    VolOp *op = data;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(MarinaVolumeConfig) c = g_new0(MarinaVolumeConfig, 1);
+    JsonObject *o;
+    const char *format, *backing;
+
+    if (!ok || !json_parser_load_from_data(parser, output, -1, NULL) ||
+        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+        g_debug("qemu-img info %s: %s", op->path, output);
+        g_dbus_method_invocation_return_error(
+            op->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+            _("Volume '%s': cannot read the image %s: %s"), op->name, op->path,
+            ok ? _("qemu-img gave an unreadable answer") : last_line(output));
+        vol_op_free(op);
+        return;
+    }
+    o = json_node_get_object(json_parser_get_root(parser));
+    format = json_str(o, "format");
+    backing = json_str(o, "full-backing-filename");
+    if (backing == NULL)
+        backing = json_str(o, "backing-filename");
+    if (format == NULL || !json_uint(o, "virtual-size", &c->capacity)) {
+        g_dbus_method_invocation_return_error(
+            op->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+            _("Volume '%s': qemu-img did not report the format and size of %s."), op->name,
+            op->path);
+        vol_op_free(op);
+        return;
+    }
+    json_uint(o, "actual-size", &c->allocation);
+    c->name = g_strdup(op->name);
+    c->key = g_strdup(op->path);
+    c->path = g_strdup(op->path);
+    c->format = g_strdup(format);
+    c->backing_path = g_strdup(backing);
+    c->backing_format = g_strdup(json_str(o, "backing-filename-format"));
+    if (op->want_xml) {
+        g_autofree char *xml = marina_volume_config_format(c);
+        g_dbus_method_invocation_return_value(op->invocation, g_variant_new("(s)", xml));
+    } else {
+        GVariantDict d;
+        g_variant_dict_init(&d, NULL);
+        g_variant_dict_insert(&d, "name", "s", c->name);
+        g_variant_dict_insert(&d, "pool", "s", op->pool->config->name);
+        g_variant_dict_insert(&d, "path", "s", c->path);
+        g_variant_dict_insert(&d, "format", "s", c->format);
+        g_variant_dict_insert(&d, "capacity", "t", c->capacity);
+        g_variant_dict_insert(&d, "allocation", "t", c->allocation);
+        g_variant_dict_insert(&d, "backing", "s", c->backing_path ? c->backing_path : "");
+        g_dbus_method_invocation_return_value(op->invocation,
+                                              g_variant_new("(@a{sv})", g_variant_dict_end(&d)));
+    }
+    vol_op_free(op);
+}
+
+static VolOp *
+vol_op_new(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation)
+{
+    VolOp *op = g_new0(VolOp, 1);
+
+    op->pool = g_object_get_data(G_OBJECT(skel), "pool");
+    op->name = g_strdup(g_object_get_data(G_OBJECT(skel), "name"));
+    op->path = volume_path(op->pool, op->name);
+    op->invocation = g_object_ref(invocation);
+    return op;
+}
+
+/* FALSE (answered) when the volume is gone or a job is writing it. */
+static gboolean
+check_volume(VolOp *op)
+{
+    GError *error = NULL;
+
+    if (!check_active(op->pool, &error)) {
+        return_error(op->invocation, error);
+        return FALSE;
+    }
+    if (g_hash_table_contains(op->pool->busy, op->name)) {
+        g_dbus_method_invocation_return_error(
+            op->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+            _("Volume '%s' is being written by a job; wait for it to finish."), op->name);
+        return FALSE;
+    }
+    if (!g_file_test(op->path, G_FILE_TEST_IS_REGULAR)) {
+        g_dbus_method_invocation_return_error(
+            op->invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("There is no volume '%s' in pool '%s'."), op->name, op->pool->config->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+start_info(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gboolean xml)
+{
+    VolOp *op = vol_op_new(skel, invocation);
+    Sniff sniff;
+
+    if (!check_volume(op)) {
+        vol_op_free(op);
+        return TRUE;
+    }
+    if (!sniff_volume(op->path, &sniff)) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("There is no volume '%s' in pool '%s'."), op->name, op->pool->config->name);
+        vol_op_free(op);
+        return TRUE;
+    }
+    op->want_xml = xml;
+    {
+        /* -f from the header: never let qemu-img probe a raw image's contents. */
+        const char *argv[] = {"qemu-img", "info", "--output=json", "-f", sniff.format,
+                              op->path,   NULL};
+        run_qemu_img(argv, NULL, 0, NULL, on_info_done, op);
+    }
+    return TRUE;
+}
+
+static gboolean
+handle_vol_get_info(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gpointer data)
+{
+    return start_info(skel, invocation, FALSE);
+}
+
+static gboolean
+handle_vol_get_xml(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gpointer data)
+{
+    return start_info(skel, invocation, TRUE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Volumes: delete, resize, clone                                         */
+
+static void forget_volume(MarinaStoragePool *pool, const char *name);
+
+static gboolean
+handle_vol_delete(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gpointer data)
+{
+    VolOp *op = vol_op_new(skel, invocation);
+    MarinaStoragePool *pool = op->pool;
+
+    if (!check_writable(pool, invocation) || !check_volume(op)) {
+        vol_op_free(op);
+        return TRUE;
+    }
+    if (g_unlink(op->path) != 0) {
+        int err = errno;
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+            _("Volume '%s': cannot delete %s: %s."), op->name, op->path, g_strerror(err));
+        vol_op_free(op);
+        return TRUE;
+    }
+    marina_dbus_storage_volume_complete_delete(skel, invocation);
+    emit_volume_event(pool, op->name, "deleted");
+    refresh_sizes(pool);
+    forget_volume(pool, op->name);
+    vol_op_free(op);
+    return TRUE;
+}
+
+static void
+on_resized(gboolean ok, const char *output, gpointer data)
+{
+    VolOp *op = data;
+
+    g_hash_table_remove(op->pool->busy, op->name);
+    if (!ok) {
+        g_debug("qemu-img resize %s: %s", op->path, output);
+        g_dbus_method_invocation_return_error(
+            op->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+            _("Volume '%s' could not be resized: %s"), op->name, last_line(output));
+    } else {
+        g_dbus_method_invocation_return_value(op->invocation, NULL);
+        emit_volume_event(op->pool, op->name, "resized");
+        refresh_sizes(op->pool);
+    }
+    vol_op_free(op);
+}
+
+static gboolean
+handle_vol_resize(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation,
+                  guint64 capacity, gpointer data)
+{
+    VolOp *op = vol_op_new(skel, invocation);
+    g_autofree char *size = NULL;
+    Sniff sniff = {0};
+
+    if (!check_writable(op->pool, invocation) || !check_volume(op)) {
+        vol_op_free(op);
+        return TRUE;
+    }
+    sniff_volume(op->path, &sniff);
+    if (capacity < sniff.capacity) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("Volume '%s' is %" G_GUINT64_FORMAT " bytes; shrinking it to %" G_GUINT64_FORMAT
+              " would destroy the data at its end. Volumes can only grow."),
+            op->name, sniff.capacity, capacity);
+        vol_op_free(op);
+        return TRUE;
+    }
+    if (capacity > MARINA_VOLUME_MAX_CAPACITY) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("Volume '%s': %" G_GUINT64_FORMAT " bytes is larger than 1 PiB; check the size."),
+            op->name, capacity);
+        vol_op_free(op);
+        return TRUE;
+    }
+    size = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
+    g_hash_table_add(op->pool->busy, g_strdup(op->name));
+    {
+        const char *argv[] = {"qemu-img", "resize", "-f", sniff.format, op->path, size, NULL};
+        run_qemu_img(argv, NULL, 0, NULL, on_resized, op);
+    }
+    return TRUE;
+}
+
+/* Creation and clone end here: the file is complete, or removed. */
+static void
+on_written(gboolean ok, const char *output, gpointer data)
+{
+    VolOp *op = data;
+    gboolean cancelled = g_cancellable_is_cancelled(marina_job_get_cancellable(op->job));
+    g_autoptr(GError) error = NULL;
+
+    g_hash_table_remove(op->pool->busy, op->name);
+    if (ok && !cancelled && g_rename(op->part, op->path) == 0) {
+        emit_volume_event(op->pool, op->name, "created");
+    } else {
+        /* Never leave half a volume behind. */
+        if (ok && !cancelled)
+            output = g_strerror(errno);
+        g_unlink(op->part);
+        g_debug("qemu-img for %s: %s", op->path, output);
+        if (cancelled)
+            error = g_error_new(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                _("Writing volume '%s' was cancelled; the partial file was "
+                                  "removed."),
+                                op->name);
+        else
+            error =
+                g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                            _("Volume '%s' could not be written: %s"), op->name, last_line(output));
+    }
+    refresh_sizes(op->pool);
+    end_job(op->job, error);
+    vol_op_free(op);
+}
+
+static gboolean
+check_new_volume(MarinaStoragePool *pool, const char *name, GError **error)
+{
+    if (!check_active(pool, error) || !marina_storage_name_is_valid(name, _("volume"), error))
+        return FALSE;
+    if (volume_exists(pool, name)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
+                    _("Pool '%s' already has a volume '%s'; choose another name."),
+                    pool->config->name, name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+handle_vol_clone(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation,
+                 const char *new_name, gpointer data)
+{
+    VolOp *src = vol_op_new(skel, invocation);
+    MarinaStoragePool *pool = src->pool;
+    GError *error = NULL;
+    VolOp *op;
+    Sniff sniff = {0};
+
+    if (!check_writable(pool, invocation) || !check_volume(src)) {
+        vol_op_free(src);
+        return TRUE;
+    }
+    if (!check_new_volume(pool, new_name, &error)) {
+        return_error(invocation, error);
+        vol_op_free(src);
+        return TRUE;
+    }
+    sniff_volume(src->path, &sniff);
+    op = g_new0(VolOp, 1);
+    op->pool = pool;
+    op->name = g_strdup(new_name);
+    op->path = volume_path(pool, new_name);
+    op->part = part_path(pool, new_name);
+    op->job = g_object_ref(new_job(pool->storage, sniff.capacity));
+    g_hash_table_add(pool->busy, g_strdup(new_name));
+    marina_dbus_storage_volume_complete_clone(skel, invocation,
+                                              marina_job_get_object_path(op->job));
+    {
+        const char *argv[] = {"qemu-img", "convert",    "-p",      "-f",     sniff.format,
+                              "-O",       sniff.format, src->path, op->part, NULL};
+        run_qemu_img(argv, op->job, MAX(sniff.capacity, 1), NULL, on_written, op);
+    }
+    vol_op_free(src);
+    return TRUE;
+}
+
+static MarinaDBusStorageVolume *
+volume_skeleton(MarinaStoragePool *pool, const char *name)
+{
+    MarinaDBusStorageVolume *skel = g_hash_table_lookup(pool->volumes, name);
+
+    if (skel != NULL)
+        return skel;
+    skel = marina_dbus_storage_volume_skeleton_new();
+    g_object_set_data(G_OBJECT(skel), "pool", pool);
+    g_object_set_data_full(G_OBJECT(skel), "name", g_strdup(name), g_free);
+    g_signal_connect(skel, "handle-delete", G_CALLBACK(handle_vol_delete), NULL);
+    g_signal_connect(skel, "handle-resize", G_CALLBACK(handle_vol_resize), NULL);
+    g_signal_connect(skel, "handle-clone", G_CALLBACK(handle_vol_clone), NULL);
+    g_signal_connect(skel, "handle-get-info", G_CALLBACK(handle_vol_get_info), NULL);
+    g_signal_connect(skel, "handle-get-xml", G_CALLBACK(handle_vol_get_xml), NULL);
+    g_hash_table_insert(pool->volumes, g_strdup(name), skel);
+    return skel;
+}
+
+static void
+forget_volume(MarinaStoragePool *pool, const char *name)
+{
+    g_hash_table_remove(pool->volumes, name);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pool methods                                                           */
+
+static const char *
+preallocation_for(const MarinaVolumeConfig *c)
+{
+    /* libvirt's reading of <allocation>: all of it = write every byte now;
+     * part of it = reserve the space without writing; none = sparse. */
+    if (!c->has_allocation || c->allocation == 0)
+        return NULL;
+    return c->allocation >= c->capacity ? "preallocation=full" : "preallocation=falloc";
+}
+
+static gboolean
+prepare_volume(MarinaStoragePool *pool, MarinaVolumeConfig *c, GError **error)
+{
+    g_autofree char *path = NULL;
+
+    if (!check_new_volume(pool, c->name, error))
+        return FALSE;
+    path = volume_path(pool, c->name);
+    if (c->path != NULL && !g_str_equal(c->path, path)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("Volume '%s': <target><path> must be %s, the pool's directory and the "
+                      "volume's name; or leave it out."),
+                    c->name, path);
+        return FALSE;
+    }
+    if (c->format == NULL)
+        c->format = g_strdup("qcow2");
+    refresh_sizes(pool);
+    if (preallocation_for(c) != NULL && c->allocation > pool->config->available) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Pool '%s' has %" G_GUINT64_FORMAT
+                      " bytes free; volume '%s' needs %" G_GUINT64_FORMAT
+                      ". Make it sparse or smaller."),
+                    pool->config->name, pool->config->available, c->name, c->allocation);
+        return FALSE;
+    }
+    if (c->backing_path != NULL) {
+        Sniff sniff;
+        if (!sniff_volume(c->backing_path, &sniff)) {
+            g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                        _("Volume '%s': the backing volume %s does not exist or is not a "
+                          "regular file."),
+                        c->name, c->backing_path);
+            return FALSE;
+        }
+        if (c->backing_format == NULL)
+            c->backing_format = g_strdup(sniff.format);
+    }
+    g_free(c->path);
+    c->path = g_steal_pointer(&path);
+    return TRUE;
+}
+
+static gboolean
+handle_create_volume(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                     const char *xml, MarinaStoragePool *pool)
+{
+    g_autoptr(MarinaVolumeConfig) c = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *object_path = NULL;
+    const char *prealloc;
+    GError *error = NULL;
+    VolOp *op;
+
+    if (!check_writable(pool, invocation))
+        return TRUE;
+    c = marina_volume_config_parse(xml, -1, &error);
+    if (c == NULL || !prepare_volume(pool, c, &error)) {
+        return_error(invocation, error);
+        return TRUE;
+    }
+    prealloc = preallocation_for(c);
+    g_ptr_array_add(argv, g_strdup("qemu-img"));
+    g_ptr_array_add(argv, g_strdup("create"));
+    g_ptr_array_add(argv, g_strdup("-f"));
+    g_ptr_array_add(argv, g_strdup(c->format));
+    if (prealloc != NULL) {
+        g_ptr_array_add(argv, g_strdup("-o"));
+        g_ptr_array_add(argv, g_strdup(prealloc));
+    }
+    if (c->backing_path != NULL) {
+        g_ptr_array_add(argv, g_strdup("-b"));
+        g_ptr_array_add(argv, g_strdup(c->backing_path));
+        g_ptr_array_add(argv, g_strdup("-F"));
+        g_ptr_array_add(argv, g_strdup(c->backing_format));
+    }
+    op = g_new0(VolOp, 1);
+    op->pool = pool;
+    op->name = g_strdup(c->name);
+    op->path = g_strdup(c->path);
+    op->part = part_path(pool, c->name);
+    g_ptr_array_add(argv, g_strdup(op->part));
+    g_ptr_array_add(argv, g_strdup_printf("%" G_GUINT64_FORMAT, c->capacity));
+    g_ptr_array_add(argv, NULL);
+
+    op->job = g_object_ref(new_job(pool->storage, prealloc != NULL ? c->allocation : 0));
+    g_hash_table_add(pool->busy, g_strdup(c->name));
+    object_path = volume_object_path(pool, c->name);
+    marina_dbus_storage_pool_complete_create_volume(skel, invocation, object_path,
+                                                    marina_job_get_object_path(op->job));
+    run_qemu_img((const char *const *)argv->pdata, op->job, 0, prealloc != NULL ? op->part : NULL,
+                 on_written, op);
+    return TRUE;
+}
+
+static gboolean
+handle_pool_start(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                  MarinaStoragePool *pool)
+{
+    if (!check_writable(pool, invocation) || !check_settled(pool, invocation))
+        return TRUE;
+    if (pool->active) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING,
+            _("Pool '%s' is already active."), pool->config->name);
+        return TRUE;
+    }
+    pool_start(pool, invocation);
+    return TRUE;
+}
+
+static gboolean
+check_no_jobs(MarinaStoragePool *pool, GError **error)
+{
+    if (g_hash_table_size(pool->busy) == 0)
+        return TRUE;
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                _("Pool '%s' has volumes being written; wait for the jobs to finish or cancel "
+                  "them."),
+                pool->config->name);
+    return FALSE;
+}
+
+static gboolean
+handle_pool_stop(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                 MarinaStoragePool *pool)
+{
+    GError *error = NULL;
+
+    if (!check_writable(pool, invocation) || !check_settled(pool, invocation))
+        return TRUE;
+    if (!check_active(pool, &error) || !check_no_jobs(pool, &error)) {
+        return_error(invocation, error);
+        return TRUE;
+    }
+    pool->changing = TRUE;
+    pool->backend->stop(pool, on_pool_stopped, g_object_ref(invocation));
+    return TRUE;
+}
+
+static void remove_pool(MarinaStorage *storage, MarinaStoragePool *pool);
+
+static gboolean
+handle_pool_undefine(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                     MarinaStoragePool *pool)
+{
+    MarinaStorage *storage = pool->storage;
+    g_autofree char *xml = pool_file(storage, pool->config->name, ".xml");
+    g_autofree char *autostart = pool_file(storage, pool->config->name, ".autostart");
+
+    if (!check_writable(pool, invocation) || !check_settled(pool, invocation))
+        return TRUE;
+    if (pool->active) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING,
+            _("Pool '%s' is active; stop it first with 'marinactl pool-destroy %s'. Its volumes "
+              "are kept."),
+            pool->config->name, pool->config->name);
+        return TRUE;
+    }
+    g_unlink(autostart);
+    if (g_unlink(xml) != 0 && errno != ENOENT) {
+        int err = errno;
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+            _("Pool '%s': cannot remove %s: %s."), pool->config->name, xml, g_strerror(err));
+        return TRUE;
+    }
+    marina_dbus_storage_pool_complete_undefine(skel, invocation);
+    emit_pool_event(pool, "undefined");
+    remove_pool(storage, pool);
+    return TRUE;
+}
+
+static gboolean
+handle_pool_set_autostart(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                          gboolean autostart, MarinaStoragePool *pool)
+{
+    g_autofree char *path = pool_file(pool->storage, pool->config->name, ".autostart");
+    GError *error = NULL;
+
+    if (!check_writable(pool, invocation))
+        return TRUE;
+    if (autostart && !marina_write_file_atomic(path, "", 0, 0600, &error)) {
+        return_error(invocation, error);
+        return TRUE;
+    }
+    if (!autostart)
+        g_unlink(path);
+    pool->autostart = autostart;
+    marina_dbus_storage_pool_complete_set_autostart(skel, invocation);
+    return TRUE;
+}
+
+static gboolean
+handle_pool_refresh(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                    MarinaStoragePool *pool)
+{
+    GError *error = NULL;
+
+    if (!check_active(pool, &error)) {
+        return_error(invocation, error);
+        return TRUE;
+    }
+    refresh_sizes(pool);
+    marina_dbus_storage_pool_complete_refresh(skel, invocation);
+    emit_pool_event(pool, "refreshed");
+    return TRUE;
+}
+
+static gboolean
+handle_pool_get_xml(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                    MarinaStoragePool *pool)
+{
+    g_autofree char *xml = NULL;
+
+    refresh_sizes(pool);
+    xml = marina_pool_config_format(pool->config);
+    marina_dbus_storage_pool_complete_get_xml(skel, invocation, xml);
+    return TRUE;
+}
+
+static gboolean
+handle_pool_get_info(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                     MarinaStoragePool *pool)
+{
+    const MarinaPoolConfig *c = pool->config;
+    GVariantDict d;
+
+    refresh_sizes(pool);
+    g_variant_dict_init(&d, NULL);
+    g_variant_dict_insert(&d, "name", "s", c->name);
+    g_variant_dict_insert(&d, "uuid", "s", c->uuid);
+    g_variant_dict_insert(&d, "type", "s", c->type);
+    g_variant_dict_insert(&d, "active", "b", pool->active);
+    g_variant_dict_insert(&d, "autostart", "b", pool->autostart);
+    g_variant_dict_insert(&d, "persistent", "b", TRUE);
+    g_variant_dict_insert(&d, "capacity", "t", pool->active ? c->capacity : 0);
+    g_variant_dict_insert(&d, "allocation", "t", pool->active ? c->allocation : 0);
+    g_variant_dict_insert(&d, "available", "t", pool->active ? c->available : 0);
+    g_variant_dict_insert(&d, "path", "s", c->target_path ? c->target_path : "");
+    marina_dbus_storage_pool_complete_get_info(skel, invocation, g_variant_dict_end(&d));
+    return TRUE;
+}
+
+static gboolean
+handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
+                         MarinaStoragePool *pool)
+{
+    g_auto(GStrv) names = NULL;
+    GVariantBuilder b;
+    GError *error = NULL;
+
+    if (!check_active(pool, &error)) {
+        return_error(invocation, error);
+        return TRUE;
+    }
+    names = pool->backend->list_volumes(pool);
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(ossttt)"));
+    for (char **n = names; *n != NULL; n++) {
+        g_autofree char *path = volume_path(pool, *n);
+        g_autofree char *object_path = volume_object_path(pool, *n);
+        Sniff sniff;
+
+        if (!sniff_volume(path, &sniff))
+            continue;
+        /* The last member is the format as a number would be opaque; it is
+         * 0 for raw and 1 for qcow2. */
+        g_variant_builder_add(&b, "(ossttt)", object_path, *n, path, sniff.capacity,
+                              sniff.allocation, (guint64)g_str_equal(sniff.format, "qcow2"));
+    }
+    marina_dbus_storage_pool_complete_list_volumes(skel, invocation, g_variant_builder_end(&b));
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Pools                                                                  */
+
+MarinaStoragePool *
+marina_storage_pool_new(MarinaDaemon *daemon, MarinaPoolConfig *config)
+{
+    MarinaStoragePool *pool = g_new0(MarinaStoragePool, 1);
+    g_autofree char *escaped = marina_storage_escape(config->name);
+
+    pool->config = config;
+    pool->backend = marina_storage_backend_for_type(config->type);
+    pool->path = g_strdup_printf("%s/%s", POOL_SUBTREE, escaped);
+    pool->volume_subtree = g_strdup_printf("%s/volume", pool->path);
+    pool->volumes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    pool->busy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pool->skeleton = marina_dbus_storage_pool_skeleton_new();
+    g_signal_connect(pool->skeleton, "handle-start", G_CALLBACK(handle_pool_start), pool);
+    g_signal_connect(pool->skeleton, "handle-stop", G_CALLBACK(handle_pool_stop), pool);
+    g_signal_connect(pool->skeleton, "handle-undefine", G_CALLBACK(handle_pool_undefine), pool);
+    g_signal_connect(pool->skeleton, "handle-set-autostart", G_CALLBACK(handle_pool_set_autostart),
+                     pool);
+    g_signal_connect(pool->skeleton, "handle-refresh", G_CALLBACK(handle_pool_refresh), pool);
+    g_signal_connect(pool->skeleton, "handle-get-xml", G_CALLBACK(handle_pool_get_xml), pool);
+    g_signal_connect(pool->skeleton, "handle-get-info", G_CALLBACK(handle_pool_get_info), pool);
+    g_signal_connect(pool->skeleton, "handle-list-volumes", G_CALLBACK(handle_pool_list_volumes),
+                     pool);
+    g_signal_connect(pool->skeleton, "handle-create-volume", G_CALLBACK(handle_create_volume),
+                     pool);
+    return pool;
+}
+
+void
+marina_storage_pool_free(MarinaStoragePool *pool)
+{
+    if (pool == NULL)
+        return;
+    g_signal_handlers_disconnect_by_data(pool->skeleton, pool);
+    g_object_unref(pool->skeleton);
+    g_hash_table_unref(pool->volumes);
+    g_hash_table_unref(pool->busy);
+    marina_pool_config_free(pool->config);
+    g_free(pool->path);
+    g_free(pool->volume_subtree);
+    g_free(pool);
+}
+
+const char *
+marina_storage_pool_get_name(MarinaStoragePool *pool)
+{
+    return pool->config->name;
+}
+
+const char *
+marina_storage_pool_get_object_path(MarinaStoragePool *pool)
+{
+    return pool->path;
+}
+
+const MarinaPoolConfig *
+marina_storage_pool_get_config(MarinaStoragePool *pool)
+{
+    return pool->config;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Subtrees: one pool registration per client, plus one per pool for its  */
+/* volumes (GDBus subtrees serve one level of children).                   */
+
+static MarinaStoragePool *
+pool_for_node(MarinaStorage *storage, const char *node)
+{
+    g_autofree char *name = NULL;
+
+    if (node == NULL)
+        return NULL;
+    name = unescape(node);
+    return g_hash_table_lookup(storage->pools, name);
+}
+
+static char **
+pool_enumerate(GDBusConnection *connection, const char *sender, const char *path,
+               gpointer user_data)
+{
+    MarinaStorage *storage = user_data;
+    GPtrArray *nodes = g_ptr_array_new();
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, storage->pools);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_ptr_array_add(nodes, marina_storage_escape(key));
+    g_ptr_array_add(nodes, NULL);
+    return (char **)g_ptr_array_free(nodes, FALSE);
+}
+
+static GDBusInterfaceInfo **
+one_interface(GDBusInterfaceInfo *info)
+{
+    GDBusInterfaceInfo **infos = g_new0(GDBusInterfaceInfo *, 2);
+
+    infos[0] = g_dbus_interface_info_ref(info);
+    return infos;
+}
+
+static GDBusInterfaceInfo **
+pool_introspect(GDBusConnection *connection, const char *sender, const char *path, const char *node,
+                gpointer user_data)
+{
+    if (pool_for_node(user_data, node) == NULL)
+        return NULL;
+    return one_interface(marina_dbus_storage_pool_interface_info());
+}
+
+static const GDBusInterfaceVTable *
+pool_dispatch(GDBusConnection *connection, const char *sender, const char *path,
+              const char *interface_name, const char *node, gpointer *out_user_data,
+              gpointer user_data)
+{
+    MarinaStoragePool *pool = pool_for_node(user_data, node);
+    GDBusInterfaceSkeleton *skel;
+
+    if (pool == NULL || g_strcmp0(interface_name, POOL_INTERFACE) != 0)
+        return NULL;
+    skel = G_DBUS_INTERFACE_SKELETON(pool->skeleton);
+    *out_user_data = skel;
+    return g_dbus_interface_skeleton_get_vtable(skel);
+}
+
+static const GDBusSubtreeVTable pool_vtable = {
+    .enumerate = pool_enumerate,
+    .introspect = pool_introspect,
+    .dispatch = pool_dispatch,
+};
+
+/* GDBus passes the registered path to enumerate, the object's own path to
+ * introspect and dispatch: accept both. */
+static MarinaStoragePool *
+pool_of_volume_path(MarinaStorage *storage, const char *path)
+{
+    g_autofree char *parent = g_path_get_dirname(path);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, storage->pools);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        const char *subtree = ((MarinaStoragePool *)value)->volume_subtree;
+        if (g_str_equal(subtree, path) || g_str_equal(subtree, parent))
+            return value;
+    }
+    return NULL;
+}
+
+static char **
+volume_enumerate(GDBusConnection *connection, const char *sender, const char *path,
+                 gpointer user_data)
+{
+    MarinaStoragePool *pool = pool_of_volume_path(user_data, path);
+    g_auto(GStrv) names = NULL;
+    GPtrArray *nodes = g_ptr_array_new();
+
+    if (pool != NULL && pool->active) {
+        names = pool->backend->list_volumes(pool);
+        for (char **n = names; *n != NULL; n++)
+            g_ptr_array_add(nodes, marina_storage_escape(*n));
+    }
+    g_ptr_array_add(nodes, NULL);
+    return (char **)g_ptr_array_free(nodes, FALSE);
+}
+
+static const char *
+volume_for_node(MarinaStorage *storage, const char *path, const char *node,
+                MarinaStoragePool **out_pool, char **out_name)
+{
+    MarinaStoragePool *pool = pool_of_volume_path(storage, path);
+    g_autofree char *name = NULL;
+
+    if (pool == NULL || node == NULL || !pool->active)
+        return NULL;
+    name = unescape(node);
+    if (!marina_storage_name_is_valid(name, "volume", NULL) ||
+        (!volume_exists(pool, name) && !g_hash_table_contains(pool->volumes, name)))
+        return NULL;
+    *out_pool = pool;
+    *out_name = g_steal_pointer(&name);
+    return *out_name;
+}
+
+static GDBusInterfaceInfo **
+volume_introspect(GDBusConnection *connection, const char *sender, const char *path,
+                  const char *node, gpointer user_data)
+{
+    MarinaStoragePool *pool;
+    g_autofree char *name = NULL;
+
+    if (volume_for_node(user_data, path, node, &pool, &name) == NULL)
+        return NULL;
+    return one_interface(marina_dbus_storage_volume_interface_info());
+}
+
+static const GDBusInterfaceVTable *
+volume_dispatch(GDBusConnection *connection, const char *sender, const char *path,
+                const char *interface_name, const char *node, gpointer *out_user_data,
+                gpointer user_data)
+{
+    MarinaStoragePool *pool;
+    g_autofree char *name = NULL;
+    GDBusInterfaceSkeleton *skel;
+
+    if (g_strcmp0(interface_name, VOLUME_INTERFACE) != 0 ||
+        volume_for_node(user_data, path, node, &pool, &name) == NULL)
+        return NULL;
+    skel = G_DBUS_INTERFACE_SKELETON(volume_skeleton(pool, name));
+    *out_user_data = skel;
+    return g_dbus_interface_skeleton_get_vtable(skel);
+}
+
+static const GDBusSubtreeVTable volume_vtable = {
+    .enumerate = volume_enumerate,
+    .introspect = volume_introspect,
+    .dispatch = volume_dispatch,
+};
+
+static void
+register_volume_subtree(MarinaStorage *storage, StoragePeer *peer, MarinaStoragePool *pool)
+{
+    g_autoptr(GError) error = NULL;
+    guint id = g_dbus_connection_register_subtree(
+        peer->connection, pool->volume_subtree, &volume_vtable,
+        G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, storage, NULL, &error);
+
+    if (id == 0) {
+        g_warning("Cannot serve the volumes of pool '%s': %s", pool->config->name, error->message);
+        return;
+    }
+    g_hash_table_insert(peer->volume_subtrees, g_strdup(pool->config->name), GUINT_TO_POINTER(id));
+}
+
+static void
+storage_peer_free(StoragePeer *peer)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, peer->volume_subtrees);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        g_dbus_connection_unregister_subtree(peer->connection, GPOINTER_TO_UINT(value));
+    if (peer->pool_subtree != 0)
+        g_dbus_connection_unregister_subtree(peer->connection, peer->pool_subtree);
+    g_hash_table_unref(peer->volume_subtrees);
+    g_object_unref(peer->connection);
+    g_free(peer);
+}
+
+gboolean
+marina_storage_add_peer(MarinaStorage *storage, GDBusConnection *connection, GError **error)
+{
+    StoragePeer *peer = g_new0(StoragePeer, 1);
+    GHashTableIter iter;
+    gpointer value;
+
+    peer->connection = g_object_ref(connection);
+    peer->volume_subtrees = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    peer->pool_subtree = g_dbus_connection_register_subtree(
+        connection, POOL_SUBTREE, &pool_vtable, G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
+        storage, NULL, error);
+    if (peer->pool_subtree == 0) {
+        storage_peer_free(peer);
+        return FALSE;
+    }
+    g_hash_table_iter_init(&iter, storage->pools);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        register_volume_subtree(storage, peer, value);
+    g_hash_table_iter_init(&iter, storage->jobs);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        marina_job_export(value, connection);
+    g_hash_table_insert(storage->peers, connection, peer);
+    return TRUE;
+}
+
+void
+marina_storage_remove_peer(MarinaStorage *storage, GDBusConnection *connection)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, storage->jobs);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        marina_job_unexport(value, connection);
+    g_hash_table_remove(storage->peers, connection);
+}
+
+static void
+add_pool(MarinaStorage *storage, MarinaStoragePool *pool)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    pool->storage = storage;
+    g_hash_table_insert(storage->pools, g_strdup(pool->config->name), pool);
+    g_hash_table_iter_init(&iter, storage->peers);
+    while (g_hash_table_iter_next(&iter, NULL, &value))
+        register_volume_subtree(storage, value, pool);
+}
+
+static void
+remove_pool(MarinaStorage *storage, MarinaStoragePool *pool)
+{
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, storage->peers);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        StoragePeer *peer = value;
+        gpointer id = g_hash_table_lookup(peer->volume_subtrees, pool->config->name);
+        if (id != NULL)
+            g_dbus_connection_unregister_subtree(peer->connection, GPOINTER_TO_UINT(id));
+        g_hash_table_remove(peer->volume_subtrees, pool->config->name);
+    }
+    /* The skeleton may be answering this very call: free from an idle. */
+    g_hash_table_steal(storage->pools, pool->config->name);
+    g_idle_add_once((GSourceOnceFunc)marina_storage_pool_free, pool);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Host methods                                                           */
+
+static gboolean
+handle_list_pools(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaStorage *storage)
+{
+    GVariantBuilder b;
+    GHashTableIter iter;
+    gpointer value;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(osbbttt)"));
+    g_hash_table_iter_init(&iter, storage->pools);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        MarinaStoragePool *pool = value;
+        refresh_sizes(pool);
+        g_variant_builder_add(&b, "(osbbttt)", pool->path, pool->config->name, pool->active,
+                              pool->autostart, pool->active ? pool->config->capacity : 0,
+                              pool->active ? pool->config->allocation : 0,
+                              pool->active ? pool->config->available : 0);
+    }
+    marina_dbus_host_complete_list_pools(host, invocation, g_variant_builder_end(&b));
+    return TRUE;
+}
+
+static gboolean
+handle_lookup_pool(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *name,
+                   MarinaStorage *storage)
+{
+    MarinaStoragePool *pool = g_hash_table_lookup(storage->pools, name);
+
+    if (pool == NULL) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("There is no storage pool '%s' on this host."), name);
+        return TRUE;
+    }
+    marina_dbus_host_complete_lookup_pool(host, invocation, pool->path);
+    return TRUE;
+}
+
+static gboolean
+save_pool(MarinaStorage *storage, const MarinaPoolConfig *config, GError **error)
+{
+    g_autofree char *path = pool_file(storage, config->name, ".xml");
+    g_autofree char *xml = NULL;
+    MarinaPoolConfig copy = *config;
+
+    /* Sizes are live figures, not part of the definition. */
+    copy.capacity = copy.allocation = copy.available = 0;
+    xml = marina_pool_config_format(&copy);
+    return marina_write_file_atomic(path, xml, strlen(xml), 0600, error);
+}
+
+static MarinaStoragePool *
+define_pool(MarinaStorage *storage, MarinaPoolConfig *config, GError **error)
+{
+    g_autoptr(MarinaPoolConfig) owned = config;
+    MarinaStoragePool *old = g_hash_table_lookup(storage->pools, config->name);
+    GHashTableIter iter;
+    gpointer value;
+
+    if (marina_storage_backend_for_type(config->type) == NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                    _("Pool '%s': type '%s' is not supported by this daemon yet; use a 'dir' "
+                      "pool."),
+                    config->name, config->type);
+        return NULL;
+    }
+    g_hash_table_iter_init(&iter, storage->pools);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        MarinaStoragePool *other = value;
+        if (other != old && g_str_equal(other->config->uuid, config->uuid)) {
+            g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
+                        _("UUID %s is already used by pool '%s'. Remove the <uuid> element to "
+                          "get a new one."),
+                        config->uuid, other->config->name);
+            return NULL;
+        }
+    }
+    if (old != NULL) {
+        if (old->active) {
+            g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING,
+                        _("Pool '%s' is active; stop it before redefining it."), config->name);
+            return NULL;
+        }
+        g_free(config->uuid);
+        config->uuid = g_strdup(old->config->uuid);
+    }
+    if (!save_pool(storage, config, error))
+        return NULL;
+    if (old != NULL) {
+        marina_pool_config_free(old->config);
+        old->config = g_steal_pointer(&owned);
+        old->backend = marina_storage_backend_for_type(old->config->type);
+        return old;
+    }
+    {
+        MarinaStoragePool *pool = marina_storage_pool_new(storage->daemon, g_steal_pointer(&owned));
+        add_pool(storage, pool);
+        return pool;
+    }
+}
+
+static gboolean
+handle_define_pool(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
+                   MarinaStorage *storage)
+{
+    GError *error = NULL;
+    MarinaPoolConfig *config;
+    MarinaStoragePool *pool;
+
+    if (!marina_daemon_check_writable(storage->daemon, invocation))
+        return TRUE;
+    config = marina_pool_config_parse(xml, -1, &error);
+    if (config == NULL || (pool = define_pool(storage, config, &error)) == NULL) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+        g_error_free(error);
+        return TRUE;
+    }
+    marina_dbus_host_complete_define_pool(host, invocation, pool->path);
+    emit_pool_event(pool, "defined");
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The storage of a daemon                                                */
+
+MarinaStorage *
+marina_storage_new(MarinaDaemon *daemon, const MarinaDaemonConfig *config, MarinaDBusHost *host)
+{
+    MarinaStorage *storage = g_new0(MarinaStorage, 1);
+
+    storage->daemon = daemon;
+    storage->config = config;
+    storage->host = g_object_ref(host);
+    storage->pools_dir = g_build_filename(config->state_dir, "pools", NULL);
+    storage->pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify)marina_storage_pool_free);
+    storage->peers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)storage_peer_free);
+    storage->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    g_signal_connect(host, "handle-list-pools", G_CALLBACK(handle_list_pools), storage);
+    g_signal_connect(host, "handle-lookup-pool", G_CALLBACK(handle_lookup_pool), storage);
+    g_signal_connect(host, "handle-define-pool", G_CALLBACK(handle_define_pool), storage);
+    return storage;
+}
+
+void
+marina_storage_free(MarinaStorage *storage)
+{
+    if (storage == NULL)
+        return;
+    g_signal_handlers_disconnect_by_data(storage->host, storage);
+    g_hash_table_unref(storage->peers);
+    g_hash_table_unref(storage->jobs);
+    g_hash_table_unref(storage->pools);
+    g_object_unref(storage->host);
+    g_free(storage->pools_dir);
+    g_free(storage);
+}
+
+static void
+load_pool(MarinaStorage *storage, const char *name)
+{
+    g_autofree char *path = pool_file(storage, name, ".xml");
+    g_autofree char *autostart = pool_file(storage, name, ".autostart");
+    g_autofree char *xml = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaPoolConfig *config;
+    MarinaStoragePool *pool;
+
+    if (!g_file_get_contents(path, &xml, NULL, &error) ||
+        (config = marina_pool_config_parse(xml, -1, &error)) == NULL) {
+        g_warning("Skipping the pool in %s: %s", path, error->message);
+        return;
+    }
+    if (!g_str_equal(config->name, name) || marina_storage_backend_for_type(config->type) == NULL) {
+        g_warning("Skipping the pool in %s: its name or type does not fit", path);
+        marina_pool_config_free(config);
+        return;
+    }
+    pool = marina_storage_pool_new(storage->daemon, config);
+    pool->autostart = g_file_test(autostart, G_FILE_TEST_EXISTS);
+    add_pool(storage, pool);
+    if (pool->autostart)
+        pool_start(pool, NULL);
+}
+
+static void
+create_default_pool(MarinaStorage *storage)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *autostart = pool_file(storage, "default", ".autostart");
+    MarinaPoolConfig *config = g_new0(MarinaPoolConfig, 1);
+    MarinaStoragePool *pool;
+
+    config->type = g_strdup("dir");
+    config->name = g_strdup("default");
+    config->uuid = g_uuid_string_random();
+    config->target_path = g_build_filename(storage->config->state_dir, "images", NULL);
+    if ((pool = define_pool(storage, config, &error)) == NULL ||
+        !marina_write_file_atomic(autostart, "", 0, 0600, &error)) {
+        g_warning("Cannot create the default storage pool: %s", error->message);
+        return;
+    }
+    pool->autostart = TRUE;
+    pool_start(pool, NULL);
+}
+
+static GPtrArray *
+list_pool_files(const char *dir)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *file;
+
+    while (d != NULL && (file = g_dir_read_name(d)) != NULL) {
+        g_autofree char *name = NULL;
+        if (!g_str_has_suffix(file, ".xml"))
+            continue;
+        name = g_strndup(file, strlen(file) - 4);
+        /* Only files we wrote: a stray "notes~.xml" is not a pool. */
+        if (marina_storage_name_is_valid(name, "pool", NULL))
+            g_ptr_array_add(names, g_steal_pointer(&name));
+    }
+    return names;
+}
+
+void
+marina_storage_load(MarinaStorage *storage)
+{
+    gboolean first = !g_file_test(storage->pools_dir, G_FILE_TEST_IS_DIR);
+    g_autoptr(GPtrArray) names = NULL;
+
+    if (g_mkdir_with_parents(storage->pools_dir, 0700) != 0) {
+        g_warning("Cannot create %s: %s", storage->pools_dir, g_strerror(errno));
+        return;
+    }
+    /* Only on the very first start: a user who undefines 'default' keeps it gone. */
+    if (first) {
+        create_default_pool(storage);
+        return;
+    }
+    names = list_pool_files(storage->pools_dir);
+    for (guint i = 0; i < names->len; i++)
+        load_pool(storage, g_ptr_array_index(names, i));
+}

@@ -1,0 +1,370 @@
+#define G_LOG_DOMAIN "marina-pool-config"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libxml/tree.h>
+#include <string.h>
+
+#include "error.h"
+#include "pool-config.h"
+#include "xml-util.h"
+
+/* Pool XML larger than this is not a pool definition. */
+#define POOL_XML_MAX (1024 * 1024)
+#define NAME_MAX_LEN 200
+
+static const char *const pool_types[] = {"dir", "fs", "netfs", "logical", NULL};
+
+void
+marina_pool_config_free(MarinaPoolConfig *c)
+{
+    if (c == NULL)
+        return;
+    g_free(c->type);
+    g_free(c->name);
+    g_free(c->uuid);
+    g_free(c->target_path);
+    g_free(c->source_device);
+    g_free(c->source_host);
+    g_free(c->source_dir);
+    g_free(c->source_format);
+    g_free(c->source_name);
+    g_free(c);
+}
+
+gboolean
+marina_storage_name_is_valid(const char *name, const char *what, GError **error)
+{
+    if (name == NULL || *name == '\0') {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The %s has no <name>; add one, e.g. <name>images</name>."), what);
+        return FALSE;
+    }
+    if (strlen(name) > NAME_MAX_LEN) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The %s name '%.40s...' is longer than %d characters; shorten it."), what,
+                    name, NAME_MAX_LEN);
+        return FALSE;
+    }
+    for (const char *c = name; *c != '\0'; c++) {
+        if (g_ascii_isalnum(*c) || strchr("_.+-", *c) != NULL)
+            continue;
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The %s name '%s' contains a character that is not allowed; use letters, "
+                      "digits, '_', '.', '+' and '-'."),
+                    what, name);
+        return FALSE;
+    }
+    if (name[0] == '.' || name[0] == '-') {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The %s name '%s' must not start with '.' or '-'."), what, name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+unit_factor(const char *unit, guint64 *factor)
+{
+    static const struct {
+        const char *name;
+        guint64 factor;
+    } units[] = {
+        {"", 1},
+        {"b", 1},
+        {"bytes", 1},
+        {"k", G_GUINT64_CONSTANT(1) << 10},
+        {"kib", G_GUINT64_CONSTANT(1) << 10},
+        {"m", G_GUINT64_CONSTANT(1) << 20},
+        {"mib", G_GUINT64_CONSTANT(1) << 20},
+        {"g", G_GUINT64_CONSTANT(1) << 30},
+        {"gib", G_GUINT64_CONSTANT(1) << 30},
+        {"t", G_GUINT64_CONSTANT(1) << 40},
+        {"tib", G_GUINT64_CONSTANT(1) << 40},
+        {"p", G_GUINT64_CONSTANT(1) << 50},
+        {"pib", G_GUINT64_CONSTANT(1) << 50},
+        {"kb", 1000},
+        {"mb", 1000000},
+        {"gb", 1000000000},
+        {"tb", G_GUINT64_CONSTANT(1000000000000)},
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+        if (g_ascii_strcasecmp(unit, units[i].name) == 0) {
+            *factor = units[i].factor;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean
+marina_size_with_unit(const char *value, const char *unit, guint64 *bytes, GError **error)
+{
+    guint64 n, factor;
+
+    if (!unit_factor(unit != NULL ? unit : "", &factor)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The size unit '%s' is not known; use bytes, KiB, MiB, GiB or TiB."), unit);
+        return FALSE;
+    }
+    if (value == NULL ||
+        !g_ascii_string_to_unsigned(g_strstrip((char *)value), 10, 0, G_MAXINT64, &n, NULL)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The size '%s' is not a whole number of %s."), value ? value : "",
+                    unit ? unit : "bytes");
+        return FALSE;
+    }
+    if (n != 0 && factor > (guint64)G_MAXINT64 / n) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("The size %s %s is too large."), value, unit ? unit : "bytes");
+        return FALSE;
+    }
+    *bytes = n * factor;
+    return TRUE;
+}
+
+gboolean
+marina_parse_size(const char *text, guint64 *bytes, GError **error)
+{
+    g_autofree char *copy = g_strstrip(g_strdup(text != NULL ? text : ""));
+    char *end = NULL;
+    double n;
+    guint64 factor;
+
+    if (*copy == '\0' || !(g_ascii_isdigit(*copy)))
+        goto bad;
+    n = g_ascii_strtod(copy, &end);
+    if (end == copy || !unit_factor(end, &factor))
+        goto bad;
+    if (n * (double)factor >= 9.2e18)
+        goto bad;
+    *bytes = (guint64)(n * (double)factor);
+    return TRUE;
+bad:
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                _("'%s' is not a size; write it like 10G, 512M, 1T or a number of bytes."),
+                text != NULL ? text : "");
+    return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static xmlNode *
+child(xmlNode *parent, const char *name)
+{
+    if (parent == NULL)
+        return NULL;
+    for (xmlNode *n = parent->children; n != NULL; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+            return n;
+    return NULL;
+}
+
+static char *
+text_of(xmlNode *node)
+{
+    xmlChar *t;
+    char *s;
+
+    if (node == NULL)
+        return NULL;
+    t = xmlNodeGetContent(node);
+    s = g_strstrip(g_strdup((const char *)t));
+    xmlFree(t);
+    if (*s == '\0')
+        g_clear_pointer(&s, g_free);
+    return s;
+}
+
+static char *
+prop_of(xmlNode *node, const char *name)
+{
+    xmlChar *v;
+    char *s;
+
+    if (node == NULL)
+        return NULL;
+    v = xmlGetNoNsProp(node, BAD_CAST name);
+    s = v != NULL ? g_strdup((const char *)v) : NULL;
+    xmlFree(v);
+    return s;
+}
+
+/* Shared with volume-config.c through this declaration. */
+gboolean marina_storage_read_size(xmlNode *parent, const char *element, guint64 *bytes,
+                                  gboolean *present, GError **error);
+
+gboolean
+marina_storage_read_size(xmlNode *parent, const char *element, guint64 *bytes, gboolean *present,
+                         GError **error)
+{
+    xmlNode *node = child(parent, element);
+    g_autofree char *value = text_of(node);
+    g_autofree char *unit = prop_of(node, "unit");
+    g_autoptr(GError) local = NULL;
+
+    if (present != NULL)
+        *present = node != NULL;
+    *bytes = 0;
+    if (node == NULL)
+        return TRUE;
+    if (!marina_size_with_unit(value, unit, bytes, &local)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG, "<%s>: %s", element,
+                    local->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+read_pool(xmlNode *root, MarinaPoolConfig *c, GError **error)
+{
+    xmlNode *source = child(root, "source");
+
+    if (strcmp((const char *)root->name, "pool") != 0) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("This is not pool XML: the top element is <%s>, not <pool>."), root->name);
+        return FALSE;
+    }
+    c->type = prop_of(root, "type");
+    c->name = text_of(child(root, "name"));
+    c->uuid = text_of(child(root, "uuid"));
+    c->target_path = text_of(child(child(root, "target"), "path"));
+    c->source_device = prop_of(child(source, "device"), "path");
+    c->source_host = prop_of(child(source, "host"), "name");
+    c->source_dir = prop_of(child(source, "dir"), "path");
+    c->source_format = prop_of(child(source, "format"), "type");
+    c->source_name = text_of(child(source, "name"));
+    return marina_storage_read_size(root, "capacity", &c->capacity, NULL, error) &&
+           marina_storage_read_size(root, "allocation", &c->allocation, NULL, error) &&
+           marina_storage_read_size(root, "available", &c->available, NULL, error);
+}
+
+MarinaPoolConfig *
+marina_pool_config_parse(const char *xml, gssize len, GError **error)
+{
+    g_autoptr(MarinaPoolConfig) c = g_new0(MarinaPoolConfig, 1);
+    xmlDoc *doc = marina_xml_read_hardened(xml, len, POOL_XML_MAX, _("The pool XML"), error);
+    gboolean ok;
+
+    if (doc == NULL)
+        return NULL;
+    ok = read_pool(xmlDocGetRootElement(doc), c, error);
+    xmlFreeDoc(doc);
+    if (!ok || !marina_pool_config_validate(c, error))
+        return NULL;
+    if (c->uuid == NULL)
+        c->uuid = g_uuid_string_random();
+    return g_steal_pointer(&c);
+}
+
+static gboolean
+check_absolute(const char *path, const char *element, const char *example, GError **error)
+{
+    if (path != NULL && g_path_is_absolute(path) && strstr(path, "/../") == NULL &&
+        !g_str_has_suffix(path, "/.."))
+        return TRUE;
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                path == NULL ? _("%s is missing; give an absolute path, e.g. %s")
+                             : _("%s: the path must be absolute (without '..'), e.g. %s"),
+                element, example);
+    return FALSE;
+}
+
+static gboolean
+require(const char *value, const char *type, const char *element, GError **error)
+{
+    if (value != NULL && *value != '\0')
+        return TRUE;
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                _("A '%s' pool needs %s in <source>."), type, element);
+    return FALSE;
+}
+
+gboolean
+marina_pool_config_validate(const MarinaPoolConfig *c, GError **error)
+{
+    if (c->type == NULL || !g_strv_contains(pool_types, c->type)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("<pool type='%s'> is not supported; use dir, fs, netfs or logical."),
+                    c->type ? c->type : "");
+        return FALSE;
+    }
+    if (!marina_storage_name_is_valid(c->name, _("pool"), error))
+        return FALSE;
+    if (c->uuid != NULL && !g_uuid_string_is_valid(c->uuid)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("<uuid> '%s' is not a UUID; remove it to get a new one."), c->uuid);
+        return FALSE;
+    }
+    if (!g_str_equal(c->type, "logical") &&
+        !check_absolute(c->target_path, "<target><path>", "/var/lib/marina/images", error))
+        return FALSE;
+    if (g_str_equal(c->type, "fs"))
+        return require(c->source_device, "fs", "<device path='...'/>", error) &&
+               check_absolute(c->source_device, "<source><device path>", "/dev/sdb1", error);
+    if (g_str_equal(c->type, "netfs"))
+        return require(c->source_host, "netfs", "<host name='...'/>", error) &&
+               require(c->source_dir, "netfs", "<dir path='...'/>", error) &&
+               check_absolute(c->source_dir, "<source><dir path>", "/export/images", error);
+    if (g_str_equal(c->type, "logical")) {
+        if (!require(c->source_name, "logical", "<name> (the volume group)", error))
+            return FALSE;
+        return marina_storage_name_is_valid(c->source_name, _("volume group"), error);
+    }
+    return TRUE;
+}
+
+static void
+add_size(GString *s, const char *element, guint64 bytes)
+{
+    g_string_append_printf(s, "  <%s unit='bytes'>%" G_GUINT64_FORMAT "</%s>\n", element, bytes,
+                           element);
+}
+
+static void
+add_escaped(GString *s, const char *format, const char *value)
+{
+    g_autofree char *e = g_markup_escape_text(value, -1);
+
+    g_string_append_printf(s, format, e);
+}
+
+char *
+marina_pool_config_format(const MarinaPoolConfig *c)
+{
+    GString *s = g_string_new(NULL);
+    gboolean has_source =
+        c->source_device || c->source_host || c->source_dir || c->source_format || c->source_name;
+
+    g_string_append_printf(s, "<pool type='%s'>\n", c->type);
+    add_escaped(s, "  <name>%s</name>\n", c->name);
+    if (c->uuid != NULL)
+        add_escaped(s, "  <uuid>%s</uuid>\n", c->uuid);
+    add_size(s, "capacity", c->capacity);
+    add_size(s, "allocation", c->allocation);
+    add_size(s, "available", c->available);
+    if (has_source) {
+        g_string_append(s, "  <source>\n");
+        if (c->source_host)
+            add_escaped(s, "    <host name='%s'/>\n", c->source_host);
+        if (c->source_device)
+            add_escaped(s, "    <device path='%s'/>\n", c->source_device);
+        if (c->source_dir)
+            add_escaped(s, "    <dir path='%s'/>\n", c->source_dir);
+        if (c->source_name)
+            add_escaped(s, "    <name>%s</name>\n", c->source_name);
+        if (c->source_format)
+            add_escaped(s, "    <format type='%s'/>\n", c->source_format);
+        g_string_append(s, "  </source>\n");
+    }
+    if (c->target_path != NULL) {
+        g_string_append(s, "  <target>\n");
+        add_escaped(s, "    <path>%s</path>\n", c->target_path);
+        g_string_append(s, "  </target>\n");
+    }
+    g_string_append(s, "</pool>\n");
+    return g_string_free(s, FALSE);
+}

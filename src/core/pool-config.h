@@ -1,0 +1,49 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * A storage pool in libvirt's pool XML:
+ *   <pool type='dir|fs|netfs|logical'>
+ *     <name/> <uuid/> <capacity unit=''/> <allocation/> <available/>
+ *     <source> <device path=''/> <host name=''/> <dir path=''/> <format type=''/> <name/> </source>
+ *     <target> <path/> </target>
+ *   </pool>
+ * Sizes are bytes.
+ */
+typedef struct {
+    char *type; /* "dir", "fs", "netfs", "logical" */
+    char *name;
+    char *uuid;
+    guint64 capacity;
+    guint64 allocation;
+    guint64 available;
+    char *target_path;
+    char *source_device; /* fs, logical: block device */
+    char *source_host;   /* netfs */
+    char *source_dir;    /* netfs: exported directory */
+    char *source_format; /* fs: ext4, ...; netfs: nfs */
+    char *source_name;   /* logical: volume group */
+} MarinaPoolConfig;
+
+void marina_pool_config_free(MarinaPoolConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaPoolConfig, marina_pool_config_free)
+
+/* Parse (hardened) and validate; a missing UUID is generated. */
+MarinaPoolConfig *marina_pool_config_parse(const char *xml, gssize len, GError **error);
+gboolean marina_pool_config_validate(const MarinaPoolConfig *config, GError **error);
+char *marina_pool_config_format(const MarinaPoolConfig *config);
+
+/* Pool and volume names: 1-200 of [A-Za-z0-9_.+-], not starting with '.' or '-'.
+ * @what is "pool" or "volume" (for the message). */
+gboolean marina_storage_name_is_valid(const char *name, const char *what, GError **error);
+
+/* "10G", "512M", "1T", "4096" (bytes), "1.5G"; binary units (K = 1024). FALSE if malformed
+ * or above 2^63. */
+gboolean marina_parse_size(const char *text, guint64 *bytes, GError **error);
+/* A libvirt <capacity unit='X'>N</capacity> value in bytes. */
+gboolean marina_size_with_unit(const char *value, const char *unit, guint64 *bytes, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,369 @@
+/* Storage pools and volumes: what a user does with marinactl, every volume
+ * checked with qemu-img info; cancelled and refused operations leave nothing. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char *
+images_dir(Harness *h)
+{
+    return g_build_filename(h->state_dir, "images", NULL);
+}
+
+static char *
+image(Harness *h, const char *name)
+{
+    return g_build_filename(h->state_dir, "images", name, NULL);
+}
+
+/* qemu-img info --output=json of a file in the default pool. */
+static char *
+qemu_img_info(Harness *h, const char *name)
+{
+    g_autofree char *path = image(h, name);
+    const char *argv[] = {"qemu-img", "info", "--output=json", path, NULL};
+    char *out = NULL;
+    int status = -1;
+
+    assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
+                             &status, NULL));
+    assert_int_equal(status, 0);
+    return out;
+}
+
+static void
+assert_image(Harness *h, const char *name, const char *format, guint64 size)
+{
+    g_autofree char *info = qemu_img_info(h, name);
+    g_autofree char *f = g_strdup_printf("\"format\": \"%s\"", format);
+    g_autofree char *s = g_strdup_printf("\"virtual-size\": %" G_GUINT64_FORMAT ",", size);
+
+    if (strstr(info, f) == NULL || strstr(info, s) == NULL)
+        fail_msg("%s is not %s of %" G_GUINT64_FORMAT " bytes:\n%s", name, format, size, info);
+}
+
+static int
+ctl(Harness *h, char **out, char **err, const char *a, const char *b, const char *c, const char *d,
+    const char *e, const char *f)
+{
+    return harness_marinactl(h, out, err, a, b, c, d, e, f, NULL);
+}
+
+static void
+assert_contains(const char *text, const char *fragment)
+{
+    if (text == NULL || strstr(text, fragment) == NULL)
+        fail_msg("'%s' not in:\n%s", fragment, text ? text : "(null)");
+}
+
+static guint
+count_files(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    guint n = 0;
+
+    while (d != NULL && g_dir_read_name(d) != NULL)
+        n++;
+    return n;
+}
+
+static void
+test_default_pool_is_active(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *out = NULL, *info = NULL, *dir = images_dir(h);
+    g_autoptr(GVariant) pools = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean found = FALSE, active = FALSE, autostart = FALSE;
+    guint64 capacity = 0;
+    GVariantIter iter;
+    const char *name;
+
+    assert_true(marina_dbus_host_call_list_pools_sync(h->host, &pools, NULL, &error));
+    g_variant_iter_init(&iter, pools);
+    while (g_variant_iter_next(&iter, "(o&sbbttt)", NULL, &name, &active, &autostart, &capacity,
+                               NULL, NULL))
+        if (g_str_equal(name, "default")) {
+            found = TRUE;
+            break;
+        }
+    assert_true(found);
+    assert_true(active);
+    assert_true(autostart);
+    assert_true(capacity > 0);
+    assert_true(g_file_test(dir, G_FILE_TEST_IS_DIR));
+    assert_int_equal(ctl(h, &out, NULL, "pool-list", NULL, NULL, NULL, NULL, NULL), 0);
+    assert_true(g_regex_match_simple("default +active +yes", out, 0, 0));
+    assert_int_equal(ctl(h, &info, NULL, "pool-info", "default", NULL, NULL, NULL, NULL), 0);
+    assert_contains(info, "State:          running");
+}
+
+static void
+test_create_qcow2_and_raw(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *out = NULL, *list = NULL, *info = NULL;
+
+    assert_int_equal(ctl(h, &out, NULL, "vol-create-as", "default", "a.qcow2", "1G", NULL, NULL),
+                     0);
+    assert_contains(out, "Vol a.qcow2 created");
+    assert_image(h, "a.qcow2", "qcow2", 1ULL << 30);
+    assert_int_equal(harness_marinactl(h, NULL, NULL, "vol-create-as", "default", "b.raw", "64M",
+                                       "--format", "raw", "--allocation=64M", NULL),
+                     0);
+    assert_image(h, "b.raw", "raw", 64ULL << 20);
+    {
+        /* Allocated now, not sparse. */
+        g_autofree char *path = image(h, "b.raw");
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_true((guint64)st.st_blocks * 512 >= 64ULL << 20);
+    }
+    assert_int_equal(ctl(h, &list, NULL, "vol-list", "default", NULL, NULL, NULL, NULL), 0);
+    assert_contains(list, "a.qcow2");
+    assert_contains(list, "b.raw");
+    assert_int_equal(ctl(h, &info, NULL, "vol-info", "--pool", "default", "a.qcow2", NULL, NULL),
+                     0);
+    assert_contains(info, "Capacity:       1.00 GiB");
+    assert_contains(info, "Format:         qcow2");
+}
+
+static void
+test_resize_grows_and_refuses_shrink(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *err = NULL;
+
+    assert_int_equal(ctl(h, NULL, NULL, "vol-resize", "--pool", "default", "a.qcow2", "2G", NULL),
+                     0);
+    assert_image(h, "a.qcow2", "qcow2", 2ULL << 30);
+    assert_int_equal(ctl(h, NULL, &err, "vol-resize", "--pool", "default", "a.qcow2", "1G", NULL),
+                     1);
+    assert_contains(err, "can only grow");
+    assert_image(h, "a.qcow2", "qcow2", 2ULL << 30);
+}
+
+static void
+test_clone_is_an_independent_copy(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *out = NULL, *a = image(h, "a.qcow2"), *c = image(h, "c.qcow2");
+    g_autofree char *info = NULL;
+    struct stat sa, sc;
+
+    assert_int_equal(
+        ctl(h, &out, NULL, "vol-clone", "--pool", "default", "a.qcow2", "c.qcow2", NULL), 0);
+    assert_contains(out, "Vol c.qcow2 cloned from a.qcow2");
+    assert_image(h, "c.qcow2", "qcow2", 2ULL << 30);
+    info = qemu_img_info(h, "c.qcow2");
+    assert_null(strstr(info, "backing-filename"));
+    assert_int_equal(stat(a, &sa), 0);
+    assert_int_equal(stat(c, &sc), 0);
+    assert_true(sa.st_ino != sc.st_ino);
+}
+
+static void
+on_finished(MarinaDBusJob *job, gboolean ok, const char *error, int *result)
+{
+    *result = ok ? 1 : 0;
+}
+
+static void
+test_cancelled_clone_leaves_nothing(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *big = image(h, "big.raw"), *copy = image(h, "big2.raw");
+    g_autofree char *pool_path = NULL, *job_path = NULL, *vol_path = NULL;
+    g_autofree char *cmd = g_strdup_printf("head -c 768M /dev/urandom > '%s'", big);
+    g_autoptr(MarinaDBusStorageVolume) vol = NULL;
+    g_autoptr(MarinaDBusJob) job = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *err = NULL;
+    int result = -1;
+
+    /* Random data: qemu-img must copy every byte, so the clone lasts long
+     * enough to be cancelled. */
+    assert_int_equal(system(cmd), 0);
+    assert_true(
+        marina_dbus_host_call_lookup_pool_sync(h->host, "default", &pool_path, NULL, &error));
+    vol_path = g_strdup_printf("%s/volume/big_2eraw", pool_path);
+    vol = marina_dbus_storage_volume_proxy_new_sync(h->conn, G_DBUS_PROXY_FLAGS_NONE, NULL,
+                                                    vol_path, NULL, &error);
+    assert_non_null(vol);
+    assert_true(
+        marina_dbus_storage_volume_call_clone_sync(vol, "big2.raw", &job_path, NULL, &error));
+    job = marina_dbus_job_proxy_new_sync(h->conn, G_DBUS_PROXY_FLAGS_NONE, NULL, job_path, NULL,
+                                         &error);
+    assert_non_null(job);
+    g_signal_connect(job, "finished", G_CALLBACK(on_finished), &result);
+    assert_true(marina_dbus_job_call_cancel_sync(job, NULL, &error));
+    for (int i = 0; i < 1000 && result < 0; i++)
+        harness_iterate(20);
+    assert_int_equal(result, 0);
+    assert_string_equal(marina_dbus_job_get_phase(job), "cancelled");
+    assert_false(g_file_test(copy, G_FILE_TEST_EXISTS));
+    {
+        /* Not even a hidden partial file. */
+        g_autofree char *dir = images_dir(h);
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+        while ((name = g_dir_read_name(d)) != NULL)
+            assert_null(strstr(name, "big2"));
+    }
+    /* And the name is free again. */
+    assert_int_equal(ctl(h, NULL, &err, "vol-info", "--pool", "default", "big2.raw", NULL, NULL),
+                     1);
+    assert_contains(err, "no volume 'big2.raw'");
+    unlink(big);
+}
+
+static void
+on_volume_event(MarinaDBusHost *host, const char *path, const char *pool, const char *name,
+                const char *event, GString *seen)
+{
+    g_string_append_printf(seen, "%s/%s:%s;", pool, name, event);
+}
+
+static void
+test_delete_removes_the_file(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *c = image(h, "c.qcow2");
+    g_autofree char *out = NULL, *list = NULL;
+    g_autoptr(GString) seen = g_string_new(NULL);
+    gulong id = g_signal_connect(h->host, "volume-event", G_CALLBACK(on_volume_event), seen);
+
+    assert_true(g_file_test(c, G_FILE_TEST_EXISTS));
+    assert_int_equal(ctl(h, &out, NULL, "vol-delete", "--pool", "default", "c.qcow2", NULL, NULL),
+                     0);
+    assert_contains(out, "Vol c.qcow2 deleted");
+    assert_false(g_file_test(c, G_FILE_TEST_EXISTS));
+    assert_int_equal(ctl(h, &list, NULL, "vol-list", "default", NULL, NULL, NULL, NULL), 0);
+    assert_null(strstr(list, "c.qcow2"));
+    /* Every client hears of it. */
+    for (int i = 0; i < 250 && strstr(seen->str, "default/c.qcow2:deleted") == NULL; i++)
+        harness_iterate(20);
+    assert_contains(seen->str, "default/c.qcow2:deleted;");
+    g_signal_handler_disconnect(h->host, id);
+}
+
+static char *
+write_file(Harness *h, const char *name, const char *text)
+{
+    char *path = g_build_filename(h->dir, name, NULL);
+
+    assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+static void
+expect_define_refused(Harness *h, const char *xml, const char *fragment)
+{
+    g_autofree char *file = write_file(h, "bad-pool.xml", xml);
+    g_autofree char *pools = g_build_filename(h->state_dir, "pools", NULL);
+    g_autofree char *err = NULL;
+    guint before = count_files(pools);
+
+    assert_int_equal(ctl(h, NULL, &err, "pool-define", file, NULL, NULL, NULL, NULL), 1);
+    assert_contains(err, fragment);
+    assert_int_equal(count_files(pools), before);
+}
+
+static void
+expect_create_refused(Harness *h, const char *name, const char *size, const char *fragment)
+{
+    g_autofree char *dir = images_dir(h);
+    g_autofree char *err = NULL;
+    guint before = count_files(dir);
+
+    assert_int_not_equal(ctl(h, NULL, &err, "vol-create-as", "default", name, size, NULL, NULL), 0);
+    assert_contains(err, fragment);
+    assert_int_equal(count_files(dir), before);
+}
+
+static void
+test_bad_input_is_refused_and_writes_nothing(void **state)
+{
+    Harness *h = *state;
+
+    expect_define_refused(h,
+                          "<!DOCTYPE pool [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+                          "<pool type='dir'><name>&x;</name><target><path>/tmp/x</path>"
+                          "</target></pool>",
+                          "error:");
+    expect_define_refused(h,
+                          "<pool type='dir'><name>rel</name><target><path>images</path>"
+                          "</target></pool>",
+                          "must be absolute");
+    expect_define_refused(h, "<pool type='dir'><name>a/b</name></pool>", "a/b");
+    expect_create_refused(h, "x/y.qcow2", "1G", "not allowed");
+    expect_create_refused(h, "../escape", "1G", "not allowed");
+    expect_create_refused(h, "zero.qcow2", "0", "<capacity>");
+    expect_create_refused(h, "huge.qcow2", "100000T", "1 PiB");
+    expect_create_refused(h, "word.qcow2", "lots", "is not a size");
+    expect_create_refused(h, "a.qcow2", "1G", "already has a volume");
+}
+
+static void
+test_pool_persists_across_restart(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *target = g_build_filename(h->dir, "extra", NULL);
+    g_autofree char *xml = g_strdup_printf("<pool type='dir'><name>extra</name><target><path>%s"
+                                           "</path></target></pool>",
+                                           target);
+    g_autofree char *file = write_file(h, "extra.xml", xml);
+    g_autofree char *out = NULL, *list = NULL, *dump = NULL, *err = NULL;
+
+    assert_int_equal(ctl(h, &out, NULL, "pool-define", file, NULL, NULL, NULL, NULL), 0);
+    assert_contains(out, "Pool extra defined");
+    assert_int_equal(ctl(h, NULL, NULL, "pool-start", "extra", NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "pool-autostart", "extra", NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-create-as", "extra", "e.qcow2", "16M", NULL, NULL), 0);
+
+    harness_stop_daemon(h, SIGTERM);
+    harness_start_daemon(h);
+    harness_connect(h);
+
+    assert_int_equal(ctl(h, &list, NULL, "pool-list", "--all", NULL, NULL, NULL, NULL), 0);
+    assert_true(g_regex_match_simple("extra +active +yes", list, 0, 0));
+    assert_true(g_regex_match_simple("default +active +yes", list, 0, 0));
+    assert_int_equal(ctl(h, &dump, NULL, "pool-dumpxml", "extra", NULL, NULL, NULL, NULL), 0);
+    assert_contains(dump, target);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-info", "--pool", "extra", "e.qcow2", NULL, NULL), 0);
+
+    /* Undefining an active pool is refused; stopped, it goes (its files stay). */
+    assert_int_equal(ctl(h, NULL, &err, "pool-undefine", "extra", NULL, NULL, NULL, NULL), 1);
+    assert_contains(err, "pool-destroy extra");
+    assert_int_equal(ctl(h, NULL, NULL, "pool-destroy", "extra", NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "pool-undefine", "extra", NULL, NULL, NULL, NULL), 0);
+    g_clear_pointer(&list, g_free);
+    assert_int_equal(ctl(h, &list, NULL, "pool-list", "--all", NULL, NULL, NULL, NULL), 0);
+    assert_null(strstr(list, "extra"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_pool_is_active),
+        cmocka_unit_test(test_create_qcow2_and_raw),
+        cmocka_unit_test(test_resize_grows_and_refuses_shrink),
+        cmocka_unit_test(test_clone_is_an_independent_copy),
+        cmocka_unit_test(test_cancelled_clone_leaves_nothing),
+        cmocka_unit_test(test_delete_removes_the_file),
+        cmocka_unit_test(test_bad_input_is_refused_and_writes_nothing),
+        cmocka_unit_test(test_pool_persists_across_restart),
+    };
+
+    return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
+}
