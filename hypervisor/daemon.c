@@ -17,6 +17,7 @@
 #include "state-store.h"
 #include "stats.h"
 #include "storage-pool.h"
+#include "subtree.h"
 #include "test-node.h"
 #include "test-vm.h"
 #include "vm.h"
@@ -50,9 +51,14 @@ struct _MarinaDaemon {
     MarinaStats *stats;
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
+    MarinaSubtree domains;     /* registered on every peer */
 };
 
 G_DEFINE_FINAL_TYPE(MarinaDaemon, marina_daemon, G_TYPE_OBJECT)
+
+static char **domain_enumerate(const char *path, gpointer user_data);
+static GDBusInterfaceSkeleton *domain_skeleton(const char *path, const char *node,
+                                               gpointer user_data);
 
 static void
 peer_free(Peer *peer)
@@ -105,6 +111,13 @@ marina_daemon_init(MarinaDaemon *self)
     self->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
     self->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     self->next_id = 1;
+    self->domains = (MarinaSubtree){
+        .interface_name = DOMAIN_INTERFACE,
+        .interface_info = marina_dbus_domain_interface_info,
+        .enumerate = domain_enumerate,
+        .skeleton = domain_skeleton,
+        .user_data = self,
+    };
 }
 
 const MarinaDaemonConfig *
@@ -800,8 +813,7 @@ setup_host(MarinaDaemon *self)
 /* new connection costs the same with 1 or 10,000 guests.                  */
 
 static char **
-subtree_enumerate(GDBusConnection *connection, const char *sender, const char *path,
-                  gpointer user_data)
+domain_enumerate(const char *path, gpointer user_data)
 {
     MarinaDaemon *self = user_data;
     GPtrArray *nodes = g_ptr_array_new();
@@ -826,40 +838,13 @@ vm_for_node(MarinaDaemon *self, const char *node)
     return g_hash_table_lookup(self->by_uuid, uuid);
 }
 
-static GDBusInterfaceInfo **
-subtree_introspect(GDBusConnection *connection, const char *sender, const char *path,
-                   const char *node, gpointer user_data)
-{
-    GDBusInterfaceInfo **infos;
-
-    if (vm_for_node(user_data, node) == NULL)
-        return NULL;
-    infos = g_new0(GDBusInterfaceInfo *, 2);
-    infos[0] = g_dbus_interface_info_ref(marina_dbus_domain_interface_info());
-    return infos;
-}
-
-static const GDBusInterfaceVTable *
-subtree_dispatch(GDBusConnection *connection, const char *sender, const char *path,
-                 const char *interface_name, const char *node, gpointer *out_user_data,
-                 gpointer user_data)
+static GDBusInterfaceSkeleton *
+domain_skeleton(const char *path, const char *node, gpointer user_data)
 {
     MarinaVm *vm = vm_for_node(user_data, node);
-    GDBusInterfaceSkeleton *skel;
 
-    if (vm == NULL || g_strcmp0(interface_name, DOMAIN_INTERFACE) != 0)
-        return NULL;
-    skel = G_DBUS_INTERFACE_SKELETON(marina_vm_get_skeleton(vm));
-    /* The generated skeleton's own vtable expects the skeleton as user data. */
-    *out_user_data = skel;
-    return g_dbus_interface_skeleton_get_vtable(skel);
+    return vm != NULL ? G_DBUS_INTERFACE_SKELETON(marina_vm_get_skeleton(vm)) : NULL;
 }
-
-static const GDBusSubtreeVTable subtree_vtable = {
-    .enumerate = subtree_enumerate,
-    .introspect = subtree_introspect,
-    .dispatch = subtree_dispatch,
-};
 
 /* ---------------------------------------------------------------------- */
 /* Connections                                                            */
@@ -893,9 +878,7 @@ accept_peer(MarinaDaemon *self, GDBusConnection *connection, gboolean read_only)
         peer_free(peer);
         return FALSE;
     }
-    peer->subtree_id = g_dbus_connection_register_subtree(
-        connection, DOMAIN_SUBTREE, &subtree_vtable,
-        G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, self, NULL, &error);
+    peer->subtree_id = marina_subtree_register(connection, DOMAIN_SUBTREE, &self->domains, &error);
     if (peer->subtree_id == 0) {
         g_warning("Cannot serve a client: %s", error->message);
         peer_free(peer);

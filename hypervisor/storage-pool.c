@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -16,6 +17,7 @@
 #include "job.h"
 #include "state-store.h"
 #include "storage-pool.h"
+#include "subtree.h"
 
 #define POOL_SUBTREE "/org/marinavm/Marina1/pool"
 #define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
@@ -34,6 +36,8 @@ struct _MarinaStorage {
     GHashTable *peers; /* GDBusConnection* -> StoragePeer* */
     GHashTable *jobs;  /* object path -> MarinaJob* (owned) */
     guint next_job;
+    MarinaSubtree pools_tree;   /* registered on every peer */
+    MarinaSubtree volumes_tree; /* registered on every peer, once per pool */
 };
 
 struct _MarinaStoragePool {
@@ -732,6 +736,22 @@ vol_op_free(VolOp *op)
     g_free(op);
 }
 
+/* Answers @op's call with a MARINA_ERROR and ends @op. */
+static void vol_op_fail(VolOp *op, MarinaError code, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+static void
+vol_op_fail(VolOp *op, MarinaError code, const char *format, ...)
+{
+    g_autofree char *message = NULL;
+    va_list args;
+
+    va_start(args, format);
+    message = g_strdup_vprintf(format, args);
+    va_end(args);
+    g_dbus_method_invocation_return_error_literal(op->invocation, MARINA_ERROR, code, message);
+    vol_op_free(op);
+}
+
 static gboolean
 json_uint(JsonObject *o, const char *member, guint64 *out)
 {
@@ -769,11 +789,9 @@ on_info_done(gboolean ok, const char *output, gpointer data)
     if (!ok || !json_parser_load_from_data(parser, output, -1, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
         g_debug("qemu-img info %s: %s", op->path, output);
-        g_dbus_method_invocation_return_error(
-            op->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Volume '%s': cannot read the image %s: %s"), op->name, op->path,
-            ok ? _("qemu-img gave an unreadable answer") : last_line(output));
-        vol_op_free(op);
+        vol_op_fail(op, MARINA_ERROR_OPERATION_FAILED,
+                    _("Volume '%s': cannot read the image %s: %s"), op->name, op->path,
+                    ok ? _("qemu-img gave an unreadable answer") : last_line(output));
         return;
     }
     o = json_node_get_object(json_parser_get_root(parser));
@@ -782,11 +800,9 @@ on_info_done(gboolean ok, const char *output, gpointer data)
     if (backing == NULL)
         backing = json_str(o, "backing-filename");
     if (format == NULL || !json_uint(o, "virtual-size", &c->capacity)) {
-        g_dbus_method_invocation_return_error(
-            op->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Volume '%s': qemu-img did not report the format and size of %s."), op->name,
-            op->path);
-        vol_op_free(op);
+        vol_op_fail(op, MARINA_ERROR_OPERATION_FAILED,
+                    _("Volume '%s': qemu-img did not report the format and size of %s."), op->name,
+                    op->path);
         return;
     }
     json_uint(o, "actual-size", &c->allocation);
@@ -863,10 +879,8 @@ start_info(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gbo
         return TRUE;
     }
     if (!sniff_volume(op->path, &sniff)) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("There is no volume '%s' in pool '%s'."), op->name, op->pool->config->name);
-        vol_op_free(op);
+        vol_op_fail(op, MARINA_ERROR_INVALID_ARGUMENT, _("There is no volume '%s' in pool '%s'."),
+                    op->name, op->pool->config->name);
         return TRUE;
     }
     op->want_xml = xml;
@@ -908,10 +922,8 @@ handle_vol_delete(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
     }
     if (g_unlink(op->path) != 0) {
         int err = errno;
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Volume '%s': cannot delete %s: %s."), op->name, op->path, g_strerror(err));
-        vol_op_free(op);
+        vol_op_fail(op, MARINA_ERROR_OPERATION_FAILED, _("Volume '%s': cannot delete %s: %s."),
+                    op->name, op->path, g_strerror(err));
         return TRUE;
     }
     marina_dbus_storage_volume_complete_delete(skel, invocation);
@@ -955,20 +967,18 @@ handle_vol_resize(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
     }
     sniff_volume(op->path, &sniff);
     if (capacity < sniff.capacity) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("Volume '%s' is %" G_GUINT64_FORMAT " bytes; shrinking it to %" G_GUINT64_FORMAT
-              " would destroy the data at its end. Volumes can only grow."),
-            op->name, sniff.capacity, capacity);
-        vol_op_free(op);
+        vol_op_fail(op, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Volume '%s' is %" G_GUINT64_FORMAT
+                      " bytes; shrinking it to %" G_GUINT64_FORMAT
+                      " would destroy the data at its end. Volumes can only grow."),
+                    op->name, sniff.capacity, capacity);
         return TRUE;
     }
     if (capacity > MARINA_VOLUME_MAX_CAPACITY) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+        vol_op_fail(
+            op, MARINA_ERROR_INVALID_ARGUMENT,
             _("Volume '%s': %" G_GUINT64_FORMAT " bytes is larger than 1 PiB; check the size."),
             op->name, capacity);
-        vol_op_free(op);
         return TRUE;
     }
     size = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
@@ -1457,8 +1467,7 @@ pool_for_node(MarinaStorage *storage, const char *node)
 }
 
 static char **
-pool_enumerate(GDBusConnection *connection, const char *sender, const char *path,
-               gpointer user_data)
+pool_enumerate(const char *path, gpointer user_data)
 {
     MarinaStorage *storage = user_data;
     GPtrArray *nodes = g_ptr_array_new();
@@ -1472,44 +1481,13 @@ pool_enumerate(GDBusConnection *connection, const char *sender, const char *path
     return (char **)g_ptr_array_free(nodes, FALSE);
 }
 
-static GDBusInterfaceInfo **
-one_interface(GDBusInterfaceInfo *info)
-{
-    GDBusInterfaceInfo **infos = g_new0(GDBusInterfaceInfo *, 2);
-
-    infos[0] = g_dbus_interface_info_ref(info);
-    return infos;
-}
-
-static GDBusInterfaceInfo **
-pool_introspect(GDBusConnection *connection, const char *sender, const char *path, const char *node,
-                gpointer user_data)
-{
-    if (pool_for_node(user_data, node) == NULL)
-        return NULL;
-    return one_interface(marina_dbus_storage_pool_interface_info());
-}
-
-static const GDBusInterfaceVTable *
-pool_dispatch(GDBusConnection *connection, const char *sender, const char *path,
-              const char *interface_name, const char *node, gpointer *out_user_data,
-              gpointer user_data)
+static GDBusInterfaceSkeleton *
+pool_skeleton(const char *path, const char *node, gpointer user_data)
 {
     MarinaStoragePool *pool = pool_for_node(user_data, node);
-    GDBusInterfaceSkeleton *skel;
 
-    if (pool == NULL || g_strcmp0(interface_name, POOL_INTERFACE) != 0)
-        return NULL;
-    skel = G_DBUS_INTERFACE_SKELETON(pool->skeleton);
-    *out_user_data = skel;
-    return g_dbus_interface_skeleton_get_vtable(skel);
+    return pool != NULL ? G_DBUS_INTERFACE_SKELETON(pool->skeleton) : NULL;
 }
-
-static const GDBusSubtreeVTable pool_vtable = {
-    .enumerate = pool_enumerate,
-    .introspect = pool_introspect,
-    .dispatch = pool_dispatch,
-};
 
 /* GDBus passes the registered path to enumerate, the object's own path to
  * introspect and dispatch: accept both. */
@@ -1530,8 +1508,7 @@ pool_of_volume_path(MarinaStorage *storage, const char *path)
 }
 
 static char **
-volume_enumerate(GDBusConnection *connection, const char *sender, const char *path,
-                 gpointer user_data)
+volume_enumerate(const char *path, gpointer user_data)
 {
     MarinaStoragePool *pool = pool_of_volume_path(user_data, path);
     g_auto(GStrv) names = NULL;
@@ -1564,48 +1541,33 @@ volume_for_node(MarinaStorage *storage, const char *path, const char *node,
     return *out_name;
 }
 
-static GDBusInterfaceInfo **
-volume_introspect(GDBusConnection *connection, const char *sender, const char *path,
-                  const char *node, gpointer user_data)
+/* Introspection must not create a volume skeleton: only a call does. */
+static gboolean
+volume_node_exists(const char *path, const char *node, gpointer user_data)
+{
+    MarinaStoragePool *pool;
+    g_autofree char *name = NULL;
+
+    return volume_for_node(user_data, path, node, &pool, &name) != NULL;
+}
+
+static GDBusInterfaceSkeleton *
+volume_node_skeleton(const char *path, const char *node, gpointer user_data)
 {
     MarinaStoragePool *pool;
     g_autofree char *name = NULL;
 
     if (volume_for_node(user_data, path, node, &pool, &name) == NULL)
         return NULL;
-    return one_interface(marina_dbus_storage_volume_interface_info());
+    return G_DBUS_INTERFACE_SKELETON(volume_skeleton(pool, name));
 }
-
-static const GDBusInterfaceVTable *
-volume_dispatch(GDBusConnection *connection, const char *sender, const char *path,
-                const char *interface_name, const char *node, gpointer *out_user_data,
-                gpointer user_data)
-{
-    MarinaStoragePool *pool;
-    g_autofree char *name = NULL;
-    GDBusInterfaceSkeleton *skel;
-
-    if (g_strcmp0(interface_name, VOLUME_INTERFACE) != 0 ||
-        volume_for_node(user_data, path, node, &pool, &name) == NULL)
-        return NULL;
-    skel = G_DBUS_INTERFACE_SKELETON(volume_skeleton(pool, name));
-    *out_user_data = skel;
-    return g_dbus_interface_skeleton_get_vtable(skel);
-}
-
-static const GDBusSubtreeVTable volume_vtable = {
-    .enumerate = volume_enumerate,
-    .introspect = volume_introspect,
-    .dispatch = volume_dispatch,
-};
 
 static void
 register_volume_subtree(MarinaStorage *storage, StoragePeer *peer, MarinaStoragePool *pool)
 {
     g_autoptr(GError) error = NULL;
-    guint id = g_dbus_connection_register_subtree(
-        peer->connection, pool->volume_subtree, &volume_vtable,
-        G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, storage, NULL, &error);
+    guint id = marina_subtree_register(peer->connection, pool->volume_subtree,
+                                       &storage->volumes_tree, &error);
 
     if (id == 0) {
         g_warning("Cannot serve the volumes of pool '%s': %s", pool->config->name, error->message);
@@ -1639,9 +1601,8 @@ marina_storage_add_peer(MarinaStorage *storage, GDBusConnection *connection, GEr
 
     peer->connection = g_object_ref(connection);
     peer->volume_subtrees = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    peer->pool_subtree = g_dbus_connection_register_subtree(
-        connection, POOL_SUBTREE, &pool_vtable, G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES,
-        storage, NULL, error);
+    peer->pool_subtree =
+        marina_subtree_register(connection, POOL_SUBTREE, &storage->pools_tree, error);
     if (peer->pool_subtree == 0) {
         storage_peer_free(peer);
         return FALSE;
@@ -1840,6 +1801,21 @@ marina_storage_new(MarinaDaemon *daemon, const MarinaDaemonConfig *config, Marin
                                            (GDestroyNotify)marina_storage_pool_free);
     storage->peers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)storage_peer_free);
     storage->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    storage->pools_tree = (MarinaSubtree){
+        .interface_name = POOL_INTERFACE,
+        .interface_info = marina_dbus_storage_pool_interface_info,
+        .enumerate = pool_enumerate,
+        .skeleton = pool_skeleton,
+        .user_data = storage,
+    };
+    storage->volumes_tree = (MarinaSubtree){
+        .interface_name = VOLUME_INTERFACE,
+        .interface_info = marina_dbus_storage_volume_interface_info,
+        .enumerate = volume_enumerate,
+        .exists = volume_node_exists,
+        .skeleton = volume_node_skeleton,
+        .user_data = storage,
+    };
     g_signal_connect(host, "handle-list-pools", G_CALLBACK(handle_list_pools), storage);
     g_signal_connect(host, "handle-lookup-pool", G_CALLBACK(handle_lookup_pool), storage);
     g_signal_connect(host, "handle-define-pool", G_CALLBACK(handle_define_pool), storage);

@@ -16,6 +16,10 @@
 
 #define CALL_MS (60 * 1000)
 
+/* Storage proxies only make calls: no property cache, no signal matches. */
+#define PROXY_FLAGS                                                                                \
+    (G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS)
+
 static MarinaDBusHost *
 host_or_report(CliContext *ctx, int *status)
 {
@@ -35,6 +39,17 @@ bus(CliContext *ctx)
     return marina_connection_get_dbus_connection(ctx->connection);
 }
 
+/* @proxy with its call timeout set, or NULL with @error reported in @status. */
+static gpointer
+proxy_or_report(gpointer proxy, const GError *error, int timeout_ms, int *status)
+{
+    if (proxy == NULL)
+        *status = cli_report_error(error);
+    else
+        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), timeout_ms);
+    return proxy;
+}
+
 static MarinaDBusStoragePool *
 lookup_pool(CliContext *ctx, const char *name, int *status)
 {
@@ -49,15 +64,8 @@ lookup_pool(CliContext *ctx, const char *name, int *status)
         *status = cli_report_error(error);
         return NULL;
     }
-    pool = marina_dbus_storage_pool_proxy_new_sync(bus(ctx),
-                                                   G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-                                                       G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                                   NULL, path, NULL, &error);
-    if (pool == NULL)
-        *status = cli_report_error(error);
-    else
-        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(pool), CALL_MS);
-    return pool;
+    pool = marina_dbus_storage_pool_proxy_new_sync(bus(ctx), PROXY_FLAGS, NULL, path, NULL, &error);
+    return proxy_or_report(pool, error, CALL_MS, status);
 }
 
 static MarinaDBusStorageVolume *
@@ -87,15 +95,9 @@ lookup_volume(CliContext *ctx, const char *pool_name, const char *name, int *sta
         *status = CLI_FAILED;
         return NULL;
     }
-    volume = marina_dbus_storage_volume_proxy_new_sync(
-        bus(ctx),
-        G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS, NULL,
-        found, NULL, &error);
-    if (volume == NULL)
-        *status = cli_report_error(error);
-    else
-        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(volume), CLI_LONG_CALL_MS);
-    return volume;
+    volume =
+        marina_dbus_storage_volume_proxy_new_sync(bus(ctx), PROXY_FLAGS, NULL, found, NULL, &error);
+    return proxy_or_report(volume, error, CLI_LONG_CALL_MS, status);
 }
 
 /* virsh's sizes: "1.00 GiB". */

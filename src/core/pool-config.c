@@ -151,47 +151,6 @@ bad:
 
 /* ---------------------------------------------------------------------- */
 
-static xmlNode *
-child(xmlNode *parent, const char *name)
-{
-    if (parent == NULL)
-        return NULL;
-    for (xmlNode *n = parent->children; n != NULL; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-            return n;
-    return NULL;
-}
-
-static char *
-text_of(xmlNode *node)
-{
-    xmlChar *t;
-    char *s;
-
-    if (node == NULL)
-        return NULL;
-    t = xmlNodeGetContent(node);
-    s = g_strstrip(g_strdup((const char *)t));
-    xmlFree(t);
-    if (*s == '\0')
-        g_clear_pointer(&s, g_free);
-    return s;
-}
-
-static char *
-prop_of(xmlNode *node, const char *name)
-{
-    xmlChar *v;
-    char *s;
-
-    if (node == NULL)
-        return NULL;
-    v = xmlGetNoNsProp(node, BAD_CAST name);
-    s = v != NULL ? g_strdup((const char *)v) : NULL;
-    xmlFree(v);
-    return s;
-}
-
 /* Shared with volume-config.c through this declaration. */
 gboolean marina_storage_read_size(xmlNode *parent, const char *element, guint64 *bytes,
                                   gboolean *present, GError **error);
@@ -200,9 +159,9 @@ gboolean
 marina_storage_read_size(xmlNode *parent, const char *element, guint64 *bytes, gboolean *present,
                          GError **error)
 {
-    xmlNode *node = child(parent, element);
-    g_autofree char *value = text_of(node);
-    g_autofree char *unit = prop_of(node, "unit");
+    xmlNode *node = marina_xml_child(parent, element);
+    g_autofree char *value = marina_xml_text(node);
+    g_autofree char *unit = marina_xml_prop(node, "unit");
     g_autoptr(GError) local = NULL;
 
     if (present != NULL)
@@ -221,22 +180,22 @@ marina_storage_read_size(xmlNode *parent, const char *element, guint64 *bytes, g
 static gboolean
 read_pool(xmlNode *root, MarinaPoolConfig *c, GError **error)
 {
-    xmlNode *source = child(root, "source");
+    xmlNode *source = marina_xml_child(root, "source");
 
     if (strcmp((const char *)root->name, "pool") != 0) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
                     _("This is not pool XML: the top element is <%s>, not <pool>."), root->name);
         return FALSE;
     }
-    c->type = prop_of(root, "type");
-    c->name = text_of(child(root, "name"));
-    c->uuid = text_of(child(root, "uuid"));
-    c->target_path = text_of(child(child(root, "target"), "path"));
-    c->source_device = prop_of(child(source, "device"), "path");
-    c->source_host = prop_of(child(source, "host"), "name");
-    c->source_dir = prop_of(child(source, "dir"), "path");
-    c->source_format = prop_of(child(source, "format"), "type");
-    c->source_name = text_of(child(source, "name"));
+    c->type = marina_xml_prop(root, "type");
+    c->name = marina_xml_text(marina_xml_child(root, "name"));
+    c->uuid = marina_xml_text(marina_xml_child(root, "uuid"));
+    c->target_path = marina_xml_text(marina_xml_child(marina_xml_child(root, "target"), "path"));
+    c->source_device = marina_xml_prop(marina_xml_child(source, "device"), "path");
+    c->source_host = marina_xml_prop(marina_xml_child(source, "host"), "name");
+    c->source_dir = marina_xml_prop(marina_xml_child(source, "dir"), "path");
+    c->source_format = marina_xml_prop(marina_xml_child(source, "format"), "type");
+    c->source_name = marina_xml_text(marina_xml_child(source, "name"));
     return marina_storage_read_size(root, "capacity", &c->capacity, NULL, error) &&
            marina_storage_read_size(root, "allocation", &c->allocation, NULL, error) &&
            marina_storage_read_size(root, "available", &c->available, NULL, error);

@@ -30,47 +30,6 @@ marina_volume_config_free(MarinaVolumeConfig *c)
     g_free(c);
 }
 
-static xmlNode *
-child(xmlNode *parent, const char *name)
-{
-    if (parent == NULL)
-        return NULL;
-    for (xmlNode *n = parent->children; n != NULL; n = n->next)
-        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
-            return n;
-    return NULL;
-}
-
-static char *
-text_of(xmlNode *node)
-{
-    xmlChar *t;
-    char *s;
-
-    if (node == NULL)
-        return NULL;
-    t = xmlNodeGetContent(node);
-    s = g_strstrip(g_strdup((const char *)t));
-    xmlFree(t);
-    if (*s == '\0')
-        g_clear_pointer(&s, g_free);
-    return s;
-}
-
-static char *
-prop_of(xmlNode *node, const char *name)
-{
-    xmlChar *v;
-    char *s;
-
-    if (node == NULL)
-        return NULL;
-    v = xmlGetNoNsProp(node, BAD_CAST name);
-    s = v != NULL ? g_strdup((const char *)v) : NULL;
-    xmlFree(v);
-    return s;
-}
-
 MarinaVolumeConfig *
 marina_volume_config_parse(const char *xml, gssize len, GError **error)
 {
@@ -89,14 +48,14 @@ marina_volume_config_parse(const char *xml, gssize len, GError **error)
         xmlFreeDoc(doc);
         return NULL;
     }
-    target = child(root, "target");
-    backing = child(root, "backingStore");
-    c->name = text_of(child(root, "name"));
-    c->key = text_of(child(root, "key"));
-    c->path = text_of(child(target, "path"));
-    c->format = prop_of(child(target, "format"), "type");
-    c->backing_path = text_of(child(backing, "path"));
-    c->backing_format = prop_of(child(backing, "format"), "type");
+    target = marina_xml_child(root, "target");
+    backing = marina_xml_child(root, "backingStore");
+    c->name = marina_xml_text(marina_xml_child(root, "name"));
+    c->key = marina_xml_text(marina_xml_child(root, "key"));
+    c->path = marina_xml_text(marina_xml_child(target, "path"));
+    c->format = marina_xml_prop(marina_xml_child(target, "format"), "type");
+    c->backing_path = marina_xml_text(marina_xml_child(backing, "path"));
+    c->backing_format = marina_xml_prop(marina_xml_child(backing, "format"), "type");
     ok = marina_storage_read_size(root, "capacity", &c->capacity, NULL, error) &&
          marina_storage_read_size(root, "allocation", &c->allocation, &c->has_allocation, error);
     xmlFreeDoc(doc);

@@ -137,3 +137,44 @@ marina_xml_read_hardened(const char *data, gssize len, gsize max, const char *wh
     g_free(st.message);
     return doc;
 }
+
+xmlNode *
+marina_xml_child(xmlNode *parent, const char *name)
+{
+    if (parent == NULL)
+        return NULL;
+    for (xmlNode *n = parent->children; n != NULL; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0)
+            return n;
+    return NULL;
+}
+
+char *
+marina_xml_text(xmlNode *node)
+{
+    xmlChar *t;
+    char *s;
+
+    if (node == NULL)
+        return NULL;
+    t = xmlNodeGetContent(node);
+    s = g_strstrip(g_strdup((const char *)t));
+    xmlFree(t);
+    if (*s == '\0')
+        g_clear_pointer(&s, g_free);
+    return s;
+}
+
+char *
+marina_xml_prop(xmlNode *node, const char *name)
+{
+    xmlChar *v;
+    char *s;
+
+    if (node == NULL)
+        return NULL;
+    v = xmlGetNoNsProp(node, BAD_CAST name);
+    s = v != NULL ? g_strdup((const char *)v) : NULL;
+    xmlFree(v);
+    return s;
+}

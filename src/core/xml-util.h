@@ -17,4 +17,16 @@ G_BEGIN_DECLS
 xmlDoc *marina_xml_read_hardened(const char *data, gssize len, gsize max, const char *what,
                                  GError **error);
 
+/* The first element child of @parent named @name, or NULL (also when @parent is NULL). */
+xmlNode *marina_xml_child(xmlNode *parent, const char *name);
+
+/*
+ * The text content of @node with surrounding white space stripped, or NULL
+ * when @node is NULL or the text is empty. Free with g_free().
+ */
+char *marina_xml_text(xmlNode *node);
+
+/* The value of attribute @name on @node (no namespace), or NULL. Free with g_free(). */
+char *marina_xml_prop(xmlNode *node, const char *name);
+
 G_END_DECLS
