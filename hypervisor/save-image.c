@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "fd-util.h"
 #include "save-image.h"
 
 #define SAVE_MAGIC "MarinaSaveImage\n"
@@ -33,23 +34,6 @@ io_error(GError **error, const char *what)
                 _("Cannot %s the save image: %s"), what,
                 saved ? g_strerror(saved) : _("the file is too short"));
     return FALSE;
-}
-
-static gboolean
-write_full(int fd, const void *buf, gsize len)
-{
-    const guint8 *p = buf;
-
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        p += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
 }
 
 static gboolean
@@ -85,8 +69,8 @@ marina_save_image_write_header(int fd, const MarinaDomainConfig *config, gboolea
     h.xml_len = GUINT32_TO_LE((guint32)xml_len);
     h.data_offset = GUINT64_TO_LE((end + SAVE_ALIGN - 1) / SAVE_ALIGN * SAVE_ALIGN);
 
-    if (lseek(fd, 0, SEEK_SET) < 0 || !write_full(fd, &h, sizeof h) ||
-        !write_full(fd, xml, xml_len))
+    if (lseek(fd, 0, SEEK_SET) < 0 || !marina_write_all_fd(fd, &h, sizeof h) ||
+        !marina_write_all_fd(fd, xml, xml_len))
         return io_error(error, "write");
     if (lseek(fd, (off_t)GUINT64_FROM_LE(h.data_offset), SEEK_SET) < 0)
         return io_error(error, "write");

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include "fd-util.h"
 #include "serial-relay.h"
 
 #include <errno.h>
@@ -255,23 +256,6 @@ log_rotate(MarinaSerialRelay *self)
     return TRUE;
 }
 
-static gboolean
-write_full(int fd, const guint8 *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return FALSE;
-        }
-        data += n;
-        len -= n;
-    }
-    return TRUE;
-}
-
 /*
  * Appends one chunk of guest output. The log is a small regular local file,
  * so a synchronous write per chunk is cheap compared to the socket I/O. The
@@ -302,7 +286,7 @@ log_append(MarinaSerialRelay *self, const guint8 *data, gsize len)
             }
             n = MIN(len, self->log_max - self->log_size);
         }
-        if (!write_full(self->log_fd, data, n)) {
+        if (!marina_write_all_fd(self->log_fd, data, n)) {
             log_warn(self, "write to it", errno);
             return;
         }

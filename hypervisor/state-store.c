@@ -12,22 +12,8 @@
 
 #include "core/domain-config.h"
 #include "core/error.h"
+#include "fd-util.h"
 #include "state-store.h"
-
-static gboolean
-write_all(int fd, const guint8 *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        data += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
 
 static void
 fsync_dir_of(const char *path)
@@ -77,7 +63,7 @@ write_file(const char *path, const void *data, gsize len, int mode, gboolean dur
 
     if (fd < 0)
         return write_failed(path, NULL, errno, error);
-    if (!write_all(fd, data, len) || (durable && fsync(fd) != 0)) {
+    if (!marina_write_all_fd(fd, data, len) || (durable && fsync(fd) != 0)) {
         saved = errno;
         close(fd);
         return write_failed(path, tmp, saved, error);
