@@ -1370,7 +1370,7 @@ handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *inv
         return TRUE;
     }
     names = pool->backend->list_volumes(pool);
-    g_variant_builder_init(&b, G_VARIANT_TYPE("a(ossttt)"));
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(osstts)"));
     for (char **n = names; *n != NULL; n++) {
         g_autofree char *path = volume_path(pool, *n);
         g_autofree char *object_path = volume_object_path(pool, *n);
@@ -1378,10 +1378,8 @@ handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *inv
 
         if (!sniff_volume(path, &sniff))
             continue;
-        /* The last member is the format as a number would be opaque; it is
-         * 0 for raw and 1 for qcow2. */
-        g_variant_builder_add(&b, "(ossttt)", object_path, *n, path, sniff.capacity,
-                              sniff.allocation, (guint64)g_str_equal(sniff.format, "qcow2"));
+        g_variant_builder_add(&b, "(osstts)", object_path, *n, path, sniff.capacity,
+                              sniff.allocation, sniff.format);
     }
     marina_dbus_storage_pool_complete_list_volumes(skel, invocation, g_variant_builder_end(&b));
     return TRUE;

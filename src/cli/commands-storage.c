@@ -87,7 +87,7 @@ lookup_volume(CliContext *ctx, const char *pool_name, const char *name, int *sta
     }
     g_variant_iter_init(&iter, volumes);
     while (found == NULL &&
-           g_variant_iter_next(&iter, "(&o&s&sttt)", &path, &vname, NULL, NULL, NULL, NULL))
+           g_variant_iter_next(&iter, "(&o&s&stt&s)", &path, &vname, NULL, NULL, NULL, NULL))
         if (g_str_equal(vname, name))
             found = g_strdup(path);
     if (found == NULL) {
@@ -450,8 +450,8 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
     g_autoptr(MarinaDBusStoragePool) pool = NULL;
     g_autoptr(GVariant) volumes = NULL;
     GVariantIter iter;
-    const char *name, *path;
-    guint64 capacity, allocation, format;
+    const char *name, *path, *format;
+    guint64 capacity, allocation;
     int status, width = 4;
 
     if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
@@ -461,7 +461,7 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
     if (!marina_dbus_storage_pool_call_list_volumes_sync(pool, &volumes, NULL, &error))
         return cli_report_error(error);
     g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&sttt)", NULL, &name, NULL, NULL, NULL, NULL))
+    while (g_variant_iter_next(&iter, "(o&s&stt&s)", NULL, &name, NULL, NULL, NULL, NULL))
         width = MAX(width, (int)strlen(name));
     if (details)
         printf(" %-*s   %-40s   %-6s   %-12s   %s\n", width, _("Name"), _("Path"), _("Type"),
@@ -470,13 +470,13 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
         printf(" %-*s   %s\n", width, _("Name"), _("Path"));
     printf("------------------------------------------------------------------------------\n");
     g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&sttt)", NULL, &name, &path, &capacity, &allocation,
+    while (g_variant_iter_next(&iter, "(o&s&stt&s)", NULL, &name, &path, &capacity, &allocation,
                                &format)) {
         if (details) {
             g_autofree char *c = format_size(capacity);
             g_autofree char *a = format_size(allocation);
             printf(" %-*s   %-40s   %-6s   %-12s   %s\n", width, name, path,
-                   format ? "qcow2" : "raw", c, a);
+                   format, c, a);
         } else {
             printf(" %-*s   %s\n", width, name, path);
         }
