@@ -11,6 +11,8 @@
 
 #include "core/error.h"
 #include "daemon.h"
+#include "install-tree.h"
+#include "iso-inspect.h"
 #include "marina-dbus.h"
 #include "qemu-command.h"
 #include "qemu-vm.h"
@@ -52,6 +54,8 @@ struct _MarinaDaemon {
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
     MarinaSubtree domains;     /* registered on every peer */
+    GHashTable *jobs;          /* object path -> MarinaJob* (owned), served on every peer */
+    guint next_job;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaDaemon, marina_daemon, G_TYPE_OBJECT)
@@ -76,6 +80,15 @@ marina_daemon_dispose(GObject *object)
 
     marina_daemon_stop(self);
     g_clear_pointer(&self->storage, marina_storage_free);
+    if (self->jobs != NULL) {
+        /* Finished jobs still waiting to be forgotten must not reach back. */
+        GHashTableIter iter;
+        gpointer job;
+        g_hash_table_iter_init(&iter, self->jobs);
+        while (g_hash_table_iter_next(&iter, NULL, &job))
+            g_object_set_data(job, "marina-daemon", NULL);
+        g_clear_pointer(&self->jobs, g_hash_table_unref);
+    }
     g_clear_object(&self->stats);
     g_clear_pointer(&self->peers, g_hash_table_unref);
     g_clear_pointer(&self->by_name, g_hash_table_unref);
@@ -111,6 +124,7 @@ marina_daemon_init(MarinaDaemon *self)
     self->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
     self->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     self->next_id = 1;
+    self->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
     self->domains = (MarinaSubtree){
         .interface_name = DOMAIN_INTERFACE,
         .interface_info = marina_dbus_domain_interface_info,
@@ -124,6 +138,48 @@ const MarinaDaemonConfig *
 marina_daemon_get_config(MarinaDaemon *self)
 {
     return self->config;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Jobs: long operations of any part of the daemon (storage, installs),    */
+/* numbered host-wide and served on every client connection.              */
+
+/* Kept this long after finishing so a client that attached late still
+ * reads the outcome. */
+#define JOB_KEEP_S 60
+
+MarinaJob *
+marina_daemon_new_job(MarinaDaemon *self, guint64 total)
+{
+    MarinaJob *job = marina_job_new(++self->next_job, total);
+    GHashTableIter iter;
+    gpointer connection;
+
+    g_object_set_data(G_OBJECT(job), "marina-daemon", self);
+    g_hash_table_insert(self->jobs, g_strdup(marina_job_get_object_path(job)), job);
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, &connection, NULL))
+        marina_job_export(job, connection);
+    return job;
+}
+
+static gboolean
+forget_job(gpointer data)
+{
+    MarinaJob *job = data;
+    MarinaDaemon *self = g_object_get_data(G_OBJECT(job), "marina-daemon");
+
+    if (self != NULL)
+        g_hash_table_remove(self->jobs, marina_job_get_object_path(job));
+    return G_SOURCE_REMOVE;
+}
+
+void
+marina_daemon_end_job(MarinaDaemon *self, MarinaJob *job, const GError *error)
+{
+    marina_job_finish(job, error);
+    g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, JOB_KEEP_S, forget_job, g_object_ref(job),
+                               g_object_unref);
 }
 
 int
@@ -785,6 +841,107 @@ handle_set_stats_interval(MarinaDBusHost *host, GDBusMethodInvocation *invocatio
     return TRUE;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Install media: reading an image (or a slow CD drive) happens in a       */
+/* worker thread, never on the main loop.                                  */
+
+static void
+inspect_media_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+    GError *error = NULL;
+    MarinaIsoInfo *info = marina_iso_inspect_path(task_data, &error);
+
+    if (info == NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_pointer(task, info, (GDestroyNotify)marina_iso_info_free);
+}
+
+static void
+on_media_inspected(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    MarinaDaemon *self = MARINA_DAEMON(source);
+    GDBusMethodInvocation *invocation = user_data;
+    const char *path = g_task_get_task_data(G_TASK(result));
+    GError *error = NULL;
+    g_autoptr(MarinaIsoInfo) info = g_task_propagate_pointer(G_TASK(result), &error);
+
+    if (info == NULL) {
+        g_debug("InspectMedia %s: %s", path, error->message);
+        g_dbus_method_invocation_take_error(invocation, error);
+        return;
+    }
+    marina_dbus_host_complete_inspect_media(self->host, invocation,
+                                            marina_iso_info_to_variant(info, path));
+}
+
+static gboolean
+handle_inspect_media(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *path,
+                     MarinaDaemon *self)
+{
+    g_autoptr(GTask) task = NULL;
+
+    /* The daemon may run as root: a read-only client must not learn through
+     * it which files exist or what they hold. */
+    if (!marina_daemon_check_writable(self, invocation))
+        return TRUE;
+    if (strlen(path) > 4096) {
+        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
+                                              MARINA_ERROR_INVALID_ARGUMENT,
+                                              _("The path of the install medium is too long."));
+        return TRUE;
+    }
+    if (!g_path_is_absolute(path)) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("The install medium '%s' must be given as an absolute path (starting with /)."),
+            path);
+        return TRUE;
+    }
+    task = g_task_new(self, NULL, on_media_inspected, invocation);
+    g_task_set_source_tag(task, handle_inspect_media);
+    g_task_set_task_data(task, g_strdup(path), g_free);
+    g_task_run_in_thread(task, inspect_media_thread);
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Network install trees: every request goes out from a worker thread.    */
+
+static void
+on_install_tree_inspected(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GDBusMethodInvocation) invocation = user_data;
+    GError *error = NULL;
+    g_autoptr(MarinaInstallTree) tree = marina_install_tree_inspect_finish(result, &error);
+
+    if (tree == NULL) {
+        g_debug("InspectInstallTree: %s", error->message);
+        g_dbus_method_invocation_take_error(invocation, error);
+        return;
+    }
+    g_dbus_method_invocation_return_value(
+        invocation, g_variant_new("(@a{sv})", marina_install_tree_to_variant(tree)));
+}
+
+static gboolean
+handle_inspect_install_tree(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
+                            const char *url, MarinaDaemon *self)
+{
+    GError *error = NULL;
+
+    /* The daemon fetching URLs for a client is a privilege of writers. */
+    if (!marina_daemon_check_writable(self, invocation))
+        return TRUE;
+    if (!marina_install_tree_check_url(url, &error)) {
+        g_dbus_method_invocation_take_error(invocation, error);
+        return TRUE;
+    }
+    marina_install_tree_inspect_async(url, NULL, on_install_tree_inspected,
+                                      g_object_ref(invocation));
+    return TRUE;
+}
+
 static void
 setup_host(MarinaDaemon *self)
 {
@@ -806,6 +963,9 @@ setup_host(MarinaDaemon *self)
                      G_CALLBACK(handle_set_stats_collection), self);
     g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
                      self);
+    g_signal_connect(self->host, "handle-inspect-media", G_CALLBACK(handle_inspect_media), self);
+    g_signal_connect(self->host, "handle-inspect-install-tree",
+                     G_CALLBACK(handle_inspect_install_tree), self);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -860,6 +1020,13 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
                                                        connection);
     if (self->storage != NULL)
         marina_storage_remove_peer(self->storage, connection);
+    {
+        GHashTableIter iter;
+        gpointer job;
+        g_hash_table_iter_init(&iter, self->jobs);
+        while (g_hash_table_iter_next(&iter, NULL, &job))
+            marina_job_unexport(job, connection);
+    }
     g_hash_table_remove(self->peers, connection);
     update_stats_settings(self);
 }
@@ -888,6 +1055,13 @@ accept_peer(MarinaDaemon *self, GDBusConnection *connection, gboolean read_only)
         g_warning("Cannot serve a client: %s", error->message);
         peer_free(peer);
         return FALSE;
+    }
+    {
+        GHashTableIter iter;
+        gpointer job;
+        g_hash_table_iter_init(&iter, self->jobs);
+        while (g_hash_table_iter_next(&iter, NULL, &job))
+            marina_job_export(job, connection);
     }
     g_hash_table_insert(self->peers, connection, peer);
     g_signal_connect_object(connection, "closed", G_CALLBACK(on_peer_closed), self, 0);
@@ -1027,6 +1201,26 @@ load_definitions(MarinaDaemon *self)
         add_vm(self, vm);
     }
     g_info("Loaded %u guest definitions", g_hash_table_size(self->by_uuid));
+}
+
+/* Kernels and initrds of install boots that ended while the daemon was not
+ * running (or crashed mid-download) are of no use to anyone. */
+static void
+clean_stale_installs(MarinaDaemon *self)
+{
+    g_autofree char *root = g_build_filename(self->config->state_dir, "install", NULL);
+    g_autoptr(GDir) dir = g_dir_open(root, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        MarinaVm *vm = g_hash_table_lookup(self->by_uuid, name);
+        g_autofree char *path = NULL;
+
+        if (vm != NULL && marina_vm_is_installing(vm))
+            continue;
+        path = g_build_filename(root, name, NULL);
+        marina_install_tree_remove_dir(path);
+    }
 }
 
 static void
@@ -1193,6 +1387,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     load_definitions(self);
     marina_storage_load(self->storage);
     reattach_running(self);
+    clean_stale_installs(self);
     autostart(self);
     return TRUE;
 }

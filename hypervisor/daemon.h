@@ -4,6 +4,7 @@
 
 #include "core/domain-config.h"
 #include "daemon-config.h"
+#include "job.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,13 @@ const MarinaDaemonConfig *marina_daemon_get_config(MarinaDaemon *self);
 
 /* A fresh running id (1, 2, ...), never reused while the daemon runs. */
 int marina_daemon_allocate_id(MarinaDaemon *self);
+
+/* A new job (org.marinavm.Marina1.Job, numbered host-wide) served on every
+ * client connection, new ones too. The daemon owns it; take a reference to
+ * keep it. */
+MarinaJob *marina_daemon_new_job(MarinaDaemon *self, guint64 total);
+/* Finish @job (@error NULL: success); clients can still read it for a while. */
+void marina_daemon_end_job(MarinaDaemon *self, MarinaJob *job, const GError *error);
 
 /* FALSE (and the invocation answered with Error.ReadOnly) when the caller
  * came in on the read-only socket. */

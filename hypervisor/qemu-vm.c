@@ -280,6 +280,7 @@ write_runtime_state(MarinaQemuVm *self)
     g_key_file_set_integer(kf, "runtime", "reason", reason);
     g_key_file_set_boolean(kf, "runtime", "persistent", marina_vm_is_persistent(VM(self)));
     g_key_file_set_boolean(kf, "runtime", "reboot-requested", self->reboot_requested);
+    g_key_file_set_boolean(kf, "runtime", "installing", marina_vm_is_installing(VM(self)));
     data = g_key_file_to_data(kf, &len, NULL);
     if (!marina_write_file_replace(state_path, data, len, 0600, &error))
         g_warning("%s", error->message);
@@ -440,6 +441,17 @@ handle_guest_poweroff(MarinaQemuVm *self, const char *qemu_reason)
 
     if (g_strcmp0(qemu_reason, "guest-reset") == 0)
         action = MARINA_LIFECYCLE_DESTROY; /* on_reboot=destroy: -action reboot=shutdown */
+
+    if (marina_vm_is_installing(VM(self)) && !panic &&
+        (self->reboot_requested || g_strcmp0(qemu_reason, "guest-reset") == 0)) {
+        /* The install boot ends at its first reboot: this QEMU still has the
+         * installer's kernel, so it goes; the base class boots the definition. */
+        self->reboot_requested = FALSE;
+        self->guest_shutdown = TRUE;
+        marina_vm_note_install_reboot(VM(self));
+        qmp_fire(self, "quit");
+        return;
+    }
 
     if (self->reboot_requested && !panic) {
         /* Our graceful reboot: the guest shut down, start it afresh. */
@@ -1353,6 +1365,8 @@ qemu_reattach(MarinaVm *vm, GError **error)
         return FALSE;
     }
     marina_vm_set_id(vm, g_key_file_get_integer(kf, "runtime", "id", NULL));
+    /* Still on its install boot: its first reboot must bring the definition. */
+    marina_vm_set_installing(vm, g_key_file_get_boolean(kf, "runtime", "installing", NULL));
     marina_vm_set_state(vm, g_key_file_get_integer(kf, "runtime", "state", NULL),
                         g_key_file_get_integer(kf, "runtime", "reason", NULL), NULL, NULL);
     attach_relays(self);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/volume-config.h"
@@ -22,10 +24,8 @@
 #define POOL_SUBTREE "/org/marinavm/Marina1/pool"
 #define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
 #define VOLUME_INTERFACE "org.marinavm.Marina1.StorageVolume"
-#define JOB_PREFIX "/org/marinavm/Marina1/job"
 /* What a qemu-img run may print before we keep only its tail. */
 #define OUTPUT_MAX (64 * 1024)
-#define JOB_KEEP_S 60
 
 struct _MarinaStorage {
     MarinaDaemon *daemon;
@@ -34,8 +34,6 @@ struct _MarinaStorage {
     char *pools_dir;
     GHashTable *pools; /* name -> MarinaStoragePool* (owned) */
     GHashTable *peers; /* GDBusConnection* -> StoragePeer* */
-    GHashTable *jobs;  /* object path -> MarinaJob* (owned) */
-    guint next_job;
     MarinaSubtree pools_tree;   /* registered on every peer */
     MarinaSubtree volumes_tree; /* registered on every peer, once per pool */
 };
@@ -52,6 +50,10 @@ struct _MarinaStoragePool {
     MarinaDBusStoragePool *skeleton;
     GHashTable *volumes; /* name -> MarinaDBusStorageVolume* (served, created on demand) */
     GHashTable *busy;    /* names of volumes a job is writing */
+    /* logical: what the last vgs and lvs said */
+    GHashTable *lvs; /* logical volume name -> guint64* size in bytes */
+    guint64 vg_size;
+    guint64 vg_free;
 };
 
 typedef struct {
@@ -254,8 +256,11 @@ volume_object_path(MarinaStoragePool *pool, const char *name)
 static gboolean
 volume_exists(MarinaStoragePool *pool, const char *name)
 {
-    g_autofree char *path = volume_path(pool, name);
+    g_autofree char *path = NULL;
 
+    if (pool->backend->volumes != NULL)
+        return g_hash_table_contains(pool->lvs, name) || g_hash_table_contains(pool->busy, name);
+    path = volume_path(pool, name);
     return g_file_test(path, G_FILE_TEST_EXISTS) || g_hash_table_contains(pool->busy, name);
 }
 
@@ -540,6 +545,9 @@ static const MarinaStorageBackend netfs_backend = {
     .list_volumes = dir_list_volumes,
 };
 
+/* Defined with the volume operations it needs, further down. */
+static const MarinaStorageBackend logical_backend;
+
 const MarinaStorageBackend *
 marina_storage_backend_for_type(const char *type)
 {
@@ -549,44 +557,30 @@ marina_storage_backend_for_type(const char *type)
         return &fs_backend;
     if (g_strcmp0(type, "netfs") == 0)
         return &netfs_backend;
+    if (g_strcmp0(type, "logical") == 0)
+        return &logical_backend;
     return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
 /* Jobs                                                                   */
 
-static gboolean
-forget_job(gpointer data)
-{
-    MarinaJob *job = data;
-    MarinaStorage *storage = g_object_get_data(G_OBJECT(job), "storage");
-
-    g_hash_table_remove(storage->jobs, marina_job_get_object_path(job));
-    return G_SOURCE_REMOVE;
-}
-
+/* The daemon numbers and serves jobs (guest installs have them too). */
 static MarinaJob *
 new_job(MarinaStorage *storage, guint64 total)
 {
-    MarinaJob *job = marina_job_new(++storage->next_job, total);
-    GHashTableIter iter;
-    gpointer key;
+    MarinaJob *job = marina_daemon_new_job(storage->daemon, total);
 
     g_object_set_data(G_OBJECT(job), "storage", storage);
-    g_hash_table_insert(storage->jobs, g_strdup(marina_job_get_object_path(job)), job);
-    g_hash_table_iter_init(&iter, storage->peers);
-    while (g_hash_table_iter_next(&iter, &key, NULL))
-        marina_job_export(job, key);
     return job;
 }
 
 static void
 end_job(MarinaJob *job, const GError *error)
 {
-    marina_job_finish(job, error);
-    /* Kept a while so a client that attached late still reads the outcome. */
-    g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, JOB_KEEP_S, forget_job, g_object_ref(job),
-                               g_object_unref);
+    MarinaStorage *storage = g_object_get_data(G_OBJECT(job), "storage");
+
+    marina_daemon_end_job(storage->daemon, job, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -635,7 +629,8 @@ on_pool_started(MarinaStoragePool *pool, const GError *error, gpointer data)
     pool->changing = FALSE;
     if (error == NULL) {
         pool->active = TRUE;
-        sweep_parts(pool);
+        if (pool->backend->volumes == NULL)
+            sweep_parts(pool);
         refresh_sizes(pool);
         emit_pool_event(pool, "started");
     } else if (invocation == NULL) {
@@ -669,6 +664,7 @@ on_pool_stopped(MarinaStoragePool *pool, const GError *error, gpointer data)
     } else {
         pool->active = FALSE;
         g_hash_table_remove_all(pool->volumes);
+        g_hash_table_remove_all(pool->lvs);
         g_dbus_method_invocation_return_value(invocation, NULL);
         emit_pool_event(pool, "stopped");
     }
@@ -682,8 +678,8 @@ check_settled(MarinaStoragePool *pool, GDBusMethodInvocation *invocation)
     if (!pool->changing)
         return TRUE;
     g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                          _("Pool '%s' is being started or stopped; try again "
-                                            "in a moment."),
+                                          _("Pool '%s' is being started, stopped or refreshed; "
+                                            "try again in a moment."),
                                           pool->config->name);
     return FALSE;
 }
@@ -718,12 +714,30 @@ typedef struct {
     MarinaStoragePool *pool; /* the pool outlives replies: pools with jobs cannot go */
     char *name;
     char *path;
-    char *part; /* what a job writes, renamed to path when complete */
+    char *part;        /* what a job writes, renamed to path when complete */
+    char *source;      /* logical clone: the volume copied */
+    const char *event; /* logical: what to announce when LVM is done */
     GDBusMethodInvocation *invocation;
     gboolean want_xml;
     MarinaJob *job;
     guint64 capacity;
 } VolOp;
+
+/* Volumes that are not files: each operation answers op->invocation (or ends
+ * op->job) and frees @op. The common checks (writable, active, names, busy,
+ * existence, sizes) are done before. */
+struct _MarinaVolumeBackend {
+    /* Capacity of volume @name; FALSE if there is none. */
+    gboolean (*lookup)(MarinaStoragePool *pool, const char *name, guint64 *capacity);
+    /* Check and complete @config (format, path, space) for a new volume. */
+    gboolean (*prepare)(MarinaStoragePool *pool, MarinaVolumeConfig *config, GError **error);
+    /* op->job, op->capacity; the caller already answered with the job. */
+    void (*create)(VolOp *op);
+    void (*remove)(VolOp *op);
+    void (*resize)(VolOp *op, guint64 capacity);
+    /* op->source is copied to the new volume op->name (op->capacity bytes) as op->job. */
+    void (*clone)(VolOp *op);
+};
 
 static void
 vol_op_free(VolOp *op)
@@ -731,6 +745,7 @@ vol_op_free(VolOp *op)
     g_free(op->name);
     g_free(op->path);
     g_free(op->part);
+    g_free(op->source);
     g_clear_object(&op->invocation);
     g_clear_object(&op->job);
     g_free(op);
@@ -777,6 +792,29 @@ json_str(JsonObject *o, const char *member)
     return json_node_get_string(n);
 }
 
+/* Answers GetInfo or GetXML with @c and ends @op. */
+static void
+answer_info(VolOp *op, const MarinaVolumeConfig *c)
+{
+    if (op->want_xml) {
+        g_autofree char *xml = marina_volume_config_format(c);
+        g_dbus_method_invocation_return_value(op->invocation, g_variant_new("(s)", xml));
+    } else {
+        GVariantDict d;
+        g_variant_dict_init(&d, NULL);
+        g_variant_dict_insert(&d, "name", "s", c->name);
+        g_variant_dict_insert(&d, "pool", "s", op->pool->config->name);
+        g_variant_dict_insert(&d, "path", "s", c->path);
+        g_variant_dict_insert(&d, "format", "s", c->format);
+        g_variant_dict_insert(&d, "capacity", "t", c->capacity);
+        g_variant_dict_insert(&d, "allocation", "t", c->allocation);
+        g_variant_dict_insert(&d, "backing", "s", c->backing_path ? c->backing_path : "");
+        g_dbus_method_invocation_return_value(op->invocation,
+                                              g_variant_new("(@a{sv})", g_variant_dict_end(&d)));
+    }
+    vol_op_free(op);
+}
+
 static void
 on_info_done(gboolean ok, const char *output, gpointer data)
 {
@@ -812,23 +850,7 @@ on_info_done(gboolean ok, const char *output, gpointer data)
     c->format = g_strdup(format);
     c->backing_path = g_strdup(backing);
     c->backing_format = g_strdup(json_str(o, "backing-filename-format"));
-    if (op->want_xml) {
-        g_autofree char *xml = marina_volume_config_format(c);
-        g_dbus_method_invocation_return_value(op->invocation, g_variant_new("(s)", xml));
-    } else {
-        GVariantDict d;
-        g_variant_dict_init(&d, NULL);
-        g_variant_dict_insert(&d, "name", "s", c->name);
-        g_variant_dict_insert(&d, "pool", "s", op->pool->config->name);
-        g_variant_dict_insert(&d, "path", "s", c->path);
-        g_variant_dict_insert(&d, "format", "s", c->format);
-        g_variant_dict_insert(&d, "capacity", "t", c->capacity);
-        g_variant_dict_insert(&d, "allocation", "t", c->allocation);
-        g_variant_dict_insert(&d, "backing", "s", c->backing_path ? c->backing_path : "");
-        g_dbus_method_invocation_return_value(op->invocation,
-                                              g_variant_new("(@a{sv})", g_variant_dict_end(&d)));
-    }
-    vol_op_free(op);
+    answer_info(op, c);
 }
 
 static VolOp *
@@ -847,6 +869,7 @@ vol_op_new(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation)
 static gboolean
 check_volume(VolOp *op)
 {
+    const MarinaVolumeBackend *volumes = op->pool->backend->volumes;
     GError *error = NULL;
 
     if (!check_active(op->pool, &error)) {
@@ -859,7 +882,8 @@ check_volume(VolOp *op)
             _("Volume '%s' is being written by a job; wait for it to finish."), op->name);
         return FALSE;
     }
-    if (!g_file_test(op->path, G_FILE_TEST_IS_REGULAR)) {
+    if (volumes != NULL ? !volumes->lookup(op->pool, op->name, &op->capacity)
+                        : !g_file_test(op->path, G_FILE_TEST_IS_REGULAR)) {
         g_dbus_method_invocation_return_error(
             op->invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
             _("There is no volume '%s' in pool '%s'."), op->name, op->pool->config->name);
@@ -878,12 +902,24 @@ start_info(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gbo
         vol_op_free(op);
         return TRUE;
     }
+    op->want_xml = xml;
+    if (op->pool->backend->volumes != NULL) {
+        /* A block device: fully allocated, raw, sized as LVM reported it. */
+        g_autoptr(MarinaVolumeConfig) c = g_new0(MarinaVolumeConfig, 1);
+        c->name = g_strdup(op->name);
+        c->key = g_strdup(op->path);
+        c->path = g_strdup(op->path);
+        c->format = g_strdup("raw");
+        c->capacity = c->allocation = op->capacity;
+        c->has_allocation = TRUE;
+        answer_info(op, c);
+        return TRUE;
+    }
     if (!sniff_volume(op->path, &sniff)) {
         vol_op_fail(op, MARINA_ERROR_INVALID_ARGUMENT, _("There is no volume '%s' in pool '%s'."),
                     op->name, op->pool->config->name);
         return TRUE;
     }
-    op->want_xml = xml;
     {
         /* -f from the header: never let qemu-img probe a raw image's contents. */
         const char *argv[] = {"qemu-img", "info", "--output=json", "-f", sniff.format,
@@ -918,6 +954,10 @@ handle_vol_delete(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
 
     if (!check_writable(pool, invocation) || !check_volume(op)) {
         vol_op_free(op);
+        return TRUE;
+    }
+    if (pool->backend->volumes != NULL) {
+        pool->backend->volumes->remove(op);
         return TRUE;
     }
     if (g_unlink(op->path) != 0) {
@@ -965,7 +1005,10 @@ handle_vol_resize(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
         vol_op_free(op);
         return TRUE;
     }
-    sniff_volume(op->path, &sniff);
+    if (op->pool->backend->volumes != NULL)
+        sniff.capacity = op->capacity;
+    else
+        sniff_volume(op->path, &sniff);
     if (capacity < sniff.capacity) {
         vol_op_fail(op, MARINA_ERROR_INVALID_ARGUMENT,
                     _("Volume '%s' is %" G_GUINT64_FORMAT
@@ -981,8 +1024,12 @@ handle_vol_resize(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
             op->name, capacity);
         return TRUE;
     }
-    size = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
     g_hash_table_add(op->pool->busy, g_strdup(op->name));
+    if (op->pool->backend->volumes != NULL) {
+        op->pool->backend->volumes->resize(op, capacity);
+        return TRUE;
+    }
+    size = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
     {
         const char *argv[] = {"qemu-img", "resize", "-f", sniff.format, op->path, size, NULL};
         run_qemu_img(argv, NULL, 0, NULL, on_resized, op);
@@ -1055,11 +1102,22 @@ handle_vol_clone(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocatio
         vol_op_free(src);
         return TRUE;
     }
-    sniff_volume(src->path, &sniff);
     op = g_new0(VolOp, 1);
     op->pool = pool;
     op->name = g_strdup(new_name);
     op->path = volume_path(pool, new_name);
+    if (pool->backend->volumes != NULL) {
+        op->source = g_strdup(src->path);
+        op->capacity = src->capacity;
+        op->job = g_object_ref(new_job(pool->storage, op->capacity));
+        g_hash_table_add(pool->busy, g_strdup(new_name));
+        marina_dbus_storage_volume_complete_clone(skel, invocation,
+                                                  marina_job_get_object_path(op->job));
+        pool->backend->volumes->clone(op);
+        vol_op_free(src);
+        return TRUE;
+    }
+    sniff_volume(src->path, &sniff);
     op->part = part_path(pool, new_name);
     op->job = g_object_ref(new_job(pool->storage, sniff.capacity));
     g_hash_table_add(pool->busy, g_strdup(new_name));
@@ -1098,6 +1156,844 @@ forget_volume(MarinaStoragePool *pool, const char *name)
 {
     g_hash_table_remove(pool->volumes, name);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The logical backend: an LVM volume group, its logical volumes          */
+
+typedef void (*LvmDone)(gboolean ok, const char *out, const char *err, gpointer data);
+
+typedef struct {
+    GSubprocess *process;
+    char *command;
+    LvmDone done;
+    gpointer data;
+} LvmRun;
+
+static char *
+bytes_text(GBytes *bytes)
+{
+    gsize len = 0;
+    const char *data = bytes != NULL ? g_bytes_get_data(bytes, &len) : NULL;
+
+    return data != NULL ? g_utf8_make_valid(data, len) : g_strdup("");
+}
+
+static void
+on_lvm_exited(GObject *source, GAsyncResult *result, gpointer data)
+{
+    LvmRun *run = data;
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GBytes) err = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out_text = NULL;
+    g_autofree char *err_text = NULL;
+    gboolean ok = g_subprocess_communicate_finish(run->process, result, &out, &err, &error);
+
+    if (ok) {
+        ok = g_subprocess_get_if_exited(run->process) &&
+             g_subprocess_get_exit_status(run->process) == 0;
+        out_text = bytes_text(out);
+        err_text = bytes_text(err);
+    } else {
+        out_text = g_strdup("");
+        err_text = g_strdup(error->message);
+    }
+    g_strstrip(err_text);
+    g_debug("%s: %s %s", run->command, ok ? "ok" : "failed", err_text);
+    run->done(ok, out_text, err_text, run->data);
+    g_object_unref(run->process);
+    g_free(run->command);
+    g_free(run);
+}
+
+/* Runs the LVM command @argv; @done gets its output and messages apart, as
+ * the reports are JSON on standard output. */
+static void
+run_lvm(const char *const *argv, LvmDone done, gpointer data)
+{
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_autoptr(GError) error = NULL;
+    LvmRun *run;
+    GSubprocess *process;
+
+    /* Messages in a known language (a few are matched below), and none of
+     * the warnings LVM prints about every descriptor it inherits. */
+    g_subprocess_launcher_setenv(launcher, "LVM_SUPPRESS_FD_WARNINGS", "1", TRUE);
+    g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
+    process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+    if (process == NULL) {
+        done(FALSE, "", error->message, data);
+        return;
+    }
+    run = g_new0(LvmRun, 1);
+    run->process = process;
+    run->command = g_strjoinv(" ", (char **)argv);
+    run->done = done;
+    run->data = data;
+    g_debug("running %s", run->command);
+    g_subprocess_communicate_async(process, NULL, NULL, on_lvm_exited, run);
+}
+
+/* LVM's messages as one line a person can read in a dialog. */
+static char *
+lvm_reason(const char *err)
+{
+    g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+    GString *s = g_string_new(NULL);
+
+    for (char **l = lines; *l != NULL && s->len < 400; l++) {
+        g_strstrip(*l);
+        if (**l == '\0')
+            continue;
+        if (s->len > 0)
+            g_string_append_c(s, ' ');
+        g_string_append(s, *l);
+    }
+    /* The messages end with a period; ours adds its own. */
+    while (s->len > 0 && s->str[s->len - 1] == '.')
+        g_string_truncate(s, s->len - 1);
+    if (s->len == 0)
+        g_string_append(s, _("LVM gave no reason"));
+    return g_string_free(s, FALSE);
+}
+
+/* Every logical volume is a device-mapper device. */
+static gboolean
+have_device_mapper(void)
+{
+    int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+
+    if (fd < 0)
+        return FALSE;
+    close(fd);
+    return TRUE;
+}
+
+static gboolean
+lacks_device_mapper(const char *err)
+{
+    return !have_device_mapper() || strstr(err, "device-mapper target(s) not detected") != NULL;
+}
+
+/* The rows of an LVM JSON report, {"report": [{"<kind>": [{...}, ...]}]};
+ * NULL when the text is not one. The array belongs to @parser. */
+static JsonArray *
+lvm_report_rows(JsonParser *parser, const char *text, const char *kind)
+{
+    JsonNode *node;
+    JsonArray *reports;
+
+    if (!json_parser_load_from_data(parser, text, -1, NULL))
+        return NULL;
+    node = json_parser_get_root(parser);
+    if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+        return NULL;
+    node = json_object_get_member(json_node_get_object(node), "report");
+    if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node))
+        return NULL;
+    reports = json_node_get_array(node);
+    if (json_array_get_length(reports) < 1)
+        return NULL;
+    node = json_array_get_element(reports, 0);
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return NULL;
+    node = json_object_get_member(json_node_get_object(node), kind);
+    if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node))
+        return NULL;
+    return json_node_get_array(node);
+}
+
+static JsonObject *
+lvm_row(JsonArray *rows, guint i)
+{
+    JsonNode *node = json_array_get_element(rows, i);
+
+    return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+/* With --units b --nosuffix, sizes are strings of digits. */
+static gboolean
+lvm_size(JsonObject *row, const char *member, guint64 *out)
+{
+    const char *text = json_str(row, member);
+
+    return text != NULL && g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64, out, NULL);
+}
+
+static const char *
+vg_name(MarinaStoragePool *pool)
+{
+    return pool->config->source_name;
+}
+
+/* "VG/LV", how LVM commands name a logical volume. */
+static char *
+lv_spec(MarinaStoragePool *pool, const char *name)
+{
+    return g_strdup_printf("%s/%s", vg_name(pool), name);
+}
+
+static char *
+size_arg(guint64 bytes)
+{
+    return g_strdup_printf("%" G_GUINT64_FORMAT "B", bytes);
+}
+
+/* One pool-level LVM sequence (start, stop, update) and whom it answers. */
+typedef struct {
+    MarinaStoragePool *pool;
+    MarinaStorageDone done;
+    gpointer data;
+} LvmOp;
+
+static LvmOp *
+lvm_op_new(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    LvmOp *op = g_new0(LvmOp, 1);
+
+    op->pool = pool;
+    op->done = done;
+    op->data = data;
+    return op;
+}
+
+/* Ends @op with an error built from @format, or success when @format is NULL. */
+static void lvm_op_end(LvmOp *op, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+lvm_op_end(LvmOp *op, const char *format, ...)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (format != NULL) {
+        va_list args;
+        g_autofree char *message = NULL;
+        va_start(args, format);
+        message = g_strdup_vprintf(format, args);
+        va_end(args);
+        error = g_error_new_literal(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, message);
+    }
+    op->done(op->pool, error, op->data);
+    g_free(op);
+}
+
+/* update: vgs for the sizes, then lvs for the volumes */
+
+static void
+on_lvs_listed(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *reason = lvm_reason(err);
+    JsonArray *rows = ok ? lvm_report_rows(parser, out, "lv") : NULL;
+
+    if (rows == NULL) {
+        lvm_op_end(op, _("Pool '%s': cannot list the logical volumes of volume group '%s': %s."),
+                   pool->config->name, vg_name(pool),
+                   ok ? _("lvs gave an unreadable answer") : reason);
+        return;
+    }
+    g_hash_table_remove_all(pool->lvs);
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *row = lvm_row(rows, i);
+        const char *name = row != NULL ? json_str(row, "lv_name") : NULL;
+        guint64 size;
+
+        /* Names Marina could not have made (LVM's own "[lvol0_pmspare]"...)
+         * never reach a path or a command line. */
+        if (name == NULL || !marina_storage_name_is_valid(name, "volume", NULL) ||
+            !lvm_size(row, "lv_size", &size))
+            continue;
+        g_hash_table_insert(pool->lvs, g_strdup(name), g_memdup2(&size, sizeof size));
+    }
+    lvm_op_end(op, NULL);
+}
+
+static void
+on_vgs_for_update(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *reason = lvm_reason(err);
+    JsonArray *rows = ok ? lvm_report_rows(parser, out, "vg") : NULL;
+
+    if (rows == NULL) {
+        lvm_op_end(op, _("Pool '%s': cannot read the volume group '%s': %s."), pool->config->name,
+                   vg_name(pool), ok ? _("vgs gave an unreadable answer") : reason);
+        return;
+    }
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *row = lvm_row(rows, i);
+        guint64 size, free_bytes;
+
+        if (row == NULL || g_strcmp0(json_str(row, "vg_name"), vg_name(pool)) != 0)
+            continue;
+        if (!lvm_size(row, "vg_size", &size) || !lvm_size(row, "vg_free", &free_bytes) ||
+            free_bytes > size)
+            break;
+        pool->vg_size = size;
+        pool->vg_free = free_bytes;
+        {
+            const char *argv[] = {
+                "lvs", "--reportformat",  "json",        "--units", "b", "--nosuffix",
+                "-o",  "lv_name,lv_size", vg_name(pool), NULL};
+            run_lvm(argv, on_lvs_listed, op);
+        }
+        return;
+    }
+    lvm_op_end(op,
+               _("Pool '%s': the volume group '%s' is not on this host any more (or LVM reports "
+                 "it wrongly). Check it with 'vgs %s'."),
+               pool->config->name, vg_name(pool), vg_name(pool));
+}
+
+static const char *const vgs_argv[] = {"vgs", "--reportformat", "json", "--units",
+                                       "b",   "--nosuffix",     "-o",   "vg_name,vg_size,vg_free",
+                                       NULL};
+
+static void
+lvm_update(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    run_lvm(vgs_argv, on_vgs_for_update, lvm_op_new(pool, done, data));
+}
+
+/* start: find or build the volume group, activate it, read it */
+
+static void
+on_vg_activated(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autofree char *reason = lvm_reason(err);
+
+    if (!ok) {
+        if (lacks_device_mapper(err))
+            lvm_op_end(op,
+                       _("Pool '%s': cannot activate the volume group '%s': the kernel has no "
+                         "device-mapper support, which its logical volumes need. Load it "
+                         "(modprobe dm_mod) and start the pool again."),
+                       pool->config->name, vg_name(pool));
+        else
+            lvm_op_end(op, _("Pool '%s': cannot activate the volume group '%s': %s."),
+                       pool->config->name, vg_name(pool), reason);
+        return;
+    }
+    run_lvm(vgs_argv, on_vgs_for_update, op);
+}
+
+static void
+activate_vg(LvmOp *op)
+{
+    const char *argv[] = {"vgchange", "-ay", vg_name(op->pool), NULL};
+
+    run_lvm(argv, on_vg_activated, op);
+}
+
+static char *
+devices_text(MarinaStoragePool *pool)
+{
+    return g_strjoinv(", ", pool->config->source_devices);
+}
+
+static void
+on_vg_created(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autofree char *reason = lvm_reason(err);
+    g_autofree char *devices = devices_text(pool);
+
+    if (!ok) {
+        lvm_op_end(op, _("Pool '%s': cannot create the volume group '%s' on %s: %s."),
+                   pool->config->name, vg_name(pool), devices, reason);
+        return;
+    }
+    g_message("Pool '%s': created the volume group '%s' on %s", pool->config->name, vg_name(pool),
+              devices);
+    activate_vg(op);
+}
+
+static void
+on_pvs_created(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autofree char *reason = lvm_reason(err);
+    g_autofree char *devices = devices_text(pool);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+    if (!ok) {
+        /* pvcreate never wipes a file system or partition table unasked: a
+         * disk that still holds something stays as it was. */
+        lvm_op_end(op,
+                   _("Pool '%s': cannot make %s an LVM physical volume: %s. If the device holds "
+                     "nothing you need, clear it (wipefs -a) and start the pool again."),
+                   pool->config->name, devices, reason);
+        return;
+    }
+    g_ptr_array_add(argv, "vgcreate");
+    g_ptr_array_add(argv, (char *)vg_name(pool));
+    for (char **d = pool->config->source_devices; *d != NULL; d++)
+        g_ptr_array_add(argv, *d);
+    g_ptr_array_add(argv, NULL);
+    run_lvm((const char *const *)argv->pdata, on_vg_created, op);
+}
+
+/* libvirt's pool-build, done when a pool whose volume group does not exist
+ * starts: the <device> disks become physical volumes of a new group. */
+static void
+build_vg(LvmOp *op)
+{
+    MarinaStoragePool *pool = op->pool;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+
+    if (pool->config->source_devices == NULL) {
+        lvm_op_end(op,
+                   _("Pool '%s': the volume group '%s' does not exist. Give its disks as "
+                     "<device path='...'/> in <source> so Marina creates it when the pool "
+                     "starts, or create it with vgcreate."),
+                   pool->config->name, vg_name(pool));
+        return;
+    }
+    for (char **d = pool->config->source_devices; *d != NULL; d++) {
+        GStatBuf st;
+        if (g_stat(*d, &st) != 0) {
+            int err = errno;
+            lvm_op_end(op,
+                       _("Pool '%s': the source device %s does not exist (%s); check <device "
+                         "path> in the pool's XML."),
+                       pool->config->name, *d, g_strerror(err));
+            return;
+        }
+        if (!S_ISBLK(st.st_mode)) {
+            lvm_op_end(op,
+                       _("Pool '%s': %s is not a block device; give a disk or partition, e.g. "
+                         "/dev/sdb."),
+                       pool->config->name, *d);
+            return;
+        }
+    }
+    g_ptr_array_add(argv, "pvcreate");
+    for (char **d = pool->config->source_devices; *d != NULL; d++)
+        g_ptr_array_add(argv, *d);
+    g_ptr_array_add(argv, NULL);
+    run_lvm((const char *const *)argv->pdata, on_pvs_created, op);
+}
+
+static void
+on_vgs_for_start(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree char *reason = lvm_reason(err);
+    JsonArray *rows = ok ? lvm_report_rows(parser, out, "vg") : NULL;
+
+    if (rows == NULL) {
+        lvm_op_end(op, _("Pool '%s': cannot list the LVM volume groups: %s."), pool->config->name,
+                   ok ? _("vgs gave an unreadable answer") : reason);
+        return;
+    }
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *row = lvm_row(rows, i);
+        if (row != NULL && g_strcmp0(json_str(row, "vg_name"), vg_name(pool)) == 0) {
+            activate_vg(op);
+            return;
+        }
+    }
+    build_vg(op);
+}
+
+static void
+lvm_start(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    run_lvm(vgs_argv, on_vgs_for_start, lvm_op_new(pool, done, data));
+}
+
+static void
+on_vg_deactivated(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    LvmOp *op = data;
+    MarinaStoragePool *pool = op->pool;
+    g_autofree char *reason = lvm_reason(err);
+
+    /* A group removed behind our back has nothing left to deactivate. */
+    if (!ok && strstr(err, "not found") == NULL) {
+        lvm_op_end(op,
+                   _("Pool '%s': cannot deactivate the volume group '%s': %s. Stop the guests "
+                     "that use its volumes first."),
+                   pool->config->name, vg_name(pool), reason);
+        return;
+    }
+    lvm_op_end(op, NULL);
+}
+
+static void
+lvm_stop(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
+{
+    const char *argv[] = {"vgchange", "-an", vg_name(pool), NULL};
+
+    run_lvm(argv, on_vg_deactivated, lvm_op_new(pool, done, data));
+}
+
+static gboolean
+lvm_refresh(MarinaStoragePool *pool, guint64 *capacity, guint64 *allocation, guint64 *available,
+            GError **error)
+{
+    *capacity = pool->vg_size;
+    *available = pool->vg_free;
+    *allocation = pool->vg_size - pool->vg_free;
+    return TRUE;
+}
+
+static char **
+lvm_list_volumes(MarinaStoragePool *pool)
+{
+    GPtrArray *names = g_ptr_array_new();
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, pool->lvs);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        if (!g_hash_table_contains(pool->busy, key))
+            g_ptr_array_add(names, g_strdup(key));
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+/* Volumes */
+
+static gboolean
+lvm_lookup(MarinaStoragePool *pool, const char *name, guint64 *capacity)
+{
+    guint64 *size = g_hash_table_lookup(pool->lvs, name);
+
+    if (size == NULL)
+        return FALSE;
+    if (capacity != NULL)
+        *capacity = *size;
+    return TRUE;
+}
+
+/* Names LVM keeps for itself (lvcreate(8), "VALID NAMES"). */
+static gboolean
+lv_name_is_valid(const char *name, GError **error)
+{
+    static const char *const reserved[] = {"_cdata",   "_cmeta",  "_corig", "_mlog",  "_mimage",
+                                           "_pmspare", "_rimage", "_rmeta", "_tdata", "_tmeta",
+                                           "_vorigin", "_vdata",  NULL};
+
+    if (g_str_equal(name, "snapshot") || g_str_equal(name, "pvmove") ||
+        g_str_has_prefix(name, "pvmove"))
+        goto reserved;
+    for (const char *const *r = reserved; *r != NULL; r++)
+        if (strstr(name, *r) != NULL)
+            goto reserved;
+    return TRUE;
+reserved:
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                _("'%s' cannot be the name of a logical volume: LVM reserves it (or a part of "
+                  "it). Choose another name."),
+                name);
+    return FALSE;
+}
+
+static gboolean
+lvm_prepare(MarinaStoragePool *pool, MarinaVolumeConfig *c, GError **error)
+{
+    g_autofree char *path = NULL;
+
+    if (!check_new_volume(pool, c->name, error) || !lv_name_is_valid(c->name, error))
+        return FALSE;
+    if (c->format == NULL)
+        c->format = g_strdup("raw");
+    if (!g_str_equal(c->format, "raw")) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Pool '%s' is a logical (LVM) pool: its volumes are raw block devices, so "
+                      "volume '%s' cannot be %s. Use the raw format, or a dir pool for %s "
+                      "images."),
+                    pool->config->name, c->name, c->format, c->format);
+        return FALSE;
+    }
+    if (c->backing_path != NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Volume '%s': a logical volume cannot have a backing volume; use a qcow2 "
+                      "volume in a dir pool for that."),
+                    c->name);
+        return FALSE;
+    }
+    path = volume_path(pool, c->name);
+    if (c->path != NULL && !g_str_equal(c->path, path)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("Volume '%s': <target><path> must be %s, the volume group's directory and "
+                      "the volume's name; or leave it out."),
+                    c->name, path);
+        return FALSE;
+    }
+    if (c->capacity > pool->vg_free) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Pool '%s' has %" G_GUINT64_FORMAT
+                      " bytes free; volume '%s' needs %" G_GUINT64_FORMAT
+                      ". Make it smaller or add a disk to the volume group '%s'."),
+                    pool->config->name, pool->vg_free, c->name, c->capacity, vg_name(pool));
+        return FALSE;
+    }
+    g_free(c->path);
+    c->path = g_steal_pointer(&path);
+    return TRUE;
+}
+
+static GError *
+lvcreate_error(VolOp *op, const char *err)
+{
+    g_autofree char *reason = lvm_reason(err);
+
+    if (lacks_device_mapper(err))
+        return g_error_new(MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                           _("Cannot create logical volume '%s' in volume group '%s': the kernel "
+                             "has no device-mapper support. Load it (modprobe dm_mod), or use a "
+                             "dir pool."),
+                           op->name, vg_name(op->pool));
+    return g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                       _("Cannot create logical volume '%s' in volume group '%s': %s."), op->name,
+                       vg_name(op->pool), reason);
+}
+
+static void
+run_lvcreate(VolOp *op, LvmDone done)
+{
+    g_autofree char *size = size_arg(op->capacity);
+    /* A new volume starts clean: old signatures in its extents are wiped
+     * rather than asked about (nobody answers on standard input). */
+    const char *argv[] = {"lvcreate", "--yes", "--wipesignatures", "y", "-n", op->name,
+                          "-L",       size,    vg_name(op->pool),  NULL};
+
+    run_lvm(argv, done, op);
+}
+
+/* The end of a create or clone job: the volume is listed and announced, or
+ * the job fails (@error). */
+static void
+on_written_updated(MarinaStoragePool *pool, const GError *update_error, gpointer data)
+{
+    VolOp *op = data;
+
+    if (update_error != NULL)
+        g_warning("%s", update_error->message);
+    g_hash_table_remove(pool->busy, op->name);
+    emit_volume_event(pool, op->name, "created");
+    end_job(op->job, NULL);
+    vol_op_free(op);
+}
+
+static void
+lvm_job_failed(VolOp *op, GError *error)
+{
+    g_hash_table_remove(op->pool->busy, op->name);
+    end_job(op->job, error);
+    g_error_free(error);
+    vol_op_free(op);
+}
+
+/* After a failed or cancelled clone: remove what was made, then fail with @error. */
+typedef struct {
+    VolOp *op;
+    GError *error;
+} Undo;
+
+static void
+on_undone(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    Undo *undo = data;
+
+    if (!ok)
+        g_warning("Pool '%s': could not remove the partial logical volume '%s': %s",
+                  undo->op->pool->config->name, undo->op->name, err);
+    lvm_job_failed(undo->op, undo->error);
+    g_free(undo);
+}
+
+static void
+undo_lvcreate(VolOp *op, GError *error)
+{
+    g_autofree char *spec = lv_spec(op->pool, op->name);
+    const char *argv[] = {"lvremove", "-f", spec, NULL};
+    Undo *undo = g_new0(Undo, 1);
+
+    undo->op = op;
+    undo->error = error;
+    run_lvm(argv, on_undone, undo);
+}
+
+static GError *
+cancelled_error(VolOp *op)
+{
+    return g_error_new(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       _("Writing volume '%s' was cancelled; the partial volume was removed."),
+                       op->name);
+}
+
+static gboolean
+job_cancelled(VolOp *op)
+{
+    return g_cancellable_is_cancelled(marina_job_get_cancellable(op->job));
+}
+
+static void
+on_lv_created(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    VolOp *op = data;
+
+    if (!ok)
+        lvm_job_failed(op, lvcreate_error(op, err));
+    else if (job_cancelled(op))
+        undo_lvcreate(op, cancelled_error(op));
+    else
+        lvm_update(op->pool, on_written_updated, op);
+}
+
+static void
+lvm_create(VolOp *op)
+{
+    run_lvcreate(op, on_lv_created);
+}
+
+static void
+on_lv_copied(gboolean ok, const char *output, gpointer data)
+{
+    VolOp *op = data;
+
+    if (job_cancelled(op)) {
+        undo_lvcreate(op, cancelled_error(op));
+    } else if (!ok) {
+        g_debug("qemu-img convert %s %s: %s", op->source, op->path, output);
+        undo_lvcreate(op, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                      _("Volume '%s' could not be written: %s."), op->name,
+                                      last_line(output)));
+    } else {
+        lvm_update(op->pool, on_written_updated, op);
+    }
+}
+
+static void
+on_clone_lv_created(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    VolOp *op = data;
+
+    if (!ok) {
+        lvm_job_failed(op, lvcreate_error(op, err));
+        return;
+    }
+    if (job_cancelled(op)) {
+        undo_lvcreate(op, cancelled_error(op));
+        return;
+    }
+    {
+        /* -n: the target is the new logical volume, already there. */
+        const char *argv[] = {"qemu-img", "convert", "-p",       "-n",     "-f", "raw",
+                              "-O",       "raw",     op->source, op->path, NULL};
+        run_qemu_img(argv, op->job, MAX(op->capacity, 1), NULL, on_lv_copied, op);
+    }
+}
+
+static void
+lvm_clone(VolOp *op)
+{
+    run_lvcreate(op, on_clone_lv_created);
+}
+
+/* Delete and resize answer their call once LVM is done and re-read. */
+static void
+on_volume_changed_updated(MarinaStoragePool *pool, const GError *error, gpointer data)
+{
+    VolOp *op = data;
+    const char *event = op->event;
+
+    if (error != NULL)
+        g_warning("%s", error->message);
+    g_hash_table_remove(pool->busy, op->name);
+    g_dbus_method_invocation_return_value(op->invocation, NULL);
+    emit_volume_event(pool, op->name, event);
+    if (g_str_equal(event, "deleted"))
+        forget_volume(pool, op->name);
+    vol_op_free(op);
+}
+
+static void
+on_lv_removed(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    VolOp *op = data;
+    g_autofree char *reason = lvm_reason(err);
+
+    if (!ok) {
+        g_hash_table_remove(op->pool->busy, op->name);
+        vol_op_fail(op, MARINA_ERROR_OPERATION_FAILED,
+                    _("Cannot delete logical volume '%s' from volume group '%s': %s."), op->name,
+                    vg_name(op->pool), reason);
+        return;
+    }
+    op->event = "deleted";
+    lvm_update(op->pool, on_volume_changed_updated, op);
+}
+
+static void
+lvm_remove(VolOp *op)
+{
+    g_autofree char *spec = lv_spec(op->pool, op->name);
+    const char *argv[] = {"lvremove", "-f", spec, NULL};
+
+    g_hash_table_add(op->pool->busy, g_strdup(op->name));
+    run_lvm(argv, on_lv_removed, op);
+}
+
+static void
+on_lv_resized(gboolean ok, const char *out, const char *err, gpointer data)
+{
+    VolOp *op = data;
+    g_autofree char *reason = lvm_reason(err);
+
+    /* Growing by less than an extent is already done. */
+    if (!ok && strstr(err, "matches existing size") == NULL) {
+        g_hash_table_remove(op->pool->busy, op->name);
+        vol_op_fail(op, MARINA_ERROR_OPERATION_FAILED,
+                    _("Logical volume '%s' could not be resized: %s."), op->name, reason);
+        return;
+    }
+    op->event = "resized";
+    lvm_update(op->pool, on_volume_changed_updated, op);
+}
+
+static void
+lvm_resize(VolOp *op, guint64 capacity)
+{
+    g_autofree char *spec = lv_spec(op->pool, op->name);
+    g_autofree char *size = size_arg(capacity);
+    const char *argv[] = {"lvresize", "-L", size, spec, NULL};
+
+    run_lvm(argv, on_lv_resized, op);
+}
+
+static const MarinaVolumeBackend lvm_volumes = {
+    .lookup = lvm_lookup,
+    .prepare = lvm_prepare,
+    .create = lvm_create,
+    .remove = lvm_remove,
+    .resize = lvm_resize,
+    .clone = lvm_clone,
+};
+
+static const MarinaStorageBackend logical_backend = {
+    .type = "logical",
+    .start = lvm_start,
+    .stop = lvm_stop,
+    .refresh = lvm_refresh,
+    .list_volumes = lvm_list_volumes,
+    .update = lvm_update,
+    .volumes = &lvm_volumes,
+};
 
 /* ---------------------------------------------------------------------- */
 /* Pool methods                                                           */
@@ -1169,8 +2065,24 @@ handle_create_volume(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocat
     if (!check_writable(pool, invocation))
         return TRUE;
     c = marina_volume_config_parse(xml, -1, &error);
-    if (c == NULL || !prepare_volume(pool, c, &error)) {
+    if (c == NULL ||
+        !(pool->backend->volumes != NULL ? pool->backend->volumes->prepare(pool, c, &error)
+                                         : prepare_volume(pool, c, &error))) {
         return_error(invocation, error);
+        return TRUE;
+    }
+    if (pool->backend->volumes != NULL) {
+        op = g_new0(VolOp, 1);
+        op->pool = pool;
+        op->name = g_strdup(c->name);
+        op->path = g_strdup(c->path);
+        op->capacity = c->capacity;
+        op->job = g_object_ref(new_job(pool->storage, 0));
+        g_hash_table_add(pool->busy, g_strdup(c->name));
+        object_path = volume_object_path(pool, c->name);
+        marina_dbus_storage_pool_complete_create_volume(skel, invocation, object_path,
+                                                        marina_job_get_object_path(op->job));
+        pool->backend->volumes->create(op);
         return TRUE;
     }
     prealloc = preallocation_for(c);
@@ -1306,14 +2218,37 @@ handle_pool_set_autostart(MarinaDBusStoragePool *skel, GDBusMethodInvocation *in
     return TRUE;
 }
 
+static void
+on_pool_updated(MarinaStoragePool *pool, const GError *error, gpointer data)
+{
+    GDBusMethodInvocation *invocation = data;
+
+    pool->changing = FALSE;
+    if (error != NULL) {
+        g_dbus_method_invocation_return_gerror(invocation, error);
+    } else {
+        g_dbus_method_invocation_return_value(invocation, NULL);
+        emit_pool_event(pool, "refreshed");
+    }
+    g_object_unref(invocation);
+}
+
 static gboolean
 handle_pool_refresh(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocation,
                     MarinaStoragePool *pool)
 {
     GError *error = NULL;
 
+    if (!check_settled(pool, invocation))
+        return TRUE;
     if (!check_active(pool, &error)) {
         return_error(invocation, error);
+        return TRUE;
+    }
+    if (pool->backend->update != NULL) {
+        /* Stop and undefine wait for it: the pool must outlive the reply. */
+        pool->changing = TRUE;
+        pool->backend->update(pool, on_pool_updated, g_object_ref(invocation));
         return TRUE;
     }
     refresh_sizes(pool);
@@ -1375,6 +2310,13 @@ handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *inv
         g_autofree char *path = volume_path(pool, *n);
         g_autofree char *object_path = volume_object_path(pool, *n);
         Sniff sniff;
+        guint64 size;
+
+        if (pool->backend->volumes != NULL) {
+            if (pool->backend->volumes->lookup(pool, *n, &size))
+                g_variant_builder_add(&b, "(osstts)", object_path, *n, path, size, size, "raw");
+            continue;
+        }
 
         if (!sniff_volume(path, &sniff))
             continue;
@@ -1400,6 +2342,7 @@ marina_storage_pool_new(MarinaDaemon *daemon, MarinaPoolConfig *config)
     pool->volume_subtree = g_strdup_printf("%s/volume", pool->path);
     pool->volumes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
     pool->busy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pool->lvs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     pool->skeleton = marina_dbus_storage_pool_skeleton_new();
     g_signal_connect(pool->skeleton, "handle-start", G_CALLBACK(handle_pool_start), pool);
     g_signal_connect(pool->skeleton, "handle-stop", G_CALLBACK(handle_pool_stop), pool);
@@ -1425,6 +2368,7 @@ marina_storage_pool_free(MarinaStoragePool *pool)
     g_object_unref(pool->skeleton);
     g_hash_table_unref(pool->volumes);
     g_hash_table_unref(pool->busy);
+    g_hash_table_unref(pool->lvs);
     marina_pool_config_free(pool->config);
     g_free(pool->path);
     g_free(pool->volume_subtree);
@@ -1608,9 +2552,6 @@ marina_storage_add_peer(MarinaStorage *storage, GDBusConnection *connection, GEr
     g_hash_table_iter_init(&iter, storage->pools);
     while (g_hash_table_iter_next(&iter, NULL, &value))
         register_volume_subtree(storage, peer, value);
-    g_hash_table_iter_init(&iter, storage->jobs);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        marina_job_export(value, connection);
     g_hash_table_insert(storage->peers, connection, peer);
     return TRUE;
 }
@@ -1618,12 +2559,6 @@ marina_storage_add_peer(MarinaStorage *storage, GDBusConnection *connection, GEr
 void
 marina_storage_remove_peer(MarinaStorage *storage, GDBusConnection *connection)
 {
-    GHashTableIter iter;
-    gpointer value;
-
-    g_hash_table_iter_init(&iter, storage->jobs);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        marina_job_unexport(value, connection);
     g_hash_table_remove(storage->peers, connection);
 }
 
@@ -1798,7 +2733,6 @@ marina_storage_new(MarinaDaemon *daemon, const MarinaDaemonConfig *config, Marin
     storage->pools = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify)marina_storage_pool_free);
     storage->peers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)storage_peer_free);
-    storage->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
     storage->pools_tree = (MarinaSubtree){
         .interface_name = POOL_INTERFACE,
         .interface_info = marina_dbus_storage_pool_interface_info,
@@ -1827,7 +2761,6 @@ marina_storage_free(MarinaStorage *storage)
         return;
     g_signal_handlers_disconnect_by_data(storage->host, storage);
     g_hash_table_unref(storage->peers);
-    g_hash_table_unref(storage->jobs);
     g_hash_table_unref(storage->pools);
     g_object_unref(storage->host);
     g_free(storage->pools_dir);

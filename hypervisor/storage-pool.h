@@ -18,6 +18,10 @@ typedef struct _MarinaStoragePool MarinaStoragePool;
 /* @error is NULL on success; it stays the caller's. */
 typedef void (*MarinaStorageDone)(MarinaStoragePool *pool, const GError *error, gpointer data);
 
+/* How volumes are made when they are not image files in the target directory
+ * (logical pools: LVM logical volumes). Private to storage-pool.c. */
+typedef struct _MarinaVolumeBackend MarinaVolumeBackend;
+
 typedef struct {
     const char *type;
     /* Make the pool usable (dir: create the directory; fs, netfs: mount),
@@ -29,6 +33,12 @@ typedef struct {
                         guint64 *available, GError **error);
     /* Volume names present in the pool (NULL-terminated). */
     char **(*list_volumes)(MarinaStoragePool *pool);
+    /* Re-read sizes and volumes before @done (logical: vgs and lvs, which take
+     * a while); refresh and list_volumes then answer from what it read. NULL
+     * when they read the pool directly. */
+    void (*update)(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data);
+    /* NULL: volumes are files written with qemu-img. */
+    const MarinaVolumeBackend *volumes;
 } MarinaStorageBackend;
 
 const MarinaStorageBackend *marina_storage_backend_for_type(const char *type);

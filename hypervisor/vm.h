@@ -106,6 +106,9 @@ void marina_vm_restore_async(MarinaVm *self, const char *file, guint flags, gboo
                              gpointer user_data);
 gboolean marina_vm_restore_finish(MarinaVm *self, GAsyncResult *result, GError **error);
 
+/* The running guest is on its one-shot install boot (Domain.StartInstall). */
+gboolean marina_vm_is_installing(MarinaVm *self);
+
 /* Re-attach to a QEMU still running from before the daemon restarted. */
 gboolean marina_vm_reattach(MarinaVm *self, GError **error);
 
@@ -144,6 +147,11 @@ gboolean marina_vm_has_managed_save(MarinaVm *self);
 /* Set state and reason; with @event, tell every client. */
 void marina_vm_set_state(MarinaVm *self, MarinaDomainState state, guint reason, const char *event,
                          const char *detail);
+/* The running guest is (re-attached: was) on its install boot. */
+void marina_vm_set_installing(MarinaVm *self, gboolean installing);
+/* The guest rebooted during its install boot and its run is stopping: once
+ * it has stopped the base class boots it again from its definition. */
+void marina_vm_note_install_reboot(MarinaVm *self);
 /* The driver's guest has stopped for @reason: forget the running
  * configuration, announce "stopped", answer waiters, drop a transient guest. */
 void marina_vm_stopped(MarinaVm *self, guint reason);

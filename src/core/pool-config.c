@@ -26,6 +26,7 @@ marina_pool_config_free(MarinaPoolConfig *c)
     g_free(c->uuid);
     g_free(c->target_path);
     g_free(c->source_device);
+    g_strfreev(c->source_devices);
     g_free(c->source_host);
     g_free(c->source_dir);
     g_free(c->source_format);
@@ -177,6 +178,37 @@ marina_storage_read_size(xmlNode *parent, const char *element, guint64 *bytes, g
     return TRUE;
 }
 
+/* Every <device path=''/> of <source>: a volume group can span several disks. */
+static gboolean
+read_devices(xmlNode *source, MarinaPoolConfig *c, GError **error)
+{
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+    for (xmlNode *n = source != NULL ? source->children : NULL; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "device") != 0)
+            continue;
+        if (paths->len == MARINA_POOL_MAX_DEVICES) {
+            g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                        _("<source> has more than %d <device> elements; a pool uses at most %d."),
+                        MARINA_POOL_MAX_DEVICES, MARINA_POOL_MAX_DEVICES);
+            return FALSE;
+        }
+        char *path = marina_xml_prop(n, "path");
+        if (path == NULL) {
+            g_set_error_literal(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                                _("A <device> in <source> has no path; write it like "
+                                  "<device path='/dev/sdb'/>."));
+            return FALSE;
+        }
+        g_ptr_array_add(paths, path);
+    }
+    if (paths->len == 0)
+        return TRUE;
+    g_ptr_array_add(paths, NULL);
+    c->source_devices = (char **)g_ptr_array_steal(paths, NULL);
+    return TRUE;
+}
+
 static gboolean
 read_pool(xmlNode *root, MarinaPoolConfig *c, GError **error)
 {
@@ -192,10 +224,20 @@ read_pool(xmlNode *root, MarinaPoolConfig *c, GError **error)
     c->uuid = marina_xml_text(marina_xml_child(root, "uuid"));
     c->target_path = marina_xml_text(marina_xml_child(marina_xml_child(root, "target"), "path"));
     c->source_device = marina_xml_prop(marina_xml_child(source, "device"), "path");
+    if (!read_devices(source, c, error))
+        return FALSE;
     c->source_host = marina_xml_prop(marina_xml_child(source, "host"), "name");
     c->source_dir = marina_xml_prop(marina_xml_child(source, "dir"), "path");
     c->source_format = marina_xml_prop(marina_xml_child(source, "format"), "type");
     c->source_name = marina_xml_text(marina_xml_child(source, "name"));
+    /* libvirt's defaults for a logical pool: the volume group is named after
+     * the pool, and its volumes appear under /dev/<volume group>. */
+    if (g_strcmp0(c->type, "logical") == 0) {
+        if (c->source_name == NULL && c->name != NULL)
+            c->source_name = g_strdup(c->name);
+        if (c->target_path == NULL && c->source_name != NULL)
+            c->target_path = g_strconcat("/dev/", c->source_name, NULL);
+    }
     return marina_storage_read_size(root, "capacity", &c->capacity, NULL, error) &&
            marina_storage_read_size(root, "allocation", &c->allocation, NULL, error) &&
            marina_storage_read_size(root, "available", &c->available, NULL, error);
@@ -242,6 +284,45 @@ require(const char *value, const char *type, const char *element, GError **error
     return FALSE;
 }
 
+static gboolean
+validate_logical(const MarinaPoolConfig *c, GError **error)
+{
+    g_autofree char *dev_dir = NULL;
+
+    if (!require(c->source_name, "logical", "<name> (the volume group)", error) ||
+        !marina_storage_name_is_valid(c->source_name, _("volume group"), error))
+        return FALSE;
+    /* The name checks above keep it off option syntax; LVM reserves these two. */
+    if (g_str_equal(c->source_name, "lvm") || g_str_equal(c->source_name, "snapshot")) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("'%s' cannot be the name of an LVM volume group; choose another <name> "
+                      "in <source>."),
+                    c->source_name);
+        return FALSE;
+    }
+    dev_dir = g_strconcat("/dev/", c->source_name, NULL);
+    if (c->target_path != NULL && !g_str_equal(c->target_path, dev_dir)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("A logical pool's volumes are in %s, so <target><path> must be %s (or "
+                      "left out), not %s."),
+                    dev_dir, dev_dir, c->target_path);
+        return FALSE;
+    }
+    if (c->source_format != NULL && !g_str_equal(c->source_format, "lvm2") &&
+        !g_str_equal(c->source_format, "auto")) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("<format type='%s'> is not an LVM format; a logical pool uses "
+                      "<format type='lvm2'/>."),
+                    c->source_format);
+        return FALSE;
+    }
+    for (char **d = c->source_devices; d != NULL && *d != NULL; d++) {
+        if (!check_absolute(*d, "<source><device path>", "/dev/sdb", error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 marina_pool_config_validate(const MarinaPoolConfig *c, GError **error)
 {
@@ -268,11 +349,8 @@ marina_pool_config_validate(const MarinaPoolConfig *c, GError **error)
         return require(c->source_host, "netfs", "<host name='...'/>", error) &&
                require(c->source_dir, "netfs", "<dir path='...'/>", error) &&
                check_absolute(c->source_dir, "<source><dir path>", "/export/images", error);
-    if (g_str_equal(c->type, "logical")) {
-        if (!require(c->source_name, "logical", "<name> (the volume group)", error))
-            return FALSE;
-        return marina_storage_name_is_valid(c->source_name, _("volume group"), error);
-    }
+    if (g_str_equal(c->type, "logical"))
+        return validate_logical(c, error);
     return TRUE;
 }
 
@@ -295,8 +373,8 @@ char *
 marina_pool_config_format(const MarinaPoolConfig *c)
 {
     GString *s = g_string_new(NULL);
-    gboolean has_source =
-        c->source_device || c->source_host || c->source_dir || c->source_format || c->source_name;
+    gboolean has_source = c->source_device || c->source_devices || c->source_host ||
+                          c->source_dir || c->source_format || c->source_name;
 
     g_string_append_printf(s, "<pool type='%s'>\n", c->type);
     add_escaped(s, "  <name>%s</name>\n", c->name);
@@ -309,8 +387,12 @@ marina_pool_config_format(const MarinaPoolConfig *c)
         g_string_append(s, "  <source>\n");
         if (c->source_host)
             add_escaped(s, "    <host name='%s'/>\n", c->source_host);
-        if (c->source_device)
+        if (c->source_devices != NULL) {
+            for (char **d = c->source_devices; *d != NULL; d++)
+                add_escaped(s, "    <device path='%s'/>\n", *d);
+        } else if (c->source_device) {
             add_escaped(s, "    <device path='%s'/>\n", c->source_device);
+        }
         if (c->source_dir)
             add_escaped(s, "    <dir path='%s'/>\n", c->source_dir);
         if (c->source_name)

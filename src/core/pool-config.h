@@ -21,12 +21,16 @@ typedef struct {
     guint64 allocation;
     guint64 available;
     char *target_path;
-    char *source_device; /* fs, logical: block device */
+    char *source_device;   /* fs, logical: block device (the first one) */
+    char **source_devices; /* logical: every <device path>, NULL-terminated (may be NULL) */
     char *source_host;   /* netfs */
     char *source_dir;    /* netfs: exported directory */
     char *source_format; /* fs: ext4, ...; netfs: nfs */
-    char *source_name;   /* logical: volume group */
+    char *source_name;   /* logical: volume group (default: the pool's name) */
 } MarinaPoolConfig;
+
+/* At most this many <device> elements in a logical pool's <source>. */
+#define MARINA_POOL_MAX_DEVICES 64
 
 void marina_pool_config_free(MarinaPoolConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaPoolConfig, marina_pool_config_free)

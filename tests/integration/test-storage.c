@@ -51,6 +51,21 @@ assert_image(Harness *h, const char *name, const char *format, guint64 size)
         fail_msg("%s is not %s of %" G_GUINT64_FORMAT " bytes:\n%s", name, format, size, info);
 }
 
+/* A number member of qemu-img's JSON ("actual-size": 123,). */
+static guint64
+info_number(const char *info, const char *member)
+{
+    g_autofree char *pattern = g_strdup_printf("\"%s\": ([0-9]+)", member);
+    g_autoptr(GRegex) re = g_regex_new(pattern, 0, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    g_autofree char *digits = NULL;
+
+    if (!g_regex_match(re, info, 0, &match))
+        fail_msg("no %s in:\n%s", member, info);
+    digits = g_match_info_fetch(match, 1);
+    return g_ascii_strtoull(digits, NULL, 10);
+}
+
 static int
 ctl(Harness *h, char **out, char **err, const char *a, const char *b, const char *c, const char *d,
     const char *e, const char *f)
@@ -138,6 +153,31 @@ test_create_qcow2_and_raw(void **state)
 }
 
 static void
+test_preallocated_and_sparse(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *full = NULL, *sparse = NULL;
+
+    /* --allocation equal to the size: every byte written now (qcow2 too). */
+    assert_int_equal(harness_marinactl(h, NULL, NULL, "vol-create-as", "default", "p.qcow2", "32M",
+                                       "--allocation=32M", NULL),
+                     0);
+    assert_image(h, "p.qcow2", "qcow2", 32ULL << 20);
+    full = qemu_img_info(h, "p.qcow2");
+    assert_true(info_number(full, "actual-size") >= 32ULL << 20);
+    /* No allocation: sparse, nearly nothing on disk. */
+    assert_int_equal(harness_marinactl(h, NULL, NULL, "vol-create-as", "default", "s.raw", "64M",
+                                       "--format", "raw", NULL),
+                     0);
+    assert_image(h, "s.raw", "raw", 64ULL << 20);
+    sparse = qemu_img_info(h, "s.raw");
+    assert_true(info_number(sparse, "actual-size") < 1ULL << 20);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "default", "p.qcow2", NULL, NULL),
+                     0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "default", "s.raw", NULL, NULL), 0);
+}
+
+static void
 test_resize_grows_and_refuses_shrink(void **state)
 {
     Harness *h = *state;
@@ -169,6 +209,44 @@ test_clone_is_an_independent_copy(void **state)
     assert_int_equal(stat(a, &sa), 0);
     assert_int_equal(stat(c, &sc), 0);
     assert_true(sa.st_ino != sc.st_ino);
+}
+
+static void
+test_backing_volume(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *base = image(h, "a.qcow2"), *overlay = image(h, "o.qcow2");
+    g_autofree char *info = NULL, *vol = NULL, *err = NULL, *expect = NULL;
+    guint64 own_size;
+
+    assert_int_equal(harness_marinactl(h, NULL, NULL, "vol-create-as", "default", "o.qcow2", "2G",
+                                       "--backing-vol", base, NULL),
+                     0);
+    assert_image(h, "o.qcow2", "qcow2", 2ULL << 30);
+    info = qemu_img_info(h, "o.qcow2");
+    expect = g_strdup_printf("\"backing-filename\": \"%s\"", base);
+    assert_contains(info, expect);
+    assert_contains(info, "\"backing-filename-format\": \"qcow2\"");
+    /* Copy-on-write: the overlay holds almost nothing of its own. */
+    own_size = info_number(info, "actual-size");
+    assert_true(own_size < 1ULL << 20);
+    assert_int_equal(ctl(h, &vol, NULL, "vol-info", "--pool", "default", "o.qcow2", NULL, NULL), 0);
+    assert_contains(vol, base);
+    /* The base is untouched. */
+    assert_image(h, "a.qcow2", "qcow2", 2ULL << 30);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "default", "o.qcow2", NULL, NULL),
+                     0);
+    assert_false(g_file_test(overlay, G_FILE_TEST_EXISTS));
+    assert_true(g_file_test(base, G_FILE_TEST_EXISTS));
+
+    /* A backing file that is not there is refused, and nothing is written. */
+    assert_int_not_equal(harness_marinactl(h, NULL, &err, "vol-create-as", "default", "o2.qcow2",
+                                           "1G", "--backing-vol", "/nonexistent/base.qcow2", NULL),
+                         0);
+    assert_contains(err, "/nonexistent/base.qcow2");
+    g_free(overlay);
+    overlay = image(h, "o2.qcow2");
+    assert_false(g_file_test(overlay, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -254,6 +332,60 @@ test_delete_removes_the_file(void **state)
         harness_iterate(20);
     assert_contains(seen->str, "default/c.qcow2:deleted;");
     g_signal_handler_disconnect(h->host, id);
+}
+
+static void
+on_pool_event(MarinaDBusHost *host, const char *path, const char *name, const char *event,
+              GString *seen)
+{
+    g_string_append_printf(seen, "%s:%s;", name, event);
+}
+
+static void
+wait_seen(GString *seen, const char *fragment)
+{
+    for (int i = 0; i < 250 && strstr(seen->str, fragment) == NULL; i++)
+        harness_iterate(20);
+    assert_contains(seen->str, fragment);
+}
+
+static char *write_file(Harness *h, const char *name, const char *text);
+
+/* The Host Details window follows pools and volumes by these signals alone. */
+static void
+test_events_for_every_change(void **state)
+{
+    Harness *h = *state;
+    g_autoptr(GString) pools = g_string_new(NULL);
+    g_autoptr(GString) volumes = g_string_new(NULL);
+    gulong pool_id = g_signal_connect(h->host, "pool-event", G_CALLBACK(on_pool_event), pools);
+    gulong vol_id = g_signal_connect(h->host, "volume-event", G_CALLBACK(on_volume_event), volumes);
+    g_autofree char *target = g_build_filename(h->dir, "ev", NULL);
+    g_autofree char *xml = g_strdup_printf("<pool type='dir'><name>ev</name><target><path>%s"
+                                           "</path></target></pool>",
+                                           target);
+    g_autofree char *file = write_file(h, "ev.xml", xml);
+
+    assert_int_equal(ctl(h, NULL, NULL, "pool-define", file, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "pool-start", "ev", NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-create-as", "ev", "v.qcow2", "16M", NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-resize", "--pool", "ev", "v.qcow2", "32M", NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-clone", "--pool", "ev", "v.qcow2", "w.qcow2", NULL),
+                     0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "ev", "w.qcow2", NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "ev", "v.qcow2", NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "pool-refresh", "ev", NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "pool-destroy", "ev", NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, NULL, "pool-undefine", "ev", NULL, NULL, NULL, NULL), 0);
+
+    wait_seen(pools, "ev:undefined;");
+    assert_string_equal(pools->str, "ev:defined;ev:started;ev:refreshed;ev:stopped;ev:undefined;");
+    wait_seen(volumes, "ev/v.qcow2:deleted;");
+    /* A clone is a created volume. */
+    assert_string_equal(volumes->str, "ev/v.qcow2:created;ev/v.qcow2:resized;ev/w.qcow2:created;"
+                                      "ev/w.qcow2:deleted;ev/v.qcow2:deleted;");
+    g_signal_handler_disconnect(h->host, pool_id);
+    g_signal_handler_disconnect(h->host, vol_id);
 }
 
 static char *
@@ -357,10 +489,13 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_pool_is_active),
         cmocka_unit_test(test_create_qcow2_and_raw),
+        cmocka_unit_test(test_preallocated_and_sparse),
         cmocka_unit_test(test_resize_grows_and_refuses_shrink),
         cmocka_unit_test(test_clone_is_an_independent_copy),
+        cmocka_unit_test(test_backing_volume),
         cmocka_unit_test(test_cancelled_clone_leaves_nothing),
         cmocka_unit_test(test_delete_removes_the_file),
+        cmocka_unit_test(test_events_for_every_change),
         cmocka_unit_test(test_bad_input_is_refused_and_writes_nothing),
         cmocka_unit_test(test_pool_persists_across_restart),
     };

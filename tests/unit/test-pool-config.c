@@ -61,6 +61,50 @@ test_source_elements(void **state)
     assert_string_equal(c->source_dir, "/export");
 }
 
+static void expect_pool_error(const char *xml, const char *fragment);
+
+static void
+test_logical_pool_defaults_and_devices(void **state)
+{
+    const char *xml = "<pool type='logical'><name>vg1</name><source>"
+                      "<device path='/dev/loop1'/><device path='/dev/loop2'/>"
+                      "<format type='lvm2'/></source></pool>";
+    g_autoptr(MarinaPoolConfig) c = marina_pool_config_parse(xml, -1, NULL);
+    g_autoptr(MarinaPoolConfig) again = NULL;
+    g_autofree char *out = NULL;
+
+    assert_non_null(c);
+    /* As libvirt: the volume group is the pool's name, the target /dev/<vg>. */
+    assert_string_equal(c->source_name, "vg1");
+    assert_string_equal(c->target_path, "/dev/vg1");
+    assert_string_equal(c->source_device, "/dev/loop1");
+    assert_int_equal(g_strv_length(c->source_devices), 2);
+    assert_string_equal(c->source_devices[1], "/dev/loop2");
+    out = marina_pool_config_format(c);
+    again = marina_pool_config_parse(out, -1, NULL);
+    assert_non_null(again);
+    assert_int_equal(g_strv_length(again->source_devices), 2);
+    assert_string_equal(again->source_name, "vg1");
+
+    expect_pool_error("<pool type='logical'><name>p</name><source><name>vg</name></source>"
+                      "<target><path>/srv/vg</path></target></pool>",
+                      "must be /dev/vg");
+    expect_pool_error("<pool type='logical'><name>p</name><source><name>-vg</name></source>"
+                      "</pool>",
+                      "must not start with");
+    expect_pool_error("<pool type='logical'><name>p</name><source><name>a/b</name></source>"
+                      "</pool>",
+                      "not allowed");
+    expect_pool_error("<pool type='logical'><name>p</name><source><device path='loop0'/>"
+                      "</source></pool>",
+                      "must be absolute");
+    expect_pool_error("<pool type='logical'><name>p</name><source><device/></source></pool>",
+                      "has no path");
+    expect_pool_error("<pool type='logical'><name>p</name><source><format type='ext4'/>"
+                      "</source></pool>",
+                      "lvm2");
+}
+
 static void
 expect_pool_error(const char *xml, const char *fragment)
 {
@@ -172,6 +216,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dir_pool_round_trip),      cmocka_unit_test(test_source_elements),
+        cmocka_unit_test(test_logical_pool_defaults_and_devices),
         cmocka_unit_test(test_pool_rejects_bad_input),   cmocka_unit_test(test_volume_round_trip),
         cmocka_unit_test(test_volume_rejects_bad_input), cmocka_unit_test(test_parse_size),
     };
