@@ -38,6 +38,7 @@ extern const CliCommand cli_domain_commands[];
 extern const CliCommand cli_host_commands[];
 extern const CliCommand cli_console_commands[];
 extern const CliCommand cli_storage_commands[];
+extern const CliCommand cli_install_commands[];
 
 /* Parses @argv (argv[0] is the command name) against @entries and checks
  * that between @min_args and @max_args (-1: any) positional arguments

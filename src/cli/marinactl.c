@@ -18,6 +18,7 @@
 
 static const CliCommand *const command_groups[] = {
     cli_domain_commands,
+    cli_install_commands,
     cli_console_commands,
     cli_host_commands,
     cli_storage_commands,
@@ -25,6 +26,7 @@ static const CliCommand *const command_groups[] = {
 
 static const char *const group_titles[] = {
     N_("Domain commands"),
+    N_("Making new guests"),
     N_("Console"),
     N_("Host and connection"),
     N_("Storage pools and volumes"),

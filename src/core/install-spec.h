@@ -95,4 +95,8 @@ GVariant *marina_install_spec_install_boot(const MarinaInstallSpec *spec);
 gboolean marina_install_parse_network(const char *text, char **kind, char **source,
                                       GError **error);
 
+/* The volume name for disk @index: its own, else "<name>.qcow2" (".img"
+ * for raw), "<name>-1.qcow2", ... as virt-install names them. */
+char *marina_install_disk_volume_name(const MarinaInstallSpec *spec, guint index);
+
 G_END_DECLS

@@ -40,6 +40,10 @@ void marina_os_catalog_load_async(GCancellable *cancellable, GAsyncReadyCallback
                                   gpointer user_data);
 MarinaOsCatalog *marina_os_catalog_load_finish(GAsyncResult *result, GError **error);
 MarinaOsCatalog *marina_os_catalog_load_sync(GCancellable *cancellable, GError **error);
+/* The catalog loaded last in this process and still alive, or NULL (transfer
+ * none). marina_install_spec_to_config() uses it to turn a short id into
+ * the full id recorded in the guest's metadata without loading anything. */
+MarinaOsCatalog *marina_os_catalog_peek_loaded(void);
 
 /* Every OS, sorted by distro then version (newest first), with "generic"
  * (1 GiB, 1 vCPU, 10 GiB disk, virtio) first. (transfer none) */
