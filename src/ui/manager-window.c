@@ -11,8 +11,10 @@
 #include "domain-config.h"
 #include "error.h"
 #include "guest-list.h"
+#include "host-details-window.h"
 #include "sparkline-renderer.h"
 #include "ui-util.h"
+#include "new-vm-wizard.h"
 #include "vm-window.h"
 
 /* How often a vanished local daemon is looked for again. */
@@ -55,6 +57,7 @@ typedef struct {
     gboolean has_placeholder;
     GtkTreeIter placeholder;
     GPtrArray *reopen; /* UUIDs whose VM windows were open when the connection dropped */
+    GtkWidget *details; /* its Connection Details window, or NULL */
 } Conn;
 
 struct _MarinaManagerWindow {
@@ -948,6 +951,11 @@ conn_free(Conn *conn)
     g_free(conn->state_text);
     g_free(conn->reason);
     g_clear_pointer(&conn->reopen, g_ptr_array_unref);
+    /* Connection Details closes with its connection. */
+    if (conn->details != NULL) {
+        g_signal_handlers_disconnect_by_data(conn->details, conn);
+        gtk_widget_destroy(g_steal_pointer(&conn->details));
+    }
     g_free(conn);
 }
 
@@ -1280,6 +1288,7 @@ update_actions(MarinaManagerWindow *self)
     marina_ui_set_action_enabled(actions, "save", running || paused);
     marina_ui_set_action_enabled(actions, "delete", have_guest);
     marina_ui_set_action_enabled(actions, "new", target_conn(self) != NULL);
+    marina_ui_set_action_enabled(actions, "define-xml", target_conn(self) != NULL);
     marina_ui_set_action_enabled(actions, "restore", target_conn(self) != NULL);
     marina_ui_set_action_enabled(actions, "reconnect",
                                  kind == ROW_CONNECTION && conn != NULL && !conn->opening);
@@ -1287,6 +1296,7 @@ update_actions(MarinaManagerWindow *self)
                                  kind == ROW_CONNECTION && conn_is_connected(conn));
     marina_ui_set_action_enabled(actions, "remove-connection",
                                  kind == ROW_CONNECTION && conn != NULL);
+    marina_ui_set_action_enabled(actions, "connection-details", target_conn(self) != NULL);
     gtk_widget_set_sensitive(GTK_WIDGET(self->shutdown_button), active);
 
     /* One button, two faces: Pause for a running guest, Resume for a paused one. */
@@ -1845,7 +1855,7 @@ on_new_response(GtkDialog *dialog, int response, gpointer user_data)
 }
 
 static void
-on_new(GSimpleAction *action, GVariant *param, gpointer user_data)
+on_define_xml(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     MarinaManagerWindow *self = user_data;
     Conn *conn = target_conn(self);
@@ -1876,6 +1886,58 @@ on_new(GSimpleAction *action, GVariant *param, gpointer user_data)
     op->uri = g_strdup(conn->uri);
     g_signal_connect(dialog, "response", G_CALLBACK(on_new_response), op);
     gtk_window_present(GTK_WINDOW(dialog));
+}
+
+/* ------------------------------------------------------ New (the wizard) */
+
+static Conn *
+find_conn_of_list(MarinaManagerWindow *self, MarinaGuestList *list)
+{
+    for (guint i = 0; i < self->conns->len; i++) {
+        Conn *conn = g_ptr_array_index(self->conns, i);
+        if (conn->list == list)
+            return conn;
+    }
+    return NULL;
+}
+
+/* The wizard made a guest: show its console, or its details to customize it first. */
+static void
+on_wizard_guest_created(MarinaNewVmWizard *wizard, MarinaGuestList *list, MarinaGuest *guest,
+                        MarinaInstaller *customize, MarinaManagerWindow *self)
+{
+    Conn *conn = find_conn_of_list(self, list);
+    MarinaVmWindow *window;
+
+    (void)wizard;
+    if (conn == NULL)
+        return;
+    open_vm_window(self, conn, guest, customize == NULL);
+    window = g_hash_table_lookup(self->vm_windows, guest);
+    if (window != NULL && customize != NULL)
+        marina_vm_window_customize(window, customize);
+}
+
+static void
+on_new(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    MarinaManagerWindow *self = user_data;
+    Conn *target = target_conn(self);
+    MarinaNewVmWizard *wizard;
+
+    if (target == NULL)
+        return;
+    wizard = marina_new_vm_wizard_new(GTK_WINDOW(self));
+    for (guint i = 0; i < self->conns->len; i++) {
+        Conn *conn = g_ptr_array_index(self->conns, i);
+
+        if (conn_is_connected(conn) && conn->list != NULL)
+            marina_new_vm_wizard_add_connection(wizard, conn->label, conn->list, conn->local,
+                                                conn == target);
+    }
+    g_signal_connect_object(wizard, "guest-created", G_CALLBACK(on_wizard_guest_created), self,
+                            0);
+    gtk_window_present(GTK_WINDOW(wizard));
 }
 
 /* --------------------------------------------------------------- restore */
@@ -2225,6 +2287,42 @@ marina_manager_window_add_connection_dialog(MarinaManagerWindow *self)
     gtk_window_present(GTK_WINDOW(dialog));
 }
 
+/* ---------------------------------------------------- connection details */
+
+static void
+on_details_destroy(GtkWidget *window, gpointer user_data)
+{
+    Conn *conn = user_data;
+
+    if (conn->details == window)
+        conn->details = NULL;
+}
+
+/* One Connection Details window per connection; a window left from before a
+ * reconnect shows the old connection, so it makes way for a new one. */
+static void
+on_connection_details(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    MarinaManagerWindow *self = user_data;
+    Conn *conn = target_conn(self);
+
+    if (conn == NULL || conn->list == NULL)
+        return;
+    if (conn->details != NULL &&
+        marina_host_details_window_get_connection(MARINA_HOST_DETAILS_WINDOW(conn->details)) !=
+            conn->connection) {
+        g_signal_handlers_disconnect_by_data(conn->details, conn);
+        gtk_widget_destroy(g_steal_pointer(&conn->details));
+    }
+    if (conn->details == NULL) {
+        conn->details = GTK_WIDGET(marina_host_details_window_new(
+            gtk_window_get_application(GTK_WINDOW(self)), conn->list, conn->label, self->settings,
+            conn->local));
+        g_signal_connect(conn->details, "destroy", G_CALLBACK(on_details_destroy), conn);
+    }
+    gtk_window_present(GTK_WINDOW(conn->details));
+}
+
 static void
 on_search_action(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -2235,6 +2333,7 @@ on_search_action(GSimpleAction *action, GVariant *param, gpointer user_data)
 
 static const GActionEntry win_actions[] = {
     {"new", on_new},
+    {"define-xml", on_define_xml},
     {"open", on_open},
     {"run", on_run},
     {"pause", on_pause},
@@ -2249,6 +2348,7 @@ static const GActionEntry win_actions[] = {
     {"reconnect", on_reconnect},
     {"disconnect", on_disconnect},
     {"remove-connection", on_remove_connection},
+    {"connection-details", on_connection_details},
     {"search", on_search_action},
 };
 

@@ -9,12 +9,14 @@
 #include <glib/gi18n.h>
 
 #include "connection.h"
+#include "customize-bar.h"
 #include "domain-config.h"
 #include "error.h"
 #include "graph.h"
 #include "serial-console.h"
 #include "ui-util.h"
 #include "vnc-console.h"
+#include "xml-editor.h"
 
 /* Selected console: the graphical one, or serial port n (>= 0). */
 #define CONSOLE_GRAPHICAL (-1)
@@ -94,6 +96,11 @@ struct _MarinaVmWindow {
     GtkGrid *performance_grid;
     GtkRevealer *fullscreen_revealer;
     GtkLabel *fs_title;
+
+    /* The Details page's XML tab, and the bar of a guest customized before install. */
+    GtkWidget *xml_row;
+    MarinaXmlEditor *xml_editor;
+    GtkWidget *customize_bar;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaVmWindow, marina_vm_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -649,6 +656,8 @@ on_domain_ready(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     self->domain = domain;
+    marina_xml_editor_set_domain(self->xml_editor, self->connection, domain);
+    marina_xml_editor_set_shut_off(self->xml_editor, guest_state(self) == MARINA_DOMAIN_SHUTOFF);
     /* Long operations (save, shut down with a timeout) outlast GDBus's default. */
     g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(domain), G_MAXINT);
     update_actions(self);
@@ -665,6 +674,7 @@ on_guest_state_changed(MarinaGuest *guest, GParamSpec *pspec, MarinaVmWindow *se
 
     (void)pspec;
     update_overview(self);
+    marina_xml_editor_set_shut_off(self->xml_editor, guest_state(self) == MARINA_DOMAIN_SHUTOFF);
     if (active && !self->was_active) {
         /* Started: give QEMU a moment to listen, then connect. */
         self->attempts = 0;
@@ -1353,6 +1363,9 @@ on_details_row_selected(GtkListBox *box, GtkListBoxRow *row, MarinaVmWindow *sel
     if (row == self->performance_row) {
         gtk_stack_set_visible_child_name(self->details_stack, "performance");
         update_graphs(self);
+    } else if (row == GTK_LIST_BOX_ROW(self->xml_row)) {
+        gtk_stack_set_visible_child_name(self->details_stack, "xml");
+        marina_xml_editor_reload(self->xml_editor);
     } else {
         gtk_stack_set_visible_child_name(self->details_stack, "overview");
     }
@@ -1412,6 +1425,74 @@ build_sendkey_menu(void)
     }
     gtk_widget_show_all(menu);
     return menu;
+}
+
+/* ------------------------------------------------------------ XML tab */
+
+static void
+build_xml_page(MarinaVmWindow *self)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    GtkWidget *label = gtk_label_new(_("XML"));
+
+    self->xml_row = gtk_list_box_row_new();
+    g_object_set(box, "margin", 8, NULL);
+    gtk_box_pack_start(GTK_BOX(box), gtk_image_new_from_icon_name("text-x-generic-symbolic",
+                                                                  GTK_ICON_SIZE_BUTTON),
+                       FALSE, FALSE, 0);
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_box_pack_start(GTK_BOX(box), label, TRUE, TRUE, 0);
+    gtk_container_add(GTK_CONTAINER(self->xml_row), box);
+    atk_object_set_name(gtk_widget_get_accessible(self->xml_row), _("XML"));
+    gtk_widget_show_all(self->xml_row);
+    gtk_container_add(GTK_CONTAINER(self->details_list), self->xml_row);
+
+    self->xml_editor = MARINA_XML_EDITOR(marina_xml_editor_new());
+    gtk_widget_show(GTK_WIDGET(self->xml_editor));
+    gtk_stack_add_named(self->details_stack, GTK_WIDGET(self->xml_editor), "xml");
+}
+
+/* ---------------------------------------------------------- customize */
+
+static void
+on_customize_finished(MarinaCustomizeBar *bar, gboolean begun, MarinaVmWindow *self)
+{
+    (void)bar;
+    if (begun) {
+        self->customize_bar = NULL;
+        marina_vm_window_show_console(self);
+    }
+    /* Abandoned: the guest is removed, and the window closes with it. */
+}
+
+static void
+on_customize_bar_destroy(GtkWidget *bar, MarinaVmWindow *self)
+{
+    if (self->customize_bar == bar)
+        self->customize_bar = NULL;
+}
+
+void
+marina_vm_window_customize(MarinaVmWindow *self, MarinaInstaller *installer)
+{
+    GtkWidget *parent;
+
+    g_return_if_fail(MARINA_IS_VM_WINDOW(self));
+    g_return_if_fail(MARINA_IS_INSTALLER(installer));
+    if (self->customize_bar != NULL)
+        return;
+    self->customize_bar = marina_customize_bar_new(installer);
+    g_signal_connect_object(self->customize_bar, "finished", G_CALLBACK(on_customize_finished),
+                            self, 0);
+    g_signal_connect_object(self->customize_bar, "destroy", G_CALLBACK(on_customize_bar_destroy),
+                            self, 0);
+    /* Above the pages, beside the window's own info bar. */
+    parent = gtk_widget_get_parent(GTK_WIDGET(self->info_bar));
+    gtk_box_pack_start(GTK_BOX(parent), self->customize_bar, FALSE, FALSE, 0);
+    gtk_box_reorder_child(GTK_BOX(parent), self->customize_bar, 0);
+    gtk_widget_show(self->customize_bar);
+    marina_vm_window_show_details(self);
+    gtk_list_box_select_row(self->details_list, GTK_LIST_BOX_ROW(self->xml_row));
 }
 
 /* --------------------------------------------------------------- public */
@@ -1613,6 +1694,7 @@ marina_vm_window_init(MarinaVmWindow *self)
     gtk_menu_button_set_popup(self->sendkey_button, build_sendkey_menu());
     gtk_menu_button_set_popup(self->fs_sendkey_button, build_sendkey_menu());
     build_performance_page(self);
+    build_xml_page(self);
     gtk_list_box_select_row(self->details_list, self->overview_row);
 
     self->settings = g_settings_new("org.marinavm.Marina");

@@ -6,6 +6,7 @@
 
 #include "guest-list.h"
 #include "guest.h"
+#include "installer.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,9 @@ MarinaGuest *marina_vm_window_get_guest(MarinaVmWindow *self);
 void marina_vm_window_show_console(MarinaVmWindow *self);
 /* Switch to the Details view. */
 void marina_vm_window_show_details(MarinaVmWindow *self);
+/* The guest was prepared but not started (the wizard's "Customize
+ * configuration before install"): show its details with a bar to begin or
+ * cancel the installation. */
+void marina_vm_window_customize(MarinaVmWindow *self, MarinaInstaller *installer);
 
 G_END_DECLS

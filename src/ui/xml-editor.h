@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The XML tab of a guest's details: its inactive definition, editable while it is shut off. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "connection.h"
+
+G_BEGIN_DECLS
+
+#define MARINA_TYPE_XML_EDITOR (marina_xml_editor_get_type())
+G_DECLARE_FINAL_TYPE(MarinaXmlEditor, marina_xml_editor, MARINA, XML_EDITOR, GtkBox)
+
+GtkWidget *marina_xml_editor_new(void);
+/* The guest whose definition is shown (Domain.GetXML(1)); Apply redefines
+ * it on @connection (Host.DefineDomain). */
+void marina_xml_editor_set_domain(MarinaXmlEditor *self, MarinaConnection *connection,
+                                  MarinaDBusDomain *domain);
+/* Fetches the definition again (unless the person has unapplied edits). */
+void marina_xml_editor_reload(MarinaXmlEditor *self);
+/* Editable only while the guest is shut off. */
+void marina_xml_editor_set_shut_off(MarinaXmlEditor *self, gboolean shut_off);
+
+G_END_DECLS
