@@ -714,6 +714,45 @@ check_host_memory(MarinaQemuVm *self, GError **error)
     return FALSE;
 }
 
+/* A file QEMU must open, checked first so a wrong path reads as such and
+ * not as a line of QEMU's stderr. @what names it for a person. */
+static gboolean
+check_guest_file(MarinaQemuVm *self, const char *what, const char *path, GError **error)
+{
+    int saved;
+
+    if (path == NULL || g_access(path, R_OK) == 0)
+        return TRUE;
+    saved = errno;
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                saved == ENOENT
+                    ? _("Guest '%s' cannot start: its %s %s does not exist. Correct the path in "
+                        "its configuration or put the file back.")
+                    : _("Guest '%s' cannot start: its %s %s cannot be read (%s)."),
+                LIVE(self)->name, what, path, g_strerror(saved));
+    return FALSE;
+}
+
+static gboolean
+check_guest_files(MarinaQemuVm *self, GError **error)
+{
+    const MarinaDomainConfig *c = LIVE(self);
+
+    if (!check_guest_file(self, _("kernel"), c->kernel, error) ||
+        !check_guest_file(self, _("initrd"), c->initrd, error) ||
+        !check_guest_file(self, _("firmware"), c->loader, error))
+        return FALSE;
+    for (guint i = 0; i < c->disks->len; i++) {
+        const MarinaDiskConfig *disk = c->disks->pdata[i];
+        const char *what = disk->device == MARINA_DISK_DEVICE_CDROM ? _("CD/DVD image")
+                           : disk->device == MARINA_DISK_DEVICE_FLOPPY ? _("floppy image")
+                                                                       : _("disk");
+        if (!check_guest_file(self, what, disk->source, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static GSubprocess *
 spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
 {
@@ -1014,7 +1053,8 @@ launch(GTask *task)
     GError *error = NULL;
 
     d->log_path = marina_state_log_path(CFG(self), LIVE(self)->name, ".log");
-    if (!check_host_memory(self, &error) || !prepare_guest_dir(self, &error) ||
+    if (!check_host_memory(self, &error) || !check_guest_files(self, &error) ||
+        !prepare_guest_dir(self, &error) ||
         (self->proc = spawn_qemu(self, d, &error)) == NULL) {
         marina_vm_set_live(VM(self), NULL);
         g_task_return_error(task, error);

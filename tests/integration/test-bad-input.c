@@ -184,6 +184,8 @@ test_start_failure_explains(void **state)
     assert_false(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
     assert_non_null(strstr(error->message, "broken"));
     assert_non_null(strstr(error->message, "/nonexistent/disk.qcow2"));
+    /* Said by the daemon in plain words, not as a line of QEMU's stderr. */
+    assert_non_null(strstr(error->message, "does not exist"));
     assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_SHUTOFF, 5000, NULL),
                      MARINA_DOMAIN_SHUTOFF);
 }
