@@ -80,7 +80,8 @@ def main(argv):
             status = 1
         sys.stderr.write(f"{test_name}: exit status {status} after "
                          f"{time.monotonic() - started:.1f} s\n")
-        if status not in (0, SKIP):
+        # MARINA_UI_KEEP=1 keeps the screenshots of a passing test too, to look at.
+        if status not in (0, SKIP) or os.environ.get("MARINA_UI_KEEP"):
             art = artifacts_dir(test_name)
             if art is not None:
                 shutil.rmtree(art, ignore_errors=True)
@@ -88,7 +89,8 @@ def main(argv):
                 desktop.screenshot(os.path.join(art, "end.png"))
                 shutil.copytree(desktop.logs, os.path.join(art, "logs"), dirs_exist_ok=True)
                 sys.stderr.write(f"{test_name}: screenshot and logs in {art}\n")
-            print_logs(desktop)
+            if status not in (0, SKIP):
+                print_logs(desktop)
     finally:
         if proc is not None and proc.poll() is None:
             try:
