@@ -1083,12 +1083,28 @@ check_new_volume(MarinaStoragePool *pool, const char *name, GError **error)
     return TRUE;
 }
 
+/* The job that writes the new volume @name at @path (@total bytes, 0 when
+ * unknown); the name stays busy until it ends. */
+static VolOp *
+write_op_new(MarinaStoragePool *pool, const char *name, const char *path, guint64 total)
+{
+    VolOp *op = g_new0(VolOp, 1);
+
+    op->pool = pool;
+    op->name = g_strdup(name);
+    op->path = g_strdup(path);
+    op->job = g_object_ref(new_job(pool->storage, total));
+    g_hash_table_add(pool->busy, g_strdup(name));
+    return op;
+}
+
 static gboolean
 handle_vol_clone(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation,
                  const char *new_name, gpointer data)
 {
     VolOp *src = vol_op_new(skel, invocation);
     MarinaStoragePool *pool = src->pool;
+    g_autofree char *path = NULL;
     GError *error = NULL;
     VolOp *op;
     Sniff sniff = {0};
@@ -1102,15 +1118,11 @@ handle_vol_clone(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocatio
         vol_op_free(src);
         return TRUE;
     }
-    op = g_new0(VolOp, 1);
-    op->pool = pool;
-    op->name = g_strdup(new_name);
-    op->path = volume_path(pool, new_name);
+    path = volume_path(pool, new_name);
     if (pool->backend->volumes != NULL) {
+        op = write_op_new(pool, new_name, path, src->capacity);
         op->source = g_strdup(src->path);
         op->capacity = src->capacity;
-        op->job = g_object_ref(new_job(pool->storage, op->capacity));
-        g_hash_table_add(pool->busy, g_strdup(new_name));
         marina_dbus_storage_volume_complete_clone(skel, invocation,
                                                   marina_job_get_object_path(op->job));
         pool->backend->volumes->clone(op);
@@ -1118,9 +1130,8 @@ handle_vol_clone(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocatio
         return TRUE;
     }
     sniff_volume(src->path, &sniff);
+    op = write_op_new(pool, new_name, path, sniff.capacity);
     op->part = part_path(pool, new_name);
-    op->job = g_object_ref(new_job(pool->storage, sniff.capacity));
-    g_hash_table_add(pool->busy, g_strdup(new_name));
     marina_dbus_storage_volume_complete_clone(skel, invocation,
                                               marina_job_get_object_path(op->job));
     {
@@ -1304,6 +1315,25 @@ lvm_report_rows(JsonParser *parser, const char *text, const char *kind)
     return json_node_get_array(node);
 }
 
+/* The rows of the report (@kind "vg" or "lv") that vgs or lvs answered with
+ * @ok, @out and @err; NULL with *@why, what went wrong, when there are none. */
+static JsonArray *
+lvm_answer_rows(JsonParser *parser, gboolean ok, const char *out, const char *err, const char *kind,
+                char **why)
+{
+    JsonArray *rows = ok ? lvm_report_rows(parser, out, kind) : NULL;
+
+    if (rows != NULL)
+        return rows;
+    if (!ok)
+        *why = lvm_reason(err);
+    else if (g_str_equal(kind, "lv"))
+        *why = g_strdup(_("lvs gave an unreadable answer"));
+    else
+        *why = g_strdup(_("vgs gave an unreadable answer"));
+    return NULL;
+}
+
 static JsonObject *
 lvm_row(JsonArray *rows, guint i)
 {
@@ -1325,6 +1355,19 @@ static const char *
 vg_name(MarinaStoragePool *pool)
 {
     return pool->config->source_name;
+}
+
+/* The row of @pool's volume group in a vgs report, or NULL. */
+static JsonObject *
+find_vg_row(MarinaStoragePool *pool, JsonArray *rows)
+{
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonObject *row = lvm_row(rows, i);
+
+        if (row != NULL && g_strcmp0(json_str(row, "vg_name"), vg_name(pool)) == 0)
+            return row;
+    }
+    return NULL;
 }
 
 /* "VG/LV", how LVM commands name a logical volume. */
@@ -1386,13 +1429,12 @@ on_lvs_listed(gboolean ok, const char *out, const char *err, gpointer data)
     LvmOp *op = data;
     MarinaStoragePool *pool = op->pool;
     g_autoptr(JsonParser) parser = json_parser_new();
-    g_autofree char *reason = lvm_reason(err);
-    JsonArray *rows = ok ? lvm_report_rows(parser, out, "lv") : NULL;
+    g_autofree char *why = NULL;
+    JsonArray *rows = lvm_answer_rows(parser, ok, out, err, "lv", &why);
 
     if (rows == NULL) {
         lvm_op_end(op, _("Pool '%s': cannot list the logical volumes of volume group '%s': %s."),
-                   pool->config->name, vg_name(pool),
-                   ok ? _("lvs gave an unreadable answer") : reason);
+                   pool->config->name, vg_name(pool), why);
         return;
     }
     g_hash_table_remove_all(pool->lvs);
@@ -1417,31 +1459,25 @@ on_vgs_for_update(gboolean ok, const char *out, const char *err, gpointer data)
     LvmOp *op = data;
     MarinaStoragePool *pool = op->pool;
     g_autoptr(JsonParser) parser = json_parser_new();
-    g_autofree char *reason = lvm_reason(err);
-    JsonArray *rows = ok ? lvm_report_rows(parser, out, "vg") : NULL;
+    g_autofree char *why = NULL;
+    JsonArray *rows = lvm_answer_rows(parser, ok, out, err, "vg", &why);
+    JsonObject *row;
+    guint64 size, free_bytes;
 
     if (rows == NULL) {
         lvm_op_end(op, _("Pool '%s': cannot read the volume group '%s': %s."), pool->config->name,
-                   vg_name(pool), ok ? _("vgs gave an unreadable answer") : reason);
+                   vg_name(pool), why);
         return;
     }
-    for (guint i = 0; i < json_array_get_length(rows); i++) {
-        JsonObject *row = lvm_row(rows, i);
-        guint64 size, free_bytes;
+    row = find_vg_row(pool, rows);
+    if (row != NULL && lvm_size(row, "vg_size", &size) && lvm_size(row, "vg_free", &free_bytes) &&
+        free_bytes <= size) {
+        const char *argv[] = {"lvs", "--reportformat",  "json",        "--units", "b", "--nosuffix",
+                              "-o",  "lv_name,lv_size", vg_name(pool), NULL};
 
-        if (row == NULL || g_strcmp0(json_str(row, "vg_name"), vg_name(pool)) != 0)
-            continue;
-        if (!lvm_size(row, "vg_size", &size) || !lvm_size(row, "vg_free", &free_bytes) ||
-            free_bytes > size)
-            break;
         pool->vg_size = size;
         pool->vg_free = free_bytes;
-        {
-            const char *argv[] = {
-                "lvs", "--reportformat",  "json",        "--units", "b", "--nosuffix",
-                "-o",  "lv_name,lv_size", vg_name(pool), NULL};
-            run_lvm(argv, on_lvs_listed, op);
-        }
+        run_lvm(argv, on_lvs_listed, op);
         return;
     }
     lvm_op_end(op,
@@ -1589,22 +1625,18 @@ on_vgs_for_start(gboolean ok, const char *out, const char *err, gpointer data)
     LvmOp *op = data;
     MarinaStoragePool *pool = op->pool;
     g_autoptr(JsonParser) parser = json_parser_new();
-    g_autofree char *reason = lvm_reason(err);
-    JsonArray *rows = ok ? lvm_report_rows(parser, out, "vg") : NULL;
+    g_autofree char *why = NULL;
+    JsonArray *rows = lvm_answer_rows(parser, ok, out, err, "vg", &why);
 
     if (rows == NULL) {
         lvm_op_end(op, _("Pool '%s': cannot list the LVM volume groups: %s."), pool->config->name,
-                   ok ? _("vgs gave an unreadable answer") : reason);
+                   why);
         return;
     }
-    for (guint i = 0; i < json_array_get_length(rows); i++) {
-        JsonObject *row = lvm_row(rows, i);
-        if (row != NULL && g_strcmp0(json_str(row, "vg_name"), vg_name(pool)) == 0) {
-            activate_vg(op);
-            return;
-        }
-    }
-    build_vg(op);
+    if (find_vg_row(pool, rows) != NULL)
+        activate_vg(op);
+    else
+        build_vg(op);
 }
 
 static void
@@ -2072,13 +2104,8 @@ handle_create_volume(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocat
         return TRUE;
     }
     if (pool->backend->volumes != NULL) {
-        op = g_new0(VolOp, 1);
-        op->pool = pool;
-        op->name = g_strdup(c->name);
-        op->path = g_strdup(c->path);
+        op = write_op_new(pool, c->name, c->path, 0);
         op->capacity = c->capacity;
-        op->job = g_object_ref(new_job(pool->storage, 0));
-        g_hash_table_add(pool->busy, g_strdup(c->name));
         object_path = volume_object_path(pool, c->name);
         marina_dbus_storage_pool_complete_create_volume(skel, invocation, object_path,
                                                         marina_job_get_object_path(op->job));
@@ -2100,17 +2127,11 @@ handle_create_volume(MarinaDBusStoragePool *skel, GDBusMethodInvocation *invocat
         g_ptr_array_add(argv, g_strdup("-F"));
         g_ptr_array_add(argv, g_strdup(c->backing_format));
     }
-    op = g_new0(VolOp, 1);
-    op->pool = pool;
-    op->name = g_strdup(c->name);
-    op->path = g_strdup(c->path);
+    op = write_op_new(pool, c->name, c->path, prealloc != NULL ? c->allocation : 0);
     op->part = part_path(pool, c->name);
     g_ptr_array_add(argv, g_strdup(op->part));
     g_ptr_array_add(argv, g_strdup_printf("%" G_GUINT64_FORMAT, c->capacity));
     g_ptr_array_add(argv, NULL);
-
-    op->job = g_object_ref(new_job(pool->storage, prealloc != NULL ? c->allocation : 0));
-    g_hash_table_add(pool->busy, g_strdup(c->name));
     object_path = volume_object_path(pool, c->name);
     marina_dbus_storage_pool_complete_create_volume(skel, invocation, object_path,
                                                     marina_job_get_object_path(op->job));

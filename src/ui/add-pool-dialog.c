@@ -263,6 +263,29 @@ fail(MarinaAddPoolDialog *self, const char *format, const GError *error)
     show_error(self, message);
 }
 
+/* Calls @method for the next step; @callback gets a reference to @self. */
+static void
+step_call(MarinaAddPoolDialog *self, const char *path, const char *interface, const char *method,
+          GVariant *params, const GVariantType *reply_type, GAsyncReadyCallback callback)
+{
+    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL, path,
+                           interface, method, params, reply_type, G_DBUS_CALL_FLAGS_NONE,
+                           CALL_TIMEOUT_MS, self->cancellable, callback, g_object_ref(self));
+}
+
+/* Finishes a step's call: its reply, or NULL when it was cancelled or failed
+ * (then said with @format, which takes the pool's name and the reason). */
+static GVariant *
+step_finish(MarinaAddPoolDialog *self, GObject *source, GAsyncResult *result, const char *format)
+{
+    g_autoptr(GError) error = NULL;
+    GVariant *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+
+    if (reply == NULL && !is_cancelled(error))
+        fail(self, format, error);
+    return reply;
+}
+
 static void
 done(MarinaAddPoolDialog *self)
 {
@@ -275,18 +298,12 @@ static void
 on_autostart_set(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaAddPoolDialog) self = user_data;
-    g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+        step_finish(self, source, result,
+                    _("Pool '%s' was added, but it could not be set to start automatically: %s"));
 
-    if (reply == NULL && is_cancelled(error))
-        return;
-    if (reply == NULL) {
-        fail(self, _("Pool '%s' was added, but it could not be set to start automatically: %s"),
-             error);
-        return;
-    }
-    done(self);
+    if (reply != NULL)
+        done(self);
 }
 
 static void
@@ -296,53 +313,37 @@ set_autostart(MarinaAddPoolDialog *self)
         done(self);
         return;
     }
-    g_dbus_connection_call(
-        marina_connection_get_dbus_connection(self->connection), NULL, self->pool_path,
-        POOL_INTERFACE, "SetAutostart", g_variant_new("(b)", TRUE), NULL, G_DBUS_CALL_FLAGS_NONE,
-        CALL_TIMEOUT_MS, self->cancellable, on_autostart_set, g_object_ref(self));
+    step_call(self, self->pool_path, POOL_INTERFACE, "SetAutostart", g_variant_new("(b)", TRUE),
+              NULL, on_autostart_set);
 }
 
 static void
 on_started(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaAddPoolDialog) self = user_data;
-    g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+        step_finish(self, source, result, _("Pool '%s' was added but could not be started: %s"));
 
-    if (reply == NULL && is_cancelled(error))
-        return;
-    if (reply == NULL) {
-        fail(self, _("Pool '%s' was added but could not be started: %s"), error);
-        return;
-    }
-    set_autostart(self);
+    if (reply != NULL)
+        set_autostart(self);
 }
 
 static void
 on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaAddPoolDialog) self = user_data;
-    g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+        step_finish(self, source, result, _("Pool '%s' could not be added: %s"));
 
-    if (reply == NULL && is_cancelled(error))
+    if (reply == NULL)
         return;
-    if (reply == NULL) {
-        fail(self, _("Pool '%s' could not be added: %s"), error);
-        return;
-    }
     g_clear_pointer(&self->pool_path, g_free);
     g_variant_get(reply, "(o)", &self->pool_path);
     if (!gtk_toggle_button_get_active(self->start_check)) {
         set_autostart(self);
         return;
     }
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           self->pool_path, POOL_INTERFACE, "Start", NULL, NULL,
-                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, self->cancellable, on_started,
-                           g_object_ref(self));
+    step_call(self, self->pool_path, POOL_INTERFACE, "Start", NULL, NULL, on_started);
 }
 
 static void
@@ -372,10 +373,8 @@ on_response(GtkDialog *dialog, int response, gpointer user_data)
     xml = marina_pool_config_format(config);
     show_error(self, NULL);
     set_busy(self, TRUE);
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           MARINA_DBUS_HOST_PATH, "org.marinavm.Marina1.Host", "DefinePool",
-                           g_variant_new("(s)", xml), G_VARIANT_TYPE("(o)"), G_DBUS_CALL_FLAGS_NONE,
-                           CALL_TIMEOUT_MS, self->cancellable, on_defined, g_object_ref(self));
+    step_call(self, MARINA_DBUS_HOST_PATH, "org.marinavm.Marina1.Host", "DefinePool",
+              g_variant_new("(s)", xml), G_VARIANT_TYPE("(o)"), on_defined);
 }
 
 static void

@@ -189,11 +189,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Call, call_free)
 
 static void
 call(MarinaHostDetailsWindow *self, const char *path, const char *interface, const char *method,
-     GVariant *params, const GVariantType *reply_type, GAsyncReadyCallback callback, Call *c)
+     GVariant *params, const GVariantType *reply_type, GAsyncReadyCallback callback,
+     gpointer user_data)
 {
     g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL, path,
                            interface, method, params, reply_type, G_DBUS_CALL_FLAGS_NONE,
-                           CALL_TIMEOUT_MS, self->cancellable, callback, c);
+                           CALL_TIMEOUT_MS, self->cancellable, callback, user_data);
 }
 
 /* Finishes a call: NULL when it failed (@error set) or the window is gone. */
@@ -210,18 +211,36 @@ call_finish(GObject *source, GAsyncResult *result, Call *c, GError **error)
     return reply;
 }
 
+/* A name the daemon reports and how it reads to a person. */
+typedef struct {
+    const char *name;
+    const char *text; /* N_() */
+} Label;
+
+/* @name in words from @labels (ended by a NULL name); @fallback when it is not there. */
+static const char *
+label_text(const Label *labels, const char *name, const char *fallback)
+{
+    for (; labels->name != NULL; labels++) {
+        if (g_strcmp0(name, labels->name) == 0)
+            return _(labels->text);
+    }
+    return fallback;
+}
+
 /* ---------------------------------------------------------------- overview */
+
+static const Label accelerators[] = {
+    {"kvm", N_("KVM (hardware virtualization)")},
+    {"tcg", N_("TCG (software emulation)")},
+    {"none", N_("None (simulated guests)")},
+    {NULL, NULL},
+};
 
 static const char *
 accelerator_text(const char *accel)
 {
-    if (g_strcmp0(accel, "kvm") == 0)
-        return _("KVM (hardware virtualization)");
-    if (g_strcmp0(accel, "tcg") == 0)
-        return _("TCG (software emulation)");
-    if (g_strcmp0(accel, "none") == 0)
-        return _("None (simulated guests)");
-    return accel != NULL && *accel != '\0' ? accel : _("Unknown");
+    return label_text(accelerators, accel, accel != NULL && *accel != '\0' ? accel : _("Unknown"));
 }
 
 static const char *
@@ -612,18 +631,18 @@ reload_pools(MarinaHostDetailsWindow *self)
          G_VARIANT_TYPE("(a(osbbttt))"), on_pools_listed, c);
 }
 
+static const Label pool_types[] = {
+    {"dir", N_("Directory (dir)")},
+    {"fs", N_("Block device file system (fs)")},
+    {"netfs", N_("Network file system (netfs)")},
+    {"logical", N_("LVM volume group (logical)")},
+    {NULL, NULL},
+};
+
 static const char *
 pool_type_text(const char *type)
 {
-    if (g_strcmp0(type, "dir") == 0)
-        return _("Directory (dir)");
-    if (g_strcmp0(type, "fs") == 0)
-        return _("Block device file system (fs)");
-    if (g_strcmp0(type, "netfs") == 0)
-        return _("Network file system (netfs)");
-    if (g_strcmp0(type, "logical") == 0)
-        return _("LVM volume group (logical)");
-    return type != NULL ? type : "";
+    return label_text(pool_types, type, type != NULL ? type : "");
 }
 
 static void on_pool_autostart_toggled(GtkToggleButton *button, MarinaHostDetailsWindow *self);
@@ -872,18 +891,43 @@ on_connection_closed(MarinaConnection *connection, GError *reason, MarinaHostDet
 
 /* ---------------------------------------------------------- pool actions */
 
+/* Says that @c failed: c->what (N_()) with its name, then the reason. */
+static void
+show_call_error(Call *c, const GError *error)
+{
+    g_autofree char *prefix = g_strdup_printf(_(c->what), c->name);
+
+    show_error(c->self, prefix, error);
+}
+
+/* Finishes an action's call: TRUE when it failed, which is then shown. */
+static gboolean
+action_failed(GObject *source, GAsyncResult *result, Call *c)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
+
+    if (reply != NULL || is_cancelled(error))
+        return FALSE;
+    show_call_error(c, error);
+    return TRUE;
+}
+
+static void
+on_action_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(Call) c = user_data;
+
+    action_failed(source, result, c);
+}
+
 static void
 on_pool_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(Call) c = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
 
-    if (reply == NULL && !is_cancelled(error)) {
-        g_autofree char *prefix = g_strdup_printf(_(c->what), c->name);
-        show_error(c->self, prefix, error);
+    if (action_failed(source, result, c))
         reload_pools(c->self); /* e.g. the autostart check goes back */
-    }
 }
 
 /* Calls @method of the selected pool; @what (N_()) says what failed. */
@@ -944,23 +988,22 @@ confirm_dialog(MarinaHostDetailsWindow *self, const char *title, const char *det
     return dialog;
 }
 
-static void
-on_pool_undefined(GObject *source, GAsyncResult *result, gpointer user_data)
+/* The answer to a confirm_dialog(): TRUE to go on with @c; otherwise @c is freed. */
+static gboolean
+confirmed(GtkDialog *dialog, int response, Call *c)
 {
-    g_autoptr(Call) c = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
-
-    if (reply == NULL && !is_cancelled(error)) {
-        g_autofree char *prefix = g_strdup_printf(_("Could not delete pool '%s':"), c->name);
-        show_error(c->self, prefix, error);
-    }
+    gtk_widget_destroy(GTK_WIDGET(dialog));
+    if (response == GTK_RESPONSE_ACCEPT && connected(c->self))
+        return TRUE;
+    call_free(c);
+    return FALSE;
 }
 
 static void
 undefine_pool(Call *c)
 {
-    call(c->self, c->path, POOL_INTERFACE, "Undefine", NULL, NULL, on_pool_undefined, c);
+    c->what = N_("Could not delete pool '%s':");
+    call(c->self, c->path, POOL_INTERFACE, "Undefine", NULL, NULL, on_action_done, c);
 }
 
 static void
@@ -971,11 +1014,8 @@ on_pool_stopped_for_delete(GObject *source, GAsyncResult *result, gpointer user_
     g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
 
     if (reply == NULL && !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING)) {
-        if (!is_cancelled(error)) {
-            g_autofree char *prefix =
-                g_strdup_printf(_("Could not stop pool '%s' to delete it:"), c->name);
-            show_error(c->self, prefix, error);
-        }
+        if (!is_cancelled(error))
+            show_call_error(c, error);
         call_free(c);
         return;
     }
@@ -987,16 +1027,15 @@ on_delete_pool_response(GtkDialog *dialog, int response, gpointer user_data)
 {
     Call *c = user_data;
 
-    gtk_widget_destroy(GTK_WIDGET(dialog));
-    if (response != GTK_RESPONSE_ACCEPT || !connected(c->self)) {
-        call_free(c);
+    if (!confirmed(dialog, response, c))
         return;
-    }
     /* An active pool is stopped first; its volumes stay on disk. */
-    if (c->generation)
+    if (c->generation) {
+        c->what = N_("Could not stop pool '%s' to delete it:");
         call(c->self, c->path, POOL_INTERFACE, "Stop", NULL, NULL, on_pool_stopped_for_delete, c);
-    else
+    } else {
         undefine_pool(c);
+    }
 }
 
 static void
@@ -1031,25 +1070,34 @@ on_pool_added(MarinaAddPoolDialog *dialog, const char *name, MarinaHostDetailsWi
     reload_pools(self);
 }
 
+/* The strings of @column in @store, NULL-terminated: the names a new one must not take. */
+static GPtrArray *
+column_strings(GtkListStore *store, int column)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GtkTreeIter iter;
+    gboolean valid = gtk_tree_model_get_iter_first(GTK_TREE_MODEL(store), &iter);
+
+    while (valid) {
+        char *name = NULL;
+
+        gtk_tree_model_get(GTK_TREE_MODEL(store), &iter, column, &name, -1);
+        g_ptr_array_add(names, name);
+        valid = gtk_tree_model_iter_next(GTK_TREE_MODEL(store), &iter);
+    }
+    g_ptr_array_add(names, NULL);
+    return names;
+}
+
 static void
 on_add_pool(GtkButton *button, MarinaHostDetailsWindow *self)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    GtkTreeIter iter;
-    gboolean valid;
+    g_autoptr(GPtrArray) names = NULL;
     MarinaAddPoolDialog *dialog;
 
     if (!connected(self))
         return;
-    valid = gtk_tree_model_get_iter_first(GTK_TREE_MODEL(self->pools), &iter);
-    while (valid) {
-        char *name = NULL;
-
-        gtk_tree_model_get(GTK_TREE_MODEL(self->pools), &iter, P_NAME, &name, -1);
-        g_ptr_array_add(names, name);
-        valid = gtk_tree_model_iter_next(GTK_TREE_MODEL(self->pools), &iter);
-    }
-    g_ptr_array_add(names, NULL);
+    names = column_strings(self->pools, P_NAME);
     dialog = marina_add_pool_dialog_new(GTK_WINDOW(self), self->connection,
                                         (const char *const *)names->pdata, self->local);
     g_signal_connect_object(dialog, "pool-added", G_CALLBACK(on_pool_added), self, 0);
@@ -1070,24 +1118,15 @@ on_volume_created(MarinaNewVolumeDialog *dialog, const char *name, MarinaHostDet
 static void
 on_new_volume(GtkButton *button, MarinaHostDetailsWindow *self)
 {
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) names = NULL;
     GtkTreeIter iter;
     guint64 available = 0;
-    gboolean valid;
     MarinaNewVolumeDialog *dialog;
 
     if (!connected(self) || !selected_pool_iter(self, &iter))
         return;
     gtk_tree_model_get(GTK_TREE_MODEL(self->pools), &iter, P_AVAILABLE, &available, -1);
-    valid = gtk_tree_model_get_iter_first(GTK_TREE_MODEL(self->volumes), &iter);
-    while (valid) {
-        char *name = NULL;
-
-        gtk_tree_model_get(GTK_TREE_MODEL(self->volumes), &iter, V_NAME, &name, -1);
-        g_ptr_array_add(names, name);
-        valid = gtk_tree_model_iter_next(GTK_TREE_MODEL(self->volumes), &iter);
-    }
-    g_ptr_array_add(names, NULL);
+    names = column_strings(self->volumes, V_NAME);
     dialog =
         marina_new_volume_dialog_new(GTK_WINDOW(self), self->connection, self->pool_path,
                                      self->pool_name, available, (const char *const *)names->pdata);
@@ -1096,29 +1135,14 @@ on_new_volume(GtkButton *button, MarinaHostDetailsWindow *self)
 }
 
 static void
-on_volume_deleted(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(Call) c = user_data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
-
-    if (reply == NULL && !is_cancelled(error)) {
-        g_autofree char *prefix = g_strdup_printf(_("Could not delete volume '%s':"), c->name);
-        show_error(c->self, prefix, error);
-    }
-}
-
-static void
 on_delete_volume_response(GtkDialog *dialog, int response, gpointer user_data)
 {
     Call *c = user_data;
 
-    gtk_widget_destroy(GTK_WIDGET(dialog));
-    if (response != GTK_RESPONSE_ACCEPT || !connected(c->self)) {
-        call_free(c);
+    if (!confirmed(dialog, response, c))
         return;
-    }
-    call(c->self, c->path, VOLUME_INTERFACE, "Delete", NULL, NULL, on_volume_deleted, c);
+    c->what = N_("Could not delete volume '%s':");
+    call(c->self, c->path, VOLUME_INTERFACE, "Delete", NULL, NULL, on_action_done, c);
 }
 
 static void
@@ -1256,10 +1280,8 @@ on_resize_response(GtkDialog *dialog, int response, gpointer user_data)
     resize_show_error(op, NULL);
     op->busy = TRUE;
     gtk_widget_set_sensitive(op->button, FALSE);
-    g_dbus_connection_call(marina_connection_get_dbus_connection(op->self->connection), NULL,
-                           op->path, VOLUME_INTERFACE, "Resize", g_variant_new("(t)", capacity),
-                           NULL, G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, op->self->cancellable,
-                           on_volume_resized, g_atomic_rc_box_acquire(op));
+    call(op->self, op->path, VOLUME_INTERFACE, "Resize", g_variant_new("(t)", capacity), NULL,
+         on_volume_resized, g_atomic_rc_box_acquire(op));
 }
 
 static void

@@ -217,6 +217,73 @@ start_install(MarinaDBusDomain *dom, GVariant *options, GError **error)
     return job;
 }
 
+/* Starts the install of @options; a refusal fails the test. Returns the job. */
+static char *
+start_install_ok(MarinaDBusDomain *dom, GVariant *options)
+{
+    g_autoptr(GError) error = NULL;
+    char *job = start_install(dom, options, &error);
+
+    if (job == NULL)
+        fail_msg("StartInstall: %s", error->message);
+    return job;
+}
+
+/* Starts the install of @options and waits up to @timeout_ms for its job to be done. */
+static char *
+install_done(Harness *h, MarinaDBusDomain *dom, GVariant *options, int timeout_ms)
+{
+    char *job = start_install_ok(dom, options);
+    g_autofree char *phase = wait_job(h, job, timeout_ms);
+
+    assert_string_equal(phase, "done");
+    return job;
+}
+
+/* The string @key of an InspectInstallTree answer is @expected. */
+static void
+assert_info_string(GVariant *info, const char *key, const char *expected)
+{
+    const char *s = NULL;
+
+    if (!g_variant_lookup(info, key, "&s", &s))
+        fail_msg("InspectInstallTree: no %s", key);
+    assert_string_equal(s, expected);
+}
+
+/* StartInstall refuses @options as invalid, naming @needle unless it is NULL. */
+static void
+assert_install_refused(MarinaDBusDomain *dom, GVariant *options, const char *needle)
+{
+    g_autoptr(GError) error = NULL;
+
+    assert_null(start_install(dom, options, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    if (needle != NULL)
+        assert_non_null(strstr(error->message, needle));
+}
+
+/* InspectInstallTree refuses @url as invalid with a message naming each of
+ * the strings that follow, up to NULL. */
+static void assert_inspect_refused(Harness *h, const char *url, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+assert_inspect_refused(Harness *h, const char *url, ...)
+{
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *needle;
+    va_list args;
+
+    assert_false(
+        marina_dbus_host_call_inspect_install_tree_sync(h->host, url, &info, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    va_start(args, url);
+    while ((needle = va_arg(args, const char *)) != NULL)
+        assert_non_null(strstr(error->message, needle));
+    va_end(args);
+}
+
 static GVariant *
 kernel_install(const char *kernel, const char *initrd, const char *cmdline)
 {
@@ -405,18 +472,13 @@ test_kernel_install_then_reboot_boots_definition(void **state)
     g_autoptr(GString) acc = g_string_new(NULL);
     g_autoptr(GError) error = NULL;
     g_autofree char *job = NULL;
-    g_autofree char *phase = NULL;
     g_autofree char *inactive = NULL;
     g_autofree char *live = NULL;
     g_autofree char *after = NULL;
     int fd;
 
     assert_false(is_installing(h, dom));
-    job = start_install(dom, kernel_install(kernel, initrd, CMDLINE), &error);
-    if (job == NULL)
-        fail_msg("StartInstall: %s", error->message);
-    phase = wait_job(h, job, 60000);
-    assert_string_equal(phase, "done");
+    job = install_done(h, dom, kernel_install(kernel, initrd, CMDLINE), 60000);
     assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 5000, NULL),
                      MARINA_DOMAIN_RUNNING);
     fd = harness_open_serial(h, dom, acc);
@@ -461,32 +523,22 @@ test_inspect_trees(void **state)
 
     if (!marina_dbus_host_call_inspect_install_tree_sync(h->host, tree1, &info, NULL, &error))
         fail_msg("InspectInstallTree: %s", error->message);
-    assert_true(g_variant_lookup(info, "layout", "&s", &s));
-    assert_string_equal(s, "treeinfo");
-    assert_true(g_variant_lookup(info, "kernel", "&s", &s));
-    assert_string_equal(s, "isolinux/vmlinuz");
-    assert_true(g_variant_lookup(info, "initrd", "&s", &s));
-    assert_string_equal(s, "isolinux/initrd.img");
-    assert_true(g_variant_lookup(info, "family", "&s", &s));
-    assert_string_equal(s, "Fedora");
-    assert_true(g_variant_lookup(info, "name", "&s", &s));
-    assert_string_equal(s, "Fedora 39");
-    assert_true(g_variant_lookup(info, "version", "&s", &s));
-    assert_string_equal(s, "39");
-    assert_true(g_variant_lookup(info, "variant", "&s", &s));
-    assert_string_equal(s, "Server");
+    assert_info_string(info, "layout", "treeinfo");
+    assert_info_string(info, "kernel", "isolinux/vmlinuz");
+    assert_info_string(info, "initrd", "isolinux/initrd.img");
+    assert_info_string(info, "family", "Fedora");
+    assert_info_string(info, "name", "Fedora 39");
+    assert_info_string(info, "version", "39");
+    assert_info_string(info, "variant", "Server");
     assert_true(g_variant_lookup(info, "url", "&s", &s));
     assert_true(g_str_has_prefix(s, f->url));
 
     /* No .treeinfo: the Fedora / RHEL layout is found by probing. */
     if (!marina_dbus_host_call_inspect_install_tree_sync(h->host, tree2, &info2, NULL, &error))
         fail_msg("InspectInstallTree: %s", error->message);
-    assert_true(g_variant_lookup(info2, "layout", "&s", &s));
-    assert_string_equal(s, "pxeboot");
-    assert_true(g_variant_lookup(info2, "kernel", "&s", &s));
-    assert_string_equal(s, "images/pxeboot/vmlinuz");
-    assert_true(g_variant_lookup(info2, "initrd", "&s", &s));
-    assert_string_equal(s, "images/pxeboot/initrd.img");
+    assert_info_string(info2, "layout", "pxeboot");
+    assert_info_string(info2, "kernel", "images/pxeboot/vmlinuz");
+    assert_info_string(info2, "initrd", "images/pxeboot/initrd.img");
     assert_false(g_variant_lookup(info2, "family", "&s", &s));
 }
 
@@ -502,17 +554,11 @@ test_network_install_downloads_then_cleans_up(void **state)
     g_autofree char *i = g_build_filename(f->trees, "tree1", "isolinux", "initrd.img", NULL);
     g_autofree char *dir = install_dir(h, dom);
     g_autoptr(GString) acc = g_string_new(NULL);
-    g_autoptr(GError) error = NULL;
     g_autofree char *job = NULL;
-    g_autofree char *phase = NULL;
     guint64 processed = 0, total = 0;
     int fd;
 
-    job = start_install(dom, location_install(tree), &error);
-    if (job == NULL)
-        fail_msg("StartInstall: %s", error->message);
-    phase = wait_job(h, job, 60000);
-    assert_string_equal(phase, "done");
+    job = install_done(h, dom, location_install(tree), 60000);
     g_free(job_phase(h, job, &processed, &total, NULL));
     assert_true(total == file_size(k) + file_size(i));
     assert_true(processed == total);
@@ -536,40 +582,16 @@ test_inspect_errors(void **state)
     Fixture *f = *state;
     Harness *h = f->h;
     g_autofree char *empty = g_strconcat(f->url, "/empty", NULL);
-    g_autoptr(GVariant) info = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autofree char *tree3 = g_strconcat(f->url, "/tree3", NULL);
 
     /* Nothing there: the message names the URL and what was looked for. */
-    assert_false(
-        marina_dbus_host_call_inspect_install_tree_sync(h->host, empty, &info, NULL, &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    assert_non_null(strstr(error->message, empty));
-    assert_non_null(strstr(error->message, ".treeinfo"));
-    assert_non_null(strstr(error->message, "images/pxeboot/vmlinuz"));
-    g_clear_error(&error);
-
+    assert_inspect_refused(h, empty, empty, ".treeinfo", "images/pxeboot/vmlinuz", NULL);
     /* A .treeinfo naming files outside its tree is not followed. */
-    {
-        g_autofree char *tree3 = g_strconcat(f->url, "/tree3", NULL);
-        assert_false(
-            marina_dbus_host_call_inspect_install_tree_sync(h->host, tree3, &info, NULL, &error));
-        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-        assert_non_null(strstr(error->message, "outside the tree"));
-        g_clear_error(&error);
-    }
-
+    assert_inspect_refused(h, tree3, "outside the tree", NULL);
     /* Other schemes are refused before anything is fetched. */
-    assert_false(marina_dbus_host_call_inspect_install_tree_sync(h->host, "file:///etc", &info,
-                                                                 NULL, &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    assert_non_null(strstr(error->message, "file:///etc"));
-    g_clear_error(&error);
-
+    assert_inspect_refused(h, "file:///etc", "file:///etc", NULL);
     /* A host that does not answer. */
-    assert_false(marina_dbus_host_call_inspect_install_tree_sync(h->host, "http://127.0.0.1:1/x",
-                                                                 &info, NULL, &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    assert_non_null(strstr(error->message, "http://127.0.0.1:1/x"));
+    assert_inspect_refused(h, "http://127.0.0.1:1/x", "http://127.0.0.1:1/x", NULL);
 }
 
 static void
@@ -586,51 +608,34 @@ test_start_install_refuses_bad_options(void **state)
     /* An unknown key. */
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&b, "{sv}", "kernle", g_variant_new_string(kernel));
-    assert_null(start_install(dom, g_variant_builder_end(&b), &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    assert_non_null(strstr(error->message, "kernle"));
-    g_clear_error(&error);
+    assert_install_refused(dom, g_variant_builder_end(&b), "kernle");
 
     /* A value of the wrong type. */
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&b, "{sv}", "kernel", g_variant_new_uint32(7));
-    assert_null(start_install(dom, g_variant_builder_end(&b), &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    g_clear_error(&error);
+    assert_install_refused(dom, g_variant_builder_end(&b), NULL);
 
     /* A relative kernel path. */
-    assert_null(start_install(dom, kernel_install("vmlinuz", NULL, NULL), &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    assert_non_null(strstr(error->message, "absolute"));
-    g_clear_error(&error);
+    assert_install_refused(dom, kernel_install("vmlinuz", NULL, NULL), "absolute");
 
     /* Both location and kernel. */
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&b, "{sv}", "kernel", g_variant_new_string(kernel));
     g_variant_builder_add(&b, "{sv}", "location", g_variant_new_string(f->url));
-    assert_null(start_install(dom, g_variant_builder_end(&b), &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    g_clear_error(&error);
+    assert_install_refused(dom, g_variant_builder_end(&b), NULL);
 
     /* A location of another scheme. */
-    assert_null(start_install(dom, location_install("file:///srv/tree"), &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    g_clear_error(&error);
+    assert_install_refused(dom, location_install("file:///srv/tree"), NULL);
 
     /* An empty boot list, and an unknown boot device. */
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
     g_variant_builder_add(&b, "{sv}", "boot", g_variant_new_strv(NULL, 0));
-    assert_null(start_install(dom, g_variant_builder_end(&b), &error));
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-    g_clear_error(&error);
+    assert_install_refused(dom, g_variant_builder_end(&b), NULL);
     {
         const char *devs[] = {"cdrom", "usb"};
         g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
         g_variant_builder_add(&b, "{sv}", "boot", g_variant_new_strv(devs, 2));
-        assert_null(start_install(dom, g_variant_builder_end(&b), &error));
-        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
-        assert_non_null(strstr(error->message, "usb"));
-        g_clear_error(&error);
+        assert_install_refused(dom, g_variant_builder_end(&b), "usb");
     }
 
     /* Nothing was started, nothing was written. */
@@ -656,9 +661,7 @@ test_cancel_slow_download(void **state)
     guint64 processed = 0, total = 0;
     gint64 end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
 
-    job = start_install(dom, location_install(tree), &error);
-    if (job == NULL)
-        fail_msg("StartInstall: %s", error->message);
+    job = start_install_ok(dom, location_install(tree));
     /* Wait until bytes are flowing, then cancel. */
     do {
         g_autofree char *p = job_phase(h, job, &processed, &total, NULL);
@@ -690,12 +693,7 @@ test_cancel_slow_download(void **state)
     {
         g_autofree char *kernel = g_build_filename(harness_guest_dir(), "vmlinuz", NULL);
         g_autofree char *initrd = g_build_filename(harness_guest_dir(), "initrd.img", NULL);
-        g_autofree char *done = NULL;
-        job = start_install(dom, kernel_install(kernel, initrd, CMDLINE), &error);
-        if (job == NULL)
-            fail_msg("StartInstall: %s", error->message);
-        done = wait_job(h, job, 60000);
-        assert_string_equal(done, "done");
+        job = install_done(h, dom, kernel_install(kernel, initrd, CMDLINE), 60000);
     }
     /* A guest powering off during its install boot just stops. */
     {
@@ -727,16 +725,10 @@ test_daemon_restart_keeps_install_boot(void **state)
     g_autofree char *dir = install_dir(h, dom);
     g_autofree char *path = g_strdup(g_dbus_proxy_get_object_path(G_DBUS_PROXY(dom)));
     g_autoptr(GString) acc = g_string_new(NULL);
-    g_autoptr(GError) error = NULL;
     g_autofree char *job = NULL;
-    g_autofree char *phase = NULL;
     int fd;
 
-    job = start_install(dom, location_install(tree), &error);
-    if (job == NULL)
-        fail_msg("StartInstall: %s", error->message);
-    phase = wait_job(h, job, 60000);
-    assert_string_equal(phase, "done");
+    job = install_done(h, dom, location_install(tree), 60000);
     fd = harness_open_serial(h, dom, acc);
     assert_true(harness_wait_output(fd, acc, 0, READY, 60000));
     close(fd);
@@ -777,7 +769,6 @@ test_test_driver_start_install(void **state)
     g_autoptr(MarinaDBusDomain) dom = NULL;
     g_autofree char *path = NULL;
     g_autofree char *job = NULL;
-    g_autofree char *phase = NULL;
     g_autofree char *cmd = NULL;
     Harness *h;
 
@@ -791,11 +782,7 @@ test_test_driver_start_install(void **state)
     dom = harness_domain(h, NULL, path);
     if (harness_wait_state(dom, MARINA_DOMAIN_SHUTOFF, 100, NULL) != MARINA_DOMAIN_SHUTOFF)
         destroy_and_wait(dom);
-    job = start_install(dom, kernel_install(kernel, NULL, CMDLINE), &error);
-    if (job == NULL)
-        fail_msg("StartInstall: %s", error->message);
-    phase = wait_job(h, job, 10000);
-    assert_string_equal(phase, "done");
+    job = install_done(h, dom, kernel_install(kernel, NULL, CMDLINE), 10000);
     assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 5000, NULL),
                      MARINA_DOMAIN_RUNNING);
     assert_true(is_installing(h, dom));
