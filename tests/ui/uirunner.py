@@ -34,6 +34,8 @@ def artifacts_dir(test_name):
 def print_logs(desktop):
     for name in sorted(os.listdir(desktop.logs)):
         path = os.path.join(desktop.logs, name)
+        if name.endswith(".png"):
+            continue
         try:
             with open(path, "rb") as f:
                 data = f.read()[-6000:].decode(errors="replace")
