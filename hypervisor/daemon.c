@@ -402,7 +402,7 @@ parse_for_host(MarinaDaemon *self, const char *xml, GPtrArray *warnings, GError 
     g_auto(GStrv) argv = NULL;
     MarinaQemuCommandOptions opts = {
         .accel = self->config->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
-    int fds[64];
+    int fds[64], taps[64];
 
     if (config == NULL)
         return NULL;
@@ -414,6 +414,13 @@ parse_for_host(MarinaDaemon *self, const char *xml, GPtrArray *warnings, GError 
     for (guint i = 0; i < opts.n_chardev_fds; i++)
         fds[i] = 4 + (int)i;
     opts.chardev_fds = fds;
+    /* The system daemon makes taps for bridges when the guest starts. */
+    opts.n_tap_fds = MIN(config->interfaces->len, G_N_ELEMENTS(taps));
+    for (guint i = 0; i < opts.n_tap_fds; i++) {
+        const MarinaInterfaceConfig *iface = config->interfaces->pdata[i];
+        taps[i] = self->config->system && iface->type == MARINA_NET_TYPE_BRIDGE ? 100 + (int)i : -1;
+    }
+    opts.tap_fds = taps;
     argv = marina_qemu_command_build(config, &opts, warnings, error);
     if (argv == NULL)
         return NULL;
@@ -721,6 +728,30 @@ test_node_info(MarinaDaemon *self, GVariantDict *d)
     g_variant_dict_insert(d, "pools", "u", n->pools->len);
 }
 
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The host's Linux bridges (what a guest interface of type 'bridge' can
+ * join), sorted, as "as". sysfs is memory-backed: reading it is instant. */
+static GVariant *
+host_bridges(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/sys/class/net", 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *bridge = g_build_filename("/sys/class/net", name, "bridge", NULL);
+        if (g_file_test(bridge, G_FILE_TEST_IS_DIR))
+            g_ptr_array_add(names, g_strdup(name));
+    }
+    g_ptr_array_sort(names, compare_names);
+    return g_variant_new_strv((const char *const *)names->pdata, names->len);
+}
+
 static gboolean
 handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaDaemon *self)
 {
@@ -754,6 +785,7 @@ handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, Ma
     g_variant_dict_insert(&d, "emulator", "s", self->config->emulator);
     g_variant_dict_insert(&d, "emulator-version", "s",
                           marina_stats_get_emulator_version(self->stats));
+    g_variant_dict_insert_value(&d, "bridges", host_bridges());
     marina_dbus_host_complete_get_node_info(host, invocation, g_variant_dict_end(&d));
     return TRUE;
 }

@@ -853,6 +853,14 @@ add_interface(Builder *b, const MarinaInterfaceConfig *iface, guint i, GError **
 
         if (b->options->tap_fds != NULL && i < b->options->n_tap_fds)
             tap_fd = b->options->tap_fds[i];
+        if (tap_fd < 0 && iface->type == MARINA_NET_TYPE_NETWORK) {
+            g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                        _("Interface %s: virtual network '%s' is not available: this version of "
+                          "Marina has no virtual networks yet. Use <interface type='bridge'> "
+                          "with a host bridge on the system daemon, or <interface type='user'>."),
+                        mac, iface->source != NULL ? iface->source : "");
+            return FALSE;
+        }
         if (tap_fd < 0) {
             g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
                         _("Interface %s: type '%s' needs the system daemon (marina:///system) "

@@ -21,6 +21,7 @@
 #include "qemu-command.h"
 #include "qemu-vm.h"
 #include "qmp-client.h"
+#include "tap-device.h"
 #include "save-image.h"
 #include "serial-relay.h"
 #include "state-store.h"
@@ -753,11 +754,45 @@ check_guest_files(MarinaQemuVm *self, GError **error)
     return TRUE;
 }
 
+/* The system daemon makes a tap on the bridge of every <interface
+ * type='bridge'> and hands it to QEMU as fd @first_fd + i; the tap's name
+ * goes into the live config (statistics, dumpxml). Other interfaces get -1:
+ * user networking needs none, and the command builder explains why a
+ * session daemon cannot join a bridge. */
+static gboolean
+open_taps(MarinaQemuVm *self, GSubprocessLauncher *launcher, int first_fd, int *tap_fds,
+          GError **error)
+{
+    GPtrArray *ifaces = LIVE(self)->interfaces;
+
+    for (guint i = 0; i < ifaces->len; i++) {
+        MarinaInterfaceConfig *iface = ifaces->pdata[i];
+        g_autofree char *name = NULL;
+        int fd;
+
+        tap_fds[i] = -1;
+        if (iface->type != MARINA_NET_TYPE_BRIDGE || !CFG(self)->system)
+            continue;
+        fd = marina_tap_open_on_bridge(iface->source, iface->target_dev, &name, error);
+        if (fd < 0) {
+            g_prefix_error(error, _("Guest '%s' cannot start: "), LIVE(self)->name);
+            return FALSE;
+        }
+        g_subprocess_launcher_take_fd(launcher, fd, first_fd + (int)i);
+        tap_fds[i] = first_fd + (int)i;
+        g_free(iface->target_dev);
+        iface->target_dev = g_steal_pointer(&name);
+    }
+    return TRUE;
+}
+
 static GSubprocess *
 spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
 {
     guint n_chardevs = marina_qemu_command_n_chardevs(LIVE(self));
     g_autofree int *chardev_fds = g_new0(int, n_chardevs + 1);
+    guint n_ifaces = LIVE(self)->interfaces->len;
+    g_autofree int *tap_fds = g_new0(int, n_ifaces + 1);
     g_autofree char *qmp_path = socket_path(self, "m");
     g_autofree char *vnc_path = socket_path(self, "v");
     g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -783,6 +818,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
         g_subprocess_launcher_take_fd(launcher, fd, 4 + i);
         chardev_fds[i] = 4 + i;
     }
+    if (!open_taps(self, launcher, 4 + n_chardevs, tap_fds, error))
+        return NULL;
 
     opts.emulator = CFG(self)->emulator;
     opts.accel = CFG(self)->accel;
@@ -791,6 +828,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     opts.n_chardev_fds = n_chardevs;
     opts.vnc_socket = vnc_path;
     opts.incoming = d->restore_fd >= 0;
+    opts.tap_fds = tap_fds;
+    opts.n_tap_fds = n_ifaces;
     d->held = must_hold(LIVE(self), d);
     opts.start_paused = d->held;
     argv = marina_qemu_command_build(LIVE(self), &opts, warnings, error);

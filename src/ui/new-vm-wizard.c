@@ -67,6 +67,7 @@ struct _MarinaNewVmWizard {
     /* The selected connection's host. */
     guint host_cpus;            /* 0: not known yet */
     guint64 host_memory_mib;    /* 0: not known yet */
+    GStrv host_bridges;         /* the host's bridge devices; NULL: not known yet */
     gboolean system_mode;
     GPtrArray *pools; /* PoolInfo* */
 
@@ -1189,6 +1190,8 @@ pick_volume(MarinaNewVmWizard *self, GtkEntry *target)
 
 /* --------------------------------------------------------- host facts */
 
+static void fill_network_combo(MarinaNewVmWizard *self);
+
 static void
 on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -1211,6 +1214,10 @@ on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
         self->host_memory_mib = memory_kib / 1024;
     if (g_variant_lookup(info, "cpus", "u", &cpus))
         self->host_cpus = cpus;
+    g_strfreev(self->host_bridges);
+    if (!g_variant_lookup(info, "bridges", "^as", &self->host_bridges))
+        self->host_bridges = NULL;
+    fill_network_combo(self);
     update_host_hints(self);
     if (self->page == PAGE_RESOURCES)
         check_resources(self);
@@ -1225,8 +1232,15 @@ fill_network_combo(MarinaNewVmWizard *self)
     self->setting = TRUE;
     gtk_combo_box_text_remove_all(self->network_combo);
     gtk_combo_box_text_append(self->network_combo, "user", _("Usermode networking (NAT)"));
-    if (self->system_mode)
-        gtk_combo_box_text_append(self->network_combo, "bridge", _("Bridge device…"));
+    if (self->system_mode) {
+        /* The host's bridges by name, then any other name typed in. */
+        for (char **b = self->host_bridges; b != NULL && *b != NULL; b++) {
+            g_autofree char *id = g_strdup_printf("bridge=%s", *b);
+            g_autofree char *label = g_strdup_printf(_("Bridge %s (host device)"), *b);
+            gtk_combo_box_text_append(self->network_combo, id, label);
+        }
+        gtk_combo_box_text_append(self->network_combo, "bridge", _("Specify bridge device…"));
+    }
     gtk_combo_box_text_append(self->network_combo, "none", _("No network"));
     if (previous == NULL ||
         !gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->network_combo), previous))
@@ -1303,6 +1317,7 @@ connection_changed(MarinaNewVmWizard *self)
     self->conn_cancellable = g_cancellable_new();
     self->host_cpus = 0;
     self->host_memory_mib = 0;
+    g_clear_pointer(&self->host_bridges, g_strfreev);
     self->system_mode = FALSE;
     g_ptr_array_set_size(self->pools, 0);
     fill_pool_combo(self);
@@ -1469,7 +1484,8 @@ update_network(MarinaNewVmWizard *self)
     set_message(self->network_error, NULL);
 }
 
-/* "user", "bridge=NAME" or "none"; NULL (with the message shown) when the bridge name is wrong. */
+/* "user", "bridge=NAME" or "none"; NULL (with the message shown) when a typed bridge name
+ * is wrong. A listed host bridge's id is already "bridge=NAME". */
 static char *
 network_choice(MarinaNewVmWizard *self)
 {
@@ -2078,6 +2094,7 @@ marina_new_vm_wizard_finalize(GObject *object)
     g_clear_object(&self->check_cancellable);
     g_clear_object(&self->install_cancellable);
     g_free(self->created_path);
+    g_strfreev(self->host_bridges);
     G_OBJECT_CLASS(marina_new_vm_wizard_parent_class)->finalize(object);
 }
 
