@@ -60,12 +60,13 @@ saw_event(Fixture *f, const char *what, int timeout_ms)
     return FALSE;
 }
 
+/* tree-server.py on @root with @option ("--throttle", "--ftp" or NULL) and its
+ * @value; @url is set to "<scheme>://127.0.0.1:<port>". */
 static GPid
-start_server(const char *root, const char *throttle, char **url)
+start_server(const char *root, const char *option, const char *value, char **url)
 {
     const char *script = g_getenv("MARINA_TREE_SERVER");
-    const char *argv[] = {"/usr/bin/python3", script, root, throttle ? "--throttle" : NULL,
-                          throttle,           NULL};
+    const char *argv[] = {"/usr/bin/python3", script, root, option, value, NULL};
     g_autoptr(GError) error = NULL;
     GPid pid = 0;
     int out = -1;
@@ -86,7 +87,8 @@ start_server(const char *root, const char *throttle, char **url)
     line[len] = '\0';
     close(out);
     assert_true(len > 0);
-    *url = g_strdup_printf("http://127.0.0.1:%s", line);
+    *url = g_strdup_printf("%s://127.0.0.1:%s", g_strcmp0(option, "--ftp") == 0 ? "ftp" : "http",
+                           line);
     return pid;
 }
 
@@ -435,8 +437,8 @@ setup(void **state)
     p = g_build_filename(f->trees, "empty", NULL);
     assert_int_equal(g_mkdir_with_parents(p, 0700), 0);
 
-    f->server = start_server(f->trees, NULL, &f->url);
-    f->slow_server = start_server(f->trees, "65536", &f->slow_url);
+    f->server = start_server(f->trees, NULL, NULL, &f->url);
+    f->slow_server = start_server(f->trees, "--throttle", "65536", &f->slow_url);
     *state = f;
     return 0;
 }
@@ -574,6 +576,35 @@ test_network_install_downloads_then_cleans_up(void **state)
     assert_false(is_installing(h, dom));
     assert_int_equal(count_files(dir), 0);
     assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+}
+
+/* The same over FTP: probing the layout without .treeinfo, then the download. */
+static void
+test_ftp_install(void **state)
+{
+    Fixture *f = *state;
+    Harness *h = f->h;
+    g_autofree char *ftp = NULL;
+    GPid server = start_server(f->trees, "--ftp", NULL, &ftp);
+    g_autofree char *tree = g_strconcat(ftp, "/tree2/", NULL);
+    g_autofree char *xml = bare_guest_xml("inst-ftp");
+    g_autoptr(MarinaDBusDomain) dom = harness_define(h, xml);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autofree char *job = NULL;
+    int fd;
+
+    if (!marina_dbus_host_call_inspect_install_tree_sync(h->host, tree, &info, NULL, &error))
+        fail_msg("InspectInstallTree over FTP: %s", error->message);
+    assert_info_string(info, "layout", "pxeboot");
+    assert_info_string(info, "kernel", "images/pxeboot/vmlinuz");
+    job = install_done(h, dom, location_install(tree), 60000);
+    fd = harness_open_serial(h, dom, acc);
+    assert_true(harness_wait_output(fd, acc, 0, READY, 60000));
+    close(fd);
+    destroy_and_wait(dom);
+    stop_server(server);
 }
 
 static void
@@ -801,6 +832,7 @@ main(void)
         cmocka_unit_test(test_kernel_install_then_reboot_boots_definition),
         cmocka_unit_test(test_inspect_trees),
         cmocka_unit_test(test_network_install_downloads_then_cleans_up),
+        cmocka_unit_test(test_ftp_install),
         cmocka_unit_test(test_inspect_errors),
         cmocka_unit_test(test_start_install_refuses_bad_options),
         cmocka_unit_test(test_cancel_slow_download),

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Serve a directory over HTTP on 127.0.0.1 for the install tests.
+"""Serve a directory over HTTP (or FTP) on 127.0.0.1 for the install tests.
 
-Usage: tree-server.py ROOT [--throttle BYTES_PER_SECOND]
+Usage: tree-server.py ROOT [--throttle BYTES_PER_SECOND | --ftp]
 
 Prints the port it listens on (one line) once it is ready, then serves
 until killed. With --throttle every response body trickles out at about
-that rate, so a test can cancel a download half way.
+that rate, so a test can cancel a download half way. With --ftp it serves
+ROOT read-only to anonymous FTP clients instead (Debian's python3-pyftpdlib).
 """
 
 import argparse
@@ -37,11 +38,34 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             time.sleep(chunk / self.throttle)
 
 
+def serve_ftp(root):
+    import logging
+
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import FTPServer
+
+    logging.basicConfig(level=logging.WARNING)
+    authorizer = DummyAuthorizer()
+    authorizer.add_anonymous(root)
+    FTPHandler.authorizer = authorizer
+    server = FTPServer(("127.0.0.1", 0), FTPHandler)
+    print(server.socket.getsockname()[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("root")
     parser.add_argument("--throttle", type=int, default=0)
+    parser.add_argument("--ftp", action="store_true")
     args = parser.parse_args()
+    if args.ftp:
+        return serve_ftp(args.root)
 
     Handler.throttle = args.throttle
     handler = functools.partial(Handler, directory=args.root)
