@@ -32,8 +32,8 @@ struct _MarinaStorage {
     const MarinaDaemonConfig *config;
     MarinaDBusHost *host;
     char *pools_dir;
-    GHashTable *pools; /* name -> MarinaStoragePool* (owned) */
-    GHashTable *peers; /* GDBusConnection* -> StoragePeer* */
+    GHashTable *pools;          /* name -> MarinaStoragePool* (owned) */
+    GHashTable *peers;          /* GDBusConnection* -> StoragePeer* */
     MarinaSubtree pools_tree;   /* registered on every peer */
     MarinaSubtree volumes_tree; /* registered on every peer, once per pool */
 };
@@ -433,7 +433,23 @@ typedef struct {
     MarinaStorageDone done;
     gpointer data;
     const char *what;
+    char *source; /* what was mounted: device or host:/dir */
 } MountOp;
+
+/* mount(8) says why in its first line ("mount: /target: <reason>."); the
+ * lines after it point at dmesg, which a client cannot read. */
+static char *
+mount_reason(const char *output)
+{
+    g_auto(GStrv) lines = g_strsplit(output, "\n", -1);
+
+    for (char **l = lines; *l != NULL; l++) {
+        g_strstrip(*l);
+        if (**l != '\0' && strstr(*l, "dmesg(1)") == NULL)
+            return g_strdup(*l);
+    }
+    return g_strdup(g_strstrip(lines[0] != NULL ? lines[0] : (char *)""));
+}
 
 /* Whether @dir is a mount point, from /proc/self/mountinfo (field 5). */
 static gboolean
@@ -459,12 +475,33 @@ on_mount_done(gboolean ok, const char *output, gpointer data)
     MountOp *op = data;
     g_autoptr(GError) error = NULL;
 
-    if (!ok)
-        error = g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                            _("Pool '%s': cannot %s %s: %s"), op->pool->config->name, op->what,
-                            op->pool->config->target_path, last_line(output));
+    if (!ok) {
+        g_autofree char *reason = mount_reason(output);
+        const MarinaPoolConfig *c = op->pool->config;
+        error = op->source != NULL ? g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                                 _("Pool '%s': cannot mount %s on %s: %s"), c->name,
+                                                 op->source, c->target_path, reason)
+                                   : g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                                 _("Pool '%s': cannot unmount %s: %s"), c->name,
+                                                 c->target_path, reason);
+    }
     op->done(op->pool, error, op->data);
+    g_free(op->source);
     g_free(op);
+}
+
+/* NFS mounts go through /sbin/mount.nfs (nfs-common); without it mount(8)
+ * only says "bad option", which sends people the wrong way. */
+static gboolean
+nfs_helper_present(const char *type)
+{
+    g_autofree char *helper = g_strconcat("mount.", type, NULL);
+    g_autofree char *sbin = g_build_filename("/sbin", helper, NULL);
+    g_autofree char *usr_sbin = g_build_filename("/usr/sbin", helper, NULL);
+    g_autofree char *found = g_find_program_in_path(helper);
+
+    return found != NULL || g_file_test(sbin, G_FILE_TEST_IS_EXECUTABLE) ||
+           g_file_test(usr_sbin, G_FILE_TEST_IS_EXECUTABLE);
 }
 
 static void
@@ -491,6 +528,15 @@ mount_start(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
     } else {
         source = g_strdup_printf("%s:%s", c->source_host, c->source_dir);
         type = c->source_format ? c->source_format : "nfs";
+        if (!nfs_helper_present(type)) {
+            error = g_error_new(MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                                _("Pool '%s': cannot mount %s: this host has no mount.%s helper. "
+                                  "Install it (on Debian: apt install nfs-common) and start the "
+                                  "pool again."),
+                                c->name, source, type);
+            done(pool, error, data);
+            return;
+        }
     }
     if (!make_target(pool, &error) || is_mounted(c->target_path)) {
         done(pool, error, data);
@@ -501,6 +547,7 @@ mount_start(MarinaStoragePool *pool, MarinaStorageDone done, gpointer data)
     op->done = done;
     op->data = data;
     op->what = "mount";
+    op->source = g_strdup(source);
     {
         /* Images only: no device nodes, no set-uid programs from the medium. */
         const char *argv[] = {"mount", "-t",           type, "-o", "nodev,nosuid,noexec",

@@ -483,6 +483,34 @@ test_pool_persists_across_restart(void **state)
     assert_null(strstr(list, "extra"));
 }
 
+/* An NFS pool that cannot be mounted says which export and why: the helper is
+ * missing (no nfs-common), or mount(8)'s own reason — never just "see dmesg".
+ * Nothing listens for NFS on loopback here, so the mount always fails. */
+static void
+test_netfs_failure_names_the_export(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *target = g_build_filename(h->dir, "nfs", NULL);
+    g_autofree char *xml = g_strdup_printf(
+        "<pool type='netfs'><name>nfs1</name><source><host name='127.0.0.1'/>"
+        "<dir path='/srv/export'/><format type='nfs'/></source><target><path>%s</path>"
+        "</target></pool>",
+        target);
+    g_autofree char *file = write_file(h, "nfs1.xml", xml);
+    g_autofree char *err = NULL, *list = NULL;
+    g_autofree char *helper = g_find_program_in_path("mount.nfs");
+
+    assert_int_equal(ctl(h, NULL, NULL, "pool-define", file, NULL, NULL, NULL, NULL), 0);
+    assert_int_equal(ctl(h, NULL, &err, "pool-start", "nfs1", NULL, NULL, NULL, NULL), 1);
+    assert_contains(err, "127.0.0.1:/srv/export");
+    assert_null(strstr(err, "dmesg"));
+    if (helper == NULL && !g_file_test("/sbin/mount.nfs", G_FILE_TEST_EXISTS))
+        assert_contains(err, "nfs-common");
+    assert_int_equal(ctl(h, &list, NULL, "pool-list", "--all", NULL, NULL, NULL, NULL), 0);
+    assert_true(g_regex_match_simple("nfs1 +inactive", list, 0, 0));
+    assert_int_equal(ctl(h, NULL, NULL, "pool-undefine", "nfs1", NULL, NULL, NULL, NULL), 0);
+}
+
 int
 main(void)
 {
@@ -498,6 +526,7 @@ main(void)
         cmocka_unit_test(test_events_for_every_change),
         cmocka_unit_test(test_bad_input_is_refused_and_writes_nothing),
         cmocka_unit_test(test_pool_persists_across_restart),
+        cmocka_unit_test(test_netfs_failure_names_the_export),
     };
 
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
