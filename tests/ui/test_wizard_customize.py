@@ -5,7 +5,6 @@ for a second guest the XML tab edits the definition (Apply redefines it),
 then "Begin Installation" boots it to the ready line on its serial console.
 """
 
-import os
 import re
 
 import uitest as u
@@ -16,28 +15,7 @@ GUEST = "wiz-custom"
 
 
 def prepare(app, manager, name, disk):
-    d = w.guest_dir()
-    wiz = w.open_wizard(app, manager)
-    w.wait_step(wiz, 1)
-    w.choose(wiz, "Direct kernel boot")
-    w.fill(wiz, "Kernel path", os.path.join(d, "vmlinuz"))
-    w.fill(wiz, "Initrd path", os.path.join(d, "initrd.img"))
-    w.fill(wiz, "Kernel arguments", w.CMDLINE)
-    w.forward(wiz)
-    w.wait_step(wiz, 2)
-    w.fill(wiz, "Operating system", "generic")
-    w.forward(wiz)
-    w.wait_step(wiz, 3)
-    w.fill(wiz, "Memory (MiB)", "256", role="spin button")
-    w.forward(wiz)
-    w.wait_step(wiz, 4)
-    if disk:
-        w.choose(wiz, "Create a disk image")
-        w.fill(wiz, "Disk size (GiB)", "1", role="spin button")
-    else:
-        w.uncheck(wiz, "Enable storage for this virtual machine")
-    w.forward(wiz)
-    w.wait_step(wiz, 5)
+    wiz = w.direct_kernel_to_summary(app, manager, disk)
     w.fill(wiz, "Name", name)
     box = u.find(wiz, role="check box", name="Customize configuration before install")
     u.do_action(box)

@@ -57,6 +57,35 @@ def wait_step(wiz, n, timeout=30):
     u.log(want)
 
 
+def direct_kernel_to_summary(app, manager, disk=False):
+    """New → Direct kernel boot of the test guest with good answers on every
+    page (generic OS, 256 MiB, a new 1 GiB disk or none); returns the wizard
+    on its summary page."""
+    d = guest_dir()
+    wiz = open_wizard(app, manager)
+    wait_step(wiz, 1)
+    choose(wiz, "Direct kernel boot")
+    fill(wiz, "Kernel path", os.path.join(d, "vmlinuz"))
+    fill(wiz, "Initrd path", os.path.join(d, "initrd.img"))
+    fill(wiz, "Kernel arguments", CMDLINE)
+    forward(wiz)
+    wait_step(wiz, 2)
+    fill(wiz, "Operating system", "generic")
+    forward(wiz)
+    wait_step(wiz, 3)
+    fill(wiz, "Memory (MiB)", "256", role="spin button")
+    forward(wiz)
+    wait_step(wiz, 4)
+    if disk:
+        choose(wiz, "Create a disk image")
+        fill(wiz, "Disk size (GiB)", "1", role="spin button")
+    else:
+        uncheck(wiz, "Enable storage for this virtual machine")
+    forward(wiz)
+    wait_step(wiz, 5)
+    return wiz
+
+
 def messages(wiz):
     """Every showing inline error and warning, by accessible name."""
     out = {}
