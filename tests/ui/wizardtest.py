@@ -5,7 +5,6 @@ serial console in its VM window."""
 
 import os
 import re
-import time
 
 import uitest as u
 
