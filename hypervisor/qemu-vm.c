@@ -745,7 +745,7 @@ check_guest_files(MarinaQemuVm *self, GError **error)
         return FALSE;
     for (guint i = 0; i < c->disks->len; i++) {
         const MarinaDiskConfig *disk = c->disks->pdata[i];
-        const char *what = disk->device == MARINA_DISK_DEVICE_CDROM ? _("CD/DVD image")
+        const char *what = disk->device == MARINA_DISK_DEVICE_CDROM    ? _("CD/DVD image")
                            : disk->device == MARINA_DISK_DEVICE_FLOPPY ? _("floppy image")
                                                                        : _("disk");
         if (!check_guest_file(self, what, disk->source, error))
@@ -1093,8 +1093,7 @@ launch(GTask *task)
 
     d->log_path = marina_state_log_path(CFG(self), LIVE(self)->name, ".log");
     if (!check_host_memory(self, &error) || !check_guest_files(self, &error) ||
-        !prepare_guest_dir(self, &error) ||
-        (self->proc = spawn_qemu(self, d, &error)) == NULL) {
+        !prepare_guest_dir(self, &error) || (self->proc = spawn_qemu(self, d, &error)) == NULL) {
         marina_vm_set_live(VM(self), NULL);
         g_task_return_error(task, error);
         g_object_unref(task);

@@ -63,8 +63,7 @@ join_bridge(int sock, const char *tap, const char *bridge, GError **error)
 }
 
 int
-marina_tap_open_on_bridge(const char *bridge, const char *wanted_name, char **name,
-                          GError **error)
+marina_tap_open_on_bridge(const char *bridge, const char *wanted_name, char **name, GError **error)
 {
     struct ifreq ifr;
     int fd, sock;
@@ -78,8 +77,8 @@ marina_tap_open_on_bridge(const char *bridge, const char *wanted_name, char **na
     }
     fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
     if (fd < 0) {
-        fail(error, errno, _("Cannot open %s to make a tap device for bridge %s"),
-             "/dev/net/tun", bridge);
+        fail(error, errno, _("Cannot open %s to make a tap device for bridge %s"), "/dev/net/tun",
+             bridge);
         return -1;
     }
     ifreq_name(&ifr, wanted_name != NULL ? wanted_name : "vnet%d");

@@ -475,8 +475,7 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
         if (details) {
             g_autofree char *c = format_size(capacity);
             g_autofree char *a = format_size(allocation);
-            printf(" %-*s   %-40s   %-6s   %-12s   %s\n", width, name, path,
-                   format, c, a);
+            printf(" %-*s   %-40s   %-6s   %-12s   %s\n", width, name, path, format, c, a);
         } else {
             printf(" %-*s   %s\n", width, name, path);
         }

@@ -44,11 +44,11 @@ typedef struct {
     guint64 memory_mib;
     guint vcpus;
     MarinaInstallMethod method;
-    char *media;    /* MEDIA: ISO path on the daemon's host */
-    char *location; /* LOCATION: URL */
-    char *kernel;   /* KERNEL: kernel path on the daemon's host */
-    char *initrd;   /* KERNEL: may be NULL */
-    char *cmdline;  /* KERNEL and LOCATION: kernel arguments; may be NULL */
+    char *media;      /* MEDIA: ISO path on the daemon's host */
+    char *location;   /* LOCATION: URL */
+    char *kernel;     /* KERNEL: kernel path on the daemon's host */
+    char *initrd;     /* KERNEL: may be NULL */
+    char *cmdline;    /* KERNEL and LOCATION: kernel arguments; may be NULL */
     GPtrArray *disks; /* MarinaInstallDisk*, in target order (vda, vdb, ...) */
     /* "user" (user-mode NAT), "network=NAME", "bridge=NAME" or "none";
      * NULL = "user" on a session daemon */
@@ -92,8 +92,7 @@ GVariant *marina_install_spec_install_boot(const MarinaInstallSpec *spec);
 
 /* "user" | "network=NAME" | "bridge=NAME" | "none" → parts; FALSE with a
  * message for anything else. */
-gboolean marina_install_parse_network(const char *text, char **kind, char **source,
-                                      GError **error);
+gboolean marina_install_parse_network(const char *text, char **kind, char **source, GError **error);
 
 /* The volume name for disk @index: its own, else "<name>.qcow2" (".img"
  * for raw), "<name>-1.qcow2", ... as virt-install names them. */

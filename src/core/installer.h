@@ -59,8 +59,7 @@ char *marina_installer_run_finish(MarinaInstaller *self, GAsyncResult *result, G
  * new disks are removed, as in run. */
 void marina_installer_begin_async(MarinaInstaller *self, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
-gboolean marina_installer_begin_finish(MarinaInstaller *self, GAsyncResult *result,
-                                       GError **error);
+gboolean marina_installer_begin_finish(MarinaInstaller *self, GAsyncResult *result, GError **error);
 
 /* Undo a prepare-only run (the person cancelled the customize step). */
 void marina_installer_abandon_async(MarinaInstaller *self, GAsyncReadyCallback callback,

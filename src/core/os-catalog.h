@@ -12,14 +12,14 @@ G_BEGIN_DECLS
  */
 
 typedef struct {
-    char *short_id;  /* "debian12" */
-    char *id;        /* "http://debian.org/debian/12" */
-    char *name;      /* "Debian 12" */
-    char *family;    /* "linux", "winnt", ... as libosinfo says; "" when unknown */
-    char *distro;    /* "debian", "fedora", "win", ... ; "" when unknown */
-    char *vendor;    /* may be "" */
-    char *version;   /* may be "" */
-    gboolean eol;    /* past its end of life (the wizard hides these unless asked) */
+    char *short_id; /* "debian12" */
+    char *id;       /* "http://debian.org/debian/12" */
+    char *name;     /* "Debian 12" */
+    char *family;   /* "linux", "winnt", ... as libosinfo says; "" when unknown */
+    char *distro;   /* "debian", "fedora", "win", ... ; "" when unknown */
+    char *vendor;   /* may be "" */
+    char *version;  /* may be "" */
+    gboolean eol;   /* past its end of life (the wizard hides these unless asked) */
     /* Defaults for a new guest: recommended, else minimum, else generic. */
     guint64 memory_mib;
     guint vcpus;

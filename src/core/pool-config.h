@@ -23,10 +23,10 @@ typedef struct {
     char *target_path;
     char *source_device;   /* fs, logical: block device (the first one) */
     char **source_devices; /* logical: every <device path>, NULL-terminated (may be NULL) */
-    char *source_host;   /* netfs */
-    char *source_dir;    /* netfs: exported directory */
-    char *source_format; /* fs: ext4, ...; netfs: nfs */
-    char *source_name;   /* logical: volume group (default: the pool's name) */
+    char *source_host;     /* netfs */
+    char *source_dir;      /* netfs: exported directory */
+    char *source_format;   /* fs: ext4, ...; netfs: nfs */
+    char *source_name;     /* logical: volume group (default: the pool's name) */
 } MarinaPoolConfig;
 
 /* At most this many <device> elements in a logical pool's <source>. */

@@ -52,9 +52,9 @@ on_begun(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     if (!ok) {
         /* The installer removed the guest: nothing is left to customize. */
-        g_autofree char *text = g_strdup_printf(
-            _("The installation could not begin, so the guest was removed: %s"),
-            marina_error_message(error));
+        g_autofree char *text =
+            g_strdup_printf(_("The installation could not begin, so the guest was removed: %s"),
+                            marina_error_message(error));
         set_working(self, FALSE, text);
         gtk_info_bar_set_message_type(GTK_INFO_BAR(self), GTK_MESSAGE_ERROR);
         gtk_info_bar_set_response_sensitive(GTK_INFO_BAR(self), RESPONSE_BEGIN, FALSE);
@@ -135,9 +135,8 @@ marina_customize_bar_class_init(MarinaCustomizeBarClass *klass)
 
     object_class->dispose = marina_customize_bar_dispose;
     object_class->finalize = marina_customize_bar_finalize;
-    signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass),
-                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                            1, G_TYPE_BOOLEAN);
+    signals[SIGNAL_FINISHED] = g_signal_new("finished", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void

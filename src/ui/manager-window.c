@@ -56,7 +56,7 @@ typedef struct {
     gboolean filled;
     gboolean has_placeholder;
     GtkTreeIter placeholder;
-    GPtrArray *reopen; /* UUIDs whose VM windows were open when the connection dropped */
+    GPtrArray *reopen;  /* UUIDs whose VM windows were open when the connection dropped */
     GtkWidget *details; /* its Connection Details window, or NULL */
 } Conn;
 
@@ -1935,8 +1935,7 @@ on_new(GSimpleAction *action, GVariant *param, gpointer user_data)
             marina_new_vm_wizard_add_connection(wizard, conn->label, conn->list, conn->local,
                                                 conn == target);
     }
-    g_signal_connect_object(wizard, "guest-created", G_CALLBACK(on_wizard_guest_created), self,
-                            0);
+    g_signal_connect_object(wizard, "guest-created", G_CALLBACK(on_wizard_guest_created), self, 0);
     gtk_window_present(GTK_WINDOW(wizard));
 }
 
@@ -2315,9 +2314,9 @@ on_connection_details(GSimpleAction *action, GVariant *param, gpointer user_data
         gtk_widget_destroy(g_steal_pointer(&conn->details));
     }
     if (conn->details == NULL) {
-        conn->details = GTK_WIDGET(marina_host_details_window_new(
-            gtk_window_get_application(GTK_WINDOW(self)), conn->list, conn->label, self->settings,
-            conn->local));
+        conn->details = GTK_WIDGET(
+            marina_host_details_window_new(gtk_window_get_application(GTK_WINDOW(self)), conn->list,
+                                           conn->label, self->settings, conn->local));
         g_signal_connect(conn->details, "destroy", G_CALLBACK(on_details_destroy), conn);
     }
     gtk_window_present(GTK_WINDOW(conn->details));
