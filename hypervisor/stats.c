@@ -103,10 +103,11 @@ static void
 test_host_figures(MarinaStats *self, Round *r, GVariantDict *d)
 {
     const MarinaTestNode *node = self->test_node;
+    double noise = self->test_noise + g_random_double_range(-0.5, 0.5);
     double pct;
     guint64 used;
 
-    self->test_noise = CLAMP(self->test_noise + g_random_double_range(-0.5, 0.5), 0.5, 4.0);
+    self->test_noise = CLAMP(noise, 0.5, 4.0); /* CLAMP evaluates twice: draw first */
     pct = r->guest_cpu / MAX(node->cpus, 1) + self->test_noise;
     used = MIN(node->memory_kib, TEST_HOST_BASE_KIB + r->guest_rss_kib);
     g_variant_dict_insert(d, "host-cpu-percent", "d", CLAMP(pct, 0.0, 100.0));

@@ -264,7 +264,11 @@ reset_stats(MarinaTestVm *self)
 static double
 walk(double value, double step, double lo, double hi)
 {
-    return CLAMP(value + g_random_double_range(-step, step), lo, hi);
+    /* CLAMP evaluates its argument more than once: draw first, or a
+     * second draw escapes the bounds (negative CPU, counters that wrap). */
+    double next = value + g_random_double_range(-step, step);
+
+    return CLAMP(next, lo, hi);
 }
 
 static guint64
