@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -62,8 +63,8 @@ read_uint(GKeyFile *kf, const char *key, guint64 min, guint64 max, guint64 *out,
     g_strstrip(text);
     if (!g_ascii_string_to_unsigned(text, 10, min, max, out, &local)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Configuration key '%s': %s (expected a whole number from %" G_GUINT64_FORMAT
-                      " to %" G_GUINT64_FORMAT ")."),
+                    _("Configuration key '%s': %s (expected a whole number from %" PRIu64
+                      " to %" PRIu64 ")."),
                     key, local->message, min, max);
         return FALSE;
     }

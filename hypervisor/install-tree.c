@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -421,7 +422,7 @@ transfer_failed(Session *s, CURLcode rc, const char *url, GError **error)
         s->too_big = TRUE; /* the server announced it */
     if (s->too_big) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("%s is larger than %" G_GINT64_FORMAT
+                    _("%s is larger than %" PRId64
                       " MiB, more than an install kernel or initrd can be. Check the URL."),
                     url, (gint64)(s->limit / (1024 * 1024)));
         return FETCH_FAILED;

@@ -9,6 +9,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -706,9 +707,8 @@ check_host_memory(MarinaQemuVm *self, GError **error)
     if (avail == G_MAXUINT64 || avail >= need)
         return TRUE;
     g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                _("Not enough memory to start guest '%s': it needs %" G_GUINT64_FORMAT
-                  " MiB, the host has %" G_GUINT64_FORMAT
-                  " MiB available and keeps %" G_GUINT64_FORMAT
+                _("Not enough memory to start guest '%s': it needs %" PRIu64
+                  " MiB, the host has %" PRIu64 " MiB available and keeps %" PRIu64
                   " MiB for itself. Stop another guest or give this one less memory."),
                 LIVE(self)->name, LIVE(self)->memory_kib / 1024, avail / 1024,
                 CFG(self)->min_mem_kib / 1024);

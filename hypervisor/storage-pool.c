@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <json-glib/json-glib.h>
 #include <stdarg.h>
 #include <string.h>
@@ -1058,17 +1059,15 @@ handle_vol_resize(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
         sniff_volume(op->path, &sniff);
     if (capacity < sniff.capacity) {
         vol_op_fail(op, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Volume '%s' is %" G_GUINT64_FORMAT
-                      " bytes; shrinking it to %" G_GUINT64_FORMAT
+                    _("Volume '%s' is %" PRIu64 " bytes; shrinking it to %" PRIu64
                       " would destroy the data at its end. Volumes can only grow."),
                     op->name, sniff.capacity, capacity);
         return TRUE;
     }
     if (capacity > MARINA_VOLUME_MAX_CAPACITY) {
-        vol_op_fail(
-            op, MARINA_ERROR_INVALID_ARGUMENT,
-            _("Volume '%s': %" G_GUINT64_FORMAT " bytes is larger than 1 PiB; check the size."),
-            op->name, capacity);
+        vol_op_fail(op, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Volume '%s': %" PRIu64 " bytes is larger than 1 PiB; check the size."),
+                    op->name, capacity);
         return TRUE;
     }
     g_hash_table_add(op->pool->busy, g_strdup(op->name));
@@ -1814,8 +1813,7 @@ lvm_prepare(MarinaStoragePool *pool, MarinaVolumeConfig *c, GError **error)
     }
     if (c->capacity > pool->vg_free) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Pool '%s' has %" G_GUINT64_FORMAT
-                      " bytes free; volume '%s' needs %" G_GUINT64_FORMAT
+                    _("Pool '%s' has %" PRIu64 " bytes free; volume '%s' needs %" PRIu64
                       ". Make it smaller or add a disk to the volume group '%s'."),
                     pool->config->name, pool->vg_free, c->name, c->capacity, vg_name(pool));
         return FALSE;
@@ -2107,8 +2105,7 @@ prepare_volume(MarinaStoragePool *pool, MarinaVolumeConfig *c, GError **error)
     refresh_sizes(pool);
     if (preallocation_for(c) != NULL && c->allocation > pool->config->available) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Pool '%s' has %" G_GUINT64_FORMAT
-                      " bytes free; volume '%s' needs %" G_GUINT64_FORMAT
+                    _("Pool '%s' has %" PRIu64 " bytes free; volume '%s' needs %" PRIu64
                       ". Make it sparse or smaller."),
                     pool->config->name, pool->config->available, c->name, c->allocation);
         return FALSE;

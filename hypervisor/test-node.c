@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
@@ -168,8 +169,8 @@ read_uint_element(xmlNode *node, const char *what, guint64 max, guint64 *out, GE
     if (text != NULL && g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, max, out, NULL))
         return TRUE;
     g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                _("<%s> must be a whole number from 1 to %" G_GUINT64_FORMAT ", not '%s'."), what,
-                max, text ? text : "");
+                _("<%s> must be a whole number from 1 to %" PRIu64 ", not '%s'."), what, max,
+                text ? text : "");
     return FALSE;
 }
 

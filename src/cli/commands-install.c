@@ -7,6 +7,7 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,9 +182,8 @@ parse_count(CliContext *ctx, const char *option, const char *text, guint64 min, 
 
     if (!g_ascii_string_to_unsigned(text, 10, min, max, out, &error)) {
         *status = cli_usage_error(
-            ctx,
-            _("%s '%s' is not a whole number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT "."),
-            option, text, min, max);
+            ctx, _("%s '%s' is not a whole number from %" PRIu64 " to %" PRIu64 "."), option, text,
+            min, max);
         return FALSE;
     }
     return TRUE;
@@ -580,8 +580,8 @@ build_spec(CliContext *ctx, InstallOptions *o, MarinaInstallSpec *spec, MarinaOs
     }
     if (os->min_memory_mib > 0 && spec->memory_mib < os->min_memory_mib)
         fprintf(stderr,
-                _("warning: %s needs at least %" G_GUINT64_FORMAT " MiB of memory; --memory "
-                  "is %" G_GUINT64_FORMAT " MiB.\n"),
+                _("warning: %s needs at least %" PRIu64 " MiB of memory; --memory "
+                  "is %" PRIu64 " MiB.\n"),
                 os->name, os->min_memory_mib, spec->memory_mib);
     return TRUE;
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <string.h>
@@ -182,8 +183,7 @@ check_token(const char *what, const char *value, gsize max_len, GError **error)
     if (value[0] == '\0')
         return fail(error, _("%s is empty."), what);
     if (strlen(value) > max_len)
-        return fail(error, _("%s '%s' is longer than %" G_GSIZE_FORMAT " characters."), what, value,
-                    max_len);
+        return fail(error, _("%s '%s' is longer than %zu characters."), what, value, max_len);
     for (const char *c = value; *c != '\0'; c++) {
         if (!g_ascii_isalnum(*c) && strchr("_.:+-", *c) == NULL)
             return fail(error,
@@ -204,9 +204,8 @@ parse_uint(const char *what, const char *text, guint64 min, guint64 max, guint64
     if (!g_ascii_string_to_unsigned(copy, 10, 0, G_MAXUINT64, out, &local) || copy[0] == '\0')
         return fail(error, _("%s: '%s' is not a whole number."), what, copy);
     if (*out < min || *out > max)
-        return fail(
-            error, _("%s: %s is out of range; use %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT "."),
-            what, copy, min, max);
+        return fail(error, _("%s: %s is out of range; use %" PRIu64 " to %" PRIu64 "."), what, copy,
+                    min, max);
     return TRUE;
 }
 
@@ -2097,13 +2096,13 @@ validate_resources(const MarinaDomainConfig *c, GError **error)
                     c->name);
     if (c->memory_kib > MAX_MEMORY_KIB)
         return fail(error,
-                    _("<memory> of %" G_GUINT64_FORMAT " KiB is more than Marina supports "
+                    _("<memory> of %" PRIu64 " KiB is more than Marina supports "
                       "(16 TiB)."),
                     c->memory_kib);
     if (c->current_memory_kib == 0 || c->current_memory_kib > c->memory_kib)
         return fail(error,
-                    _("<currentMemory> (%" G_GUINT64_FORMAT " KiB) must be between 1 KiB and "
-                      "<memory> (%" G_GUINT64_FORMAT " KiB)."),
+                    _("<currentMemory> (%" PRIu64 " KiB) must be between 1 KiB and "
+                      "<memory> (%" PRIu64 " KiB)."),
                     c->current_memory_kib, c->memory_kib);
     if (c->vcpus == 0 || c->vcpus > MAX_VCPUS)
         return fail(error, _("<vcpu> is %u; Marina supports 1 to %d virtual CPUs."), c->vcpus,

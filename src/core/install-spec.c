@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "error.h"
@@ -318,12 +319,11 @@ marina_install_spec_validate(const MarinaInstallSpec *spec, GError **error)
     if (!check_text(_("The title"), spec->title, error))
         return FALSE;
     if (spec->memory_mib < MIN_MEMORY_MIB)
-        return fail(error,
-                    _("Memory of %" G_GUINT64_FORMAT " MiB is too little; give at least %d MiB."),
+        return fail(error, _("Memory of %" PRIu64 " MiB is too little; give at least %d MiB."),
                     spec->memory_mib, MIN_MEMORY_MIB);
     if (spec->memory_mib > MAX_MEMORY_MIB)
         return fail(error,
-                    _("Memory of %" G_GUINT64_FORMAT " MiB is more than Marina supports "
+                    _("Memory of %" PRIu64 " MiB is more than Marina supports "
                       "(16 TiB); give less."),
                     spec->memory_mib);
     if (spec->vcpus < 1 || spec->vcpus > MAX_VCPUS)

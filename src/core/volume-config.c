@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <libxml/tree.h>
 #include <string.h>
 
@@ -83,10 +84,10 @@ marina_volume_config_validate(const MarinaVolumeConfig *c, GError **error)
         return FALSE;
     }
     if (c->capacity > MARINA_VOLUME_MAX_CAPACITY) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
-                    _("Volume '%s': <capacity> of %" G_GUINT64_FORMAT
-                      " bytes is larger than 1 PiB; check the unit."),
-                    c->name, c->capacity);
+        g_set_error(
+            error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+            _("Volume '%s': <capacity> of %" PRIu64 " bytes is larger than 1 PiB; check the unit."),
+            c->name, c->capacity);
         return FALSE;
     }
     if (c->allocation > c->capacity) {

@@ -76,8 +76,8 @@ static char *
 describe_limit(gsize max)
 {
     if (max >= MIB && max % MIB == 0)
-        return g_strdup_printf(_("%" G_GSIZE_FORMAT " MiB"), max / MIB);
-    return g_strdup_printf(_("%" G_GSIZE_FORMAT " bytes"), max);
+        return g_strdup_printf(_("%zu MiB"), max / MIB);
+    return g_strdup_printf(_("%zu bytes"), max);
 }
 
 xmlDoc *

@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include "new-vm-wizard.h"
 
 #include <glib/gi18n.h>
@@ -65,9 +67,9 @@ struct _MarinaNewVmWizard {
     gboolean setting; /* widgets are being set by the wizard, not by a person */
 
     /* The selected connection's host. */
-    guint host_cpus;            /* 0: not known yet */
-    guint64 host_memory_mib;    /* 0: not known yet */
-    GStrv host_bridges;         /* the host's bridge devices; NULL: not known yet */
+    guint host_cpus;         /* 0: not known yet */
+    guint64 host_memory_mib; /* 0: not known yet */
+    GStrv host_bridges;      /* the host's bridge devices; NULL: not known yet */
     gboolean system_mode;
     GPtrArray *pools; /* PoolInfo* */
 
@@ -442,8 +444,8 @@ os_from_text(const char *text)
 static const MarinaOsInfo *
 generic_os(void)
 {
-    const MarinaOsInfo *os = os_catalog != NULL ? marina_os_catalog_lookup(os_catalog, "generic")
-                                                : NULL;
+    const MarinaOsInfo *os =
+        os_catalog != NULL ? marina_os_catalog_lookup(os_catalog, "generic") : NULL;
 
     return os != NULL ? os : &generic_fallback;
 }
@@ -500,8 +502,8 @@ update_os_page(MarinaNewVmWizard *self)
     if (os != NULL) {
         g_autofree char *disk = format_size(os->disk_bytes);
         g_autofree char *text = g_strdup_printf(
-            _("%s: %" G_GUINT64_FORMAT " MiB of memory, %u vCPUs and a %s disk suggested%s."),
-            os->name, os->memory_mib, os->vcpus, disk,
+            _("%s: %" PRIu64 " MiB of memory, %u vCPUs and a %s disk suggested%s."), os->name,
+            os->memory_mib, os->vcpus, disk,
             os->virtio ? _(", with virtio devices") : _(", with emulated (non-virtio) devices"));
         set_message(self->os_info_label, text);
     } else {
@@ -543,8 +545,8 @@ update_buttons(MarinaNewVmWizard *self, gboolean busy)
     gtk_widget_set_sensitive(self->forward_button, !busy);
     gtk_widget_set_visible(self->forward_button, self->page < PAGE_SUMMARY);
     gtk_widget_set_visible(self->finish_button, self->page == PAGE_SUMMARY);
-    gtk_window_set_default(GTK_WINDOW(self), self->page == PAGE_SUMMARY ? self->finish_button
-                                                                        : self->forward_button);
+    gtk_window_set_default(GTK_WINDOW(self),
+                           self->page == PAGE_SUMMARY ? self->finish_button : self->forward_button);
     gtk_widget_set_sensitive(GTK_WIDGET(self->stack), !busy);
     if (self->page == PAGE_SUMMARY) {
         gtk_widget_set_sensitive(self->finish_button,
@@ -733,9 +735,9 @@ url_scheme_ok(const char *url)
 {
     g_autofree char *scheme = g_uri_parse_scheme(url);
 
-    return scheme != NULL && (g_ascii_strcasecmp(scheme, "http") == 0 ||
-                              g_ascii_strcasecmp(scheme, "https") == 0 ||
-                              g_ascii_strcasecmp(scheme, "ftp") == 0);
+    return scheme != NULL &&
+           (g_ascii_strcasecmp(scheme, "http") == 0 || g_ascii_strcasecmp(scheme, "https") == 0 ||
+            g_ascii_strcasecmp(scheme, "ftp") == 0);
 }
 
 static void
@@ -768,7 +770,8 @@ forward_from_source(MarinaNewVmWizard *self)
         g_autofree char *url = entry_text(self->location_entry);
 
         if (*url == '\0') {
-            problem = g_strdup(_("Enter the URL of an install tree (http://, https:// or ftp://)."));
+            problem =
+                g_strdup(_("Enter the URL of an install tree (http://, https:// or ftp://)."));
         } else if (!url_scheme_ok(url)) {
             problem = g_strdup_printf(_("“%s” is not an HTTP, HTTPS or FTP URL. Enter an address "
                                         "such as https://host/path/to/tree/."),
@@ -836,18 +839,17 @@ check_resources(MarinaNewVmWizard *self)
         error = g_strdup_printf(_("%.0f MiB is too little memory: a guest needs at least %d MiB."),
                                 memory, MIN_MEMORY_MIB);
     } else if (self->host_memory_mib > 0 && memory > (double)self->host_memory_mib) {
-        error = g_strdup_printf(_("%.0f MiB is more memory than the host has (%" G_GUINT64_FORMAT
-                                  " MiB). Enter at most that."),
-                                memory, self->host_memory_mib);
+        error = g_strdup_printf(
+            _("%.0f MiB is more memory than the host has (%" PRIu64 " MiB). Enter at most that."),
+            memory, self->host_memory_mib);
     } else {
         if (self->host_memory_mib > 0 && memory > 0.9 * (double)self->host_memory_mib)
             g_string_append_printf(warnings,
-                                   _("%.0f MiB is more than 90%% of the host's memory (%" G_GUINT64_FORMAT
+                                   _("%.0f MiB is more than 90%% of the host's memory (%" PRIu64
                                      " MiB): the host and other guests may run short.\n"),
                                    memory, self->host_memory_mib);
         if (os != NULL && os->min_memory_mib > 0 && memory < (double)os->min_memory_mib)
-            g_string_append_printf(warnings,
-                                   _("%s needs at least %" G_GUINT64_FORMAT " MiB of memory.\n"),
+            g_string_append_printf(warnings, _("%s needs at least %" PRIu64 " MiB of memory.\n"),
                                    os->name, os->min_memory_mib);
     }
     if (error == NULL) {
@@ -876,12 +878,11 @@ update_host_hints(MarinaNewVmWizard *self)
     g_autofree char *cpus = NULL;
 
     if (self->host_memory_mib > 0)
-        memory = g_strdup_printf(_("Up to %" G_GUINT64_FORMAT " MiB on the host"),
-                                 self->host_memory_mib);
+        memory = g_strdup_printf(_("Up to %" PRIu64 " MiB on the host"), self->host_memory_mib);
     if (self->host_cpus > 0)
-        cpus = g_strdup_printf(ngettext("The host has %u CPU", "The host has %u CPUs",
-                                        self->host_cpus),
-                               self->host_cpus);
+        cpus = g_strdup_printf(
+            ngettext("The host has %u CPU", "The host has %u CPUs", self->host_cpus),
+            self->host_cpus);
     gtk_label_set_text(self->memory_hint, memory != NULL ? memory : "");
     gtk_label_set_text(self->vcpus_hint, cpus != NULL ? cpus : "");
 }
@@ -1012,9 +1013,9 @@ fill_pool_combo(MarinaNewVmWizard *self)
     for (guint i = 0; i < self->pools->len; i++) {
         PoolInfo *pool = g_ptr_array_index(self->pools, i);
         g_autofree char *free_text = format_size(pool->available);
-        g_autofree char *text =
-            pool->active ? g_strdup_printf(_("%s (%s available)"), pool->name, free_text)
-                         : g_strdup_printf(_("%s (inactive)"), pool->name);
+        g_autofree char *text = pool->active
+                                    ? g_strdup_printf(_("%s (%s available)"), pool->name, free_text)
+                                    : g_strdup_printf(_("%s (inactive)"), pool->name);
 
         gtk_combo_box_text_append(self->pool_combo, pool->name, text);
     }
@@ -1058,14 +1059,13 @@ on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
         guint64 capacity, allocation;
 
         g_variant_get(reply, "(a(osstts))", &iter);
-        while (g_variant_iter_next(iter, "(&o&s&stt&s)", NULL, &name, &path, &capacity,
-                                   &allocation, &format)) {
+        while (g_variant_iter_next(iter, "(&o&s&stt&s)", NULL, &name, &path, &capacity, &allocation,
+                                   &format)) {
             g_autofree char *size = format_size(capacity);
 
-            gtk_list_store_insert_with_values(listing->store, NULL, -1, VOL_COL_POOL,
-                                              listing->pool, VOL_COL_NAME, name, VOL_COL_SIZE,
-                                              size, VOL_COL_FORMAT, format, VOL_COL_PATH, path,
-                                              -1);
+            gtk_list_store_insert_with_values(listing->store, NULL, -1, VOL_COL_POOL, listing->pool,
+                                              VOL_COL_NAME, name, VOL_COL_SIZE, size,
+                                              VOL_COL_FORMAT, format, VOL_COL_PATH, path, -1);
         }
         gtk_label_set_text(listing->status, "");
     } else if (!is_cancelled(error)) {
@@ -1117,8 +1117,8 @@ static void
 pick_volume(MarinaNewVmWizard *self, GtkEntry *target)
 {
     MarinaConnection *connection = current_connection(self);
-    g_autoptr(GtkListStore) store = gtk_list_store_new(
-        VOL_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+    g_autoptr(GtkListStore) store = gtk_list_store_new(VOL_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING,
+                                                       G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
     GtkWidget *dialog, *content, *scrolled, *view, *status;
     VolumePicker *picker;
     static const struct {
@@ -1132,10 +1132,9 @@ pick_volume(MarinaNewVmWizard *self, GtkEntry *target)
 
     if (connection == NULL)
         return;
-    dialog = gtk_dialog_new_with_buttons(_("Choose a Volume"), GTK_WINDOW(self),
-                                         GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                                         _("_Cancel"), GTK_RESPONSE_CANCEL, _("C_hoose"),
-                                         GTK_RESPONSE_ACCEPT, NULL);
+    dialog = gtk_dialog_new_with_buttons(
+        _("Choose a Volume"), GTK_WINDOW(self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+        _("_Cancel"), GTK_RESPONSE_CANCEL, _("C_hoose"), GTK_RESPONSE_ACCEPT, NULL);
     gtk_window_set_default_size(GTK_WINDOW(dialog), 640, 360);
     gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_ACCEPT);
     content = gtk_dialog_get_content_area(GTK_DIALOG(dialog));
@@ -1180,10 +1179,10 @@ pick_volume(MarinaNewVmWizard *self, GtkEntry *target)
         listing->status = g_object_ref(GTK_LABEL(status));
         listing->cancellable = g_object_ref(picker->cancellable);
         listing->pool = g_strdup(pool->name);
-        g_dbus_connection_call(marina_connection_get_dbus_connection(connection), NULL,
-                               pool->path, POOL_INTERFACE, "ListVolumes", NULL,
-                               G_VARIANT_TYPE("(a(osstts))"), G_DBUS_CALL_FLAGS_NONE, -1,
-                               picker->cancellable, on_volumes_listed, listing);
+        g_dbus_connection_call(marina_connection_get_dbus_connection(connection), NULL, pool->path,
+                               POOL_INTERFACE, "ListVolumes", NULL, G_VARIANT_TYPE("(a(osstts))"),
+                               G_DBUS_CALL_FLAGS_NONE, -1, picker->cancellable, on_volumes_listed,
+                               listing);
     }
     gtk_widget_show_all(dialog);
 }
@@ -1205,8 +1204,7 @@ on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
 
     if (reply == NULL) {
         if (!is_cancelled(error))
-            g_message("Could not read the host's CPUs and memory: %s",
-                      marina_error_message(error));
+            g_message("Could not read the host's CPUs and memory: %s", marina_error_message(error));
         return;
     }
     g_variant_get(reply, "(@a{sv})", &info);
@@ -1367,8 +1365,7 @@ name_problem(MarinaNewVmWizard *self, const char *name)
     if (!marina_domain_name_is_valid(name, &error))
         return g_strdup(error->message);
     if (name_is_taken(self, name))
-        return g_strdup_printf(_("A guest named '%s' already exists. Choose another name."),
-                               name);
+        return g_strdup_printf(_("A guest named '%s' already exists. Choose another name."), name);
     return NULL;
 }
 
@@ -1708,8 +1705,7 @@ on_install_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaNewVmWizard) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autofree char *path =
-        marina_installer_run_finish(MARINA_INSTALLER(source), result, &error);
+    g_autofree char *path = marina_installer_run_finish(MARINA_INSTALLER(source), result, &error);
     WizardConn *conn;
 
     if (gtk_widget_in_destruction(GTK_WIDGET(self)))
@@ -1841,8 +1837,8 @@ on_finish_clicked(GtkButton *button, MarinaNewVmWizard *self)
     self->install_cancellable = g_cancellable_new();
     self->installing = TRUE;
     gtk_progress_bar_set_fraction(self->progress_bar, 0);
-    gtk_label_set_text(self->progress_label, customize ? _("Preparing the guest…")
-                                                       : _("Creating the guest…"));
+    gtk_label_set_text(self->progress_label,
+                       customize ? _("Preparing the guest…") : _("Creating the guest…"));
     gtk_widget_show(self->progress_box);
     gtk_widget_show(GTK_WIDGET(self->progress_bar));
     gtk_widget_show(GTK_WIDGET(self->progress_label));
@@ -1860,8 +1856,7 @@ on_cancel_clicked(GtkButton *button, MarinaNewVmWizard *self)
     if (self->installing) {
         /* The installer removes what it made before it reports back. */
         g_cancellable_cancel(self->install_cancellable);
-        gtk_label_set_text(self->progress_label,
-                           _("Cancelling: removing what was made so far…"));
+        gtk_label_set_text(self->progress_label, _("Cancelling: removing what was made so far…"));
         gtk_widget_set_sensitive(self->cancel_button, FALSE);
         return;
     }
@@ -1928,8 +1923,7 @@ on_browse_clicked(GtkButton *button, MarinaNewVmWizard *self)
     if (!conn_is_local(self))
         return;
     chooser = gtk_file_chooser_native_new(_("Choose a File"), GTK_WINDOW(self),
-                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"),
-                                          _("_Cancel"));
+                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
     if (target == self->media_entry) {
         GtkFileFilter *filter = gtk_file_filter_new();
 
@@ -2039,9 +2033,8 @@ os_completion_match(GtkEntryCompletion *completion, const char *key, GtkTreeIter
 MarinaNewVmWizard *
 marina_new_vm_wizard_new(GtkWindow *parent)
 {
-    return g_object_new(MARINA_TYPE_NEW_VM_WIZARD, "transient-for", parent,
-                        "application", parent != NULL ? gtk_window_get_application(parent) : NULL,
-                        NULL);
+    return g_object_new(MARINA_TYPE_NEW_VM_WIZARD, "transient-for", parent, "application",
+                        parent != NULL ? gtk_window_get_application(parent) : NULL, NULL);
 }
 
 void
@@ -2062,8 +2055,7 @@ marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, const char *label,
     gtk_combo_box_text_append_text(self->connection_combo, label);
     self->setting = FALSE;
     if (selected || gtk_combo_box_get_active(GTK_COMBO_BOX(self->connection_combo)) < 0)
-        gtk_combo_box_set_active(GTK_COMBO_BOX(self->connection_combo),
-                                 (int)self->conns->len - 1);
+        gtk_combo_box_set_active(GTK_COMBO_BOX(self->connection_combo), (int)self->conns->len - 1);
 }
 
 static void
@@ -2108,10 +2100,9 @@ marina_new_vm_wizard_class_init(MarinaNewVmWizardClass *klass)
     object_class->finalize = marina_new_vm_wizard_finalize;
     widget_class->delete_event = marina_new_vm_wizard_delete_event;
 
-    signals[SIGNAL_GUEST_CREATED] =
-        g_signal_new("guest-created", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                     NULL, G_TYPE_NONE, 3, MARINA_TYPE_GUEST_LIST, MARINA_TYPE_GUEST,
-                     MARINA_TYPE_INSTALLER);
+    signals[SIGNAL_GUEST_CREATED] = g_signal_new(
+        "guest-created", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+        G_TYPE_NONE, 3, MARINA_TYPE_GUEST_LIST, MARINA_TYPE_GUEST, MARINA_TYPE_INSTALLER);
 
     gtk_widget_class_set_template_from_resource(widget_class,
                                                 "/org/marinavm/Marina/ui/new-vm-wizard.ui");
@@ -2265,26 +2256,37 @@ marina_new_vm_wizard_init(MarinaNewVmWizard *self)
     /* The template children exist only now: name them for assistive technology. */
     {
         gpointer widgets[] = {
-            self->connection_combo, self->media_entry, self->location_entry,
-            self->location_args_entry, self->import_entry, self->kernel_entry,
-            self->initrd_entry, self->kernel_args_entry, self->source_error,
-            self->detect_label, self->os_entry, self->os_info_label, self->os_error,
-            self->memory_spin, self->memory_hint, self->vcpus_spin, self->vcpus_hint,
-            self->resources_warning, self->resources_error, self->pool_combo, self->size_spin,
-            self->format_combo, self->existing_entry, self->import_disk_label,
-            self->storage_warning, self->storage_error, self->name_entry, self->name_error,
-            self->summary_os, self->summary_install, self->summary_memory, self->summary_vcpus,
-            self->summary_storage, self->network_combo, self->bridge_entry,
-            self->network_error, self->finish_error, self->step_label, self->progress_bar,
-            self->progress_label, self->busy_label, self->spinner, self->cancel_button,
-            self->back_button, self->forward_button, self->finish_button,
+            self->connection_combo, self->media_entry,
+            self->location_entry,   self->location_args_entry,
+            self->import_entry,     self->kernel_entry,
+            self->initrd_entry,     self->kernel_args_entry,
+            self->source_error,     self->detect_label,
+            self->os_entry,         self->os_info_label,
+            self->os_error,         self->memory_spin,
+            self->memory_hint,      self->vcpus_spin,
+            self->vcpus_hint,       self->resources_warning,
+            self->resources_error,  self->pool_combo,
+            self->size_spin,        self->format_combo,
+            self->existing_entry,   self->import_disk_label,
+            self->storage_warning,  self->storage_error,
+            self->name_entry,       self->name_error,
+            self->summary_os,       self->summary_install,
+            self->summary_memory,   self->summary_vcpus,
+            self->summary_storage,  self->network_combo,
+            self->bridge_entry,     self->network_error,
+            self->finish_error,     self->step_label,
+            self->progress_bar,     self->progress_label,
+            self->busy_label,       self->spinner,
+            self->cancel_button,    self->back_button,
+            self->forward_button,   self->finish_button,
         };
         G_STATIC_ASSERT(G_N_ELEMENTS(widgets) == G_N_ELEMENTS(names));
         for (guint i = 0; i < G_N_ELEMENTS(widgets); i++)
             set_accessible_name(widgets[i], _(names[i]));
     }
 
-    gtk_combo_box_text_append(self->format_combo, "qcow2", _("qcow2 (grows as it fills, snapshots)"));
+    gtk_combo_box_text_append(self->format_combo, "qcow2",
+                              _("qcow2 (grows as it fills, snapshots)"));
     gtk_combo_box_text_append(self->format_combo, "raw", _("raw (plain, fastest)"));
     gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->format_combo), "qcow2");
     fill_network_combo(self);
@@ -2300,12 +2302,12 @@ marina_new_vm_wizard_init(MarinaNewVmWizard *self)
 
     {
         GtkWidget *entries[] = {
-            GTK_WIDGET(self->media_entry),   GTK_WIDGET(self->location_entry),
-            GTK_WIDGET(self->import_entry),  GTK_WIDGET(self->kernel_entry),
-            GTK_WIDGET(self->initrd_entry),  GTK_WIDGET(self->os_entry),
-            GTK_WIDGET(self->memory_spin),   GTK_WIDGET(self->vcpus_spin),
-            GTK_WIDGET(self->size_spin),     GTK_WIDGET(self->existing_entry),
-            GTK_WIDGET(self->name_entry),    GTK_WIDGET(self->bridge_entry),
+            GTK_WIDGET(self->media_entry),  GTK_WIDGET(self->location_entry),
+            GTK_WIDGET(self->import_entry), GTK_WIDGET(self->kernel_entry),
+            GTK_WIDGET(self->initrd_entry), GTK_WIDGET(self->os_entry),
+            GTK_WIDGET(self->memory_spin),  GTK_WIDGET(self->vcpus_spin),
+            GTK_WIDGET(self->size_spin),    GTK_WIDGET(self->existing_entry),
+            GTK_WIDGET(self->name_entry),   GTK_WIDGET(self->bridge_entry),
         };
         for (guint i = 0; i < G_N_ELEMENTS(entries); i++)
             g_signal_connect(entries[i], "changed", G_CALLBACK(on_entry_changed), self);
