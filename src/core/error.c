@@ -19,6 +19,7 @@ static const GDBusErrorEntry marina_error_entries[] = {
     {MARINA_ERROR_TIMEOUT, "org.marinavm.Marina1.Error.Timeout"},
     {MARINA_ERROR_UNSUPPORTED, "org.marinavm.Marina1.Error.Unsupported"},
     {MARINA_ERROR_NO_CONNECTION, "org.marinavm.Marina1.Error.NoConnection"},
+    {MARINA_ERROR_IN_USE, "org.marinavm.Marina1.Error.InUse"},
 };
 
 GQuark

@@ -25,6 +25,7 @@ typedef enum {
     MARINA_ERROR_TIMEOUT,           /* Error.Timeout */
     MARINA_ERROR_UNSUPPORTED,       /* Error.Unsupported */
     MARINA_ERROR_NO_CONNECTION,     /* Error.NoConnection */
+    MARINA_ERROR_IN_USE,            /* Error.InUse: a running guest uses it */
 } MarinaError;
 
 GQuark marina_error_quark(void);
