@@ -1445,6 +1445,27 @@ marina_daemon_get_vms(MarinaDaemon *self)
     return g_hash_table_get_values(self->by_uuid);
 }
 
+MarinaDiskUsers *
+marina_daemon_collect_disk_users(MarinaDaemon *self)
+{
+    MarinaDiskUsers *users = marina_disk_users_new();
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, self->by_uuid);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        MarinaVm *vm = value;
+        const MarinaDomainConfig *live = marina_vm_get_live(vm);
+
+        /* A guest that is starting has its running configuration already:
+         * its disks are about to be opened. */
+        marina_disk_users_add_guest(users, marina_vm_get_name(vm),
+                                    marina_vm_is_active(vm) || live != NULL,
+                                    marina_vm_get_definition(vm), live);
+    }
+    return users;
+}
+
 MarinaDaemon *
 marina_daemon_new(MarinaDaemonConfig *config)
 {

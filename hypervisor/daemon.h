@@ -4,6 +4,7 @@
 
 #include "core/domain-config.h"
 #include "daemon-config.h"
+#include "disk-users.h"
 #include "job.h"
 
 G_BEGIN_DECLS
@@ -62,5 +63,9 @@ GType marina_daemon_get_vm_type(MarinaDaemon *self);
 
 /* Every guest (the list is the caller's; the guests are not). */
 GList *marina_daemon_get_vms(MarinaDaemon *self);
+
+/* Which guests use which files as disks (a volume's Used By), from one pass
+ * over every guest's definition and running configuration. */
+MarinaDiskUsers *marina_daemon_collect_disk_users(MarinaDaemon *self);
 
 G_END_DECLS

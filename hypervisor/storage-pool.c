@@ -840,6 +840,68 @@ json_str(JsonObject *o, const char *member)
     return json_node_get_string(n);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Volumes: the guests that use them                                      */
+
+static MarinaDiskUsers *
+collect_users(MarinaStoragePool *pool)
+{
+    return marina_daemon_collect_disk_users(pool->storage->daemon);
+}
+
+/* "as": the guests using @path, sorted; from @users, or a fresh look. */
+static GVariant *
+used_by_variant_from(MarinaDiskUsers *users, const char *path)
+{
+    g_auto(GStrv) names = marina_disk_users_lookup(users, path, FALSE);
+
+    return g_variant_new_strv((const char *const *)names, -1);
+}
+
+static GVariant *
+used_by_variant(MarinaStoragePool *pool, const char *path)
+{
+    g_autoptr(MarinaDiskUsers) users = collect_users(pool);
+
+    return used_by_variant_from(users, path);
+}
+
+/* "'a', 'b'": names for a message. */
+static char *
+quoted_names(char **names)
+{
+    GString *s = g_string_new(NULL);
+
+    for (char **n = names; *n != NULL; n++)
+        g_string_append_printf(s, "%s'%s'", n == names ? "" : ", ", *n);
+    return g_string_free(s, FALSE);
+}
+
+/* FALSE (answered with Error.InUse) while an active guest has the volume as
+ * a disk, or behind one as a backing file: deleting it under a running QEMU
+ * loses what the guest writes and breaks its next start. Shut-off users are
+ * the client's to warn about. */
+static gboolean
+check_not_in_use(VolOp *op)
+{
+    g_autoptr(MarinaDiskUsers) users = collect_users(op->pool);
+    g_auto(GStrv) running = marina_disk_users_lookup(users, op->path, TRUE);
+    g_autofree char *names = NULL;
+    guint n = g_strv_length(running);
+
+    if (n == 0)
+        return TRUE;
+    names = quoted_names(running);
+    vol_op_fail(op, MARINA_ERROR_IN_USE,
+                ngettext("Volume '%s' is in use by running guest %s. Shut the guest down first, "
+                         "or remove the disk from it.",
+                         "Volume '%s' is in use by running guests %s. Shut the guests down "
+                         "first, or remove the disk from them.",
+                         n),
+                op->name, names);
+    return FALSE;
+}
+
 /* Answers GetInfo or GetXML with @c and ends @op. */
 static void
 answer_info(VolOp *op, const MarinaVolumeConfig *c)
@@ -857,6 +919,7 @@ answer_info(VolOp *op, const MarinaVolumeConfig *c)
         g_variant_dict_insert(&d, "capacity", "t", c->capacity);
         g_variant_dict_insert(&d, "allocation", "t", c->allocation);
         g_variant_dict_insert(&d, "backing", "s", c->backing_path ? c->backing_path : "");
+        g_variant_dict_insert_value(&d, "used-by", used_by_variant(op->pool, c->path));
         g_dbus_method_invocation_return_value(op->invocation,
                                               g_variant_new("(@a{sv})", g_variant_dict_end(&d)));
     }
@@ -969,9 +1032,10 @@ start_info(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocation, gbo
         return TRUE;
     }
     {
-        /* -f from the header: never let qemu-img probe a raw image's contents. */
-        const char *argv[] = {"qemu-img", "info", "--output=json", "-f", sniff.format,
-                              op->path,   NULL};
+        /* -f from the header: never let qemu-img probe a raw image's contents.
+         * -U: a running guest holds the image's lock; reading its header is safe. */
+        const char *argv[] = {"qemu-img", "info",       "--output=json", "-U",
+                              "-f",       sniff.format, op->path,        NULL};
         run_qemu_img(argv, NULL, 0, NULL, on_info_done, op);
     }
     return TRUE;
@@ -1004,6 +1068,8 @@ handle_vol_delete(MarinaDBusStorageVolume *skel, GDBusMethodInvocation *invocati
         vol_op_free(op);
         return TRUE;
     }
+    if (!check_not_in_use(op))
+        return TRUE;
     if (pool->backend->volumes != NULL) {
         pool->backend->volumes->remove(op);
         return TRUE;
@@ -2362,6 +2428,7 @@ handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *inv
                          MarinaStoragePool *pool)
 {
     g_auto(GStrv) names = NULL;
+    g_autoptr(MarinaDiskUsers) users = NULL;
     GVariantBuilder b;
     GError *error = NULL;
 
@@ -2370,7 +2437,9 @@ handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *inv
         return TRUE;
     }
     names = pool->backend->list_volumes(pool);
-    g_variant_builder_init(&b, G_VARIANT_TYPE("a(osstts)"));
+    /* One pass over the guests for the whole pool. */
+    users = collect_users(pool);
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a(ossttsas)"));
     for (char **n = names; *n != NULL; n++) {
         g_autofree char *path = volume_path(pool, *n);
         g_autofree char *object_path = volume_object_path(pool, *n);
@@ -2379,14 +2448,15 @@ handle_pool_list_volumes(MarinaDBusStoragePool *skel, GDBusMethodInvocation *inv
 
         if (pool->backend->volumes != NULL) {
             if (pool->backend->volumes->lookup(pool, *n, &size))
-                g_variant_builder_add(&b, "(osstts)", object_path, *n, path, size, size, "raw");
+                g_variant_builder_add(&b, "(osstts@as)", object_path, *n, path, size, size, "raw",
+                                      used_by_variant_from(users, path));
             continue;
         }
 
         if (!sniff_volume(path, &sniff))
             continue;
-        g_variant_builder_add(&b, "(osstts)", object_path, *n, path, sniff.capacity,
-                              sniff.allocation, sniff.format);
+        g_variant_builder_add(&b, "(osstts@as)", object_path, *n, path, sniff.capacity,
+                              sniff.allocation, sniff.format, used_by_variant_from(users, path));
     }
     marina_dbus_storage_pool_complete_list_volumes(skel, invocation, g_variant_builder_end(&b));
     return TRUE;

@@ -86,8 +86,8 @@ lookup_volume(CliContext *ctx, const char *pool_name, const char *name, int *sta
         return NULL;
     }
     g_variant_iter_init(&iter, volumes);
-    while (found == NULL &&
-           g_variant_iter_next(&iter, "(&o&s&stt&s)", &path, &vname, NULL, NULL, NULL, NULL))
+    while (found == NULL && g_variant_iter_next(&iter, "(&o&s&stt&s@as)", &path, &vname, NULL, NULL,
+                                                NULL, NULL, NULL))
         if (g_str_equal(vname, name))
             found = g_strdup(path);
     if (found == NULL) {
@@ -436,13 +436,22 @@ cmd_pool_dumpxml(CliContext *ctx, int argc, char **argv)
  * Volumes
  */
 
+/* The guests that use a volume, "a, b"; "-" for none. */
+static char *
+users_text(const char *const *names)
+{
+    if (names == NULL || names[0] == NULL)
+        return g_strdup("-");
+    return g_strjoinv(", ", (char **)names);
+}
+
 static int
 cmd_vol_list(CliContext *ctx, int argc, char **argv)
 {
     gboolean details = FALSE;
     const GOptionEntry entries[] = {
-        {"details", 0, 0, G_OPTION_ARG_NONE, &details, N_("Also show capacity and allocation"),
-         NULL},
+        {"details", 0, 0, G_OPTION_ARG_NONE, &details,
+         N_("Also show type, capacity, allocation and the guests that use each volume"), NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
@@ -451,6 +460,7 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
     g_autoptr(GVariant) volumes = NULL;
     GVariantIter iter;
     const char *name, *path, *format;
+    const char **used_by;
     guint64 capacity, allocation;
     int status, width = 4;
 
@@ -461,21 +471,25 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
     if (!marina_dbus_storage_pool_call_list_volumes_sync(pool, &volumes, NULL, &error))
         return cli_report_error(error);
     g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&stt&s)", NULL, &name, NULL, NULL, NULL, NULL))
+    while (g_variant_iter_next(&iter, "(o&s&stt&s@as)", NULL, &name, NULL, NULL, NULL, NULL, NULL))
         width = MAX(width, (int)strlen(name));
     if (details)
-        printf(" %-*s   %-40s   %-6s   %-12s   %s\n", width, _("Name"), _("Path"), _("Type"),
-               _("Capacity"), _("Allocation"));
+        printf(" %-*s   %-40s   %-6s   %-12s   %-12s   %s\n", width, _("Name"), _("Path"),
+               _("Type"), _("Capacity"), _("Allocation"), _("Used by"));
     else
         printf(" %-*s   %s\n", width, _("Name"), _("Path"));
     printf("------------------------------------------------------------------------------\n");
     g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&stt&s)", NULL, &name, &path, &capacity, &allocation,
-                               &format)) {
+    while (g_variant_iter_next(&iter, "(o&s&stt&s^a&s)", NULL, &name, &path, &capacity, &allocation,
+                               &format, &used_by)) {
+        g_autofree const char **users = used_by;
+
         if (details) {
             g_autofree char *c = format_size(capacity);
             g_autofree char *a = format_size(allocation);
-            printf(" %-*s   %-40s   %-6s   %-12s   %s\n", width, name, path, format, c, a);
+            g_autofree char *u = users_text(users);
+            printf(" %-*s   %-40s   %-6s   %-12s   %-12s   %s\n", width, name, path, format, c, a,
+                   u);
         } else {
             printf(" %-*s   %s\n", width, name, path);
         }
@@ -632,7 +646,8 @@ cmd_vol_info(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(MarinaDBusStorageVolume) vol = NULL;
     g_autoptr(GVariant) info = NULL;
-    g_autofree char *cap = NULL, *alloc = NULL;
+    g_autofree char *cap = NULL, *alloc = NULL, *users = NULL;
+    g_autofree const char **used_by = NULL;
     const char *name = "", *format = "", *path = "", *backing = "";
     guint64 capacity = 0, allocation = 0;
     int status;
@@ -647,8 +662,10 @@ cmd_vol_info(CliContext *ctx, int argc, char **argv)
     g_variant_lookup(info, "backing", "&s", &backing);
     g_variant_lookup(info, "capacity", "t", &capacity);
     g_variant_lookup(info, "allocation", "t", &allocation);
+    g_variant_lookup(info, "used-by", "^a&s", &used_by);
     cap = format_size(capacity);
     alloc = format_size(allocation);
+    users = users_text(used_by);
     printf("%-15s %s\n", _("Name:"), name);
     printf("%-15s %s\n", _("Type:"), "file");
     printf("%-15s %s\n", _("Capacity:"), cap);
@@ -657,6 +674,7 @@ cmd_vol_info(CliContext *ctx, int argc, char **argv)
     printf("%-15s %s\n", _("Path:"), path);
     if (*backing != '\0')
         printf("%-15s %s\n", _("Backing:"), backing);
+    printf("%-15s %s\n", _("Used by:"), users);
     printf("\n");
     fflush(stdout);
     return CLI_OK;

@@ -806,7 +806,8 @@ on_pool_volumes(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&stt&s)", NULL, &name, NULL, NULL, NULL, NULL)) {
+    while (
+        g_variant_iter_next(&iter, "(o&s&stt&s@as)", NULL, &name, NULL, NULL, NULL, NULL, NULL)) {
         for (guint i = 0; i < need->names->len; i++) {
             if (g_str_equal(name, need->names->pdata[i])) {
                 fail(self, g_error_new(MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,

@@ -37,7 +37,18 @@ enum {
     P_N_COLUMNS
 };
 
-enum { V_PATH, V_NAME, V_TARGET, V_CAPACITY, V_ALLOCATION, V_FORMAT, V_SIZE_TEXT, V_N_COLUMNS };
+enum {
+    V_PATH,
+    V_NAME,
+    V_TARGET,
+    V_CAPACITY,
+    V_ALLOCATION,
+    V_FORMAT,
+    V_SIZE_TEXT,
+    V_USERS,        /* GStrv: the guests that use the volume */
+    V_USED_BY_TEXT, /* the same, "a, b" */
+    V_N_COLUMNS
+};
 
 struct _MarinaHostDetailsWindow {
     GtkApplicationWindow parent_instance;
@@ -66,6 +77,7 @@ struct _MarinaHostDetailsWindow {
     guint info_generation;
     char *pending_pool;   /* select once listed (just added) */
     char *pending_volume; /* select once listed (just created) */
+    guint volumes_reload; /* a coming reload after guests changed, or 0 */
 
     /* template children */
     GtkInfoBar *info_bar;
@@ -715,14 +727,18 @@ static void
 set_volume_row(MarinaHostDetailsWindow *self, GtkTreeIter *iter, GVariant *entry)
 {
     const char *path, *name, *target, *format;
+    g_auto(GStrv) users = NULL;
     guint64 capacity, allocation;
     g_autofree char *size = NULL;
+    g_autofree char *used_by = NULL;
 
-    g_variant_get(entry, "(&o&s&stt&s)", &path, &name, &target, &capacity, &allocation, &format);
+    g_variant_get(entry, "(&o&s&stt&s^as)", &path, &name, &target, &capacity, &allocation, &format,
+                  &users);
     size = format_bytes(capacity);
+    used_by = g_strjoinv(", ", users);
     gtk_list_store_set(self->volumes, iter, V_PATH, path, V_NAME, name, V_TARGET, target,
                        V_CAPACITY, capacity, V_ALLOCATION, allocation, V_FORMAT, format,
-                       V_SIZE_TEXT, size, -1);
+                       V_SIZE_TEXT, size, V_USERS, users, V_USED_BY_TEXT, used_by, -1);
 }
 
 static void
@@ -765,8 +781,8 @@ reload_volumes(MarinaHostDetailsWindow *self)
         call_free(c);
         return;
     }
-    call(self, self->pool_path, POOL_INTERFACE, "ListVolumes", NULL, G_VARIANT_TYPE("(a(osstts))"),
-         on_volumes_listed, c);
+    call(self, self->pool_path, POOL_INTERFACE, "ListVolumes", NULL,
+         G_VARIANT_TYPE("(a(ossttsas))"), on_volumes_listed, c);
 }
 
 static gboolean
@@ -780,6 +796,40 @@ selected_volume(MarinaHostDetailsWindow *self, char **path, char **name, guint64
     gtk_tree_model_get(GTK_TREE_MODEL(self->volumes), &iter, V_PATH, path, V_NAME, name, V_CAPACITY,
                        capacity, -1);
     return TRUE;
+}
+
+/* The guests that use the selected volume (NULL-terminated; empty when none). */
+static GStrv
+selected_volume_users(MarinaHostDetailsWindow *self)
+{
+    GtkTreeIter iter;
+    GStrv users = NULL;
+
+    if (gtk_tree_selection_get_selected(gtk_tree_view_get_selection(self->volume_view), NULL,
+                                        &iter))
+        gtk_tree_model_get(GTK_TREE_MODEL(self->volumes), &iter, V_USERS, &users, -1);
+    return users != NULL ? users : g_new0(char *, 1);
+}
+
+static gboolean
+on_volumes_reload_due(gpointer user_data)
+{
+    MarinaHostDetailsWindow *self = user_data;
+
+    self->volumes_reload = 0;
+    reload_volumes(self);
+    return G_SOURCE_REMOVE;
+}
+
+/* Guests came, went or were redefined: the Used By column follows. Events
+ * come in bursts (a guest started, then its state changes), so they are
+ * gathered into one listing. */
+static void
+schedule_volumes_reload(MarinaHostDetailsWindow *self)
+{
+    if (self->disposed || self->pool_path == NULL || self->volumes_reload != 0)
+        return;
+    self->volumes_reload = g_timeout_add(300, on_volumes_reload_due, self);
 }
 
 /* ------------------------------------------------------------- selection */
@@ -868,6 +918,25 @@ on_volume_event(MarinaDBusHost *host, const char *path, const char *pool, const 
     reload_pools(self);
     if (g_strcmp0(pool, self->pool_name) == 0)
         reload_volumes(self);
+}
+
+static void
+on_domain_added_or_removed(MarinaDBusHost *host, const char *path, const char *name,
+                           const char *uuid, MarinaHostDetailsWindow *self)
+{
+    schedule_volumes_reload(self);
+}
+
+static void
+on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const char *uuid,
+                guint state, guint reason, const char *event, const char *detail,
+                MarinaHostDetailsWindow *self)
+{
+    /* Which disks a guest has changes with its definition, and with its
+     * running configuration, which starts and stops with it. */
+    if (g_strcmp0(event, "defined") == 0 || g_strcmp0(event, "undefined") == 0 ||
+        g_strcmp0(event, "started") == 0 || g_strcmp0(event, "stopped") == 0)
+        schedule_volumes_reload(self);
 }
 
 static void
@@ -1152,15 +1221,31 @@ on_delete_volume(GtkButton *button, MarinaHostDetailsWindow *self)
     g_autofree char *name = NULL;
     g_autofree char *title = NULL;
     g_autofree char *detail = NULL;
+    g_auto(GStrv) users = NULL;
+    guint n_users;
     guint64 capacity = 0;
     GtkWidget *dialog;
 
     if (!selected_volume(self, &path, &name, &capacity))
         return;
+    users = selected_volume_users(self);
+    n_users = g_strv_length(users);
     title = g_strdup_printf(_("Delete volume '%s'?"), name);
-    detail = g_strdup_printf(_("Its file is deleted from pool '%s'; a guest that uses it loses "
-                               "that disk and everything stored on it."),
-                             self->pool_name);
+    if (n_users == 0) {
+        detail = g_strdup_printf(_("Its file is deleted from pool '%s'; a guest that uses it "
+                                   "loses that disk and everything stored on it."),
+                                 self->pool_name);
+    } else {
+        /* A running user makes the daemon refuse; the reason then shows in the info bar. */
+        g_autofree char *names = g_strjoinv(", ", users);
+        detail = g_strdup_printf(
+            ngettext("Volume '%s' is used by guest %s. It will no longer start until the disk is "
+                     "removed from it, and everything stored on the volume is lost.",
+                     "Volume '%s' is used by guests %s. They will no longer start until the disk "
+                     "is removed from them, and everything stored on the volume is lost.",
+                     n_users),
+            name, names);
+    }
     dialog = confirm_dialog(self, title, detail, _("_Delete"));
     g_signal_connect(dialog, "response", G_CALLBACK(on_delete_volume_response),
                      call_new(self, name, path));
@@ -1379,7 +1464,8 @@ static void
 setup_views(MarinaHostDetailsWindow *self)
 {
     GtkCellArea *area = gtk_cell_area_box_new();
-    GtkTreeViewColumn *usage;
+    GtkTreeViewColumn *usage, *used_by;
+    g_autoptr(GList) cells = NULL;
     GtkCellRenderer *bar = gtk_cell_renderer_progress_new();
     GtkCellRenderer *text = gtk_cell_renderer_text_new();
 
@@ -1406,13 +1492,19 @@ setup_views(MarinaHostDetailsWindow *self)
     gtk_tree_sortable_set_sort_column_id(GTK_TREE_SORTABLE(self->pools), P_NAME,
                                          GTK_SORT_ASCENDING);
 
-    self->volumes = gtk_list_store_new(V_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                       G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_STRING);
+    self->volumes =
+        gtk_list_store_new(V_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64,
+                           G_TYPE_UINT64, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRV, G_TYPE_STRING);
     gtk_tree_view_set_model(self->volume_view, GTK_TREE_MODEL(self->volumes));
     add_text_column(self->volume_view, _("Name"), V_NAME, FALSE);
     gtk_tree_view_column_set_sort_column_id(
         add_text_column(self->volume_view, _("Size"), V_SIZE_TEXT, FALSE), V_CAPACITY);
     add_text_column(self->volume_view, _("Format"), V_FORMAT, FALSE);
+    used_by = add_text_column(self->volume_view, _("Used By"), V_USED_BY_TEXT, FALSE);
+    /* Many guests on one volume (a shared base image) must not push Path away. */
+    cells = gtk_cell_layout_get_cells(GTK_CELL_LAYOUT(used_by));
+    g_object_set(cells->data, "ellipsize", PANGO_ELLIPSIZE_END, NULL);
+    gtk_tree_view_column_set_max_width(used_by, 240);
     add_text_column(self->volume_view, _("Path"), V_TARGET, TRUE);
     gtk_tree_sortable_set_sort_column_id(GTK_TREE_SORTABLE(self->volumes), V_NAME,
                                          GTK_SORT_ASCENDING);
@@ -1443,6 +1535,7 @@ marina_host_details_window_dispose(GObject *object)
     MarinaHostDetailsWindow *self = MARINA_HOST_DETAILS_WINDOW(object);
 
     self->disposed = TRUE;
+    g_clear_handle_id(&self->volumes_reload, g_source_remove);
     if (self->cancellable != NULL)
         g_cancellable_cancel(self->cancellable);
     if (self->host != NULL)
@@ -1599,6 +1692,9 @@ marina_host_details_window_new(GtkApplication *app, MarinaGuestList *list, const
     g_signal_connect(self->host, "stats-updated", G_CALLBACK(on_host_stats), self);
     g_signal_connect(self->host, "pool-event", G_CALLBACK(on_pool_event), self);
     g_signal_connect(self->host, "volume-event", G_CALLBACK(on_volume_event), self);
+    g_signal_connect(self->host, "domain-added", G_CALLBACK(on_domain_added_or_removed), self);
+    g_signal_connect(self->host, "domain-removed", G_CALLBACK(on_domain_added_or_removed), self);
+    g_signal_connect(self->host, "domain-event", G_CALLBACK(on_domain_event), self);
     g_signal_connect(self->list, "stats-updated", G_CALLBACK(on_list_stats_updated), self);
     g_signal_connect(self->connection, "closed", G_CALLBACK(on_connection_closed), self);
     g_signal_connect(self->settings, "changed::autoconnect", G_CALLBACK(on_settings_changed), self);

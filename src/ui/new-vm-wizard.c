@@ -326,11 +326,11 @@ static MarinaOsCatalog *os_catalog;
 static gboolean os_catalog_loading;
 static GPtrArray *os_catalog_waiters; /* MarinaNewVmWizard*, reffed */
 
-/* Without osinfo-db the wizard still offers a generic guest. */
-static const MarinaOsInfo generic_fallback = {
+/* Without osinfo-db the wizard still offers a generic guest. Its name is
+ * set at first use, when gettext knows the language. */
+static MarinaOsInfo generic_fallback = {
     .short_id = (char *)"generic",
     .id = (char *)"generic",
-    .name = (char *)"Generic",
     .family = (char *)"",
     .distro = (char *)"",
     .vendor = (char *)"",
@@ -412,6 +412,8 @@ request_catalog(MarinaNewVmWizard *self)
 }
 
 /* The OS the person typed: a short id, or a name from the list. */
+static const MarinaOsInfo *generic_os(void);
+
 static const MarinaOsInfo *
 os_from_text(const char *text)
 {
@@ -422,7 +424,7 @@ os_from_text(const char *text)
         return NULL;
     folded = g_utf8_casefold(text, -1);
     if (os_catalog == NULL)
-        return g_strcmp0(folded, "generic") == 0 ? &generic_fallback : NULL;
+        return g_strcmp0(folded, "generic") == 0 ? generic_os() : NULL;
     {
         const MarinaOsInfo *os = marina_os_catalog_lookup(os_catalog, text);
         if (os == NULL)
@@ -447,7 +449,11 @@ generic_os(void)
     const MarinaOsInfo *os =
         os_catalog != NULL ? marina_os_catalog_lookup(os_catalog, "generic") : NULL;
 
-    return os != NULL ? os : &generic_fallback;
+    if (os != NULL)
+        return os;
+    if (generic_fallback.name == NULL)
+        generic_fallback.name = (char *)_("Generic or unknown OS");
+    return &generic_fallback;
 }
 
 static gboolean
@@ -942,13 +948,14 @@ check_storage(MarinaNewVmWizard *self)
         double gib = 0;
 
         if (pool == NULL) {
-            error = g_strdup(self->pools->len == 0
-                                 ? _("The host has no storage pool. Add one in Host Details, or "
-                                     "choose an existing volume or path.")
-                                 : _("Choose the storage pool for the new disk."));
+            error =
+                g_strdup(self->pools->len == 0
+                             ? _("The host has no storage pool. Add one in Connection Details, or "
+                                 "choose an existing volume or path.")
+                             : _("Choose the storage pool for the new disk."));
         } else if (!pool->active) {
-            error = g_strdup_printf(_("The storage pool '%s' is not active. Start it in Host "
-                                      "Details or choose another pool."),
+            error = g_strdup_printf(_("The storage pool '%s' is not active. Start it in "
+                                      "Connection Details or choose another pool."),
                                     pool->name);
         } else if (!spin_text_value(self->size_spin, &gib) || gib <= 0) {
             error = g_strdup(_("Enter a disk size larger than 0 GiB."));
@@ -1029,7 +1036,15 @@ fill_pool_combo(MarinaNewVmWizard *self)
 
 /* --------------------------------------------------------- the volume picker */
 
-enum { VOL_COL_POOL, VOL_COL_NAME, VOL_COL_SIZE, VOL_COL_FORMAT, VOL_COL_PATH, VOL_N_COLUMNS };
+enum {
+    VOL_COL_POOL,
+    VOL_COL_NAME,
+    VOL_COL_SIZE,
+    VOL_COL_FORMAT,
+    VOL_COL_USED_BY,
+    VOL_COL_PATH,
+    VOL_N_COLUMNS
+};
 
 typedef struct {
     GtkListStore *store;
@@ -1056,16 +1071,22 @@ on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     if (reply != NULL) {
         g_autoptr(GVariantIter) iter = NULL;
         const char *name, *path, *format;
+        const char **used_by;
         guint64 capacity, allocation;
 
-        g_variant_get(reply, "(a(osstts))", &iter);
-        while (g_variant_iter_next(iter, "(&o&s&stt&s)", NULL, &name, &path, &capacity, &allocation,
-                                   &format)) {
+        g_variant_get(reply, "(a(ossttsas))", &iter);
+        while (g_variant_iter_next(iter, "(&o&s&stt&s^a&s)", NULL, &name, &path, &capacity,
+                                   &allocation, &format, &used_by)) {
             g_autofree char *size = format_size(capacity);
+            g_autofree char *users = g_strjoinv(", ", (char **)used_by);
 
+            /* A disk another guest uses is shown, not hidden: sharing it
+             * can be meant (a shareable disk), the user decides. */
             gtk_list_store_insert_with_values(listing->store, NULL, -1, VOL_COL_POOL, listing->pool,
                                               VOL_COL_NAME, name, VOL_COL_SIZE, size,
-                                              VOL_COL_FORMAT, format, VOL_COL_PATH, path, -1);
+                                              VOL_COL_FORMAT, format, VOL_COL_USED_BY, users,
+                                              VOL_COL_PATH, path, -1);
+            g_free(used_by);
         }
         gtk_label_set_text(listing->status, "");
     } else if (!is_cancelled(error)) {
@@ -1117,18 +1138,17 @@ static void
 pick_volume(MarinaNewVmWizard *self, GtkEntry *target)
 {
     MarinaConnection *connection = current_connection(self);
-    g_autoptr(GtkListStore) store = gtk_list_store_new(VOL_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING,
-                                                       G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+    g_autoptr(GtkListStore) store =
+        gtk_list_store_new(VOL_N_COLUMNS, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                           G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
     GtkWidget *dialog, *content, *scrolled, *view, *status;
     VolumePicker *picker;
     static const struct {
         const char *title;
         int column;
-    } columns[] = {{N_("Pool"), VOL_COL_POOL},
-                   {N_("Volume"), VOL_COL_NAME},
-                   {N_("Size"), VOL_COL_SIZE},
-                   {N_("Format"), VOL_COL_FORMAT},
-                   {N_("Path"), VOL_COL_PATH}};
+    } columns[] = {{N_("Pool"), VOL_COL_POOL},       {N_("Volume"), VOL_COL_NAME},
+                   {N_("Size"), VOL_COL_SIZE},       {N_("Format"), VOL_COL_FORMAT},
+                   {N_("Used By"), VOL_COL_USED_BY}, {N_("Path"), VOL_COL_PATH}};
 
     if (connection == NULL)
         return;
@@ -1180,7 +1200,7 @@ pick_volume(MarinaNewVmWizard *self, GtkEntry *target)
         listing->cancellable = g_object_ref(picker->cancellable);
         listing->pool = g_strdup(pool->name);
         g_dbus_connection_call(marina_connection_get_dbus_connection(connection), NULL, pool->path,
-                               POOL_INTERFACE, "ListVolumes", NULL, G_VARIANT_TYPE("(a(osstts))"),
+                               POOL_INTERFACE, "ListVolumes", NULL, G_VARIANT_TYPE("(a(ossttsas))"),
                                G_DBUS_CALL_FLAGS_NONE, -1, picker->cancellable, on_volumes_listed,
                                listing);
     }

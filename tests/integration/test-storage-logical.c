@@ -112,6 +112,33 @@ assert_lv_image(const char *name, guint64 size)
     assert_contains(out, s);
 }
 
+/* A guest naming the logical volume by its device-mapper node (/dev/dm-N,
+ * not /dev/VG/disk1 as the pool does) uses it. */
+static void
+used_by_a_guest(Harness *h)
+{
+    g_autofree char *cmd = g_strdup_printf("readlink -f '/dev/%s/disk1'", vg);
+    g_autofree char *node = run(cmd);
+    g_autofree char *disk = g_strdup_printf("    <disk type='block' device='disk'>\n"
+                                            "      <driver name='qemu' type='raw'/>\n"
+                                            "      <source dev='%s'/>\n"
+                                            "      <target dev='vda' bus='virtio'/>\n"
+                                            "    </disk>\n",
+                                            node);
+    g_autofree char *xml = harness_guest_xml("lv-user", disk);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(h, xml);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *list = NULL, *info = NULL;
+
+    assert_int_equal(harness_marinactl(h, &list, NULL, "vol-list", "lv", "--details", NULL), 0);
+    assert_true(g_regex_match_simple("disk1 .* lv-user\n", list, 0, 0));
+    assert_int_equal(harness_marinactl(h, &info, NULL, "vol-info", "--pool", "lv", "disk1", NULL),
+                     0);
+    assert_contains(info, "Used by:        lv-user\n");
+    if (!marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error))
+        fail_msg("Undefine: %s", error->message);
+}
+
 static void
 volume_operations(Harness *h)
 {
@@ -127,6 +154,7 @@ volume_operations(Harness *h)
     assert_int_equal(harness_marinactl(h, &info, NULL, "vol-info", "--pool", "lv", "disk1", NULL),
                      0);
     assert_contains(info, "Format:         raw");
+    used_by_a_guest(h);
 
     assert_int_equal(
         harness_marinactl(h, NULL, NULL, "vol-resize", "--pool", "lv", "disk1", "24M", NULL), 0);

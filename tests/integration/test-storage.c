@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "harness.h"
 
 static char *
@@ -511,6 +512,301 @@ test_netfs_failure_names_the_export(void **state)
     assert_int_equal(ctl(h, NULL, NULL, "pool-undefine", "nfs1", NULL, NULL, NULL, NULL), 0);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Used By: which guests have a volume as a disk, and no deleting it under a running one.
+ */
+
+static MarinaDBusStoragePool *
+default_pool(Harness *h)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    MarinaDBusStoragePool *pool;
+
+    assert_true(marina_dbus_host_call_lookup_pool_sync(h->host, "default", &path, NULL, &error));
+    pool = marina_dbus_storage_pool_proxy_new_sync(h->conn, G_DBUS_PROXY_FLAGS_NONE, NULL, path,
+                                                   NULL, &error);
+    assert_non_null(pool);
+    return pool;
+}
+
+/* ListVolumes' used-by of volume @name of the default pool, "a,b"; its object
+ * path in @object_path (may be NULL). Fails when the volume is not listed. */
+static char *
+listed_users(Harness *h, const char *name, char **object_path)
+{
+    g_autoptr(MarinaDBusStoragePool) pool = default_pool(h);
+    g_autoptr(GVariant) volumes = NULL;
+    g_autoptr(GError) error = NULL;
+    GVariantIter iter;
+    const char *path, *vname;
+    GVariant *users;
+
+    if (!marina_dbus_storage_pool_call_list_volumes_sync(pool, &volumes, NULL, &error))
+        fail_msg("ListVolumes: %s", error->message);
+    assert_true(g_variant_is_of_type(volumes, G_VARIANT_TYPE("a(ossttsas)")));
+    g_variant_iter_init(&iter, volumes);
+    while (g_variant_iter_next(&iter, "(&o&s&stt&s@as)", &path, &vname, NULL, NULL, NULL, NULL,
+                               &users)) {
+        g_autoptr(GVariant) owned = users;
+        g_autofree const char **names = NULL;
+        if (!g_str_equal(vname, name))
+            continue;
+        if (object_path != NULL)
+            *object_path = g_strdup(path);
+        names = g_variant_get_strv(users, NULL);
+        return g_strjoinv(",", (char **)names);
+    }
+    fail_msg("volume %s is not listed", name);
+    return NULL;
+}
+
+static MarinaDBusStorageVolume *
+volume_proxy(Harness *h, const char *name)
+{
+    g_autofree char *path = NULL;
+    g_autofree char *users = listed_users(h, name, &path);
+    g_autoptr(GError) error = NULL;
+    MarinaDBusStorageVolume *vol = marina_dbus_storage_volume_proxy_new_sync(
+        h->conn, G_DBUS_PROXY_FLAGS_NONE, NULL, path, NULL, &error);
+
+    assert_non_null(vol);
+    return vol;
+}
+
+/* GetInfo's used-by, "a,b". */
+static char *
+info_users(Harness *h, const char *name)
+{
+    g_autoptr(MarinaDBusStorageVolume) vol = volume_proxy(h, name);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree const char **names = NULL;
+
+    if (!marina_dbus_storage_volume_call_get_info_sync(vol, &info, NULL, &error))
+        fail_msg("GetInfo of %s: %s", name, error->message);
+    assert_true(g_variant_lookup(info, "used-by", "^a&s", &names));
+    return g_strjoinv(",", (char **)names);
+}
+
+static void
+assert_users_are(Harness *h, const char *volume, const char *expect)
+{
+    g_autofree char *listed = listed_users(h, volume, NULL);
+    g_autofree char *info = info_users(h, volume);
+
+    assert_string_equal(listed, expect);
+    assert_string_equal(info, expect);
+}
+
+static char *
+disk_xml(const char *path, const char *format, const char *dev)
+{
+    return g_strdup_printf("    <disk type='file' device='disk'>\n"
+                           "      <driver name='qemu' type='%s'/>\n"
+                           "      <source file='%s'/>\n"
+                           "      <target dev='%s' bus='virtio'/>\n"
+                           "    </disk>\n",
+                           format, path, dev);
+}
+
+static MarinaDBusDomain *
+define_guest_with(Harness *h, const char *name, const char *devices)
+{
+    g_autofree char *xml = harness_guest_xml(name, devices);
+
+    return harness_define(h, xml);
+}
+
+static void
+undefine(MarinaDBusDomain *dom)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error))
+        fail_msg("Undefine: %s", error->message);
+}
+
+static void
+test_used_by_shut_off_guests(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *dir = images_dir(h);
+    /* Spelled another way than the pool spells it: paths are compared canonically. */
+    g_autofree char *odd_spelling = g_strdup_printf("%s/.//u1.qcow2", dir);
+    g_autofree char *base = image(h, "u-base.qcow2");
+    g_autofree char *overlay = g_build_filename(h->dir, "overlay.qcow2", NULL);
+    g_autofree char *d1 = disk_xml(odd_spelling, "qcow2", "vda");
+    g_autofree char *d2 = disk_xml(overlay, "qcow2", "vda");
+    g_autofree char *devices = NULL;
+    g_autofree char *details = NULL, *plain = NULL, *info = NULL, *out = NULL;
+    g_autoptr(MarinaDBusDomain) user1 = NULL;
+    g_autoptr(MarinaDBusDomain) user2 = NULL;
+    g_autoptr(MarinaDBusDomain) user3 = NULL;
+    const char *qemu_img[] = {"qemu-img", "create", "-q",    "-f",    "qcow2", "-b",
+                              base,       "-F",     "qcow2", overlay, NULL};
+    int status = -1;
+
+    assert_int_equal(ctl(h, NULL, NULL, "vol-create-as", "default", "u1.qcow2", "16M", NULL, NULL),
+                     0);
+    assert_int_equal(
+        ctl(h, NULL, NULL, "vol-create-as", "default", "u-base.qcow2", "16M", NULL, NULL), 0);
+    assert_users_are(h, "u1.qcow2", "");
+
+    user1 = define_guest_with(h, "user1", d1);
+    assert_users_are(h, "u1.qcow2", "user1");
+    /* A second guest: names come sorted. */
+    devices = disk_xml(odd_spelling, "qcow2", "vdb");
+    user3 = define_guest_with(h, "a-user3", devices);
+    assert_users_are(h, "u1.qcow2", "a-user3,user1");
+
+    /* An overlay outside the pool whose backing file is a pool volume. */
+    assert_true(g_spawn_sync(NULL, (char **)qemu_img, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+                             NULL, &status, NULL));
+    assert_int_equal(status, 0);
+    user2 = define_guest_with(h, "user2", d2);
+    assert_users_are(h, "u-base.qcow2", "user2");
+
+    /* marinactl: --details has the column, plain vol-list stays Name / Path. */
+    assert_int_equal(harness_marinactl(h, &details, NULL, "vol-list", "default", "--details", NULL),
+                     0);
+    assert_true(g_regex_match_simple("Used by", details, 0, 0));
+    assert_true(g_regex_match_simple("u1\\.qcow2 .* a-user3, user1\\n", details, 0, 0));
+    assert_true(g_regex_match_simple("u-base\\.qcow2 .* user2\\n", details, 0, 0));
+    assert_int_equal(ctl(h, &plain, NULL, "vol-list", "default", NULL, NULL, NULL, NULL), 0);
+    assert_true(g_regex_match_simple("^ Name +Path\\n", plain, 0, 0));
+    assert_null(strstr(plain, "user1"));
+    assert_null(strstr(plain, "Used by"));
+    assert_int_equal(ctl(h, &info, NULL, "vol-info", "--pool", "default", "u1.qcow2", NULL, NULL),
+                     0);
+    assert_contains(info, "Used by:        a-user3, user1\n");
+    g_clear_pointer(&info, g_free);
+    assert_int_equal(
+        ctl(h, &info, NULL, "vol-info", "--pool", "default", "u-base.qcow2", NULL, NULL), 0);
+    assert_contains(info, "Used by:        user2\n");
+
+    /* Only shut-off guests use it: deleting is the user's call. */
+    assert_int_equal(ctl(h, &out, NULL, "vol-delete", "--pool", "default", "u1.qcow2", NULL, NULL),
+                     0);
+    assert_contains(out, "Vol u1.qcow2 deleted");
+    {
+        g_autofree char *gone = image(h, "u1.qcow2");
+        assert_false(g_file_test(gone, G_FILE_TEST_EXISTS));
+    }
+    undefine(user1);
+    undefine(user2);
+    undefine(user3);
+    assert_users_are(h, "u-base.qcow2", "");
+    assert_int_equal(
+        ctl(h, NULL, NULL, "vol-delete", "--pool", "default", "u-base.qcow2", NULL, NULL), 0);
+    unlink(overlay);
+}
+
+static void
+assert_delete_refused(Harness *h, const char *volume, const char *guest)
+{
+    g_autoptr(MarinaDBusStorageVolume) vol = volume_proxy(h, volume);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *expect = g_strdup_printf("Volume '%s' is in use by running guest '%s'. Shut "
+                                              "the guest down first, or remove the disk from it.",
+                                              volume, guest);
+    g_autofree char *err = NULL;
+    g_autofree char *path = image(h, volume);
+
+    assert_false(marina_dbus_storage_volume_call_delete_sync(vol, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_IN_USE));
+    assert_contains(error->message, expect);
+    /* marinactl says the daemon's words. */
+    assert_int_equal(ctl(h, NULL, &err, "vol-delete", "--pool", "default", volume, NULL, NULL), 1);
+    assert_contains(err, expect);
+    assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+}
+
+/* The real test guest runs with the volume as an extra disk. */
+static void
+test_running_guest_blocks_delete(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *path = image(h, "run.qcow2");
+    g_autofree char *disk = disk_xml(path, "qcow2", "vda");
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *info = NULL;
+
+    assert_int_equal(ctl(h, NULL, NULL, "vol-create-as", "default", "run.qcow2", "16M", NULL, NULL),
+                     0);
+    dom = define_guest_with(h, "runner", disk);
+    if (!marina_dbus_domain_call_start_sync(dom, 0, NULL, &error))
+        fail_msg("start: %s", error->message);
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 30000, NULL),
+                     MARINA_DOMAIN_RUNNING);
+    assert_users_are(h, "run.qcow2", "runner");
+    assert_delete_refused(h, "run.qcow2", "runner");
+    assert_int_equal(ctl(h, &info, NULL, "vol-info", "--pool", "default", "run.qcow2", NULL, NULL),
+                     0);
+    assert_contains(info, "Used by:        runner\n");
+
+    /* Paused is still running as far as its disks are concerned. */
+    if (!marina_dbus_domain_call_suspend_sync(dom, NULL, &error))
+        fail_msg("suspend: %s", error->message);
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_PAUSED, 10000, NULL),
+                     MARINA_DOMAIN_PAUSED);
+    assert_delete_refused(h, "run.qcow2", "runner");
+
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_SHUTOFF, 10000, NULL),
+                     MARINA_DOMAIN_SHUTOFF);
+    /* Shut off, it still uses the volume, but deleting is allowed now. */
+    assert_users_are(h, "run.qcow2", "runner");
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "default", "run.qcow2", NULL, NULL),
+                     0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    undefine(dom);
+}
+
+/* Guests whose disks name odd things do not upset listing or GetInfo. */
+static void
+test_odd_disk_paths_are_harmless(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *fifo = g_build_filename(h->dir, "fifo.qcow2", NULL);
+    g_autofree char *dir = images_dir(h);
+    g_autofree char *long_name = g_strnfill(3000, 'x');
+    g_autofree char *long_path = g_strconcat("/nonexistent/", long_name, NULL);
+    g_autofree char *devices = NULL;
+    g_autofree char *relative = disk_xml("images/odd.qcow2", "qcow2", "vda");
+    g_autofree char *xml = harness_guest_xml("relative", relative);
+    g_autofree char *path = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GString) all = g_string_new(NULL);
+    const char *odd[] = {"/nonexistent/dir/../disk.qcow2", fifo, dir, "/dev/null", long_path, "/"};
+
+    /* A relative path never gets into a definition. */
+    assert_false(
+        marina_dbus_host_call_define_domain_sync(h->host, xml, &path, &warnings, NULL, &error));
+    assert_contains(error->message, "must be absolute");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    for (guint i = 0; i < G_N_ELEMENTS(odd); i++) {
+        g_autofree char *dev = g_strdup_printf("vd%c", 'a' + i);
+        g_autofree char *d = disk_xml(odd[i], "qcow2", dev);
+        g_string_append(all, d);
+    }
+    devices = g_string_free(g_steal_pointer(&all), FALSE);
+    dom = define_guest_with(h, "odd", devices);
+
+    assert_int_equal(
+        ctl(h, NULL, NULL, "vol-create-as", "default", "plain.raw", "1M", "--format", "raw"), 0);
+    assert_users_are(h, "plain.raw", "");
+    assert_int_equal(ctl(h, NULL, NULL, "vol-delete", "--pool", "default", "plain.raw", NULL, NULL),
+                     0);
+    /* The daemon still answers. */
+    assert_int_equal(ctl(h, NULL, NULL, "pool-info", "default", NULL, NULL, NULL, NULL), 0);
+    undefine(dom);
+    unlink(fifo);
+}
+
 int
 main(void)
 {
@@ -527,6 +823,9 @@ main(void)
         cmocka_unit_test(test_bad_input_is_refused_and_writes_nothing),
         cmocka_unit_test(test_pool_persists_across_restart),
         cmocka_unit_test(test_netfs_failure_names_the_export),
+        cmocka_unit_test(test_used_by_shut_off_guests),
+        cmocka_unit_test(test_running_guest_blocks_delete),
+        cmocka_unit_test(test_odd_disk_paths_are_harmless),
     };
 
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);

@@ -6,6 +6,11 @@ the accelerator (TCG under the tests) with live host CPU and memory graphs.
 The Storage tab lists the `default` pool with its usage; a qcow2 volume is
 created (marinactl vol-info agrees), resized from 1 to 2 GiB, and deleted;
 a `dir` pool is added on a temporary directory (listed, active) and deleted.
+Used By: a guest defined with the volume as a disk shows in the volume's
+Used By column (without a refresh: the window follows guest events); while
+that guest runs, deleting the volume is refused with the daemon's reason in
+the info bar; shut off, the confirmation names the guest and the delete goes
+through.
 Wrong inputs are refused with the reason shown: a bad volume name, a size
 above the pool's free space, shrinking on resize, a pool name already taken.
 """
@@ -22,6 +27,7 @@ import uitest as u
 SESSION = "marina:///session"
 VOLUME = "ui-vol"
 POOL = "ui-pool"
+GUEST = "ui-user"
 DIALOG = re.compile("^(dialog|alert)$")
 
 
@@ -89,6 +95,20 @@ def vol_info(name, check=True):
     return u.marinactl(SESSION, "vol-info", "--pool", "default", name, check=check)
 
 
+def define_user_of(volume_path):
+    """Defines GUEST (the test guest) with VOLUME as its disk."""
+    disk = (f"    <disk type='file' device='disk'>\n"
+            f"      <driver name='qemu' type='qcow2'/>\n"
+            f"      <source file='{volume_path}'/>\n"
+            f"      <target dev='vda' bus='virtio'/>\n"
+            f"    </disk>\n")
+    xml = u.test_guest_xml(GUEST).replace("  </devices>", disk + "  </devices>")
+    path = os.path.join(u.TMP, f"{GUEST}.xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    u.marinactl(SESSION, "define", path)
+
+
 def main():
     u.require_programs()
     # Starts the session daemon, which creates its default pool.
@@ -106,6 +126,8 @@ def main():
         raise
     finally:
         # Whatever a failure left behind.
+        u.marinactl(SESSION, "destroy", GUEST, check=False)
+        u.marinactl(SESSION, "undefine", GUEST, check=False)
         u.marinactl(SESSION, "vol-delete", "--pool", "default", VOLUME, check=False)
         u.marinactl(SESSION, "pool-destroy", POOL, check=False)
         u.marinactl(SESSION, "pool-undefine", POOL, check=False)
@@ -213,6 +235,16 @@ def run_checks(app, hostname, target):
     assert re.search(r"2\.00 GiB|2147483648", info), info
     u.log(f"resized {VOLUME} to 2 GiB")
 
+    # Used By: a guest defined now shows up without a refresh.
+    assert "Used By" in volumes.headers(), volumes.headers()
+    assert GUEST not in volumes.texts_of(VOLUME), volumes.texts_of(VOLUME)
+    volume_path = re.search(r"^Path:\s+(\S+)$", info, re.M).group(1)
+    define_user_of(volume_path)
+    u.wait_for(lambda: GUEST in (volumes.texts_of(VOLUME) or []), 15,
+               lambda: f"{VOLUME} to be used by {GUEST} (it shows {volumes.texts_of(VOLUME)})")
+    u.log(f"{VOLUME} used by {GUEST}: {volumes.texts_of(VOLUME)}")
+    u.screenshot(os.path.join(u.LOGS, "storage.png"))
+
     # Add a dir pool; a taken name is refused first.
     u.press(win, "Add Pool")
     dialog = u.window(app, name="Add Storage Pool", role=DIALOG)
@@ -232,18 +264,35 @@ def run_checks(app, hostname, target):
     xml = u.marinactl(SESSION, "pool-dumpxml", POOL)
     assert f"<path>{target}</path>" in xml and "type='dir'" in xml.replace('"', "'"), xml
 
-    # Delete the volume, then the pool (both ask first).
+    # Delete the volume, then the pool (both ask first). While its guest
+    # runs, the daemon refuses and the info bar says why.
     pools.select_row(pools.row_of("default"))
     u.wait_for(lambda: volumes.row_of(VOLUME) is not None, 15, f"{VOLUME} listed again")
+    u.marinactl(SESSION, "start", GUEST)
     volumes.select_row(volumes.row_of(VOLUME))
     u.press(win, "Delete Volume")
     confirm = u.window(app, role="alert", timeout=10)
+    u.find(confirm, role="label", name=re.compile(f"used by guest {GUEST}\\."))
+    u.press(confirm, "Delete")
+    refused = u.find(win, role="label",
+                     name=re.compile(f"in use by running guest '{GUEST}'. Shut the guest down"),
+                     timeout=15)
+    u.log(f"delete while {GUEST} runs: {refused.get_name()!r}")
+    assert vol_info(VOLUME), f"{VOLUME} is gone although {GUEST} runs"
+    u.marinactl(SESSION, "destroy", GUEST)
+    volumes.select_row(volumes.row_of(VOLUME))
+    u.press(win, "Delete Volume")
+    confirm = u.window(app, role="alert", timeout=10)
+    warning = u.find(confirm, role="label",
+                     name=re.compile(f"used by guest {GUEST}. It will no longer start"))
+    u.log(f"confirmation: {warning.get_name()!r}")
     u.press(confirm, "Delete")
     u.wait_for(lambda: volumes.row_of(VOLUME) is None, 15, f"{VOLUME} to leave the list")
     r = subprocess.run([u.MARINACTL, "-c", SESSION, "vol-info", "--pool", "default", VOLUME],
                          capture_output=True, text=True)
     assert r.returncode != 0, f"{VOLUME} still exists: {r.stdout}"
     u.log(f"deleted {VOLUME}")
+    u.marinactl(SESSION, "undefine", GUEST)
 
     pools.select_row(pools.row_of(POOL))
     u.press(win, "Delete Pool")

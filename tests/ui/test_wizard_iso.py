@@ -16,8 +16,8 @@ GUEST = "wiz-iso"
 
 
 def pick_volume_for_import(app, manager):
-    """Import → Browse Volumes… lists the pools' volumes; choosing one puts
-    its path on the host into the disk image entry."""
+    """Import → Browse Volumes… lists the pools' volumes with the guests that
+    use them; choosing one puts its path on the host into the disk image entry."""
     wiz = w.open_wizard(app, manager)
     w.choose(wiz, "Import existing disk image")
     u.press(wiz, "Browse Volumes…")
@@ -31,7 +31,10 @@ def pick_volume_for_import(app, manager):
                 return r + 1  # 0 is a valid row: say "found" with r + 1
         return None
     row = u.wait_for(row_of_volume, 20, f"{GUEST}.qcow2 in the volume list") - 1
-    path = u.Atspi.Table.get_accessible_at(table, row, 4).get_name()
+    headers = u.GuestTree(table).headers()
+    path = u.Atspi.Table.get_accessible_at(table, row, headers.index("Path")).get_name()
+    used_by = u.Atspi.Table.get_accessible_at(table, row, headers.index("Used By")).get_name()
+    assert used_by == GUEST, f"{GUEST}.qcow2 is used by {used_by!r}"
     if not u.Atspi.Table.add_row_selection(table, row):
         u.click(u.Atspi.Table.get_accessible_at(table, row, 1))
     u.press(dialog, "Choose")
