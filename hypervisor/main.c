@@ -9,7 +9,6 @@
 #include <gio/gunixoutputstream.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -207,7 +206,7 @@ main(int argc, char **argv)
     g_autoptr(GMainLoop) loop = NULL;
     int ready_fd = -1, lock_fd;
 
-    setlocale(LC_ALL, "");
+    marina_paths_init_i18n();
     context = g_option_context_new(NULL);
     g_option_context_set_summary(context, _("Marina host daemon: runs guests with QEMU and "
                                             "serves them to marina and marinactl."));

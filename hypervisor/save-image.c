@@ -25,14 +25,20 @@ typedef struct {
     guint64 data_offset;
 } SaveHeader;
 
+/* Whole sentences per direction: a translator cannot conjugate a verb
+ * pasted in as English. */
 static gboolean
-io_error(GError **error, const char *what)
+io_error(GError **error, gboolean writing)
 {
     int saved = errno;
+    const char *reason = saved ? g_strerror(saved) : _("the file is too short");
 
-    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                _("Cannot %s the save image: %s"), what,
-                saved ? g_strerror(saved) : _("the file is too short"));
+    if (writing)
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Cannot write the save image: %s"), reason);
+    else
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Cannot read the save image: %s"), reason);
     return FALSE;
 }
 
@@ -71,9 +77,9 @@ marina_save_image_write_header(int fd, const MarinaDomainConfig *config, gboolea
 
     if (lseek(fd, 0, SEEK_SET) < 0 || !marina_write_all_fd(fd, &h, sizeof h) ||
         !marina_write_all_fd(fd, xml, xml_len))
-        return io_error(error, "write");
+        return io_error(error, TRUE);
     if (lseek(fd, (off_t)GUINT64_FROM_LE(h.data_offset), SEEK_SET) < 0)
-        return io_error(error, "write");
+        return io_error(error, TRUE);
     return TRUE;
 }
 
@@ -86,7 +92,7 @@ marina_save_image_read_header(int fd, gboolean *running, GError **error)
     guint64 offset;
 
     if (!read_full(fd, &h, sizeof h)) {
-        io_error(error, "read");
+        io_error(error, FALSE);
         return NULL;
     }
     if (memcmp(h.magic, SAVE_MAGIC, sizeof h.magic) != 0) {
@@ -111,12 +117,12 @@ marina_save_image_read_header(int fd, gboolean *running, GError **error)
     }
     xml = g_malloc(xml_len + 1);
     if (!read_full(fd, xml, xml_len)) {
-        io_error(error, "read");
+        io_error(error, FALSE);
         return NULL;
     }
     xml[xml_len] = '\0';
     if (lseek(fd, (off_t)offset, SEEK_SET) < 0) {
-        io_error(error, "read");
+        io_error(error, FALSE);
         return NULL;
     }
     if (running != NULL)

@@ -5,32 +5,28 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "error.h"
+#include "paths.h"
 
 /* Domain XML larger than this is not a domain definition. */
 #define CLI_MAX_FILE_SIZE (16 * 1024 * 1024)
 
+/* clang-format off: one group per line, titles beside their tables. */
 static const CliCommand *const command_groups[] = {
-    cli_domain_commands,
-    cli_install_commands,
-    cli_console_commands,
-    cli_host_commands,
-    cli_storage_commands,
+    cli_domain_commands, cli_install_commands, cli_console_commands,
+    cli_host_commands,   cli_storage_commands,
 };
 
 static const char *const group_titles[] = {
-    N_("Domain commands"),
-    N_("Making new guests"),
-    N_("Console"),
-    N_("Host and connection"),
-    N_("Storage pools and volumes"),
+    N_("Domain commands"),     N_("Making new guests"),         N_("Console"),
+    N_("Host and connection"), N_("Storage pools and volumes"),
 };
+/* clang-format on */
 
 /* ---------------------------------------------------------------------------------------------
  * Output helpers
@@ -369,7 +365,7 @@ main(int argc, char **argv)
     int status = CLI_OK;
     int first;
 
-    setlocale(LC_ALL, "");
+    marina_paths_init_i18n();
     /* A closed pipe (marinactl list | head) must end with EPIPE, not a signal. */
     signal(SIGPIPE, SIG_IGN);
     g_set_prgname("marinactl");

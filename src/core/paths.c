@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -31,22 +33,49 @@ marina_paths_session_state_dir(void)
     return g_build_filename(g_get_user_data_dir(), "marina", NULL);
 }
 
+/* Whether this program runs from the build tree rather than installed. */
+static gboolean
+running_uninstalled(void)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+
+    return self != NULL && g_str_has_prefix(self, MARINA_BUILD_ROOT "/");
+}
+
 char *
 marina_paths_daemon_binary(void)
 {
     const char *env = g_getenv("MARINAD");
-    g_autofree char *self = NULL;
 
     if (env != NULL && *env != '\0')
         return g_strdup(env);
 
     /* Uninstalled: a program built in this tree finds the daemon built beside it. */
-    self = g_file_read_link("/proc/self/exe", NULL);
-    if (self != NULL && g_str_has_prefix(self, MARINA_BUILD_ROOT "/")) {
+    if (running_uninstalled()) {
         char *built = g_build_filename(MARINA_BUILD_ROOT, "hypervisor", "marinad", NULL);
         if (g_file_test(built, G_FILE_TEST_IS_EXECUTABLE))
             return built;
         g_free(built);
     }
     return g_build_filename(MARINA_SBINDIR, "marinad", NULL);
+}
+
+char *
+marina_paths_locale_dir(void)
+{
+    /* meson compiles the catalogs to build/po/LANG/LC_MESSAGES/marina.mo. */
+    if (running_uninstalled())
+        return g_build_filename(MARINA_BUILD_ROOT, "po", NULL);
+    return g_build_filename(MARINA_DATADIR, "locale", NULL);
+}
+
+void
+marina_paths_init_i18n(void)
+{
+    g_autofree char *dir = marina_paths_locale_dir();
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, dir);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
 }

@@ -23,4 +23,10 @@ char *marina_paths_session_state_dir(void);
  * in this build tree when running uninstalled, else the installed one. */
 char *marina_paths_daemon_binary(void);
 
+/* Where the translations are: the build tree's po/ when running
+ * uninstalled, else $datadir/locale. */
+char *marina_paths_locale_dir(void);
+/* setlocale() and the "marina" text domain, for every program's main(). */
+void marina_paths_init_i18n(void);
+
 G_END_DECLS

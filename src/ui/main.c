@@ -4,9 +4,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <locale.h>
 
 #include "application.h"
+#include "paths.h"
 
 /*
  * Run from the build tree, marina finds the schema compiled beside it
@@ -35,10 +35,7 @@ main(int argc, char **argv)
 {
     g_autoptr(MarinaApplication) app = NULL;
 
-    setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, MARINA_DATADIR "/locale");
-    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-    textdomain(GETTEXT_PACKAGE);
+    marina_paths_init_i18n();
 
     use_build_tree_schemas();
 

@@ -5,9 +5,7 @@ Counts come from the tree's AT-SPI Table interface (nRows) and names from
 one cell per row, so a 1000-row tree is read in about a second.
 """
 
-import os
 import re
-import subprocess
 import time
 
 import uitest as u
@@ -47,16 +45,7 @@ def wait_guest_count(tree, n_connections, count, what, timeout=20):
 
 def main():
     u.require_programs()
-    node_file = os.path.join(u.TMP, "node.xml")
-    with open(node_file, "w") as f:
-        subprocess.run(["/usr/bin/python3",
-                        os.path.join(u.SOURCE_ROOT, "tests", "data", "make-test-node.py"),
-                        str(N), str(RUNNING)], stdout=f, check=True)
-    sock = os.path.join(u.TMP, "test-driver.sock")
-    uri = "marina+unix://" + sock
-    u.spawn([u.MARINAD, "--driver", "test", "--test-file", node_file, "--socket", sock,
-             "--state-dir", os.path.join(u.TMP, "test-driver-state")], "marinad-test.log")
-    u.wait_for(lambda: u.uisession.socket_peer_pid(sock), 20, "the test-driver daemon to listen")
+    uri = u.start_test_driver(N, RUNNING)
 
     marina = u.spawn(u.desktop_exec_argv() + ["--connect", uri], "marina.log")
     app = u.application_of(marina.pid)

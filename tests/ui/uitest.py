@@ -138,6 +138,22 @@ def marinactl(uri, *args, check=True, timeout=60):
     return r.stdout
 
 
+def start_test_driver(n_guests, n_running):
+    """Starts a marinad with the test driver and N_GUESTS simulated guests
+    (tests/data/make-test-node.py: guest-0001 .. of which the first
+    N_RUNNING run); returns its URI once it listens."""
+    node_file = os.path.join(TMP, "node.xml")
+    with open(node_file, "w") as f:
+        subprocess.run(["/usr/bin/python3",
+                        os.path.join(SOURCE_ROOT, "tests", "data", "make-test-node.py"),
+                        str(n_guests), str(n_running)], stdout=f, check=True)
+    sock = os.path.join(TMP, "test-driver.sock")
+    spawn([MARINAD, "--driver", "test", "--test-file", node_file, "--socket", sock,
+           "--state-dir", os.path.join(TMP, "test-driver-state")], "marinad-test.log")
+    wait_for(lambda: uisession.socket_peer_pid(sock), 20, "the test-driver daemon to listen")
+    return "marina+unix://" + sock
+
+
 def session_socket():
     return os.path.join(os.environ["XDG_RUNTIME_DIR"], "marina", "marinad.sock")
 
@@ -403,9 +419,11 @@ class GuestTree:
     """Reads the tree view through the AT-SPI Table interface: row counts
     come from nRows, names from the cells of one row at a time."""
 
-    def __init__(self, node):
+    def __init__(self, node, name_header="Name"):
+        """NAME_HEADER: the Name column's title in the language under test."""
         self.node = node
         assert has_iface(node, "Table"), "the 'Guests' tree has no AT-SPI Table interface"
+        self.name_header = name_header
         self.name_column = None
 
     def n_rows(self):
@@ -485,8 +503,9 @@ class GuestTree:
     def name_col(self):
         if self.name_column is None:
             headers = self.headers()
-            assert "Name" in headers, f"no 'Name' column in the Guests tree: {headers}"
-            self.name_column = headers.index("Name")
+            assert self.name_header in headers, \
+                f"no {self.name_header!r} column in the Guests tree: {headers}"
+            self.name_column = headers.index(self.name_header)
         return self.name_column
 
     def name_and_state(self, row):
