@@ -12,20 +12,20 @@ G_BEGIN_DECLS
 #define MARINA_ERROR (marina_error_quark())
 
 typedef enum {
-    MARINA_ERROR_FAILED,            /* Error.Failed */
-    MARINA_ERROR_NO_SUCH_DOMAIN,    /* Error.NoSuchDomain */
-    MARINA_ERROR_INVALID_CONFIG,    /* Error.InvalidConfig */
-    MARINA_ERROR_INVALID_ARGUMENT,  /* Error.InvalidArgument */
-    MARINA_ERROR_ALREADY_EXISTS,    /* Error.AlreadyExists */
-    MARINA_ERROR_ALREADY_RUNNING,   /* Error.AlreadyRunning */
-    MARINA_ERROR_NOT_RUNNING,       /* Error.NotRunning */
-    MARINA_ERROR_READ_ONLY,         /* Error.ReadOnly */
-    MARINA_ERROR_OPERATION_FAILED,  /* Error.OperationFailed */
-    MARINA_ERROR_ACCESS_DENIED,     /* Error.AccessDenied */
-    MARINA_ERROR_TIMEOUT,           /* Error.Timeout */
-    MARINA_ERROR_UNSUPPORTED,       /* Error.Unsupported */
-    MARINA_ERROR_NO_CONNECTION,     /* Error.NoConnection */
-    MARINA_ERROR_IN_USE,            /* Error.InUse: a running guest uses it */
+    MARINA_ERROR_FAILED,           /* Error.Failed */
+    MARINA_ERROR_NO_SUCH_DOMAIN,   /* Error.NoSuchDomain */
+    MARINA_ERROR_INVALID_CONFIG,   /* Error.InvalidConfig */
+    MARINA_ERROR_INVALID_ARGUMENT, /* Error.InvalidArgument */
+    MARINA_ERROR_ALREADY_EXISTS,   /* Error.AlreadyExists */
+    MARINA_ERROR_ALREADY_RUNNING,  /* Error.AlreadyRunning */
+    MARINA_ERROR_NOT_RUNNING,      /* Error.NotRunning */
+    MARINA_ERROR_READ_ONLY,        /* Error.ReadOnly */
+    MARINA_ERROR_OPERATION_FAILED, /* Error.OperationFailed */
+    MARINA_ERROR_ACCESS_DENIED,    /* Error.AccessDenied */
+    MARINA_ERROR_TIMEOUT,          /* Error.Timeout */
+    MARINA_ERROR_UNSUPPORTED,      /* Error.Unsupported */
+    MARINA_ERROR_NO_CONNECTION,    /* Error.NoConnection */
+    MARINA_ERROR_IN_USE,           /* Error.InUse: a running guest uses it */
 } MarinaError;
 
 GQuark marina_error_quark(void);

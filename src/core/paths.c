@@ -33,9 +33,8 @@ marina_paths_session_state_dir(void)
     return g_build_filename(g_get_user_data_dir(), "marina", NULL);
 }
 
-/* Whether this program runs from the build tree rather than installed. */
-static gboolean
-running_uninstalled(void)
+gboolean
+marina_paths_running_uninstalled(void)
 {
     g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
 
@@ -51,7 +50,7 @@ marina_paths_daemon_binary(void)
         return g_strdup(env);
 
     /* Uninstalled: a program built in this tree finds the daemon built beside it. */
-    if (running_uninstalled()) {
+    if (marina_paths_running_uninstalled()) {
         char *built = g_build_filename(MARINA_BUILD_ROOT, "hypervisor", "marinad", NULL);
         if (g_file_test(built, G_FILE_TEST_IS_EXECUTABLE))
             return built;
@@ -64,7 +63,7 @@ char *
 marina_paths_locale_dir(void)
 {
     /* meson compiles the catalogs to build/po/LANG/LC_MESSAGES/marina.mo. */
-    if (running_uninstalled())
+    if (marina_paths_running_uninstalled())
         return g_build_filename(MARINA_BUILD_ROOT, "po", NULL);
     return g_build_filename(MARINA_DATADIR, "locale", NULL);
 }

@@ -19,6 +19,10 @@ char *marina_paths_session_state_dir(void);
 #define MARINA_SYSTEM_STATE_DIR "/var/lib/marina"
 #define MARINA_SYSTEM_CONFIG_FILE "/etc/marina/marinad.conf"
 
+/* Whether this program runs from the build tree rather than installed:
+ * then it uses the daemon, schemas, icons and translations built beside it. */
+gboolean marina_paths_running_uninstalled(void);
+
 /* The marinad binary clients start on demand: $MARINAD if set, else the one
  * in this build tree when running uninstalled, else the installed one. */
 char *marina_paths_daemon_binary(void);

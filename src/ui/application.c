@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "manager-window.h"
+#include "paths.h"
 #include "preferences-dialog.h"
 
 struct _MarinaApplication {
@@ -178,12 +179,9 @@ marina_application_startup(GApplication *app)
     g_set_application_name(_("Marina"));
 
     /* Uninstalled, the app icon lives in the source tree. */
-    {
-        g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-        if (exe != NULL && g_str_has_prefix(exe, MARINA_BUILD_ROOT "/"))
-            gtk_icon_theme_append_search_path(gtk_icon_theme_get_default(),
-                                              MARINA_SOURCE_ROOT "/data/icons");
-    }
+    if (marina_paths_running_uninstalled())
+        gtk_icon_theme_append_search_path(gtk_icon_theme_get_default(),
+                                          MARINA_SOURCE_ROOT "/data/icons");
 }
 
 static void

@@ -16,14 +16,10 @@
 static void
 use_build_tree_schemas(void)
 {
-    g_autofree char *exe = NULL;
     g_autofree char *compiled = NULL;
     const char *dir = MARINA_BUILD_ROOT "/src/ui";
 
-    if (g_getenv("GSETTINGS_SCHEMA_DIR") != NULL)
-        return;
-    exe = g_file_read_link("/proc/self/exe", NULL);
-    if (exe == NULL || !g_str_has_prefix(exe, MARINA_BUILD_ROOT "/"))
+    if (g_getenv("GSETTINGS_SCHEMA_DIR") != NULL || !marina_paths_running_uninstalled())
         return;
     compiled = g_build_filename(dir, "gschemas.compiled", NULL);
     if (g_file_test(compiled, G_FILE_TEST_EXISTS))

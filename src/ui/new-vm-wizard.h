@@ -19,8 +19,7 @@ MarinaNewVmWizard *marina_new_vm_wizard_new(GtkWindow *parent);
  * files are on this computer (a local file chooser and file checks make
  * sense). @selected preselects it. */
 void marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, const char *label,
-                                         MarinaGuestList *list, gboolean local,
-                                         gboolean selected);
+                                         MarinaGuestList *list, gboolean local, gboolean selected);
 
 /* Signal "guest-created" (MarinaGuestList *list, MarinaGuest *guest,
  * MarinaInstaller *customize): Finish made the guest and it is in @list; the

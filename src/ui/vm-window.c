@@ -1437,9 +1437,9 @@ build_xml_page(MarinaVmWindow *self)
 
     self->xml_row = gtk_list_box_row_new();
     g_object_set(box, "margin", 8, NULL);
-    gtk_box_pack_start(GTK_BOX(box), gtk_image_new_from_icon_name("text-x-generic-symbolic",
-                                                                  GTK_ICON_SIZE_BUTTON),
-                       FALSE, FALSE, 0);
+    gtk_box_pack_start(
+        GTK_BOX(box), gtk_image_new_from_icon_name("text-x-generic-symbolic", GTK_ICON_SIZE_BUTTON),
+        FALSE, FALSE, 0);
     gtk_label_set_xalign(GTK_LABEL(label), 0);
     gtk_box_pack_start(GTK_BOX(box), label, TRUE, TRUE, 0);
     gtk_container_add(GTK_CONTAINER(self->xml_row), box);

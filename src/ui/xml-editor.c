@@ -64,8 +64,7 @@ on_xml_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
 
-    if (!marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result,
-                                                &error)) {
+    if (!marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result, &error)) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             return;
         self->loading = FALSE;
@@ -110,8 +109,8 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
     self->loading = FALSE;
     if (warnings != NULL && warnings[0] != NULL) {
         g_autofree char *joined = g_strjoinv("\n• ", warnings);
-        g_autofree char *text = g_strdup_printf(
-            _("Applied. Marina ignored what it does not support:\n• %s"), joined);
+        g_autofree char *text =
+            g_strdup_printf(_("Applied. Marina ignored what it does not support:\n• %s"), joined);
         show_message(self, GTK_MESSAGE_WARNING, text);
     } else {
         show_message(self, GTK_MESSAGE_INFO, _("Applied."));
@@ -165,8 +164,8 @@ on_buffer_changed(GtkTextBuffer *buffer, MarinaXmlEditor *self)
 GtkWidget *
 marina_xml_editor_new(void)
 {
-    return g_object_new(MARINA_TYPE_XML_EDITOR, "orientation", GTK_ORIENTATION_VERTICAL,
-                        "spacing", 6, "margin", 12, NULL);
+    return g_object_new(MARINA_TYPE_XML_EDITOR, "orientation", GTK_ORIENTATION_VERTICAL, "spacing",
+                        6, "margin", 12, NULL);
 }
 
 void

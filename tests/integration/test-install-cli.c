@@ -370,8 +370,8 @@ serve_tree(Harness *h, int *port)
     port_text = g_strdup_printf("%d", *port);
     {
         /* The system Python itself, not a wrapper script: killing this pid ends it. */
-        const char *argv[] = {"/usr/bin/python3", "-m", "http.server", port_text, "--bind",
-                              "127.0.0.1", "--directory", root, NULL};
+        const char *argv[] = {"/usr/bin/python3", "-m",          "http.server", port_text, "--bind",
+                              "127.0.0.1",        "--directory", root,          NULL};
         assert_true(g_spawn_async(NULL, (char **)argv, NULL,
                                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
                                       G_SPAWN_STDERR_TO_DEV_NULL,

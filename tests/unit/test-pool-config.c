@@ -215,10 +215,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dir_pool_round_trip),      cmocka_unit_test(test_source_elements),
+        cmocka_unit_test(test_dir_pool_round_trip),
+        cmocka_unit_test(test_source_elements),
         cmocka_unit_test(test_logical_pool_defaults_and_devices),
-        cmocka_unit_test(test_pool_rejects_bad_input),   cmocka_unit_test(test_volume_round_trip),
-        cmocka_unit_test(test_volume_rejects_bad_input), cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_pool_rejects_bad_input),
+        cmocka_unit_test(test_volume_round_trip),
+        cmocka_unit_test(test_volume_rejects_bad_input),
+        cmocka_unit_test(test_parse_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
