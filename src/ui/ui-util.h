@@ -13,4 +13,20 @@ void marina_ui_set_action_enabled(GActionMap *map, const char *name, gboolean en
 void marina_ui_set_pause_face(GtkWidget *button, GtkImage *image, gboolean paused,
                               const char *tooltip);
 
+/* Sizes for people, in IEC units ("1.5 GiB"). */
+char *marina_ui_format_bytes(guint64 bytes);
+
+/* Whether @error is the cancellation of a call this code cancelled itself
+ * (a window closing, Cancel pressed): such errors are not shown. */
+gboolean marina_ui_is_cancelled(const GError *error);
+
+/* "@prefix message" for an error a person reads (the daemon's message
+ * without the D-Bus error name), @prefix may be NULL. The technical text
+ * goes to the debug log. */
+char *marina_ui_error_text(const char *prefix, const GError *error);
+
+/* Shows @message in @info_bar (whose content holds @label), revealed. */
+void marina_ui_show_info_bar(GtkInfoBar *info_bar, GtkLabel *label, GtkMessageType type,
+                             const char *message);
+
 G_END_DECLS
