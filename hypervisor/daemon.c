@@ -2,27 +2,26 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "access.h"
 #include "core/error.h"
 #include "daemon.h"
-#include "install-tree.h"
-#include "iso-inspect.h"
+#include "guest-startup.h"
+#include "host-info.h"
+#include "host-inspect.h"
+#include "job-registry.h"
 #include "marina-dbus.h"
 #include "qemu-command.h"
 #include "qemu-vm.h"
+#include "server.h"
 #include "state-store.h"
 #include "stats.h"
 #include "storage-pool.h"
 #include "subtree.h"
 #include "test-node.h"
 #include "test-vm.h"
-#include "vm.h"
+#include "vm-registry.h"
 
 #define HOST_PATH "/org/marinavm/Marina1"
 #define DOMAIN_SUBTREE "/org/marinavm/Marina1/domain"
@@ -32,7 +31,6 @@
 
 typedef struct {
     GDBusConnection *connection;
-    gboolean read_only;
     guint subtree_id;
     guint stats_interval_ms; /* what this client asked for; 0 = no preference */
     guint stats_kinds;       /* MarinaStatsKind bits it wants; 0 = no preference (all) */
@@ -42,20 +40,17 @@ struct _MarinaDaemon {
     GObject parent_instance;
 
     MarinaDaemonConfig *config;
-    GDBusServer *server;
-    GDBusServer *ro_server;
-    GDBusAuthObserver *auth;
+    MarinaServer *server;
     GHashTable *peers; /* GDBusConnection* -> Peer* */
     MarinaDBusHost *host;
-    GHashTable *by_uuid; /* uuid -> MarinaVm* (owned) */
-    GHashTable *by_name; /* name -> MarinaVm* */
-    int next_id;
+    MarinaVmRegistry *guests;
+    MarinaJobRegistry *jobs;
+    MarinaVmContext vm_context; /* what every guest is handed */
+    GType vm_type;              /* the driver's MarinaVm subclass */
     MarinaStats *stats;
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
     MarinaSubtree domains;     /* registered on every peer */
-    GHashTable *jobs;          /* object path -> MarinaJob* (owned), served on every peer */
-    guint next_job;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaDaemon, marina_daemon, G_TYPE_OBJECT)
@@ -79,22 +74,15 @@ marina_daemon_dispose(GObject *object)
     MarinaDaemon *self = MARINA_DAEMON(object);
 
     marina_daemon_stop(self);
+    g_clear_object(&self->server);
     g_clear_pointer(&self->storage, marina_storage_free);
-    if (self->jobs != NULL) {
-        /* Finished jobs still waiting to be forgotten must not reach back. */
-        GHashTableIter iter;
-        gpointer job;
-        g_hash_table_iter_init(&iter, self->jobs);
-        while (g_hash_table_iter_next(&iter, NULL, &job))
-            g_object_set_data(job, "marina-daemon", NULL);
-        g_clear_pointer(&self->jobs, g_hash_table_unref);
-    }
+    g_clear_object(&self->jobs);
     g_clear_object(&self->stats);
     g_clear_pointer(&self->peers, g_hash_table_unref);
-    g_clear_pointer(&self->by_name, g_hash_table_unref);
-    g_clear_pointer(&self->by_uuid, g_hash_table_unref);
+    if (self->guests != NULL)
+        g_signal_handlers_disconnect_by_data(self->guests, self);
+    g_clear_object(&self->guests);
     g_clear_object(&self->host);
-    g_clear_object(&self->auth);
     G_OBJECT_CLASS(marina_daemon_parent_class)->dispose(object);
 }
 
@@ -121,10 +109,8 @@ static void
 marina_daemon_init(MarinaDaemon *self)
 {
     self->peers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)peer_free);
-    self->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
-    self->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    self->next_id = 1;
-    self->jobs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    self->guests = marina_vm_registry_new();
+    self->jobs = marina_job_registry_new();
     self->domains = (MarinaSubtree){
         .interface_name = DOMAIN_INTERFACE,
         .interface_info = marina_dbus_domain_interface_info,
@@ -141,51 +127,31 @@ marina_daemon_get_config(MarinaDaemon *self)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Jobs: long operations of any part of the daemon (storage, installs),    */
-/* numbered host-wide and served on every client connection.              */
-
-/* Kept this long after finishing so a client that attached late still
- * reads the outcome. */
-#define JOB_KEEP_S 60
+/* For the storage wiring (storage-pool.c), until storage is handed its own */
+/* small interface: thin wrappers over the registries and access checks.   */
 
 MarinaJob *
 marina_daemon_new_job(MarinaDaemon *self, guint64 total)
 {
-    MarinaJob *job = marina_job_new(++self->next_job, total);
-    GHashTableIter iter;
-    gpointer connection;
-
-    g_object_set_data(G_OBJECT(job), "marina-daemon", self);
-    g_hash_table_insert(self->jobs, g_strdup(marina_job_get_object_path(job)), job);
-    g_hash_table_iter_init(&iter, self->peers);
-    while (g_hash_table_iter_next(&iter, &connection, NULL))
-        marina_job_export(job, connection);
-    return job;
-}
-
-static gboolean
-forget_job(gpointer data)
-{
-    MarinaJob *job = data;
-    MarinaDaemon *self = g_object_get_data(G_OBJECT(job), "marina-daemon");
-
-    if (self != NULL)
-        g_hash_table_remove(self->jobs, marina_job_get_object_path(job));
-    return G_SOURCE_REMOVE;
+    return marina_job_registry_new_job(self->jobs, total);
 }
 
 void
 marina_daemon_end_job(MarinaDaemon *self, MarinaJob *job, const GError *error)
 {
-    marina_job_finish(job, error);
-    g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, JOB_KEEP_S, forget_job, g_object_ref(job),
-                               g_object_unref);
+    marina_job_registry_end_job(self->jobs, job, error);
 }
 
-int
-marina_daemon_allocate_id(MarinaDaemon *self)
+gboolean
+marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation *invocation)
 {
-    return self->next_id++;
+    return marina_access_check_writable(invocation);
+}
+
+MarinaDiskUsers *
+marina_daemon_collect_disk_users(MarinaDaemon *self)
+{
+    return marina_vm_registry_collect_disk_users(self->guests);
 }
 
 static gboolean
@@ -194,116 +160,18 @@ is_test_driver(MarinaDaemon *self)
     return g_str_equal(self->config->driver, "test");
 }
 
-GType
-marina_daemon_get_vm_type(MarinaDaemon *self)
+static MarinaVm *
+new_vm(MarinaDaemon *self, MarinaDomainConfig *config, gboolean persistent)
 {
-    return is_test_driver(self) ? MARINA_TYPE_TEST_VM : MARINA_TYPE_QEMU_VM;
+    return marina_vm_new(self->vm_type, &self->vm_context, config, persistent);
 }
 
 /* ---------------------------------------------------------------------- */
-/* The guest table                                                        */
-
-static MarinaVm *
-find_vm(MarinaDaemon *self, const char *key)
-{
-    MarinaVm *vm = g_hash_table_lookup(self->by_name, key);
-    g_autofree char *uuid = NULL;
-    GHashTableIter iter;
-    gpointer value;
-    guint64 id;
-
-    if (vm != NULL)
-        return vm;
-    uuid = marina_uuid_canonicalize(key);
-    if (uuid != NULL && (vm = g_hash_table_lookup(self->by_uuid, uuid)) != NULL)
-        return vm;
-    if (g_ascii_string_to_unsigned(key, 10, 1, G_MAXINT, &id, NULL)) {
-        g_hash_table_iter_init(&iter, self->by_uuid);
-        while (g_hash_table_iter_next(&iter, NULL, &value))
-            if (marina_vm_get_id(value) == (int)id)
-                return value;
-    }
-    return NULL;
-}
+/* What the guests report, told to every client                           */
 
 static void
-add_vm(MarinaDaemon *self, MarinaVm *vm)
-{
-    g_hash_table_insert(self->by_uuid, g_strdup(marina_vm_get_uuid(vm)), vm);
-    g_hash_table_insert(self->by_name, g_strdup(marina_vm_get_name(vm)), vm);
-}
-
-void
-marina_daemon_remove_vm(MarinaDaemon *self, MarinaVm *vm)
-{
-    g_autofree char *path = g_strdup(marina_vm_get_object_path(vm));
-    g_autofree char *name = g_strdup(marina_vm_get_name(vm));
-    g_autofree char *uuid = g_strdup(marina_vm_get_uuid(vm));
-
-    g_hash_table_remove(self->by_name, name);
-    g_hash_table_remove(self->by_uuid, uuid);
-    marina_dbus_host_emit_domain_removed(self->host, path, name, uuid);
-}
-
-gboolean
-marina_daemon_check_unique(MarinaDaemon *self, MarinaDomainConfig *config, MarinaVm *except,
-                           GError **error)
-{
-    MarinaVm *same_name = g_hash_table_lookup(self->by_name, config->name);
-    MarinaVm *same_uuid = g_hash_table_lookup(self->by_uuid, config->uuid);
-    GHashTableIter iter;
-    gpointer value;
-
-    if (same_name != NULL && same_name != except &&
-        !g_str_equal(marina_vm_get_uuid(same_name), config->uuid)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
-                    _("A guest named '%s' already exists (UUID %s). Choose another name."),
-                    config->name, marina_vm_get_uuid(same_name));
-        return FALSE;
-    }
-    if (same_uuid != NULL && same_uuid != except &&
-        !g_str_equal(marina_vm_get_name(same_uuid), config->name)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
-                    _("UUID %s is already used by guest '%s'. Remove the <uuid> element to get a "
-                      "new one."),
-                    config->uuid, marina_vm_get_name(same_uuid));
-        return FALSE;
-    }
-    /* MACs must be unique on the host: two NICs with one MAC break both. */
-    g_hash_table_iter_init(&iter, self->by_uuid);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        const MarinaDomainConfig *other = marina_vm_get_config(value);
-        if (g_str_equal(other->uuid, config->uuid))
-            continue;
-        for (guint i = 0; i < config->interfaces->len; i++) {
-            MarinaInterfaceConfig *nic = config->interfaces->pdata[i];
-            for (guint j = 0; j < other->interfaces->len; j++) {
-                MarinaInterfaceConfig *o = other->interfaces->pdata[j];
-                if (!g_str_equal(nic->mac, o->mac))
-                    continue;
-                if (nic->mac_generated) {
-                    g_free(nic->mac);
-                    nic->mac = marina_mac_generate();
-                    i--; /* check the new one again */
-                    break;
-                }
-                g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
-                            _("MAC address %s is already used by guest '%s'. Remove the <mac> "
-                              "element to get a new one."),
-                            nic->mac, other->name);
-                return FALSE;
-            }
-        }
-    }
-    return TRUE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Events                                                                 */
-
-void
-marina_daemon_emit_domain_event(MarinaDaemon *self, MarinaVm *vm, const char *event,
-                                const char *detail)
+on_guest_event(MarinaVmRegistry *guests, MarinaVm *vm, const char *event, const char *detail,
+               MarinaDaemon *self)
 {
     guint reason;
     MarinaDomainState state = marina_vm_get_state(vm, &reason);
@@ -322,8 +190,8 @@ marina_daemon_emit_domain_event(MarinaDaemon *self, MarinaVm *vm, const char *ev
                                       g_variant_new("(uuss)", state, reason, event, detail), NULL);
 }
 
-void
-marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm, GVariant *properties)
+static void
+on_guest_changed(MarinaVmRegistry *guests, MarinaVm *vm, GVariant *properties, MarinaDaemon *self)
 {
     GHashTableIter iter;
     gpointer key;
@@ -336,44 +204,44 @@ marina_daemon_emit_properties_changed(MarinaDaemon *self, MarinaVm *vm, GVariant
             NULL);
 }
 
-gboolean
-marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation *invocation)
+static void
+on_guest_removed(MarinaVmRegistry *guests, MarinaVm *vm, MarinaDaemon *self)
 {
-    Peer *peer =
-        g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
+    marina_dbus_host_emit_domain_removed(self->host, marina_vm_get_object_path(vm),
+                                         marina_vm_get_name(vm), marina_vm_get_uuid(vm));
+}
 
-    if (peer == NULL || !peer->read_only)
-        return TRUE;
-    g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_READ_ONLY,
-                                          _("This connection is read-only. Connect to %s to "
-                                            "change guests."),
-                                          self->config->socket_path);
-    return FALSE;
+static void
+add_new_vm(MarinaDaemon *self, MarinaVm *vm)
+{
+    marina_vm_registry_add(self->guests, vm);
+    marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
+                                       marina_vm_get_name(vm), marina_vm_get_uuid(vm));
 }
 
 /* ---------------------------------------------------------------------- */
 /* Host methods                                                           */
 
+static void
+add_domain_entry(MarinaVm *vm, gpointer builder)
+{
+    const MarinaDomainConfig *c = marina_vm_get_config(vm);
+    guint reason;
+    MarinaDomainState state = marina_vm_get_state(vm, &reason);
+
+    g_variant_builder_add(builder, "(oissuubbtus)", marina_vm_get_object_path(vm),
+                          marina_vm_get_id(vm), c->name, c->uuid, state, reason,
+                          marina_vm_is_persistent(vm), marina_vm_get_autostart(vm), c->memory_kib,
+                          c->vcpus, c->title ? c->title : "");
+}
+
 static gboolean
 handle_list_domains(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaDaemon *self)
 {
     GVariantBuilder b;
-    GHashTableIter iter;
-    gpointer value;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE("a(oissuubbtus)"));
-    g_hash_table_iter_init(&iter, self->by_uuid);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        MarinaVm *vm = value;
-        const MarinaDomainConfig *c = marina_vm_get_config(vm);
-        guint reason;
-        MarinaDomainState state = marina_vm_get_state(vm, &reason);
-
-        g_variant_builder_add(&b, "(oissuubbtus)", marina_vm_get_object_path(vm),
-                              marina_vm_get_id(vm), c->name, c->uuid, state, reason,
-                              marina_vm_is_persistent(vm), marina_vm_get_autostart(vm),
-                              c->memory_kib, c->vcpus, c->title ? c->title : "");
-    }
+    marina_vm_registry_foreach(self->guests, add_domain_entry, &b);
     marina_dbus_host_complete_list_domains(host, invocation, g_variant_builder_end(&b));
     return TRUE;
 }
@@ -382,7 +250,7 @@ static gboolean
 handle_lookup_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *key,
                      MarinaDaemon *self)
 {
-    MarinaVm *vm = find_vm(self, key);
+    MarinaVm *vm = marina_vm_registry_lookup(self->guests, key);
 
     if (vm == NULL) {
         g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DOMAIN,
@@ -436,10 +304,10 @@ new_domain_config(MarinaDaemon *self, GDBusMethodInvocation *invocation, const c
     g_autoptr(MarinaDomainConfig) config = NULL;
     GError *error = NULL;
 
-    if (!marina_daemon_check_writable(self, invocation))
+    if (!marina_access_check_writable(invocation))
         return NULL;
     config = parse_for_host(self, xml, warnings, &error);
-    if (config == NULL || !marina_daemon_check_unique(self, config, NULL, &error)) {
+    if (config == NULL || !marina_vm_registry_check_unique(self->guests, config, NULL, &error)) {
         g_dbus_method_invocation_take_error(invocation, error);
         return NULL;
     }
@@ -459,25 +327,23 @@ handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     config = new_domain_config(self, invocation, xml, warnings);
     if (config == NULL)
         return TRUE;
-    vm = g_hash_table_lookup(self->by_uuid, config->uuid);
+    vm = marina_vm_registry_get(self->guests, config->uuid);
     is_new = vm == NULL;
     if (is_new) {
         g_autoptr(MarinaDomainConfig) copy = marina_domain_config_copy(config);
-        vm = marina_vm_new(self, g_steal_pointer(&copy), FALSE);
+        vm = new_vm(self, g_steal_pointer(&copy), FALSE);
         if (!marina_vm_save_definition(vm, marina_domain_config_copy(config), &error)) {
             g_object_unref(vm);
             g_dbus_method_invocation_take_error(invocation, error);
             return TRUE;
         }
-        add_vm(self, vm);
-        marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm), config->name,
-                                           config->uuid);
+        add_new_vm(self, vm);
     } else if (!marina_vm_save_definition(vm, marina_domain_config_copy(config), &error)) {
         g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
     }
     marina_vm_load_flags(vm);
-    marina_daemon_emit_domain_event(self, vm, "defined", is_new ? "added" : "updated");
+    marina_vm_emit_event(vm, "defined", is_new ? "added" : "updated");
     g_info("Defined guest '%s' (%s)", config->name, config->uuid);
     g_ptr_array_add(warnings, NULL);
     marina_dbus_host_complete_define_domain(host, invocation, marina_vm_get_object_path(vm),
@@ -520,7 +386,7 @@ pending_start_finish(PendingStart *ps, MarinaVm *vm, gboolean ok, GError *error)
     } else {
         /* Nothing of a guest that existed only for this call stays behind. */
         if (ps->created && !marina_vm_is_active(vm) && !marina_vm_is_persistent(vm))
-            marina_daemon_remove_vm(ps->daemon, vm);
+            marina_vm_registry_remove(ps->daemon->guests, vm);
         g_dbus_method_invocation_take_error(ps->invocation, error);
     }
     g_clear_pointer(&ps->warnings, g_ptr_array_unref);
@@ -559,7 +425,7 @@ handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     config = new_domain_config(self, invocation, xml, warnings);
     if (config == NULL)
         return TRUE;
-    vm = g_hash_table_lookup(self->by_uuid, config->uuid);
+    vm = marina_vm_registry_get(self->guests, config->uuid);
     if (vm != NULL) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
@@ -567,10 +433,8 @@ handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
             marina_vm_get_name(vm));
         return TRUE;
     }
-    vm = marina_vm_new(self, g_steal_pointer(&config), FALSE);
-    add_vm(self, vm);
-    marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
-                                       marina_vm_get_name(vm), marina_vm_get_uuid(vm));
+    vm = new_vm(self, g_steal_pointer(&config), FALSE);
+    add_new_vm(self, vm);
     ps = pending_start_new(self, invocation, g_steal_pointer(&warnings));
     ps->created = TRUE;
     marina_vm_start_async(vm, flags & MARINA_VM_START_PAUSED, NULL, on_created, ps);
@@ -586,7 +450,7 @@ handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, c
     MarinaVm *vm;
     GError *error = NULL;
 
-    if (!marina_daemon_check_writable(self, invocation))
+    if (!marina_access_check_writable(invocation))
         return TRUE;
     if (!g_path_is_absolute(file)) {
         g_dbus_method_invocation_return_error(
@@ -597,19 +461,17 @@ handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, c
     config = marina_vm_read_save_image(file, &error);
     if (config != NULL && is_test_driver(self))
         marina_test_domain_mark(config);
-    if (config == NULL || !marina_daemon_check_unique(self, config, NULL, &error)) {
+    if (config == NULL || !marina_vm_registry_check_unique(self->guests, config, NULL, &error)) {
         g_dbus_method_invocation_take_error(invocation, error);
         return TRUE;
     }
     ps = pending_start_new(self, invocation, NULL);
-    vm = g_hash_table_lookup(self->by_uuid, config->uuid);
+    vm = marina_vm_registry_get(self->guests, config->uuid);
     if (vm == NULL) {
         /* Restoring a guest this host does not know makes it transient. */
-        vm = marina_vm_new(self, g_steal_pointer(&config), FALSE);
-        add_vm(self, vm);
+        vm = new_vm(self, g_steal_pointer(&config), FALSE);
+        add_new_vm(self, vm);
         ps->created = TRUE;
-        marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
-                                           marina_vm_get_name(vm), marina_vm_get_uuid(vm));
     }
     marina_vm_restore_async(vm, file, flags, FALSE, NULL, on_restored, ps);
     return TRUE;
@@ -655,137 +517,37 @@ handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     return TRUE;
 }
 
-static char *
-read_cpu_model(guint *mhz)
-{
-    g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
-    char *model = NULL;
-
-    *mhz = 0;
-    if (!g_file_get_contents("/proc/cpuinfo", &text, NULL, NULL))
-        return g_strdup("unknown");
-    lines = g_strsplit(text, "\n", 0);
-    for (guint i = 0; lines[i] != NULL; i++) {
-        char *colon = strchr(lines[i], ':');
-        if (colon == NULL)
-            continue;
-        if (model == NULL && g_str_has_prefix(lines[i], "model name"))
-            model = g_strstrip(g_strdup(colon + 1));
-        else if (*mhz == 0 && g_str_has_prefix(lines[i], "cpu MHz"))
-            *mhz = (guint)g_ascii_strtod(colon + 1, NULL);
-    }
-    return model ? model : g_strdup("unknown");
-}
-
-static guint64
-meminfo_kib(const char *text, const char *key)
-{
-    const char *line = strstr(text, key);
-
-    return line ? g_ascii_strtoull(line + strlen(key), NULL, 10) : 0;
-}
-
-/* Memory the simulated guests use, for the test host's free memory. */
-static guint64
-test_guest_memory_kib(MarinaDaemon *self)
-{
-    GHashTableIter iter;
-    gpointer value;
-    guint64 sum = 0;
-
-    g_hash_table_iter_init(&iter, self->by_uuid);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        if (marina_vm_is_active(value))
-            sum += marina_vm_get_config(value)->current_memory_kib;
-    }
-    return sum;
-}
-
 static void
-test_node_info(MarinaDaemon *self, GVariantDict *d)
+add_active_memory(MarinaVm *vm, gpointer sum)
 {
-    const MarinaTestNode *n = self->test_node;
-    guint64 used = test_guest_memory_kib(self);
-
-    g_variant_dict_insert(d, "hostname", "s", g_get_host_name());
-    g_variant_dict_insert(d, "cpu-model", "s", n->cpu_model);
-    g_variant_dict_insert(d, "arch", "s", "x86_64");
-    g_variant_dict_insert(d, "cpus", "u", n->cpus);
-    g_variant_dict_insert(d, "nodes", "u", n->nodes);
-    g_variant_dict_insert(d, "sockets", "u", n->sockets);
-    g_variant_dict_insert(d, "cores", "u", n->cores);
-    g_variant_dict_insert(d, "threads", "u", n->threads);
-    g_variant_dict_insert(d, "mhz", "u", n->mhz);
-    g_variant_dict_insert(d, "memory-kib", "t", n->memory_kib);
-    g_variant_dict_insert(d, "free-memory-kib", "t",
-                          n->memory_kib > used ? n->memory_kib - used : 0);
-    g_variant_dict_insert(d, "accelerator", "s", "none");
-    g_variant_dict_insert(d, "emulator", "s", "");
-    g_variant_dict_insert(d, "emulator-version", "s", "");
-    g_variant_dict_insert(d, "driver", "s", "test");
-    g_variant_dict_insert(d, "networks", "u", n->networks->len);
-    g_variant_dict_insert(d, "pools", "u", n->pools->len);
-}
-
-static int
-compare_names(gconstpointer a, gconstpointer b)
-{
-    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The host's Linux bridges (what a guest interface of type 'bridge' can
- * join), sorted, as "as". sysfs is memory-backed: reading it is instant. */
-static GVariant *
-host_bridges(void)
-{
-    g_autoptr(GDir) dir = g_dir_open("/sys/class/net", 0, NULL);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-        g_autofree char *bridge = g_build_filename("/sys/class/net", name, "bridge", NULL);
-        if (g_file_test(bridge, G_FILE_TEST_IS_DIR))
-            g_ptr_array_add(names, g_strdup(name));
-    }
-    g_ptr_array_sort(names, compare_names);
-    return g_variant_new_strv((const char *const *)names->pdata, names->len);
+    if (marina_vm_is_active(vm))
+        *(guint64 *)sum += marina_vm_get_config(vm)->current_memory_kib;
 }
 
 static gboolean
 handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaDaemon *self)
 {
-    g_autofree char *meminfo = NULL;
-    g_autofree char *model = NULL;
     GVariantDict d;
-    guint mhz;
-    guint cpus = (guint)sysconf(_SC_NPROCESSORS_ONLN);
 
     g_variant_dict_init(&d, NULL);
     if (self->test_node != NULL) {
-        test_node_info(self, &d);
-        marina_dbus_host_complete_get_node_info(host, invocation, g_variant_dict_end(&d));
-        return TRUE;
+        guint64 used = 0;
+
+        /* The simulated host's free memory is what its running guests leave. */
+        marina_vm_registry_foreach(self->guests, add_active_memory, &used);
+        marina_host_add_test_node_info(&d, self->test_node, used);
+        g_variant_dict_insert(&d, "accelerator", "s", "none");
+        g_variant_dict_insert(&d, "emulator", "s", "");
+        g_variant_dict_insert(&d, "emulator-version", "s", "");
+        g_variant_dict_insert(&d, "driver", "s", "test");
+    } else {
+        marina_host_add_node_info(&d);
+        g_variant_dict_insert(&d, "driver", "s", "qemu");
+        g_variant_dict_insert(&d, "accelerator", "s", self->config->accel);
+        g_variant_dict_insert(&d, "emulator", "s", self->config->emulator);
+        g_variant_dict_insert(&d, "emulator-version", "s",
+                              marina_stats_get_emulator_version(self->stats));
     }
-    g_file_get_contents("/proc/meminfo", &meminfo, NULL, NULL);
-    model = read_cpu_model(&mhz);
-    g_variant_dict_insert(&d, "driver", "s", "qemu");
-    g_variant_dict_insert(&d, "hostname", "s", g_get_host_name());
-    g_variant_dict_insert(&d, "cpu-model", "s", model);
-    g_variant_dict_insert(&d, "arch", "s", "x86_64");
-    g_variant_dict_insert(&d, "cpus", "u", cpus);
-    g_variant_dict_insert(&d, "sockets", "u", 1);
-    g_variant_dict_insert(&d, "cores", "u", cpus);
-    g_variant_dict_insert(&d, "threads", "u", 1);
-    g_variant_dict_insert(&d, "mhz", "u", mhz);
-    g_variant_dict_insert(&d, "memory-kib", "t", meminfo ? meminfo_kib(meminfo, "MemTotal:") : 0);
-    g_variant_dict_insert(&d, "free-memory-kib", "t",
-                          meminfo ? meminfo_kib(meminfo, "MemAvailable:") : 0);
-    g_variant_dict_insert(&d, "accelerator", "s", self->config->accel);
-    g_variant_dict_insert(&d, "emulator", "s", self->config->emulator);
-    g_variant_dict_insert(&d, "emulator-version", "s",
-                          marina_stats_get_emulator_version(self->stats));
-    g_variant_dict_insert_value(&d, "bridges", host_bridges());
     marina_dbus_host_complete_get_node_info(host, invocation, g_variant_dict_end(&d));
     return TRUE;
 }
@@ -873,107 +635,6 @@ handle_set_stats_interval(MarinaDBusHost *host, GDBusMethodInvocation *invocatio
     return TRUE;
 }
 
-/* ---------------------------------------------------------------------- */
-/* Install media: reading an image (or a slow CD drive) happens in a       */
-/* worker thread, never on the main loop.                                  */
-
-static void
-inspect_media_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-    GError *error = NULL;
-    MarinaIsoInfo *info = marina_iso_inspect_path(task_data, &error);
-
-    if (info == NULL)
-        g_task_return_error(task, error);
-    else
-        g_task_return_pointer(task, info, (GDestroyNotify)marina_iso_info_free);
-}
-
-static void
-on_media_inspected(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    MarinaDaemon *self = MARINA_DAEMON(source);
-    GDBusMethodInvocation *invocation = user_data;
-    const char *path = g_task_get_task_data(G_TASK(result));
-    GError *error = NULL;
-    g_autoptr(MarinaIsoInfo) info = g_task_propagate_pointer(G_TASK(result), &error);
-
-    if (info == NULL) {
-        g_debug("InspectMedia %s: %s", path, error->message);
-        g_dbus_method_invocation_take_error(invocation, error);
-        return;
-    }
-    marina_dbus_host_complete_inspect_media(self->host, invocation,
-                                            marina_iso_info_to_variant(info, path));
-}
-
-static gboolean
-handle_inspect_media(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *path,
-                     MarinaDaemon *self)
-{
-    g_autoptr(GTask) task = NULL;
-
-    /* The daemon may run as root: a read-only client must not learn through
-     * it which files exist or what they hold. */
-    if (!marina_daemon_check_writable(self, invocation))
-        return TRUE;
-    if (strlen(path) > 4096) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_INVALID_ARGUMENT,
-                                              _("The path of the install medium is too long."));
-        return TRUE;
-    }
-    if (!g_path_is_absolute(path)) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("The install medium '%s' must be given as an absolute path (starting with /)."),
-            path);
-        return TRUE;
-    }
-    task = g_task_new(self, NULL, on_media_inspected, invocation);
-    g_task_set_source_tag(task, handle_inspect_media);
-    g_task_set_task_data(task, g_strdup(path), g_free);
-    g_task_run_in_thread(task, inspect_media_thread);
-    return TRUE;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Network install trees: every request goes out from a worker thread.    */
-
-static void
-on_install_tree_inspected(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GDBusMethodInvocation) invocation = user_data;
-    GError *error = NULL;
-    g_autoptr(MarinaInstallTree) tree = marina_install_tree_inspect_finish(result, &error);
-
-    if (tree == NULL) {
-        g_debug("InspectInstallTree: %s", error->message);
-        g_dbus_method_invocation_take_error(invocation, error);
-        return;
-    }
-    g_dbus_method_invocation_return_value(
-        invocation, g_variant_new("(@a{sv})", marina_install_tree_to_variant(tree)));
-}
-
-static gboolean
-handle_inspect_install_tree(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
-                            const char *url, MarinaDaemon *self)
-{
-    GError *error = NULL;
-
-    /* The daemon fetching URLs for a client is a privilege of writers. */
-    if (!marina_daemon_check_writable(self, invocation))
-        return TRUE;
-    if (!marina_install_tree_check_url(url, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    marina_install_tree_inspect_async(url, NULL, on_install_tree_inspected,
-                                      g_object_ref(invocation));
-    return TRUE;
-}
-
 static void
 setup_host(MarinaDaemon *self)
 {
@@ -995,26 +656,26 @@ setup_host(MarinaDaemon *self)
                      G_CALLBACK(handle_set_stats_collection), self);
     g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
                      self);
-    g_signal_connect(self->host, "handle-inspect-media", G_CALLBACK(handle_inspect_media), self);
-    g_signal_connect(self->host, "handle-inspect-install-tree",
-                     G_CALLBACK(handle_inspect_install_tree), self);
+    marina_host_inspect_setup(self->host);
 }
 
 /* ---------------------------------------------------------------------- */
 /* The domain subtree: one registration per peer serves every guest, so a  */
 /* new connection costs the same with 1 or 10,000 guests.                  */
 
+static void
+add_node_name(MarinaVm *vm, gpointer nodes)
+{
+    g_ptr_array_add(nodes, g_path_get_basename(marina_vm_get_object_path(vm)));
+}
+
 static char **
 domain_enumerate(const char *path, gpointer user_data)
 {
     MarinaDaemon *self = user_data;
     GPtrArray *nodes = g_ptr_array_new();
-    GHashTableIter iter;
-    gpointer value;
 
-    g_hash_table_iter_init(&iter, self->by_uuid);
-    while (g_hash_table_iter_next(&iter, NULL, &value))
-        g_ptr_array_add(nodes, g_path_get_basename(marina_vm_get_object_path(value)));
+    marina_vm_registry_foreach(self->guests, add_node_name, nodes);
     g_ptr_array_add(nodes, NULL);
     return (char **)g_ptr_array_free(nodes, FALSE);
 }
@@ -1027,7 +688,7 @@ vm_for_node(MarinaDaemon *self, const char *node)
     if (node == NULL)
         return NULL;
     uuid = g_strdelimit(g_strdup(node), "_", '-');
-    return g_hash_table_lookup(self->by_uuid, uuid);
+    return marina_vm_registry_get(self->guests, uuid);
 }
 
 static GDBusInterfaceSkeleton *
@@ -1052,25 +713,21 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
                                                        connection);
     if (self->storage != NULL)
         marina_storage_remove_peer(self->storage, connection);
-    {
-        GHashTableIter iter;
-        gpointer job;
-        g_hash_table_iter_init(&iter, self->jobs);
-        while (g_hash_table_iter_next(&iter, NULL, &job))
-            marina_job_unexport(job, connection);
-    }
+    marina_job_registry_remove_connection(self->jobs, connection);
     g_hash_table_remove(self->peers, connection);
     update_stats_settings(self);
 }
 
 static gboolean
-accept_peer(MarinaDaemon *self, GDBusConnection *connection, gboolean read_only)
+on_new_client(MarinaServer *server, GDBusConnection *connection, gboolean read_only,
+              MarinaDaemon *self)
 {
     g_autoptr(GError) error = NULL;
     Peer *peer = g_new0(Peer, 1);
 
     peer->connection = g_object_ref(connection);
-    peer->read_only = read_only;
+    if (read_only)
+        marina_access_set_read_only(connection, self->config->socket_path);
     if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->host), connection,
                                           HOST_PATH, &error)) {
         g_warning("Cannot serve a client: %s", error->message);
@@ -1088,293 +745,15 @@ accept_peer(MarinaDaemon *self, GDBusConnection *connection, gboolean read_only)
         peer_free(peer);
         return FALSE;
     }
-    {
-        GHashTableIter iter;
-        gpointer job;
-        g_hash_table_iter_init(&iter, self->jobs);
-        while (g_hash_table_iter_next(&iter, NULL, &job))
-            marina_job_export(job, connection);
-    }
+    marina_job_registry_add_connection(self->jobs, connection);
     g_hash_table_insert(self->peers, connection, peer);
     g_signal_connect_object(connection, "closed", G_CALLBACK(on_peer_closed), self, 0);
     marina_stats_set_active(self->stats, TRUE);
     return TRUE;
 }
 
-static gboolean
-on_new_connection(GDBusServer *server, GDBusConnection *connection, gpointer user_data)
-{
-    MarinaDaemon *self = user_data;
-
-    return accept_peer(self, connection, server == self->ro_server);
-}
-
-/* Authorization rests on the kernel's word about the peer (SO_PEERCRED):
- * the session daemon serves its own user (and root); the system daemon
- * leaves it to the socket's permissions. */
-static gboolean
-on_authorize_peer(GDBusAuthObserver *observer, GIOStream *stream, GCredentials *credentials,
-                  gpointer user_data)
-{
-    MarinaDaemon *self = user_data;
-    uid_t uid;
-
-    if (credentials == NULL)
-        return FALSE;
-    uid = g_credentials_get_unix_user(credentials, NULL);
-    if (self->config->system)
-        return TRUE;
-    if (uid == getuid() || uid == 0)
-        return TRUE;
-    g_info("Refused a client of uid %u", (guint)uid);
-    return FALSE;
-}
-
-static gboolean
-on_allow_mechanism(GDBusAuthObserver *observer, const char *mechanism, gpointer user_data)
-{
-    return g_str_equal(mechanism, "EXTERNAL");
-}
-
-static gboolean
-socket_in_use(const char *path)
-{
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-    g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(path);
-    g_autoptr(GSocketConnection) conn =
-        g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, NULL);
-
-    return conn != NULL;
-}
-
-static GDBusServer *
-listen_on(MarinaDaemon *self, const char *path, guint mode, GError **error)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *escaped = g_dbus_address_escape_value(path);
-    g_autofree char *address = g_strconcat("unix:path=", escaped, NULL);
-    g_autofree char *guid = g_dbus_generate_guid();
-    GDBusServer *server;
-
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        int saved = errno;
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Cannot create %s: %s"),
-                    dir, g_strerror(saved));
-        return NULL;
-    }
-    if (g_file_test(path, G_FILE_TEST_EXISTS)) {
-        if (socket_in_use(path)) {
-            g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING,
-                        _("Another marinad is already listening on %s."), path);
-            return NULL;
-        }
-        g_unlink(path); /* left behind by a daemon that died */
-    }
-    server =
-        g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, self->auth, NULL, error);
-    if (server == NULL)
-        return NULL;
-    chmod(path, mode);
-    g_signal_connect(server, "new-connection", G_CALLBACK(on_new_connection), self);
-    g_dbus_server_start(server);
-    g_info("Listening on %s", path);
-    return server;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Start-up                                                               */
-
-static MarinaDomainConfig *
-load_definition(MarinaDaemon *self, const char *uuid)
-{
-    g_autofree char *path = marina_state_definition_path(self->config, uuid);
-    g_autofree char *xml = NULL;
-    g_autoptr(GError) error = NULL;
-    MarinaDomainConfig *config;
-    gsize len;
-
-    if (!g_file_get_contents(path, &xml, &len, &error)) {
-        g_warning("Skipping %s: %s", path, error->message);
-        return NULL;
-    }
-    config = marina_domain_config_parse(xml, (gssize)len, NULL, &error);
-    if (config == NULL) {
-        /* Never delete what a person may want back: log it and leave it. */
-        g_warning("Skipping the definition %s: %s", path, error->message);
-        return NULL;
-    }
-    if (!g_str_equal(config->uuid, uuid)) {
-        g_warning("Skipping %s: its <uuid> is %s", path, config->uuid);
-        marina_domain_config_free(config);
-        return NULL;
-    }
-    return config;
-}
-
-static void
-load_definitions(MarinaDaemon *self)
-{
-    g_autofree char *dir = g_build_filename(self->config->state_dir, "domains", NULL);
-    g_autoptr(GPtrArray) uuids = marina_state_list_uuids(dir, ".xml");
-
-    for (guint i = 0; i < uuids->len; i++) {
-        MarinaDomainConfig *config = load_definition(self, uuids->pdata[i]);
-        MarinaVm *vm;
-
-        if (config == NULL)
-            continue;
-        if (g_hash_table_contains(self->by_name, config->name)) {
-            g_warning("Skipping guest %s: the name '%s' is taken", config->uuid, config->name);
-            marina_domain_config_free(config);
-            continue;
-        }
-        vm = marina_vm_new(self, config, TRUE);
-        marina_vm_load_flags(vm);
-        add_vm(self, vm);
-    }
-    g_info("Loaded %u guest definitions", g_hash_table_size(self->by_uuid));
-}
-
-/* Kernels and initrds of install boots that ended while the daemon was not
- * running (or crashed mid-download) are of no use to anyone. */
-static void
-clean_stale_installs(MarinaDaemon *self)
-{
-    g_autofree char *root = g_build_filename(self->config->state_dir, "install", NULL);
-    g_autoptr(GDir) dir = g_dir_open(root, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
-        MarinaVm *vm = g_hash_table_lookup(self->by_uuid, name);
-        g_autofree char *path = NULL;
-
-        if (vm != NULL && marina_vm_is_installing(vm))
-            continue;
-        path = g_build_filename(root, name, NULL);
-        marina_install_tree_remove_dir(path);
-    }
-}
-
-static void
-reattach_running(MarinaDaemon *self)
-{
-    g_autofree char *dir = g_build_filename(self->config->runtime_dir, "domains", NULL);
-    g_autoptr(GPtrArray) uuids = marina_state_list_uuids(dir, ".state");
-
-    for (guint i = 0; i < uuids->len; i++) {
-        const char *uuid = uuids->pdata[i];
-        MarinaVm *vm = g_hash_table_lookup(self->by_uuid, uuid);
-        gboolean created = FALSE;
-        g_autoptr(GError) error = NULL;
-
-        if (vm == NULL) {
-            /* A transient guest: its live XML is its only definition. */
-            g_autofree char *xml_path = marina_state_live_xml_path(self->config, uuid);
-            g_autofree char *xml = NULL;
-            MarinaDomainConfig *config = NULL;
-
-            if (g_file_get_contents(xml_path, &xml, NULL, NULL))
-                config = marina_domain_config_parse(xml, -1, NULL, NULL);
-            if (config == NULL) {
-                g_warning("Cannot re-attach guest %s: no readable configuration", uuid);
-                continue;
-            }
-            vm = marina_vm_new(self, config, FALSE);
-            created = TRUE;
-        }
-        if (marina_vm_reattach(vm, &error)) {
-            if (created)
-                add_vm(self, vm);
-            self->next_id = MAX(self->next_id, marina_vm_get_id(vm) + 1);
-        } else {
-            g_info("%s", error->message);
-            if (created)
-                g_object_unref(vm);
-        }
-    }
-}
-
-typedef struct {
-    MarinaDaemon *daemon;
-    GPtrArray *queue; /* MarinaVm* to start, in order */
-} AutostartData;
-
-static void autostart_next(AutostartData *ad);
-
-static void
-on_autostarted(GObject *source, GAsyncResult *result, gpointer data)
-{
-    AutostartData *ad = data;
-    g_autoptr(GError) error = NULL;
-
-    if (!marina_vm_start_finish(MARINA_VM(source), result, &error))
-        g_warning("Autostart of guest '%s' failed: %s", marina_vm_get_name(MARINA_VM(source)),
-                  error->message);
-    if (ad->daemon->config->autostart_delay_ms > 0)
-        g_timeout_add_once(ad->daemon->config->autostart_delay_ms, (GSourceOnceFunc)autostart_next,
-                           ad);
-    else
-        autostart_next(ad);
-}
-
-static void
-autostart_next(AutostartData *ad)
-{
-    while (ad->queue->len > 0) {
-        MarinaVm *vm = g_ptr_array_steal_index(ad->queue, 0);
-        gboolean startable = !marina_vm_is_active(vm);
-
-        if (startable) {
-            g_info("Autostarting guest '%s'", marina_vm_get_name(vm));
-            marina_vm_start_async(vm, 0, NULL, on_autostarted, ad);
-            g_object_unref(vm);
-            return;
-        }
-        g_object_unref(vm);
-    }
-    g_ptr_array_unref(ad->queue);
-    g_object_unref(ad->daemon);
-    g_free(ad);
-}
-
-/* Like xendomains: guests with a managed save come back first (Start
- * restores them), then the other autostart guests, one after another. */
-static void
-autostart(MarinaDaemon *self)
-{
-    AutostartData *ad = g_new0(AutostartData, 1);
-    GHashTableIter iter;
-    gpointer value;
-
-    ad->daemon = g_object_ref(self);
-    ad->queue = g_ptr_array_new_with_free_func(g_object_unref);
-    for (int pass = 0; pass < 2; pass++) {
-        g_hash_table_iter_init(&iter, self->by_uuid);
-        while (g_hash_table_iter_next(&iter, NULL, &value)) {
-            MarinaVm *vm = value;
-            gboolean saved = marina_dbus_domain_get_has_managed_save(marina_vm_get_skeleton(vm));
-            if (marina_vm_get_autostart(vm) && !marina_vm_is_active(vm) && saved == (pass == 0))
-                g_ptr_array_add(ad->queue, g_object_ref(vm));
-        }
-    }
-    autostart_next(ad);
-}
-
-/* The test driver's guests: all persistent, in memory only. */
-static void
-load_test_domains(MarinaDaemon *self)
-{
-    GPtrArray *domains = self->test_node->domains;
-
-    for (guint i = 0; i < domains->len; i++) {
-        MarinaTestDomain *d = domains->pdata[i];
-        MarinaVm *vm = marina_vm_new(self, marina_domain_config_copy(d->config), TRUE);
-
-        add_vm(self, vm);
-        marina_test_vm_set_initial_state(MARINA_TEST_VM(vm), d->state);
-    }
-    g_info("Loaded %u simulated guests", domains->len);
-}
 
 /* Read what the driver starts from before claiming the socket, so a bad
  * node file stops the daemon with its reason. */
@@ -1395,75 +774,31 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     setup_host(self);
     if (!is_test_driver(self))
         self->storage = marina_storage_new(self, self->config, self->host);
-    self->auth = g_dbus_auth_observer_new();
-    g_signal_connect(self->auth, "authorize-authenticated-peer", G_CALLBACK(on_authorize_peer),
-                     self);
-    g_signal_connect(self->auth, "allow-mechanism", G_CALLBACK(on_allow_mechanism), self);
-
+    self->server = marina_server_new(self->config);
+    g_signal_connect(self->server, "new-client", G_CALLBACK(on_new_client), self);
     /* Claim the socket first: a second daemon must not touch guests the
      * first one runs. */
-    self->server = listen_on(self, self->config->socket_path, self->config->socket_mode, error);
-    if (self->server == NULL)
+    if (!marina_server_start(self->server, error))
         return FALSE;
-    if (self->config->ro_socket_path != NULL) {
-        self->ro_server = listen_on(self, self->config->ro_socket_path, 0777, error);
-        if (self->ro_server == NULL)
-            return FALSE;
-    }
-    self->stats = marina_stats_new(self, self->host, self->config);
+    self->stats = marina_stats_new(self->guests, self->host, self->config);
     if (self->test_node != NULL) {
         marina_stats_set_test_node(self->stats, self->test_node);
-        load_test_domains(self);
+        marina_guest_startup_load_test(&self->vm_context, self->vm_type, self->test_node);
         return TRUE;
     }
-    load_definitions(self);
+    marina_guest_startup_load_definitions(&self->vm_context, self->vm_type);
     marina_storage_load(self->storage);
-    reattach_running(self);
-    clean_stale_installs(self);
-    autostart(self);
+    marina_guest_startup_reattach(&self->vm_context, self->vm_type);
+    marina_guest_startup_clean_installs(&self->vm_context);
+    marina_guest_startup_autostart(&self->vm_context);
     return TRUE;
 }
 
 void
 marina_daemon_stop(MarinaDaemon *self)
 {
-    if (self->server != NULL) {
-        g_dbus_server_stop(self->server);
-        g_unlink(self->config->socket_path);
-        g_clear_object(&self->server);
-    }
-    if (self->ro_server != NULL) {
-        g_dbus_server_stop(self->ro_server);
-        g_unlink(self->config->ro_socket_path);
-        g_clear_object(&self->ro_server);
-    }
-}
-
-GList *
-marina_daemon_get_vms(MarinaDaemon *self)
-{
-    return g_hash_table_get_values(self->by_uuid);
-}
-
-MarinaDiskUsers *
-marina_daemon_collect_disk_users(MarinaDaemon *self)
-{
-    MarinaDiskUsers *users = marina_disk_users_new();
-    GHashTableIter iter;
-    gpointer value;
-
-    g_hash_table_iter_init(&iter, self->by_uuid);
-    while (g_hash_table_iter_next(&iter, NULL, &value)) {
-        MarinaVm *vm = value;
-        const MarinaDomainConfig *live = marina_vm_get_live(vm);
-
-        /* A guest that is starting has its running configuration already:
-         * its disks are about to be opened. */
-        marina_disk_users_add_guest(users, marina_vm_get_name(vm),
-                                    marina_vm_is_active(vm) || live != NULL,
-                                    marina_vm_get_definition(vm), live);
-    }
-    return users;
+    if (self->server != NULL)
+        marina_server_stop(self->server);
 }
 
 MarinaDaemon *
@@ -1472,5 +807,14 @@ marina_daemon_new(MarinaDaemonConfig *config)
     MarinaDaemon *self = g_object_new(MARINA_TYPE_DAEMON, NULL);
 
     self->config = config;
+    self->vm_type = is_test_driver(self) ? MARINA_TYPE_TEST_VM : MARINA_TYPE_QEMU_VM;
+    self->vm_context = (MarinaVmContext){
+        .config = config,
+        .registry = self->guests,
+        .jobs = self->jobs,
+    };
+    g_signal_connect(self->guests, "guest-event", G_CALLBACK(on_guest_event), self);
+    g_signal_connect(self->guests, "guest-changed", G_CALLBACK(on_guest_changed), self);
+    g_signal_connect(self->guests, "guest-removed", G_CALLBACK(on_guest_removed), self);
     return self;
 }

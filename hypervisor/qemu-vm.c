@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "host-info.h"
 #include "qemu-command.h"
 #include "qemu-vm.h"
 #include "qmp-client.h"
@@ -63,7 +64,6 @@ G_DEFINE_FINAL_TYPE(MarinaQemuVm, marina_qemu_vm, MARINA_TYPE_VM)
 #define VM(self) MARINA_VM(self)
 #define LIVE(self) marina_vm_get_live(VM(self))
 #define DEF(self) marina_vm_get_definition(VM(self))
-#define DAEMON(self) marina_vm_get_daemon(VM(self))
 #define CFG(self) marina_vm_get_daemon_config(VM(self))
 #define STATE(self) marina_vm_get_state(VM(self), NULL)
 
@@ -148,81 +148,6 @@ qmp_step(GTask *task, const char *command, JsonObject *arguments, int fd, StepNe
         return;
     }
     marina_qmp_client_execute_async(self->qmp, command, arguments, fd, NULL, on_step_done, step);
-}
-
-static gboolean
-read_proc_starttime(GPid pid, guint64 *out)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-    const char *rparen;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return FALSE;
-    /* The command name may contain spaces: fields start after the last ')'. */
-    rparen = strrchr(text, ')');
-    if (rparen == NULL)
-        return FALSE;
-    fields = g_strsplit(rparen + 2, " ", 0);
-    /* starttime is field 22 of stat; field 3 (state) is fields[0]. */
-    if (g_strv_length(fields) < 20)
-        return FALSE;
-    *out = g_ascii_strtoull(fields[19], NULL, 10);
-    return TRUE;
-}
-
-static guint64
-read_proc_cpu_ns(GPid pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-    const char *rparen;
-    static long ticks = 0;
-
-    if (ticks == 0)
-        ticks = sysconf(_SC_CLK_TCK);
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return 0;
-    rparen = strrchr(text, ')');
-    if (rparen == NULL)
-        return 0;
-    fields = g_strsplit(rparen + 2, " ", 0);
-    if (g_strv_length(fields) < 13)
-        return 0;
-    /* utime and stime: fields 14 and 15. */
-    return (g_ascii_strtoull(fields[11], NULL, 10) + g_ascii_strtoull(fields[12], NULL, 10)) *
-           (G_GUINT64_CONSTANT(1000000000) / (guint64)ticks);
-}
-
-static guint64
-read_proc_rss_kib(GPid pid)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/statm", pid);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-        return 0;
-    fields = g_strsplit(text, " ", 3);
-    if (g_strv_length(fields) < 2)
-        return 0;
-    return g_ascii_strtoull(fields[1], NULL, 10) * (guint64)(sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static guint64
-host_available_kib(void)
-{
-    g_autofree char *text = NULL;
-    const char *line;
-
-    if (!g_file_get_contents("/proc/meminfo", &text, NULL, NULL))
-        return G_MAXUINT64;
-    line = strstr(text, "MemAvailable:");
-    if (line == NULL)
-        return G_MAXUINT64;
-    return g_ascii_strtoull(line + strlen("MemAvailable:"), NULL, 10);
 }
 
 /* The last lines QEMU wrote to its log since @offset: what a person needs
@@ -460,18 +385,18 @@ handle_guest_poweroff(MarinaQemuVm *self, const char *qemu_reason)
         self->reboot_requested = FALSE;
         qmp_fire(self, "system_reset");
         qmp_fire(self, "cont");
-        marina_daemon_emit_domain_event(DAEMON(self), VM(self), "rebooted", "");
+        marina_vm_emit_event(VM(self), "rebooted", "");
         return;
     }
     if (panic)
-        marina_daemon_emit_domain_event(DAEMON(self), VM(self), "crashed", "panicked");
+        marina_vm_emit_event(VM(self), "crashed", "panicked");
 
     switch (action) {
     case MARINA_LIFECYCLE_RESTART:
         qmp_fire(self, "system_reset");
         qmp_fire(self, "cont");
-        marina_daemon_emit_domain_event(DAEMON(self), VM(self), "rebooted",
-                                        panic ? "on_crash restart" : "on_poweroff restart");
+        marina_vm_emit_event(VM(self), "rebooted",
+                             panic ? "on_crash restart" : "on_poweroff restart");
         break;
     case MARINA_LIFECYCLE_PRESERVE:
         if (panic)
@@ -517,7 +442,7 @@ on_qmp_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts
                                 "unpaused");
     } else if (g_str_equal(name, "RESET")) {
         if (guest)
-            marina_daemon_emit_domain_event(DAEMON(self), VM(self), "rebooted", "");
+            marina_vm_emit_event(VM(self), "rebooted", "");
     } else if (g_str_equal(name, "GUEST_PANICKED")) {
         const char *action = NULL;
         if (data && json_object_has_member(data, "action"))
@@ -701,10 +626,15 @@ rotate_log(const char *log_path, gsize cap)
 static gboolean
 check_host_memory(MarinaQemuVm *self, GError **error)
 {
-    guint64 avail = host_available_kib();
+    MarinaHostMemory memory;
+    guint64 avail;
     guint64 need = LIVE(self)->memory_kib + CFG(self)->min_mem_kib;
 
-    if (avail == G_MAXUINT64 || avail >= need)
+    /* Unknown: let QEMU try. */
+    if (!marina_host_memory_read(&memory) || !memory.has_available)
+        return TRUE;
+    avail = memory.available_kib;
+    if (avail >= need)
         return TRUE;
     g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                 _("Not enough memory to start guest '%s': it needs %" PRIu64
@@ -1100,8 +1030,8 @@ launch(GTask *task)
         return;
     }
     self->pid = (GPid)g_ascii_strtoll(g_subprocess_get_identifier(self->proc), NULL, 10);
-    read_proc_starttime(self->pid, &self->pid_start_ticks);
-    marina_vm_set_id(VM(self), marina_daemon_allocate_id(DAEMON(self)));
+    marina_host_process_start_ticks(self->pid, &self->pid_start_ticks);
+    marina_vm_assign_id(VM(self));
     self->starting = TRUE;
     self->run_cancel = g_cancellable_new();
     self->last_cpu_ns = 0;
@@ -1421,7 +1351,7 @@ qemu_reattach(MarinaVm *vm, GError **error)
         !g_file_get_contents(xml_path, &xml, NULL, error))
         return FALSE;
     pid = (GPid)g_key_file_get_int64(kf, "runtime", "pid", NULL);
-    if (pid <= 1 || !read_proc_starttime(pid, &start_ticks) ||
+    if (pid <= 1 || !marina_host_process_start_ticks(pid, &start_ticks) ||
         start_ticks != g_key_file_get_uint64(kf, "runtime", "pid-start", NULL)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
                     _("Guest '%s' stopped while the daemon was not running."), vm_name(self));
@@ -1500,7 +1430,7 @@ qemu_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
     g_variant_dict_init(&s->dict, NULL);
     g_task_set_task_data(task, s, (GDestroyNotify)stats_data_free);
     if (kinds & MARINA_STATS_CPU) {
-        cpu_ns = read_proc_cpu_ns(self->pid);
+        cpu_ns = marina_host_process_cpu_ns(self->pid);
         add_u64(&s->dict, "cpu-time-ns", cpu_ns);
         if (self->last_sample_us > 0 && now > self->last_sample_us && cpu_ns >= self->last_cpu_ns) {
             double pct = (double)(cpu_ns - self->last_cpu_ns) / 1000.0 /
@@ -1513,7 +1443,7 @@ qemu_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
     g_variant_dict_insert(&s->dict, "vcpus", "u", LIVE(self)->current_vcpus);
     add_u64(&s->dict, "memory-kib", LIVE(self)->current_memory_kib);
     if (kinds & MARINA_STATS_MEMORY)
-        add_u64(&s->dict, "memory-rss-kib", read_proc_rss_kib(self->pid));
+        add_u64(&s->dict, "memory-rss-kib", marina_host_process_rss_kib(self->pid));
     g_variant_dict_insert(&s->dict, "timestamp-us", "x", g_get_real_time());
     if (kinds & MARINA_STATS_NETWORK)
         add_net_stats(self, &s->dict);
@@ -1533,7 +1463,7 @@ qemu_add_info(MarinaVm *vm, GVariantDict *info)
 {
     MarinaQemuVm *self = MARINA_QEMU_VM(vm);
 
-    g_variant_dict_insert(info, "cpu-time-ns", "t", read_proc_cpu_ns(self->pid));
+    g_variant_dict_insert(info, "cpu-time-ns", "t", marina_host_process_cpu_ns(self->pid));
     g_variant_dict_insert(info, "pid", "i", (gint32)self->pid);
 }
 

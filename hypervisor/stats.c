@@ -5,8 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host-info.h"
 #include "stats.h"
-#include "vm.h"
+#include "vm-registry.h"
 
 /* Memory a simulated host keeps for itself. */
 #define TEST_HOST_BASE_KIB (G_GUINT64_CONSTANT(1024) * 1024)
@@ -14,7 +15,7 @@
 struct _MarinaStats {
     GObject parent_instance;
 
-    MarinaDaemon *daemon; /* owns us */
+    MarinaVmRegistry *guests; /* outlives us */
     MarinaDBusHost *host;
     guint interval_ms;
     guint kinds; /* MarinaStatsKind bits clients asked for */
@@ -43,58 +44,26 @@ typedef struct {
 /* ---------------------------------------------------------------------- */
 /* Host figures                                                            */
 
-/* The first line of /proc/stat: jiffies spent per kind since boot. */
-static gboolean
-read_cpu_counters(guint64 *busy, guint64 *total)
-{
-    g_autofree char *text = NULL;
-    g_auto(GStrv) fields = NULL;
-    guint64 v[8] = {0};
-    guint n = 0;
-
-    if (!g_file_get_contents("/proc/stat", &text, NULL, NULL) || !g_str_has_prefix(text, "cpu "))
-        return FALSE;
-    *strchrnul(text, '\n') = '\0';
-    fields = g_strsplit_set(text + 4, " ", 0);
-    for (guint i = 0; fields[i] != NULL && n < G_N_ELEMENTS(v); i++) {
-        if (*fields[i] != '\0')
-            v[n++] = g_ascii_strtoull(fields[i], NULL, 10);
-    }
-    /* user nice system idle iowait irq softirq steal (guest is within user). */
-    *total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-    *busy = *total - v[3] - v[4];
-    return n >= 4;
-}
-
-static guint64
-meminfo_kib(const char *text, const char *key)
-{
-    const char *line = text ? strstr(text, key) : NULL;
-
-    return line ? g_ascii_strtoull(line + strlen(key), NULL, 10) : 0;
-}
-
 static void
 real_host_figures(MarinaStats *self, GVariantDict *d)
 {
-    g_autofree char *meminfo = NULL;
-    guint64 busy, total, mem_total, mem_avail;
+    MarinaHostMemory memory;
+    guint64 busy, total;
     double pct = 0;
 
-    if (read_cpu_counters(&busy, &total)) {
+    if (marina_host_cpu_counters_read(&busy, &total)) {
         if (self->last_total > 0 && total > self->last_total && busy >= self->last_busy)
             pct = (double)(busy - self->last_busy) / (double)(total - self->last_total) * 100.0;
         self->last_busy = busy;
         self->last_total = total;
     }
-    g_file_get_contents("/proc/meminfo", &meminfo, NULL, NULL);
-    mem_total = meminfo_kib(meminfo, "MemTotal:");
-    mem_avail = meminfo_kib(meminfo, "MemAvailable:");
+    marina_host_memory_read(&memory);
     g_variant_dict_insert(d, "host-cpu-percent", "d", CLAMP(pct, 0.0, 100.0));
-    g_variant_dict_insert(d, "host-cpus", "u", (guint)sysconf(_SC_NPROCESSORS_ONLN));
-    g_variant_dict_insert(d, "host-memory-kib", "t", mem_total);
-    g_variant_dict_insert(d, "host-memory-used-kib", "t",
-                          mem_total > mem_avail ? mem_total - mem_avail : 0);
+    g_variant_dict_insert(d, "host-cpus", "u", marina_host_online_cpus());
+    g_variant_dict_insert(d, "host-memory-kib", "t", memory.total_kib);
+    g_variant_dict_insert(
+        d, "host-memory-used-kib", "t",
+        memory.total_kib > memory.available_kib ? memory.total_kib - memory.available_kib : 0);
 }
 
 /* A simulated host is as busy as its guests make it, plus a little of
@@ -180,7 +149,7 @@ on_tick(gpointer data)
     /* A slow guest must not make rounds pile up: skip a tick instead. */
     if (self->collecting)
         return G_SOURCE_CONTINUE;
-    vms = marina_daemon_get_vms(self->daemon);
+    vms = marina_vm_registry_list(self->guests);
     r = g_new0(Round, 1);
     r->stats = g_object_ref(self);
     g_variant_builder_init(&r->builder, G_VARIANT_TYPE("a(sa{sv})"));
@@ -294,17 +263,17 @@ marina_stats_init(MarinaStats *self)
 }
 
 MarinaStats *
-marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host, const MarinaDaemonConfig *config)
+marina_stats_new(MarinaVmRegistry *guests, MarinaDBusHost *host, const MarinaDaemonConfig *config)
 {
     MarinaStats *self = g_object_new(MARINA_TYPE_STATS, NULL);
 
-    self->daemon = daemon;
+    self->guests = guests;
     self->host = host;
     self->interval_ms = config->stats_interval_ms;
     self->kinds = MARINA_STATS_ALL;
     self->test_noise = 1.5;
     /* A first sample, so the first round already has a CPU delta. */
-    read_cpu_counters(&self->last_busy, &self->last_total);
+    marina_host_cpu_counters_read(&self->last_busy, &self->last_total);
     if (g_str_equal(config->driver, "qemu"))
         query_emulator_version(self, config->emulator);
     return self;

@@ -2,9 +2,10 @@
 
 #include <gio/gio.h>
 
-#include "daemon.h"
+#include "daemon-config.h"
 #include "marina-dbus.h"
 #include "test-node.h"
+#include "vm.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,8 @@ G_BEGIN_DECLS
 #define MARINA_TYPE_STATS (marina_stats_get_type())
 G_DECLARE_FINAL_TYPE(MarinaStats, marina_stats, MARINA, STATS, GObject)
 
-MarinaStats *marina_stats_new(MarinaDaemon *daemon, MarinaDBusHost *host,
+/* Collects from the running guests of @guests (borrowed: outlives us). */
+MarinaStats *marina_stats_new(MarinaVmRegistry *guests, MarinaDBusHost *host,
                               const MarinaDaemonConfig *config);
 void marina_stats_set_active(MarinaStats *self, gboolean active);
 /* Collect every @interval_ms from now on (0 = off); updates Host.StatsInterval. */

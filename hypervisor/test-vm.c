@@ -361,7 +361,7 @@ power_on(MarinaTestVm *self, gboolean paused, gboolean restored)
     MarinaVm *vm = VM(self);
 
     self->running = TRUE;
-    marina_vm_set_id(vm, marina_daemon_allocate_id(marina_vm_get_daemon(vm)));
+    marina_vm_assign_id(vm);
     reset_stats(self);
     g_string_truncate(self->scrollback, 0);
     print_boot(self);
@@ -477,7 +477,7 @@ test_reboot(MarinaVm *vm, GTask *task)
     MarinaTestVm *self = MARINA_TEST_VM(vm);
 
     print_boot(self);
-    marina_daemon_emit_domain_event(marina_vm_get_daemon(vm), vm, "rebooted", "");
+    marina_vm_emit_event(vm, "rebooted", "");
     return_true(task);
 }
 
@@ -604,7 +604,7 @@ marina_test_vm_set_initial_state(MarinaTestVm *self, MarinaDomainState state)
         return;
     marina_vm_set_live(vm, marina_domain_config_copy(marina_vm_get_definition(vm)));
     self->running = TRUE;
-    marina_vm_set_id(vm, marina_daemon_allocate_id(marina_vm_get_daemon(vm)));
+    marina_vm_assign_id(vm);
     reset_stats(self);
     print_boot(self);
     marina_vm_set_state(vm, state,

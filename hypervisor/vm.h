@@ -4,7 +4,8 @@
 
 #include "core/domain-config.h"
 #include "core/domain-state.h"
-#include "daemon.h"
+#include "daemon-config.h"
+#include "job-registry.h"
 #include "marina-dbus.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,20 @@ G_BEGIN_DECLS
  */
 #define MARINA_TYPE_VM (marina_vm_get_type())
 G_DECLARE_DERIVABLE_TYPE(MarinaVm, marina_vm, MARINA, VM, GObject)
+
+typedef struct _MarinaVmRegistry MarinaVmRegistry;
+
+/*
+ * What a guest is handed when it is made (by daemon.c, or a unit test): the
+ * daemon's settings, the guest registry it reports to (running ids, leaving,
+ * events and property changes for clients) and the job registry (an install
+ * boot is a job). Borrowed: all three outlive every guest.
+ */
+typedef struct {
+    const MarinaDaemonConfig *config;
+    MarinaVmRegistry *registry;
+    MarinaJobRegistry *jobs;
+} MarinaVmContext;
 
 /*
  * What a driver implements. Actions get a GTask they must complete with a
@@ -75,8 +90,10 @@ enum {
     MARINA_VM_START_FORCE_BOOT = 1 << 1,
 };
 
-/* A guest of @daemon's driver. Takes ownership of @def. */
-MarinaVm *marina_vm_new(MarinaDaemon *daemon, MarinaDomainConfig *def, gboolean persistent);
+/* A guest of the driver @type (a MarinaVm subclass). Takes ownership of
+ * @def; @context is copied. */
+MarinaVm *marina_vm_new(GType type, const MarinaVmContext *context, MarinaDomainConfig *def,
+                        gboolean persistent);
 
 const char *marina_vm_get_uuid(MarinaVm *self);
 const char *marina_vm_get_name(MarinaVm *self);
@@ -131,11 +148,12 @@ MarinaDomainConfig *marina_vm_read_save_image(const char *file, GError **error);
 
 /* ---- For drivers ---------------------------------------------------- */
 
-/* Construct-time setup of a new instance (marina_vm_new calls it). */
-void marina_vm_construct(MarinaVm *self, MarinaDaemon *daemon, MarinaDomainConfig *def,
-                         gboolean persistent);
-MarinaDaemon *marina_vm_get_daemon(MarinaVm *self);
 const MarinaDaemonConfig *marina_vm_get_daemon_config(MarinaVm *self);
+/* Give the guest, which has just started, a fresh running id. */
+void marina_vm_assign_id(MarinaVm *self);
+/* Tell clients (through the registry) of an event that is not a state
+ * change (e.g. "rebooted", "crashed"). */
+void marina_vm_emit_event(MarinaVm *self, const char *event, const char *detail);
 /* The persistent definition (or the transient config). */
 const MarinaDomainConfig *marina_vm_get_definition(MarinaVm *self);
 /* The running configuration, or NULL. */

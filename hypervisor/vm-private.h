@@ -1,0 +1,63 @@
+#pragma once
+
+/*
+ * Shared by the parts of the guest base class: vm.c (object, state,
+ * persistence, start and stop), vm-methods.c (the D-Bus methods) and
+ * vm-install.c (the install boot). Drivers use vm.h only.
+ */
+
+#include "vm-registry.h"
+#include "vm.h"
+
+G_BEGIN_DECLS
+
+typedef struct _InstallRun InstallRun;
+
+typedef struct {
+    MarinaVmContext ctx;
+    MarinaDomainConfig *def;  /* persistent definition, or the transient config */
+    MarinaDomainConfig *live; /* configuration of the running guest */
+    char *path;
+    gboolean persistent;
+    gboolean autostart;
+    gboolean has_managed_save;
+
+    MarinaDomainState state;
+    guint reason;
+    int id;
+
+    /* Install boot (StartInstall) */
+    InstallRun *install;       /* being prepared (download, start), or NULL */
+    gboolean installing;       /* the running guest is on its install boot */
+    gboolean install_rebooted; /* ... and that boot ended with a reboot */
+
+    GList *stop_waiters; /* GTask*: complete when the guest has stopped */
+    guint props_idle;    /* PropertiesChanged pending */
+    MarinaDBusDomain *skeleton;
+} MarinaVmPrivate;
+
+MarinaVmPrivate *marina_vm_get_private(MarinaVm *self);
+
+#define PRIV(self) marina_vm_get_private(self)
+#define KLASS(self) MARINA_VM_GET_CLASS(self)
+
+/* Copy state and flags to the D-Bus object's properties. */
+void marina_vm_sync_skeleton(MarinaVm *self);
+/* Let the driver record a change of state, reason or persistence. */
+void marina_vm_notify_state_changed(MarinaVm *self);
+/* FALSE (with @error) while the guest runs or is being prepared. */
+gboolean marina_vm_check_startable(MarinaVm *self, GError **error);
+
+/* vm-methods.c: the org.marinavm.Marina1.Domain object and its handlers. */
+void marina_vm_setup_skeleton(MarinaVm *self);
+
+/* vm-install.c */
+gboolean marina_vm_handle_start_install(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
+                                        GVariant *options, guint flags, MarinaVm *self);
+/* The install run is over, however it ended: its files go. */
+void marina_vm_end_install_boot(MarinaVm *self);
+/* An idle callback (@data: a guest reference): boot the definition after
+ * the install boot ended with a reboot. */
+gboolean marina_vm_boot_after_install(gpointer data);
+
+G_END_DECLS
