@@ -64,6 +64,15 @@ marina_host_memory_read(MarinaHostMemory *memory)
     return TRUE;
 }
 
+/* A frequency that is not a number of MHz a CPU could have is unknown (0). */
+static guint
+mhz_value(const char *text)
+{
+    double v = g_ascii_strtod(text, NULL);
+
+    return v >= 1 && v < 1e6 ? (guint)v : 0;
+}
+
 char *
 marina_host_cpu_model_parse(const char *text, guint *mhz)
 {
@@ -81,7 +90,7 @@ marina_host_cpu_model_parse(const char *text, guint *mhz)
         if (model == NULL && g_str_has_prefix(lines[i], "model name"))
             model = g_strstrip(g_strdup(colon + 1));
         else if (*mhz == 0 && g_str_has_prefix(lines[i], "cpu MHz"))
-            *mhz = (guint)CLAMP(g_ascii_strtod(colon + 1, NULL), 0, G_MAXUINT);
+            *mhz = mhz_value(colon + 1);
     }
     return model ? model : g_strdup("unknown");
 }

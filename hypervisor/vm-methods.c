@@ -11,9 +11,9 @@
 #include "vm-private.h"
 
 /*
- * The org.marinavm.Marina1.Domain methods of a guest: each checks who calls
- * and what state the guest is in, then hands the action to the driver and
- * turns its GTask into the reply.
+ * The org.marinavm.Marina1.Domain methods of a guest: each checks who calls,
+ * then hands the call to the guest's actions (vm.c, vm-actions.c) or its
+ * driver and turns the outcome into the reply.
  */
 
 static gboolean
@@ -40,209 +40,86 @@ reply_task(GObject *source, GAsyncResult *result, gpointer data)
         g_dbus_method_invocation_take_error(invocation, error);
 }
 
-static GTask *
-reply_task_new(MarinaVm *self, GDBusMethodInvocation *invocation)
-{
-    return g_task_new(self, NULL, reply_task, g_object_ref(invocation));
-}
-
-static gboolean
-handle_start(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags, MarinaVm *self)
-{
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    marina_vm_start_async(self, flags, NULL, reply_task, g_object_ref(invocation));
-    return TRUE;
-}
-
-static gboolean
-on_shutdown_timeout(gpointer data)
-{
-    GTask *task = data; /* the timeout source holds a reference */
-    MarinaVm *self = g_task_get_source_object(task);
-
-    if (marina_vm_remove_stop_waiter(self, task))
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_TIMEOUT,
-                                _("Guest '%s' did not shut down within %u seconds. It may ignore "
-                                  "the ACPI power button; use Destroy (Force Off) to stop it."),
-                                marina_vm_get_name(self),
-                                GPOINTER_TO_UINT(g_task_get_task_data(task)));
-    return G_SOURCE_REMOVE;
-}
-
-/* The power-off request failed: the waiter answers with that error. */
 static void
-on_shutdown_requested(GObject *source, GAsyncResult *result, gpointer data)
+reply_done(GDBusMethodInvocation *invocation, gboolean ok, GError *error)
 {
-    g_autoptr(GTask) waiter = data;
-    MarinaVm *self = MARINA_VM(source);
-    GError *error = NULL;
-
-    if (g_task_propagate_boolean(G_TASK(result), &error))
-        return; /* the stop (or the timeout) answers */
-    if (marina_vm_remove_stop_waiter(self, waiter))
-        g_task_return_error(waiter, error);
-    else
-        g_error_free(error);
-}
-
-static gboolean
-handle_shutdown(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint timeout,
-                MarinaVm *self)
-{
-    g_autoptr(GTask) waiter = NULL;
-
-    if (!marina_access_check_writable(invocation) || !require_active(self, invocation))
-        return TRUE;
-    if (PRIV(self)->state == MARINA_DOMAIN_PAUSED) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Guest '%s' is paused and cannot react to the power button. Resume it first, or "
-              "use Destroy (Force Off)."),
-            marina_vm_get_name(self));
-        return TRUE;
-    }
-    if (timeout == 0) {
-        KLASS(self)->shutdown(self, reply_task_new(self, invocation));
-        return TRUE;
-    }
-    waiter = reply_task_new(self, invocation);
-    g_task_set_task_data(waiter, GUINT_TO_POINTER(timeout), NULL);
-    marina_vm_add_stop_waiter(self, waiter);
-    g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, timeout, on_shutdown_timeout,
-                               g_object_ref(waiter), g_object_unref);
-    KLASS(self)->shutdown(self,
-                          g_task_new(self, NULL, on_shutdown_requested, g_object_ref(waiter)));
-    return TRUE;
-}
-
-static gboolean
-handle_destroy(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
-{
-    g_autoptr(GTask) task = NULL;
-
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    if (!marina_vm_is_active(self)) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                                              _("Guest '%s' is not running."),
-                                              marina_vm_get_name(self));
-        return TRUE;
-    }
-    task = reply_task_new(self, invocation);
-    marina_vm_add_stop_waiter(self, task);
-    KLASS(self)->destroy(self);
-    return TRUE;
-}
-
-typedef void (*ActionFunc)(MarinaVm *self, GTask *task);
-
-static gboolean
-simple_action(MarinaVm *self, GDBusMethodInvocation *invocation, ActionFunc action)
-{
-    if (!marina_access_check_writable(invocation) || !require_active(self, invocation))
-        return TRUE;
-    action(self, reply_task_new(self, invocation));
-    return TRUE;
-}
-
-static gboolean
-handle_reboot(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
-{
-    return simple_action(self, invocation, KLASS(self)->reboot);
-}
-
-static gboolean
-handle_reset(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
-{
-    return simple_action(self, invocation, KLASS(self)->reset);
-}
-
-static gboolean
-handle_suspend(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
-{
-    if (PRIV(self)->state == MARINA_DOMAIN_PAUSED && KLASS(self)->is_controllable(self)) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Guest '%s' is already paused."), marina_vm_get_name(self));
-        return TRUE;
-    }
-    return simple_action(self, invocation, KLASS(self)->suspend);
-}
-
-static gboolean
-handle_resume(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
-{
-    if (PRIV(self)->state == MARINA_DOMAIN_RUNNING) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Guest '%s' is not paused."),
-            marina_vm_get_name(self));
-        return TRUE;
-    }
-    return simple_action(self, invocation, KLASS(self)->resume);
-}
-
-/* @file NULL: the managed save. */
-static void
-vm_save_async(MarinaVm *self, const char *file, GAsyncReadyCallback callback, gpointer user_data)
-{
-    GTask *task = g_task_new(self, NULL, callback, user_data);
-    MarinaDomainState state = PRIV(self)->state;
-
-    if (!KLASS(self)->is_controllable(self) ||
-        (state != MARINA_DOMAIN_RUNNING && state != MARINA_DOMAIN_PAUSED)) {
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
-                                _("Guest '%s' is not running, so there is nothing to save."),
-                                marina_vm_get_name(self));
-        g_object_unref(task);
-        return;
-    }
-    if (file != NULL && !g_path_is_absolute(file)) {
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                                _("The save file '%s' must be an absolute path."), file);
-        g_object_unref(task);
-        return;
-    }
-    KLASS(self)->save(self, file, task);
-}
-
-static gboolean
-handle_save(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, const char *file,
-            MarinaVm *self)
-{
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    vm_save_async(self, file, reply_task, g_object_ref(invocation));
-    return TRUE;
-}
-
-static void
-on_managed_save_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(GDBusMethodInvocation) invocation = data;
-    GError *error = NULL;
-
-    marina_vm_load_flags(MARINA_VM(source));
-    if (g_task_propagate_boolean(G_TASK(result), &error))
+    if (ok)
         g_dbus_method_invocation_return_value(invocation, NULL);
     else
         g_dbus_method_invocation_take_error(invocation, error);
 }
 
 static gboolean
+handle_start(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags, MarinaVm *self)
+{
+    if (marina_access_check_writable(invocation))
+        marina_vm_start_async(self, flags, NULL, reply_task, g_object_ref(invocation));
+    return TRUE;
+}
+
+static gboolean
+handle_shutdown(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint timeout,
+                MarinaVm *self)
+{
+    if (marina_access_check_writable(invocation))
+        marina_vm_shutdown_async(self, timeout, reply_task, g_object_ref(invocation));
+    return TRUE;
+}
+
+static gboolean
+handle_destroy(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
+{
+    if (marina_access_check_writable(invocation))
+        marina_vm_destroy_async(self, reply_task, g_object_ref(invocation));
+    return TRUE;
+}
+
+typedef void (*ActionFunc)(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+
+static gboolean
+writable_action(MarinaVm *self, GDBusMethodInvocation *invocation, ActionFunc action)
+{
+    if (marina_access_check_writable(invocation))
+        action(self, reply_task, g_object_ref(invocation));
+    return TRUE;
+}
+
+static gboolean
+handle_reboot(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
+{
+    return writable_action(self, invocation, marina_vm_reboot_async);
+}
+
+static gboolean
+handle_reset(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
+{
+    return writable_action(self, invocation, marina_vm_reset_async);
+}
+
+static gboolean
+handle_suspend(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
+{
+    return writable_action(self, invocation, marina_vm_suspend_async);
+}
+
+static gboolean
+handle_resume(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
+{
+    return writable_action(self, invocation, marina_vm_resume_async);
+}
+
+static gboolean
 handle_managed_save(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, MarinaVm *self)
 {
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    if (!PRIV(self)->persistent) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Guest '%s' is transient; a managed save needs a defined guest. Use Save to a "
-              "file instead."),
-            marina_vm_get_name(self));
-        return TRUE;
-    }
-    vm_save_async(self, NULL, on_managed_save_done, g_object_ref(invocation));
+    return writable_action(self, invocation, marina_vm_managed_save_async);
+}
+
+static gboolean
+handle_save(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, const char *file,
+            MarinaVm *self)
+{
+    if (marina_access_check_writable(invocation))
+        marina_vm_save_async(self, file, reply_task, g_object_ref(invocation));
     return TRUE;
 }
 
@@ -250,19 +127,10 @@ static gboolean
 handle_managed_save_remove(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
                            MarinaVm *self)
 {
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    if (!PRIV(self)->has_managed_save) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("Guest '%s' has no managed save image."), marina_vm_get_name(self));
-        return TRUE;
-    }
-    KLASS(self)->discard_managed_save(self);
-    marina_vm_load_flags(self);
-    if (!marina_vm_is_active(self))
-        marina_vm_set_state(self, MARINA_DOMAIN_SHUTOFF, MARINA_SHUTOFF_UNKNOWN, NULL, NULL);
-    g_dbus_method_invocation_return_value(invocation, NULL);
+    GError *error = NULL;
+
+    if (marina_access_check_writable(invocation))
+        reply_done(invocation, marina_vm_remove_managed_save(self, &error), error);
     return TRUE;
 }
 
@@ -270,51 +138,10 @@ static gboolean
 handle_undefine(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, guint flags,
                 MarinaVm *self)
 {
-    MarinaVmPrivate *p = PRIV(self);
-    g_autoptr(MarinaVm) keep = g_object_ref(self);
     GError *error = NULL;
 
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    if (!p->persistent) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_INVALID_ARGUMENT,
-                                              _("Guest '%s' is transient: it is not defined. "
-                                                "Use Destroy to stop it."),
-                                              marina_vm_get_name(self));
-        return TRUE;
-    }
-    if (p->install != NULL) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Guest '%s' is being prepared for its installation. Cancel the job first."),
-            marina_vm_get_name(self));
-        return TRUE;
-    }
-    if (p->has_managed_save && !(flags & 1)) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Guest '%s' has a managed save image. Remove it first (managedsave-remove) or "
-              "undefine with --managed-save."),
-            marina_vm_get_name(self));
-        return TRUE;
-    }
-    if (!KLASS(self)->forget_definition(self, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    if (p->has_managed_save)
-        KLASS(self)->discard_managed_save(self);
-    p->persistent = FALSE;
-    p->autostart = FALSE;
-    p->has_managed_save = FALSE;
-    marina_vm_sync_skeleton(self);
-    marina_vm_notify_state_changed(self);
-    marina_vm_emit_event(self, "undefined", "removed");
-    /* A running guest stays, now transient, until it stops. */
-    if (!marina_vm_is_active(self))
-        marina_vm_registry_remove(p->ctx.registry, self);
-    g_dbus_method_invocation_return_value(invocation, NULL);
+    if (marina_access_check_writable(invocation))
+        reply_done(invocation, marina_vm_undefine(self, flags, &error), error);
     return TRUE;
 }
 
@@ -362,23 +189,8 @@ handle_set_autostart(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation, 
 {
     GError *error = NULL;
 
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    if (!PRIV(self)->persistent) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR,
-                                              MARINA_ERROR_INVALID_ARGUMENT,
-                                              _("Guest '%s' is transient; only defined guests "
-                                                "can start with the host."),
-                                              marina_vm_get_name(self));
-        return TRUE;
-    }
-    if (!KLASS(self)->store_autostart(self, on, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    PRIV(self)->autostart = on;
-    marina_vm_sync_skeleton(self);
-    g_dbus_method_invocation_return_value(invocation, NULL);
+    if (marina_access_check_writable(invocation))
+        reply_done(invocation, marina_vm_set_autostart(self, on, &error), error);
     return TRUE;
 }
 

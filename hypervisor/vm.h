@@ -123,6 +123,38 @@ void marina_vm_restore_async(MarinaVm *self, const char *file, guint flags, gboo
                              gpointer user_data);
 gboolean marina_vm_restore_finish(MarinaVm *self, GAsyncResult *result, GError **error);
 
+/*
+ * Lifecycle actions (vm-actions.c). Each refuses what the guest's state does
+ * not allow with a MARINA_ERROR whose message names the guest, and completes
+ * through marina_vm_action_finish.
+ */
+/* Ask the guest to power off. With @timeout_s > 0, complete once it has
+ * stopped (Error.Timeout after that many seconds); else once asked. */
+void marina_vm_shutdown_async(MarinaVm *self, guint timeout_s, GAsyncReadyCallback callback,
+                              gpointer user_data);
+/* Stop now; completes once stopped. */
+void marina_vm_destroy_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+void marina_vm_reboot_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+void marina_vm_reset_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+void marina_vm_suspend_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+void marina_vm_resume_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+/* Save to the absolute path @file (NULL: the managed save) and stop. */
+void marina_vm_save_async(MarinaVm *self, const char *file, GAsyncReadyCallback callback,
+                          gpointer user_data);
+/* The managed save of a defined guest. */
+void marina_vm_managed_save_async(MarinaVm *self, GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_vm_action_finish(MarinaVm *self, GAsyncResult *result, GError **error);
+
+gboolean marina_vm_remove_managed_save(MarinaVm *self, GError **error);
+
+enum {
+    MARINA_VM_UNDEFINE_MANAGED_SAVE = 1 << 0, /* remove a managed save too */
+};
+/* Forget the definition: a stopped guest leaves the registry, a running
+ * one stays, transient, until it stops. */
+gboolean marina_vm_undefine(MarinaVm *self, guint flags, GError **error);
+gboolean marina_vm_set_autostart(MarinaVm *self, gboolean on, GError **error);
+
 /* The running guest is on its one-shot install boot (Domain.StartInstall). */
 gboolean marina_vm_is_installing(MarinaVm *self);
 
