@@ -8,11 +8,10 @@
 #include "core/error.h"
 #include "daemon.h"
 #include "guest-startup.h"
-#include "host-info.h"
 #include "host-inspect.h"
+#include "host-methods.h"
 #include "job-registry.h"
 #include "marina-dbus.h"
-#include "qemu-command.h"
 #include "qemu-vm.h"
 #include "server.h"
 #include "state-store.h"
@@ -47,6 +46,7 @@ struct _MarinaDaemon {
     MarinaJobRegistry *jobs;
     MarinaVmContext vm_context; /* what every guest is handed */
     GType vm_type;              /* the driver's MarinaVm subclass */
+    MarinaHostMethods host_methods;
     MarinaStats *stats;
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
@@ -160,12 +160,6 @@ is_test_driver(MarinaDaemon *self)
     return g_str_equal(self->config->driver, "test");
 }
 
-static MarinaVm *
-new_vm(MarinaDaemon *self, MarinaDomainConfig *config, gboolean persistent)
-{
-    return marina_vm_new(self->vm_type, &self->vm_context, config, persistent);
-}
-
 /* ---------------------------------------------------------------------- */
 /* What the guests report, told to every client                           */
 
@@ -209,347 +203,6 @@ on_guest_removed(MarinaVmRegistry *guests, MarinaVm *vm, MarinaDaemon *self)
 {
     marina_dbus_host_emit_domain_removed(self->host, marina_vm_get_object_path(vm),
                                          marina_vm_get_name(vm), marina_vm_get_uuid(vm));
-}
-
-static void
-add_new_vm(MarinaDaemon *self, MarinaVm *vm)
-{
-    marina_vm_registry_add(self->guests, vm);
-    marina_dbus_host_emit_domain_added(self->host, marina_vm_get_object_path(vm),
-                                       marina_vm_get_name(vm), marina_vm_get_uuid(vm));
-}
-
-/* ---------------------------------------------------------------------- */
-/* Host methods                                                           */
-
-static void
-add_domain_entry(MarinaVm *vm, gpointer builder)
-{
-    const MarinaDomainConfig *c = marina_vm_get_config(vm);
-    guint reason;
-    MarinaDomainState state = marina_vm_get_state(vm, &reason);
-
-    g_variant_builder_add(builder, "(oissuubbtus)", marina_vm_get_object_path(vm),
-                          marina_vm_get_id(vm), c->name, c->uuid, state, reason,
-                          marina_vm_is_persistent(vm), marina_vm_get_autostart(vm), c->memory_kib,
-                          c->vcpus, c->title ? c->title : "");
-}
-
-static gboolean
-handle_list_domains(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaDaemon *self)
-{
-    GVariantBuilder b;
-
-    g_variant_builder_init(&b, G_VARIANT_TYPE("a(oissuubbtus)"));
-    marina_vm_registry_foreach(self->guests, add_domain_entry, &b);
-    marina_dbus_host_complete_list_domains(host, invocation, g_variant_builder_end(&b));
-    return TRUE;
-}
-
-static gboolean
-handle_lookup_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *key,
-                     MarinaDaemon *self)
-{
-    MarinaVm *vm = marina_vm_registry_lookup(self->guests, key);
-
-    if (vm == NULL) {
-        g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DOMAIN,
-                                              _("There is no guest '%s' on this host."), key);
-        return TRUE;
-    }
-    marina_dbus_host_complete_lookup_domain(host, invocation, marina_vm_get_object_path(vm));
-    return TRUE;
-}
-
-static MarinaDomainConfig *
-parse_for_host(MarinaDaemon *self, const char *xml, GPtrArray *warnings, GError **error)
-{
-    g_autoptr(MarinaDomainConfig) config =
-        is_test_driver(self) ? marina_test_domain_parse(xml, -1, warnings, NULL, error)
-                             : marina_domain_config_parse(xml, -1, warnings, error);
-    g_auto(GStrv) argv = NULL;
-    MarinaQemuCommandOptions opts = {
-        .accel = self->config->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
-    int fds[64], taps[64];
-
-    if (config == NULL)
-        return NULL;
-    if (is_test_driver(self))
-        return g_steal_pointer(&config);
-    /* Refuse at define time what could never start (e.g. an interface type
-     * this daemon cannot connect), instead of failing at every start. */
-    opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(config), G_N_ELEMENTS(fds));
-    for (guint i = 0; i < opts.n_chardev_fds; i++)
-        fds[i] = 4 + (int)i;
-    opts.chardev_fds = fds;
-    /* The system daemon makes taps for bridges when the guest starts. */
-    opts.n_tap_fds = MIN(config->interfaces->len, G_N_ELEMENTS(taps));
-    for (guint i = 0; i < opts.n_tap_fds; i++) {
-        const MarinaInterfaceConfig *iface = config->interfaces->pdata[i];
-        taps[i] = self->config->system && iface->type == MARINA_NET_TYPE_BRIDGE ? 100 + (int)i : -1;
-    }
-    opts.tap_fds = taps;
-    argv = marina_qemu_command_build(config, &opts, warnings, error);
-    if (argv == NULL)
-        return NULL;
-    return g_steal_pointer(&config);
-}
-
-/* DefineDomain and CreateDomain: a writable connection, XML this host can
- * run, a name and UUID no other guest has. NULL once @invocation is answered. */
-static MarinaDomainConfig *
-new_domain_config(MarinaDaemon *self, GDBusMethodInvocation *invocation, const char *xml,
-                  GPtrArray *warnings)
-{
-    g_autoptr(MarinaDomainConfig) config = NULL;
-    GError *error = NULL;
-
-    if (!marina_access_check_writable(invocation))
-        return NULL;
-    config = parse_for_host(self, xml, warnings, &error);
-    if (config == NULL || !marina_vm_registry_check_unique(self->guests, config, NULL, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return NULL;
-    }
-    return g_steal_pointer(&config);
-}
-
-static gboolean
-handle_define_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
-                     MarinaDaemon *self)
-{
-    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(MarinaDomainConfig) config = NULL;
-    MarinaVm *vm;
-    GError *error = NULL;
-    gboolean is_new;
-
-    config = new_domain_config(self, invocation, xml, warnings);
-    if (config == NULL)
-        return TRUE;
-    vm = marina_vm_registry_get(self->guests, config->uuid);
-    is_new = vm == NULL;
-    if (is_new) {
-        g_autoptr(MarinaDomainConfig) copy = marina_domain_config_copy(config);
-        vm = new_vm(self, g_steal_pointer(&copy), FALSE);
-        if (!marina_vm_save_definition(vm, marina_domain_config_copy(config), &error)) {
-            g_object_unref(vm);
-            g_dbus_method_invocation_take_error(invocation, error);
-            return TRUE;
-        }
-        add_new_vm(self, vm);
-    } else if (!marina_vm_save_definition(vm, marina_domain_config_copy(config), &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    marina_vm_load_flags(vm);
-    marina_vm_emit_event(vm, "defined", is_new ? "added" : "updated");
-    g_info("Defined guest '%s' (%s)", config->name, config->uuid);
-    g_ptr_array_add(warnings, NULL);
-    marina_dbus_host_complete_define_domain(host, invocation, marina_vm_get_object_path(vm),
-                                            (const char *const *)warnings->pdata);
-    return TRUE;
-}
-
-/* A Host call that waits for a guest to start (create, restore). */
-typedef struct {
-    MarinaDaemon *daemon;
-    GDBusMethodInvocation *invocation;
-    GPtrArray *warnings; /* for create */
-    gboolean created;    /* the guest exists only for this call */
-} PendingStart;
-
-static PendingStart *
-pending_start_new(MarinaDaemon *self, GDBusMethodInvocation *invocation, GPtrArray *warnings)
-{
-    PendingStart *ps = g_new0(PendingStart, 1);
-
-    ps->daemon = g_object_ref(self);
-    ps->invocation = g_object_ref(invocation);
-    ps->warnings = warnings;
-    return ps;
-}
-
-static void
-pending_start_finish(PendingStart *ps, MarinaVm *vm, gboolean ok, GError *error)
-{
-    if (ok) {
-        if (ps->warnings != NULL) {
-            g_ptr_array_add(ps->warnings, NULL);
-            g_dbus_method_invocation_return_value(
-                ps->invocation,
-                g_variant_new("(o^as)", marina_vm_get_object_path(vm), ps->warnings->pdata));
-        } else {
-            g_dbus_method_invocation_return_value(
-                ps->invocation, g_variant_new("(o)", marina_vm_get_object_path(vm)));
-        }
-    } else {
-        /* Nothing of a guest that existed only for this call stays behind. */
-        if (ps->created && !marina_vm_is_active(vm) && !marina_vm_is_persistent(vm))
-            marina_vm_registry_remove(ps->daemon->guests, vm);
-        g_dbus_method_invocation_take_error(ps->invocation, error);
-    }
-    g_clear_pointer(&ps->warnings, g_ptr_array_unref);
-    g_object_unref(ps->invocation);
-    g_object_unref(ps->daemon);
-    g_free(ps);
-}
-
-static void
-on_created(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GError *error = NULL;
-    gboolean ok = marina_vm_start_finish(MARINA_VM(source), result, &error);
-
-    pending_start_finish(data, MARINA_VM(source), ok, error);
-}
-
-static void
-on_restored(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GError *error = NULL;
-    gboolean ok = marina_vm_restore_finish(MARINA_VM(source), result, &error);
-
-    pending_start_finish(data, MARINA_VM(source), ok, error);
-}
-
-static gboolean
-handle_create_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
-                     guint flags, MarinaDaemon *self)
-{
-    PendingStart *ps;
-    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(MarinaDomainConfig) config = NULL;
-    MarinaVm *vm;
-
-    config = new_domain_config(self, invocation, xml, warnings);
-    if (config == NULL)
-        return TRUE;
-    vm = marina_vm_registry_get(self->guests, config->uuid);
-    if (vm != NULL) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
-            _("Guest '%s' is already defined; start it instead of creating it."),
-            marina_vm_get_name(vm));
-        return TRUE;
-    }
-    vm = new_vm(self, g_steal_pointer(&config), FALSE);
-    add_new_vm(self, vm);
-    ps = pending_start_new(self, invocation, g_steal_pointer(&warnings));
-    ps->created = TRUE;
-    marina_vm_start_async(vm, flags & MARINA_VM_START_PAUSED, NULL, on_created, ps);
-    return TRUE;
-}
-
-static gboolean
-handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *file,
-                      guint flags, MarinaDaemon *self)
-{
-    g_autoptr(MarinaDomainConfig) config = NULL;
-    PendingStart *ps;
-    MarinaVm *vm;
-    GError *error = NULL;
-
-    if (!marina_access_check_writable(invocation))
-        return TRUE;
-    if (!g_path_is_absolute(file)) {
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("The save file '%s' must be an absolute path."), file);
-        return TRUE;
-    }
-    config = marina_vm_read_save_image(file, &error);
-    if (config != NULL && is_test_driver(self))
-        marina_test_domain_mark(config);
-    if (config == NULL || !marina_vm_registry_check_unique(self->guests, config, NULL, &error)) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    ps = pending_start_new(self, invocation, NULL);
-    vm = marina_vm_registry_get(self->guests, config->uuid);
-    if (vm == NULL) {
-        /* Restoring a guest this host does not know makes it transient. */
-        vm = new_vm(self, g_steal_pointer(&config), FALSE);
-        add_new_vm(self, vm);
-        ps->created = TRUE;
-    }
-    marina_vm_restore_async(vm, file, flags, FALSE, NULL, on_restored, ps);
-    return TRUE;
-}
-
-static gboolean
-handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
-                     MarinaDaemon *self)
-{
-    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(MarinaDomainConfig) config = NULL;
-    g_auto(GStrv) argv = NULL;
-    g_autofree char *run = g_build_filename(self->config->runtime_dir, "guests", "UUID", NULL);
-    g_autofree char *vnc = NULL;
-    g_autofree int *fds = NULL;
-    MarinaQemuCommandOptions opts = {0};
-    GError *error = NULL;
-
-    config = marina_domain_config_parse(xml, -1, warnings, &error);
-    if (config == NULL) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    vnc = g_build_filename(self->config->runtime_dir, "guests", config->uuid, "v", NULL);
-    opts.emulator = self->config->emulator;
-    opts.accel = self->config->accel;
-    opts.qmp_fd = 3;
-    opts.n_chardev_fds = marina_qemu_command_n_chardevs(config);
-    fds = g_new0(int, opts.n_chardev_fds + 1);
-    for (guint i = 0; i < opts.n_chardev_fds; i++)
-        fds[i] = 4 + (int)i;
-    opts.chardev_fds = fds;
-    opts.vnc_socket = vnc;
-    opts.start_paused = TRUE;
-    argv = marina_qemu_command_build(config, &opts, warnings, &error);
-    if (argv == NULL) {
-        g_dbus_method_invocation_take_error(invocation, error);
-        return TRUE;
-    }
-    g_ptr_array_add(warnings, NULL);
-    marina_dbus_host_complete_domain_xmlto_native(host, invocation, (const char *const *)argv,
-                                                  (const char *const *)warnings->pdata);
-    return TRUE;
-}
-
-static void
-add_active_memory(MarinaVm *vm, gpointer sum)
-{
-    if (marina_vm_is_active(vm))
-        *(guint64 *)sum += marina_vm_get_config(vm)->current_memory_kib;
-}
-
-static gboolean
-handle_get_node_info(MarinaDBusHost *host, GDBusMethodInvocation *invocation, MarinaDaemon *self)
-{
-    GVariantDict d;
-
-    g_variant_dict_init(&d, NULL);
-    if (self->test_node != NULL) {
-        guint64 used = 0;
-
-        /* The simulated host's free memory is what its running guests leave. */
-        marina_vm_registry_foreach(self->guests, add_active_memory, &used);
-        marina_host_add_test_node_info(&d, self->test_node, used);
-        g_variant_dict_insert(&d, "accelerator", "s", "none");
-        g_variant_dict_insert(&d, "emulator", "s", "");
-        g_variant_dict_insert(&d, "emulator-version", "s", "");
-        g_variant_dict_insert(&d, "driver", "s", "test");
-    } else {
-        marina_host_add_node_info(&d);
-        g_variant_dict_insert(&d, "driver", "s", "qemu");
-        g_variant_dict_insert(&d, "accelerator", "s", self->config->accel);
-        g_variant_dict_insert(&d, "emulator", "s", self->config->emulator);
-        g_variant_dict_insert(&d, "emulator-version", "s",
-                              marina_stats_get_emulator_version(self->stats));
-    }
-    marina_dbus_host_complete_get_node_info(host, invocation, g_variant_dict_end(&d));
-    return TRUE;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -644,14 +297,13 @@ setup_host(MarinaDaemon *self)
     marina_dbus_host_set_mode(self->host, self->config->system ? "system" : "session");
     marina_dbus_host_set_hostname(self->host, g_get_host_name());
     marina_dbus_host_set_stats_interval(self->host, self->config->stats_interval_ms);
-    g_signal_connect(self->host, "handle-list-domains", G_CALLBACK(handle_list_domains), self);
-    g_signal_connect(self->host, "handle-lookup-domain", G_CALLBACK(handle_lookup_domain), self);
-    g_signal_connect(self->host, "handle-define-domain", G_CALLBACK(handle_define_domain), self);
-    g_signal_connect(self->host, "handle-create-domain", G_CALLBACK(handle_create_domain), self);
-    g_signal_connect(self->host, "handle-restore-domain", G_CALLBACK(handle_restore_domain), self);
-    g_signal_connect(self->host, "handle-domain-xmlto-native", G_CALLBACK(handle_xml_to_native),
-                     self);
-    g_signal_connect(self->host, "handle-get-node-info", G_CALLBACK(handle_get_node_info), self);
+    self->host_methods = (MarinaHostMethods){
+        .host = self->host,
+        .context = &self->vm_context,
+        .vm_type = self->vm_type,
+        .test_node = self->test_node,
+    };
+    marina_host_methods_connect(&self->host_methods);
     g_signal_connect(self->host, "handle-set-stats-collection",
                      G_CALLBACK(handle_set_stats_collection), self);
     g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
@@ -781,6 +433,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     if (!marina_server_start(self->server, error))
         return FALSE;
     self->stats = marina_stats_new(self->guests, self->host, self->config);
+    self->host_methods.stats = self->stats;
     if (self->test_node != NULL) {
         marina_stats_set_test_node(self->stats, self->test_node);
         marina_guest_startup_load_test(&self->vm_context, self->vm_type, self->test_node);

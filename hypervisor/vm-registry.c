@@ -30,16 +30,19 @@ marina_vm_registry_dispose(GObject *object)
     G_OBJECT_CLASS(marina_vm_registry_parent_class)->dispose(object);
 }
 
+/* The arguments live through the emission: no copies (events are many
+ * when thousands of guests start at once). */
 static void
 marina_vm_registry_class_init(MarinaVmRegistryClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = marina_vm_registry_dispose;
-    signals[GUEST_EVENT] =
-        g_signal_new("guest-event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                     NULL, G_TYPE_NONE, 3, MARINA_TYPE_VM, G_TYPE_STRING, G_TYPE_STRING);
-    signals[GUEST_CHANGED] =
-        g_signal_new("guest-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                     NULL, G_TYPE_NONE, 2, MARINA_TYPE_VM, G_TYPE_VARIANT);
+    signals[GUEST_EVENT] = g_signal_new("guest-event", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 3, MARINA_TYPE_VM,
+                                        G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                                        G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+    signals[GUEST_CHANGED] = g_signal_new(
+        "guest-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+        G_TYPE_NONE, 2, MARINA_TYPE_VM, G_TYPE_VARIANT | G_SIGNAL_TYPE_STATIC_SCOPE);
     signals[GUEST_REMOVED] =
         g_signal_new("guest-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 1, MARINA_TYPE_VM);

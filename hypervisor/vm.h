@@ -35,9 +35,10 @@ typedef struct {
 
 /*
  * What a driver implements. Actions get a GTask they must complete with a
- * boolean (or an error); the base class has already checked permissions
- * and the state the action needs, and turns the task into the D-Bus reply.
- * A driver reports that its guest stopped with marina_vm_stopped().
+ * boolean (or an error); the base class has already checked the state the
+ * action needs (vm-actions.c; who may call is vm-methods.c's concern) and
+ * hands the outcome to whoever asked. A driver reports that its guest
+ * stopped with marina_vm_stopped().
  */
 struct _MarinaVmClass {
     GObjectClass parent_class;
@@ -183,8 +184,8 @@ MarinaDomainConfig *marina_vm_read_save_image(const char *file, GError **error);
 const MarinaDaemonConfig *marina_vm_get_daemon_config(MarinaVm *self);
 /* Give the guest, which has just started, a fresh running id. */
 void marina_vm_assign_id(MarinaVm *self);
-/* Tell clients (through the registry) of an event that is not a state
- * change (e.g. "rebooted", "crashed"). */
+/* Tell clients (through the registry) of an event without a change of
+ * state (e.g. "rebooted", "crashed", "defined"). */
 void marina_vm_emit_event(MarinaVm *self, const char *event, const char *detail);
 /* The persistent definition (or the transient config). */
 const MarinaDomainConfig *marina_vm_get_definition(MarinaVm *self);
