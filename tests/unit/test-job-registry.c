@@ -8,97 +8,24 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <gio/gio.h>
-#include <sys/socket.h>
 
 #include "core/error.h"
 #include "job-registry.h"
-
-typedef struct {
-    GDBusConnection *server; /* the daemon's end */
-    GDBusConnection *client;
-} Pair;
-
-static void
-on_connection(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GDBusConnection **slot = data;
-
-    *slot = g_dbus_connection_new_finish(result, NULL);
-    assert_non_null(*slot);
-}
-
-static GIOStream *
-socket_stream(int fd)
-{
-    g_autoptr(GSocket) socket = g_socket_new_from_fd(fd, NULL);
-
-    assert_non_null(socket);
-    return G_IO_STREAM(g_socket_connection_factory_create_connection(socket));
-}
-
-static Pair
-pair_new(void)
-{
-    int fds[2];
-    g_autofree char *guid = g_dbus_generate_guid();
-    g_autoptr(GIOStream) a = NULL;
-    g_autoptr(GIOStream) b = NULL;
-    Pair pair = {0};
-
-    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-    a = socket_stream(fds[0]);
-    b = socket_stream(fds[1]);
-    g_dbus_connection_new(a, guid,
-                          G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_SERVER |
-                              G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_ALLOW_ANONYMOUS,
-                          NULL, NULL, on_connection, &pair.server);
-    g_dbus_connection_new(b, NULL, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL,
-                          on_connection, &pair.client);
-    while (pair.server == NULL || pair.client == NULL)
-        g_main_context_iteration(NULL, TRUE);
-    return pair;
-}
-
-static void
-pair_clear(Pair *pair)
-{
-    g_dbus_connection_close_sync(pair->client, NULL, NULL);
-    g_clear_object(&pair->client);
-    g_clear_object(&pair->server);
-}
-
-static void
-on_reply(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GVariant **reply = data;
-    g_autoptr(GError) error = NULL;
-
-    *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    if (*reply == NULL)
-        *reply = g_variant_ref_sink(g_variant_new_string(""));
-}
+#include "peer-pair.h"
 
 /* The job's Phase as the client sees it, "" when the job is not served. */
 static char *
-client_phase(Pair *pair, const char *path)
+client_phase(PeerPair *pair, const char *path)
 {
-    GVariant *reply = NULL;
+    g_autoptr(GVariant) reply =
+        peer_pair_call(pair, path, "org.freedesktop.DBus.Properties", "Get",
+                       g_variant_new("(ss)", "org.marinavm.Marina1.Job", "Phase"), NULL);
     g_autoptr(GVariant) value = NULL;
-    char *phase;
 
-    g_dbus_connection_call(pair->client, NULL, path, "org.freedesktop.DBus.Properties", "Get",
-                           g_variant_new("(ss)", "org.marinavm.Marina1.Job", "Phase"), NULL,
-                           G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_reply, &reply);
-    while (reply == NULL)
-        g_main_context_iteration(NULL, TRUE);
-    if (g_variant_is_of_type(reply, G_VARIANT_TYPE_STRING)) {
-        g_variant_unref(reply);
+    if (reply == NULL)
         return g_strdup("");
-    }
     g_variant_get(reply, "(v)", &value);
-    phase = g_variant_dup_string(value, NULL);
-    g_variant_unref(reply);
-    return phase;
+    return g_variant_dup_string(value, NULL);
 }
 
 static void
@@ -143,8 +70,8 @@ static void
 test_jobs_are_served_on_old_and_new_connections(void **state)
 {
     g_autoptr(MarinaJobRegistry) jobs = marina_job_registry_new();
-    Pair early = pair_new();
-    Pair late = pair_new();
+    PeerPair early = peer_pair_new();
+    PeerPair late = peer_pair_new();
     MarinaJob *job;
     g_autofree char *early_phase = NULL;
     g_autofree char *late_phase = NULL;
@@ -168,8 +95,8 @@ test_jobs_are_served_on_old_and_new_connections(void **state)
     marina_job_registry_remove_connection(jobs, early.server);
     gone_phase = client_phase(&early, marina_job_get_object_path(job));
     assert_string_equal(gone_phase, "");
-    pair_clear(&early);
-    pair_clear(&late);
+    peer_pair_clear(&early);
+    peer_pair_clear(&late);
 }
 
 int
