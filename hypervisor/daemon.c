@@ -18,7 +18,7 @@
 #include "qemu-vm.h"
 #include "state-store.h"
 #include "stats.h"
-#include "storage-pool.h"
+#include "storage.h"
 #include "subtree.h"
 #include "test-node.h"
 #include "test-vm.h"
@@ -1387,6 +1387,45 @@ prepare_driver(MarinaDaemon *self, GError **error)
     return self->test_node != NULL;
 }
 
+/* Storage gets from the daemon only what these pass on. */
+static gboolean
+storage_check_writable(GDBusMethodInvocation *invocation, gpointer self)
+{
+    return marina_daemon_check_writable(self, invocation);
+}
+
+static MarinaJob *
+storage_new_job(guint64 total, gpointer self)
+{
+    return marina_daemon_new_job(self, total);
+}
+
+static void
+storage_end_job(MarinaJob *job, const GError *error, gpointer self)
+{
+    marina_daemon_end_job(self, job, error);
+}
+
+static MarinaDiskUsers *
+storage_disk_users(gpointer self)
+{
+    return marina_daemon_collect_disk_users(self);
+}
+
+static MarinaStorage *
+new_storage(MarinaDaemon *self)
+{
+    const MarinaStorageHost host = {
+        .check_writable = storage_check_writable,
+        .new_job = storage_new_job,
+        .end_job = storage_end_job,
+        .collect_disk_users = storage_disk_users,
+        .user_data = self,
+    };
+
+    return marina_storage_new(self->config, self->host, &host);
+}
+
 gboolean
 marina_daemon_start(MarinaDaemon *self, GError **error)
 {
@@ -1394,7 +1433,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
         return FALSE;
     setup_host(self);
     if (!is_test_driver(self))
-        self->storage = marina_storage_new(self, self->config, self->host);
+        self->storage = new_storage(self);
     self->auth = g_dbus_auth_observer_new();
     g_signal_connect(self->auth, "authorize-authenticated-peer", G_CALLBACK(on_authorize_peer),
                      self);
