@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lvm-command.h"
+#include "storage-command.h"
 
 const char *
 marina_lvm_string(JsonObject *o, const char *member)
@@ -141,10 +142,10 @@ lvm_report_rows(JsonParser *parser, const char *text, const char *kind)
     JsonNode *node;
     JsonArray *reports;
 
-    if (!json_parser_load_from_data(parser, text, -1, NULL))
+    if (!marina_storage_command_load_json(parser, text))
         return NULL;
     node = json_parser_get_root(parser);
-    if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+    if (!JSON_NODE_HOLDS_OBJECT(node))
         return NULL;
     node = json_object_get_member(json_node_get_object(node), "report");
     if (node == NULL || !JSON_NODE_HOLDS_ARRAY(node))

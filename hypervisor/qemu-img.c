@@ -78,7 +78,7 @@ marina_qemu_img_parse_info(const char *json, const char *name, const char *path,
     JsonObject *o;
     const char *format, *backing;
 
-    if (!json_parser_load_from_data(parser, json, -1, NULL) ||
+    if (!marina_storage_command_load_json(parser, json) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Volume '%s': cannot read the image %s: %s"), name, path,

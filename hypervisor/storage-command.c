@@ -9,6 +9,8 @@
 
 /* What a program may print before we keep only its tail. */
 #define OUTPUT_MAX (64 * 1024)
+/* qemu-img info and LVM reports nest four or five levels. */
+#define JSON_DEPTH_MAX 32
 
 typedef struct {
     GSubprocess *process;
@@ -154,4 +156,37 @@ marina_storage_command_last_line(const char *output)
     const char *nl = strrchr(output, '\n');
 
     return nl != NULL ? nl + 1 : output;
+}
+
+/* Whether @text nests arrays and objects at most JSON_DEPTH_MAX deep (brackets
+ * in strings aside). */
+static gboolean
+json_depth_ok(const char *text)
+{
+    gboolean in_string = FALSE;
+    int depth = 0;
+
+    for (const char *c = text; *c != '\0'; c++) {
+        if (in_string) {
+            if (*c == '\\' && c[1] != '\0')
+                c++;
+            else if (*c == '"')
+                in_string = FALSE;
+        } else if (*c == '"') {
+            in_string = TRUE;
+        } else if (*c == '[' || *c == '{') {
+            if (++depth > JSON_DEPTH_MAX)
+                return FALSE;
+        } else if (*c == ']' || *c == '}') {
+            depth--;
+        }
+    }
+    return TRUE;
+}
+
+gboolean
+marina_storage_command_load_json(JsonParser *parser, const char *output)
+{
+    return json_depth_ok(output) && json_parser_load_from_data(parser, output, -1, NULL) &&
+           json_parser_get_root(parser) != NULL;
 }

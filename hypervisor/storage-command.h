@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "job.h"
 
@@ -27,5 +28,10 @@ const char *marina_storage_command_last_line(const char *output);
 /* The last "(NN.NN/100%)" in @output (qemu-img -p), as 0..100; FALSE when
  * there is none or it is out of range. */
 gboolean marina_storage_command_parse_percent(const char *output, double *percent);
+
+/* Loads what a program printed as JSON into @parser: FALSE when it is not
+ * JSON, is empty, or nests deeper than any report does (json-glib recurses
+ * once per level and would run out of stack). */
+gboolean marina_storage_command_load_json(JsonParser *parser, const char *output);
 
 G_END_DECLS

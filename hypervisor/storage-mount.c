@@ -26,7 +26,7 @@ marina_storage_mount_reason(const char *output)
         if (**l != '\0' && strstr(*l, "dmesg(1)") == NULL)
             return g_strdup(*l);
     }
-    return g_strdup(g_strstrip(lines[0] != NULL ? lines[0] : (char *)""));
+    return g_strdup(lines[0] != NULL ? lines[0] : "");
 }
 
 gboolean

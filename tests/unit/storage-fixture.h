@@ -1,0 +1,48 @@
+#pragma once
+
+/* What the storage unit tests share: a temporary directory, a daemon stand-in
+ * (MarinaStorageHost) that makes real jobs and records how they end, the
+ * PoolEvent and VolumeEvent signals seen, and waiting on the main loop. */
+
+#include <gio/gio.h>
+
+#include "storage-pool.h"
+
+typedef struct {
+    char *dir;              /* removed with everything in it */
+    MarinaDBusHost *events; /* never exported: its signals are only recorded */
+    MarinaStorageHost host; /* jobs numbered from 1; disk users from guests */
+    GPtrArray *seen;        /* "pool-event NAME EVENT", "volume-event NAME EVENT" */
+    GPtrArray *guests;      /* MarinaDomainConfig*: "guest-N", running, one disk */
+    guint next_job;
+} StorageFixture;
+
+StorageFixture *storage_fixture_new(void);
+void storage_fixture_free(StorageFixture *f);
+
+/* @name in the fixture's directory. */
+char *storage_fixture_path(StorageFixture *f, const char *name);
+
+/* A running guest uses @path as its disk from now on. */
+void storage_fixture_add_running_guest(StorageFixture *f, const char *path);
+
+/* Whether @line (e.g. "volume-event a.img created") was seen; forgets what
+ * was seen when @clear. */
+gboolean storage_fixture_saw(StorageFixture *f, const char *line);
+void storage_fixture_clear_seen(StorageFixture *f);
+
+/* Runs the main loop until @job ends; its error (NULL: success) is the caller's. */
+GError *storage_fixture_wait_job(MarinaJob *job);
+
+/* What a MarinaStorageDone reported, for storage_fixture_wait_done(). */
+typedef struct {
+    gboolean done;
+    GError *error;
+} StorageResult;
+
+void storage_fixture_on_done(MarinaStoragePool *pool, const GError *error, gpointer data);
+/* Runs the main loop until @result is done; returns its error (the caller's). */
+GError *storage_fixture_wait_done(StorageResult *result);
+
+/* Job-ready callback that keeps a reference to the job in *@data (MarinaJob **). */
+void storage_fixture_on_job(MarinaStoragePool *pool, MarinaJob *job, gpointer data);
