@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/domain-config.h"
+#include "core/error.h"
 #include "storage-fixture.h"
 
 static gboolean
@@ -195,4 +196,72 @@ storage_fixture_on_job(MarinaStoragePool *pool, MarinaJob *job, gpointer data)
     MarinaJob **out = data;
 
     *out = g_object_ref(job);
+}
+
+GError *
+storage_fixture_start(MarinaStoragePool *pool)
+{
+    StorageResult result = {0};
+
+    marina_storage_pool_start(pool, storage_fixture_on_done, &result);
+    return storage_fixture_wait_done(&result);
+}
+
+GError *
+storage_fixture_stop(MarinaStoragePool *pool)
+{
+    StorageResult result = {0};
+
+    marina_storage_pool_stop(pool, storage_fixture_on_done, &result);
+    return storage_fixture_wait_done(&result);
+}
+
+GError *
+storage_fixture_create(MarinaStoragePool *pool, MarinaVolumeConfig *c)
+{
+    g_autoptr(MarinaJob) job = NULL;
+    GError *error = NULL;
+
+    if (!marina_storage_pool_create_volume(pool, c, storage_fixture_on_job, &job, &error))
+        return error;
+    assert_non_null(job);
+    return storage_fixture_wait_job(job);
+}
+
+GError *
+storage_fixture_delete(MarinaStoragePool *pool, const char *name)
+{
+    StorageResult result = {0};
+
+    marina_storage_pool_delete_volume(pool, name, storage_fixture_on_done, &result);
+    return storage_fixture_wait_done(&result);
+}
+
+GError *
+storage_fixture_resize(MarinaStoragePool *pool, const char *name, guint64 capacity)
+{
+    StorageResult result = {0};
+
+    marina_storage_pool_resize_volume(pool, name, capacity, storage_fixture_on_done, &result);
+    return storage_fixture_wait_done(&result);
+}
+
+MarinaVolumeConfig *
+storage_fixture_volume(const char *name, const char *format, guint64 capacity)
+{
+    MarinaVolumeConfig *c = g_new0(MarinaVolumeConfig, 1);
+
+    c->name = g_strdup(name);
+    c->format = g_strdup(format);
+    c->capacity = capacity;
+    return c;
+}
+
+void
+storage_fixture_assert_error(const GError *error, int code, const char *part)
+{
+    assert_non_null(error);
+    if (!g_error_matches(error, MARINA_ERROR, code) || strstr(error->message, part) == NULL)
+        fail_msg("expected error %d with '%s', got %d: %s", code, part, error->code,
+                 error->message);
 }

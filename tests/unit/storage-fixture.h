@@ -44,5 +44,19 @@ void storage_fixture_on_done(MarinaStoragePool *pool, const GError *error, gpoin
 /* Runs the main loop until @result is done; returns its error (the caller's). */
 GError *storage_fixture_wait_done(StorageResult *result);
 
+/* Pool operations run to their end: their error, NULL on success (the caller's). */
+GError *storage_fixture_start(MarinaStoragePool *pool);
+GError *storage_fixture_stop(MarinaStoragePool *pool);
+/* A new volume from @c (completed in place), its job waited for. */
+GError *storage_fixture_create(MarinaStoragePool *pool, MarinaVolumeConfig *c);
+GError *storage_fixture_delete(MarinaStoragePool *pool, const char *name);
+GError *storage_fixture_resize(MarinaStoragePool *pool, const char *name, guint64 capacity);
+
+/* A volume description; @format NULL: the pool's default. */
+MarinaVolumeConfig *storage_fixture_volume(const char *name, const char *format, guint64 capacity);
+
+/* Fails the test unless @error is MARINA_ERROR @code with @part in its message. */
+void storage_fixture_assert_error(const GError *error, int code, const char *part);
+
 /* Job-ready callback that keeps a reference to the job in *@data (MarinaJob **). */
 void storage_fixture_on_job(MarinaStoragePool *pool, MarinaJob *job, gpointer data);

@@ -36,16 +36,6 @@ new_dir_pool(StorageFixture *f, const char *target)
     return marina_storage_pool_new(&f->host, f->events, c);
 }
 
-static void
-start_pool(MarinaStoragePool *pool)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_start(pool, storage_fixture_on_done, &result);
-    assert_null(storage_fixture_wait_done(&result));
-    assert_true(marina_storage_pool_is_active(pool));
-}
-
 static int
 setup(void **state)
 {
@@ -65,7 +55,7 @@ setup_started(void **state)
 
     setup(state);
     x = *state;
-    start_pool(x->pool);
+    assert_null(storage_fixture_start(x->pool));
     storage_fixture_clear_seen(x->f);
     return 0;
 }
@@ -82,35 +72,11 @@ teardown(void **state)
     return 0;
 }
 
-static MarinaVolumeConfig *
-volume(const char *name, const char *format, guint64 capacity)
-{
-    MarinaVolumeConfig *c = g_new0(MarinaVolumeConfig, 1);
-
-    c->name = g_strdup(name);
-    c->format = g_strdup(format);
-    c->capacity = capacity;
-    return c;
-}
-
-/* Creates @c and waits for its job; returns the job's error. */
-static GError *
-create(MarinaStoragePool *pool, MarinaVolumeConfig *c)
-{
-    g_autoptr(MarinaJob) job = NULL;
-    GError *error = NULL;
-
-    if (!marina_storage_pool_create_volume(pool, c, storage_fixture_on_job, &job, &error))
-        return error;
-    assert_non_null(job);
-    return storage_fixture_wait_job(job);
-}
-
 static void
 create_ok(MarinaStoragePool *pool, const char *name, const char *format, guint64 capacity)
 {
-    g_autoptr(MarinaVolumeConfig) c = volume(name, format, capacity);
-    g_autoptr(GError) error = create(pool, c);
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume(name, format, capacity);
+    g_autoptr(GError) error = storage_fixture_create(pool, c);
 
     assert_null(error);
 }
@@ -121,33 +87,6 @@ listed(MarinaStoragePool *pool, const char *name)
     g_auto(GStrv) names = marina_storage_pool_list_volumes(pool);
 
     return g_strv_contains((const char *const *)names, name);
-}
-
-static void
-assert_error(const GError *error, int code, const char *part)
-{
-    assert_non_null(error);
-    if (!g_error_matches(error, MARINA_ERROR, code) || strstr(error->message, part) == NULL)
-        fail_msg("expected error %d with '%s', got %d: %s", code, part, error->code,
-                 error->message);
-}
-
-static GError *
-delete_volume(MarinaStoragePool *pool, const char *name)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_delete_volume(pool, name, storage_fixture_on_done, &result);
-    return storage_fixture_wait_done(&result);
-}
-
-static GError *
-resize(MarinaStoragePool *pool, const char *name, guint64 capacity)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_resize_volume(pool, name, capacity, storage_fixture_on_done, &result);
-    return storage_fixture_wait_done(&result);
 }
 
 typedef struct {
@@ -193,17 +132,15 @@ test_start_makes_directory_and_sweeps_leftovers(void **state)
     Fixture *x = *state;
     g_autofree char *part = g_build_filename(x->target, ".old.img.part", NULL);
     const MarinaPoolConfig *c = marina_storage_pool_get_config(x->pool);
-    StorageResult result = {0};
 
     assert_int_equal(g_mkdir_with_parents(x->target, 0700), 0);
     assert_true(g_file_set_contents(part, "half", -1, NULL));
-    start_pool(x->pool);
+    assert_null(storage_fixture_start(x->pool));
     assert_false(g_file_test(part, G_FILE_TEST_EXISTS));
     assert_true(storage_fixture_saw(x->f, "pool-event images started"));
     assert_true(c->capacity > 0 && c->available <= c->capacity);
 
-    marina_storage_pool_stop(x->pool, storage_fixture_on_done, &result);
-    assert_null(storage_fixture_wait_done(&result));
+    assert_null(storage_fixture_stop(x->pool));
     assert_false(marina_storage_pool_is_active(x->pool));
     assert_true(storage_fixture_saw(x->f, "pool-event images stopped"));
 }
@@ -232,8 +169,8 @@ static void
 test_create_qcow2_by_default_and_read_it_back(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(MarinaVolumeConfig) c = volume("disk.qcow2", NULL, 2 * MIB);
-    g_autoptr(GError) error = create(x->pool, c);
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume("disk.qcow2", NULL, 2 * MIB);
+    g_autoptr(GError) error = storage_fixture_create(x->pool, c);
     g_autoptr(MarinaVolumeConfig) read = NULL;
     g_autofree char *path = g_build_filename(x->target, "disk.qcow2", NULL);
     MarinaVolumeStat stat;
@@ -255,14 +192,14 @@ test_create_with_backing_volume(void **state)
 {
     Fixture *x = *state;
     g_autofree char *base = g_build_filename(x->target, "base.qcow2", NULL);
-    g_autoptr(MarinaVolumeConfig) c = volume("top.qcow2", "qcow2", MIB);
-    g_autoptr(MarinaVolumeConfig) missing = volume("lost.qcow2", "qcow2", MIB);
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume("top.qcow2", "qcow2", MIB);
+    g_autoptr(MarinaVolumeConfig) missing = storage_fixture_volume("lost.qcow2", "qcow2", MIB);
     g_autoptr(MarinaVolumeConfig) read = NULL;
     g_autoptr(GError) error = NULL;
 
     create_ok(x->pool, "base.qcow2", "qcow2", MIB);
     c->backing_path = g_strdup(base);
-    error = create(x->pool, c);
+    error = storage_fixture_create(x->pool, c);
     assert_null(error);
     assert_string_equal(c->backing_format, "qcow2");
     read = info(x->pool, "top.qcow2", &error);
@@ -270,16 +207,16 @@ test_create_with_backing_volume(void **state)
     assert_string_equal(read->backing_path, base);
 
     missing->backing_path = g_build_filename(x->target, "nothing.qcow2", NULL);
-    error = create(x->pool, missing);
-    assert_error(error, MARINA_ERROR_INVALID_CONFIG, "does not exist");
+    error = storage_fixture_create(x->pool, missing);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_CONFIG, "does not exist");
 }
 
 static void
 test_names_taken_or_busy_are_refused(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(MarinaVolumeConfig) c = volume("a.img", "raw", MIB);
-    g_autoptr(MarinaVolumeConfig) again = volume("a.img", "raw", MIB);
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume("a.img", "raw", MIB);
+    g_autoptr(MarinaVolumeConfig) again = storage_fixture_volume("a.img", "raw", MIB);
     g_autoptr(MarinaJob) job = NULL;
     g_autoptr(GError) error = NULL;
 
@@ -291,17 +228,19 @@ test_names_taken_or_busy_are_refused(void **state)
     assert_false(listed(x->pool, "a.img"));
     assert_false(
         marina_storage_pool_create_volume(x->pool, again, storage_fixture_on_job, NULL, &error));
-    assert_error(error, MARINA_ERROR_ALREADY_EXISTS, "already has a volume 'a.img'");
+    storage_fixture_assert_error(error, MARINA_ERROR_ALREADY_EXISTS,
+                                 "already has a volume 'a.img'");
     g_clear_error(&error);
-    error = delete_volume(x->pool, "a.img");
-    assert_error(error, MARINA_ERROR_OPERATION_FAILED, "being written by a job");
+    error = storage_fixture_delete(x->pool, "a.img");
+    storage_fixture_assert_error(error, MARINA_ERROR_OPERATION_FAILED, "being written by a job");
     g_clear_error(&error);
 
     error = storage_fixture_wait_job(job);
     assert_null(error);
     assert_false(marina_storage_pool_is_busy(x->pool, "a.img"));
-    error = create(x->pool, again);
-    assert_error(error, MARINA_ERROR_ALREADY_EXISTS, "already has a volume 'a.img'");
+    error = storage_fixture_create(x->pool, again);
+    storage_fixture_assert_error(error, MARINA_ERROR_ALREADY_EXISTS,
+                                 "already has a volume 'a.img'");
 }
 
 static void
@@ -313,8 +252,8 @@ test_hostile_names_are_refused(void **state)
     g_autofree char *outside = storage_fixture_path(x->f, "escape");
 
     for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-        g_autoptr(MarinaVolumeConfig) c = volume(names[i], "raw", MIB);
-        g_autoptr(GError) error = create(x->pool, c);
+        g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume(names[i], "raw", MIB);
+        g_autoptr(GError) error = storage_fixture_create(x->pool, c);
 
         assert_non_null(error);
         assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG));
@@ -330,12 +269,12 @@ static void
 test_path_outside_the_pool_is_refused(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(MarinaVolumeConfig) c = volume("a.img", "raw", MIB);
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume("a.img", "raw", MIB);
     g_autoptr(GError) error = NULL;
 
     c->path = storage_fixture_path(x->f, "a.img");
-    error = create(x->pool, c);
-    assert_error(error, MARINA_ERROR_INVALID_CONFIG, "<target><path> must be");
+    error = storage_fixture_create(x->pool, c);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_CONFIG, "<target><path> must be");
     assert_false(g_file_test(c->path, G_FILE_TEST_EXISTS));
 }
 
@@ -343,13 +282,14 @@ static void
 test_preallocation_beyond_free_space_is_refused(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(MarinaVolumeConfig) c = volume("big.img", "raw", G_GUINT64_CONSTANT(1) << 49);
+    g_autoptr(MarinaVolumeConfig) c =
+        storage_fixture_volume("big.img", "raw", G_GUINT64_CONSTANT(1) << 49);
     g_autoptr(GError) error = NULL;
 
     c->has_allocation = TRUE;
     c->allocation = c->capacity;
-    error = create(x->pool, c);
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "bytes free");
+    error = storage_fixture_create(x->pool, c);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "bytes free");
 }
 
 static void
@@ -360,12 +300,13 @@ test_delete(void **state)
     g_autoptr(GError) error = NULL;
 
     create_ok(x->pool, "a.img", "raw", MIB);
-    error = delete_volume(x->pool, "a.img");
+    error = storage_fixture_delete(x->pool, "a.img");
     assert_null(error);
     assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
     assert_true(storage_fixture_saw(x->f, "volume-event a.img deleted"));
-    error = delete_volume(x->pool, "a.img");
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "There is no volume 'a.img'");
+    error = storage_fixture_delete(x->pool, "a.img");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT,
+                                 "There is no volume 'a.img'");
 }
 
 static void
@@ -377,8 +318,8 @@ test_delete_refused_while_a_running_guest_uses_it(void **state)
 
     create_ok(x->pool, "a.img", "raw", MIB);
     storage_fixture_add_running_guest(x->f, path);
-    error = delete_volume(x->pool, "a.img");
-    assert_error(error, MARINA_ERROR_IN_USE, "running guest 'guest-1'");
+    error = storage_fixture_delete(x->pool, "a.img");
+    storage_fixture_assert_error(error, MARINA_ERROR_IN_USE, "running guest 'guest-1'");
     assert_true(g_file_test(path, G_FILE_TEST_IS_REGULAR));
 }
 
@@ -391,22 +332,22 @@ test_resize_grows_only(void **state)
 
     create_ok(x->pool, "a.img", "raw", 2 * MIB);
     create_ok(x->pool, "b.qcow2", "qcow2", 2 * MIB);
-    assert_null(resize(x->pool, "a.img", 3 * MIB));
-    assert_null(resize(x->pool, "b.qcow2", 4 * MIB));
+    assert_null(storage_fixture_resize(x->pool, "a.img", 3 * MIB));
+    assert_null(storage_fixture_resize(x->pool, "b.qcow2", 4 * MIB));
     assert_true(marina_storage_pool_stat_volume(x->pool, "a.img", &stat));
     assert_true(stat.capacity == 3 * MIB);
     assert_true(marina_storage_pool_stat_volume(x->pool, "b.qcow2", &stat));
     assert_true(stat.capacity == 4 * MIB);
     assert_true(storage_fixture_saw(x->f, "volume-event b.qcow2 resized"));
 
-    error = resize(x->pool, "a.img", MIB);
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "Volumes can only grow");
+    error = storage_fixture_resize(x->pool, "a.img", MIB);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "Volumes can only grow");
     g_clear_error(&error);
-    error = resize(x->pool, "a.img", G_GUINT64_CONSTANT(1) << 51);
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "larger than 1 PiB");
+    error = storage_fixture_resize(x->pool, "a.img", G_GUINT64_CONSTANT(1) << 51);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "larger than 1 PiB");
     g_clear_error(&error);
-    error = resize(x->pool, "missing.img", 4 * MIB);
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "There is no volume");
+    error = storage_fixture_resize(x->pool, "missing.img", 4 * MIB);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "There is no volume");
     assert_true(marina_storage_pool_stat_volume(x->pool, "a.img", &stat));
     assert_true(stat.capacity == 3 * MIB);
 }
@@ -432,11 +373,13 @@ test_clone(void **state)
 
     assert_false(marina_storage_pool_clone_volume(x->pool, "a.qcow2", "b.qcow2",
                                                   storage_fixture_on_job, NULL, &error));
-    assert_error(error, MARINA_ERROR_ALREADY_EXISTS, "already has a volume 'b.qcow2'");
+    storage_fixture_assert_error(error, MARINA_ERROR_ALREADY_EXISTS,
+                                 "already has a volume 'b.qcow2'");
     g_clear_error(&error);
     assert_false(marina_storage_pool_clone_volume(x->pool, "none.qcow2", "c.qcow2",
                                                   storage_fixture_on_job, NULL, &error));
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "There is no volume 'none.qcow2'");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT,
+                                 "There is no volume 'none.qcow2'");
     g_clear_error(&error);
     assert_false(marina_storage_pool_clone_volume(x->pool, "a.qcow2", "../c.qcow2",
                                                   storage_fixture_on_job, NULL, &error));
@@ -464,20 +407,21 @@ test_only_regular_files_with_valid_names_are_volumes(void **state)
     /* A symbolic link could point anywhere: never read as a volume. */
     read = info(x->pool, "link.img", &error);
     assert_null(read);
-    assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "There is no volume 'link.img'");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT,
+                                 "There is no volume 'link.img'");
 }
 
 static void
 test_inactive_pool_refuses_volume_operations(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(MarinaVolumeConfig) c = volume("a.img", "raw", MIB);
-    g_autoptr(GError) error = create(x->pool, c);
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume("a.img", "raw", MIB);
+    g_autoptr(GError) error = storage_fixture_create(x->pool, c);
 
-    assert_error(error, MARINA_ERROR_NOT_RUNNING, "Pool 'images' is not active");
+    storage_fixture_assert_error(error, MARINA_ERROR_NOT_RUNNING, "Pool 'images' is not active");
     g_clear_error(&error);
-    error = delete_volume(x->pool, "a.img");
-    assert_error(error, MARINA_ERROR_NOT_RUNNING, "marinactl pool-start images");
+    error = storage_fixture_delete(x->pool, "a.img");
+    storage_fixture_assert_error(error, MARINA_ERROR_NOT_RUNNING, "marinactl pool-start images");
 }
 
 int

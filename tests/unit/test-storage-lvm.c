@@ -9,13 +9,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/error.h"
+#include "lvm-command.h"
 #include "storage-fixture.h"
 
 #define MIB (G_GUINT64_CONSTANT(1) << 20)
@@ -76,15 +76,6 @@ new_logical_pool(Fixture *x)
     return marina_storage_pool_new(&x->f->host, x->f->events, c);
 }
 
-static GError *
-start(MarinaStoragePool *pool)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_start(pool, storage_fixture_on_done, &result);
-    return storage_fixture_wait_done(&result);
-}
-
 static int
 setup(void **state)
 {
@@ -108,7 +99,7 @@ setup_started(void **state)
     setup(state);
     x = *state;
     make_vg(x, "vg0", 64 * MIB);
-    assert_null(start(x->pool));
+    assert_null(storage_fixture_start(x->pool));
     storage_fixture_clear_seen(x->f);
     return 0;
 }
@@ -128,36 +119,12 @@ teardown(void **state)
     return 0;
 }
 
-static void
-assert_error(const GError *error, GQuark domain, int code, const char *part)
-{
-    assert_non_null(error);
-    if (!g_error_matches(error, domain, code) || strstr(error->message, part) == NULL)
-        fail_msg("expected error %d with '%s', got %d: %s", code, part, error->code,
-                 error->message);
-}
-
-static MarinaVolumeConfig *
-volume(const char *name, const char *format, guint64 capacity)
-{
-    MarinaVolumeConfig *c = g_new0(MarinaVolumeConfig, 1);
-
-    c->name = g_strdup(name);
-    c->format = g_strdup(format);
-    c->capacity = capacity;
-    return c;
-}
-
 static GError *
 create(MarinaStoragePool *pool, const char *name, const char *format, guint64 capacity)
 {
-    g_autoptr(MarinaVolumeConfig) c = volume(name, format, capacity);
-    g_autoptr(MarinaJob) job = NULL;
-    GError *error = NULL;
+    g_autoptr(MarinaVolumeConfig) c = storage_fixture_volume(name, format, capacity);
 
-    if (!marina_storage_pool_create_volume(pool, c, storage_fixture_on_job, &job, &error))
-        return error;
-    return storage_fixture_wait_job(job);
+    return storage_fixture_create(pool, c);
 }
 
 static guint64
@@ -171,35 +138,6 @@ capacity_of(MarinaStoragePool *pool, const char *name)
     return stat.capacity;
 }
 
-static GError *
-delete_volume(MarinaStoragePool *pool, const char *name)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_delete_volume(pool, name, storage_fixture_on_done, &result);
-    return storage_fixture_wait_done(&result);
-}
-
-static GError *
-resize(MarinaStoragePool *pool, const char *name, guint64 capacity)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_resize_volume(pool, name, capacity, storage_fixture_on_done, &result);
-    return storage_fixture_wait_done(&result);
-}
-
-static gboolean
-have_device_mapper(void)
-{
-    int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
-
-    if (fd < 0)
-        return FALSE;
-    close(fd);
-    return TRUE;
-}
-
 /* ---------------------------------------------------------------------- */
 
 static void
@@ -209,7 +147,7 @@ test_start_reads_the_volume_group(void **state)
     const MarinaPoolConfig *c = marina_storage_pool_get_config(x->pool);
 
     make_vg(x, "vg0", 64 * MIB);
-    assert_null(start(x->pool));
+    assert_null(storage_fixture_start(x->pool));
     assert_true(marina_storage_pool_is_active(x->pool));
     assert_true(c->capacity == 64 * MIB);
     assert_true(c->available == 64 * MIB);
@@ -221,10 +159,10 @@ static void
 test_start_without_the_group_says_how_to_make_it(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(GError) error = start(x->pool);
+    g_autoptr(GError) error = storage_fixture_start(x->pool);
 
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                 "the volume group 'vg0' does not exist");
+    storage_fixture_assert_error(error, MARINA_ERROR_OPERATION_FAILED,
+                                 "the volume group 'vg0' does not exist");
     assert_false(marina_storage_pool_is_active(x->pool));
 }
 
@@ -245,41 +183,42 @@ test_create_read_and_delete_a_logical_volume(void **state)
     assert_true(marina_storage_pool_get_config(x->pool)->available == 56 * MIB);
     assert_true(storage_fixture_saw(x->f, "volume-event disk1 created"));
 
-    error = delete_volume(x->pool, "disk1");
+    error = storage_fixture_delete(x->pool, "disk1");
     assert_null(error);
     assert_false(g_file_test(device, G_FILE_TEST_EXISTS));
     assert_false(marina_storage_pool_volume_exists(x->pool, "disk1"));
     assert_true(storage_fixture_saw(x->f, "volume-event disk1 deleted"));
-    error = delete_volume(x->pool, "disk1");
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "There is no volume 'disk1'");
+    error = storage_fixture_delete(x->pool, "disk1");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT,
+                                 "There is no volume 'disk1'");
 }
 
 static void
 test_refused_before_lvm_is_asked(void **state)
 {
     Fixture *x = *state;
-    g_autoptr(MarinaVolumeConfig) backed = volume("b", NULL, MIB);
+    g_autoptr(MarinaVolumeConfig) backed = storage_fixture_volume("b", NULL, MIB);
     g_autoptr(MarinaJob) job = NULL;
     g_autoptr(GError) error = create(x->pool, "q", "qcow2", MIB);
 
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "raw block devices");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "raw block devices");
     g_clear_error(&error);
     error = create(x->pool, "snapshot", NULL, MIB);
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "LVM reserves it");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "LVM reserves it");
     g_clear_error(&error);
     error = create(x->pool, "data_tmeta", NULL, MIB);
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "LVM reserves it");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "LVM reserves it");
     g_clear_error(&error);
     error = create(x->pool, "big", NULL, 65 * MIB);
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "bytes free");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "bytes free");
     g_clear_error(&error);
     error = create(x->pool, "../escape", NULL, MIB);
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG, "not allowed");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_CONFIG, "not allowed");
     g_clear_error(&error);
     backed->backing_path = g_strdup("/srv/base.img");
     assert_false(
         marina_storage_pool_create_volume(x->pool, backed, storage_fixture_on_job, &job, &error));
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "cannot have a backing");
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "cannot have a backing");
     assert_null(job);
     {
         g_autofree char *log = NULL;
@@ -300,14 +239,16 @@ test_lvm_refusal_fails_the_job(void **state)
     error = create(x->pool, "disk1", NULL, MIB);
     g_unsetenv("FAKE_LVM_FAIL");
     /* Without device-mapper that is the reason given, whatever LVM said. */
-    if (have_device_mapper())
-        assert_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                     "Cannot create logical volume 'disk1' in volume group 'vg0': lvcreate "
-                     "failed as the test asked.");
+    if (!marina_lvm_lacks_device_mapper(""))
+        storage_fixture_assert_error(
+            error, MARINA_ERROR_OPERATION_FAILED,
+            "Cannot create logical volume 'disk1' in volume group 'vg0': lvcreate "
+            "failed as the test asked.");
     else
-        assert_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                     "Cannot create logical volume 'disk1' in volume group 'vg0': the kernel has "
-                     "no device-mapper support.");
+        storage_fixture_assert_error(
+            error, MARINA_ERROR_UNSUPPORTED,
+            "Cannot create logical volume 'disk1' in volume group 'vg0': the kernel has "
+            "no device-mapper support.");
     assert_false(marina_storage_pool_is_busy(x->pool, "disk1"));
     assert_false(marina_storage_pool_volume_exists(x->pool, "disk1"));
     assert_false(storage_fixture_saw(x->f, "volume-event disk1 created"));
@@ -320,19 +261,19 @@ test_resize_grows_only(void **state)
     g_autoptr(GError) error = create(x->pool, "disk1", NULL, 4 * MIB);
 
     assert_null(error);
-    assert_null(resize(x->pool, "disk1", 12 * MIB));
+    assert_null(storage_fixture_resize(x->pool, "disk1", 12 * MIB));
     assert_true(capacity_of(x->pool, "disk1") == 12 * MIB);
     assert_true(storage_fixture_saw(x->f, "volume-event disk1 resized"));
     /* LVM rounds to extents: a size it already has is no failure. */
-    assert_null(resize(x->pool, "disk1", 12 * MIB));
-    error = resize(x->pool, "disk1", 4 * MIB);
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT, "Volumes can only grow");
+    assert_null(storage_fixture_resize(x->pool, "disk1", 12 * MIB));
+    error = storage_fixture_resize(x->pool, "disk1", 4 * MIB);
+    storage_fixture_assert_error(error, MARINA_ERROR_INVALID_ARGUMENT, "Volumes can only grow");
     g_clear_error(&error);
     g_setenv("FAKE_LVM_FAIL", "lvresize", TRUE);
-    error = resize(x->pool, "disk1", 16 * MIB);
+    error = storage_fixture_resize(x->pool, "disk1", 16 * MIB);
     g_unsetenv("FAKE_LVM_FAIL");
-    assert_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                 "Logical volume 'disk1' could not be resized: lvresize failed");
+    storage_fixture_assert_error(error, MARINA_ERROR_OPERATION_FAILED,
+                                 "Logical volume 'disk1' could not be resized: lvresize failed");
     assert_false(marina_storage_pool_is_busy(x->pool, "disk1"));
 }
 
@@ -384,12 +325,10 @@ test_stop_forgets_the_volumes(void **state)
 {
     Fixture *x = *state;
     g_autoptr(GError) error = create(x->pool, "disk1", NULL, MIB);
-    StorageResult result = {0};
     g_auto(GStrv) names = NULL;
 
     assert_null(error);
-    marina_storage_pool_stop(x->pool, storage_fixture_on_done, &result);
-    assert_null(storage_fixture_wait_done(&result));
+    assert_null(storage_fixture_stop(x->pool));
     assert_false(marina_storage_pool_is_active(x->pool));
     names = marina_storage_pool_list_volumes(x->pool);
     assert_int_equal(g_strv_length(names), 0);

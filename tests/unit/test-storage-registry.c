@@ -97,33 +97,6 @@ state_file(Fixture *x, const char *file)
     return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
-static void
-start(MarinaStoragePool *pool)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_start(pool, storage_fixture_on_done, &result);
-    assert_null(storage_fixture_wait_done(&result));
-}
-
-static void
-stop(MarinaStoragePool *pool)
-{
-    StorageResult result = {0};
-
-    marina_storage_pool_stop(pool, storage_fixture_on_done, &result);
-    assert_null(storage_fixture_wait_done(&result));
-}
-
-static void
-assert_error(const GError *error, int code, const char *part)
-{
-    assert_non_null(error);
-    if (!g_error_matches(error, MARINA_ERROR, code) || strstr(error->message, part) == NULL)
-        fail_msg("expected error %d with '%s', got %d: %s", code, part, error->code,
-                 error->message);
-}
-
 /* ---------------------------------------------------------------------- */
 
 static void
@@ -162,9 +135,9 @@ test_undefined_default_stays_gone(void **state)
 
     pool = marina_storage_registry_lookup(x->registry, "default");
     assert_false(marina_storage_registry_undefine(x->registry, pool, &error));
-    assert_error(error, MARINA_ERROR_ALREADY_RUNNING, "stop it first");
+    storage_fixture_assert_error(error, MARINA_ERROR_ALREADY_RUNNING, "stop it first");
     g_clear_error(&error);
-    stop(pool);
+    assert_null(storage_fixture_stop(pool));
     assert_true(marina_storage_registry_undefine(x->registry, pool, &error));
     assert_null(marina_storage_registry_lookup(x->registry, "default"));
     assert_false(state_file(x, "default.xml"));
@@ -207,9 +180,10 @@ test_redefine_keeps_the_uuid_and_waits_for_stop(void **state)
     assert_string_equal(marina_storage_pool_get_config(pool)->uuid, UUID_A);
     assert_string_equal(marina_storage_pool_get_config(pool)->target_path, moved);
 
-    start(pool);
+    assert_null(storage_fixture_start(pool));
     assert_null(marina_storage_registry_define(x->registry, xml, &error));
-    assert_error(error, MARINA_ERROR_ALREADY_RUNNING, "stop it before redefining it");
+    storage_fixture_assert_error(error, MARINA_ERROR_ALREADY_RUNNING,
+                                 "stop it before redefining it");
     assert_string_equal(marina_storage_pool_get_config(pool)->target_path, moved);
 
     reload(x);
@@ -227,7 +201,7 @@ test_duplicate_uuid_is_refused(void **state)
 
     define(x, "a", UUID_A, "a");
     assert_null(marina_storage_registry_define(x->registry, xml, &error));
-    assert_error(error, MARINA_ERROR_ALREADY_EXISTS, "already used by pool 'a'");
+    storage_fixture_assert_error(error, MARINA_ERROR_ALREADY_EXISTS, "already used by pool 'a'");
     assert_null(marina_storage_registry_lookup(x->registry, "b"));
     assert_false(state_file(x, "b.xml"));
     define(x, "b", UUID_B, "b");
