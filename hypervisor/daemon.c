@@ -16,7 +16,7 @@
 #include "server.h"
 #include "state-store.h"
 #include "stats.h"
-#include "storage-pool.h"
+#include "storage.h"
 #include "subtree.h"
 #include "test-node.h"
 #include "test-vm.h"
@@ -129,30 +129,6 @@ marina_daemon_get_config(MarinaDaemon *self)
 /* ---------------------------------------------------------------------- */
 /* For the storage wiring (storage-pool.c), until storage is handed its own */
 /* small interface: thin wrappers over the registries and access checks.   */
-
-MarinaJob *
-marina_daemon_new_job(MarinaDaemon *self, guint64 total)
-{
-    return marina_job_registry_new_job(self->jobs, total);
-}
-
-void
-marina_daemon_end_job(MarinaDaemon *self, MarinaJob *job, const GError *error)
-{
-    marina_job_registry_end_job(self->jobs, job, error);
-}
-
-gboolean
-marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation *invocation)
-{
-    return marina_access_check_writable(invocation);
-}
-
-MarinaDiskUsers *
-marina_daemon_collect_disk_users(MarinaDaemon *self)
-{
-    return marina_vm_registry_collect_disk_users(self->guests);
-}
 
 static gboolean
 is_test_driver(MarinaDaemon *self)
@@ -418,6 +394,45 @@ prepare_driver(MarinaDaemon *self, GError **error)
     return self->test_node != NULL;
 }
 
+/* Storage gets from the daemon only what these pass on. */
+static gboolean
+storage_check_writable(GDBusMethodInvocation *invocation, gpointer self)
+{
+    return marina_access_check_writable(invocation);
+}
+
+static MarinaJob *
+storage_new_job(guint64 total, gpointer self)
+{
+    return marina_job_registry_new_job(MARINA_DAEMON(self)->jobs, total);
+}
+
+static void
+storage_end_job(MarinaJob *job, const GError *error, gpointer self)
+{
+    marina_job_registry_end_job(MARINA_DAEMON(self)->jobs, job, error);
+}
+
+static MarinaDiskUsers *
+storage_disk_users(gpointer self)
+{
+    return marina_vm_registry_collect_disk_users(MARINA_DAEMON(self)->guests);
+}
+
+static MarinaStorage *
+new_storage(MarinaDaemon *self)
+{
+    const MarinaStorageHost host = {
+        .check_writable = storage_check_writable,
+        .new_job = storage_new_job,
+        .end_job = storage_end_job,
+        .collect_disk_users = storage_disk_users,
+        .user_data = self,
+    };
+
+    return marina_storage_new(self->config, self->host, &host);
+}
+
 gboolean
 marina_daemon_start(MarinaDaemon *self, GError **error)
 {
@@ -425,7 +440,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
         return FALSE;
     setup_host(self);
     if (!is_test_driver(self))
-        self->storage = marina_storage_new(self, self->config, self->host);
+        self->storage = new_storage(self);
     self->server = marina_server_new(self->config);
     g_signal_connect(self->server, "new-client", G_CALLBACK(on_new_client), self);
     /* Claim the socket first: a second daemon must not touch guests the

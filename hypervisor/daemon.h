@@ -31,12 +31,4 @@ void marina_daemon_stop(MarinaDaemon *self);
 
 const MarinaDaemonConfig *marina_daemon_get_config(MarinaDaemon *self);
 
-/* For the storage wiring (storage-pool.c) until storage is handed its own
- * small interface; they wrap the job registry, access.h and the guest
- * registry. */
-MarinaJob *marina_daemon_new_job(MarinaDaemon *self, guint64 total);
-void marina_daemon_end_job(MarinaDaemon *self, MarinaJob *job, const GError *error);
-gboolean marina_daemon_check_writable(MarinaDaemon *self, GDBusMethodInvocation *invocation);
-MarinaDiskUsers *marina_daemon_collect_disk_users(MarinaDaemon *self);
-
 G_END_DECLS
