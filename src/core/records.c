@@ -191,6 +191,13 @@ marina_node_info_from_variant(GVariant *dict)
     return info;
 }
 
+gboolean
+marina_node_info_has(const MarinaNodeInfo *info, const char *key)
+{
+    g_return_val_if_fail(info != NULL && key != NULL, FALSE);
+    return g_variant_dict_contains(info->dict, key);
+}
+
 void
 marina_host_properties_free(MarinaHostProperties *properties)
 {

@@ -114,6 +114,10 @@ typedef struct {
     char **used_by; /* names of the guests that have it as a disk, sorted; never NULL */
 } MarinaVolumeInfo;
 
+/* Whether the daemon's node information named @key (e.g. "mhz"), to tell
+ * "absent" from 0 or "". */
+gboolean marina_node_info_has(const MarinaNodeInfo *info, const char *key);
+
 void marina_domain_record_free(MarinaDomainRecord *record);
 void marina_domain_info_free(MarinaDomainInfo *info);
 void marina_node_info_free(MarinaNodeInfo *info);
