@@ -24,6 +24,7 @@ struct _MarinaJobWatcher {
     MarinaDBusJob *caller;  /* calls only */
     MarinaDBusJob *watched; /* properties and signals, once waiting */
     gboolean watching;      /* the watched proxy was asked for */
+    gulong closed_handler;  /* on the connection, while waiting */
     GPtrArray *waits;       /* GTask*, waiting for the end */
 
     guint64 processed;
@@ -60,6 +61,8 @@ marina_job_watcher_dispose(GObject *object)
 
     if (self->watched != NULL)
         g_signal_handlers_disconnect_by_data(self->watched, self);
+    if (self->connection != NULL)
+        g_clear_signal_handler(&self->closed_handler, self->connection);
     g_clear_object(&self->watched);
     g_clear_object(&self->caller);
     g_clear_object(&self->connection);
@@ -167,6 +170,7 @@ complete_waits(MarinaJobWatcher *self)
 {
     g_autoptr(GPtrArray) waits = g_steal_pointer(&self->waits);
 
+    g_clear_signal_handler(&self->closed_handler, self->connection);
     self->waits = g_ptr_array_new_with_free_func(g_object_unref);
     for (guint i = 0; i < waits->len; i++) {
         GTask *task = waits->pdata[i];
@@ -187,6 +191,7 @@ job_ended(MarinaJobWatcher *self, const char *phase, const char *message)
     if (self->ended)
         return;
     self->ended = TRUE;
+    g_clear_signal_handler(&self->closed_handler, self->connection);
     if (phase != self->phase) {
         g_free(self->phase);
         self->phase = g_strdup(phase);
@@ -239,6 +244,8 @@ on_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated, g
         job_ended(self, self->phase, marina_dbus_job_get_error(self->watched));
 }
 
+static void connection_gone(MarinaJobWatcher *self, const GError *reason);
+
 static void
 on_watched_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -247,6 +254,17 @@ on_watched_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
     const char *phase;
 
     self->watched = marina_dbus_job_proxy_new_finish(result, &error);
+    if (self->ended) /* the connection closed meanwhile */
+        return;
+    if (marina_connection_is_closed(self->connection)) {
+        /* Its "closed" signal, with the reason, is on its way. */
+        g_autoptr(GError) reason =
+            g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                        _("The connection to %s was closed: the daemon went away."),
+                        marina_connection_get_uri_string(self->connection));
+        connection_gone(self, reason);
+        return;
+    }
     if (self->watched == NULL) {
         self->ended = TRUE;
         self->outcome = g_steal_pointer(&error);
@@ -272,6 +290,32 @@ on_watched_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
     g_signal_emit(self, signals[SIGNAL_PROGRESS], 0, self->processed, self->total, self->phase);
     if (phase_is_final(self->phase))
         job_ended(self, self->phase, marina_dbus_job_get_error(self->watched));
+}
+
+/* The daemon went away (@reason, or NULL: the client closed the
+ * connection): the job's end will never be told. */
+static void
+connection_gone(MarinaJobWatcher *self, const GError *reason)
+{
+    if (self->ended)
+        return;
+    self->ended = TRUE;
+    if (self->watched != NULL)
+        g_signal_handlers_disconnect_by_data(self->watched, self);
+    if (reason != NULL)
+        self->outcome = g_error_copy(reason);
+    else
+        self->outcome =
+            g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                        _("The connection to %s was closed while job %s ran."),
+                        marina_connection_get_uri_string(self->connection), self->object_path);
+    complete_waits(self);
+}
+
+static void
+on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user_data)
+{
+    connection_gone(user_data, reason);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -310,6 +354,9 @@ marina_job_watcher_wait_async(MarinaJobWatcher *self, GCancellable *cancellable,
     data = g_new0(WaitData, 1);
     g_task_set_task_data(task, data, (GDestroyNotify)wait_data_free);
     g_ptr_array_add(self->waits, task);
+    if (self->closed_handler == 0)
+        self->closed_handler =
+            g_signal_connect(self->connection, "closed", G_CALLBACK(on_connection_closed), self);
     if (!self->watching) {
         self->watching = TRUE;
         marina_dbus_job_proxy_new(marina_connection_get_dbus_connection(self->connection),

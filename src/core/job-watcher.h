@@ -28,10 +28,11 @@ G_BEGIN_DECLS
  *
  * Waiting completes when the job has ended: TRUE when it succeeded;
  * MARINA_ERROR_OPERATION_FAILED with the job's message when it failed;
- * G_IO_ERROR_CANCELLED when it was cancelled. A job that ended before the
- * watcher subscribed (it may end before the client even learns its path)
- * is seen through its Phase property: the watcher subscribes to Finished
- * first, then reads the properties.
+ * G_IO_ERROR_CANCELLED when it was cancelled; the connection's closing
+ * reason (MARINA_ERROR_NO_CONNECTION) when the daemon went away. A job that
+ * ended before the watcher subscribed (it may end before the client even
+ * learns its path) is seen through its Phase property: the watcher
+ * subscribes to Finished first, then reads the properties.
  *
  * Cancelling the @cancellable given to wait cancels the JOB (Job.Cancel),
  * and the wait goes on until the daemon says how the job ended, so the

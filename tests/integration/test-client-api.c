@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -541,6 +542,50 @@ test_job_cancelled(void **state)
     assert_true(marina_volume_delete_finish(source, r, &error));
 }
 
+static gboolean
+kill_daemon(gpointer data)
+{
+    harness_stop_daemon(data, SIGKILL);
+    return G_SOURCE_REMOVE;
+}
+
+/* The daemon dies while a job runs: the wait ends with the connection's
+ * reason instead of waiting for a Finished that never comes. */
+static void
+test_job_daemon_gone(void **state)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    Fixture f = {.h = harness_new()};
+    g_autoptr(MarinaPool) pool = NULL;
+    g_autoptr(MarinaJobWatcher) job = NULL;
+    g_autoptr(MarinaVolume) source = NULL;
+    g_autoptr(MarinaVolumeInfo) info = NULL;
+    g_autofree char *big = g_build_filename(f.h->state_dir, "images", "gone.raw", NULL);
+    g_autofree char *cmd = g_strdup_printf("head -c 256M /dev/urandom > '%s'", big);
+
+    open_client(&f);
+    pool = default_pool(&f);
+    assert_int_equal(system(cmd), 0);
+    assert_true(has_volume(pool, "gone.raw", &info));
+    source = marina_volume_new(f.connection, info->object_path);
+    AWAIT(r, marina_volume_clone_async(source, "gone2.raw", NULL, marina_sync_wait_ready, &r));
+    job = marina_volume_clone_finish(source, r, &error);
+    assert_non_null(job);
+    g_idle_add(kill_daemon, f.h);
+    assert_false(wait_job(job, NULL, &error));
+    if (!g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION))
+        print_message("error: %s %d %s\n", g_quark_to_string(error->domain), error->code,
+                      error->message);
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+    g_clear_object(&job);
+    g_clear_object(&source);
+    g_clear_object(&pool);
+    g_clear_object(&f.host);
+    g_clear_object(&f.connection);
+    harness_free(f.h);
+}
+
 int
 main(void)
 {
@@ -554,6 +599,7 @@ main(void)
         cmocka_unit_test(test_job_progress_and_result),
         cmocka_unit_test(test_job_that_already_ended),
         cmocka_unit_test(test_job_cancelled),
+        cmocka_unit_test(test_job_daemon_gone),
     };
     int failed = 0;
 
