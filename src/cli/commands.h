@@ -37,6 +37,9 @@ extern const CliCommand cli_console_commands[];
 extern const CliCommand cli_storage_commands[];
 extern const CliCommand cli_install_commands[];
 
+/* `event` (commands-event.c), listed with the domain commands. */
+int cli_cmd_event(CliContext *ctx, int argc, char **argv);
+
 /* Parses @argv (argv[0] is the command name) against @entries and checks
  * that between @min_args and @max_args (-1: any) positional arguments
  * remain, returned in @args. Handles --help. On FALSE, *status is the exit
