@@ -4,7 +4,6 @@
 
 #include "config.h"
 
-#include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,77 +12,53 @@
 #include "domain-state.h"
 #include "error.h"
 
-/* Calls that end quickly unless the daemon is stuck. */
-#define CLI_SHORT_CALL_MS (60 * 1000)
-/* shutdown --wait: the call returns when the guest is off; allow for the
- * daemon's own timeout plus a margin. */
-#define CLI_SHUTDOWN_MARGIN_S 30
+/* shutdown --wait without --timeout. */
 #define CLI_DEFAULT_SHUTDOWN_WAIT_S 300
 
-/* Host.CreateDomain / RestoreDomain / Domain.Start flags. */
-#define FLAG_START_PAUSED 1u
-#define FLAG_FORCE_BOOT 2u
-/* Domain.Undefine flags. */
-#define FLAG_UNDEFINE_MANAGED_SAVE 1u
-/* Domain.GetXML flags. */
-#define FLAG_XML_INACTIVE 1u
-
 /* Looks up the domain named by the first argument and reports failures. */
-static MarinaDBusDomain *
-lookup_or_report(CliContext *ctx, const char *name, int timeout_ms, int *status)
+static MarinaDomain *
+lookup_or_report(CliContext *ctx, const char *name, int *status)
 {
     g_autoptr(GError) error = NULL;
-    MarinaDBusDomain *domain = cli_lookup_domain(ctx, name, &error);
+    MarinaDomain *domain = cli_lookup_domain(ctx, name, &error);
 
-    if (domain == NULL) {
+    if (domain == NULL)
         *status = cli_report_error(error);
-        return NULL;
-    }
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(domain), timeout_ms);
     return domain;
 }
 
 /* The start of most domain commands: parse the options and arguments (the
  * first names the domain), then look the domain up. NULL with *status set. */
-static MarinaDBusDomain *
+static MarinaDomain *
 parse_and_lookup(CliContext *ctx, const GOptionEntry *entries, int argc, char **argv, int min_args,
-                 int max_args, int timeout_ms, GStrv *args, int *status)
+                 int max_args, GStrv *args, int *status)
 {
     g_assert(min_args >= 1);
     if (!cli_parse(ctx, entries, argc, argv, min_args, max_args, args, status))
         return NULL;
-    return lookup_or_report(ctx, (*args)[0], timeout_ms, status);
+    return lookup_or_report(ctx, (*args)[0], status);
 }
 
-static MarinaDBusHost *
+static MarinaHost *
 host_or_report(CliContext *ctx, int *status)
 {
     g_autoptr(GError) error = NULL;
-    MarinaConnection *connection = cli_connect(ctx, &error);
+    MarinaHost *host = cli_host(ctx, &error);
 
-    if (connection == NULL) {
+    if (host == NULL)
         *status = cli_report_error(error);
-        return NULL;
-    }
-    return marina_connection_get_host(connection);
+    return host;
 }
 
 /* ---------------------------------------------------------------------------------------------
  * list
  */
 
-typedef struct {
-    const char *path;
-    gint32 id;
-    const char *name;
-    const char *uuid;
-    guint32 state;
-} ListEntry;
-
 static int
 compare_list_entries(gconstpointer a, gconstpointer b)
 {
-    const ListEntry *x = a, *y = b;
+    const MarinaDomainRecord *x = *(MarinaDomainRecord *const *)a;
+    const MarinaDomainRecord *y = *(MarinaDomainRecord *const *)b;
 
     /* virsh's order: running domains by id, then the others by name. */
     if ((x->id >= 0) != (y->id >= 0))
@@ -93,26 +68,19 @@ compare_list_entries(gconstpointer a, gconstpointer b)
     return g_strcmp0(x->name, y->name);
 }
 
-static GArray *
-collect_list_entries(GVariant *domains, gboolean want_active, gboolean want_inactive)
+/* The records to list (not owned: they stay in @domains), in virsh's order. */
+static GPtrArray *
+collect_list_entries(GPtrArray *domains, gboolean want_active, gboolean want_inactive)
 {
-    GArray *entries = g_array_new(FALSE, TRUE, sizeof(ListEntry));
-    GVariantIter iter;
-    ListEntry e;
-    guint32 reason, vcpus;
-    gboolean persistent, autostart;
-    guint64 memory;
-    const char *title;
+    GPtrArray *entries = g_ptr_array_sized_new(domains->len);
 
-    g_variant_iter_init(&iter, domains);
-    while (g_variant_iter_next(&iter, "(&oi&s&suubbtu&s)", &e.path, &e.id, &e.name, &e.uuid,
-                               &e.state, &reason, &persistent, &autostart, &memory, &vcpus,
-                               &title)) {
-        gboolean active = e.id >= 0;
+    for (guint i = 0; i < domains->len; i++) {
+        MarinaDomainRecord *e = domains->pdata[i];
+        gboolean active = e->id >= 0;
         if ((active && want_active) || (!active && want_inactive))
-            g_array_append_val(entries, e);
+            g_ptr_array_add(entries, e);
     }
-    g_array_sort(entries, compare_list_entries);
+    g_ptr_array_sort(entries, compare_list_entries);
     return entries;
 }
 
@@ -155,14 +123,14 @@ print_table(char ***rows, gsize n_rows, gsize n_cols)
 }
 
 static void
-print_list_table(GArray *entries)
+print_list_table(GPtrArray *entries)
 {
     gsize n = entries->len + 1;
     g_autofree char ***rows = g_new0(char **, n);
 
     rows[0] = g_strdupv((char *[]){_("Id"), _("Name"), _("State"), NULL});
     for (guint i = 0; i < entries->len; i++) {
-        ListEntry *e = &g_array_index(entries, ListEntry, i);
+        MarinaDomainRecord *e = entries->pdata[i];
         char **row = g_new0(char *, 4);
 
         row[0] = e->id >= 0 ? g_strdup_printf("%d", e->id) : g_strdup("-");
@@ -176,10 +144,10 @@ print_list_table(GArray *entries)
 }
 
 static void
-print_list_plain(GArray *entries, gboolean name, gboolean uuid)
+print_list_plain(GPtrArray *entries, gboolean name, gboolean uuid)
 {
     for (guint i = 0; i < entries->len; i++) {
-        ListEntry *e = &g_array_index(entries, ListEntry, i);
+        MarinaDomainRecord *e = entries->pdata[i];
 
         if (name && uuid)
             printf("%-36s  %s\n", e->uuid, e->name);
@@ -200,10 +168,11 @@ cmd_list(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(GVariant) domains = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GPtrArray) domains = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GArray) list = NULL;
-    MarinaDBusHost *host;
+    g_autoptr(GPtrArray) list = NULL;
+    MarinaHost *host;
     int status;
 
     if (!cli_parse(ctx, entries, argc, argv, 0, 0, &args, &status))
@@ -211,7 +180,8 @@ cmd_list(CliContext *ctx, int argc, char **argv)
     if ((host = host_or_report(ctx, &status)) == NULL)
         return status;
     /* One call: ListDomains returns every domain with its state. */
-    if (!marina_dbus_host_call_list_domains_sync(host, &domains, NULL, &error))
+    marina_host_list_domains_async(host, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((domains = marina_host_list_domains_finish(host, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     list = collect_list_entries(domains, !inactive, all || inactive);
     if (name || uuid)
@@ -227,18 +197,20 @@ cmd_list(CliContext *ctx, int argc, char **argv)
  * define, create, restore, domxml-to-native
  */
 
+/* The name of a domain the daemon just returned, or @fallback. */
 static char *
-name_of_path(CliContext *ctx, const char *path, const char *fallback)
+name_of(MarinaDomain *domain, const char *fallback)
 {
-    g_autoptr(MarinaDBusDomain) domain =
-        marina_connection_get_domain_by_path_sync(ctx->connection, path, NULL, NULL);
+    g_autoptr(GAsyncResult) r = NULL;
 
+    marina_domain_load_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
+    marina_domain_load_finish(domain, cli_wait(&r), NULL);
     return g_strdup(cli_domain_name(domain, fallback));
 }
 
 /* The XML file is read before connecting: a wrong file name is reported
  * without waiting for a daemon. NULL with *status set. */
-static MarinaDBusHost *
+static MarinaHost *
 read_xml_and_host(CliContext *ctx, const char *file, char **xml, int *status)
 {
     g_autoptr(GError) error = NULL;
@@ -252,13 +224,12 @@ read_xml_and_host(CliContext *ctx, const char *file, char **xml, int *status)
 
 /* define and create: the warnings, then "Domain 'NAME' ... from FILE". */
 static int
-report_new_domain(CliContext *ctx, const char *path, char **warnings, const char *format,
-                  const char *file)
+report_new_domain(MarinaDomain *domain, char **warnings, const char *format, const char *file)
 {
     g_autofree char *name = NULL;
 
     cli_print_warnings((const char *const *)warnings);
-    name = name_of_path(ctx, path, path);
+    name = name_of(domain, marina_domain_get_object_path(domain));
     cli_print(format, name, file);
     return CLI_OK;
 }
@@ -269,18 +240,21 @@ cmd_define(CliContext *ctx, int argc, char **argv)
     g_auto(GStrv) args = NULL;
     g_auto(GStrv) warnings = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *path = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
     g_autoptr(GError) error = NULL;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     int status;
 
     if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
         return status;
     if ((host = read_xml_and_host(ctx, args[0], &xml, &status)) == NULL)
         return status;
-    if (!marina_dbus_host_call_define_domain_sync(host, xml, &path, &warnings, NULL, &error))
+    marina_host_define_domain_async(host, xml, NULL, marina_sync_wait_ready, cli_slot(&r));
+    domain = marina_host_define_domain_finish(host, cli_wait(&r), &warnings, &error);
+    if (domain == NULL)
         return cli_report_error(error);
-    return report_new_domain(ctx, path, warnings, _("Domain '%s' defined from %s"), args[0]);
+    return report_new_domain(domain, warnings, _("Domain '%s' defined from %s"), args[0]);
 }
 
 static int
@@ -294,20 +268,22 @@ cmd_create(CliContext *ctx, int argc, char **argv)
     g_auto(GStrv) args = NULL;
     g_auto(GStrv) warnings = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *path = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
     g_autoptr(GError) error = NULL;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     int status;
 
     if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
         return status;
     if ((host = read_xml_and_host(ctx, args[0], &xml, &status)) == NULL)
         return status;
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), CLI_LONG_CALL_MS);
-    if (!marina_dbus_host_call_create_domain_sync(host, xml, paused ? FLAG_START_PAUSED : 0, &path,
-                                                  &warnings, NULL, &error))
+    marina_host_create_domain_async(host, xml, paused ? MARINA_DOMAIN_START_PAUSED : 0, NULL,
+                                    marina_sync_wait_ready, cli_slot(&r));
+    domain = marina_host_create_domain_finish(host, cli_wait(&r), &warnings, &error);
+    if (domain == NULL)
         return cli_report_error(error);
-    return report_new_domain(ctx, path, warnings, _("Domain '%s' created from %s"), args[0]);
+    return report_new_domain(domain, warnings, _("Domain '%s' created from %s"), args[0]);
 }
 
 static int
@@ -320,9 +296,10 @@ cmd_restore(CliContext *ctx, int argc, char **argv)
     };
     g_auto(GStrv) args = NULL;
     g_autofree char *file = NULL;
-    g_autofree char *path = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
     g_autoptr(GError) error = NULL;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     int status;
 
     if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
@@ -330,9 +307,9 @@ cmd_restore(CliContext *ctx, int argc, char **argv)
     if ((host = host_or_report(ctx, &status)) == NULL)
         return status;
     file = cli_absolute_path(args[0]);
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), CLI_LONG_CALL_MS);
-    if (!marina_dbus_host_call_restore_domain_sync(host, file, paused ? FLAG_START_PAUSED : 0,
-                                                   &path, NULL, &error))
+    marina_host_restore_domain_async(host, file, paused ? MARINA_DOMAIN_START_PAUSED : 0, NULL,
+                                     marina_sync_wait_ready, cli_slot(&r));
+    if ((domain = marina_host_restore_domain_finish(host, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     cli_print(_("Domain restored from %s"), args[0]);
     return CLI_OK;
@@ -358,9 +335,10 @@ cmd_domxml_to_native(CliContext *ctx, int argc, char **argv)
     g_auto(GStrv) native = NULL;
     g_auto(GStrv) warnings = NULL;
     g_autofree char *xml = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GString) line = g_string_new(NULL);
-    MarinaDBusHost *host;
+    MarinaHost *host;
     const char *file;
     int status;
 
@@ -373,11 +351,12 @@ cmd_domxml_to_native(CliContext *ctx, int argc, char **argv)
     file = args[1] != NULL ? args[1] : args[0];
     if ((host = read_xml_and_host(ctx, file, &xml, &status)) == NULL)
         return status;
-    if (!marina_dbus_host_call_domain_xmlto_native_sync(host, xml, &native, &warnings, NULL,
-                                                        &error))
+    marina_host_domain_xml_to_native_async(host, xml, NULL, marina_sync_wait_ready, cli_slot(&r));
+    native = marina_host_domain_xml_to_native_finish(host, cli_wait(&r), &warnings, &error);
+    if (native == NULL)
         return cli_report_error(error);
     cli_print_warnings((const char *const *)warnings);
-    for (gsize i = 0; native != NULL && native[i] != NULL; i++) {
+    for (gsize i = 0; native[i] != NULL; i++) {
         g_autofree char *quoted = shell_quote_if_needed(native[i]);
         g_string_append_printf(line, "%s%s", i > 0 ? " " : "", quoted);
     }
@@ -400,16 +379,19 @@ cmd_start(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
-    guint flags;
+    MarinaDomainStartFlags flags;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_LONG_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
-    flags = (paused ? FLAG_START_PAUSED : 0) | (force_boot ? FLAG_FORCE_BOOT : 0);
-    if (!marina_dbus_domain_call_start_sync(domain, flags, NULL, &error))
+    flags = (paused ? MARINA_DOMAIN_START_PAUSED : 0) |
+            (force_boot ? MARINA_DOMAIN_START_FORCE_BOOT : 0);
+    marina_domain_start_async(domain, flags, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_domain_start_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_("Domain '%s' started"), cli_domain_name(domain, args[0]));
     return CLI_OK;
@@ -427,7 +409,8 @@ cmd_shutdown(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     guint wait_s;
     int status;
@@ -439,12 +422,10 @@ cmd_shutdown(CliContext *ctx, int argc, char **argv)
     if (timeout != -1)
         wait = TRUE; /* a timeout only means something when waiting */
     wait_s = wait ? (timeout > 0 ? (guint)timeout : CLI_DEFAULT_SHUTDOWN_WAIT_S) : 0;
-    if ((domain = lookup_or_report(ctx, args[0], CLI_SHORT_CALL_MS, &status)) == NULL)
+    if ((domain = lookup_or_report(ctx, args[0], &status)) == NULL)
         return status;
-    if (wait)
-        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(domain),
-                                         (int)(wait_s + CLI_SHUTDOWN_MARGIN_S) * 1000);
-    if (!marina_dbus_domain_call_shutdown_sync(domain, wait_s, NULL, &error))
+    marina_domain_shutdown_async(domain, wait_s, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_domain_shutdown_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     if (wait)
         cli_print(_("Domain '%s' is shut off"), cli_domain_name(domain, args[0]));
@@ -453,23 +434,27 @@ cmd_shutdown(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
-/* Commands that are one argument-less Domain method and a message. */
+/* Commands that are one argument-less action and a message. */
 typedef struct {
     const char *command;
-    const char *method;
+    void (*action_async)(MarinaDomain *, GCancellable *, GAsyncReadyCallback, gpointer);
+    gboolean (*action_finish)(MarinaDomain *, GAsyncResult *, GError **);
     const char *done; /* printf format with the domain name */
-    int timeout_ms;
 } SimpleAction;
 
 static const SimpleAction simple_actions[] = {
-    {"destroy", "Destroy", N_("Domain '%s' destroyed"), CLI_SHORT_CALL_MS},
-    {"reboot", "Reboot", N_("Domain '%s' is being rebooted"), CLI_SHORT_CALL_MS},
-    {"reset", "Reset", N_("Domain '%s' was reset"), CLI_SHORT_CALL_MS},
-    {"suspend", "Suspend", N_("Domain '%s' suspended"), CLI_SHORT_CALL_MS},
-    {"resume", "Resume", N_("Domain '%s' resumed"), CLI_SHORT_CALL_MS},
-    {"managedsave", "ManagedSave", N_("Domain '%s' state saved by Marina"), CLI_LONG_CALL_MS},
-    {"managedsave-remove", "ManagedSaveRemove", N_("Removed managedsave image for domain '%s'"),
-     CLI_SHORT_CALL_MS},
+    {"destroy", marina_domain_destroy_async, marina_domain_destroy_finish,
+     N_("Domain '%s' destroyed")},
+    {"reboot", marina_domain_reboot_async, marina_domain_reboot_finish,
+     N_("Domain '%s' is being rebooted")},
+    {"reset", marina_domain_reset_async, marina_domain_reset_finish, N_("Domain '%s' was reset")},
+    {"suspend", marina_domain_suspend_async, marina_domain_suspend_finish,
+     N_("Domain '%s' suspended")},
+    {"resume", marina_domain_resume_async, marina_domain_resume_finish, N_("Domain '%s' resumed")},
+    {"managedsave", marina_domain_managed_save_async, marina_domain_managed_save_finish,
+     N_("Domain '%s' state saved by Marina")},
+    {"managedsave-remove", marina_domain_managed_save_remove_async,
+     marina_domain_managed_save_remove_finish, N_("Removed managedsave image for domain '%s'")},
 };
 
 static const SimpleAction *
@@ -487,17 +472,16 @@ cmd_simple_action(CliContext *ctx, int argc, char **argv)
 {
     const SimpleAction *action = find_simple_action(ctx->command->name);
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
-    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, action->timeout_ms, &args, &status);
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
-    reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(domain), action->method, NULL,
-                                   G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-    if (reply == NULL)
+    action->action_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!action->action_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_(action->done), cli_domain_name(domain, args[0]));
     return CLI_OK;
@@ -513,17 +497,20 @@ cmd_undefine(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *name = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     name = g_strdup(cli_domain_name(domain, args[0]));
-    if (!marina_dbus_domain_call_undefine_sync(
-            domain, managed_save ? FLAG_UNDEFINE_MANAGED_SAVE : 0, NULL, &error))
+    marina_domain_undefine_async(
+        domain, managed_save ? MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE : MARINA_DOMAIN_UNDEFINE_NONE,
+        NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_domain_undefine_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_("Domain '%s' has been undefined"), name);
     return CLI_OK;
@@ -533,16 +520,18 @@ static int
 cmd_save(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *file = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, CLI_LONG_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, &args, &status);
     if (domain == NULL)
         return status;
     file = cli_absolute_path(args[1]);
-    if (!marina_dbus_domain_call_save_sync(domain, file, NULL, &error))
+    marina_domain_save_async(domain, file, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_domain_save_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_("Domain '%s' saved to %s"), cli_domain_name(domain, args[0]), args[1]);
     return CLI_OK;
@@ -557,14 +546,16 @@ cmd_autostart(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
-    if (!marina_dbus_domain_call_set_autostart_sync(domain, !disable, NULL, &error))
+    marina_domain_set_autostart_async(domain, !disable, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_domain_set_autostart_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     if (disable)
         cli_print(_("Domain '%s' unmarked as autostarted"), cli_domain_name(domain, args[0]));
@@ -587,16 +578,18 @@ cmd_dumpxml(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
-    if (!marina_dbus_domain_call_get_xml_sync(domain, inactive ? FLAG_XML_INACTIVE : 0, &xml, NULL,
-                                              &error))
+    marina_domain_get_xml_async(domain, inactive ? MARINA_DOMAIN_XML_INACTIVE : 0, NULL,
+                                marina_sync_wait_ready, cli_slot(&r));
+    if ((xml = marina_domain_get_xml_finish(domain, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     fputs(xml, stdout);
     if (!g_str_has_suffix(xml, "\n"))
@@ -618,50 +611,32 @@ yes_no(gboolean value)
 }
 
 static void
-print_dominfo(MarinaDBusDomain *domain, GVariant *info)
+print_dominfo(MarinaDomain *domain, const MarinaDomainInfo *info)
 {
-    gint32 id = -1;
-    guint32 state = 0, vcpus = 0;
-    guint64 max_kib = 0, kib = 0, cpu_ns = 0;
-    gboolean persistent = FALSE, autostart = FALSE, managed_save = FALSE;
-    const char *os_type = "hvm";
     g_autofree char *id_text = NULL;
     g_autofree char *max_text = NULL;
     g_autofree char *mem_text = NULL;
     g_autofree char *cpus_text = NULL;
 
-    /* A missing or mistyped key leaves the default: the daemon is trusted
-     * for content, not for shape. */
-    g_variant_lookup(info, "id", "i", &id);
-    g_variant_lookup(info, "state", "u", &state);
-    g_variant_lookup(info, "vcpus", "u", &vcpus);
-    g_variant_lookup(info, "max-memory-kib", "t", &max_kib);
-    g_variant_lookup(info, "memory-kib", "t", &kib);
-    g_variant_lookup(info, "cpu-time-ns", "t", &cpu_ns);
-    g_variant_lookup(info, "persistent", "b", &persistent);
-    g_variant_lookup(info, "autostart", "b", &autostart);
-    g_variant_lookup(info, "managed-save", "b", &managed_save);
-    g_variant_lookup(info, "os-type", "&s", &os_type);
-
-    id_text = id >= 0 ? g_strdup_printf("%d", id) : g_strdup("-");
-    cpus_text = g_strdup_printf("%u", vcpus);
-    max_text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", max_kib);
-    mem_text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", kib);
+    id_text = info->id >= 0 ? g_strdup_printf("%d", info->id) : g_strdup("-");
+    cpus_text = g_strdup_printf("%u", info->vcpus);
+    max_text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", info->max_memory_kib);
+    mem_text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", info->memory_kib);
     print_field(_("Id:"), id_text);
     print_field(_("Name:"), cli_domain_name(domain, ""));
-    print_field(_("UUID:"), marina_dbus_domain_get_uuid(domain) ?: "");
-    print_field(_("OS Type:"), os_type);
-    print_field(_("State:"), marina_domain_state_to_string(state));
+    print_field(_("UUID:"), marina_domain_get_uuid(domain) ?: "");
+    print_field(_("OS Type:"), info->os_type);
+    print_field(_("State:"), marina_domain_state_to_string(info->state));
     print_field(_("CPU(s):"), cpus_text);
-    if (cpu_ns != 0) {
-        g_autofree char *cpu_text = g_strdup_printf("%.1lfs", (double)cpu_ns / 1e9);
+    if (info->cpu_time_ns != 0) {
+        g_autofree char *cpu_text = g_strdup_printf("%.1lfs", (double)info->cpu_time_ns / 1e9);
         print_field(_("CPU time:"), cpu_text);
     }
     print_field(_("Max memory:"), max_text);
     print_field(_("Used memory:"), mem_text);
-    print_field(_("Persistent:"), yes_no(persistent));
-    print_field(_("Autostart:"), autostart ? _("enable") : _("disable"));
-    print_field(_("Managed save:"), yes_no(managed_save));
+    print_field(_("Persistent:"), yes_no(info->persistent));
+    print_field(_("Autostart:"), info->autostart ? _("enable") : _("disable"));
+    print_field(_("Managed save:"), yes_no(info->managed_save));
     printf("\n");
     fflush(stdout);
 }
@@ -670,15 +645,17 @@ static int
 cmd_dominfo(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
-    g_autoptr(GVariant) info = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(MarinaDomainInfo) info = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
-    if (!marina_dbus_domain_call_get_info_sync(domain, &info, NULL, &error))
+    marina_domain_get_info_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((info = marina_domain_get_info_finish(domain, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     print_dominfo(domain, info);
     return CLI_OK;
@@ -693,19 +670,19 @@ cmd_domstate(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
     MarinaDomainState state;
+    guint why;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
-    /* The proxy was created with its properties loaded: no further call. */
-    state = marina_dbus_domain_get_state(domain);
+    /* The lookup loaded the properties: no further call. */
+    state = marina_domain_get_state(domain, &why);
     if (reason)
         printf("%s (%s)\n\n", marina_domain_state_to_string(state),
-               marina_domain_state_reason_to_string(state,
-                                                    marina_dbus_domain_get_state_reason(domain)));
+               marina_domain_state_reason_to_string(state, why));
     else
         printf("%s\n\n", marina_domain_state_to_string(state));
     fflush(stdout);
@@ -718,14 +695,14 @@ cmd_domid_name_uuid(CliContext *ctx, int argc, char **argv)
 {
     const char *which = ctx->command->name;
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     if (strcmp(which, "domid") == 0) {
-        gint32 id = marina_dbus_domain_get_id(domain);
+        int id = marina_domain_get_id(domain);
         if (id >= 0)
             printf("%d\n\n", id);
         else
@@ -733,7 +710,7 @@ cmd_domid_name_uuid(CliContext *ctx, int argc, char **argv)
     } else if (strcmp(which, "domname") == 0) {
         printf("%s\n\n", cli_domain_name(domain, args[0]));
     } else {
-        printf("%s\n\n", marina_dbus_domain_get_uuid(domain) ?: "");
+        printf("%s\n\n", marina_domain_get_uuid(domain) ?: "");
     }
     fflush(stdout);
     return CLI_OK;
@@ -751,19 +728,21 @@ static int
 cmd_screenshot(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
-    g_autoptr(GVariant) png = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GBytes) png = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     const guint8 *data;
     gsize size = 0;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, CLI_SHORT_CALL_MS, &args, &status);
+    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, &args, &status);
     if (domain == NULL)
         return status;
-    if (!marina_dbus_domain_call_screenshot_sync(domain, &png, NULL, &error))
+    marina_domain_screenshot_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((png = marina_domain_screenshot_finish(domain, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
-    data = g_variant_get_fixed_array(png, &size, 1);
+    data = g_bytes_get_data(png, &size);
     if (!looks_like_png(data, size)) {
         g_set_error(&error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("The daemon sent no PNG image for domain '%s'; %s was not written."),
@@ -776,142 +755,6 @@ cmd_screenshot(CliContext *ctx, int argc, char **argv)
         return cli_report_error(error);
     cli_print(_("Screenshot saved to %s"), args[1]);
     return CLI_OK;
-}
-
-/* ---------------------------------------------------------------------------------------------
- * event
- */
-
-typedef struct {
-    GMainLoop *loop;
-    char *path; /* only this domain's events, or NULL for all */
-    gboolean forever;
-    int max_count; /* 0: no limit */
-    guint timeout_id;
-    int count;
-    int status;
-} EventWatch;
-
-static char *
-capitalized(const char *word)
-{
-    char *copy = g_strdup(word != NULL ? word : "");
-
-    if (*copy != '\0')
-        copy[0] = g_ascii_toupper(copy[0]);
-    return copy;
-}
-
-static void
-on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const char *uuid,
-                guint state, guint reason, const char *event, const char *detail,
-                gpointer user_data)
-{
-    EventWatch *watch = user_data;
-    g_autofree char *event_text = capitalized(event);
-    g_autofree char *detail_text = capitalized(detail);
-
-    if (watch->path != NULL && g_strcmp0(watch->path, path) != 0)
-        return;
-    cli_print("event 'lifecycle' for domain '%s': %s %s", name, event_text, detail_text);
-    watch->count++;
-    if ((watch->max_count > 0 && watch->count >= watch->max_count) ||
-        (watch->max_count == 0 && !watch->forever))
-        g_main_loop_quit(watch->loop);
-}
-
-static void
-on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user_data)
-{
-    EventWatch *watch = user_data;
-
-    if (reason != NULL)
-        watch->status = cli_report_error(reason);
-    g_main_loop_quit(watch->loop);
-}
-
-static gboolean
-on_event_timeout(gpointer user_data)
-{
-    EventWatch *watch = user_data;
-
-    watch->timeout_id = 0;
-    fprintf(stderr, _("event loop timed out\n"));
-    g_main_loop_quit(watch->loop);
-    return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_event_interrupt(gpointer user_data)
-{
-    EventWatch *watch = user_data;
-
-    g_main_loop_quit(watch->loop);
-    return G_SOURCE_CONTINUE;
-}
-
-static int
-run_event_loop(CliContext *ctx, EventWatch *watch, int timeout_s)
-{
-    MarinaDBusHost *host = marina_connection_get_host(ctx->connection);
-    gulong event_id, closed_id;
-    guint int_id, term_id;
-
-    watch->loop = g_main_loop_new(NULL, FALSE);
-    event_id = g_signal_connect(host, "domain-event", G_CALLBACK(on_domain_event), watch);
-    closed_id =
-        g_signal_connect(ctx->connection, "closed", G_CALLBACK(on_connection_closed), watch);
-    if (timeout_s > 0)
-        watch->timeout_id = g_timeout_add_seconds((guint)timeout_s, on_event_timeout, watch);
-    int_id = g_unix_signal_add(SIGINT, on_event_interrupt, watch);
-    term_id = g_unix_signal_add(SIGTERM, on_event_interrupt, watch);
-    g_main_loop_run(watch->loop);
-    g_signal_handler_disconnect(host, event_id);
-    g_signal_handler_disconnect(ctx->connection, closed_id);
-    g_clear_handle_id(&watch->timeout_id, g_source_remove);
-    g_source_remove(int_id);
-    g_source_remove(term_id);
-    g_main_loop_unref(watch->loop);
-    return watch->status;
-}
-
-static int
-cmd_event(CliContext *ctx, int argc, char **argv)
-{
-    gboolean all = FALSE, loop = FALSE;
-    int timeout = 0, count = 0;
-    const GOptionEntry entries[] = {
-        {"all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Every event type (only lifecycle exists)"),
-         NULL},
-        {"loop", 0, 0, G_OPTION_ARG_NONE, &loop, N_("Keep printing events until interrupted"),
-         NULL},
-        {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("Stop after this many seconds"),
-         N_("SECONDS")},
-        {"count", 0, 0, G_OPTION_ARG_INT, &count, N_("Stop after this many events"), N_("N")},
-        G_OPTION_ENTRY_NULL,
-    };
-    g_auto(GStrv) args = NULL;
-    g_autoptr(GError) error = NULL;
-    EventWatch watch = {0};
-    int status;
-
-    if (!cli_parse(ctx, entries, argc, argv, 0, 1, &args, &status))
-        return status;
-    if (timeout < 0 || count < 0)
-        return cli_usage_error(ctx, _("--timeout and --count must not be negative."));
-    if (cli_connect(ctx, &error) == NULL)
-        return cli_report_error(error);
-    if (args[0] != NULL) {
-        g_autoptr(MarinaDBusDomain) domain = lookup_or_report(ctx, args[0], -1, &status);
-        if (domain == NULL)
-            return status;
-        watch.path = g_strdup(g_dbus_proxy_get_object_path(G_DBUS_PROXY(domain)));
-    }
-    watch.forever = loop;
-    watch.max_count = count;
-    status = run_event_loop(ctx, &watch, timeout);
-    g_free(watch.path);
-    return status;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -947,7 +790,7 @@ const CliCommand cli_domain_commands[] = {
     {"autostart", cmd_autostart, "NAME [--disable]",
      N_("Start a domain when the daemon starts (or stop doing so)")},
     {"screenshot", cmd_screenshot, "NAME FILE.png", N_("Save a domain's screen as PNG")},
-    {"event", cmd_event, "[NAME] [--all] [--loop] [--timeout SECONDS] [--count N]",
+    {"event", cli_cmd_event, "[NAME] [--all] [--loop] [--timeout SECONDS] [--count N]",
      N_("Print domain lifecycle events")},
     {NULL},
 };

@@ -31,33 +31,39 @@ parse_and_connect(CliContext *ctx, int argc, char **argv, int *status)
     return connect_or_report(ctx, status);
 }
 
-static GVariant *
-node_info_or_report(MarinaConnection *connection, int *status)
+static MarinaNodeInfo *
+node_info_or_report(CliContext *ctx, int *status)
 {
     g_autoptr(GError) error = NULL;
-    GVariant *info = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    MarinaHost *host = cli_host(ctx, &error);
+    MarinaNodeInfo *info = NULL;
 
-    if (!marina_dbus_host_call_get_node_info_sync(marina_connection_get_host(connection), &info,
-                                                  NULL, &error))
+    if (host != NULL) {
+        marina_host_get_node_info_async(host, NULL, marina_sync_wait_ready, cli_slot(&r));
+        info = marina_host_get_node_info_finish(host, cli_wait(&r), &error);
+    }
+    if (info == NULL)
         *status = cli_report_error(error);
     return info;
 }
 
-/* A Host property as a string (Version, Hostname, ...). */
-static char *
-host_string_or_report(MarinaConnection *connection, const char *property, int *status)
+/* The Host's properties (version, hostname, ...). */
+static MarinaHostProperties *
+host_properties_or_report(CliContext *ctx, int *status)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) value = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    MarinaHost *host = cli_host(ctx, &error);
+    MarinaHostProperties *properties = NULL;
 
-    value = marina_connection_get_host_property_sync(connection, property, NULL, &error);
-    if (value == NULL) {
-        *status = cli_report_error(error);
-        return NULL;
+    if (host != NULL) {
+        marina_host_get_properties_async(host, NULL, marina_sync_wait_ready, cli_slot(&r));
+        properties = marina_host_get_properties_finish(host, cli_wait(&r), &error);
     }
-    if (!g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
-        return g_strdup("");
-    return g_variant_dup_string(value, NULL);
+    if (properties == NULL)
+        *status = cli_report_error(error);
+    return properties;
 }
 
 static void
@@ -67,12 +73,12 @@ print_node_field(const char *label, const char *value)
 }
 
 static void
-print_node_number(GVariant *info, const char *key, const char *label, const char *unit)
+print_node_number(const MarinaNodeInfo *info, const char *key, guint value, const char *label,
+                  const char *unit)
 {
-    guint32 value = 0;
     g_autofree char *text = NULL;
 
-    if (!g_variant_lookup(info, key, "u", &value))
+    if (!marina_node_info_has(info, key))
         return;
     text = unit != NULL ? g_strdup_printf("%u %s", value, unit) : g_strdup_printf("%u", value);
     print_node_field(label, text);
@@ -80,26 +86,23 @@ print_node_number(GVariant *info, const char *key, const char *label, const char
 
 /* virsh's nodeinfo layout, plus the accelerator (KVM or TCG) Marina uses. */
 static void
-print_nodeinfo(GVariant *info)
+print_nodeinfo(const MarinaNodeInfo *info)
 {
-    const char *model = NULL;
-    const char *accel = NULL;
-    guint64 memory = 0;
-
-    if (g_variant_lookup(info, "arch", "&s", &model) ||
-        g_variant_lookup(info, "cpu-model", "&s", &model))
-        print_node_field(_("CPU model:"), model);
-    print_node_number(info, "cpus", _("CPU(s):"), NULL);
-    print_node_number(info, "mhz", _("CPU frequency:"), "MHz");
-    print_node_number(info, "sockets", _("CPU socket(s):"), NULL);
-    print_node_number(info, "cores", _("Core(s) per socket:"), NULL);
-    print_node_number(info, "threads", _("Thread(s) per core:"), NULL);
-    if (g_variant_lookup(info, "memory-kib", "t", &memory)) {
-        g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", memory);
+    if (marina_node_info_has(info, "arch"))
+        print_node_field(_("CPU model:"), info->arch);
+    else if (marina_node_info_has(info, "cpu-model"))
+        print_node_field(_("CPU model:"), info->cpu_model);
+    print_node_number(info, "cpus", info->cpus, _("CPU(s):"), NULL);
+    print_node_number(info, "mhz", info->mhz, _("CPU frequency:"), "MHz");
+    print_node_number(info, "sockets", info->sockets, _("CPU socket(s):"), NULL);
+    print_node_number(info, "cores", info->cores, _("Core(s) per socket:"), NULL);
+    print_node_number(info, "threads", info->threads, _("Thread(s) per core:"), NULL);
+    if (marina_node_info_has(info, "memory-kib")) {
+        g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT " KiB", info->memory_kib);
         print_node_field(_("Memory size:"), text);
     }
-    if (g_variant_lookup(info, "accelerator", "&s", &accel))
-        print_node_field(_("Accelerator:"), accel);
+    if (marina_node_info_has(info, "accelerator"))
+        print_node_field(_("Accelerator:"), info->accelerator);
     printf("\n");
     fflush(stdout);
 }
@@ -107,13 +110,12 @@ print_nodeinfo(GVariant *info)
 static int
 cmd_nodeinfo(CliContext *ctx, int argc, char **argv)
 {
-    g_autoptr(GVariant) info = NULL;
-    MarinaConnection *connection;
+    g_autoptr(MarinaNodeInfo) info = NULL;
     int status;
 
-    if ((connection = parse_and_connect(ctx, argc, argv, &status)) == NULL)
+    if (parse_and_connect(ctx, argc, argv, &status) == NULL)
         return status;
-    if ((info = node_info_or_report(connection, &status)) == NULL)
+    if ((info = node_info_or_report(ctx, &status)) == NULL)
         return status;
     print_nodeinfo(info);
     return CLI_OK;
@@ -123,25 +125,23 @@ static int
 cmd_version(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
-    g_autoptr(GVariant) info = NULL;
-    g_autofree char *daemon_version = NULL;
-    const char *emulator_version = NULL;
-    MarinaConnection *connection;
+    g_autoptr(MarinaNodeInfo) info = NULL;
+    g_autoptr(MarinaHostProperties) properties = NULL;
     int status;
 
     if (!cli_parse(ctx, NULL, argc, argv, 0, 0, &args, &status))
         return status;
     printf(_("Client: marinactl %s\n"), PACKAGE_VERSION);
     fflush(stdout);
-    if ((connection = connect_or_report(ctx, &status)) == NULL)
+    if (connect_or_report(ctx, &status) == NULL)
         return status;
-    if ((daemon_version = host_string_or_report(connection, "Version", &status)) == NULL)
+    if ((properties = host_properties_or_report(ctx, &status)) == NULL)
         return status;
-    printf(_("Daemon: marinad %s\n"), daemon_version);
-    if ((info = node_info_or_report(connection, &status)) == NULL)
+    printf(_("Daemon: marinad %s\n"), properties->version);
+    if ((info = node_info_or_report(ctx, &status)) == NULL)
         return status;
-    if (g_variant_lookup(info, "emulator-version", "&s", &emulator_version))
-        printf(_("Running hypervisor: QEMU %s\n"), emulator_version);
+    if (marina_node_info_has(info, "emulator-version"))
+        printf(_("Running hypervisor: QEMU %s\n"), info->emulator_version);
     fflush(stdout);
     return CLI_OK;
 }
@@ -162,15 +162,14 @@ cmd_uri(CliContext *ctx, int argc, char **argv)
 static int
 cmd_hostname(CliContext *ctx, int argc, char **argv)
 {
-    g_autofree char *hostname = NULL;
-    MarinaConnection *connection;
+    g_autoptr(MarinaHostProperties) properties = NULL;
     int status;
 
-    if ((connection = parse_and_connect(ctx, argc, argv, &status)) == NULL)
+    if (parse_and_connect(ctx, argc, argv, &status) == NULL)
         return status;
-    if ((hostname = host_string_or_report(connection, "Hostname", &status)) == NULL)
+    if ((properties = host_properties_or_report(ctx, &status)) == NULL)
         return status;
-    cli_print("%s", hostname);
+    cli_print("%s", properties->hostname);
     return CLI_OK;
 }
 

@@ -450,21 +450,23 @@ detect_os(CliContext *ctx, MarinaOsCatalog *catalog, MarinaInstallSpec *spec)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) info = NULL;
-    MarinaConnection *connection;
-    MarinaDBusHost *host;
-    gboolean ok = FALSE;
+    g_autoptr(GAsyncResult) r = NULL;
+    MarinaHost *host;
 
     if (spec->method != MARINA_INSTALL_MEDIA && spec->method != MARINA_INSTALL_LOCATION)
         return NULL;
-    if ((connection = cli_connect(ctx, &error)) == NULL)
+    if ((host = cli_host(ctx, &error)) == NULL)
         return NULL;
-    host = marina_connection_get_host(connection);
-    if (spec->method == MARINA_INSTALL_MEDIA)
-        ok = marina_dbus_host_call_inspect_media_sync(host, spec->media, &info, NULL, &error);
-    else
-        ok = marina_dbus_host_call_inspect_install_tree_sync(host, spec->location, &info, NULL,
-                                                             &error);
-    if (!ok) {
+    if (spec->method == MARINA_INSTALL_MEDIA) {
+        marina_host_inspect_media_async(host, spec->media, NULL, marina_sync_wait_ready,
+                                        cli_slot(&r));
+        info = marina_host_inspect_media_finish(host, cli_wait(&r), &error);
+    } else {
+        marina_host_inspect_install_tree_async(host, spec->location, NULL, marina_sync_wait_ready,
+                                               cli_slot(&r));
+        info = marina_host_inspect_install_tree_finish(host, cli_wait(&r), &error);
+    }
+    if (info == NULL) {
         g_debug("inspecting the install source: %s", error->message);
         return NULL;
     }
@@ -593,36 +595,33 @@ build_spec(CliContext *ctx, InstallOptions *o, MarinaInstallSpec *spec, MarinaOs
 static gboolean
 fill_planned_paths(CliContext *ctx, MarinaInstallSpec *spec, GError **error)
 {
-    MarinaConnection *connection = cli_connect(ctx, error);
+    MarinaHost *host = cli_host(ctx, error);
 
-    if (connection == NULL)
+    if (host == NULL)
         return FALSE;
     for (guint i = 0; i < spec->disks->len; i++) {
         MarinaInstallDisk *disk = spec->disks->pdata[i];
-        g_autoptr(MarinaDBusStoragePool) pool = NULL;
-        g_autoptr(GVariant) info = NULL;
-        g_autofree char *pool_path = NULL, *volume = NULL;
-        const char *dir = NULL;
+        g_autoptr(MarinaPool) pool = NULL;
+        g_autoptr(MarinaPoolInfo) info = NULL;
+        g_autoptr(GAsyncResult) r = NULL;
+        g_autofree char *volume = NULL;
 
         if (disk->kind != MARINA_INSTALL_DISK_NEW)
             continue;
-        if (!marina_dbus_host_call_lookup_pool_sync(marina_connection_get_host(connection),
-                                                    disk->pool, &pool_path, NULL, NULL)) {
+        marina_host_lookup_pool_async(host, disk->pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+        if ((pool = marina_host_lookup_pool_finish(host, cli_wait(&r), NULL)) == NULL) {
             g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                         _("There is no storage pool '%s'. Choose one of the pools (marinactl "
                           "pool-list) or define it first."),
                         disk->pool);
             return FALSE;
         }
-        pool = marina_dbus_storage_pool_proxy_new_sync(
-            marina_connection_get_dbus_connection(connection),
-            G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-            NULL, pool_path, NULL, error);
-        if (pool == NULL || !marina_dbus_storage_pool_call_get_info_sync(pool, &info, NULL, error))
+        marina_pool_get_info_async(pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+        if ((info = marina_pool_get_info_finish(pool, cli_wait(&r), error)) == NULL)
             return FALSE;
         volume = marina_install_disk_volume_name(spec, i);
-        if (g_variant_lookup(info, "path", "&s", &dir) && *dir == '/')
-            disk->path = g_build_filename(dir, volume, NULL);
+        if (*info->path == '/')
+            disk->path = g_build_filename(info->path, volume, NULL);
         else
             disk->path = g_build_filename("/", disk->pool, volume, NULL);
     }

@@ -14,90 +14,63 @@
 #include "error.h"
 #include "pool-config.h"
 
-#define CALL_MS (60 * 1000)
-
-/* Storage proxies only make calls: no property cache, no signal matches. */
-#define PROXY_FLAGS                                                                                \
-    (G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS)
-
-static MarinaDBusHost *
+static MarinaHost *
 host_or_report(CliContext *ctx, int *status)
 {
     g_autoptr(GError) error = NULL;
-    MarinaConnection *connection = cli_connect(ctx, &error);
+    MarinaHost *host = cli_host(ctx, &error);
 
-    if (connection == NULL) {
+    if (host == NULL)
         *status = cli_report_error(error);
-        return NULL;
-    }
-    return marina_connection_get_host(connection);
+    return host;
 }
 
-static GDBusConnection *
-bus(CliContext *ctx)
-{
-    return marina_connection_get_dbus_connection(ctx->connection);
-}
-
-/* @proxy with its call timeout set, or NULL with @error reported in @status. */
-static gpointer
-proxy_or_report(gpointer proxy, const GError *error, int timeout_ms, int *status)
-{
-    if (proxy == NULL)
-        *status = cli_report_error(error);
-    else
-        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), timeout_ms);
-    return proxy;
-}
-
-static MarinaDBusStoragePool *
+static MarinaPool *
 lookup_pool(CliContext *ctx, const char *name, int *status)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *path = NULL;
-    MarinaDBusHost *host = host_or_report(ctx, status);
-    MarinaDBusStoragePool *pool;
+    g_autoptr(GAsyncResult) r = NULL;
+    MarinaHost *host = host_or_report(ctx, status);
+    MarinaPool *pool;
 
     if (host == NULL)
         return NULL;
-    if (!marina_dbus_host_call_lookup_pool_sync(host, name, &path, NULL, &error)) {
+    marina_host_lookup_pool_async(host, name, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((pool = marina_host_lookup_pool_finish(host, cli_wait(&r), &error)) == NULL)
         *status = cli_report_error(error);
-        return NULL;
-    }
-    pool = marina_dbus_storage_pool_proxy_new_sync(bus(ctx), PROXY_FLAGS, NULL, path, NULL, &error);
-    return proxy_or_report(pool, error, CALL_MS, status);
+    return pool;
 }
 
-static MarinaDBusStorageVolume *
+/* The volumes of @pool (MarinaVolumeInfo*), or NULL with the error reported. */
+static GPtrArray *
+list_volumes(MarinaPool *pool, int *status)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    GPtrArray *volumes;
+
+    marina_pool_list_volumes_async(pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((volumes = marina_pool_list_volumes_finish(pool, cli_wait(&r), &error)) == NULL)
+        *status = cli_report_error(error);
+    return volumes;
+}
+
+static MarinaVolume *
 lookup_volume(CliContext *ctx, const char *pool_name, const char *name, int *status)
 {
-    g_autoptr(MarinaDBusStoragePool) pool = lookup_pool(ctx, pool_name, status);
-    g_autoptr(GVariant) volumes = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autofree char *found = NULL;
-    GVariantIter iter;
-    const char *path, *vname;
-    MarinaDBusStorageVolume *volume;
+    g_autoptr(MarinaPool) pool = lookup_pool(ctx, pool_name, status);
+    g_autoptr(GPtrArray) volumes = NULL;
 
-    if (pool == NULL)
+    if (pool == NULL || (volumes = list_volumes(pool, status)) == NULL)
         return NULL;
-    if (!marina_dbus_storage_pool_call_list_volumes_sync(pool, &volumes, NULL, &error)) {
-        *status = cli_report_error(error);
-        return NULL;
+    for (guint i = 0; i < volumes->len; i++) {
+        MarinaVolumeInfo *info = volumes->pdata[i];
+        if (g_str_equal(info->name, name))
+            return marina_volume_new(ctx->connection, info->object_path);
     }
-    g_variant_iter_init(&iter, volumes);
-    while (found == NULL && g_variant_iter_next(&iter, "(&o&s&stt&s@as)", &path, &vname, NULL, NULL,
-                                                NULL, NULL, NULL))
-        if (g_str_equal(vname, name))
-            found = g_strdup(path);
-    if (found == NULL) {
-        fprintf(stderr, _("error: There is no volume '%s' in pool '%s'.\n"), name, pool_name);
-        *status = CLI_FAILED;
-        return NULL;
-    }
-    volume =
-        marina_dbus_storage_volume_proxy_new_sync(bus(ctx), PROXY_FLAGS, NULL, found, NULL, &error);
-    return proxy_or_report(volume, error, CLI_LONG_CALL_MS, status);
+    fprintf(stderr, _("error: There is no volume '%s' in pool '%s'.\n"), name, pool_name);
+    *status = CLI_FAILED;
+    return NULL;
 }
 
 /* virsh's sizes: "1.00 GiB". */
@@ -122,40 +95,17 @@ format_size(guint64 bytes)
  */
 
 typedef struct {
-    GMainLoop *loop;
-    MarinaDBusJob *job;
     const char *what;
-    gboolean finished;
-    gboolean ok;
-    char *error;
-    gboolean cancelling;
+    GCancellable *cancellable; /* cancelled by Ctrl+C: the job is cancelled */
 } JobWait;
 
 static void
-print_progress(JobWait *w)
+on_job_progress(MarinaJobWatcher *job, guint64 done, guint64 total, const char *phase, JobWait *w)
 {
-    guint64 total = marina_dbus_job_get_total(w->job);
-    guint64 done = marina_dbus_job_get_processed(w->job);
-
     if (total == 0 || !isatty(fileno(stderr)))
         return;
     fprintf(stderr, "\r%s: %3d%%", w->what, (int)(MIN(done, total) * 100 / total));
     fflush(stderr);
-}
-
-static void
-on_job_finished(MarinaDBusJob *job, gboolean ok, const char *error, JobWait *w)
-{
-    w->finished = TRUE;
-    w->ok = ok;
-    w->error = g_strdup(error);
-    g_main_loop_quit(w->loop);
-}
-
-static void
-on_job_properties(GDBusProxy *proxy, GVariant *changed, GStrv invalidated, JobWait *w)
-{
-    print_progress(w);
 }
 
 static gboolean
@@ -163,59 +113,35 @@ on_interrupt(gpointer data)
 {
     JobWait *w = data;
 
-    if (!w->cancelling) {
-        w->cancelling = TRUE;
+    if (!g_cancellable_is_cancelled(w->cancellable)) {
         fprintf(stderr, _("\nCancelling...\n"));
-        marina_dbus_job_call_cancel(w->job, NULL, NULL, NULL);
+        g_cancellable_cancel(w->cancellable);
     }
     return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-job_phase_final(const char *phase)
-{
-    return g_strcmp0(phase, "done") == 0 || g_strcmp0(phase, "failed") == 0 ||
-           g_strcmp0(phase, "cancelled") == 0;
-}
-
+/* Waits for @job to end, with its progress on stderr; Ctrl+C cancels it. */
 static int
-wait_job(CliContext *ctx, const char *path, const char *what)
+wait_job(MarinaJobWatcher *job, const char *what)
 {
     g_autoptr(GError) error = NULL;
-    JobWait w = {.what = what};
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GCancellable) cancellable = g_cancellable_new();
+    JobWait w = {.what = what, .cancellable = cancellable};
     guint int_id, term_id;
-    int status = CLI_OK;
+    gboolean ok;
 
-    /* The proxy subscribes to signals before it reads the properties, so a
-     * job that ends in between is seen through its Phase. */
-    w.job =
-        marina_dbus_job_proxy_new_sync(bus(ctx), G_DBUS_PROXY_FLAGS_NONE, NULL, path, NULL, &error);
-    if (w.job == NULL)
-        return cli_report_error(error);
-    w.loop = g_main_loop_new(NULL, FALSE);
-    g_signal_connect(w.job, "finished", G_CALLBACK(on_job_finished), &w);
-    g_signal_connect(w.job, "g-properties-changed", G_CALLBACK(on_job_properties), &w);
-    if (job_phase_final(marina_dbus_job_get_phase(w.job))) {
-        w.finished = TRUE;
-        w.ok = g_strcmp0(marina_dbus_job_get_phase(w.job), "done") == 0;
-        w.error = g_strdup(marina_dbus_job_get_error(w.job));
-    }
+    g_signal_connect(job, "progress", G_CALLBACK(on_job_progress), &w);
     int_id = g_unix_signal_add(SIGINT, on_interrupt, &w);
     term_id = g_unix_signal_add(SIGTERM, on_interrupt, &w);
-    if (!w.finished)
-        g_main_loop_run(w.loop);
+    marina_job_watcher_wait_async(job, cancellable, marina_sync_wait_ready, cli_slot(&r));
+    ok = marina_job_watcher_wait_finish(job, cli_wait(&r), &error);
     g_source_remove(int_id);
     g_source_remove(term_id);
-    if (isatty(fileno(stderr)) && marina_dbus_job_get_total(w.job) > 0)
+    g_signal_handlers_disconnect_by_data(job, &w);
+    if (isatty(fileno(stderr)) && marina_job_watcher_get_total(job) > 0)
         fprintf(stderr, "\n");
-    if (!w.ok) {
-        fprintf(stderr, _("error: %s\n"), w.error && *w.error ? w.error : _("the job failed"));
-        status = CLI_FAILED;
-    }
-    g_free(w.error);
-    g_main_loop_unref(w.loop);
-    g_object_unref(w.job);
-    return status;
+    return ok ? CLI_OK : cli_report_error(error);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -232,30 +158,29 @@ cmd_pool_list(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(GVariant) pools = NULL;
+    g_autoptr(GPtrArray) pools = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
-    MarinaDBusHost *host;
-    GVariantIter iter;
-    const char *name;
-    gboolean active, autostart;
+    MarinaHost *host;
     int status, width = 4;
 
     if (!cli_parse(ctx, entries, argc, argv, 0, 0, &args, &status))
         return status;
     if ((host = host_or_report(ctx, &status)) == NULL)
         return status;
-    if (!marina_dbus_host_call_list_pools_sync(host, &pools, NULL, &error))
+    marina_host_list_pools_async(host, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((pools = marina_host_list_pools_finish(host, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
-    g_variant_iter_init(&iter, pools);
-    while (g_variant_iter_next(&iter, "(o&sbbttt)", NULL, &name, &active, &autostart, NULL, NULL,
-                               NULL)) {
-        if ((active && inactive && !all) || (!active && !inactive && !all))
+    for (guint i = 0; i < pools->len; i++) {
+        MarinaPoolInfo *pool = pools->pdata[i];
+
+        if ((pool->active && inactive && !all) || (!pool->active && !inactive && !all))
             continue;
-        width = MAX(width, (int)strlen(name));
-        g_ptr_array_add(rows,
-                        g_strdup_printf("%s\t%s\t%s", name, active ? _("active") : _("inactive"),
-                                        autostart ? _("yes") : _("no")));
+        width = MAX(width, (int)strlen(pool->name));
+        g_ptr_array_add(rows, g_strdup_printf("%s\t%s\t%s", pool->name,
+                                              pool->active ? _("active") : _("inactive"),
+                                              pool->autostart ? _("yes") : _("no")));
     }
     g_ptr_array_sort(rows, (GCompareFunc)g_strcmp0);
     printf(" %-*s   %-8s   %s\n", width, _("Name"), _("State"), _("Autostart"));
@@ -277,9 +202,10 @@ cmd_pool_define(CliContext *ctx, int argc, char **argv)
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
-    g_autofree char *path = NULL;
+    g_autoptr(MarinaPool) pool = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(MarinaPoolConfig) config = NULL;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     int status;
 
     if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
@@ -288,28 +214,34 @@ cmd_pool_define(CliContext *ctx, int argc, char **argv)
         return cli_report_error(error);
     if ((host = host_or_report(ctx, &status)) == NULL)
         return status;
-    if (!marina_dbus_host_call_define_pool_sync(host, xml, &path, NULL, &error))
+    marina_host_define_pool_async(host, xml, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((pool = marina_host_define_pool_finish(host, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     config = marina_pool_config_parse(xml, -1, NULL);
-    cli_print(_("Pool %s defined from %s"), config ? config->name : path, args[0]);
+    cli_print(_("Pool %s defined from %s"),
+              config ? config->name : marina_pool_get_object_path(pool), args[0]);
     return CLI_OK;
 }
 
-typedef gboolean (*PoolCall)(MarinaDBusStoragePool *, GCancellable *, GError **);
+typedef void (*PoolAsync)(MarinaPool *, GCancellable *, GAsyncReadyCallback, gpointer);
+typedef gboolean (*PoolFinish)(MarinaPool *, GAsyncResult *, GError **);
 
 static int
-pool_action(CliContext *ctx, int argc, char **argv, PoolCall call, const char *done)
+pool_action(CliContext *ctx, int argc, char **argv, PoolAsync action_async,
+            PoolFinish action_finish, const char *done)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaPool) pool = NULL;
     int status;
 
     if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
         return status;
     if ((pool = lookup_pool(ctx, args[0], &status)) == NULL)
         return status;
-    if (!call(pool, NULL, &error))
+    action_async(pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!action_finish(pool, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(done, args[0]);
     return CLI_OK;
@@ -318,28 +250,28 @@ pool_action(CliContext *ctx, int argc, char **argv, PoolCall call, const char *d
 static int
 cmd_pool_start(CliContext *ctx, int argc, char **argv)
 {
-    return pool_action(ctx, argc, argv, marina_dbus_storage_pool_call_start_sync,
+    return pool_action(ctx, argc, argv, marina_pool_start_async, marina_pool_start_finish,
                        _("Pool %s started"));
 }
 
 static int
 cmd_pool_destroy(CliContext *ctx, int argc, char **argv)
 {
-    return pool_action(ctx, argc, argv, marina_dbus_storage_pool_call_stop_sync,
+    return pool_action(ctx, argc, argv, marina_pool_stop_async, marina_pool_stop_finish,
                        _("Pool %s destroyed"));
 }
 
 static int
 cmd_pool_undefine(CliContext *ctx, int argc, char **argv)
 {
-    return pool_action(ctx, argc, argv, marina_dbus_storage_pool_call_undefine_sync,
+    return pool_action(ctx, argc, argv, marina_pool_undefine_async, marina_pool_undefine_finish,
                        _("Pool %s has been undefined"));
 }
 
 static int
 cmd_pool_refresh(CliContext *ctx, int argc, char **argv)
 {
-    return pool_action(ctx, argc, argv, marina_dbus_storage_pool_call_refresh_sync,
+    return pool_action(ctx, argc, argv, marina_pool_refresh_async, marina_pool_refresh_finish,
                        _("Pool %s refreshed"));
 }
 
@@ -354,14 +286,16 @@ cmd_pool_autostart(CliContext *ctx, int argc, char **argv)
     };
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaPool) pool = NULL;
     int status;
 
     if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
         return status;
     if ((pool = lookup_pool(ctx, args[0], &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_pool_call_set_autostart_sync(pool, !disable, NULL, &error))
+    marina_pool_set_autostart_async(pool, !disable, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_pool_set_autostart_finish(pool, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(disable ? _("Pool %s unmarked as autostarted") : _("Pool %s marked as autostarted"),
               args[0]);
@@ -373,36 +307,27 @@ cmd_pool_info(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
-    g_autoptr(GVariant) info = NULL;
-    gboolean active = FALSE, autostart = FALSE, persistent = FALSE;
-    guint64 capacity = 0, allocation = 0, available = 0;
-    const char *name = "", *uuid = "";
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaPool) pool = NULL;
+    g_autoptr(MarinaPoolInfo) info = NULL;
     int status;
 
     if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status))
         return status;
     if ((pool = lookup_pool(ctx, args[0], &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_pool_call_get_info_sync(pool, &info, NULL, &error))
+    marina_pool_get_info_async(pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((info = marina_pool_get_info_finish(pool, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
-    g_variant_lookup(info, "name", "&s", &name);
-    g_variant_lookup(info, "uuid", "&s", &uuid);
-    g_variant_lookup(info, "active", "b", &active);
-    g_variant_lookup(info, "autostart", "b", &autostart);
-    g_variant_lookup(info, "persistent", "b", &persistent);
-    g_variant_lookup(info, "capacity", "t", &capacity);
-    g_variant_lookup(info, "allocation", "t", &allocation);
-    g_variant_lookup(info, "available", "t", &available);
-    printf("%-15s %s\n", _("Name:"), name);
-    printf("%-15s %s\n", _("UUID:"), uuid);
-    printf("%-15s %s\n", _("State:"), active ? _("running") : _("inactive"));
-    printf("%-15s %s\n", _("Persistent:"), persistent ? _("yes") : _("no"));
-    printf("%-15s %s\n", _("Autostart:"), autostart ? _("yes") : _("no"));
-    if (active) {
-        g_autofree char *c = format_size(capacity);
-        g_autofree char *a = format_size(allocation);
-        g_autofree char *v = format_size(available);
+    printf("%-15s %s\n", _("Name:"), info->name);
+    printf("%-15s %s\n", _("UUID:"), info->uuid);
+    printf("%-15s %s\n", _("State:"), info->active ? _("running") : _("inactive"));
+    printf("%-15s %s\n", _("Persistent:"), info->persistent ? _("yes") : _("no"));
+    printf("%-15s %s\n", _("Autostart:"), info->autostart ? _("yes") : _("no"));
+    if (info->active) {
+        g_autofree char *c = format_size(info->capacity);
+        g_autofree char *a = format_size(info->allocation);
+        g_autofree char *v = format_size(info->available);
         printf("%-15s %s\n", _("Capacity:"), c);
         printf("%-15s %s\n", _("Allocation:"), a);
         printf("%-15s %s\n", _("Available:"), v);
@@ -417,7 +342,8 @@ cmd_pool_dumpxml(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaPool) pool = NULL;
     g_autofree char *xml = NULL;
     int status;
 
@@ -425,7 +351,8 @@ cmd_pool_dumpxml(CliContext *ctx, int argc, char **argv)
         return status;
     if ((pool = lookup_pool(ctx, args[0], &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_pool_call_get_xml_sync(pool, &xml, NULL, &error))
+    marina_pool_get_xml_async(pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((xml = marina_pool_get_xml_finish(pool, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     fputs(xml, stdout);
     fflush(stdout);
@@ -455,43 +382,35 @@ cmd_vol_list(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
-    g_autoptr(GVariant) volumes = NULL;
-    GVariantIter iter;
-    const char *name, *path, *format;
-    const char **used_by;
-    guint64 capacity, allocation;
+    g_autoptr(MarinaPool) pool = NULL;
+    g_autoptr(GPtrArray) volumes = NULL;
     int status, width = 4;
 
     if (!cli_parse(ctx, entries, argc, argv, 1, 1, &args, &status))
         return status;
     if ((pool = lookup_pool(ctx, args[0], &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_pool_call_list_volumes_sync(pool, &volumes, NULL, &error))
-        return cli_report_error(error);
-    g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&stt&s@as)", NULL, &name, NULL, NULL, NULL, NULL, NULL))
-        width = MAX(width, (int)strlen(name));
+    if ((volumes = list_volumes(pool, &status)) == NULL)
+        return status;
+    for (guint i = 0; i < volumes->len; i++)
+        width = MAX(width, (int)strlen(((MarinaVolumeInfo *)volumes->pdata[i])->name));
     if (details)
         printf(" %-*s   %-40s   %-6s   %-12s   %-12s   %s\n", width, _("Name"), _("Path"),
                _("Type"), _("Capacity"), _("Allocation"), _("Used by"));
     else
         printf(" %-*s   %s\n", width, _("Name"), _("Path"));
     printf("------------------------------------------------------------------------------\n");
-    g_variant_iter_init(&iter, volumes);
-    while (g_variant_iter_next(&iter, "(o&s&stt&s^a&s)", NULL, &name, &path, &capacity, &allocation,
-                               &format, &used_by)) {
-        g_autofree const char **users = used_by;
+    for (guint i = 0; i < volumes->len; i++) {
+        MarinaVolumeInfo *v = volumes->pdata[i];
 
         if (details) {
-            g_autofree char *c = format_size(capacity);
-            g_autofree char *a = format_size(allocation);
-            g_autofree char *u = users_text(users);
-            printf(" %-*s   %-40s   %-6s   %-12s   %-12s   %s\n", width, name, path, format, c, a,
-                   u);
+            g_autofree char *c = format_size(v->capacity);
+            g_autofree char *a = format_size(v->allocation);
+            g_autofree char *u = users_text((const char *const *)v->used_by);
+            printf(" %-*s   %-40s   %-6s   %-12s   %-12s   %s\n", width, v->name, v->path,
+                   v->format, c, a, u);
         } else {
-            printf(" %-*s   %s\n", width, name, path);
+            printf(" %-*s   %s\n", width, v->name, v->path);
         }
     }
     printf("\n");
@@ -524,8 +443,11 @@ cmd_vol_create_as(CliContext *ctx, int argc, char **argv)
     };
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
-    g_autofree char *vol_path = NULL, *job_path = NULL, *name = NULL;
+    g_autoptr(MarinaPool) pool = NULL;
+    g_autoptr(MarinaVolume) volume = NULL;
+    g_autoptr(MarinaJobWatcher) job = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autofree char *name = NULL;
     g_autoptr(GString) xml = g_string_new("<volume>\n");
     guint64 capacity, alloc = 0;
     int status;
@@ -554,17 +476,18 @@ cmd_vol_create_as(CliContext *ctx, int argc, char **argv)
     g_string_append(xml, "</volume>\n");
     if ((pool = lookup_pool(ctx, args[0], &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_pool_call_create_volume_sync(pool, xml->str, &vol_path, &job_path,
-                                                          NULL, &error))
+    marina_pool_create_volume_async(pool, xml->str, NULL, marina_sync_wait_ready, cli_slot(&r));
+    volume = marina_pool_create_volume_finish(pool, cli_wait(&r), &job, &error);
+    if (volume == NULL)
         return cli_report_error(error);
-    if ((status = wait_job(ctx, job_path, _("Allocating"))) != CLI_OK)
+    if ((status = wait_job(job, _("Allocating"))) != CLI_OK)
         return status;
     cli_print(_("Vol %s created"), args[1]);
     return CLI_OK;
 }
 
 /* Commands NAME with --pool POOL. */
-static MarinaDBusStorageVolume *
+static MarinaVolume *
 parse_volume(CliContext *ctx, const GOptionEntry *extra, int argc, char **argv, int nargs,
              GStrv *args, int *status)
 {
@@ -590,12 +513,14 @@ cmd_vol_delete(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStorageVolume) vol = NULL;
+    g_autoptr(MarinaVolume) vol = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     int status;
 
     if ((vol = parse_volume(ctx, NULL, argc, argv, 1, &args, &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_volume_call_delete_sync(vol, NULL, &error))
+    marina_volume_delete_async(vol, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_volume_delete_finish(vol, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_("Vol %s deleted"), args[0]);
     return CLI_OK;
@@ -606,7 +531,8 @@ cmd_vol_resize(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStorageVolume) vol = NULL;
+    g_autoptr(MarinaVolume) vol = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     guint64 capacity;
     int status;
 
@@ -614,7 +540,8 @@ cmd_vol_resize(CliContext *ctx, int argc, char **argv)
         return status;
     if (!parse_size_arg(args[1], &capacity, &status))
         return status;
-    if (!marina_dbus_storage_volume_call_resize_sync(vol, capacity, NULL, &error))
+    marina_volume_resize_async(vol, capacity, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_volume_resize_finish(vol, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_("Size of volume '%s' successfully changed to %s"), args[0], args[1]);
     return CLI_OK;
@@ -625,15 +552,17 @@ cmd_vol_clone(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStorageVolume) vol = NULL;
-    g_autofree char *job = NULL;
+    g_autoptr(MarinaVolume) vol = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaJobWatcher) job = NULL;
     int status;
 
     if ((vol = parse_volume(ctx, NULL, argc, argv, 2, &args, &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_volume_call_clone_sync(vol, args[1], &job, NULL, &error))
+    marina_volume_clone_async(vol, args[1], NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((job = marina_volume_clone_finish(vol, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
-    if ((status = wait_job(ctx, job, _("Cloning"))) != CLI_OK)
+    if ((status = wait_job(job, _("Cloning"))) != CLI_OK)
         return status;
     cli_print(_("Vol %s cloned from %s"), args[1], args[0]);
     return CLI_OK;
@@ -644,36 +573,28 @@ cmd_vol_info(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStorageVolume) vol = NULL;
-    g_autoptr(GVariant) info = NULL;
+    g_autoptr(MarinaVolume) vol = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(MarinaVolumeInfo) info = NULL;
     g_autofree char *cap = NULL, *alloc = NULL, *users = NULL;
-    g_autofree const char **used_by = NULL;
-    const char *name = "", *format = "", *path = "", *backing = "";
-    guint64 capacity = 0, allocation = 0;
     int status;
 
     if ((vol = parse_volume(ctx, NULL, argc, argv, 1, &args, &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_volume_call_get_info_sync(vol, &info, NULL, &error))
+    marina_volume_get_info_async(vol, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((info = marina_volume_get_info_finish(vol, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
-    g_variant_lookup(info, "name", "&s", &name);
-    g_variant_lookup(info, "format", "&s", &format);
-    g_variant_lookup(info, "path", "&s", &path);
-    g_variant_lookup(info, "backing", "&s", &backing);
-    g_variant_lookup(info, "capacity", "t", &capacity);
-    g_variant_lookup(info, "allocation", "t", &allocation);
-    g_variant_lookup(info, "used-by", "^a&s", &used_by);
-    cap = format_size(capacity);
-    alloc = format_size(allocation);
-    users = users_text(used_by);
-    printf("%-15s %s\n", _("Name:"), name);
+    cap = format_size(info->capacity);
+    alloc = format_size(info->allocation);
+    users = users_text((const char *const *)info->used_by);
+    printf("%-15s %s\n", _("Name:"), info->name);
     printf("%-15s %s\n", _("Type:"), "file");
     printf("%-15s %s\n", _("Capacity:"), cap);
     printf("%-15s %s\n", _("Allocation:"), alloc);
-    printf("%-15s %s\n", _("Format:"), format);
-    printf("%-15s %s\n", _("Path:"), path);
-    if (*backing != '\0')
-        printf("%-15s %s\n", _("Backing:"), backing);
+    printf("%-15s %s\n", _("Format:"), info->format);
+    printf("%-15s %s\n", _("Path:"), info->path);
+    if (*info->backing != '\0')
+        printf("%-15s %s\n", _("Backing:"), info->backing);
     printf("%-15s %s\n", _("Used by:"), users);
     printf("\n");
     fflush(stdout);
@@ -685,13 +606,15 @@ cmd_vol_dumpxml(CliContext *ctx, int argc, char **argv)
 {
     g_auto(GStrv) args = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaDBusStorageVolume) vol = NULL;
+    g_autoptr(MarinaVolume) vol = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
     g_autofree char *xml = NULL;
     int status;
 
     if ((vol = parse_volume(ctx, NULL, argc, argv, 1, &args, &status)) == NULL)
         return status;
-    if (!marina_dbus_storage_volume_call_get_xml_sync(vol, &xml, NULL, &error))
+    marina_volume_get_xml_async(vol, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((xml = marina_volume_get_xml_finish(vol, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
     fputs(xml, stdout);
     fflush(stdout);

@@ -2,7 +2,7 @@
 
 #include <gio/gio.h>
 
-#include "connection.h"
+#include "client.h"
 
 G_BEGIN_DECLS
 
@@ -12,10 +12,6 @@ enum {
     CLI_FAILED = 1,
     CLI_USAGE = 2,
 };
-
-/* D-Bus call timeouts. Lifecycle calls (start, save, restore) may take as
- * long as the guest needs; the daemon reports failures itself. */
-#define CLI_LONG_CALL_MS G_MAXINT
 
 typedef struct _CliContext CliContext;
 typedef int (*CliHandler)(CliContext *ctx, int argc, char **argv);
@@ -30,6 +26,7 @@ typedef struct {
 struct _CliContext {
     const char *uri; /* -c/--connect, or NULL for the default */
     MarinaConnection *connection;
+    MarinaHost *host;
     const CliCommand *command; /* the command being run */
 };
 
@@ -39,6 +36,9 @@ extern const CliCommand cli_host_commands[];
 extern const CliCommand cli_console_commands[];
 extern const CliCommand cli_storage_commands[];
 extern const CliCommand cli_install_commands[];
+
+/* `event` (commands-event.c), listed with the domain commands. */
+int cli_cmd_event(CliContext *ctx, int argc, char **argv);
 
 /* Parses @argv (argv[0] is the command name) against @entries and checks
  * that between @min_args and @max_args (-1: any) positional arguments
@@ -53,10 +53,23 @@ int cli_report_error(const GError *error);
 
 /* The connection, opened on first use. */
 MarinaConnection *cli_connect(CliContext *ctx, GError **error);
-/* A domain by name, UUID or id. */
-MarinaDBusDomain *cli_lookup_domain(CliContext *ctx, const char *name, GError **error);
-/* The domain's Name property, or @fallback when it is unknown. */
-const char *cli_domain_name(MarinaDBusDomain *domain, const char *fallback);
+/* Its host (the client API's MarinaHost), made on first use. */
+MarinaHost *cli_host(CliContext *ctx, GError **error);
+/* A domain by name, UUID or id, its properties loaded. */
+MarinaDomain *cli_lookup_domain(CliContext *ctx, const char *name, GError **error);
+/* The domain's name, or @fallback when it is unknown. */
+const char *cli_domain_name(MarinaDomain *domain, const char *fallback);
+
+/*
+ * marinactl is synchronous: each call of the client API runs to completion
+ * on the default main context (marina_sync_wait), one at a time:
+ *   g_autoptr(GAsyncResult) r = NULL;
+ *   marina_domain_start_async(domain, 0, NULL, marina_sync_wait_ready, cli_slot(&r));
+ *   if (!marina_domain_start_finish(domain, cli_wait(&r), &error)) ...
+ * cli_slot() empties the slot for the next call; cli_wait() returns the result.
+ */
+gpointer cli_slot(GAsyncResult **result);
+GAsyncResult *cli_wait(GAsyncResult **result);
 
 /* Reads a domain XML file the user named (size-limited). */
 char *cli_read_text_file(const char *path, GError **error);

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <gio/gunixfdlist.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <poll.h>
@@ -204,27 +203,14 @@ relay(int guest_fd, GBytes *scrollback)
     g_main_loop_unref(console.loop);
 }
 
-/* Domain.OpenSerial: the descriptor and the output kept from before. */
+/* The serial port's descriptor and the output the daemon kept from before. */
 static int
-open_serial(MarinaDBusDomain *domain, guint index, GBytes **scrollback, GError **error)
+open_serial(MarinaDomain *domain, guint index, GBytes **scrollback, GError **error)
 {
-    g_autoptr(GVariant) handle = NULL;
-    g_autoptr(GVariant) kept = NULL;
-    g_autoptr(GUnixFDList) fds = NULL;
-    gsize size = 0;
-    const guint8 *data;
+    g_autoptr(GAsyncResult) r = NULL;
 
-    if (!marina_dbus_domain_call_open_serial_sync(domain, index, NULL, &handle, &kept, &fds, NULL,
-                                                  error))
-        return -1;
-    if (fds == NULL || !g_variant_is_of_type(handle, G_VARIANT_TYPE_HANDLE)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("The daemon did not pass a console descriptor for serial port %u."), index);
-        return -1;
-    }
-    data = g_variant_get_fixed_array(kept, &size, 1);
-    *scrollback = g_bytes_new(data, size);
-    return g_unix_fd_list_get(fds, g_variant_get_handle(handle), error);
+    marina_domain_open_serial_async(domain, index, NULL, marina_sync_wait_ready, cli_slot(&r));
+    return marina_domain_open_serial_finish(domain, cli_wait(&r), scrollback, error);
 }
 
 static int
@@ -236,7 +222,7 @@ cmd_console(CliContext *ctx, int argc, char **argv)
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
-    g_autoptr(MarinaDBusDomain) domain = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
     g_autoptr(GBytes) scrollback = NULL;
     g_autoptr(GError) error = NULL;
     int status, fd;

@@ -206,20 +206,44 @@ cli_connect(CliContext *ctx, GError **error)
     return ctx->connection;
 }
 
-MarinaDBusDomain *
+MarinaHost *
+cli_host(CliContext *ctx, GError **error)
+{
+    if (ctx->host == NULL && cli_connect(ctx, error) != NULL)
+        ctx->host = marina_host_new(ctx->connection);
+    return ctx->host;
+}
+
+gpointer
+cli_slot(GAsyncResult **result)
+{
+    g_clear_object(result);
+    return result;
+}
+
+GAsyncResult *
+cli_wait(GAsyncResult **result)
+{
+    marina_sync_wait(result);
+    return *result;
+}
+
+MarinaDomain *
 cli_lookup_domain(CliContext *ctx, const char *name, GError **error)
 {
-    MarinaConnection *connection = cli_connect(ctx, error);
+    g_autoptr(GAsyncResult) result = NULL;
+    MarinaHost *host = cli_host(ctx, error);
 
-    if (connection == NULL)
+    if (host == NULL)
         return NULL;
-    return marina_connection_get_domain_sync(connection, name, NULL, error);
+    marina_host_lookup_domain_async(host, name, NULL, marina_sync_wait_ready, cli_slot(&result));
+    return marina_host_lookup_domain_finish(host, cli_wait(&result), error);
 }
 
 const char *
-cli_domain_name(MarinaDBusDomain *domain, const char *fallback)
+cli_domain_name(MarinaDomain *domain, const char *fallback)
 {
-    const char *name = domain != NULL ? marina_dbus_domain_get_name(domain) : NULL;
+    const char *name = domain != NULL ? marina_domain_get_name(domain) : NULL;
 
     return name != NULL && *name != '\0' ? name : fallback;
 }
@@ -373,6 +397,7 @@ main(int argc, char **argv)
     first = parse_global_options(&ctx, argc, argv, &status);
     if (first >= 0)
         status = run_command(&ctx, argc - first, argv + first);
+    g_clear_object(&ctx.host);
     if (ctx.connection != NULL) {
         marina_connection_close(ctx.connection);
         g_clear_object(&ctx.connection);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "connection.h"
+#include "connection-private.h"
 #include "error.h"
 #include "paths.h"
 
@@ -19,8 +19,6 @@
 /* How long to let ssh exit after the D-Bus handshake over it failed, so its
  * exit status can say why. */
 #define SSH_EXIT_WAIT_S 5
-/* Enough of a failed daemon's stderr to show its last message. */
-#define DAEMON_STDERR_MAX 4096
 
 static const GDBusConnectionFlags CONNECTION_FLAGS = G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT;
 
@@ -182,8 +180,8 @@ marina_connection_close(MarinaConnection *self)
  * Errors a person can act on
  */
 
-static gboolean
-is_no_daemon(const GError *error)
+gboolean
+marina_connection_error_is_no_daemon(const GError *error)
 {
     return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
            g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
@@ -218,7 +216,7 @@ set_connect_error(const MarinaUri *uri, const char *socket, const GError *cause,
     g_debug("Connecting to %s (%s) failed: %s", uri_string, socket, cause->message);
     if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_set_error_literal(error, cause->domain, cause->code, cause->message);
-    else if (is_no_daemon(cause))
+    else if (marina_connection_error_is_no_daemon(cause))
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
                     _("Cannot connect to %s: no daemon is listening on %s. %s"), uri_string, socket,
                     no_daemon_hint(uri));
@@ -231,483 +229,12 @@ set_connect_error(const MarinaUri *uri, const char *socket, const GError *cause,
                     _("Cannot connect to %s through %s: %s"), uri_string, socket, cause->message);
 }
 
-/* ---------------------------------------------------------------------------------------------
- * Waiting for a process, with a time limit
- */
-
-typedef struct {
-    GCancellable *wait_cancellable; /* cancelled by the timer or the caller */
-    GCancellable *caller_cancellable;
-    gulong caller_handler;
-    GSource *timeout; /* on the caller's thread-default context */
-    gboolean timed_out;
-} WaitData;
-
-static void
-wait_data_free(WaitData *data)
-{
-    if (data->caller_cancellable != NULL)
-        g_cancellable_disconnect(data->caller_cancellable, data->caller_handler);
-    g_clear_object(&data->caller_cancellable);
-    if (data->timeout != NULL) {
-        g_source_destroy(data->timeout);
-        g_source_unref(data->timeout);
-    }
-    g_clear_object(&data->wait_cancellable);
-    g_free(data);
-}
-
-static gboolean
-on_wait_timeout(gpointer user_data)
-{
-    WaitData *data = user_data;
-
-    data->timed_out = TRUE;
-    g_cancellable_cancel(data->wait_cancellable);
-    return G_SOURCE_REMOVE;
-}
-
-static void
-on_caller_cancelled(GCancellable *cancellable, gpointer user_data)
-{
-    g_cancellable_cancel(G_CANCELLABLE(user_data));
-}
-
-static void
-on_process_waited(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    WaitData *data = g_task_get_task_data(task);
-    g_autoptr(GError) error = NULL;
-
-    if (g_subprocess_wait_finish(G_SUBPROCESS(source), result, &error))
-        g_task_return_boolean(task, TRUE);
-    else if (data->timed_out)
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "timed out");
-    else
-        g_task_return_error(task, g_steal_pointer(&error));
-}
-
-/* Waits for @process to exit; fails with G_IO_ERROR_TIMED_OUT after @seconds. */
-static void
-wait_process_async(GSubprocess *process, guint seconds, GCancellable *cancellable,
-                   GAsyncReadyCallback callback, gpointer user_data)
-{
-    GTask *task = g_task_new(process, cancellable, callback, user_data);
-    WaitData *data = g_new0(WaitData, 1);
-
-    data->wait_cancellable = g_cancellable_new();
-    data->timeout = g_timeout_source_new_seconds(seconds);
-    g_source_set_callback(data->timeout, on_wait_timeout, data, NULL);
-    g_source_attach(data->timeout, g_main_context_get_thread_default());
-    if (cancellable != NULL) {
-        data->caller_cancellable = g_object_ref(cancellable);
-        data->caller_handler =
-            g_cancellable_connect(cancellable, G_CALLBACK(on_caller_cancelled),
-                                  g_object_ref(data->wait_cancellable), g_object_unref);
-    }
-    g_task_set_task_data(task, data, (GDestroyNotify)wait_data_free);
-    g_subprocess_wait_async(process, data->wait_cancellable, on_process_waited, task);
-}
-
-static gboolean
-wait_process_finish(GSubprocess *process, GAsyncResult *result, GError **error)
-{
-    return g_task_propagate_boolean(G_TASK(result), error);
-}
-
-static void
-on_sync_wait_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    *(GAsyncResult **)user_data = g_object_ref(result);
-}
-
-/* The blocking form runs the wait on a private main context: nothing but the
- * subprocess lives there, so no proxy or connection is tied to it. */
-static gboolean
-wait_process_sync(GSubprocess *process, guint seconds, GCancellable *cancellable, GError **error)
-{
-    g_autoptr(GMainContext) context = g_main_context_new();
-    g_autoptr(GAsyncResult) result = NULL;
-
-    g_main_context_push_thread_default(context);
-    wait_process_async(process, seconds, cancellable, on_sync_wait_done, &result);
-    while (result == NULL)
-        g_main_context_iteration(context, TRUE);
-    g_main_context_pop_thread_default(context);
-    return wait_process_finish(process, result, error);
-}
-
-/* ---------------------------------------------------------------------------------------------
- * Starting the session daemon on demand
- */
-
-/* The daemon program as an absolute path, or NULL (with a message) when it is missing. */
-static char *
-find_daemon_binary(const MarinaUri *uri, const char *socket, GError **error)
-{
-    g_autofree char *configured = marina_paths_daemon_binary();
-    g_autofree char *found = NULL;
-    g_autofree char *uri_string = marina_uri_to_string(uri);
-
-    if (strchr(configured, '/') == NULL)
-        found = g_find_program_in_path(configured);
-    else
-        found = g_canonicalize_filename(configured, NULL);
-    if (found == NULL || !g_file_test(found, G_FILE_TEST_IS_REGULAR) ||
-        !g_file_test(found, G_FILE_TEST_IS_EXECUTABLE)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: no daemon is listening on %s, and the daemon program "
-                      "%s is missing, so none can be started. Install marinad, or set MARINAD to "
-                      "the path of the marinad program."),
-                    uri_string, socket, configured);
-        return NULL;
-    }
-    return g_steal_pointer(&found);
-}
-
-typedef struct {
-    MarinaUri *uri;
-    char *socket;
-    char *binary;
-    int stderr_fd; /* an unlinked temporary file the daemon's stderr goes to */
-} StartData;
-
-static void
-start_data_free(StartData *data)
-{
-    marina_uri_free(data->uri);
-    g_free(data->socket);
-    g_free(data->binary);
-    if (data->stderr_fd >= 0)
-        close(data->stderr_fd);
-    g_free(data);
-}
-
-/* The last line the daemon wrote to stderr, or NULL. */
-static char *
-read_daemon_message(int fd)
-{
-    char buf[DAEMON_STDERR_MAX + 1];
-    ssize_t n;
-    char *last;
-
-    if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0)
-        return NULL;
-    n = read(fd, buf, DAEMON_STDERR_MAX);
-    if (n <= 0)
-        return NULL;
-    buf[n] = '\0';
-    g_strchomp(buf);
-    last = strrchr(buf, '\n');
-    return g_strdup(last != NULL ? last + 1 : buf);
-}
-
-/* The daemon's stdout/stderr must not be our pipes: the daemonized child
- * would hold them open and hang a caller reading our output to EOF. */
-static GSubprocess *
-spawn_daemon(StartData *data, GError **error)
-{
-    g_autoptr(GSubprocessLauncher) launcher = NULL;
-    g_autofree char *tmp_path = NULL;
-    int fd;
-
-    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-    g_subprocess_launcher_set_cwd(launcher, "/");
-    fd = g_file_open_tmp("marinad-start-XXXXXX", &tmp_path, NULL);
-    if (fd >= 0) {
-        g_unlink(tmp_path);
-        data->stderr_fd = fd;
-        g_subprocess_launcher_take_stderr_fd(launcher, dup(fd));
-    }
-    return g_subprocess_launcher_spawn(launcher, error, data->binary, "--session", "--daemonize",
-                                       NULL);
-}
-
-static void
-set_daemon_failed_error(StartData *data, GSubprocess *process, GError **error)
-{
-    g_autofree char *uri_string = marina_uri_to_string(data->uri);
-    g_autofree char *message = read_daemon_message(data->stderr_fd);
-    g_autofree char *status = NULL;
-
-    if (g_subprocess_get_if_exited(process))
-        status = g_strdup_printf(_("exit status %d"), g_subprocess_get_exit_status(process));
-    else
-        status = g_strdup_printf(_("killed by signal %d"), g_subprocess_get_term_sig(process));
-    g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                _("Cannot connect to %s: the session daemon %s failed to start (%s)%s%s"),
-                uri_string, data->binary, status, message != NULL ? ": " : ".",
-                message != NULL ? message : "");
-}
-
-static void
-on_daemon_exited(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    StartData *data = g_task_get_task_data(task);
-    GSubprocess *process = G_SUBPROCESS(source);
-    g_autoptr(GError) error = NULL;
-    g_autofree char *uri_string = marina_uri_to_string(data->uri);
-
-    if (!wait_process_finish(process, result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-            g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                                    _("Cannot connect to %s: the session daemon %s did not start "
-                                      "listening on %s within %d seconds."),
-                                    uri_string, data->binary, data->socket,
-                                    MARINA_CONNECTION_DAEMON_START_TIMEOUT_S);
-        else
-            g_task_return_error(task, g_steal_pointer(&error));
-        return;
-    }
-    if (!g_subprocess_get_successful(process)) {
-        set_daemon_failed_error(data, process, &error);
-        g_task_return_error(task, g_steal_pointer(&error));
-        return;
-    }
-    g_task_return_boolean(task, TRUE);
-}
-
-/* marinad --daemonize forks; its parent exits once the socket listens, so
- * the parent's exit (with a time limit) says when to connect again. */
-static void
-start_daemon_async(const MarinaUri *uri, const char *socket, GCancellable *cancellable,
-                   GAsyncReadyCallback callback, gpointer user_data)
-{
-    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
-    g_autoptr(GSubprocess) process = NULL;
-    g_autoptr(GError) error = NULL;
-    StartData *data = g_new0(StartData, 1);
-
-    data->uri = marina_uri_copy(uri);
-    data->socket = g_strdup(socket);
-    data->stderr_fd = -1;
-    g_task_set_task_data(task, data, (GDestroyNotify)start_data_free);
-    data->binary = find_daemon_binary(uri, socket, &error);
-    if (data->binary == NULL) {
-        g_task_return_error(task, g_steal_pointer(&error));
-        return;
-    }
-    g_debug("Starting the session daemon: %s --session --daemonize", data->binary);
-    process = spawn_daemon(data, &error);
-    if (process == NULL) {
-        g_autofree char *uri_string = marina_uri_to_string(uri);
-        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                                _("Cannot connect to %s: the session daemon %s cannot be started: "
-                                  "%s"),
-                                uri_string, data->binary, error->message);
-        return;
-    }
-    wait_process_async(process, MARINA_CONNECTION_DAEMON_START_TIMEOUT_S, cancellable,
-                       on_daemon_exited, g_steal_pointer(&task));
-}
-
-static gboolean
-start_daemon_finish(GAsyncResult *result, GError **error)
-{
-    return g_task_propagate_boolean(G_TASK(result), error);
-}
-
-static gboolean
-start_daemon_sync(const MarinaUri *uri, const char *socket, GCancellable *cancellable,
-                  GError **error)
-{
-    g_autoptr(GMainContext) context = g_main_context_new();
-    g_autoptr(GAsyncResult) result = NULL;
-
-    g_main_context_push_thread_default(context);
-    start_daemon_async(uri, socket, cancellable, on_sync_wait_done, &result);
-    while (result == NULL)
-        g_main_context_iteration(context, TRUE);
-    g_main_context_pop_thread_default(context);
-    return start_daemon_finish(result, error);
-}
-
-/* Only the default session socket is worth starting a daemon for: a daemon
- * started by us listens there, not on a ?socket= of the user's choosing. */
-static gboolean
-should_start_daemon(const MarinaUri *uri, const GError *error)
-{
-    return uri->transport == MARINA_URI_TRANSPORT_LOCAL && marina_uri_is_session(uri) &&
-           marina_uri_get_param(uri, "socket") == NULL && is_no_daemon(error);
-}
-
 static char *
 socket_address(const char *socket)
 {
     g_autofree char *escaped = g_dbus_address_escape_value(socket);
 
     return g_strdup_printf("unix:path=%s", escaped);
-}
-
-/* ---------------------------------------------------------------------------------------------
- * SSH transport
- */
-
-static const char *
-ssh_batch_mode(const MarinaUri *uri)
-{
-    if (g_strcmp0(marina_uri_get_param(uri, "no_tty"), "1") == 0)
-        return "BatchMode=yes";
-    /* Without a terminal or a graphical askpass ssh cannot ask for a
-     * password; failing at once beats hanging. */
-    if (!isatty(STDIN_FILENO) && g_getenv("SSH_ASKPASS") == NULL && g_getenv("DISPLAY") == NULL &&
-        g_getenv("WAYLAND_DISPLAY") == NULL)
-        return "BatchMode=yes";
-    return "BatchMode=no";
-}
-
-/* OpenSSH connection sharing: one login serves the control channel and every
- * console channel opened later. */
-static void
-add_connection_sharing(GStrvBuilder *argv)
-{
-    g_autofree char *dir = marina_paths_session_runtime_dir();
-    g_autofree char *path = NULL;
-
-    if (g_mkdir_with_parents(dir, 0700) != 0) {
-        g_debug("No ssh connection sharing: cannot create %s: %s", dir, g_strerror(errno));
-        return;
-    }
-    path = g_strdup_printf("ControlPath=%s/ssh-%%C", dir);
-    g_strv_builder_add_many(argv, "-o", "ControlMaster=auto", "-o", path, "-o", "ControlPersist=60",
-                            NULL);
-}
-
-static char *
-remote_command(const MarinaUri *uri)
-{
-    const char *command = marina_uri_get_param(uri, "command");
-    const char *socket = marina_uri_get_param(uri, "socket");
-    GString *line = g_string_new(command != NULL ? command : "marinad");
-
-    /* ?command= is the user's own shell text (e.g. "sudo marinad"); what we
-     * add ourselves is quoted for the remote shell. */
-    g_string_append(line, " --connect-stdio");
-    g_string_append(line, marina_uri_is_system(uri) ? " --system" : " --session");
-    if (socket != NULL) {
-        g_autofree char *quoted = g_shell_quote(socket);
-        g_string_append_printf(line, " --socket=%s", quoted);
-    }
-    return g_string_free(line, FALSE);
-}
-
-GStrv
-marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
-{
-    g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
-    const char *keyfile;
-    g_autofree char *command = NULL;
-
-    g_return_val_if_fail(uri != NULL, NULL);
-    if (uri->transport != MARINA_URI_TRANSPORT_SSH) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("'%s' is not a marina+ssh:// URI."), uri->original);
-        return NULL;
-    }
-    g_strv_builder_add(argv, "ssh");
-    if (uri->port != 0) {
-        g_autofree char *port = g_strdup_printf("%u", (guint)uri->port);
-        g_strv_builder_add_many(argv, "-p", port, NULL);
-    }
-    if (uri->user != NULL)
-        g_strv_builder_add_many(argv, "-l", uri->user, NULL);
-    keyfile = marina_uri_get_param(uri, "keyfile");
-    if (keyfile != NULL)
-        g_strv_builder_add_many(argv, "-i", keyfile, NULL);
-    g_strv_builder_add_many(argv, "-o", ssh_batch_mode(uri), NULL);
-    /* no_verify: a throw-away host whose key must neither be checked nor
-     * remembered (it would poison known_hosts for the next one). */
-    if (g_strcmp0(marina_uri_get_param(uri, "no_verify"), "1") == 0)
-        g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", "-o",
-                                "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", NULL);
-    add_connection_sharing(argv);
-    /* The keepalive: a host that vanishes (cable, crash) is noticed within
-     * about 45 s and the connection reports it closed, instead of hanging. */
-    g_strv_builder_add_many(argv, "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3",
-                            NULL);
-    command = remote_command(uri);
-    /* -T: no tty (a binary stream); -e none: no escape character; "--" ends
-     * ssh's options, so the host can never be read as one. */
-    g_strv_builder_add_many(argv, "-T", "-e", "none", "--", uri->host, command, NULL);
-    return g_strv_builder_end(argv);
-}
-
-static void
-ignore_sigpipe(void)
-{
-    struct sigaction current;
-
-    /* Writing to an ssh that died raises SIGPIPE, which would kill the whole
-     * client; an EPIPE error is what we want instead. Leave a handler the
-     * program installed alone. */
-    if (sigaction(SIGPIPE, NULL, &current) == 0 && current.sa_handler == SIG_DFL)
-        signal(SIGPIPE, SIG_IGN);
-}
-
-/* ssh with its stdin/stdout as a GIOStream; ssh's stderr stays ours, so its
- * own messages (password prompts, "Permission denied") reach the user. */
-static GSubprocess *
-spawn_ssh(const MarinaUri *uri, GIOStream **stream, GError **error)
-{
-    g_auto(GStrv) argv = marina_connection_build_ssh_argv(uri, error);
-    g_autoptr(GSubprocess) process = NULL;
-    g_autoptr(GError) local_error = NULL;
-    g_autofree char *uri_string = marina_uri_to_string(uri);
-
-    if (argv == NULL)
-        return NULL;
-    ignore_sigpipe();
-    process = g_subprocess_newv((const char *const *)argv,
-                                G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                &local_error);
-    if (process == NULL) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: ssh cannot be run (%s). Install the OpenSSH client."),
-                    uri_string, local_error->message);
-        return NULL;
-    }
-    *stream = g_simple_io_stream_new(g_subprocess_get_stdout_pipe(process),
-                                     g_subprocess_get_stdin_pipe(process));
-    return g_steal_pointer(&process);
-}
-
-/* Why the D-Bus handshake over ssh failed, from ssh's exit status. */
-static void
-set_ssh_error(const MarinaUri *uri, GSubprocess *ssh, gboolean exited, const GError *cause,
-              GError **error)
-{
-    g_autofree char *uri_string = marina_uri_to_string(uri);
-    g_autofree char *command = remote_command(uri);
-    const char *program = marina_uri_get_param(uri, "command");
-    int status = exited && g_subprocess_get_if_exited(ssh) ? g_subprocess_get_exit_status(ssh) : -1;
-
-    if (program == NULL)
-        program = "marinad";
-    g_debug("D-Bus over ssh to %s failed: %s", uri->host, cause->message);
-    if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_set_error_literal(error, cause->domain, cause->code, cause->message);
-    else if (status == 255)
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: ssh could not log in to %s (see ssh's message). Check "
-                      "that 'ssh %s' works without a password prompt, or give a key with "
-                      "?keyfile=PATH."),
-                    uri_string, uri->host, uri->host);
-    else if (status == 127)
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: the program '%s' was not found on %s. Install "
-                      "Marina there, or name the program with ?command=PATH."),
-                    uri_string, program, uri->host);
-    else if (status > 0)
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: '%s' on %s exited with status %d. Run 'ssh %s %s' "
-                      "to see why."),
-                    uri_string, command, uri->host, status, uri->host, command);
-    else
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: the daemon on %s did not answer (%s)."), uri_string,
-                    uri->host, cause->message);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -730,9 +257,9 @@ connect_local_sync(const MarinaUri *uri, GCancellable *cancellable, GError **err
 
     dbus = g_dbus_connection_new_for_address_sync(address, CONNECTION_FLAGS, NULL, cancellable,
                                                   &local_error);
-    if (dbus == NULL && should_start_daemon(uri, local_error)) {
+    if (dbus == NULL && marina_session_daemon_should_start(uri, local_error)) {
         g_clear_error(&local_error);
-        if (!start_daemon_sync(uri, socket, cancellable, error))
+        if (!marina_session_daemon_start_sync(uri, socket, cancellable, error))
             return NULL;
         dbus = g_dbus_connection_new_for_address_sync(address, CONNECTION_FLAGS, NULL, cancellable,
                                                       &local_error);
@@ -747,7 +274,7 @@ connect_ssh_sync(const MarinaUri *uri, GSubprocess **ssh_out, GCancellable *canc
                  GError **error)
 {
     g_autoptr(GIOStream) stream = NULL;
-    g_autoptr(GSubprocess) ssh = spawn_ssh(uri, &stream, error);
+    g_autoptr(GSubprocess) ssh = marina_ssh_spawn(uri, &stream, error);
     g_autoptr(GError) local_error = NULL;
     GDBusConnection *dbus;
     gboolean exited;
@@ -758,10 +285,10 @@ connect_ssh_sync(const MarinaUri *uri, GSubprocess **ssh_out, GCancellable *canc
         g_dbus_connection_new_sync(stream, NULL, CONNECTION_FLAGS, NULL, cancellable, &local_error);
     if (dbus == NULL) {
         g_io_stream_close(stream, NULL, NULL);
-        exited = wait_process_sync(ssh, SSH_EXIT_WAIT_S, NULL, NULL);
+        exited = marina_process_wait_sync(ssh, SSH_EXIT_WAIT_S, NULL, NULL);
         if (!exited)
             g_subprocess_force_exit(ssh);
-        set_ssh_error(uri, ssh, exited, local_error, error);
+        marina_ssh_set_error(uri, ssh, exited, local_error, error);
         return NULL;
     }
     *ssh_out = g_steal_pointer(&ssh);
@@ -865,7 +392,7 @@ on_daemon_started(GObject *source, GAsyncResult *result, gpointer user_data)
     OpenData *data = g_task_get_task_data(task);
     GError *error = NULL;
 
-    if (!start_daemon_finish(result, &error)) {
+    if (!marina_session_daemon_start_finish(result, &error)) {
         g_task_return_error(task, error);
         g_object_unref(task);
         return;
@@ -887,9 +414,9 @@ on_local_connected(GObject *source, GAsyncResult *result, gpointer user_data)
         create_host_proxy(task);
         return;
     }
-    if (!data->daemon_started && should_start_daemon(data->uri, error)) {
-        start_daemon_async(data->uri, data->socket, g_task_get_cancellable(task), on_daemon_started,
-                           task);
+    if (!data->daemon_started && marina_session_daemon_should_start(data->uri, error)) {
+        marina_session_daemon_start_async(data->uri, data->socket, g_task_get_cancellable(task),
+                                          on_daemon_started, task);
         return;
     }
     set_connect_error(data->uri, data->socket, error, &mapped);
@@ -912,12 +439,12 @@ on_ssh_exited(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
     OpenData *data = g_task_get_task_data(task);
-    gboolean exited = wait_process_finish(data->ssh, result, NULL);
+    gboolean exited = marina_process_wait_finish(data->ssh, result, NULL);
     GError *error = NULL;
 
     if (!exited)
         g_subprocess_force_exit(data->ssh);
-    set_ssh_error(data->uri, data->ssh, exited, data->ssh_error, &error);
+    marina_ssh_set_error(data->uri, data->ssh, exited, data->ssh_error, &error);
     g_task_return_error(task, error);
 }
 
@@ -934,7 +461,7 @@ on_ssh_connected(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     /* Wait for ssh's exit status: it tells a failed login from a missing marinad. */
     g_io_stream_close(data->ssh_stream, NULL, NULL);
-    wait_process_async(data->ssh, SSH_EXIT_WAIT_S, NULL, on_ssh_exited, task);
+    marina_process_wait_async(data->ssh, SSH_EXIT_WAIT_S, NULL, on_ssh_exited, task);
 }
 
 static void
@@ -943,7 +470,7 @@ connect_ssh(GTask *task)
     OpenData *data = g_task_get_task_data(task);
     GError *error = NULL;
 
-    data->ssh = spawn_ssh(data->uri, &data->ssh_stream, &error);
+    data->ssh = marina_ssh_spawn(data->uri, &data->ssh_stream, &error);
     if (data->ssh == NULL) {
         g_task_return_error(task, error);
         g_object_unref(task);

@@ -55,6 +55,10 @@ gboolean marina_connection_is_closed(MarinaConnection *self);
 /* Closes the connection (and ends the ssh process of a remote one). */
 void marina_connection_close(MarinaConnection *self);
 
+/* Superseded by the client API (host.h, domain.h): marina_host_get_properties_async(),
+ * marina_host_lookup_domain_async(), marina_domain_new() / marina_domain_load_async().
+ * The functions below stay until the last callers in src/ui have moved. */
+
 /* One Host property fetched from the daemon (org.freedesktop.DBus.Properties.Get). */
 GVariant *marina_connection_get_host_property_sync(MarinaConnection *self, const char *name,
                                                    GCancellable *cancellable, GError **error);

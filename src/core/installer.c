@@ -6,22 +6,18 @@
 #include <string.h>
 
 #include "error.h"
+#include "host.h"
+#include "install-undo.h"
 #include "installer.h"
 
 /*
  * One operation (run, begin or abandon) at a time, written as a chain of
- * async callbacks. The operation's GTask is kept in self->task; the task
- * holds a reference on the installer, so the callbacks' `self` stays valid.
- * What has been made is recorded as it is made (volume object paths, the
- * domain path), so a failure anywhere can take exactly that away again.
+ * async callbacks over the client API (host.h, domain.h, pool.h). The
+ * operation's GTask is kept in self->task; the task holds a reference on
+ * the installer, so the callbacks' `self` stays valid. What has been made
+ * is recorded as it is made (the volumes, the domain), so a failure
+ * anywhere can take exactly that away again (install-undo.c).
  */
-
-/* Storage and definition calls return quickly; starting a guest and the
- * rollback of a slow daemon may not. */
-#define LONG_CALL_MS G_MAXINT
-
-#define PROXY_FLAGS                                                                                \
-    (G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS)
 
 typedef void (*JobDone)(MarinaInstaller *self, GError *error);
 
@@ -29,19 +25,19 @@ typedef struct {
     char *name;
     guint64 need;     /* bytes the new disks in this pool ask for */
     GPtrArray *names; /* char*: the volume names to be created there */
-    char *path;       /* object path, once looked up */
+    MarinaPool *pool; /* once looked up */
 } PoolNeed;
 
 struct _MarinaInstaller {
     GObject parent_instance;
 
     MarinaConnection *connection;
+    MarinaHost *host;
     MarinaInstallSpec *spec;
 
     /* What exists because of us: removed again on failure. */
-    GPtrArray *volumes; /* char*: StorageVolume object paths, in creation order */
-    char *domain_path;
-    MarinaDBusDomain *domain;
+    GPtrArray *volumes; /* MarinaVolume*, in creation order */
+    MarinaDomain *domain;
     gboolean prepared; /* a prepare-only run finished; begin or abandon may follow */
 
     /* The operation in progress. */
@@ -53,11 +49,10 @@ struct _MarinaInstaller {
     GError *failure;  /* what the rollback is for */
 
     /* The job being waited on. */
-    MarinaDBusJob *job;
+    MarinaJobWatcher *job;
     JobDone job_done;
     MarinaInstallerStep job_step;
     char *job_message;
-    gulong job_cancel_id;
     gboolean job_downloading;
 };
 
@@ -74,7 +69,7 @@ static void
 pool_need_free(PoolNeed *p)
 {
     g_free(p->name);
-    g_free(p->path);
+    g_clear_object(&p->pool);
     g_ptr_array_unref(p->names);
     g_free(p);
 }
@@ -85,6 +80,8 @@ marina_installer_dispose(GObject *object)
     MarinaInstaller *self = MARINA_INSTALLER(object);
 
     g_clear_object(&self->domain);
+    g_clear_object(&self->job);
+    g_clear_object(&self->host);
     g_clear_object(&self->connection);
     G_OBJECT_CLASS(marina_installer_parent_class)->dispose(object);
 }
@@ -98,7 +95,6 @@ marina_installer_finalize(GObject *object)
     g_clear_pointer(&self->volumes, g_ptr_array_unref);
     g_clear_pointer(&self->pools, g_ptr_array_unref);
     g_clear_error(&self->failure);
-    g_free(self->domain_path);
     g_free(self->job_message);
     G_OBJECT_CLASS(marina_installer_parent_class)->finalize(object);
 }
@@ -121,7 +117,7 @@ marina_installer_class_init(MarinaInstallerClass *klass)
 static void
 marina_installer_init(MarinaInstaller *self)
 {
-    self->volumes = g_ptr_array_new_with_free_func(g_free);
+    self->volumes = g_ptr_array_new_with_free_func(g_object_unref);
 }
 
 MarinaInstaller *
@@ -133,6 +129,7 @@ marina_installer_new(MarinaConnection *connection, MarinaInstallSpec *spec)
     g_return_val_if_fail(spec != NULL, NULL);
     self = g_object_new(MARINA_TYPE_INSTALLER, NULL);
     self->connection = g_object_ref(connection);
+    self->host = marina_host_new(connection);
     self->spec = spec;
     return self;
 }
@@ -160,18 +157,6 @@ progress(MarinaInstaller *self, MarinaInstallerStep step, double fraction, const
     g_signal_emit(self, signals[SIGNAL_PROGRESS], 0, (int)step, message, fraction);
 }
 
-static GDBusConnection *
-bus(MarinaInstaller *self)
-{
-    return marina_connection_get_dbus_connection(self->connection);
-}
-
-static MarinaDBusHost *
-host(MarinaInstaller *self)
-{
-    return marina_connection_get_host(self->connection);
-}
-
 static GCancellable *
 cancellable(MarinaInstaller *self)
 {
@@ -182,6 +167,12 @@ static gboolean
 is_cancelled(MarinaInstaller *self)
 {
     return g_cancellable_is_cancelled(cancellable(self));
+}
+
+static GError *
+cancelled_error(void)
+{
+    return g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled."));
 }
 
 /* Errors from the daemon, without GDBus's decoration (a person reads them). */
@@ -210,40 +201,20 @@ complete_ok(MarinaInstaller *self, gboolean is_path)
 
     g_clear_pointer(&self->pools, g_ptr_array_unref);
     if (is_path)
-        g_task_return_pointer(task, g_strdup(self->domain_path), g_free);
+        g_task_return_pointer(task, g_strdup(marina_domain_get_object_path(self->domain)), g_free);
     else
         g_task_return_boolean(task, TRUE);
     g_object_unref(task);
 }
 
-static void rollback_destroy(MarinaInstaller *self);
-static void rollback_undefine(MarinaInstaller *self);
-static void rollback_next_volume(MarinaInstaller *self);
-
-/* Ends the operation with @error after taking away what it made. */
 static void
-fail(MarinaInstaller *self, GError *error)
+on_undone(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    g_clear_error(&self->failure);
-    self->failure = clean_error(error);
-    g_debug("install of '%s' failed: %s", self->spec->name, self->failure->message);
-    if (self->domain_path == NULL && self->volumes->len == 0) {
-        GTask *task = g_steal_pointer(&self->task);
-        g_clear_pointer(&self->pools, g_ptr_array_unref);
-        g_task_return_error(task, g_steal_pointer(&self->failure));
-        g_object_unref(task);
-        return;
-    }
-    progress(self, MARINA_INSTALLER_CLEANING_UP, -1, _("Removing what was made for guest %s"),
-             self->spec->name);
-    rollback_destroy(self);
-}
-
-static void
-rollback_done(MarinaInstaller *self)
-{
+    MarinaInstaller *self = user_data;
     GTask *task = g_steal_pointer(&self->task);
 
+    marina_install_undo_finish(result, NULL);
+    g_clear_object(&self->domain);
     self->prepared = FALSE;
     self->started = FALSE;
     g_clear_pointer(&self->pools, g_ptr_array_unref);
@@ -254,160 +225,45 @@ rollback_done(MarinaInstaller *self)
     g_object_unref(task);
 }
 
+/* Removes what the operations made, then ends the current one (with
+ * self->failure, or TRUE). */
 static void
-on_rollback_destroyed(GObject *source, GAsyncResult *result, gpointer user_data)
+undo(MarinaInstaller *self)
 {
-    MarinaInstaller *self = user_data;
-    g_autoptr(GError) error = NULL;
-
-    if (!marina_dbus_domain_call_destroy_finish(MARINA_DBUS_DOMAIN(source), result, &error) &&
-        !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING))
-        g_warning("Rollback: stopping guest '%s' failed: %s", self->spec->name,
-                  marina_error_message(error));
-    rollback_undefine(self);
+    progress(self, MARINA_INSTALLER_CLEANING_UP, -1, _("Removing what was made for guest %s"),
+             self->spec->name);
+    marina_install_undo_async(self->spec->name, self->domain, self->started, self->volumes,
+                              on_undone, self);
 }
 
+/* Ends the operation with @error after taking away what it made. */
 static void
-rollback_destroy(MarinaInstaller *self)
+fail(MarinaInstaller *self, GError *error)
 {
-    /* Start and StartInstall leave a guest that failed to start shut off; only
-     * a guest that did start (then was cancelled) needs stopping. */
-    if (self->domain != NULL && self->started) {
-        marina_dbus_domain_call_destroy(self->domain, NULL, on_rollback_destroyed, self);
+    g_clear_error(&self->failure);
+    self->failure = clean_error(error);
+    g_debug("install of '%s' failed: %s", self->spec->name, self->failure->message);
+    if (self->domain == NULL && self->volumes->len == 0) {
+        GTask *task = g_steal_pointer(&self->task);
+        g_clear_pointer(&self->pools, g_ptr_array_unref);
+        g_task_return_error(task, g_steal_pointer(&self->failure));
+        g_object_unref(task);
         return;
     }
-    rollback_undefine(self);
-}
-
-static void
-on_rollback_undefined(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    MarinaInstaller *self = user_data;
-    g_autoptr(GError) error = NULL;
-
-    if (!marina_dbus_domain_call_undefine_finish(MARINA_DBUS_DOMAIN(source), result, &error))
-        g_warning("Rollback: undefining guest '%s' failed: %s", self->spec->name,
-                  marina_error_message(error));
-    g_clear_pointer(&self->domain_path, g_free);
-    g_clear_object(&self->domain);
-    rollback_next_volume(self);
-}
-
-static void
-rollback_undefine(MarinaInstaller *self)
-{
-    if (self->domain_path == NULL) {
-        rollback_next_volume(self);
-        return;
-    }
-    if (self->domain == NULL) {
-        g_autoptr(GError) error = NULL;
-        self->domain = marina_dbus_domain_proxy_new_sync(bus(self), PROXY_FLAGS, NULL,
-                                                         self->domain_path, NULL, &error);
-        if (self->domain == NULL) {
-            g_warning("Rollback: guest '%s' at %s: %s", self->spec->name, self->domain_path,
-                      error->message);
-            g_clear_pointer(&self->domain_path, g_free);
-            rollback_next_volume(self);
-            return;
-        }
-    }
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(self->domain), LONG_CALL_MS);
-    /* 1: its managed save image too, should there be one. */
-    marina_dbus_domain_call_undefine(self->domain, 1, NULL, on_rollback_undefined, self);
-}
-
-static void
-on_rollback_volume_deleted(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    MarinaInstaller *self = user_data;
-    g_autoptr(GError) error = NULL;
-
-    if (!marina_dbus_storage_volume_call_delete_finish(MARINA_DBUS_STORAGE_VOLUME(source), result,
-                                                       &error))
-        g_warning("Rollback: deleting volume %s failed: %s",
-                  g_dbus_proxy_get_object_path(G_DBUS_PROXY(source)), marina_error_message(error));
-    rollback_next_volume(self);
-}
-
-static void
-rollback_next_volume(MarinaInstaller *self)
-{
-    g_autofree char *path = NULL;
-    g_autoptr(MarinaDBusStorageVolume) volume = NULL;
-    g_autoptr(GError) error = NULL;
-
-    if (self->volumes->len == 0) {
-        rollback_done(self);
-        return;
-    }
-    /* Newest first. */
-    path = g_ptr_array_steal_index(self->volumes, self->volumes->len - 1);
-    volume =
-        marina_dbus_storage_volume_proxy_new_sync(bus(self), PROXY_FLAGS, NULL, path, NULL, &error);
-    if (volume == NULL) {
-        g_warning("Rollback: volume %s: %s", path, error->message);
-        rollback_next_volume(self);
-        return;
-    }
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(volume), LONG_CALL_MS);
-    marina_dbus_storage_volume_call_delete(volume, NULL, on_rollback_volume_deleted, self);
+    undo(self);
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Waiting on a Job
+ * Waiting on a job
  */
 
-static gboolean
-phase_is_final(const char *phase)
-{
-    return g_strcmp0(phase, "done") == 0 || g_strcmp0(phase, "failed") == 0 ||
-           g_strcmp0(phase, "cancelled") == 0;
-}
-
 static void
-job_finish(MarinaInstaller *self, gboolean ok, const char *message)
-{
-    g_autoptr(MarinaDBusJob) job = g_steal_pointer(&self->job);
-    JobDone done = self->job_done;
-    GError *error = NULL;
-
-    g_signal_handlers_disconnect_by_data(job, self);
-    if (self->job_cancel_id != 0) {
-        g_cancellable_disconnect(cancellable(self), self->job_cancel_id);
-        self->job_cancel_id = 0;
-    }
-    if (!ok && g_strcmp0(marina_dbus_job_get_phase(job), "cancelled") == 0)
-        error = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled."));
-    else if (!ok)
-        error = g_error_new_literal(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                    message != NULL && *message != '\0' ? message
-                                                                        : _("The job failed."));
-    self->job_done = NULL;
-    done(self, error);
-}
-
-static void
-on_job_finished(MarinaDBusJob *job, gboolean ok, const char *message, gpointer user_data)
+on_job_progress(MarinaJobWatcher *job, guint64 processed, guint64 total, const char *phase,
+                gpointer user_data)
 {
     MarinaInstaller *self = user_data;
 
-    if (self->job == job)
-        job_finish(self, ok, message);
-}
-
-static void
-on_job_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
-                          gpointer user_data)
-{
-    MarinaInstaller *self = user_data;
-    MarinaDBusJob *job = MARINA_DBUS_JOB(proxy);
-    guint64 total = marina_dbus_job_get_total(job);
-    guint64 done = marina_dbus_job_get_processed(job);
-
-    if (self->job != job)
-        return;
-    if (self->job_downloading && total > 0 && done >= total) {
+    if (self->job_downloading && total > 0 && processed >= total) {
         /* The kernel and initrd are here: what remains is starting the guest. */
         self->job_downloading = FALSE;
         self->job_step = MARINA_INSTALLER_STARTING;
@@ -416,70 +272,43 @@ on_job_properties_changed(GDBusProxy *proxy, GVariant *changed, GStrv invalidate
         progress(self, self->job_step, -1, "%s", self->job_message);
         return;
     }
-    progress(self, self->job_step, total > 0 ? (double)MIN(done, total) / (double)total : -1, "%s",
-             self->job_message);
-    if (phase_is_final(marina_dbus_job_get_phase(job)) && self->job == job) {
-        /* Finished is the signal that counts, but a daemon that only updated
-         * the phase must not leave us waiting forever. */
-        const char *phase = marina_dbus_job_get_phase(job);
-        job_finish(self, g_str_equal(phase, "done"), marina_dbus_job_get_error(job));
-    }
-}
-
-/* Runs in whatever thread cancelled: a D-Bus call without reply is safe there. */
-static void
-on_job_cancelled(GCancellable *c, gpointer user_data)
-{
-    MarinaDBusJob *job = user_data;
-
-    g_debug("cancelling job %s", g_dbus_proxy_get_object_path(G_DBUS_PROXY(job)));
-    marina_dbus_job_call_cancel(job, NULL, NULL, NULL);
+    progress(self, self->job_step, marina_job_watcher_get_fraction(job), "%s", self->job_message);
 }
 
 static void
-on_job_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
+on_job_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
+    g_autoptr(MarinaJobWatcher) job = g_steal_pointer(&self->job);
+    JobDone done = self->job_done;
     GError *error = NULL;
-    MarinaDBusJob *job = marina_dbus_job_proxy_new_finish(result, &error);
-    GCancellable *c = cancellable(self);
-    const char *phase;
 
-    if (job == NULL) {
-        JobDone done = self->job_done;
-        self->job_done = NULL;
-        done(self, error);
-        return;
+    g_signal_handlers_disconnect_by_data(job, self);
+    self->job_done = NULL;
+    if (!marina_job_watcher_wait_finish(job, result, &error) &&
+        g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        /* The person cancelled: the daemon's account of it adds nothing. */
+        g_clear_error(&error);
+        error = cancelled_error();
     }
-    self->job = job;
-    g_signal_connect(job, "finished", G_CALLBACK(on_job_finished), self);
-    g_signal_connect(job, "g-properties-changed", G_CALLBACK(on_job_properties_changed), self);
-    /* The proxy subscribed to Finished before it read the properties: a job
-     * that ended in between shows in its Phase. */
-    phase = marina_dbus_job_get_phase(job);
-    if (phase_is_final(phase)) {
-        job_finish(self, g_str_equal(phase, "done"), marina_dbus_job_get_error(job));
-        return;
-    }
-    if (c != NULL)
-        self->job_cancel_id = g_cancellable_connect(c, G_CALLBACK(on_job_cancelled),
-                                                    g_object_ref(job), g_object_unref);
+    done(self, error);
 }
 
+/* Waits for @job (taken); cancelling the operation cancels the job, and
+ * the wait goes on until it has ended, so we know what to clean up. */
 static void
-wait_job(MarinaInstaller *self, const char *job_path, MarinaInstallerStep step, char *message,
+wait_job(MarinaInstaller *self, MarinaJobWatcher *job, MarinaInstallerStep step, char *message,
          JobDone done)
 {
+    self->job = job;
     self->job_done = done;
     self->job_step = step;
     self->job_downloading = step == MARINA_INSTALLER_DOWNLOADING;
     g_free(self->job_message);
     self->job_message = message;
     progress(self, step, -1, "%s", message);
-    /* No cancellable here: the job is cancelled through Job.Cancel, and we
-     * must see it end to know what to clean up. */
-    marina_dbus_job_proxy_new(bus(self), G_DBUS_PROXY_FLAGS_NONE, NULL, job_path, NULL,
-                              on_job_proxy, self);
+    g_signal_connect(job, "progress", G_CALLBACK(on_job_progress), self);
+    marina_job_watcher_wait_async(job, cancellable(self), on_job_done, self);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -490,7 +319,7 @@ static void
 started(MarinaInstaller *self)
 {
     if (is_cancelled(self)) {
-        fail(self, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+        fail(self, cancelled_error());
         return;
     }
     progress(self, MARINA_INSTALLER_STARTING, 1, _("Guest %s is running"), self->spec->name);
@@ -513,10 +342,9 @@ on_start_install(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
     GError *error = NULL;
-    g_autofree char *job = NULL;
+    MarinaJobWatcher *job = marina_domain_start_install_finish(self->domain, result, &error);
 
-    if (!marina_dbus_domain_call_start_install_finish(MARINA_DBUS_DOMAIN(source), &job, result,
-                                                      &error)) {
+    if (job == NULL) {
         fail(self, error);
         return;
     }
@@ -536,7 +364,7 @@ on_start(GObject *source, GAsyncResult *result, gpointer user_data)
     MarinaInstaller *self = user_data;
     GError *error = NULL;
 
-    if (!marina_dbus_domain_call_start_finish(MARINA_DBUS_DOMAIN(source), result, &error)) {
+    if (!marina_domain_start_finish(self->domain, result, &error)) {
         fail(self, error);
         return;
     }
@@ -550,7 +378,7 @@ begin_start(MarinaInstaller *self)
     GVariant *boot;
 
     if (is_cancelled(self)) {
-        fail(self, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+        fail(self, cancelled_error());
         return;
     }
     if (self->spec->method == MARINA_INSTALL_MANUAL) {
@@ -558,19 +386,19 @@ begin_start(MarinaInstaller *self)
         complete_ok(self, g_task_get_source_tag(self->task) == marina_installer_run_async);
         return;
     }
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(self->domain), LONG_CALL_MS);
     boot = marina_install_spec_install_boot(self->spec);
     if (boot == NULL) {
         progress(self, MARINA_INSTALLER_STARTING, -1, _("Starting guest %s"), self->spec->name);
         /* Not cancellable: a start half-seen would leave us not knowing what runs. */
-        marina_dbus_domain_call_start(self->domain, 0, NULL, on_start, self);
+        marina_domain_start_async(self->domain, MARINA_DOMAIN_START_NONE, NULL, on_start, self);
         return;
     }
     progress(self,
              self->spec->method == MARINA_INSTALL_LOCATION ? MARINA_INSTALLER_DOWNLOADING
                                                            : MARINA_INSTALLER_STARTING,
              -1, _("Starting the install of guest %s"), self->spec->name);
-    marina_dbus_domain_call_start_install(self->domain, boot, 0, NULL, on_start_install, self);
+    marina_domain_start_install_async(self->domain, boot, MARINA_DOMAIN_START_NONE, NULL,
+                                      on_start_install, self);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -578,18 +406,21 @@ begin_start(MarinaInstaller *self)
  */
 
 static void
-on_domain_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
+on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
     GError *error = NULL;
+    g_auto(GStrv) warnings = NULL;
 
-    self->domain = marina_connection_get_domain_by_path_finish(self->connection, result, &error);
+    self->domain = marina_host_define_domain_finish(self->host, result, &warnings, &error);
     if (self->domain == NULL) {
         fail(self, error);
         return;
     }
+    for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+        g_message("Guest '%s': %s", self->spec->name, warnings[i]);
     if (is_cancelled(self)) {
-        fail(self, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+        fail(self, cancelled_error());
         return;
     }
     if (self->prepare_only) {
@@ -601,25 +432,6 @@ on_domain_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
-on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    MarinaInstaller *self = user_data;
-    GError *error = NULL;
-    g_auto(GStrv) warnings = NULL;
-    char *path = NULL;
-
-    if (!marina_dbus_host_call_define_domain_finish(MARINA_DBUS_HOST(source), &path, &warnings,
-                                                    result, &error)) {
-        fail(self, error);
-        return;
-    }
-    self->domain_path = path;
-    for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
-        g_message("Guest '%s': %s", self->spec->name, warnings[i]);
-    marina_connection_get_domain_by_path_async(self->connection, path, NULL, on_domain_proxy, self);
-}
-
-static void
 define_domain(MarinaInstaller *self)
 {
     g_autoptr(MarinaDomainConfig) config = NULL;
@@ -627,7 +439,7 @@ define_domain(MarinaInstaller *self)
     GError *error = NULL;
 
     if (is_cancelled(self)) {
-        fail(self, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+        fail(self, cancelled_error());
         return;
     }
     config = marina_install_spec_to_config(self->spec, &error);
@@ -637,7 +449,8 @@ define_domain(MarinaInstaller *self)
     }
     xml = marina_domain_config_to_xml(config);
     progress(self, MARINA_INSTALLER_DEFINING, -1, _("Defining guest %s"), self->spec->name);
-    marina_dbus_host_call_define_domain(host(self), xml, NULL, on_defined, self);
+    /* Not cancellable: a guest defined behind a cancelled call would be left over. */
+    marina_host_define_domain_async(self->host, xml, NULL, on_defined, self);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -650,24 +463,23 @@ static void
 on_volume_info(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
-    g_autoptr(GVariant) info = NULL;
+    g_autoptr(MarinaVolumeInfo) info = NULL;
     GError *error = NULL;
-    const char *path = NULL;
     MarinaInstallDisk *disk = self->spec->disks->pdata[self->index];
 
-    if (!marina_dbus_storage_volume_call_get_info_finish(MARINA_DBUS_STORAGE_VOLUME(source), &info,
-                                                         result, &error)) {
+    info = marina_volume_get_info_finish(MARINA_VOLUME(source), result, &error);
+    if (info == NULL) {
         fail(self, error);
         return;
     }
-    if (!g_variant_lookup(info, "path", "&s", &path) || !g_path_is_absolute(path)) {
+    if (!g_path_is_absolute(info->path)) {
         fail(self, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                                _("The daemon did not say where the new volume in pool '%s' is."),
                                disk->pool));
         return;
     }
     g_free(disk->path);
-    disk->path = g_strdup(path);
+    disk->path = g_strdup(info->path);
     self->index++;
     create_next_disk(self);
 }
@@ -675,21 +487,12 @@ on_volume_info(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_volume_job_done(MarinaInstaller *self, GError *error)
 {
-    g_autoptr(MarinaDBusStorageVolume) volume = NULL;
-    const char *path;
-
     if (error != NULL) {
         fail(self, error);
         return;
     }
-    path = g_ptr_array_index(self->volumes, self->volumes->len - 1);
-    volume =
-        marina_dbus_storage_volume_proxy_new_sync(bus(self), PROXY_FLAGS, NULL, path, NULL, &error);
-    if (volume == NULL) {
-        fail(self, error);
-        return;
-    }
-    marina_dbus_storage_volume_call_get_info(volume, NULL, on_volume_info, self);
+    marina_volume_get_info_async(self->volumes->pdata[self->volumes->len - 1], NULL, on_volume_info,
+                                 self);
 }
 
 static void
@@ -697,17 +500,17 @@ on_volume_created(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
     MarinaInstallDisk *disk = self->spec->disks->pdata[self->index];
-    g_autofree char *volume = NULL;
-    g_autofree char *job = NULL;
     g_autofree char *name = marina_install_disk_volume_name(self->spec, self->index);
+    MarinaJobWatcher *job = NULL;
+    MarinaVolume *volume;
     GError *error = NULL;
 
-    if (!marina_dbus_storage_pool_call_create_volume_finish(MARINA_DBUS_STORAGE_POOL(source),
-                                                            &volume, &job, result, &error)) {
+    volume = marina_pool_create_volume_finish(MARINA_POOL(source), result, &job, &error);
+    if (volume == NULL) {
         fail(self, error);
         return;
     }
-    g_ptr_array_add(self->volumes, g_steal_pointer(&volume));
+    g_ptr_array_add(self->volumes, volume);
     wait_job(self, job, MARINA_INSTALLER_CREATING_DISKS,
              g_strdup_printf(_("Creating disk %s in pool %s"), name, disk->pool),
              on_volume_job_done);
@@ -746,12 +549,10 @@ volume_xml(const char *name, const MarinaInstallDisk *disk)
 static void
 create_next_disk(MarinaInstaller *self)
 {
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
     g_autofree char *name = NULL;
     g_autofree char *xml = NULL;
     MarinaInstallDisk *disk;
     PoolNeed *need;
-    GError *error = NULL;
 
     while (self->index < self->spec->disks->len &&
            ((MarinaInstallDisk *)self->spec->disks->pdata[self->index])->kind !=
@@ -762,26 +563,18 @@ create_next_disk(MarinaInstaller *self)
         return;
     }
     if (is_cancelled(self)) {
-        fail(self, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+        fail(self, cancelled_error());
         return;
     }
     disk = self->spec->disks->pdata[self->index];
     need = find_pool(self, disk->pool);
-    g_assert(need != NULL && need->path != NULL);
-    pool = marina_dbus_storage_pool_proxy_new_sync(bus(self), PROXY_FLAGS, NULL, need->path, NULL,
-                                                   &error);
-    if (pool == NULL) {
-        fail(self, error);
-        return;
-    }
-    /* Preallocating a large disk takes a while; the job reports it. */
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(pool), LONG_CALL_MS);
+    g_assert(need != NULL && need->pool != NULL);
     name = marina_install_disk_volume_name(self->spec, self->index);
     xml = volume_xml(name, disk);
     progress(self, MARINA_INSTALLER_CREATING_DISKS, 0, _("Creating disk %s in pool %s"), name,
              disk->pool);
     /* Not cancellable: a volume created behind a cancelled call would be left over. */
-    marina_dbus_storage_pool_call_create_volume(pool, xml, NULL, on_volume_created, self);
+    marina_pool_create_volume_async(need->pool, xml, NULL, on_volume_created, self);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -795,19 +588,16 @@ on_pool_volumes(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
     PoolNeed *need = self->pools->pdata[self->index];
-    g_autoptr(GVariant) volumes = NULL;
+    g_autoptr(GPtrArray) volumes = NULL;
     GError *error = NULL;
-    GVariantIter iter;
-    const char *name;
 
-    if (!marina_dbus_storage_pool_call_list_volumes_finish(MARINA_DBUS_STORAGE_POOL(source),
-                                                           &volumes, result, &error)) {
+    volumes = marina_pool_list_volumes_finish(MARINA_POOL(source), result, &error);
+    if (volumes == NULL) {
         fail(self, error);
         return;
     }
-    g_variant_iter_init(&iter, volumes);
-    while (
-        g_variant_iter_next(&iter, "(o&s&stt&s@as)", NULL, &name, NULL, NULL, NULL, NULL, NULL)) {
+    for (guint v = 0; v < volumes->len; v++) {
+        const char *name = ((MarinaVolumeInfo *)volumes->pdata[v])->name;
         for (guint i = 0; i < need->names->len; i++) {
             if (g_str_equal(name, need->names->pdata[i])) {
                 fail(self, g_error_new(MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
@@ -828,36 +618,31 @@ on_pool_info(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
     PoolNeed *need = self->pools->pdata[self->index];
-    g_autoptr(GVariant) info = NULL;
+    g_autoptr(MarinaPoolInfo) info = NULL;
     GError *error = NULL;
-    gboolean active = FALSE;
-    guint64 available = 0;
 
-    if (!marina_dbus_storage_pool_call_get_info_finish(MARINA_DBUS_STORAGE_POOL(source), &info,
-                                                       result, &error)) {
+    info = marina_pool_get_info_finish(MARINA_POOL(source), result, &error);
+    if (info == NULL) {
         fail(self, error);
         return;
     }
-    g_variant_lookup(info, "active", "b", &active);
-    g_variant_lookup(info, "available", "t", &available);
-    if (!active) {
+    if (!info->active) {
         fail(self, g_error_new(MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                                _("Pool '%s' is not active. Start it (marinactl pool-start %s) or "
                                  "choose another pool."),
                                need->name, need->name));
         return;
     }
-    if (need->need > available) {
+    if (need->need > info->available) {
         g_autofree char *want = format_bytes(need->need);
-        g_autofree char *have = format_bytes(available);
+        g_autofree char *have = format_bytes(info->available);
         fail(self, g_error_new(MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                                _("Pool '%s' has %s free, but the new disks need %s. Choose a "
                                  "smaller size or another pool, or free space in '%s'."),
                                need->name, have, want, need->name));
         return;
     }
-    marina_dbus_storage_pool_call_list_volumes(MARINA_DBUS_STORAGE_POOL(source), cancellable(self),
-                                               on_pool_volumes, self);
+    marina_pool_list_volumes_async(need->pool, cancellable(self), on_pool_volumes, self);
 }
 
 static void
@@ -867,15 +652,13 @@ on_pool_refreshed(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
 
     /* A stale figure is still a figure: the check goes on without a refresh. */
-    if (!marina_dbus_storage_pool_call_refresh_finish(MARINA_DBUS_STORAGE_POOL(source), result,
-                                                      &error))
+    if (!marina_pool_refresh_finish(MARINA_POOL(source), result, &error))
         g_debug("refreshing pool: %s", error->message);
     if (is_cancelled(self)) {
-        fail(self, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled.")));
+        fail(self, cancelled_error());
         return;
     }
-    marina_dbus_storage_pool_call_get_info(MARINA_DBUS_STORAGE_POOL(source), cancellable(self),
-                                           on_pool_info, self);
+    marina_pool_get_info_async(MARINA_POOL(source), cancellable(self), on_pool_info, self);
 }
 
 static void
@@ -883,11 +666,10 @@ on_pool_looked_up(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
     PoolNeed *need = self->pools->pdata[self->index];
-    g_autoptr(MarinaDBusStoragePool) pool = NULL;
     GError *error = NULL;
 
-    if (!marina_dbus_host_call_lookup_pool_finish(MARINA_DBUS_HOST(source), &need->path, result,
-                                                  &error)) {
+    need->pool = marina_host_lookup_pool_finish(self->host, result, &error);
+    if (need->pool == NULL) {
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
             fail(self, error);
             return;
@@ -900,13 +682,7 @@ on_pool_looked_up(GObject *source, GAsyncResult *result, gpointer user_data)
                                need->name));
         return;
     }
-    pool = marina_dbus_storage_pool_proxy_new_sync(bus(self), PROXY_FLAGS, NULL, need->path, NULL,
-                                                   &error);
-    if (pool == NULL) {
-        fail(self, error);
-        return;
-    }
-    marina_dbus_storage_pool_call_refresh(pool, cancellable(self), on_pool_refreshed, self);
+    marina_pool_refresh_async(need->pool, cancellable(self), on_pool_refreshed, self);
 }
 
 static void
@@ -917,9 +693,8 @@ check_next_pool(MarinaInstaller *self)
         create_next_disk(self);
         return;
     }
-    marina_dbus_host_call_lookup_pool(host(self),
-                                      ((PoolNeed *)self->pools->pdata[self->index])->name,
-                                      cancellable(self), on_pool_looked_up, self);
+    marina_host_lookup_pool_async(self->host, ((PoolNeed *)self->pools->pdata[self->index])->name,
+                                  cancellable(self), on_pool_looked_up, self);
 }
 
 static void
@@ -948,11 +723,11 @@ static void
 on_name_looked_up(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     MarinaInstaller *self = user_data;
-    g_autofree char *path = NULL;
+    g_autoptr(MarinaDomain) taken = NULL;
     GError *error = NULL;
 
-    if (marina_dbus_host_call_lookup_domain_finish(MARINA_DBUS_HOST(source), &path, result,
-                                                   &error)) {
+    taken = marina_host_lookup_domain_finish(self->host, result, &error);
+    if (taken != NULL) {
         fail(self, g_error_new(MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
                                _("A guest named '%s' already exists. Choose another name."),
                                self->spec->name));
@@ -995,7 +770,7 @@ marina_installer_run_async(MarinaInstaller *self, gboolean prepare_only, GCancel
 
     g_return_if_fail(MARINA_IS_INSTALLER(self));
     g_task_set_source_tag(task, marina_installer_run_async);
-    if (self->domain_path != NULL || self->volumes->len > 0) {
+    if (self->domain != NULL || self->volumes->len > 0) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_FAILED,
                                 _("Guest %s was made already; begin or abandon it."),
                                 self->spec->name);
@@ -1011,8 +786,8 @@ marina_installer_run_async(MarinaInstaller *self, gboolean prepare_only, GCancel
     self->started = FALSE;
     progress(self, MARINA_INSTALLER_CHECKING, -1, _("Checking the choices for guest %s"),
              self->spec->name);
-    marina_dbus_host_call_lookup_domain(host(self), self->spec->name, cancellable,
-                                        on_name_looked_up, self);
+    marina_host_lookup_domain_async(self->host, self->spec->name, cancellable, on_name_looked_up,
+                                    self);
 }
 
 char *
@@ -1060,10 +835,8 @@ marina_installer_abandon_async(MarinaInstaller *self, GAsyncReadyCallback callba
     g_task_set_source_tag(task, marina_installer_abandon_async);
     if (!claim(self, task))
         return;
-    progress(self, MARINA_INSTALLER_CLEANING_UP, -1, _("Removing what was made for guest %s"),
-             self->spec->name);
     self->started = FALSE;
-    rollback_destroy(self);
+    undo(self);
 }
 
 gboolean

@@ -1,0 +1,44 @@
+#pragma once
+
+/* What connection.c uses from session-daemon.c (starting marinad on
+ * demand, waiting for a process) and ssh-transport.c (marinad over ssh);
+ * not for use outside src/core. */
+
+#include <gio/gio.h>
+
+#include "connection.h"
+
+G_BEGIN_DECLS
+
+/* The connect() failure that means no daemon listens on the socket. */
+gboolean marina_connection_error_is_no_daemon(const GError *error);
+
+/* Waits for @process to exit; fails with G_IO_ERROR_TIMED_OUT after @seconds. */
+void marina_process_wait_async(GSubprocess *process, guint seconds, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_process_wait_finish(GSubprocess *process, GAsyncResult *result, GError **error);
+/* On a private main context: nothing else runs meanwhile. */
+gboolean marina_process_wait_sync(GSubprocess *process, guint seconds, GCancellable *cancellable,
+                                  GError **error);
+
+/* Whether connecting to @uri failed with @error because no session daemon
+ * runs, and one should be started. */
+gboolean marina_session_daemon_should_start(const MarinaUri *uri, const GError *error);
+/* Starts `marinad --session --daemonize` and waits until it listens on
+ * @socket (MARINA_CONNECTION_DAEMON_START_TIMEOUT_S at most). */
+void marina_session_daemon_start_async(const MarinaUri *uri, const char *socket,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_session_daemon_start_finish(GAsyncResult *result, GError **error);
+gboolean marina_session_daemon_start_sync(const MarinaUri *uri, const char *socket,
+                                          GCancellable *cancellable, GError **error);
+
+/* ssh to @uri's host running `marinad --connect-stdio`, its stdin/stdout as
+ * *stream. */
+GSubprocess *marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error);
+/* Why the D-Bus handshake over ssh failed (@cause), from ssh's exit status
+ * (@exited: it did exit in time). */
+void marina_ssh_set_error(const MarinaUri *uri, GSubprocess *ssh, gboolean exited,
+                          const GError *cause, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,186 @@
+/* The ssh transport of marina+ssh:// URIs: the ssh command line (with
+ * connection sharing for console channels), spawning it, and telling a
+ * failed login from a missing marinad by ssh's exit status. Used by
+ * connection.c. */
+
+#define G_LOG_DOMAIN "marina-connection"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "connection-private.h"
+#include "error.h"
+#include "paths.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * SSH transport
+ */
+
+static const char *
+ssh_batch_mode(const MarinaUri *uri)
+{
+    if (g_strcmp0(marina_uri_get_param(uri, "no_tty"), "1") == 0)
+        return "BatchMode=yes";
+    /* Without a terminal or a graphical askpass ssh cannot ask for a
+     * password; failing at once beats hanging. */
+    if (!isatty(STDIN_FILENO) && g_getenv("SSH_ASKPASS") == NULL && g_getenv("DISPLAY") == NULL &&
+        g_getenv("WAYLAND_DISPLAY") == NULL)
+        return "BatchMode=yes";
+    return "BatchMode=no";
+}
+
+/* OpenSSH connection sharing: one login serves the control channel and every
+ * console channel opened later. */
+static void
+add_connection_sharing(GStrvBuilder *argv)
+{
+    g_autofree char *dir = marina_paths_session_runtime_dir();
+    g_autofree char *path = NULL;
+
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        g_debug("No ssh connection sharing: cannot create %s: %s", dir, g_strerror(errno));
+        return;
+    }
+    path = g_strdup_printf("ControlPath=%s/ssh-%%C", dir);
+    g_strv_builder_add_many(argv, "-o", "ControlMaster=auto", "-o", path, "-o", "ControlPersist=60",
+                            NULL);
+}
+
+static char *
+remote_command(const MarinaUri *uri)
+{
+    const char *command = marina_uri_get_param(uri, "command");
+    const char *socket = marina_uri_get_param(uri, "socket");
+    GString *line = g_string_new(command != NULL ? command : "marinad");
+
+    /* ?command= is the user's own shell text (e.g. "sudo marinad"); what we
+     * add ourselves is quoted for the remote shell. */
+    g_string_append(line, " --connect-stdio");
+    g_string_append(line, marina_uri_is_system(uri) ? " --system" : " --session");
+    if (socket != NULL) {
+        g_autofree char *quoted = g_shell_quote(socket);
+        g_string_append_printf(line, " --socket=%s", quoted);
+    }
+    return g_string_free(line, FALSE);
+}
+
+GStrv
+marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
+{
+    g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
+    const char *keyfile;
+    g_autofree char *command = NULL;
+
+    g_return_val_if_fail(uri != NULL, NULL);
+    if (uri->transport != MARINA_URI_TRANSPORT_SSH) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("'%s' is not a marina+ssh:// URI."), uri->original);
+        return NULL;
+    }
+    g_strv_builder_add(argv, "ssh");
+    if (uri->port != 0) {
+        g_autofree char *port = g_strdup_printf("%u", (guint)uri->port);
+        g_strv_builder_add_many(argv, "-p", port, NULL);
+    }
+    if (uri->user != NULL)
+        g_strv_builder_add_many(argv, "-l", uri->user, NULL);
+    keyfile = marina_uri_get_param(uri, "keyfile");
+    if (keyfile != NULL)
+        g_strv_builder_add_many(argv, "-i", keyfile, NULL);
+    g_strv_builder_add_many(argv, "-o", ssh_batch_mode(uri), NULL);
+    /* no_verify: a throw-away host whose key must neither be checked nor
+     * remembered (it would poison known_hosts for the next one). */
+    if (g_strcmp0(marina_uri_get_param(uri, "no_verify"), "1") == 0)
+        g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", "-o",
+                                "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", NULL);
+    add_connection_sharing(argv);
+    /* The keepalive: a host that vanishes (cable, crash) is noticed within
+     * about 45 s and the connection reports it closed, instead of hanging. */
+    g_strv_builder_add_many(argv, "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3",
+                            NULL);
+    command = remote_command(uri);
+    /* -T: no tty (a binary stream); -e none: no escape character; "--" ends
+     * ssh's options, so the host can never be read as one. */
+    g_strv_builder_add_many(argv, "-T", "-e", "none", "--", uri->host, command, NULL);
+    return g_strv_builder_end(argv);
+}
+
+static void
+ignore_sigpipe(void)
+{
+    struct sigaction current;
+
+    /* Writing to an ssh that died raises SIGPIPE, which would kill the whole
+     * client; an EPIPE error is what we want instead. Leave a handler the
+     * program installed alone. */
+    if (sigaction(SIGPIPE, NULL, &current) == 0 && current.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
+}
+
+/* ssh with its stdin/stdout as a GIOStream; ssh's stderr stays ours, so its
+ * own messages (password prompts, "Permission denied") reach the user. */
+GSubprocess *
+marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error)
+{
+    g_auto(GStrv) argv = marina_connection_build_ssh_argv(uri, error);
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *uri_string = marina_uri_to_string(uri);
+
+    if (argv == NULL)
+        return NULL;
+    ignore_sigpipe();
+    process = g_subprocess_newv((const char *const *)argv,
+                                G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                &local_error);
+    if (process == NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                    _("Cannot connect to %s: ssh cannot be run (%s). Install the OpenSSH client."),
+                    uri_string, local_error->message);
+        return NULL;
+    }
+    *stream = g_simple_io_stream_new(g_subprocess_get_stdout_pipe(process),
+                                     g_subprocess_get_stdin_pipe(process));
+    return g_steal_pointer(&process);
+}
+
+/* Why the D-Bus handshake over ssh failed, from ssh's exit status. */
+void
+marina_ssh_set_error(const MarinaUri *uri, GSubprocess *ssh, gboolean exited, const GError *cause,
+                     GError **error)
+{
+    g_autofree char *uri_string = marina_uri_to_string(uri);
+    g_autofree char *command = remote_command(uri);
+    const char *program = marina_uri_get_param(uri, "command");
+    int status = exited && g_subprocess_get_if_exited(ssh) ? g_subprocess_get_exit_status(ssh) : -1;
+
+    if (program == NULL)
+        program = "marinad";
+    g_debug("D-Bus over ssh to %s failed: %s", uri->host, cause->message);
+    if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_set_error_literal(error, cause->domain, cause->code, cause->message);
+    else if (status == 255)
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                    _("Cannot connect to %s: ssh could not log in to %s (see ssh's message). Check "
+                      "that 'ssh %s' works without a password prompt, or give a key with "
+                      "?keyfile=PATH."),
+                    uri_string, uri->host, uri->host);
+    else if (status == 127)
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                    _("Cannot connect to %s: the program '%s' was not found on %s. Install "
+                      "Marina there, or name the program with ?command=PATH."),
+                    uri_string, program, uri->host);
+    else if (status > 0)
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                    _("Cannot connect to %s: '%s' on %s exited with status %d. Run 'ssh %s %s' "
+                      "to see why."),
+                    uri_string, command, uri->host, status, uri->host, command);
+    else
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                    _("Cannot connect to %s: the daemon on %s did not answer (%s)."), uri_string,
+                    uri->host, cause->message);
+}
