@@ -64,14 +64,14 @@ marina_pool_new(MarinaConnection *connection, const char *object_path)
 MarinaConnection *
 marina_pool_get_connection(MarinaPool *self)
 {
-    g_return_val_if_fail(MARINA_IS_VOLUME(self), NULL);
+    g_return_val_if_fail(MARINA_IS_POOL(self), NULL);
     return self->connection;
 }
 
 const char *
 marina_pool_get_object_path(MarinaPool *self)
 {
-    g_return_val_if_fail(MARINA_IS_VOLUME(self), NULL);
+    g_return_val_if_fail(MARINA_IS_POOL(self), NULL);
     return self->object_path;
 }
 
