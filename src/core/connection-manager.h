@@ -8,6 +8,22 @@
 G_BEGIN_DECLS
 
 /*
+ * Usage (Connection Details, the wizard, VM windows):
+ *
+ *   MarinaConnectionManager *manager =
+ *       marina_application_get_connection_manager(MARINA_APPLICATION(app));
+ *   MarinaConnectionEntry *entry = marina_connection_manager_lookup(manager, uri);
+ *   // or, from a guest list you were handed:
+ *   entry = marina_connection_manager_lookup_list(manager, list);
+ *
+ * Keep a reference to the ENTRY (not to its connection or guest list), read
+ * marina_connection_entry_get_label() / _is_local() for what people see,
+ * and connect to its "state-changed" with g_signal_connect_object(): on
+ * each emission drop whatever came from the old connection and, when the
+ * state is MARINA_CONNECTION_STATE_CONNECTED, take the new
+ * marina_connection_entry_get_connection() / _get_guest_list() (see
+ * connection-entry.h). The manager window reacts the same way.
+ *
  * Every connection the user has added, as a GListModel of
  * MarinaConnectionEntry in the order they were added. The application owns
  * one (marina_application_get_connection_manager()); windows find their
