@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "serial-console.h"
+#include "ui-util.h"
 
 /* Selected console: the graphical one, or serial port n (>= 0). */
 #define CONSOLE_GRAPHICAL (-1)
@@ -253,7 +254,7 @@ on_open_graphics_done(GObject *source, GAsyncResult *result, gpointer user_data)
 
     if (!marina_dbus_domain_call_open_graphics_finish(MARINA_DBUS_DOMAIN(source), &handle, &fd_list,
                                                       result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed) {
+        if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
         if (g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED)) {
@@ -299,7 +300,7 @@ on_open_serial_done(GObject *source, GAsyncResult *result, gpointer user_data)
 
     if (!marina_dbus_domain_call_open_serial_finish(MARINA_DBUS_DOMAIN(source), &handle,
                                                     &scrollback, &fd_list, result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed) {
+        if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
         open_failed(self, marina_error_message(error));

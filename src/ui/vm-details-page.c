@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "graph.h"
+#include "ui-util.h"
 #include "xml-editor.h"
 
 enum { GRAPH_CPU, GRAPH_MEMORY, GRAPH_DISK, GRAPH_NET, N_GRAPHS };
@@ -69,8 +70,7 @@ update_overview(MarinaVmDetailsPage *self)
     MarinaGuest *g = self->guest;
     const char *title = marina_guest_get_title(g);
     g_autofree char *vcpus = g_strdup_printf("%u", marina_guest_get_vcpus(g));
-    g_autofree char *memory =
-        g_format_size_full(marina_guest_get_max_memory_kib(g) * 1024, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *memory = marina_ui_format_bytes(marina_guest_get_max_memory_kib(g) * 1024);
 
     gtk_label_set_text(self->name_value, marina_guest_get_name(g));
     gtk_label_set_text(self->uuid_value, marina_guest_get_uuid(g));
@@ -171,8 +171,7 @@ update_graphs(MarinaVmDetailsPage *self)
     marina_graph_set_label(MARINA_GRAPH(self->graphs[GRAPH_CPU]), n > 0 ? cpu : "");
 
     v = marina_guest_get_history(self->guest, MARINA_GUEST_SERIES_MEMORY, &n);
-    total = g_format_size_full(marina_guest_get_max_memory_kib(self->guest) * 1024,
-                               G_FORMAT_SIZE_IEC_UNITS);
+    total = marina_ui_format_bytes(marina_guest_get_max_memory_kib(self->guest) * 1024);
     /* Translators: memory in use, e.g. "34 % of 128.0 MiB" */
     mem = g_strdup_printf(_("%.0f %% of %s"),
                           marina_guest_get_latest(self->guest, MARINA_GUEST_SERIES_MEMORY), total);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "error.h"
+#include "ui-util.h"
 
 static void
 save_png_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
@@ -31,8 +32,7 @@ on_png_saved(GObject *source, GAsyncResult *result, gpointer user_data)
     MarinaVmWindow *window = MARINA_VM_WINDOW(source);
     g_autoptr(GError) error = NULL;
 
-    if (!g_task_propagate_boolean(G_TASK(result), &error) &&
-        !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    if (!g_task_propagate_boolean(G_TASK(result), &error) && !marina_ui_is_cancelled(error)) {
         g_autofree char *message = g_strdup_printf(
             _("Could not save the screenshot to %s: %s. Choose a folder you can write to."),
             (const char *)g_object_get_data(G_OBJECT(result), "marina-path"), error->message);
@@ -127,7 +127,7 @@ on_daemon_screenshot_done(GObject *source, GAsyncResult *result, gpointer user_d
 
     if (!marina_dbus_domain_call_screenshot_finish(MARINA_DBUS_DOMAIN(source), &png, result,
                                                    &error)) {
-        if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        if (!marina_ui_is_cancelled(error)) {
             g_autofree char *message =
                 g_strdup_printf(_("Could not take a screenshot: %s"), marina_error_message(error));
             marina_vm_window_show_error(op->window, message);

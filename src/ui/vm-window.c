@@ -173,7 +173,7 @@ on_get_xml_done(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(MarinaDomainConfig) config = NULL;
 
     if (!marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed) {
+        if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
         g_message("Could not read the configuration of '%s': %s",
@@ -200,7 +200,7 @@ on_domain_ready(GObject *source, GAsyncResult *result, gpointer user_data)
         marina_connection_get_domain_by_path_finish(MARINA_CONNECTION(source), result, &error);
 
     if (domain == NULL) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->disposed) {
+        if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
         marina_vm_window_show_error(self, marina_error_message(error));
@@ -274,8 +274,7 @@ on_lifecycle_done(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) ret = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), result, &error);
 
-    if (ret == NULL && !call->self->disposed &&
-        !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    if (ret == NULL && !call->self->disposed && !marina_ui_is_cancelled(error)) {
         g_autofree char *message =
             g_strdup_printf("%s: %s", call->what, marina_error_message(error));
 

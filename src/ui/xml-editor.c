@@ -10,6 +10,7 @@
 
 #include "domain-config.h"
 #include "error.h"
+#include "ui-util.h"
 
 #define GET_XML_INACTIVE 1
 
@@ -65,7 +66,7 @@ on_xml_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autofree char *xml = NULL;
 
     if (!marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        if (marina_ui_is_cancelled(error))
             return;
         self->loading = FALSE;
         show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
@@ -99,7 +100,7 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 
     if (!marina_dbus_host_call_define_domain_finish(MARINA_DBUS_HOST(source), &path, &warnings,
                                                     result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        if (marina_ui_is_cancelled(error))
             return;
         self->loading = FALSE;
         show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
