@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "error.h"
+#include "host.h"
 
 struct _MarinaConnectionEntry {
     GObject parent_instance;
@@ -128,35 +129,38 @@ drop_connection(MarinaConnectionEntry *self)
 }
 
 static void
-on_stats_pref_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+on_stats_interval_sent(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GError) error = NULL;
-    gboolean ok = user_data != NULL
-                      ? marina_dbus_host_call_set_stats_interval_finish(MARINA_DBUS_HOST(source),
-                                                                        result, &error)
-                      : marina_dbus_host_call_set_stats_collection_finish(MARINA_DBUS_HOST(source),
-                                                                          result, &error);
 
     /* An older daemon without these methods still sends everything. */
-    if (!ok)
-        g_debug("statistics preferences not applied: %s", error->message);
+    if (!marina_host_set_stats_interval_finish(MARINA_HOST(source), result, &error))
+        g_debug("statistics interval not applied: %s", error->message);
+}
+
+static void
+on_stats_collection_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!marina_host_set_stats_collection_finish(MARINA_HOST(source), result, &error))
+        g_debug("statistics collection not applied: %s", error->message);
 }
 
 /* The daemon serves every client the most any one asks for. */
 static void
 send_stats_preferences(MarinaConnectionEntry *self)
 {
-    MarinaDBusHost *host;
+    g_autoptr(MarinaHost) host = NULL;
 
     if (self->stats_kinds == NULL || self->connection == NULL ||
         marina_connection_is_closed(self->connection))
         return;
-    host = marina_connection_get_host(self->connection);
-    /* user_data tells the two replies apart: non-NULL is the interval's. */
-    marina_dbus_host_call_set_stats_interval(host, self->stats_interval_ms, NULL,
-                                             on_stats_pref_sent, GINT_TO_POINTER(1));
-    marina_dbus_host_call_set_stats_collection(host, (const char *const *)self->stats_kinds, NULL,
-                                               on_stats_pref_sent, NULL);
+    host = marina_host_new(self->connection);
+    marina_host_set_stats_interval_async(host, self->stats_interval_ms, NULL,
+                                         on_stats_interval_sent, NULL);
+    marina_host_set_stats_collection_async(host, (const char *const *)self->stats_kinds, NULL,
+                                           on_stats_collection_sent, NULL);
 }
 
 static void

@@ -8,11 +8,8 @@
 #include <glib/gi18n.h>
 
 #include "domain-config.h"
+#include "host.h"
 #include "ui-util.h"
-
-#define HOST_INTERFACE "org.marinavm.Marina1.Host"
-/* Defining checks the configuration; under load that can take a while. */
-#define DEFINE_TIMEOUT_MS (10 * 60 * 1000)
 
 struct _MarinaDefineXmlDialog {
     GtkFileChooserDialog parent_instance;
@@ -47,12 +44,12 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DefineOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    g_autofree const char **warnings = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autoptr(MarinaDomain) domain =
+        marina_host_define_domain_finish(MARINA_HOST(source), result, &warnings, &error);
     g_autofree char *basename = g_path_get_basename(op->file);
 
-    if (reply == NULL) {
+    if (domain == NULL) {
         if (!marina_ui_is_cancelled(error)) {
             g_autofree char *prefix =
                 g_strdup_printf(_("Could not define a guest from %s:"), basename);
@@ -61,9 +58,8 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
         define_op_free(op);
         return;
     }
-    g_variant_get(reply, "(&o^a&s)", NULL, &warnings);
     if (warnings != NULL && warnings[0] != NULL) {
-        g_autofree char *joined = g_strjoinv("\n• ", (char **)warnings);
+        g_autofree char *joined = g_strjoinv("\n• ", warnings);
         g_autofree char *message = g_strdup_printf(
             _("The guest from %s is defined. Marina ignored what it does not support:\n• %s"),
             basename, joined);
@@ -80,6 +76,7 @@ on_xml_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autofree char *contents = NULL;
     gsize length = 0;
     MarinaConnection *connection;
+    g_autoptr(MarinaHost) host = NULL;
 
     if (!g_file_load_contents_finish(G_FILE(source), result, &contents, &length, NULL, &error)) {
         if (!marina_ui_is_cancelled(error)) {
@@ -104,11 +101,9 @@ on_xml_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
         define_op_free(op);
         return;
     }
-    g_dbus_connection_call(marina_connection_get_dbus_connection(connection), NULL,
-                           MARINA_DBUS_HOST_PATH, HOST_INTERFACE, "DefineDomain",
-                           g_variant_new("(s)", contents), G_VARIANT_TYPE("(oas)"),
-                           G_DBUS_CALL_FLAGS_NONE, DEFINE_TIMEOUT_MS,
-                           marina_manager_window_get_cancellable(op->window), on_defined, op);
+    host = marina_host_new(connection);
+    marina_host_define_domain_async(
+        host, contents, marina_manager_window_get_cancellable(op->window), on_defined, op);
 }
 
 static void

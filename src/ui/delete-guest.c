@@ -8,12 +8,9 @@
 #include <glib/gi18n.h>
 
 #include "domain-config.h"
+#include "domain.h"
 #include "error.h"
 #include "ui-util.h"
-
-#define DOMAIN_INTERFACE "org.marinavm.Marina1.Domain"
-/* Forcing off and undefining wait for QEMU to go, which can be slow under TCG. */
-#define DELETE_CALL_TIMEOUT_MS (10 * 60 * 1000)
 
 typedef struct {
     MarinaManagerWindow *self;
@@ -40,14 +37,15 @@ op_connection(DeleteOp *op)
     return marina_connection_entry_get_connection(op->entry);
 }
 
-static void
-call_domain(DeleteOp *op, MarinaConnection *connection, const char *method, GVariant *params,
-            GAsyncReadyCallback callback)
+/* The guest's daemon object, while its connection is the one it came from. */
+static MarinaDomain *
+op_domain(DeleteOp *op)
 {
-    g_dbus_connection_call(marina_connection_get_dbus_connection(connection), NULL,
-                           marina_guest_get_object_path(op->guest), DOMAIN_INTERFACE, method,
-                           params, NULL, G_DBUS_CALL_FLAGS_NONE, DELETE_CALL_TIMEOUT_MS,
-                           marina_manager_window_get_cancellable(op->self), callback, op);
+    MarinaConnection *connection = op_connection(op);
+
+    if (connection == NULL)
+        return NULL;
+    return marina_domain_new(connection, marina_guest_get_object_path(op->guest));
 }
 
 static void
@@ -113,10 +111,8 @@ on_undefined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DeleteOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
-    if (reply == NULL) {
+    if (!marina_domain_undefine_finish(MARINA_DOMAIN(source), result, &error)) {
         delete_op_fail(op, error);
         return;
     }
@@ -136,14 +132,15 @@ on_undefined(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 delete_undefine(DeleteOp *op)
 {
-    MarinaConnection *connection = op_connection(op);
+    g_autoptr(MarinaDomain) domain = op_domain(op);
 
-    if (connection == NULL) {
+    if (domain == NULL) {
         delete_op_free(op);
         return;
     }
-    /* 1: also remove a managed save image, which nothing could use any more. */
-    call_domain(op, connection, "Undefine", g_variant_new("(u)", 1), on_undefined);
+    /* A managed save image goes too: nothing could use it any more. */
+    marina_domain_undefine_async(domain, MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE,
+                                 marina_manager_window_get_cancellable(op->self), on_undefined, op);
 }
 
 static void
@@ -151,10 +148,9 @@ on_destroyed_for_delete(GObject *source, GAsyncResult *result, gpointer user_dat
 {
     DeleteOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
-    if (reply == NULL && !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING)) {
+    if (!marina_domain_destroy_finish(MARINA_DOMAIN(source), result, &error) &&
+        !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING)) {
         delete_op_fail(op, error);
         return;
     }
@@ -164,9 +160,9 @@ on_destroyed_for_delete(GObject *source, GAsyncResult *result, gpointer user_dat
 static void
 delete_start(DeleteOp *op)
 {
-    MarinaConnection *connection = op_connection(op);
+    g_autoptr(MarinaDomain) domain = op_domain(op);
 
-    if (connection == NULL) {
+    if (domain == NULL) {
         delete_op_free(op);
         return;
     }
@@ -174,7 +170,8 @@ delete_start(DeleteOp *op)
         op->delete_storage = FALSE; /* never delete a remote host's files from here */
     /* A running guest is stopped first, as virt-manager does. */
     if (marina_guest_is_active(op->guest))
-        call_domain(op, connection, "Destroy", NULL, on_destroyed_for_delete);
+        marina_domain_destroy_async(domain, marina_manager_window_get_cancellable(op->self),
+                                    on_destroyed_for_delete, op);
     else
         delete_undefine(op);
 }
@@ -253,19 +250,16 @@ on_delete_xml(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DeleteOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    g_autofree char *xml = marina_domain_get_xml_finish(MARINA_DOMAIN(source), result, &error);
 
-    if (reply == NULL && marina_ui_is_cancelled(error)) {
+    if (xml == NULL && marina_ui_is_cancelled(error)) {
         delete_op_free(op);
         return;
     }
     op->files = g_ptr_array_new_with_free_func(g_free);
-    if (reply != NULL) {
-        const char *xml = NULL;
+    if (xml != NULL) {
         g_autoptr(MarinaDomainConfig) config = NULL;
 
-        g_variant_get(reply, "(&s)", &xml);
         config = marina_domain_config_parse(xml, -1, NULL, &error);
         for (guint i = 0; config != NULL && i < config->disks->len; i++) {
             MarinaDiskConfig *disk = g_ptr_array_index(config->disks, i);
@@ -284,7 +278,7 @@ marina_delete_guest(MarinaManagerWindow *window, MarinaConnectionEntry *entry, M
                     gboolean confirm)
 {
     DeleteOp *op = g_new0(DeleteOp, 1);
-    MarinaConnection *connection;
+    g_autoptr(MarinaDomain) domain = NULL;
 
     op->self = window;
     op->entry = g_object_ref(entry);
@@ -294,11 +288,12 @@ marina_delete_guest(MarinaManagerWindow *window, MarinaConnectionEntry *entry, M
         delete_start(op);
         return;
     }
-    connection = op_connection(op);
-    if (connection == NULL) {
+    domain = op_domain(op);
+    if (domain == NULL) {
         delete_op_free(op);
         return;
     }
     /* The inactive definition lists the disks the guest boots with. */
-    call_domain(op, connection, "GetXML", g_variant_new("(u)", 1), on_delete_xml);
+    marina_domain_get_xml_async(domain, MARINA_DOMAIN_XML_INACTIVE,
+                                marina_manager_window_get_cancellable(op->self), on_delete_xml, op);
 }

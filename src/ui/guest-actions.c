@@ -7,32 +7,61 @@
 
 #include <glib/gi18n.h>
 
+#include "domain.h"
 #include "ui-util.h"
 
-#define DOMAIN_INTERFACE "org.marinavm.Marina1.Domain"
-/* Saving, restoring and starting can take a while under TCG. */
-#define LONG_CALL_TIMEOUT_MS (10 * 60 * 1000)
+static void
+start_domain(MarinaDomain *domain, GCancellable *cancellable, GAsyncReadyCallback callback,
+             gpointer user_data)
+{
+    marina_domain_start_async(domain, MARINA_DOMAIN_START_NONE, cancellable, callback, user_data);
+}
 
+/* The power button, without waiting for the guest to stop. */
+static void
+shutdown_domain(MarinaDomain *domain, GCancellable *cancellable, GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+    marina_domain_shutdown_async(domain, 0, cancellable, callback, user_data);
+}
+
+static const MarinaGuestCall guest_calls[] = {
+    {"run", start_domain, marina_domain_start_finish},
+    {"pause", marina_domain_suspend_async, marina_domain_suspend_finish},
+    {"resume", marina_domain_resume_async, marina_domain_resume_finish},
+    {"shutdown", shutdown_domain, marina_domain_shutdown_finish},
+    {"reboot", marina_domain_reboot_async, marina_domain_reboot_finish},
+    {"reset", marina_domain_reset_async, marina_domain_reset_finish},
+    /* Save as virt-manager does it: a managed save, resumed by the next Run. */
+    {"save", marina_domain_managed_save_async, marina_domain_managed_save_finish},
+    {"force-off", marina_domain_destroy_async, marina_domain_destroy_finish},
+};
+
+const MarinaGuestCall *
+marina_guest_call_find(const char *action_name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(guest_calls); i++)
+        if (g_str_equal(guest_calls[i].action, action_name))
+            return &guest_calls[i];
+    return NULL;
+}
+
+/* The manager's messages (untranslated "Could not start '%s':", ...). */
 static const struct {
     const char *action;
-    const char *method;
-    gboolean zero_arg; /* the method takes flags (u), given as 0 */
-    const char *what;  /* untranslated "Could not start '%s':", ... */
-} guest_calls[] = {
-    {"run", "Start", TRUE, N_("Could not start '%s':")},
-    {"pause", "Suspend", FALSE, N_("Could not pause '%s':")},
-    {"resume", "Resume", FALSE, N_("Could not resume '%s':")},
-    {"shutdown", "Shutdown", TRUE, N_("Could not shut down '%s':")},
-    {"reboot", "Reboot", FALSE, N_("Could not reboot '%s':")},
-    {"reset", "Reset", FALSE, N_("Could not reset '%s':")},
-    /* Save as virt-manager does it: a managed save, resumed by the next Run. */
-    {"save", "ManagedSave", FALSE, N_("Could not save '%s':")},
+    const char *what;
+} failures[] = {
+    {"run", N_("Could not start '%s':")},     {"pause", N_("Could not pause '%s':")},
+    {"resume", N_("Could not resume '%s':")}, {"shutdown", N_("Could not shut down '%s':")},
+    {"reboot", N_("Could not reboot '%s':")}, {"reset", N_("Could not reset '%s':")},
+    {"save", N_("Could not save '%s':")},     {"force-off", N_("Could not force off '%s':")},
 };
 
 /* A guest action in flight: which guest, for the error message. */
 typedef struct {
     MarinaManagerWindow *window;
     char *name;
+    MarinaGuestFinishFunc finish;
     const char *what;
 } CallData;
 
@@ -41,10 +70,8 @@ on_domain_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     CallData *data = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
-    if (reply == NULL && !marina_ui_is_cancelled(error)) {
+    if (!data->finish(MARINA_DOMAIN(source), result, &error) && !marina_ui_is_cancelled(error)) {
         g_autofree char *prefix = g_strdup_printf(_(data->what), data->name);
         marina_manager_window_show_error(data->window, prefix, error);
     }
@@ -52,39 +79,36 @@ on_domain_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
     g_free(data);
 }
 
-/* Calls a Domain method directly: one round trip, no proxy to build first. */
 static void
 call_domain(MarinaManagerWindow *window, MarinaConnectionEntry *entry, MarinaGuest *guest,
-            const char *method, gboolean zero_arg, const char *what)
+            const char *action_name)
 {
+    const MarinaGuestCall *call = marina_guest_call_find(action_name);
+    g_autoptr(MarinaDomain) domain = NULL;
     CallData *data;
 
     if (entry == NULL || !marina_connection_entry_is_connected(entry))
         return;
+    domain = marina_domain_new(marina_connection_entry_get_connection(entry),
+                               marina_guest_get_object_path(guest));
     data = g_new0(CallData, 1);
     data->window = window;
     data->name = g_strdup(marina_guest_get_name(guest));
-    data->what = what;
-    g_dbus_connection_call(
-        marina_connection_get_dbus_connection(marina_connection_entry_get_connection(entry)), NULL,
-        marina_guest_get_object_path(guest), DOMAIN_INTERFACE, method,
-        zero_arg ? g_variant_new("(u)", 0) : NULL, NULL, G_DBUS_CALL_FLAGS_NONE,
-        LONG_CALL_TIMEOUT_MS, marina_manager_window_get_cancellable(window), on_domain_call_done,
-        data);
+    data->finish = call->finish;
+    for (gsize i = 0; i < G_N_ELEMENTS(failures); i++)
+        if (g_str_equal(failures[i].action, action_name))
+            data->what = failures[i].what;
+    call->run(domain, marina_manager_window_get_cancellable(window), on_domain_call_done, data);
 }
 
 gboolean
 marina_guest_action_activate(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
                              MarinaGuest *guest, const char *action_name)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(guest_calls); i++) {
-        if (g_str_equal(guest_calls[i].action, action_name)) {
-            call_domain(window, entry, guest, guest_calls[i].method, guest_calls[i].zero_arg,
-                        guest_calls[i].what);
-            return TRUE;
-        }
-    }
-    return FALSE;
+    if (marina_guest_call_find(action_name) == NULL || g_str_equal(action_name, "force-off"))
+        return FALSE;
+    call_domain(window, entry, guest, action_name);
+    return TRUE;
 }
 
 /* ---------------------------------------------------------------- force off */
@@ -98,7 +122,7 @@ typedef struct {
 static void
 force_off(MarinaManagerWindow *window, MarinaConnectionEntry *entry, MarinaGuest *guest)
 {
-    call_domain(window, entry, guest, "Destroy", FALSE, N_("Could not force off '%s':"));
+    call_domain(window, entry, guest, "force-off");
 }
 
 static void

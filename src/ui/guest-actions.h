@@ -5,10 +5,27 @@
 #pragma once
 
 #include "connection-entry.h"
+#include "domain.h"
 #include "guest.h"
 #include "manager-window.h"
 
 G_BEGIN_DECLS
+
+typedef void (*MarinaGuestCallFunc)(MarinaDomain *domain, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+typedef gboolean (*MarinaGuestFinishFunc)(MarinaDomain *domain, GAsyncResult *result,
+                                          GError **error);
+
+/* The client API pair behind a guest action of the manager and VM windows. */
+typedef struct {
+    const char *action;
+    MarinaGuestCallFunc run;
+    MarinaGuestFinishFunc finish;
+} MarinaGuestCall;
+
+/* The call for the action @action_name ("run", "pause", "resume",
+ * "shutdown", "reboot", "reset", "save", "force-off"), or NULL. */
+const MarinaGuestCall *marina_guest_call_find(const char *action_name);
 
 /* Runs the window action @action_name ("run", "pause", "resume",
  * "shutdown", "reboot", "reset", "save") on @guest of @entry's host.

@@ -7,11 +7,8 @@
 
 #include <glib/gi18n.h>
 
+#include "host.h"
 #include "ui-util.h"
-
-#define HOST_INTERFACE "org.marinavm.Marina1.Host"
-/* Restoring a large memory image can take a while under TCG. */
-#define RESTORE_TIMEOUT_MS (10 * 60 * 1000)
 
 struct _MarinaRestoreDialog {
     GtkDialog parent_instance;
@@ -87,10 +84,10 @@ on_restored(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     RestoreOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    g_autoptr(MarinaDomain) domain =
+        marina_host_restore_domain_finish(MARINA_HOST(source), result, &error);
 
-    if (reply == NULL && !marina_ui_is_cancelled(error)) {
+    if (domain == NULL && !marina_ui_is_cancelled(error)) {
         g_autofree char *prefix = g_strdup_printf(_("Could not restore %s:"), op->file);
         marina_manager_window_show_error(op->window, prefix, error);
     }
@@ -101,16 +98,16 @@ static void
 restore_file(RestoreOp *op)
 {
     MarinaConnection *connection = marina_connection_entry_get_connection(op->entry);
+    g_autoptr(MarinaHost) host = NULL;
 
     if (connection == NULL || op->file == NULL || *op->file == '\0') {
         restore_op_free(op);
         return;
     }
-    g_dbus_connection_call(marina_connection_get_dbus_connection(connection), NULL,
-                           MARINA_DBUS_HOST_PATH, HOST_INTERFACE, "RestoreDomain",
-                           g_variant_new("(su)", op->file, 0), G_VARIANT_TYPE("(o)"),
-                           G_DBUS_CALL_FLAGS_NONE, RESTORE_TIMEOUT_MS,
-                           marina_manager_window_get_cancellable(op->window), on_restored, op);
+    host = marina_host_new(connection);
+    marina_host_restore_domain_async(host, op->file, MARINA_DOMAIN_START_NONE,
+                                     marina_manager_window_get_cancellable(op->window), on_restored,
+                                     op);
 }
 
 static void

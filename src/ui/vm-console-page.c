@@ -5,8 +5,8 @@
 
 #include "vm-console-page.h"
 
-#include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "serial-console.h"
@@ -26,7 +26,7 @@ struct _MarinaVmConsolePage {
     GtkStack parent_instance;
 
     MarinaGuest *guest;
-    MarinaDBusDomain *domain; /* NULL until the window has it */
+    MarinaDomain *domain; /* NULL until the window has it */
     GSettings *settings;
     GCancellable *console_cancellable; /* the console being opened */
     gboolean disposed;
@@ -229,31 +229,14 @@ console_update(MarinaVmConsolePage *self)
     console_open_selected(self);
 }
 
-static int
-take_fd(GVariant *handle, GUnixFDList *fd_list, GError **error)
-{
-    gint32 index;
-
-    if (handle == NULL || fd_list == NULL) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_FAILED,
-                    _("The daemon answered without a console stream; try again"));
-        return -1;
-    }
-    index = g_variant_get_handle(handle);
-    return g_unix_fd_list_get(fd_list, index, error);
-}
-
 static void
 on_open_graphics_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaVmConsolePage) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) handle = NULL;
-    g_autoptr(GUnixFDList) fd_list = NULL;
-    int fd;
+    int fd = marina_domain_open_graphics_finish(MARINA_DOMAIN(source), result, &error);
 
-    if (!marina_dbus_domain_call_open_graphics_finish(MARINA_DBUS_DOMAIN(source), &handle, &fd_list,
-                                                      result, &error)) {
+    if (fd < 0) {
         if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
@@ -273,11 +256,11 @@ on_open_graphics_done(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     if (self->disposed) {
+        close(fd);
         return;
     }
     g_clear_object(&self->console_cancellable);
-    fd = take_fd(handle, fd_list, &error);
-    if (fd < 0 || !marina_vnc_console_open_fd(self->vnc, fd, &error)) {
+    if (!marina_vnc_console_open_fd(self->vnc, fd, &error)) {
         open_failed(self, error->message);
         return;
     }
@@ -290,16 +273,11 @@ on_open_serial_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaVmConsolePage) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) handle = NULL;
-    g_autoptr(GVariant) scrollback = NULL;
-    g_autoptr(GUnixFDList) fd_list = NULL;
-    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GBytes) scrollback = NULL;
     MarinaSerialConsole *serial;
-    int index;
-    int fd;
+    int fd = marina_domain_open_serial_finish(MARINA_DOMAIN(source), result, &scrollback, &error);
 
-    if (!marina_dbus_domain_call_open_serial_finish(MARINA_DBUS_DOMAIN(source), &handle,
-                                                    &scrollback, &fd_list, result, &error)) {
+    if (fd < 0) {
         if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
@@ -307,21 +285,18 @@ on_open_serial_done(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     if (self->disposed) {
+        close(fd);
         return;
     }
     g_clear_object(&self->console_cancellable);
     /* Changing the selection cancels the request, so it is still the one asked for. */
-    index = self->selected;
-    serial = serial_console(self, index);
-    fd = take_fd(handle, fd_list, &error);
-    if (fd < 0 || serial == NULL) {
-        open_failed(self, error != NULL ? error->message : _("The serial port is gone"));
+    serial = serial_console(self, self->selected);
+    if (serial == NULL) {
+        close(fd);
+        open_failed(self, _("The serial port is gone"));
         return;
     }
-    if (scrollback != NULL) {
-        bytes = g_variant_get_data_as_bytes(scrollback);
-    }
-    marina_serial_console_attach(serial, fd, bytes);
+    marina_serial_console_attach(serial, fd, scrollback);
     self->attempts = 0;
     show_console_page(self);
 }
@@ -333,12 +308,12 @@ console_open_selected(MarinaVmConsolePage *self)
     self->console_cancellable = g_cancellable_new();
     gtk_stack_set_visible_child_name(GTK_STACK(self), "connecting");
     if (self->selected == CONSOLE_GRAPHICAL) {
-        marina_dbus_domain_call_open_graphics(self->domain, NULL, self->console_cancellable,
-                                              on_open_graphics_done, g_object_ref(self));
+        marina_domain_open_graphics_async(self->domain, self->console_cancellable,
+                                          on_open_graphics_done, g_object_ref(self));
     } else {
-        marina_dbus_domain_call_open_serial(self->domain, (guint)self->selected, NULL,
-                                            self->console_cancellable, on_open_serial_done,
-                                            g_object_ref(self));
+        marina_domain_open_serial_async(self->domain, (guint)self->selected,
+                                        self->console_cancellable, on_open_serial_done,
+                                        g_object_ref(self));
     }
 }
 
@@ -507,7 +482,7 @@ marina_vm_console_page_set_guest(MarinaVmConsolePage *self, MarinaGuest *guest)
 }
 
 void
-marina_vm_console_page_set_domain(MarinaVmConsolePage *self, MarinaDBusDomain *domain)
+marina_vm_console_page_set_domain(MarinaVmConsolePage *self, MarinaDomain *domain)
 {
     g_return_if_fail(MARINA_IS_VM_CONSOLE_PAGE(self));
     g_set_object(&self->domain, domain);

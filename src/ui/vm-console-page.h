@@ -7,7 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "guest.h"
-#include "marina-dbus.h"
+#include "domain.h"
 #include "vnc-console.h"
 
 G_BEGIN_DECLS
@@ -23,7 +23,7 @@ G_DECLARE_FINAL_TYPE(MarinaVmConsolePage, marina_vm_console_page, MARINA, VM_CON
 
 void marina_vm_console_page_set_guest(MarinaVmConsolePage *self, MarinaGuest *guest);
 /* The guest's daemon object; consoles open through it. */
-void marina_vm_console_page_set_domain(MarinaVmConsolePage *self, MarinaDBusDomain *domain);
+void marina_vm_console_page_set_domain(MarinaVmConsolePage *self, MarinaDomain *domain);
 /* What the configuration offers (a display, @n_serials serial ports);
  * builds the serial pages and picks the console to show. */
 void marina_vm_console_page_set_config(MarinaVmConsolePage *self, gboolean has_graphics,

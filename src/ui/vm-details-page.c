@@ -265,11 +265,10 @@ marina_vm_details_page_set_guest(MarinaVmDetailsPage *self, MarinaGuest *guest)
 }
 
 void
-marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaConnection *connection,
-                                  MarinaDBusDomain *domain)
+marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domain)
 {
     g_return_if_fail(MARINA_IS_VM_DETAILS_PAGE(self));
-    marina_xml_editor_set_domain(self->xml_editor, connection, domain);
+    marina_xml_editor_set_domain(self->xml_editor, domain);
     marina_xml_editor_set_shut_off(self->xml_editor, guest_shut_off(self));
 }
 

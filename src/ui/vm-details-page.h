@@ -5,7 +5,7 @@
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
+#include "domain.h"
 #include "guest.h"
 
 G_BEGIN_DECLS
@@ -16,8 +16,7 @@ G_DECLARE_FINAL_TYPE(MarinaVmDetailsPage, marina_vm_details_page, MARINA, VM_DET
 /* The guest shown; its property changes update the overview. */
 void marina_vm_details_page_set_guest(MarinaVmDetailsPage *self, MarinaGuest *guest);
 /* The guest's daemon object, for the XML editor. */
-void marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaConnection *connection,
-                                       MarinaDBusDomain *domain);
+void marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domain);
 /* The description from the guest's configuration (NULL: none). */
 void marina_vm_details_page_set_description(MarinaVmDetailsPage *self, const char *description);
 /* New statistics arrived: redraws the graphs if they are on screen. */

@@ -120,20 +120,18 @@ on_daemon_screenshot_done(GObject *source, GAsyncResult *result, gpointer user_d
 {
     TakeOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) png = NULL;
-    g_autoptr(GBytes) bytes = NULL;
+    g_autoptr(GBytes) bytes =
+        marina_domain_screenshot_finish(MARINA_DOMAIN(source), result, &error);
     g_autoptr(GInputStream) stream = NULL;
     g_autoptr(GdkPixbuf) pixbuf = NULL;
 
-    if (!marina_dbus_domain_call_screenshot_finish(MARINA_DBUS_DOMAIN(source), &png, result,
-                                                   &error)) {
+    if (bytes == NULL) {
         if (!marina_ui_is_cancelled(error)) {
             g_autofree char *message =
                 g_strdup_printf(_("Could not take a screenshot: %s"), marina_error_message(error));
             marina_vm_window_show_error(op->window, message);
         }
     } else if (!g_cancellable_is_cancelled(op->cancellable)) {
-        bytes = g_variant_get_data_as_bytes(png);
         stream = g_memory_input_stream_new_from_bytes(bytes);
         pixbuf = gdk_pixbuf_new_from_stream(stream, NULL, &error);
         if (pixbuf == NULL) {
@@ -151,7 +149,7 @@ on_daemon_screenshot_done(GObject *source, GAsyncResult *result, gpointer user_d
 }
 
 void
-marina_vm_screenshot_take(MarinaVmWindow *window, MarinaGuest *guest, MarinaDBusDomain *domain,
+marina_vm_screenshot_take(MarinaVmWindow *window, MarinaGuest *guest, MarinaDomain *domain,
                           GCancellable *cancellable)
 {
     TakeOp *op = g_new0(TakeOp, 1);
@@ -159,5 +157,5 @@ marina_vm_screenshot_take(MarinaVmWindow *window, MarinaGuest *guest, MarinaDBus
     op->window = g_object_ref(window);
     op->guest = g_object_ref(guest);
     op->cancellable = g_object_ref(cancellable);
-    marina_dbus_domain_call_screenshot(domain, cancellable, on_daemon_screenshot_done, op);
+    marina_domain_screenshot_async(domain, cancellable, on_daemon_screenshot_done, op);
 }

@@ -5,7 +5,7 @@
 #include <gtk/gtk.h>
 
 #include "guest.h"
-#include "marina-dbus.h"
+#include "domain.h"
 #include "vm-window.h"
 
 G_BEGIN_DECLS
@@ -17,7 +17,7 @@ void marina_vm_screenshot_save(MarinaVmWindow *window, MarinaGuest *guest, GdkPi
 
 /* Asks the daemon for a picture of @guest's screen (no console open here),
  * then as marina_vm_screenshot_save(). */
-void marina_vm_screenshot_take(MarinaVmWindow *window, MarinaGuest *guest, MarinaDBusDomain *domain,
+void marina_vm_screenshot_take(MarinaVmWindow *window, MarinaGuest *guest, MarinaDomain *domain,
                                GCancellable *cancellable);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "customize-bar.h"
 #include "domain-config.h"
 #include "error.h"
+#include "guest-actions.h"
 #include "ui-util.h"
 #include "vm-console-page.h"
 #include "vm-details-page.h"
@@ -24,7 +25,7 @@ struct _MarinaVmWindow {
     MarinaGuestList *list;
     MarinaGuest *guest;
     MarinaConnection *connection;
-    MarinaDBusDomain *domain; /* NULL until the proxy arrives */
+    MarinaDomain *domain; /* NULL until its properties are loaded */
     GSettings *settings;
     GCancellable *cancellable; /* the window's lifetime */
     gboolean disposed;
@@ -172,7 +173,8 @@ on_get_xml_done(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autofree char *xml = NULL;
     g_autoptr(MarinaDomainConfig) config = NULL;
 
-    if (!marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result, &error)) {
+    xml = marina_domain_get_xml_finish(MARINA_DOMAIN(source), result, &error);
+    if (xml == NULL) {
         if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
@@ -196,10 +198,9 @@ on_domain_ready(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaVmWindow) self = user_data;
     g_autoptr(GError) error = NULL;
-    MarinaDBusDomain *domain =
-        marina_connection_get_domain_by_path_finish(MARINA_CONNECTION(source), result, &error);
+    MarinaDomain *domain = MARINA_DOMAIN(source);
 
-    if (domain == NULL) {
+    if (!marina_domain_load_finish(domain, result, &error)) {
         if (marina_ui_is_cancelled(error) || self->disposed) {
             return;
         }
@@ -208,17 +209,14 @@ on_domain_ready(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     if (self->disposed) {
-        g_object_unref(domain);
         return;
     }
-    self->domain = domain;
-    marina_vm_details_page_set_domain(self->details_page, self->connection, domain);
+    self->domain = g_object_ref(domain);
+    marina_vm_details_page_set_domain(self->details_page, domain);
     marina_vm_console_page_set_domain(self->console_page, domain);
-    /* Long operations (save, shut down with a timeout) outlast GDBus's default. */
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(domain), G_MAXINT);
     update_actions(self);
-    marina_dbus_domain_call_get_xml(domain, 0, self->cancellable, on_get_xml_done,
-                                    g_object_ref(self));
+    marina_domain_get_xml_async(domain, MARINA_DOMAIN_XML_NONE, self->cancellable, on_get_xml_done,
+                                g_object_ref(self));
 }
 
 /* ---------------------------------------------------------------- guest */
@@ -264,6 +262,7 @@ on_connection_closed(MarinaConnection *connection, GError *reason, MarinaVmWindo
 
 typedef struct {
     MarinaVmWindow *self;
+    MarinaGuestFinishFunc finish;
     char *what; /* "Could not start “x”" */
 } ActionCall;
 
@@ -272,9 +271,9 @@ on_lifecycle_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     ActionCall *call = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) ret = g_dbus_proxy_call_finish(G_DBUS_PROXY(source), result, &error);
 
-    if (ret == NULL && !call->self->disposed && !marina_ui_is_cancelled(error)) {
+    if (!call->finish(MARINA_DOMAIN(source), result, &error) && !call->self->disposed &&
+        !marina_ui_is_cancelled(error)) {
         g_autofree char *message =
             g_strdup_printf("%s: %s", call->what, marina_error_message(error));
 
@@ -285,36 +284,34 @@ on_lifecycle_done(GObject *source, GAsyncResult *result, gpointer user_data)
     g_free(call);
 }
 
-/* @what: a translated format with one %s for the guest's name. */
+/* Runs the guest action @action_name (see marina_guest_call_find());
+ * @what: a translated format with one %s for the guest's name. */
 static void
-call_domain(MarinaVmWindow *self, const char *method, GVariant *params, const char *what)
+call_domain(MarinaVmWindow *self, const char *action_name, const char *what)
 {
+    const MarinaGuestCall *guest_call = marina_guest_call_find(action_name);
     ActionCall *call;
 
-    if (self->domain == NULL) {
+    if (self->domain == NULL || guest_call == NULL) {
         return;
     }
     call = g_new0(ActionCall, 1);
     call->self = g_object_ref(self);
+    call->finish = guest_call->finish;
     call->what = g_strdup_printf(what, marina_guest_get_name(self->guest));
     gtk_widget_hide(GTK_WIDGET(self->info_bar));
-    g_dbus_proxy_call(G_DBUS_PROXY(self->domain), method, params, G_DBUS_CALL_FLAGS_NONE, -1,
-                      self->cancellable, on_lifecycle_done, call);
+    guest_call->run(self->domain, self->cancellable, on_lifecycle_done, call);
 }
 
-/* Window actions that are one Domain method; @failure is a translated
- * format with one %s for the guest's name. */
+/* Window actions with nothing to ask; @failure is a translated format with
+ * one %s for the guest's name. */
 static const struct {
     const char *action;
-    const char *method;
-    gboolean zero_arg; /* the method takes one "u" (flags or seconds to wait): 0 here */
     const char *failure;
 } simple_calls[] = {
-    {"run", "Start", TRUE, N_("Could not start “%s”")},
-    {"shutdown", "Shutdown", TRUE, N_("Could not shut down “%s”")},
-    {"reboot", "Reboot", FALSE, N_("Could not reboot “%s”")},
-    {"reset", "Reset", FALSE, N_("Could not reset “%s”")},
-    {"save", "ManagedSave", FALSE, N_("Could not save “%s”")},
+    {"run", N_("Could not start “%s”")},     {"shutdown", N_("Could not shut down “%s”")},
+    {"reboot", N_("Could not reboot “%s”")}, {"reset", N_("Could not reset “%s”")},
+    {"save", N_("Could not save “%s”")},
 };
 
 static void
@@ -322,12 +319,9 @@ action_simple_call(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     const char *name = g_action_get_name(G_ACTION(action));
 
-    (void)param;
     for (gsize i = 0; i < G_N_ELEMENTS(simple_calls); i++) {
         if (g_str_equal(simple_calls[i].action, name)) {
-            call_domain(user_data, simple_calls[i].method,
-                        simple_calls[i].zero_arg ? g_variant_new("(u)", 0) : NULL,
-                        _(simple_calls[i].failure));
+            call_domain(user_data, name, _(simple_calls[i].failure));
             return;
         }
     }
@@ -338,7 +332,7 @@ static void
 on_confirm_response(GtkDialog *dialog, int response, gpointer user_data)
 {
     MarinaVmWindow *self = MARINA_VM_WINDOW(user_data);
-    const char *method = g_object_get_data(G_OBJECT(dialog), "marina-method");
+    const char *name = g_object_get_data(G_OBJECT(dialog), "marina-action");
     const char *failure = g_object_get_data(G_OBJECT(dialog), "marina-failure");
     GtkToggleButton *dont_ask = g_object_get_data(G_OBJECT(dialog), "marina-dont-ask");
     const char *key = g_object_get_data(G_OBJECT(dialog), "marina-key");
@@ -347,19 +341,18 @@ on_confirm_response(GtkDialog *dialog, int response, gpointer user_data)
         if (gtk_toggle_button_get_active(dont_ask)) {
             g_settings_set_boolean(self->settings, key, FALSE);
         }
-        call_domain(self, method, NULL, failure);
+        call_domain(self, name, failure);
     }
     gtk_widget_destroy(GTK_WIDGET(dialog));
     g_object_unref(self);
 }
 
-/* Runs @method at once, or, when the preference @key asks for it, after the
- * user accepts a question (@question: a format with one %s for the guest's
- * name). Asks without blocking the main loop. */
+/* Runs the action @name at once, or, when the preference @key asks for it,
+ * after the user accepts a question (@question: a format with one %s for
+ * the guest's name). Asks without blocking the main loop. */
 static void
-call_domain_confirmed(MarinaVmWindow *self, const char *key, const char *method,
-                      const char *failure, const char *question, const char *secondary,
-                      const char *accept)
+call_domain_confirmed(MarinaVmWindow *self, const char *key, const char *name, const char *failure,
+                      const char *question, const char *secondary, const char *accept)
 {
     g_autofree char *primary = NULL;
     GtkWidget *dialog;
@@ -367,7 +360,7 @@ call_domain_confirmed(MarinaVmWindow *self, const char *key, const char *method,
     GtkWidget *button;
 
     if (!g_settings_get_boolean(self->settings, key)) {
-        call_domain(self, method, NULL, failure);
+        call_domain(self, name, failure);
         return;
     }
     primary = g_strdup_printf(question, marina_guest_get_name(self->guest));
@@ -383,7 +376,7 @@ call_domain_confirmed(MarinaVmWindow *self, const char *key, const char *method,
     gtk_widget_show(dont_ask);
     gtk_box_pack_end(GTK_BOX(gtk_message_dialog_get_message_area(GTK_MESSAGE_DIALOG(dialog))),
                      dont_ask, FALSE, FALSE, 0);
-    g_object_set_data_full(G_OBJECT(dialog), "marina-method", g_strdup(method), g_free);
+    g_object_set_data_full(G_OBJECT(dialog), "marina-action", g_strdup(name), g_free);
     g_object_set_data_full(G_OBJECT(dialog), "marina-failure", g_strdup(failure), g_free);
     g_object_set_data_full(G_OBJECT(dialog), "marina-key", g_strdup(key), g_free);
     g_object_set_data(G_OBJECT(dialog), "marina-dont-ask", dont_ask);
@@ -399,10 +392,10 @@ action_pause_resume(GSimpleAction *action, GVariant *param, gpointer user_data)
     (void)action;
     (void)param;
     if (guest_state(self) == MARINA_DOMAIN_PAUSED) {
-        call_domain(self, "Resume", NULL, _("Could not resume “%s”"));
+        call_domain(self, "resume", _("Could not resume “%s”"));
         return;
     }
-    call_domain_confirmed(self, "confirm-pause", "Suspend", _("Could not pause “%s”"),
+    call_domain_confirmed(self, "confirm-pause", "pause", _("Could not pause “%s”"),
                           _("Pause “%s”?"),
                           _("The guest stops running until you resume it. Its network "
                             "connections may time out meanwhile."),
@@ -414,8 +407,8 @@ action_force_off(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
     (void)action;
     (void)param;
-    call_domain_confirmed(user_data, "confirm-force-off", "Destroy", _("Could not force “%s” off"),
-                          _("Force “%s” off?"),
+    call_domain_confirmed(user_data, "confirm-force-off", "force-off",
+                          _("Could not force “%s” off"), _("Force “%s” off?"),
                           _("The guest stops at once, like pulling the power cord: anything it "
                             "has not written to disk is lost."),
                           _("_Force Off"));
@@ -739,9 +732,13 @@ marina_vm_window_new(GtkApplication *app, MarinaGuestList *list, MarinaGuest *gu
     marina_vm_console_page_set_guest(self->console_page, guest);
     update_title(self);
     update_actions(self);
-    marina_connection_get_domain_by_path_async(
-        self->connection, marina_guest_get_object_path(guest), self->cancellable, on_domain_ready,
-        g_object_ref(self));
+    {
+        /* Actions wait for its properties, as they once waited for a proxy. */
+        g_autoptr(MarinaDomain) domain =
+            marina_domain_new(self->connection, marina_guest_get_object_path(guest));
+
+        marina_domain_load_async(domain, self->cancellable, on_domain_ready, g_object_ref(self));
+    }
     return self;
 }
 
