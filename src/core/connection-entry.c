@@ -190,18 +190,27 @@ open_failed(MarinaConnectionEntry *self, const GError *error)
         g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
 }
 
+/* One open under way: the entry (weakly: dropping it cancels the open)
+ * and the cancellable of that open (disconnect() abandons it). */
+typedef struct {
+    GWeakRef entry;
+    GCancellable *cancellable;
+} OpenCall;
+
 static void
 on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    GWeakRef *weak = user_data;
-    g_autoptr(MarinaConnectionEntry) self = g_weak_ref_get(weak);
+    OpenCall *call = user_data;
+    g_autoptr(MarinaConnectionEntry) self = g_weak_ref_get(&call->entry);
     g_autoptr(GError) error = NULL;
     g_autoptr(MarinaConnection) connection = marina_connection_open_finish(result, &error);
+    gboolean abandoned = g_cancellable_is_cancelled(call->cancellable);
 
-    g_weak_ref_clear(weak);
-    g_free(weak);
-    if (self == NULL || g_cancellable_is_cancelled(self->cancellable)) {
-        if (connection != NULL) /* the entry went away while it opened */
+    g_weak_ref_clear(&call->entry);
+    g_object_unref(call->cancellable);
+    g_free(call);
+    if (self == NULL || abandoned) {
+        if (connection != NULL) /* nobody wants it any more */
             marina_connection_close(connection);
         return;
     }
@@ -223,7 +232,7 @@ on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 entry_open(MarinaConnectionEntry *self, gboolean quietly)
 {
-    GWeakRef *weak;
+    OpenCall *call;
 
     if (self->opening || self->connection != NULL)
         return;
@@ -231,10 +240,10 @@ entry_open(MarinaConnectionEntry *self, gboolean quietly)
     self->opening = TRUE;
     if (!quietly)
         set_state(self, MARINA_CONNECTION_STATE_CONNECTING, NULL);
-    /* A weak reference: an entry dropped meanwhile cancels the open. */
-    weak = g_new0(GWeakRef, 1);
-    g_weak_ref_init(weak, self);
-    marina_connection_open_async(self->uri, self->cancellable, on_connection_opened, weak);
+    call = g_new0(OpenCall, 1);
+    g_weak_ref_init(&call->entry, self);
+    call->cancellable = g_object_ref(self->cancellable);
+    marina_connection_open_async(self->uri, call->cancellable, on_connection_opened, call);
 }
 
 /* ------------------------------------------------------------------- public */
