@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "error.h"
+#include "ui-util.h"
 
 enum { RESPONSE_BEGIN = 1, RESPONSE_ABANDON = 2 };
 
@@ -47,8 +48,7 @@ on_begun(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
     gboolean ok = marina_installer_begin_finish(MARINA_INSTALLER(source), result, &error);
 
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-        gtk_widget_in_destruction(GTK_WIDGET(self)))
+    if (marina_ui_is_cancelled(error) || gtk_widget_in_destruction(GTK_WIDGET(self)))
         return;
     if (!ok) {
         /* The installer removed the guest: nothing is left to customize. */

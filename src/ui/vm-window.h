@@ -25,4 +25,7 @@ void marina_vm_window_show_details(MarinaVmWindow *self);
  * cancel the installation. */
 void marina_vm_window_customize(MarinaVmWindow *self, MarinaInstaller *installer);
 
+/* Shows @message in the window's info bar (nothing once the window is going). */
+void marina_vm_window_show_error(MarinaVmWindow *self, const char *message);
+
 G_END_DECLS

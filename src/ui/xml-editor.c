@@ -10,14 +10,13 @@
 
 #include "domain-config.h"
 #include "error.h"
-
-#define GET_XML_INACTIVE 1
+#include "host.h"
+#include "ui-util.h"
 
 struct _MarinaXmlEditor {
     GtkBox parent_instance;
 
-    MarinaConnection *connection;
-    MarinaDBusDomain *domain;
+    MarinaDomain *domain;
     GCancellable *cancellable;
     gboolean shut_off;
     gboolean modified; /* edits not applied yet */
@@ -64,8 +63,9 @@ on_xml_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
     g_autofree char *xml = NULL;
 
-    if (!marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    xml = marina_domain_get_xml_finish(MARINA_DOMAIN(source), result, &error);
+    if (xml == NULL) {
+        if (marina_ui_is_cancelled(error))
             return;
         self->loading = FALSE;
         show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
@@ -85,8 +85,8 @@ load(MarinaXmlEditor *self)
         return;
     self->loading = TRUE;
     update_sensitivity(self);
-    marina_dbus_domain_call_get_xml(self->domain, GET_XML_INACTIVE, self->cancellable,
-                                    on_xml_loaded, g_object_ref(self));
+    marina_domain_get_xml_async(self->domain, MARINA_DOMAIN_XML_INACTIVE, self->cancellable,
+                                on_xml_loaded, g_object_ref(self));
 }
 
 static void
@@ -94,12 +94,12 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaXmlEditor) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autofree char *path = NULL;
     g_auto(GStrv) warnings = NULL;
+    g_autoptr(MarinaDomain) defined =
+        marina_host_define_domain_finish(MARINA_HOST(source), result, &warnings, &error);
 
-    if (!marina_dbus_host_call_define_domain_finish(MARINA_DBUS_HOST(source), &path, &warnings,
-                                                    result, &error)) {
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (defined == NULL) {
+        if (marina_ui_is_cancelled(error))
             return;
         self->loading = FALSE;
         show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
@@ -124,9 +124,10 @@ on_apply_clicked(GtkButton *button, MarinaXmlEditor *self)
 {
     GtkTextIter start, end;
     g_autofree char *xml = NULL;
+    g_autoptr(MarinaHost) host = NULL;
 
     (void)button;
-    if (self->connection == NULL || !self->shut_off)
+    if (self->domain == NULL || !self->shut_off)
         return;
     gtk_text_buffer_get_bounds(self->buffer, &start, &end);
     xml = gtk_text_buffer_get_text(self->buffer, &start, &end, FALSE);
@@ -138,8 +139,8 @@ on_apply_clicked(GtkButton *button, MarinaXmlEditor *self)
     self->loading = TRUE;
     update_sensitivity(self);
     show_message(self, GTK_MESSAGE_INFO, NULL);
-    marina_dbus_host_call_define_domain(marina_connection_get_host(self->connection), xml,
-                                        self->cancellable, on_defined, g_object_ref(self));
+    host = marina_host_new(marina_domain_get_connection(self->domain));
+    marina_host_define_domain_async(host, xml, self->cancellable, on_defined, g_object_ref(self));
 }
 
 static void
@@ -169,11 +170,9 @@ marina_xml_editor_new(void)
 }
 
 void
-marina_xml_editor_set_domain(MarinaXmlEditor *self, MarinaConnection *connection,
-                             MarinaDBusDomain *domain)
+marina_xml_editor_set_domain(MarinaXmlEditor *self, MarinaDomain *domain)
 {
     g_return_if_fail(MARINA_IS_XML_EDITOR(self));
-    g_set_object(&self->connection, connection);
     g_set_object(&self->domain, domain);
     update_sensitivity(self);
     /* The tab may already be showing, waiting for the guest's proxy. */
@@ -210,7 +209,6 @@ marina_xml_editor_dispose(GObject *object)
 
     g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->domain);
-    g_clear_object(&self->connection);
     G_OBJECT_CLASS(marina_xml_editor_parent_class)->dispose(object);
 }
 

@@ -4,7 +4,7 @@
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
+#include "domain.h"
 
 G_BEGIN_DECLS
 
@@ -12,10 +12,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaXmlEditor, marina_xml_editor, MARINA, XML_EDITOR, GtkBox)
 
 GtkWidget *marina_xml_editor_new(void);
-/* The guest whose definition is shown (Domain.GetXML(1)); Apply redefines
- * it on @connection (Host.DefineDomain). */
-void marina_xml_editor_set_domain(MarinaXmlEditor *self, MarinaConnection *connection,
-                                  MarinaDBusDomain *domain);
+/* The guest whose inactive definition is shown; Apply redefines it on the
+ * guest's connection. */
+void marina_xml_editor_set_domain(MarinaXmlEditor *self, MarinaDomain *domain);
 /* Fetches the definition again (unless the person has unapplied edits). */
 void marina_xml_editor_reload(MarinaXmlEditor *self);
 /* Editable only while the guest is shut off. */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "marina-manager"
+
+#include "config.h"
+
+#include "guest-actions.h"
+
+#include <glib/gi18n.h>
+
+#include "domain.h"
+#include "ui-util.h"
+
+static void
+start_domain(MarinaDomain *domain, GCancellable *cancellable, GAsyncReadyCallback callback,
+             gpointer user_data)
+{
+    marina_domain_start_async(domain, MARINA_DOMAIN_START_NONE, cancellable, callback, user_data);
+}
+
+/* The power button, without waiting for the guest to stop. */
+static void
+shutdown_domain(MarinaDomain *domain, GCancellable *cancellable, GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+    marina_domain_shutdown_async(domain, 0, cancellable, callback, user_data);
+}
+
+static const MarinaGuestCall guest_calls[] = {
+    {"run", start_domain, marina_domain_start_finish},
+    {"pause", marina_domain_suspend_async, marina_domain_suspend_finish},
+    {"resume", marina_domain_resume_async, marina_domain_resume_finish},
+    {"shutdown", shutdown_domain, marina_domain_shutdown_finish},
+    {"reboot", marina_domain_reboot_async, marina_domain_reboot_finish},
+    {"reset", marina_domain_reset_async, marina_domain_reset_finish},
+    /* Save as virt-manager does it: a managed save, resumed by the next Run. */
+    {"save", marina_domain_managed_save_async, marina_domain_managed_save_finish},
+    {"force-off", marina_domain_destroy_async, marina_domain_destroy_finish},
+};
+
+const MarinaGuestCall *
+marina_guest_call_find(const char *action_name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(guest_calls); i++)
+        if (g_str_equal(guest_calls[i].action, action_name))
+            return &guest_calls[i];
+    return NULL;
+}
+
+/* The manager's messages (untranslated "Could not start '%s':", ...). */
+static const struct {
+    const char *action;
+    const char *what;
+} failures[] = {
+    {"run", N_("Could not start '%s':")},     {"pause", N_("Could not pause '%s':")},
+    {"resume", N_("Could not resume '%s':")}, {"shutdown", N_("Could not shut down '%s':")},
+    {"reboot", N_("Could not reboot '%s':")}, {"reset", N_("Could not reset '%s':")},
+    {"save", N_("Could not save '%s':")},     {"force-off", N_("Could not force off '%s':")},
+};
+
+/* A guest action in flight: which guest, for the error message. */
+typedef struct {
+    MarinaManagerWindow *window;
+    char *name;
+    MarinaGuestFinishFunc finish;
+    const char *what;
+} CallData;
+
+static void
+on_domain_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    CallData *data = user_data;
+    g_autoptr(GError) error = NULL;
+
+    if (!data->finish(MARINA_DOMAIN(source), result, &error) && !marina_ui_is_cancelled(error)) {
+        g_autofree char *prefix = g_strdup_printf(_(data->what), data->name);
+        marina_manager_window_show_error(data->window, prefix, error);
+    }
+    g_free(data->name);
+    g_free(data);
+}
+
+static void
+call_domain(MarinaManagerWindow *window, MarinaConnectionEntry *entry, MarinaGuest *guest,
+            const char *action_name)
+{
+    const MarinaGuestCall *call = marina_guest_call_find(action_name);
+    g_autoptr(MarinaDomain) domain = NULL;
+    CallData *data;
+
+    if (entry == NULL || !marina_connection_entry_is_connected(entry))
+        return;
+    domain = marina_domain_new(marina_connection_entry_get_connection(entry),
+                               marina_guest_get_object_path(guest));
+    data = g_new0(CallData, 1);
+    data->window = window;
+    data->name = g_strdup(marina_guest_get_name(guest));
+    data->finish = call->finish;
+    for (gsize i = 0; i < G_N_ELEMENTS(failures); i++)
+        if (g_str_equal(failures[i].action, action_name))
+            data->what = failures[i].what;
+    call->run(domain, marina_manager_window_get_cancellable(window), on_domain_call_done, data);
+}
+
+gboolean
+marina_guest_action_activate(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
+                             MarinaGuest *guest, const char *action_name)
+{
+    if (marina_guest_call_find(action_name) == NULL || g_str_equal(action_name, "force-off"))
+        return FALSE;
+    call_domain(window, entry, guest, action_name);
+    return TRUE;
+}
+
+/* ---------------------------------------------------------------- force off */
+
+typedef struct {
+    MarinaManagerWindow *window;
+    MarinaConnectionEntry *entry;
+    MarinaGuest *guest;
+} ForceOff;
+
+static void
+force_off(MarinaManagerWindow *window, MarinaConnectionEntry *entry, MarinaGuest *guest)
+{
+    call_domain(window, entry, guest, "force-off");
+}
+
+static void
+on_force_off_response(GtkDialog *dialog, int response, gpointer user_data)
+{
+    ForceOff *op = user_data;
+
+    if (response == GTK_RESPONSE_ACCEPT)
+        force_off(op->window, op->entry, op->guest);
+    g_object_unref(op->entry);
+    g_object_unref(op->guest);
+    g_free(op);
+    gtk_widget_destroy(GTK_WIDGET(dialog));
+}
+
+void
+marina_guest_action_force_off(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
+                              MarinaGuest *guest, gboolean confirm)
+{
+    g_autofree char *title = NULL;
+    GtkWidget *dialog;
+    ForceOff *op;
+
+    if (!confirm) {
+        force_off(window, entry, guest);
+        return;
+    }
+    title = g_strdup_printf(_("Force off '%s'?"), marina_guest_get_name(guest));
+    dialog = marina_ui_confirm_dialog(GTK_WINDOW(window), title,
+                                      _("The guest stops at once, as if its power cord were "
+                                        "pulled. Anything it has not saved to disk is lost."),
+                                      _("_Force Off"));
+    op = g_new0(ForceOff, 1);
+    op->window = window;
+    op->entry = g_object_ref(entry);
+    op->guest = g_object_ref(guest);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_force_off_response), op);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
