@@ -1,0 +1,40 @@
+#pragma once
+
+/* Helpers shared by the client objects (host.c, domain.c, pool.c, volume.c,
+ * job-watcher.c); not for use outside src/core. */
+
+#include <gio/gio.h>
+
+#include "call-timeouts.h"
+#include "connection.h"
+
+G_BEGIN_DECLS
+
+/* Proxies of the client objects make calls only: no property cache, no
+ * signal subscriptions, so creating one costs no round trip. */
+#define MARINA_CLIENT_PROXY_FLAGS                                                                  \
+    (G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS |       \
+     G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START)
+
+/* @proxy with @timeout_ms as the timeout of the next call made through it
+ * (generated calls use the proxy's default timeout). */
+gpointer marina_client_timeout(gpointer proxy, int timeout_ms);
+
+/* A GAsyncReadyCallback for a generated call whose reply is empty: returns
+ * TRUE or the error to the GTask passed as user data (a reference it owns). */
+void marina_client_void_reply(GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Completes an async pair whose result is a boolean, checking the tag. */
+gboolean marina_client_finish_boolean(gpointer self, GAsyncResult *result, gpointer source_tag,
+                                      GError **error);
+gpointer marina_client_finish_pointer(gpointer self, GAsyncResult *result, gpointer source_tag,
+                                      GError **error);
+
+/* A new GTask for @self tagged @source_tag. */
+GTask *marina_client_task_new(gpointer self, gpointer source_tag, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+
+/* FALSE with MARINA_ERROR_INVALID_ARGUMENT when @path is no object path. */
+gboolean marina_client_check_path(const char *path, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,343 @@
+#define G_LOG_DOMAIN "marina-records"
+
+#include "config.h"
+
+#include "records.h"
+
+/* The daemon is trusted for content, not for shape: a missing or mistyped
+ * key leaves the default. */
+
+static char *
+lookup_string(GVariant *dict, const char *key, const char *fallback)
+{
+    const char *value = NULL;
+
+    if (!g_variant_lookup(dict, key, "&s", &value))
+        value = fallback;
+    return g_strdup(value);
+}
+
+static guint
+lookup_uint(GVariant *dict, const char *key)
+{
+    guint32 value = 0;
+
+    g_variant_lookup(dict, key, "u", &value);
+    return value;
+}
+
+static guint64
+lookup_uint64(GVariant *dict, const char *key)
+{
+    guint64 value = 0;
+
+    g_variant_lookup(dict, key, "t", &value);
+    return value;
+}
+
+static gboolean
+lookup_boolean(GVariant *dict, const char *key)
+{
+    gboolean value = FALSE;
+
+    g_variant_lookup(dict, key, "b", &value);
+    return value;
+}
+
+static int
+lookup_int(GVariant *dict, const char *key, int fallback)
+{
+    gint32 value = fallback;
+
+    g_variant_lookup(dict, key, "i", &value);
+    return value;
+}
+
+static char **
+lookup_strv(GVariant *dict, const char *key)
+{
+    char **value = NULL;
+
+    if (!g_variant_lookup(dict, key, "^as", &value))
+        value = g_new0(char *, 1);
+    return value;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Domains
+ */
+
+void
+marina_domain_record_free(MarinaDomainRecord *record)
+{
+    if (record == NULL)
+        return;
+    g_free(record->object_path);
+    g_free(record->name);
+    g_free(record->uuid);
+    g_free(record->title);
+    g_free(record);
+}
+
+GPtrArray *
+marina_domain_records_from_variant(GVariant *domains)
+{
+    GPtrArray *records = g_ptr_array_new_full((guint)g_variant_n_children(domains),
+                                              (GDestroyNotify)marina_domain_record_free);
+    GVariantIter iter;
+    const char *path, *name, *uuid, *title;
+    gint32 id;
+    guint32 state, reason, vcpus;
+    gboolean persistent, autostart;
+    guint64 memory;
+
+    g_variant_iter_init(&iter, domains);
+    while (g_variant_iter_next(&iter, "(&oi&s&suubbtu&s)", &path, &id, &name, &uuid, &state,
+                               &reason, &persistent, &autostart, &memory, &vcpus, &title)) {
+        MarinaDomainRecord *r = g_new0(MarinaDomainRecord, 1);
+
+        r->object_path = g_strdup(path);
+        r->id = id;
+        r->name = g_strdup(name);
+        r->uuid = g_strdup(uuid);
+        r->state = state;
+        r->reason = reason;
+        r->persistent = persistent;
+        r->autostart = autostart;
+        r->max_memory_kib = memory;
+        r->vcpus = vcpus;
+        r->title = g_strdup(title);
+        g_ptr_array_add(records, r);
+    }
+    return records;
+}
+
+void
+marina_domain_info_free(MarinaDomainInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->os_type);
+    g_free(info->title);
+    g_free(info);
+}
+
+MarinaDomainInfo *
+marina_domain_info_from_variant(GVariant *dict)
+{
+    MarinaDomainInfo *info = g_new0(MarinaDomainInfo, 1);
+
+    info->state = lookup_uint(dict, "state");
+    info->reason = lookup_uint(dict, "reason");
+    info->max_memory_kib = lookup_uint64(dict, "max-memory-kib");
+    info->memory_kib = lookup_uint64(dict, "memory-kib");
+    info->vcpus = lookup_uint(dict, "vcpus");
+    info->cpu_time_ns = lookup_uint64(dict, "cpu-time-ns");
+    info->persistent = lookup_boolean(dict, "persistent");
+    info->autostart = lookup_boolean(dict, "autostart");
+    info->managed_save = lookup_boolean(dict, "managed-save");
+    info->id = lookup_int(dict, "id", -1);
+    info->os_type = lookup_string(dict, "os-type", "hvm");
+    info->title = lookup_string(dict, "title", "");
+    info->pid = lookup_int(dict, "pid", -1);
+    return info;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The host
+ */
+
+void
+marina_node_info_free(MarinaNodeInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->hostname);
+    g_free(info->cpu_model);
+    g_free(info->accelerator);
+    g_free(info->emulator);
+    g_free(info->emulator_version);
+    g_free(info->arch);
+    g_free(info->driver);
+    g_strfreev(info->bridges);
+    g_clear_pointer(&info->dict, g_variant_dict_unref);
+    g_free(info);
+}
+
+MarinaNodeInfo *
+marina_node_info_from_variant(GVariant *dict)
+{
+    MarinaNodeInfo *info = g_new0(MarinaNodeInfo, 1);
+
+    info->hostname = lookup_string(dict, "hostname", "");
+    info->cpu_model = lookup_string(dict, "cpu-model", "");
+    info->cpus = lookup_uint(dict, "cpus");
+    info->sockets = lookup_uint(dict, "sockets");
+    info->cores = lookup_uint(dict, "cores");
+    info->threads = lookup_uint(dict, "threads");
+    info->mhz = lookup_uint(dict, "mhz");
+    info->memory_kib = lookup_uint64(dict, "memory-kib");
+    info->free_memory_kib = lookup_uint64(dict, "free-memory-kib");
+    info->accelerator = lookup_string(dict, "accelerator", "");
+    info->emulator = lookup_string(dict, "emulator", "");
+    info->emulator_version = lookup_string(dict, "emulator-version", "");
+    info->arch = lookup_string(dict, "arch", "");
+    info->driver = lookup_string(dict, "driver", "");
+    info->bridges = lookup_strv(dict, "bridges");
+    info->nodes = lookup_uint(dict, "nodes");
+    info->networks = lookup_uint(dict, "networks");
+    info->pools = lookup_uint(dict, "pools");
+    info->dict = g_variant_dict_new(dict);
+    return info;
+}
+
+void
+marina_host_properties_free(MarinaHostProperties *properties)
+{
+    if (properties == NULL)
+        return;
+    g_free(properties->version);
+    g_free(properties->driver);
+    g_free(properties->mode);
+    g_free(properties->hostname);
+    g_free(properties);
+}
+
+MarinaHostProperties *
+marina_host_properties_from_variant(GVariant *dict)
+{
+    MarinaHostProperties *p = g_new0(MarinaHostProperties, 1);
+
+    p->version = lookup_string(dict, "Version", "");
+    p->driver = lookup_string(dict, "Driver", "");
+    p->mode = lookup_string(dict, "Mode", "");
+    p->hostname = lookup_string(dict, "Hostname", "");
+    p->stats_interval_ms = lookup_uint(dict, "StatsInterval");
+    return p;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Storage
+ */
+
+void
+marina_pool_info_free(MarinaPoolInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->object_path);
+    g_free(info->name);
+    g_free(info->uuid);
+    g_free(info->type);
+    g_free(info->path);
+    g_free(info);
+}
+
+GPtrArray *
+marina_pool_infos_from_variant(GVariant *pools)
+{
+    GPtrArray *infos = g_ptr_array_new_with_free_func((GDestroyNotify)marina_pool_info_free);
+    GVariantIter iter;
+    const char *path, *name;
+    gboolean active, autostart;
+    guint64 capacity, allocation, available;
+
+    g_variant_iter_init(&iter, pools);
+    while (g_variant_iter_next(&iter, "(&o&sbbttt)", &path, &name, &active, &autostart, &capacity,
+                               &allocation, &available)) {
+        MarinaPoolInfo *p = g_new0(MarinaPoolInfo, 1);
+
+        p->object_path = g_strdup(path);
+        p->name = g_strdup(name);
+        p->uuid = g_strdup("");
+        p->type = g_strdup("");
+        p->path = g_strdup("");
+        p->active = active;
+        p->autostart = autostart;
+        p->persistent = TRUE;
+        p->capacity = capacity;
+        p->allocation = allocation;
+        p->available = available;
+        g_ptr_array_add(infos, p);
+    }
+    return infos;
+}
+
+MarinaPoolInfo *
+marina_pool_info_from_variant(GVariant *dict)
+{
+    MarinaPoolInfo *p = g_new0(MarinaPoolInfo, 1);
+
+    p->object_path = g_strdup("");
+    p->name = lookup_string(dict, "name", "");
+    p->uuid = lookup_string(dict, "uuid", "");
+    p->type = lookup_string(dict, "type", "");
+    p->active = lookup_boolean(dict, "active");
+    p->autostart = lookup_boolean(dict, "autostart");
+    p->persistent = lookup_boolean(dict, "persistent");
+    p->capacity = lookup_uint64(dict, "capacity");
+    p->allocation = lookup_uint64(dict, "allocation");
+    p->available = lookup_uint64(dict, "available");
+    p->path = lookup_string(dict, "path", "");
+    return p;
+}
+
+void
+marina_volume_info_free(MarinaVolumeInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->object_path);
+    g_free(info->name);
+    g_free(info->pool);
+    g_free(info->path);
+    g_free(info->format);
+    g_free(info->backing);
+    g_strfreev(info->used_by);
+    g_free(info);
+}
+
+GPtrArray *
+marina_volume_infos_from_variant(GVariant *volumes)
+{
+    GPtrArray *infos = g_ptr_array_new_with_free_func((GDestroyNotify)marina_volume_info_free);
+    GVariantIter iter;
+    const char *path, *name, *target, *format;
+    guint64 capacity, allocation;
+    char **used_by;
+
+    g_variant_iter_init(&iter, volumes);
+    while (g_variant_iter_next(&iter, "(&o&s&stt&s^as)", &path, &name, &target, &capacity,
+                               &allocation, &format, &used_by)) {
+        MarinaVolumeInfo *v = g_new0(MarinaVolumeInfo, 1);
+
+        v->object_path = g_strdup(path);
+        v->name = g_strdup(name);
+        v->pool = g_strdup("");
+        v->path = g_strdup(target);
+        v->capacity = capacity;
+        v->allocation = allocation;
+        v->format = g_strdup(format);
+        v->backing = g_strdup("");
+        v->used_by = used_by;
+        g_ptr_array_add(infos, v);
+    }
+    return infos;
+}
+
+MarinaVolumeInfo *
+marina_volume_info_from_variant(GVariant *dict)
+{
+    MarinaVolumeInfo *v = g_new0(MarinaVolumeInfo, 1);
+
+    v->object_path = g_strdup("");
+    v->name = lookup_string(dict, "name", "");
+    v->pool = lookup_string(dict, "pool", "");
+    v->path = lookup_string(dict, "path", "");
+    v->format = lookup_string(dict, "format", "");
+    v->capacity = lookup_uint64(dict, "capacity");
+    v->allocation = lookup_uint64(dict, "allocation");
+    v->backing = lookup_string(dict, "backing", "");
+    v->used_by = lookup_strv(dict, "used-by");
+    return v;
+}

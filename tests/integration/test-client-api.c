@@ -1,0 +1,563 @@
+/* The typed client API of src/core (MarinaHost, MarinaDomain, MarinaPool,
+ * MarinaVolume, MarinaJobWatcher) against real daemons: listings, lookups
+ * and lifecycle on the test driver's simulated guests, a real guest started
+ * and stopped under TCG, and the job watcher's progress, result, the job
+ * that ended before anyone watched it, and cancellation. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/client.h"
+#include "harness.h"
+
+#define READY "MARINA-GUEST-READY"
+
+/* Runs an _async call (given with marina_sync_wait_ready, &result) to completion. */
+#define AWAIT(result, call)                                                                        \
+    do {                                                                                           \
+        g_clear_object(&(result));                                                                 \
+        call;                                                                                      \
+        marina_sync_wait(&(result));                                                               \
+    } while (0)
+
+typedef struct {
+    Harness *h;
+    MarinaConnection *connection;
+    MarinaHost *host;
+    char *dir; /* the test driver's node file lives here */
+} Fixture;
+
+static void
+open_client(Fixture *f)
+{
+    g_autoptr(GError) error = NULL;
+
+    f->connection = marina_connection_open_sync(f->h->uri, NULL, &error);
+    if (f->connection == NULL)
+        fail_msg("connect: %s", error->message);
+    f->host = marina_host_new(f->connection);
+}
+
+static int
+setup_test_driver(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+    g_autofree char *node = NULL;
+    g_autoptr(GString) xml = g_string_new("<node>\n");
+    const char *args[] = {"--driver", "test", "--test-file", NULL, NULL};
+
+    f->dir = g_dir_make_tmp("mca-XXXXXX", NULL);
+    node = g_build_filename(f->dir, "node.xml", NULL);
+    for (int i = 1; i <= 4; i++)
+        g_string_append_printf(xml,
+                               "<domain type='test' "
+                               "xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+                               "<name>api-%d</name><memory unit='MiB'>%d</memory>"
+                               "<vcpu>%d</vcpu><os><type>hvm</type></os>"
+                               "<test:runstate>%d</test:runstate></domain>\n",
+                               i, 128 * i, i, i == 1 ? 1 : 5);
+    g_string_append(xml, "</node>\n");
+    assert_true(g_file_set_contents(node, xml->str, -1, NULL));
+    args[3] = node;
+    f->h = harness_new_with_args(args);
+    open_client(f);
+    *state = f;
+    return 0;
+}
+
+static int
+setup_qemu(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+
+    f->h = harness_new();
+    open_client(f);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    Fixture *f = *state;
+
+    g_clear_object(&f->host);
+    if (f->connection != NULL)
+        marina_connection_close(f->connection);
+    g_clear_object(&f->connection);
+    harness_free(f->h);
+    if (f->dir != NULL) {
+        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+        g_free(f->dir);
+    }
+    g_free(f);
+    return 0;
+}
+
+static MarinaDomain *
+lookup(Fixture *f, const char *name)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaDomain *domain;
+
+    AWAIT(r, marina_host_lookup_domain_async(f->host, name, NULL, marina_sync_wait_ready, &r));
+    domain = marina_host_lookup_domain_finish(f->host, r, &error);
+    if (domain == NULL)
+        fail_msg("lookup %s: %s", name, error->message);
+    return domain;
+}
+
+static MarinaDomainInfo *
+info_of(MarinaDomain *domain)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaDomainInfo *info;
+
+    AWAIT(r, marina_domain_get_info_async(domain, NULL, marina_sync_wait_ready, &r));
+    info = marina_domain_get_info_finish(domain, r, &error);
+    if (info == NULL)
+        fail_msg("GetInfo: %s", error->message);
+    return info;
+}
+
+static MarinaDomainState
+state_of(MarinaDomain *domain)
+{
+    g_autoptr(MarinaDomainInfo) info = info_of(domain);
+
+    return info->state;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The test driver
+ */
+
+static void
+test_list_and_lookup(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) records = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    MarinaDomainRecord *second = NULL;
+    guint reason;
+
+    AWAIT(r, marina_host_list_domains_async(f->host, NULL, marina_sync_wait_ready, &r));
+    records = marina_host_list_domains_finish(f->host, r, &error);
+    assert_non_null(records);
+    assert_int_equal(records->len, 4);
+    for (guint i = 0; i < records->len; i++) {
+        MarinaDomainRecord *record = records->pdata[i];
+        if (g_str_equal(record->name, "api-1")) {
+            assert_true(record->id >= 0);
+            assert_int_equal(record->state, MARINA_DOMAIN_RUNNING);
+        }
+        if (g_str_equal(record->name, "api-2"))
+            second = record;
+    }
+    assert_non_null(second);
+    assert_int_equal(second->id, -1);
+    assert_int_equal(second->state, MARINA_DOMAIN_SHUTOFF);
+    assert_int_equal(second->vcpus, 2);
+    assert_int_equal(second->max_memory_kib, 256 * 1024);
+
+    /* Looked up by name: the properties answer at once. */
+    domain = lookup(f, "api-2");
+    assert_true(marina_domain_is_loaded(domain));
+    assert_string_equal(marina_domain_get_name(domain), "api-2");
+    assert_string_equal(marina_domain_get_uuid(domain), second->uuid);
+    assert_string_equal(marina_domain_get_object_path(domain), second->object_path);
+    assert_int_equal(marina_domain_get_state(domain, &reason), MARINA_DOMAIN_SHUTOFF);
+    assert_int_equal(marina_domain_get_id(domain), -1);
+
+    AWAIT(r, marina_host_lookup_domain_async(f->host, "no-such-guest", NULL, marina_sync_wait_ready,
+                                             &r));
+    assert_null(marina_host_lookup_domain_finish(f->host, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DOMAIN));
+    assert_non_null(strstr(marina_error_message(error), "no-such-guest"));
+}
+
+typedef struct {
+    GPtrArray *events;
+} Seen;
+
+static void
+on_domain_event(MarinaHost *host, const char *path, const char *name, const char *uuid, guint state,
+                guint reason, const char *event, const char *detail, gpointer data)
+{
+    g_ptr_array_add(data, g_strdup_printf("%s:%s", name, event));
+}
+
+static gboolean
+saw(GPtrArray *events, const char *what)
+{
+    for (int i = 0; i < 100; i++) {
+        for (guint j = 0; j < events->len; j++)
+            if (g_str_equal(events->pdata[j], what))
+                return TRUE;
+        harness_iterate(20);
+    }
+    return FALSE;
+}
+
+static void
+test_lifecycle_on_simulated_guest(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(MarinaDomain) found = lookup(f, "api-3");
+    /* An action object for a path, as a view makes one for a list item. */
+    g_autoptr(MarinaDomain) domain =
+        marina_domain_new(f->connection, marina_domain_get_object_path(found));
+    g_autoptr(MarinaDomainInfo) info = NULL;
+    g_autofree char *xml = NULL;
+    gulong id = g_signal_connect(f->host, "domain-event", G_CALLBACK(on_domain_event), events);
+
+    assert_false(marina_domain_is_loaded(domain));
+    assert_null(marina_domain_get_name(domain));
+
+    AWAIT(r, marina_domain_start_async(domain, MARINA_DOMAIN_START_NONE, NULL,
+                                       marina_sync_wait_ready, &r));
+    assert_true(marina_domain_start_finish(domain, r, &error));
+    assert_int_equal(state_of(domain), MARINA_DOMAIN_RUNNING);
+    assert_true(saw(events, "api-3:started"));
+
+    AWAIT(r, marina_domain_start_async(domain, MARINA_DOMAIN_START_NONE, NULL,
+                                       marina_sync_wait_ready, &r));
+    assert_false(marina_domain_start_finish(domain, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING));
+    g_clear_error(&error);
+
+    AWAIT(r, marina_domain_suspend_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_suspend_finish(domain, r, &error));
+    assert_int_equal(state_of(domain), MARINA_DOMAIN_PAUSED);
+    AWAIT(r, marina_domain_resume_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_resume_finish(domain, r, &error));
+    assert_int_equal(state_of(domain), MARINA_DOMAIN_RUNNING);
+
+    AWAIT(r, marina_domain_set_autostart_async(domain, TRUE, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_set_autostart_finish(domain, r, &error));
+    info = info_of(domain);
+    assert_true(info->autostart);
+    assert_int_equal(info->vcpus, 3);
+    assert_int_equal(info->max_memory_kib, 384 * 1024);
+    assert_true(info->id >= 0);
+
+    AWAIT(r, marina_domain_get_xml_async(domain, MARINA_DOMAIN_XML_NONE, NULL,
+                                         marina_sync_wait_ready, &r));
+    xml = marina_domain_get_xml_finish(domain, r, &error);
+    assert_non_null(xml);
+    assert_non_null(strstr(xml, "<name>api-3</name>"));
+
+    AWAIT(r, marina_domain_destroy_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_destroy_finish(domain, r, &error));
+    assert_int_equal(state_of(domain), MARINA_DOMAIN_SHUTOFF);
+    assert_true(saw(events, "api-3:stopped"));
+    g_signal_handler_disconnect(f->host, id);
+}
+
+static void
+test_define_and_undefine(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autoptr(MarinaDomain) defined = NULL;
+    g_autoptr(MarinaDomain) found = NULL;
+    g_autoptr(MarinaNodeInfo) node = NULL;
+    g_autoptr(MarinaHostProperties) properties = NULL;
+    const char *xml = "<domain type='test'><name>api-new</name><memory unit='MiB'>64</memory>"
+                      "<vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+
+    AWAIT(r, marina_host_define_domain_async(f->host, xml, NULL, marina_sync_wait_ready, &r));
+    defined = marina_host_define_domain_finish(f->host, r, &warnings, &error);
+    if (defined == NULL)
+        fail_msg("define: %s", error->message);
+    assert_non_null(warnings);
+    found = lookup(f, "api-new");
+    assert_string_equal(marina_domain_get_object_path(found),
+                        marina_domain_get_object_path(defined));
+    AWAIT(r, marina_domain_undefine_async(defined, MARINA_DOMAIN_UNDEFINE_NONE, NULL,
+                                          marina_sync_wait_ready, &r));
+    assert_true(marina_domain_undefine_finish(defined, r, &error));
+    AWAIT(r, marina_host_lookup_domain_async(f->host, "api-new", NULL, marina_sync_wait_ready, &r));
+    g_clear_object(&found);
+    found = marina_host_lookup_domain_finish(f->host, r, &error);
+    assert_null(found);
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DOMAIN));
+    g_clear_error(&error);
+
+    AWAIT(r, marina_host_get_node_info_async(f->host, NULL, marina_sync_wait_ready, &r));
+    node = marina_host_get_node_info_finish(f->host, r, &error);
+    assert_non_null(node);
+    assert_string_equal(node->driver, "test");
+    assert_true(node->cpus > 0);
+    assert_non_null(node->bridges);
+    AWAIT(r, marina_host_get_properties_async(f->host, NULL, marina_sync_wait_ready, &r));
+    properties = marina_host_get_properties_finish(f->host, r, &error);
+    assert_non_null(properties);
+    assert_string_equal(properties->driver, "test");
+    assert_true(*properties->version != '\0');
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * A real guest under TCG
+ */
+
+static void
+test_start_and_destroy_real_guest(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = harness_guest_xml("api-real", NULL);
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GBytes) scrollback = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    int fd;
+
+    AWAIT(r, marina_host_define_domain_async(f->host, xml, NULL, marina_sync_wait_ready, &r));
+    domain = marina_host_define_domain_finish(f->host, r, NULL, &error);
+    assert_non_null(domain);
+    AWAIT(r, marina_domain_start_async(domain, MARINA_DOMAIN_START_NONE, NULL,
+                                       marina_sync_wait_ready, &r));
+    if (!marina_domain_start_finish(domain, r, &error))
+        fail_msg("start: %s", error->message);
+    AWAIT(r, marina_domain_open_serial_async(domain, 0, NULL, marina_sync_wait_ready, &r));
+    fd = marina_domain_open_serial_finish(domain, r, &scrollback, &error);
+    assert_true(fd >= 0);
+    assert_non_null(scrollback);
+    g_string_append_len(acc, g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback));
+    assert_true(harness_wait_output(fd, acc, 0, READY, 60000));
+    close(fd);
+    assert_int_equal(state_of(domain), MARINA_DOMAIN_RUNNING);
+
+    AWAIT(r, marina_domain_destroy_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_destroy_finish(domain, r, &error));
+    assert_int_equal(state_of(domain), MARINA_DOMAIN_SHUTOFF);
+    AWAIT(r, marina_domain_destroy_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_false(marina_domain_destroy_finish(domain, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING));
+    g_clear_error(&error);
+    AWAIT(r, marina_domain_undefine_async(domain, MARINA_DOMAIN_UNDEFINE_NONE, NULL,
+                                          marina_sync_wait_ready, &r));
+    assert_true(marina_domain_undefine_finish(domain, r, &error));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Storage and the job watcher
+ */
+
+static MarinaPool *
+default_pool(Fixture *f)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaPool *pool;
+
+    AWAIT(r, marina_host_lookup_pool_async(f->host, "default", NULL, marina_sync_wait_ready, &r));
+    pool = marina_host_lookup_pool_finish(f->host, r, &error);
+    if (pool == NULL)
+        fail_msg("LookupPool: %s", error->message);
+    return pool;
+}
+
+static char *
+volume_xml(const char *name, const char *size)
+{
+    return g_strdup_printf("<volume><name>%s</name><capacity unit='MiB'>%s</capacity>"
+                           "<target><format type='raw'/></target></volume>",
+                           name, size);
+}
+
+static MarinaVolume *
+create_volume(Fixture *f, MarinaPool *pool, const char *name, const char *size,
+              MarinaJobWatcher **job)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = volume_xml(name, size);
+    MarinaVolume *volume;
+
+    AWAIT(r, marina_pool_create_volume_async(pool, xml, NULL, marina_sync_wait_ready, &r));
+    volume = marina_pool_create_volume_finish(pool, r, job, &error);
+    if (volume == NULL)
+        fail_msg("CreateVolume: %s", error->message);
+    assert_non_null(*job);
+    return volume;
+}
+
+static void
+on_progress(MarinaJobWatcher *job, guint64 processed, guint64 total, const char *phase,
+            gpointer data)
+{
+    (*(guint *)data)++;
+}
+
+static gboolean
+wait_job(MarinaJobWatcher *job, GCancellable *cancellable, GError **error)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+
+    AWAIT(r, marina_job_watcher_wait_async(job, cancellable, marina_sync_wait_ready, &r));
+    return marina_job_watcher_wait_finish(job, r, error);
+}
+
+static gboolean
+has_volume(MarinaPool *pool, const char *name, MarinaVolumeInfo **found)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) volumes = NULL;
+
+    AWAIT(r, marina_pool_refresh_async(pool, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_pool_refresh_finish(pool, r, &error));
+    AWAIT(r, marina_pool_list_volumes_async(pool, NULL, marina_sync_wait_ready, &r));
+    volumes = marina_pool_list_volumes_finish(pool, r, &error);
+    assert_non_null(volumes);
+    for (guint i = 0; i < volumes->len; i++) {
+        MarinaVolumeInfo *info = volumes->pdata[i];
+        if (g_str_equal(info->name, name)) {
+            if (found != NULL)
+                *found = g_ptr_array_steal_index(volumes, i);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static void
+test_job_progress_and_result(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaPool) pool = default_pool(f);
+    g_autoptr(MarinaJobWatcher) job = NULL;
+    g_autoptr(MarinaVolume) volume = create_volume(f, pool, "job1.raw", "64", &job);
+    g_autoptr(MarinaVolumeInfo) listed = NULL;
+    g_autoptr(MarinaVolumeInfo) info = NULL;
+    g_autoptr(MarinaPoolInfo) pool_info = NULL;
+    guint progress = 0;
+
+    g_signal_connect(job, "progress", G_CALLBACK(on_progress), &progress);
+    if (!wait_job(job, NULL, &error))
+        fail_msg("job: %s", error->message);
+    assert_true(progress >= 1);
+    assert_string_equal(marina_job_watcher_get_phase(job), "done");
+    assert_int_equal(marina_job_watcher_get_processed(job), marina_job_watcher_get_total(job));
+
+    assert_true(has_volume(pool, "job1.raw", &listed));
+    assert_string_equal(listed->object_path, marina_volume_get_object_path(volume));
+    assert_int_equal(listed->capacity, 64 * 1024 * 1024);
+    assert_string_equal(listed->format, "raw");
+    assert_int_equal(g_strv_length(listed->used_by), 0);
+    AWAIT(r, marina_volume_get_info_async(volume, NULL, marina_sync_wait_ready, &r));
+    info = marina_volume_get_info_finish(volume, r, &error);
+    assert_non_null(info);
+    assert_string_equal(info->path, listed->path);
+    assert_string_equal(info->pool, "default");
+    AWAIT(r, marina_pool_get_info_async(pool, NULL, marina_sync_wait_ready, &r));
+    pool_info = marina_pool_get_info_finish(pool, r, &error);
+    assert_non_null(pool_info);
+    assert_string_equal(pool_info->name, "default");
+    assert_true(pool_info->active);
+
+    AWAIT(r, marina_volume_delete_async(volume, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_volume_delete_finish(volume, r, &error));
+    assert_false(has_volume(pool, "job1.raw", NULL));
+}
+
+/* A job that ended before its watcher subscribed is seen through its Phase:
+ * waiting completes at once with the job's result. */
+static void
+test_job_that_already_ended(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaPool) pool = default_pool(f);
+    g_autoptr(MarinaJobWatcher) job = NULL;
+    g_autoptr(MarinaJobWatcher) late = NULL;
+    g_autoptr(MarinaVolume) volume = create_volume(f, pool, "job2.raw", "16", &job);
+    guint progress = 0;
+
+    assert_true(wait_job(job, NULL, &error));
+    late = marina_job_watcher_new(f->connection, marina_job_watcher_get_object_path(job));
+    g_signal_connect(late, "progress", G_CALLBACK(on_progress), &progress);
+    assert_true(wait_job(late, NULL, &error));
+    assert_string_equal(marina_job_watcher_get_phase(late), "done");
+    /* Waiting again after the end answers from what is known. */
+    assert_true(wait_job(late, NULL, &error));
+    AWAIT(r, marina_volume_delete_async(volume, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_volume_delete_finish(volume, r, &error));
+}
+
+static void
+test_job_cancelled(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaPool) pool = default_pool(f);
+    g_autoptr(MarinaJobWatcher) job = NULL;
+    g_autoptr(MarinaVolume) source = NULL;
+    g_autoptr(MarinaVolumeInfo) info = NULL;
+    g_autoptr(GCancellable) cancellable = g_cancellable_new();
+    g_autofree char *big = g_build_filename(f->h->state_dir, "images", "big.raw", NULL);
+    g_autofree char *cmd = g_strdup_printf("head -c 768M /dev/urandom > '%s'", big);
+
+    /* Random data: qemu-img copies every byte, so the clone lasts long
+     * enough to be cancelled. */
+    assert_int_equal(system(cmd), 0);
+    assert_true(has_volume(pool, "big.raw", &info));
+    source = marina_volume_new(f->connection, info->object_path);
+    AWAIT(r, marina_volume_clone_async(source, "big2.raw", NULL, marina_sync_wait_ready, &r));
+    job = marina_volume_clone_finish(source, r, &error);
+    assert_non_null(job);
+    g_cancellable_cancel(cancellable);
+    assert_false(wait_job(job, cancellable, &error));
+    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        print_message("job error: %s %d %s\n", g_quark_to_string(error->domain), error->code,
+                      error->message);
+    assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    assert_string_equal(marina_job_watcher_get_phase(job), "cancelled");
+    assert_false(has_volume(pool, "big2.raw", NULL));
+    AWAIT(r, marina_volume_delete_async(source, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_volume_delete_finish(source, r, &error));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest simulated[] = {
+        cmocka_unit_test(test_list_and_lookup),
+        cmocka_unit_test(test_lifecycle_on_simulated_guest),
+        cmocka_unit_test(test_define_and_undefine),
+    };
+    const struct CMUnitTest real[] = {
+        cmocka_unit_test(test_start_and_destroy_real_guest),
+        cmocka_unit_test(test_job_progress_and_result),
+        cmocka_unit_test(test_job_that_already_ended),
+        cmocka_unit_test(test_job_cancelled),
+    };
+    int failed = 0;
+
+    failed += cmocka_run_group_tests_name("test driver", simulated, setup_test_driver, teardown);
+    failed += cmocka_run_group_tests_name("qemu driver", real, setup_qemu, teardown);
+    return failed;
+}
