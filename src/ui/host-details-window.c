@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "form-util.h"
+#include "host.h"
 #include "host-overview-page.h"
 #include "host-storage-page.h"
 #include "ui-util.h"
@@ -114,6 +115,7 @@ marina_host_details_window_new(GtkApplication *app, MarinaGuestList *list, const
                                GSettings *settings, gboolean local)
 {
     MarinaHostDetailsWindow *self;
+    g_autoptr(MarinaHost) host = NULL;
     g_autofree char *title = NULL;
 
     g_return_val_if_fail(MARINA_IS_GUEST_LIST(list), NULL);
@@ -121,14 +123,15 @@ marina_host_details_window_new(GtkApplication *app, MarinaGuestList *list, const
 
     self = g_object_new(MARINA_TYPE_HOST_DETAILS_WINDOW, "application", app, NULL);
     self->connection = g_object_ref(marina_guest_list_get_connection(list));
+    host = marina_host_new(self->connection);
     self->label = g_strdup(label);
 
     /* Translators: window title, e.g. "This computer (session) – Connection Details" */
     title = g_strdup_printf(_("%s – Connection Details"), label);
     gtk_window_set_title(GTK_WINDOW(self), title);
     g_signal_connect(self->connection, "closed", G_CALLBACK(on_connection_closed), self);
-    marina_host_overview_page_set_host(self->overview_page, list, settings);
-    marina_host_storage_page_set_connection(self->storage_page, self->connection, label, local);
+    marina_host_overview_page_set_host(self->overview_page, host, list, settings);
+    marina_host_storage_page_set_host(self->storage_page, host, label, local);
     if (marina_connection_is_closed(self->connection))
         on_connection_closed(self->connection, NULL, self);
     return self;

@@ -9,17 +9,17 @@
 
 #include "form-util.h"
 #include "graph.h"
+#include "host-stats.h"
+#include "host.h"
 #include "ui-util.h"
 #include "uri.h"
-
-#define HOST_INTERFACE "org.marinavm.Marina1.Host"
 
 struct _MarinaHostOverviewPage {
     GtkGrid parent_instance;
 
     MarinaGuestList *list;
     MarinaConnection *connection;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     GSettings *settings;
     GCancellable *cancellable; /* the page's lifetime */
 
@@ -61,65 +61,46 @@ accelerator_text(const char *accel)
     return accel != NULL && *accel != '\0' ? accel : _("Unknown");
 }
 
+/* @value of @key, or NULL when the daemon left it out. */
 static const char *
-lookup_string(GVariantDict *dict, const char *key)
+reported(MarinaNodeInfo *info, const char *key, const char *value)
 {
-    const char *value = NULL;
-
-    if (!g_variant_dict_lookup(dict, key, "&s", &value))
-        return NULL;
-    return value;
-}
-
-static guint
-lookup_uint(GVariantDict *dict, const char *key)
-{
-    guint value = 0;
-
-    g_variant_dict_lookup(dict, key, "u", &value);
-    return value;
+    return g_variant_dict_contains(info->dict, key) ? value : NULL;
 }
 
 static void
-show_hypervisor(MarinaHostOverviewPage *self, GVariantDict *dict)
+show_hypervisor(MarinaHostOverviewPage *self, MarinaNodeInfo *info)
 {
-    const char *driver = lookup_string(dict, "driver");
-    const char *version = lookup_string(dict, "emulator-version");
-    const char *arch = lookup_string(dict, "arch");
     g_autofree char *text = NULL;
 
-    if (g_strcmp0(driver, "test") == 0)
+    if (g_strcmp0(info->driver, "test") == 0)
         text = g_strdup(_("Test driver (simulated guests)"));
     else
         /* Translators: hypervisor, version and architecture, e.g. "QEMU 8.2.2 (x86_64)" */
-        text = g_strdup_printf(_("QEMU %s (%s)"), version ?: "", arch ?: "");
+        text = g_strdup_printf(_("QEMU %s (%s)"), info->emulator_version, info->arch);
     gtk_label_set_text(self->driver_value, text);
-    gtk_label_set_text(self->accel_value, accelerator_text(lookup_string(dict, "accelerator")));
+    gtk_label_set_text(self->accel_value, accelerator_text(info->accelerator));
 }
 
 static void
-show_cpus(MarinaHostOverviewPage *self, GVariantDict *dict)
+show_cpus(MarinaHostOverviewPage *self, MarinaNodeInfo *info)
 {
-    const char *model = lookup_string(dict, "cpu-model");
-    guint mhz = lookup_uint(dict, "mhz");
-    guint sockets = lookup_uint(dict, "sockets");
-    guint cores = lookup_uint(dict, "cores");
-    guint threads = lookup_uint(dict, "threads");
+    const char *model = reported(info, "cpu-model", info->cpu_model);
     g_autofree char *cpus = NULL;
 
-    if (mhz > 0) {
-        g_autofree char *text = g_strdup_printf(_("%s, %u MHz"), model ?: _("Unknown"), mhz);
+    if (info->mhz > 0) {
+        g_autofree char *text = g_strdup_printf(_("%s, %u MHz"), model ?: _("Unknown"), info->mhz);
         gtk_label_set_text(self->cpu_model_value, text);
     } else {
         gtk_label_set_text(self->cpu_model_value, model ?: _("Unknown"));
     }
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->cpu_model_value), model);
-    if (sockets > 0 && cores > 0 && threads > 0)
+    if (info->sockets > 0 && info->cores > 0 && info->threads > 0)
         /* Translators: CPU count and topology, e.g. "8 (sockets: 1, cores: 4, threads: 2)" */
-        cpus = g_strdup_printf(_("%u (sockets: %u, cores: %u, threads: %u)"),
-                               lookup_uint(dict, "cpus"), sockets, cores, threads);
+        cpus = g_strdup_printf(_("%u (sockets: %u, cores: %u, threads: %u)"), info->cpus,
+                               info->sockets, info->cores, info->threads);
     else
-        cpus = g_strdup_printf("%u", lookup_uint(dict, "cpus"));
+        cpus = g_strdup_printf("%u", info->cpus);
     gtk_label_set_text(self->cpus_value, cpus);
 }
 
@@ -128,14 +109,12 @@ on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaHostOverviewPage) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    g_autoptr(GVariant) info = NULL;
-    g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT(NULL);
+    g_autoptr(MarinaNodeInfo) info =
+        marina_host_get_node_info_finish(MARINA_HOST(source), result, &error);
     g_autofree char *memory = NULL;
-    guint64 memory_kib = 0;
+    const char *hostname;
 
-    if (reply == NULL) {
+    if (info == NULL) {
         if (!marina_ui_is_cancelled(error)) {
             g_autofree char *text =
                 marina_ui_error_text(_("Could not read the host's details:"), error);
@@ -143,16 +122,14 @@ on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
         }
         return;
     }
-    info = g_variant_get_child_value(reply, 0);
-    g_variant_dict_init(&dict, info);
-    gtk_label_set_text(self->hostname_value, lookup_string(&dict, "hostname") ?: _("Unknown"));
-    show_hypervisor(self, &dict);
-    show_cpus(self, &dict);
-    g_variant_dict_lookup(&dict, "memory-kib", "t", &memory_kib);
-    memory = marina_ui_format_bytes(memory_kib * 1024);
+    hostname = reported(info, "hostname", info->hostname);
+    gtk_label_set_text(self->hostname_value, hostname ?: _("Unknown"));
+    show_hypervisor(self, info);
+    show_cpus(self, info);
+    memory = marina_ui_format_bytes(info->memory_kib * 1024);
     gtk_label_set_text(self->memory_value, memory);
     if (self->memory_kib == 0)
-        self->memory_kib = memory_kib;
+        self->memory_kib = info->memory_kib;
 }
 
 /* ------------------------------------------------------------ the graphs */
@@ -191,29 +168,21 @@ update_graphs(MarinaHostOverviewPage *self)
     marina_graph_set_label(self->memory_graph, mem_text);
 }
 
-/* The host's own entry of StatsUpdated (empty UUID) holds its figures. */
+/* The host's own entry of StatsUpdated holds its figures. */
 static void
-on_host_stats(MarinaDBusHost *host, GVariant *stats, MarinaHostOverviewPage *self)
+on_host_stats(MarinaHost *host, GVariant *stats, MarinaHostOverviewPage *self)
 {
-    GVariantIter iter;
-    const char *uuid;
-    GVariant *values;
+    MarinaHostStats figures;
 
-    if (!g_variant_is_of_type(stats, G_VARIANT_TYPE("a(sa{sv})")))
-        return;
-    g_variant_iter_init(&iter, stats);
-    while (g_variant_iter_next(&iter, "(&s@a{sv})", &uuid, &values)) {
-        if (*uuid == '\0') {
-            g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT(values);
-            guint64 total = 0;
-
-            if (g_variant_dict_lookup(&dict, "host-cpu-percent", "d", &self->cpu_percent))
-                self->have_stats = TRUE;
-            if (g_variant_dict_lookup(&dict, "host-memory-kib", "t", &total) && total > 0)
-                self->memory_kib = total;
-            g_variant_dict_lookup(&dict, "host-memory-used-kib", "t", &self->memory_used_kib);
+    if (marina_host_stats_from_variant(stats, &figures)) {
+        if (figures.has_cpu_percent) {
+            self->cpu_percent = figures.cpu_percent;
+            self->have_stats = TRUE;
         }
-        g_variant_unref(values);
+        if (figures.memory_kib > 0)
+            self->memory_kib = figures.memory_kib;
+        if (figures.has_memory_used)
+            self->memory_used_kib = figures.memory_used_kib;
     }
     if (gtk_widget_get_mapped(GTK_WIDGET(self)))
         update_graphs(self);
@@ -299,15 +268,15 @@ on_settings_changed(GSettings *settings, const char *key, MarinaHostOverviewPage
 /* ------------------------------------------------------------- lifecycle */
 
 void
-marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaGuestList *list,
-                                   GSettings *settings)
+marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaHost *host,
+                                   MarinaGuestList *list, GSettings *settings)
 {
     g_return_if_fail(MARINA_IS_HOST_OVERVIEW_PAGE(self));
     g_return_if_fail(self->list == NULL);
 
     self->list = g_object_ref(list);
-    self->connection = g_object_ref(marina_guest_list_get_connection(list));
-    self->host = g_object_ref(marina_connection_get_host(self->connection));
+    self->host = g_object_ref(host);
+    self->connection = g_object_ref(marina_host_get_connection(host));
     self->settings = g_object_ref(settings);
     gtk_label_set_text(self->uri_value, marina_connection_get_uri_string(self->connection));
     g_signal_connect_object(self->host, "stats-updated", G_CALLBACK(on_host_stats), self, 0);
@@ -316,10 +285,8 @@ marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaGuestList
     g_signal_connect_object(self->settings, "changed::autoconnect", G_CALLBACK(on_settings_changed),
                             self, 0);
     sync_autoconnect(self);
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           MARINA_DBUS_HOST_PATH, HOST_INTERFACE, "GetNodeInfo", NULL,
-                           G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
-                           on_node_info, g_object_ref(self));
+    marina_host_get_node_info_async(self->host, self->cancellable, on_node_info,
+                                    g_object_ref(self));
     update_graphs(self);
 }
 

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "guest-list.h"
+#include "host.h"
 
 G_BEGIN_DECLS
 
@@ -14,10 +15,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaHostOverviewPage, marina_host_overview_page, MARINA, HOST_OVERVIEW_PAGE,
                      GtkGrid)
 
-/* Shows the host of @list's connection (its host statistics feed the graphs);
- * @settings: the org.marinavm.Marina settings (the autoconnect list). */
-void marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaGuestList *list,
-                                        GSettings *settings);
+/* Shows @host; @list is its connection's guest list (whose host history
+ * feeds the graphs); @settings: the org.marinavm.Marina settings (the
+ * autoconnect list). */
+void marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaHost *host,
+                                        MarinaGuestList *list, GSettings *settings);
 
 /* Signal "error" (const char *message): the host's details could not be read. */
 

@@ -10,14 +10,11 @@
 #include "add-pool-dialog.h"
 #include "error.h"
 #include "form-util.h"
+#include "host.h"
+#include "pool.h"
 #include "tree-util.h"
 #include "ui-util.h"
 #include "volume-list.h"
-
-#define HOST_INTERFACE "org.marinavm.Marina1.Host"
-#define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
-/* Starting or stopping a pool may mount or unmount a file system. */
-#define CALL_TIMEOUT_MS (2 * 60 * 1000)
 
 enum {
     P_PATH,
@@ -38,7 +35,7 @@ struct _MarinaHostStoragePage {
     GtkPaned parent_instance;
 
     MarinaConnection *connection;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     GCancellable *cancellable; /* the page's lifetime */
     gboolean disposed;
     gboolean local;
@@ -98,13 +95,16 @@ connected(MarinaHostStoragePage *self)
 
 /* ---------------------------------------------------------------- calls */
 
-/* One D-Bus call of this page: the page stays alive until it answers. */
+typedef gboolean (*PoolFinish)(MarinaPool *pool, GAsyncResult *result, GError **error);
+
+/* One call of this page to the daemon: the page stays alive until it answers. */
 typedef struct {
     MarinaHostStoragePage *self;
-    char *name;
-    char *path;
+    char *name;       /* of the pool */
+    MarinaPool *pool; /* the pool acted on, or NULL */
     guint generation;
-    const char *what; /* N_() message of a failure, with the name's %s */
+    const char *what;  /* N_() message of a failure, with the name's %s */
+    PoolFinish finish; /* of the pool action */
 } Call;
 
 static Call *
@@ -114,7 +114,8 @@ call_new(MarinaHostStoragePage *self, const char *name, const char *path)
 
     c->self = g_object_ref(self);
     c->name = g_strdup(name);
-    c->path = g_strdup(path);
+    if (path != NULL)
+        c->pool = marina_pool_new(self->connection, path);
     return c;
 }
 
@@ -123,33 +124,17 @@ call_free(Call *c)
 {
     g_object_unref(c->self);
     g_free(c->name);
-    g_free(c->path);
+    g_clear_object(&c->pool);
     g_free(c);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Call, call_free)
 
-static void
-call(MarinaHostStoragePage *self, const char *path, const char *interface, const char *method,
-     GVariant *params, const GVariantType *reply_type, GAsyncReadyCallback callback, Call *c)
+/* Whether the reply of @c no longer matters: it was cancelled, or the page is gone. */
+static gboolean
+call_dropped(Call *c, const GError *error)
 {
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL, path,
-                           interface, method, params, reply_type, G_DBUS_CALL_FLAGS_NONE,
-                           CALL_TIMEOUT_MS, self->cancellable, callback, c);
-}
-
-/* Finishes a call: NULL when it failed (@error set) or the page is gone. */
-static GVariant *
-call_finish(GObject *source, GAsyncResult *result, Call *c, GError **error)
-{
-    GVariant *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, error);
-
-    if (c->self->disposed) {
-        g_clear_pointer(&reply, g_variant_unref);
-        g_clear_error(error);
-        g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "page closed");
-    }
-    return reply;
+    return c->self->disposed || marina_ui_is_cancelled(error);
 }
 
 /* Says that @c failed: c->what (N_()) with its name, then the reason. */
@@ -197,24 +182,27 @@ usage_text(gboolean active, guint64 capacity, guint64 allocation)
     return g_strdup_printf(_("%s of %s used"), used, total);
 }
 
-static void
-set_pool_row(GtkListStore *store, GtkTreeIter *iter, GVariant *entry)
+static const char *
+pool_name_of(gconstpointer item)
 {
-    const char *path, *name;
-    gboolean active, autostart;
-    guint64 capacity, allocation, available;
-    g_autofree char *usage = NULL;
-    int percent;
+    return ((const MarinaPoolInfo *)item)->name;
+}
 
-    g_variant_get(entry, "(&o&sbbttt)", &path, &name, &active, &autostart, &capacity, &allocation,
-                  &available);
-    usage = usage_text(active, capacity, allocation);
-    percent = active && capacity > 0 ? (int)MIN(100.0 * allocation / capacity, 100.0) : 0;
-    gtk_list_store_set(store, iter, P_PATH, path, P_NAME, name, P_ACTIVE, active, P_AUTOSTART,
-                       autostart, P_CAPACITY, capacity, P_ALLOCATION, allocation, P_AVAILABLE,
-                       available, P_USAGE, percent, P_USAGE_TEXT, usage, P_STATE_TEXT,
-                       active ? _("Active") : _("Inactive"), P_AUTOSTART_TEXT,
-                       autostart ? _("On boot") : _("Never"), -1);
+static void
+set_pool_row(GtkListStore *store, GtkTreeIter *iter, gconstpointer item)
+{
+    const MarinaPoolInfo *pool = item;
+    g_autofree char *usage = usage_text(pool->active, pool->capacity, pool->allocation);
+    int percent = pool->active && pool->capacity > 0
+                      ? (int)MIN(100.0 * pool->allocation / pool->capacity, 100.0)
+                      : 0;
+
+    gtk_list_store_set(store, iter, P_PATH, pool->object_path, P_NAME, pool->name, P_ACTIVE,
+                       pool->active, P_AUTOSTART, pool->autostart, P_CAPACITY, pool->capacity,
+                       P_ALLOCATION, pool->allocation, P_AVAILABLE, pool->available, P_USAGE,
+                       percent, P_USAGE_TEXT, usage, P_STATE_TEXT,
+                       pool->active ? _("Active") : _("Inactive"), P_AUTOSTART_TEXT,
+                       pool->autostart ? _("On boot") : _("Never"), -1);
 }
 
 static void
@@ -223,20 +211,18 @@ on_pools_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(Call) c = user_data;
     MarinaHostStoragePage *self = c->self;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
-    g_autoptr(GVariant) entries = NULL;
+    g_autoptr(GPtrArray) pools = marina_host_list_pools_finish(MARINA_HOST(source), result, &error);
     GtkTreeSelection *selection;
     GtkTreeIter iter;
 
-    if (reply == NULL) {
-        if (!marina_ui_is_cancelled(error))
+    if (pools == NULL || self->disposed) {
+        if (!call_dropped(c, error))
             show_error(self, _("Could not list the storage pools:"), error);
         return;
     }
     if (c->generation != self->pools_generation)
         return; /* a newer listing is on its way */
-    entries = g_variant_get_child_value(reply, 0);
-    marina_tree_merge_rows(self->pools, P_NAME, entries, 1, set_pool_row);
+    marina_tree_merge_rows(self->pools, P_NAME, pools, pool_name_of, set_pool_row);
     marina_tree_select_pending(self->pool_view, self->pools, P_NAME, &self->pending_pool);
     /* The first pool is shown at once, as virt-manager does. */
     selection = gtk_tree_view_get_selection(self->pool_view);
@@ -257,8 +243,7 @@ reload_pools(MarinaHostStoragePage *self)
         return;
     c = call_new(self, NULL, NULL);
     c->generation = ++self->pools_generation;
-    call(self, MARINA_DBUS_HOST_PATH, HOST_INTERFACE, "ListPools", NULL,
-         G_VARIANT_TYPE("(a(osbbttt))"), on_pools_listed, c);
+    marina_host_list_pools_async(self->host, self->cancellable, on_pools_listed, c);
 }
 
 static const char *
@@ -278,24 +263,21 @@ pool_type_text(const char *type)
 static void on_pool_autostart_toggled(GtkToggleButton *button, MarinaHostStoragePage *self);
 
 static void
-show_pool_sizes(MarinaHostStoragePage *self, gboolean active, GVariantDict *dict)
+show_pool_sizes(MarinaHostStoragePage *self, const MarinaPoolInfo *pool)
 {
-    guint64 capacity = 0, allocation = 0, available = 0;
-    g_autofree char *cap = NULL, *alloc = NULL, *avail = NULL, *usage = NULL;
+    g_autofree char *cap = marina_ui_format_bytes(pool->capacity);
+    g_autofree char *alloc = marina_ui_format_bytes(pool->allocation);
+    g_autofree char *avail = marina_ui_format_bytes(pool->available);
+    g_autofree char *usage = usage_text(pool->active, pool->capacity, pool->allocation);
 
-    g_variant_dict_lookup(dict, "capacity", "t", &capacity);
-    g_variant_dict_lookup(dict, "allocation", "t", &allocation);
-    g_variant_dict_lookup(dict, "available", "t", &available);
-    cap = marina_ui_format_bytes(capacity);
-    alloc = marina_ui_format_bytes(allocation);
-    avail = marina_ui_format_bytes(available);
-    gtk_label_set_text(self->pool_capacity_value, active ? cap : "—");
-    gtk_label_set_text(self->pool_allocation_value, active ? alloc : "—");
-    gtk_label_set_text(self->pool_available_value, active ? avail : "—");
-    usage = usage_text(active, capacity, allocation);
+    gtk_label_set_text(self->pool_capacity_value, pool->active ? cap : "—");
+    gtk_label_set_text(self->pool_allocation_value, pool->active ? alloc : "—");
+    gtk_label_set_text(self->pool_available_value, pool->active ? avail : "—");
     gtk_label_set_text(self->pool_usage_value, usage);
     gtk_level_bar_set_value(self->pool_usage_bar,
-                            active && capacity > 0 ? MIN((double)allocation / capacity, 1.0) : 0);
+                            pool->active && pool->capacity > 0
+                                ? MIN((double)pool->allocation / pool->capacity, 1.0)
+                                : 0);
 }
 
 static void
@@ -304,34 +286,25 @@ on_pool_info(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(Call) c = user_data;
     MarinaHostStoragePage *self = c->self;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
-    g_autoptr(GVariant) info = NULL;
-    g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT(NULL);
-    gboolean active = FALSE, autostart = FALSE;
-    const char *path = NULL, *type = NULL;
+    g_autoptr(MarinaPoolInfo) pool =
+        marina_pool_get_info_finish(MARINA_POOL(source), result, &error);
 
-    if (reply == NULL) {
-        if (!marina_ui_is_cancelled(error) && c->generation == self->info_generation)
+    if (pool == NULL || self->disposed) {
+        if (!call_dropped(c, error) && c->generation == self->info_generation)
             g_debug("GetInfo of pool %s: %s", c->name, error->message);
         return;
     }
     if (c->generation != self->info_generation || g_strcmp0(c->name, self->pool_name) != 0)
         return;
-    info = g_variant_get_child_value(reply, 0);
-    g_variant_dict_init(&dict, info);
-    g_variant_dict_lookup(&dict, "active", "b", &active);
-    g_variant_dict_lookup(&dict, "autostart", "b", &autostart);
-    g_variant_dict_lookup(&dict, "type", "&s", &type);
-    g_variant_dict_lookup(&dict, "path", "&s", &path);
-
     gtk_label_set_text(self->pool_name_value, c->name);
-    gtk_label_set_text(self->pool_type_value, pool_type_text(type));
-    gtk_label_set_text(self->pool_path_value, path ?: "");
-    gtk_widget_set_tooltip_text(GTK_WIDGET(self->pool_path_value), path);
-    gtk_label_set_text(self->pool_state_value, active ? _("Active") : _("Inactive"));
-    show_pool_sizes(self, active, &dict);
+    gtk_label_set_text(self->pool_type_value, pool_type_text(pool->type));
+    gtk_label_set_text(self->pool_path_value, pool->path);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->pool_path_value),
+                                *pool->path != '\0' ? pool->path : NULL);
+    gtk_label_set_text(self->pool_state_value, pool->active ? _("Active") : _("Inactive"));
+    show_pool_sizes(self, pool);
     g_signal_handlers_block_by_func(self->pool_autostart_check, on_pool_autostart_toggled, self);
-    gtk_toggle_button_set_active(self->pool_autostart_check, autostart);
+    gtk_toggle_button_set_active(self->pool_autostart_check, pool->autostart);
     g_signal_handlers_unblock_by_func(self->pool_autostart_check, on_pool_autostart_toggled, self);
     gtk_stack_set_visible_child_name(self->pool_stack, "details");
 }
@@ -345,8 +318,7 @@ reload_pool_info(MarinaHostStoragePage *self)
         return;
     c = call_new(self, self->pool_name, self->pool_path);
     c->generation = ++self->info_generation;
-    call(self, self->pool_path, POOL_INTERFACE, "GetInfo", NULL, G_VARIANT_TYPE("(a{sv})"),
-         on_pool_info, c);
+    marina_pool_get_info_async(c->pool, self->cancellable, on_pool_info, c);
 }
 
 /* The volume list follows the selected pool's state. */
@@ -413,7 +385,7 @@ on_pool_selection_changed(GtkTreeSelection *selection, MarinaHostStoragePage *se
 /* ---------------------------------------------------------- host signals */
 
 static void
-on_pool_event(MarinaDBusHost *host, const char *path, const char *name, const char *event,
+on_pool_event(MarinaHost *host, const char *path, const char *name, const char *event,
               MarinaHostStoragePage *self)
 {
     if (self->disposed)
@@ -426,7 +398,7 @@ on_pool_event(MarinaDBusHost *host, const char *path, const char *name, const ch
 }
 
 static void
-on_volume_event(MarinaDBusHost *host, const char *path, const char *pool, const char *name,
+on_volume_event(MarinaHost *host, const char *path, const char *pool, const char *name,
                 const char *event, MarinaHostStoragePage *self)
 {
     if (self->disposed)
@@ -446,14 +418,13 @@ on_connection_closed(MarinaConnection *connection, GError *reason, MarinaHostSto
 
 /* ---------------------------------------------------------- pool actions */
 
-/* Finishes an action's call: TRUE when it failed, which is then shown. */
+/* Finishes a pool action: TRUE when it failed, which is then shown. */
 static gboolean
 action_failed(GObject *source, GAsyncResult *result, Call *c)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
 
-    if (reply != NULL || marina_ui_is_cancelled(error))
+    if (c->finish(MARINA_POOL(source), result, &error) || call_dropped(c, error))
         return FALSE;
     show_call_error(c, error);
     return TRUE;
@@ -476,52 +447,65 @@ on_pool_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
         reload_pools(c->self); /* e.g. the autostart check goes back */
 }
 
-/* Calls @method of the selected pool; @what (N_()) says what failed. */
-static void
-pool_call(MarinaHostStoragePage *self, const char *method, GVariant *params, const char *what)
+/* An action on the selected pool (NULL: there is none to act on); @what
+ * (N_()) says what failed, @finish ends its call. */
+static Call *
+pool_action(MarinaHostStoragePage *self, const char *what, PoolFinish finish)
 {
     Call *c;
 
-    if (!connected(self) || self->pool_path == NULL) {
-        if (params != NULL)
-            g_variant_unref(g_variant_ref_sink(params));
-        return;
-    }
+    if (!connected(self) || self->pool_path == NULL)
+        return NULL;
     c = call_new(self, self->pool_name, self->pool_path);
     c->what = what;
-    call(self, self->pool_path, POOL_INTERFACE, method, params, NULL, on_pool_call_done, c);
+    c->finish = finish;
+    return c;
 }
 
 static void
 on_start_pool(GtkButton *button, MarinaHostStoragePage *self)
 {
-    pool_call(self, "Start", NULL, N_("Could not start pool '%s':"));
+    Call *c = pool_action(self, N_("Could not start pool '%s':"), marina_pool_start_finish);
+
+    if (c != NULL)
+        marina_pool_start_async(c->pool, self->cancellable, on_pool_call_done, c);
 }
 
 static void
 on_stop_pool(GtkButton *button, MarinaHostStoragePage *self)
 {
-    pool_call(self, "Stop", NULL, N_("Could not stop pool '%s':"));
+    Call *c = pool_action(self, N_("Could not stop pool '%s':"), marina_pool_stop_finish);
+
+    if (c != NULL)
+        marina_pool_stop_async(c->pool, self->cancellable, on_pool_call_done, c);
 }
 
 static void
 on_refresh_pool(GtkButton *button, MarinaHostStoragePage *self)
 {
-    pool_call(self, "Refresh", NULL, N_("Could not refresh pool '%s':"));
+    Call *c = pool_action(self, N_("Could not refresh pool '%s':"), marina_pool_refresh_finish);
+
+    if (c != NULL)
+        marina_pool_refresh_async(c->pool, self->cancellable, on_pool_call_done, c);
 }
 
 static void
 on_pool_autostart_toggled(GtkToggleButton *button, MarinaHostStoragePage *self)
 {
-    pool_call(self, "SetAutostart", g_variant_new("(b)", gtk_toggle_button_get_active(button)),
-              N_("Could not change the autostart of pool '%s':"));
+    Call *c = pool_action(self, N_("Could not change the autostart of pool '%s':"),
+                          marina_pool_set_autostart_finish);
+
+    if (c != NULL)
+        marina_pool_set_autostart_async(c->pool, gtk_toggle_button_get_active(button),
+                                        self->cancellable, on_pool_call_done, c);
 }
 
 static void
 undefine_pool(Call *c)
 {
     c->what = N_("Could not delete pool '%s':");
-    call(c->self, c->path, POOL_INTERFACE, "Undefine", NULL, NULL, on_action_done, c);
+    c->finish = marina_pool_undefine_finish;
+    marina_pool_undefine_async(c->pool, c->self->cancellable, on_action_done, c);
 }
 
 static void
@@ -529,11 +513,15 @@ on_pool_stopped_for_delete(GObject *source, GAsyncResult *result, gpointer user_
 {
     Call *c = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply = call_finish(source, result, c, &error);
 
-    if (reply == NULL && !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING)) {
-        if (!marina_ui_is_cancelled(error))
+    if (!marina_pool_stop_finish(MARINA_POOL(source), result, &error) &&
+        !g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING)) {
+        if (!call_dropped(c, error))
             show_call_error(c, error);
+        call_free(c);
+        return;
+    }
+    if (c->self->disposed) {
         call_free(c);
         return;
     }
@@ -553,7 +541,7 @@ on_delete_pool_response(GtkDialog *dialog, int response, gpointer user_data)
     /* An active pool is stopped first; its volumes stay on disk. */
     if (c->generation) {
         c->what = N_("Could not stop pool '%s' to delete it:");
-        call(c->self, c->path, POOL_INTERFACE, "Stop", NULL, NULL, on_pool_stopped_for_delete, c);
+        marina_pool_stop_async(c->pool, c->self->cancellable, on_pool_stopped_for_delete, c);
     } else {
         undefine_pool(c);
     }
@@ -665,17 +653,19 @@ setup_pool_view(MarinaHostStoragePage *self)
 }
 
 void
-marina_host_storage_page_set_connection(MarinaHostStoragePage *self, MarinaConnection *connection,
-                                        const char *label, gboolean local)
+marina_host_storage_page_set_host(MarinaHostStoragePage *self, MarinaHost *host, const char *label,
+                                  gboolean local)
 {
+    MarinaConnection *connection = marina_host_get_connection(host);
+
     g_return_if_fail(MARINA_IS_HOST_STORAGE_PAGE(self));
     g_return_if_fail(self->connection == NULL);
 
     self->connection = g_object_ref(connection);
-    self->host = g_object_ref(marina_connection_get_host(connection));
+    self->host = g_object_ref(host);
     self->label = g_strdup(label);
     self->local = local;
-    marina_volume_list_set_connection(self->volume_list, connection);
+    marina_volume_list_set_host(self->volume_list, self->host);
     g_signal_connect_object(self->host, "pool-event", G_CALLBACK(on_pool_event), self, 0);
     g_signal_connect_object(self->host, "volume-event", G_CALLBACK(on_volume_event), self, 0);
     g_signal_connect_object(connection, "closed", G_CALLBACK(on_connection_closed), self, 0);

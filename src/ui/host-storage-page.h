@@ -7,7 +7,7 @@
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
+#include "host.h"
 
 G_BEGIN_DECLS
 
@@ -15,11 +15,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaHostStoragePage, marina_host_storage_page, MARINA, HOST_STORAGE_PAGE,
                      GtkPaned)
 
-/* Shows the pools of @connection's host, whose name for people is @label;
- * @local: the host is this computer (its folders can be browsed here). */
-void marina_host_storage_page_set_connection(MarinaHostStoragePage *self,
-                                             MarinaConnection *connection, const char *label,
-                                             gboolean local);
+/* Shows the pools of @host, whose name for people is @label; @local: the
+ * host is this computer (its folders can be browsed here). */
+void marina_host_storage_page_set_host(MarinaHostStoragePage *self, MarinaHost *host,
+                                       const char *label, gboolean local);
 
 /* Signal "error" (const char *message): an action failed; the message says why. */
 

@@ -13,17 +13,13 @@
 #include "ui-util.h"
 #include "volume-config.h"
 
-#define VOLUME_INTERFACE "org.marinavm.Marina1.StorageVolume"
 #define GIB (1024.0 * 1024.0 * 1024.0)
-/* Growing a volume of a remote or busy host may take a while. */
-#define RESIZE_TIMEOUT_MS (2 * 60 * 1000)
 
 struct _MarinaResizeVolumeDialog {
     GtkDialog parent_instance;
 
-    MarinaConnection *connection;
+    MarinaVolume *volume;
     GCancellable *cancellable;
-    char *path;
     char *name;
     guint64 capacity;
     gboolean busy;
@@ -78,7 +74,7 @@ capacity_problem(MarinaResizeVolumeDialog *self, guint64 capacity)
               "the end): enter a larger capacity."),
             self->name, current);
     }
-    if (marina_connection_is_closed(self->connection))
+    if (marina_connection_is_closed(marina_volume_get_connection(self->volume)))
         return g_strdup(_("The connection to the host is closed. Reconnect, then try again."));
     return NULL;
 }
@@ -88,14 +84,13 @@ on_resized(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaResizeVolumeDialog) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    gboolean resized = marina_volume_resize_finish(MARINA_VOLUME(source), result, &error);
 
     if (marina_ui_is_cancelled(error))
         return; /* closed */
     self->busy = FALSE;
     gtk_widget_set_sensitive(self->resize_button, TRUE);
-    if (reply != NULL) {
+    if (resized) {
         gtk_widget_destroy(GTK_WIDGET(self));
     } else {
         g_autofree char *text = g_strdup_printf(_("Volume '%s' could not be resized: %s"),
@@ -124,10 +119,8 @@ marina_resize_volume_dialog_response(GtkDialog *dialog, int response)
         return;
     self->busy = TRUE;
     gtk_widget_set_sensitive(self->resize_button, FALSE);
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           self->path, VOLUME_INTERFACE, "Resize", g_variant_new("(t)", capacity),
-                           NULL, G_DBUS_CALL_FLAGS_NONE, RESIZE_TIMEOUT_MS, self->cancellable,
-                           on_resized, g_object_ref(self));
+    marina_volume_resize_async(self->volume, capacity, self->cancellable, on_resized,
+                               g_object_ref(self));
 }
 
 static void
@@ -136,7 +129,7 @@ marina_resize_volume_dialog_dispose(GObject *object)
     MarinaResizeVolumeDialog *self = MARINA_RESIZE_VOLUME_DIALOG(object);
 
     g_cancellable_cancel(self->cancellable);
-    g_clear_object(&self->connection);
+    g_clear_object(&self->volume);
     G_OBJECT_CLASS(marina_resize_volume_dialog_parent_class)->dispose(object);
 }
 
@@ -146,7 +139,6 @@ marina_resize_volume_dialog_finalize(GObject *object)
     MarinaResizeVolumeDialog *self = MARINA_RESIZE_VOLUME_DIALOG(object);
 
     g_clear_object(&self->cancellable);
-    g_free(self->path);
     g_free(self->name);
     G_OBJECT_CLASS(marina_resize_volume_dialog_parent_class)->finalize(object);
 }
@@ -183,21 +175,20 @@ marina_resize_volume_dialog_init(MarinaResizeVolumeDialog *self)
 }
 
 MarinaResizeVolumeDialog *
-marina_resize_volume_dialog_new(GtkWindow *parent, MarinaConnection *connection, const char *path,
-                                const char *name, guint64 capacity)
+marina_resize_volume_dialog_new(GtkWindow *parent, MarinaVolume *volume, const char *name,
+                                guint64 capacity)
 {
     MarinaResizeVolumeDialog *self;
     g_autofree char *title = NULL;
     g_autofree char *current = marina_ui_format_bytes(capacity);
     g_autofree char *text = NULL;
 
-    g_return_val_if_fail(MARINA_IS_CONNECTION(connection), NULL);
+    g_return_val_if_fail(MARINA_IS_VOLUME(volume), NULL);
     title = g_strdup_printf(_("Resize Volume '%s'"), name);
     /* As gtk_dialog_new_with_buttons(): buttons at the bottom, whatever the desktop says. */
     self = g_object_new(MARINA_TYPE_RESIZE_VOLUME_DIALOG, "transient-for", parent, "title", title,
                         "use-header-bar", FALSE, NULL);
-    self->connection = g_object_ref(connection);
-    self->path = g_strdup(path);
+    self->volume = g_object_ref(volume);
     self->name = g_strdup(name);
     self->capacity = capacity;
     text = g_strdup_printf(_("Volume '%s' is %s. It can only grow: the guest then extends its "

@@ -5,7 +5,7 @@
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
+#include "volume.h"
 
 G_BEGIN_DECLS
 
@@ -13,11 +13,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaResizeVolumeDialog, marina_resize_volume_dialog, MARINA,
                      RESIZE_VOLUME_DIALOG, GtkDialog)
 
-/* A modal dialog over @parent for the volume @name (object @path) of
- * @capacity bytes on @connection; it closes itself once the volume grew. */
-MarinaResizeVolumeDialog *marina_resize_volume_dialog_new(GtkWindow *parent,
-                                                          MarinaConnection *connection,
-                                                          const char *path, const char *name,
-                                                          guint64 capacity);
+/* A modal dialog over @parent for @volume, named @name, of @capacity bytes;
+ * it closes itself once the volume grew. */
+MarinaResizeVolumeDialog *marina_resize_volume_dialog_new(GtkWindow *parent, MarinaVolume *volume,
+                                                          const char *name, guint64 capacity);
 
 G_END_DECLS

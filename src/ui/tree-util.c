@@ -37,47 +37,37 @@ marina_tree_find_row(GtkListStore *store, int column, const char *name, GtkTreeI
 }
 
 void
-marina_tree_merge_rows(GtkListStore *store, int name_column, GVariant *entries, guint name_index,
-                       MarinaTreeSetRow set_row)
+marina_tree_merge_rows(GtkListStore *store, int name_column, GPtrArray *items,
+                       MarinaTreeNameOf name_of, MarinaTreeSetRow set_row)
 {
-    gsize n = g_variant_n_children(entries);
     g_autoptr(GHashTable) fresh = g_hash_table_new(g_str_hash, g_str_equal);
-    g_autofree gboolean *placed = g_new0(gboolean, n + 1);
+    g_autofree gboolean *placed = g_new0(gboolean, items->len + 1);
     GtkTreeIter iter;
     gboolean valid;
 
-    for (gsize i = 0; i < n; i++) {
-        g_autoptr(GVariant) child = g_variant_get_child_value(entries, i);
-        const char *name = NULL;
-
-        g_variant_get_child(child, name_index, "&s", &name);
-        g_hash_table_insert(fresh, (gpointer)name, GSIZE_TO_POINTER(i + 1));
-    }
+    for (guint i = 0; i < items->len; i++)
+        g_hash_table_insert(fresh, (gpointer)name_of(g_ptr_array_index(items, i)),
+                            GUINT_TO_POINTER(i + 1));
     valid = gtk_tree_model_get_iter_first(GTK_TREE_MODEL(store), &iter);
     while (valid) {
         g_autofree char *name = NULL;
-        g_autoptr(GVariant) child = NULL;
-        gsize index;
+        guint index;
 
         gtk_tree_model_get(GTK_TREE_MODEL(store), &iter, name_column, &name, -1);
-        index = GPOINTER_TO_SIZE(g_hash_table_lookup(fresh, name));
+        index = GPOINTER_TO_UINT(g_hash_table_lookup(fresh, name));
         if (index == 0 || placed[index - 1]) {
             valid = gtk_list_store_remove(store, &iter);
             continue;
         }
-        child = g_variant_get_child_value(entries, index - 1);
-        set_row(store, &iter, child);
+        set_row(store, &iter, g_ptr_array_index(items, index - 1));
         placed[index - 1] = TRUE;
         valid = gtk_tree_model_iter_next(GTK_TREE_MODEL(store), &iter);
     }
-    for (gsize i = 0; i < n; i++) {
-        g_autoptr(GVariant) child = NULL;
-
+    for (guint i = 0; i < items->len; i++) {
         if (placed[i])
             continue;
-        child = g_variant_get_child_value(entries, i);
         gtk_list_store_append(store, &iter);
-        set_row(store, &iter, child);
+        set_row(store, &iter, g_ptr_array_index(items, i));
     }
 }
 

@@ -7,7 +7,10 @@
 
 G_BEGIN_DECLS
 
-typedef void (*MarinaTreeSetRow)(GtkListStore *store, GtkTreeIter *iter, GVariant *entry);
+/* Sets the row @iter from @item (a record of a listing). */
+typedef void (*MarinaTreeSetRow)(GtkListStore *store, GtkTreeIter *iter, gconstpointer item);
+/* The name that keys @item's row. */
+typedef const char *(*MarinaTreeNameOf)(gconstpointer item);
 
 /* A sortable, resizable text column of @view showing @column; @expand: it
  * takes the spare width (its text ellipsized in the middle). */
@@ -17,11 +20,11 @@ GtkTreeViewColumn *marina_tree_add_text_column(GtkTreeView *view, const char *ti
 /* The row whose string in @column is @name. */
 gboolean marina_tree_find_row(GtkListStore *store, int column, const char *name, GtkTreeIter *iter);
 
-/* Updates @store in place from @entries (an array of tuples whose member
- * @name_index is the row's name, kept in @name_column): rows that went are
+/* Updates @store in place from @items (a fresh listing; each row keyed by
+ * the name @name_of gives, kept in @name_column): rows that went are
  * removed, the others set with @set_row, new ones appended. */
-void marina_tree_merge_rows(GtkListStore *store, int name_column, GVariant *entries,
-                            guint name_index, MarinaTreeSetRow set_row);
+void marina_tree_merge_rows(GtkListStore *store, int name_column, GPtrArray *items,
+                            MarinaTreeNameOf name_of, MarinaTreeSetRow set_row);
 
 /* Selects (and scrolls to) the row named *@pending once it is listed, then
  * forgets the name. */

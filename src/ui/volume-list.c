@@ -9,14 +9,11 @@
 
 #include "form-util.h"
 #include "new-volume-dialog.h"
+#include "pool.h"
 #include "resize-volume-dialog.h"
 #include "tree-util.h"
 #include "ui-util.h"
-
-#define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
-#define VOLUME_INTERFACE "org.marinavm.Marina1.StorageVolume"
-/* A volume on a slow remote host answers late. */
-#define CALL_TIMEOUT_MS (2 * 60 * 1000)
+#include "volume.h"
 /* Guest events come in bursts (a guest started, then its state changes). */
 #define RELOAD_DELAY_MS 300
 
@@ -37,7 +34,7 @@ struct _MarinaVolumeList {
     GtkBox parent_instance;
 
     MarinaConnection *connection;
-    MarinaDBusHost *host;
+    MarinaHost *host;
     GCancellable *cancellable; /* the list's lifetime */
     GtkListStore *volumes;
     char *pool_name; /* the pool shown, or NULL */
@@ -117,22 +114,23 @@ listing_free(Listing *listing)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Listing, listing_free)
 
-static void
-set_volume_row(GtkListStore *store, GtkTreeIter *iter, GVariant *entry)
+static const char *
+volume_name_of(gconstpointer item)
 {
-    const char *path, *name, *target, *format;
-    g_auto(GStrv) users = NULL;
-    guint64 capacity, allocation;
-    g_autofree char *size = NULL;
-    g_autofree char *used_by = NULL;
+    return ((const MarinaVolumeInfo *)item)->name;
+}
 
-    g_variant_get(entry, "(&o&s&stt&s^as)", &path, &name, &target, &capacity, &allocation, &format,
-                  &users);
-    size = marina_ui_format_bytes(capacity);
-    used_by = g_strjoinv(", ", users);
-    gtk_list_store_set(store, iter, V_PATH, path, V_NAME, name, V_TARGET, target, V_CAPACITY,
-                       capacity, V_ALLOCATION, allocation, V_FORMAT, format, V_SIZE_TEXT, size,
-                       V_USERS, users, V_USED_BY_TEXT, used_by, -1);
+static void
+set_volume_row(GtkListStore *store, GtkTreeIter *iter, gconstpointer item)
+{
+    const MarinaVolumeInfo *volume = item;
+    g_autofree char *size = marina_ui_format_bytes(volume->capacity);
+    g_autofree char *used_by = g_strjoinv(", ", volume->used_by);
+
+    gtk_list_store_set(store, iter, V_PATH, volume->object_path, V_NAME, volume->name, V_TARGET,
+                       volume->path, V_CAPACITY, volume->capacity, V_ALLOCATION, volume->allocation,
+                       V_FORMAT, volume->format, V_SIZE_TEXT, size, V_USERS, volume->used_by,
+                       V_USED_BY_TEXT, used_by, -1);
 }
 
 static void
@@ -141,23 +139,21 @@ on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(Listing) listing = user_data;
     MarinaVolumeList *self = listing->self;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    g_autoptr(GVariant) entries = NULL;
+    g_autoptr(GPtrArray) volumes =
+        marina_pool_list_volumes_finish(MARINA_POOL(source), result, &error);
 
-    if (reply == NULL && marina_ui_is_cancelled(error))
+    if (volumes == NULL && marina_ui_is_cancelled(error))
         return;
     if (listing->generation != self->generation || g_strcmp0(listing->name, self->pool_name) != 0)
         return; /* a newer listing is on its way */
-    if (reply == NULL) {
+    if (volumes == NULL) {
         /* An inactive pool lists nothing; the pool's state says why. */
         g_debug("ListVolumes of pool %s: %s", listing->name, error->message);
         gtk_list_store_clear(self->volumes);
         update_buttons(self);
         return;
     }
-    entries = g_variant_get_child_value(reply, 0);
-    marina_tree_merge_rows(self->volumes, V_NAME, entries, 1, set_volume_row);
+    marina_tree_merge_rows(self->volumes, V_NAME, volumes, volume_name_of, set_volume_row);
     marina_tree_select_pending(self->volume_view, self->volumes, V_NAME, &self->pending_volume);
     update_buttons(self);
 }
@@ -165,6 +161,7 @@ on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
 void
 marina_volume_list_reload(MarinaVolumeList *self)
 {
+    g_autoptr(MarinaPool) pool = NULL;
     Listing *listing;
 
     g_return_if_fail(MARINA_IS_VOLUME_LIST(self));
@@ -179,10 +176,8 @@ marina_volume_list_reload(MarinaVolumeList *self)
     listing->self = g_object_ref(self);
     listing->name = g_strdup(self->pool_name);
     listing->generation = self->generation;
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           self->pool_path, POOL_INTERFACE, "ListVolumes", NULL,
-                           G_VARIANT_TYPE("(a(ossttsas))"), G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS,
-                           self->cancellable, on_volumes_listed, listing);
+    pool = marina_pool_new(self->connection, self->pool_path);
+    marina_pool_list_volumes_async(pool, self->cancellable, on_volumes_listed, listing);
 }
 
 void
@@ -223,16 +218,15 @@ schedule_reload(MarinaVolumeList *self)
 }
 
 static void
-on_domain_added_or_removed(MarinaDBusHost *host, const char *path, const char *name,
-                           const char *uuid, MarinaVolumeList *self)
+on_domain_added_or_removed(MarinaHost *host, const char *path, const char *name, const char *uuid,
+                           MarinaVolumeList *self)
 {
     schedule_reload(self);
 }
 
 static void
-on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const char *uuid,
-                guint state, guint reason, const char *event, const char *detail,
-                MarinaVolumeList *self)
+on_domain_event(MarinaHost *host, const char *path, const char *name, const char *uuid, guint state,
+                guint reason, const char *event, const char *detail, MarinaVolumeList *self)
 {
     /* Which disks a guest has changes with its definition, and with its
      * running configuration, which starts and stops with it. */
@@ -248,12 +242,12 @@ on_connection_closed(MarinaConnection *connection, GError *reason, MarinaVolumeL
 }
 
 void
-marina_volume_list_set_connection(MarinaVolumeList *self, MarinaConnection *connection)
+marina_volume_list_set_host(MarinaVolumeList *self, MarinaHost *host)
 {
     g_return_if_fail(MARINA_IS_VOLUME_LIST(self));
     g_return_if_fail(self->connection == NULL);
-    self->connection = g_object_ref(connection);
-    self->host = g_object_ref(marina_connection_get_host(connection));
+    self->host = g_object_ref(host);
+    self->connection = g_object_ref(marina_host_get_connection(host));
     g_signal_connect_object(self->host, "domain-added", G_CALLBACK(on_domain_added_or_removed),
                             self, 0);
     g_signal_connect_object(self->host, "domain-removed", G_CALLBACK(on_domain_added_or_removed),
@@ -305,12 +299,13 @@ on_resize_volume(GtkButton *button, MarinaVolumeList *self)
     g_autofree char *name = NULL;
     g_auto(GStrv) users = NULL;
     guint64 capacity = 0;
+    g_autoptr(MarinaVolume) volume = NULL;
     MarinaResizeVolumeDialog *dialog;
 
     if (!selected_volume(self, &path, &name, &capacity, &users))
         return;
-    dialog = marina_resize_volume_dialog_new(parent_window(self), self->connection, path, name,
-                                             capacity);
+    volume = marina_volume_new(self->connection, path);
+    dialog = marina_resize_volume_dialog_new(parent_window(self), volume, name, capacity);
     gtk_window_present(GTK_WINDOW(dialog));
 }
 
@@ -336,10 +331,9 @@ on_volume_deleted(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(Deletion) deletion = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
 
-    if (reply == NULL && !marina_ui_is_cancelled(error)) {
+    if (!marina_volume_delete_finish(MARINA_VOLUME(source), result, &error) &&
+        !marina_ui_is_cancelled(error)) {
         g_autofree char *prefix =
             g_strdup_printf(_("Could not delete volume '%s':"), deletion->name);
         show_error(deletion->self, prefix, error);
@@ -351,16 +345,15 @@ on_delete_volume_response(GtkDialog *dialog, int response, gpointer user_data)
 {
     Deletion *deletion = user_data;
     MarinaVolumeList *self = deletion->self;
+    g_autoptr(MarinaVolume) volume = NULL;
 
     gtk_widget_destroy(GTK_WIDGET(dialog));
     if (response != GTK_RESPONSE_ACCEPT || !online(self)) {
         deletion_free(deletion);
         return;
     }
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           deletion->path, VOLUME_INTERFACE, "Delete", NULL, NULL,
-                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, self->cancellable,
-                           on_volume_deleted, deletion);
+    volume = marina_volume_new(self->connection, deletion->path);
+    marina_volume_delete_async(volume, self->cancellable, on_volume_deleted, deletion);
 }
 
 static char *

@@ -6,14 +6,15 @@
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
+#include "host.h"
 
 G_BEGIN_DECLS
 
 #define MARINA_TYPE_VOLUME_LIST (marina_volume_list_get_type())
 G_DECLARE_FINAL_TYPE(MarinaVolumeList, marina_volume_list, MARINA, VOLUME_LIST, GtkBox)
 
-void marina_volume_list_set_connection(MarinaVolumeList *self, MarinaConnection *connection);
+/* The host whose pools' volumes are shown (its guests' events keep Used By current). */
+void marina_volume_list_set_host(MarinaVolumeList *self, MarinaHost *host);
 
 /* The pool whose volumes are shown (@name NULL: none), whether it is active
  * and the room left in it. Another pool empties the list until reloaded. */

@@ -9,9 +9,8 @@
 
 #include "error.h"
 #include "form-util.h"
+#include "pool.h"
 #include "ui-util.h"
-
-#define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
 
 enum { COL_POOL, COL_NAME, COL_SIZE, COL_FORMAT, COL_USED_BY, COL_PATH };
 
@@ -45,25 +44,18 @@ listing_free(Listing *listing)
 }
 
 static void
-add_volumes(MarinaVolumePicker *self, const char *pool, GVariant *reply)
+add_volumes(MarinaVolumePicker *self, const char *pool, GPtrArray *volumes)
 {
-    g_autoptr(GVariantIter) iter = NULL;
-    const char *name, *path, *format;
-    const char **used_by;
-    guint64 capacity, allocation;
-
-    g_variant_get(reply, "(a(ossttsas))", &iter);
-    while (g_variant_iter_next(iter, "(&o&s&stt&s^a&s)", NULL, &name, &path, &capacity, &allocation,
-                               &format, &used_by)) {
-        g_autofree char *size = marina_ui_format_bytes(capacity);
-        g_autofree char *users = g_strjoinv(", ", (char **)used_by);
+    for (guint i = 0; i < volumes->len; i++) {
+        const MarinaVolumeInfo *volume = g_ptr_array_index(volumes, i);
+        g_autofree char *size = marina_ui_format_bytes(volume->capacity);
+        g_autofree char *users = g_strjoinv(", ", volume->used_by);
 
         /* A disk another guest uses is shown, not hidden: sharing it can be
          * meant (a shareable disk), the person decides. */
-        gtk_list_store_insert_with_values(self->store, NULL, -1, COL_POOL, pool, COL_NAME, name,
-                                          COL_SIZE, size, COL_FORMAT, format, COL_USED_BY, users,
-                                          COL_PATH, path, -1);
-        g_free(used_by);
+        gtk_list_store_insert_with_values(self->store, NULL, -1, COL_POOL, pool, COL_NAME,
+                                          volume->name, COL_SIZE, size, COL_FORMAT, volume->format,
+                                          COL_USED_BY, users, COL_PATH, volume->path, -1);
     }
 }
 
@@ -73,11 +65,11 @@ on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     Listing *listing = user_data;
     MarinaVolumePicker *self = listing->self;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    g_autoptr(GPtrArray) volumes =
+        marina_pool_list_volumes_finish(MARINA_POOL(source), result, &error);
 
-    if (reply != NULL) {
-        add_volumes(self, listing->pool, reply);
+    if (volumes != NULL) {
+        add_volumes(self, listing->pool, volumes);
         gtk_label_set_text(self->status, "");
     } else if (!marina_ui_is_cancelled(error)) {
         g_autofree char *text = g_strdup_printf(_("Could not list the volumes of pool '%s': %s"),
@@ -91,23 +83,22 @@ static void
 list_volumes(MarinaVolumePicker *self, MarinaWizardHost *host)
 {
     GPtrArray *pools = marina_wizard_host_get_pools(host);
-    GDBusConnection *bus =
-        marina_connection_get_dbus_connection(marina_wizard_host_get_connection(host));
+    MarinaConnection *connection = marina_wizard_host_get_connection(host);
 
     if (pools->len == 0)
         gtk_label_set_text(self->status, _("The host has no storage pools."));
     for (guint i = 0; i < pools->len; i++) {
-        const MarinaWizardPool *pool = g_ptr_array_index(pools, i);
+        const MarinaPoolInfo *info = g_ptr_array_index(pools, i);
+        g_autoptr(MarinaPool) pool = NULL;
         Listing *listing;
 
-        if (!pool->active)
+        if (!info->active)
             continue;
         listing = g_new0(Listing, 1);
         listing->self = g_object_ref(self);
-        listing->pool = g_strdup(pool->name);
-        g_dbus_connection_call(bus, NULL, pool->path, POOL_INTERFACE, "ListVolumes", NULL,
-                               G_VARIANT_TYPE("(a(ossttsas))"), G_DBUS_CALL_FLAGS_NONE, -1,
-                               self->cancellable, on_volumes_listed, listing);
+        listing->pool = g_strdup(info->name);
+        pool = marina_pool_new(connection, info->object_path);
+        marina_pool_list_volumes_async(pool, self->cancellable, on_volumes_listed, listing);
     }
 }
 

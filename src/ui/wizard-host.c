@@ -10,21 +10,18 @@
 #include "error.h"
 #include "ui-util.h"
 
-#define HOST_INTERFACE "org.marinavm.Marina1.Host"
-/* InspectInstallTree fetches from the network; a slow mirror takes a while. */
-#define CHECK_TIMEOUT_MS (2 * 60 * 1000)
-
 struct _MarinaWizardHost {
     GObject parent_instance;
 
     MarinaGuestList *list;
+    MarinaHost *host; /* of the list's connection */
     gboolean local;
     GCancellable *cancellable; /* the reads of this connection */
     guint cpus;
     guint64 memory_mib;
     GStrv bridges;
     gboolean system;
-    GPtrArray *pools; /* MarinaWizardPool* */
+    GPtrArray *pools; /* MarinaPoolInfo* */
     char *pools_error;
 };
 
@@ -32,14 +29,6 @@ enum { SIGNAL_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(MarinaWizardHost, marina_wizard_host, G_TYPE_OBJECT)
-
-static void
-pool_free(MarinaWizardPool *pool)
-{
-    g_free(pool->path);
-    g_free(pool->name);
-    g_free(pool);
-}
 
 static void
 changed(MarinaWizardHost *self, guint what)
@@ -52,45 +41,39 @@ on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaWizardHost) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    g_autoptr(GVariant) info = NULL;
-    guint64 memory_kib = 0;
-    guint32 cpus = 0;
+    g_autoptr(MarinaNodeInfo) info =
+        marina_host_get_node_info_finish(MARINA_HOST(source), result, &error);
 
-    if (reply == NULL) {
+    if (info == NULL) {
         if (!marina_ui_is_cancelled(error))
             g_message("Could not read the host's CPUs and memory: %s", marina_error_message(error));
         return;
     }
-    g_variant_get(reply, "(@a{sv})", &info);
-    if (g_variant_lookup(info, "memory-kib", "t", &memory_kib))
-        self->memory_mib = memory_kib / 1024;
-    if (g_variant_lookup(info, "cpus", "u", &cpus))
-        self->cpus = cpus;
+    /* A figure the daemon left out stays unknown. */
+    if (g_variant_dict_contains(info->dict, "memory-kib"))
+        self->memory_mib = info->memory_kib / 1024;
+    if (g_variant_dict_contains(info->dict, "cpus"))
+        self->cpus = info->cpus;
     g_strfreev(self->bridges);
-    if (!g_variant_lookup(info, "bridges", "^as", &self->bridges))
-        self->bridges = NULL;
+    self->bridges =
+        g_variant_dict_contains(info->dict, "bridges") ? g_strdupv(info->bridges) : NULL;
     changed(self, MARINA_WIZARD_HOST_NODE);
 }
 
 static void
-on_mode(GObject *source, GAsyncResult *result, gpointer user_data)
+on_properties(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaWizardHost) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    g_autoptr(GVariant) value = NULL;
+    g_autoptr(MarinaHostProperties) properties =
+        marina_host_get_properties_finish(MARINA_HOST(source), result, &error);
 
-    if (reply == NULL) {
+    if (properties == NULL) {
         if (!marina_ui_is_cancelled(error))
             g_message("Could not read the daemon's mode: %s", marina_error_message(error));
         return;
     }
-    g_variant_get(reply, "(v)", &value);
-    if (g_variant_is_of_type(value, G_VARIANT_TYPE_STRING))
-        self->system = g_strcmp0(g_variant_get_string(value, NULL), "system") == 0;
+    self->system = g_strcmp0(properties->mode, "system") == 0;
     changed(self, MARINA_WIZARD_HOST_MODE);
 }
 
@@ -99,14 +82,9 @@ on_pools(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaWizardHost) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    g_autoptr(GVariantIter) iter = NULL;
-    const char *path, *name;
-    gboolean active, autostart;
-    guint64 capacity, allocation, available;
+    g_autoptr(GPtrArray) pools = marina_host_list_pools_finish(MARINA_HOST(source), result, &error);
 
-    if (reply == NULL) {
+    if (pools == NULL) {
         if (!marina_ui_is_cancelled(error)) {
             g_free(self->pools_error);
             self->pools_error = g_strdup_printf(_("Could not list the storage pools: %s"),
@@ -115,18 +93,8 @@ on_pools(GObject *source, GAsyncResult *result, gpointer user_data)
         }
         return;
     }
-    g_ptr_array_set_size(self->pools, 0);
-    g_variant_get(reply, "(a(osbbttt))", &iter);
-    while (g_variant_iter_next(iter, "(&o&sbbttt)", &path, &name, &active, &autostart, &capacity,
-                               &allocation, &available)) {
-        MarinaWizardPool *pool = g_new0(MarinaWizardPool, 1);
-
-        pool->path = g_strdup(path);
-        pool->name = g_strdup(name);
-        pool->active = active;
-        pool->available = available;
-        g_ptr_array_add(self->pools, pool);
-    }
+    g_ptr_array_unref(self->pools);
+    self->pools = g_steal_pointer(&pools);
     changed(self, MARINA_WIZARD_HOST_POOLS);
 }
 
@@ -141,13 +109,13 @@ forget(MarinaWizardHost *self)
     self->system = FALSE;
     g_ptr_array_set_size(self->pools, 0);
     g_clear_pointer(&self->pools_error, g_free);
+    g_clear_object(&self->host);
 }
 
 void
 marina_wizard_host_set_list(MarinaWizardHost *self, MarinaGuestList *list, gboolean local)
 {
     MarinaConnection *connection;
-    GDBusConnection *bus;
 
     g_return_if_fail(MARINA_IS_WIZARD_HOST(self));
 
@@ -155,22 +123,18 @@ marina_wizard_host_set_list(MarinaWizardHost *self, MarinaGuestList *list, gbool
     g_set_object(&self->list, list);
     self->local = list != NULL && local;
     self->cancellable = g_cancellable_new();
+    connection = list != NULL ? marina_guest_list_get_connection(list) : NULL;
+    if (connection != NULL)
+        self->host = marina_host_new(connection);
     changed(self, MARINA_WIZARD_HOST_ALL);
 
-    connection = marina_wizard_host_get_connection(self);
     if (connection == NULL || marina_connection_is_closed(connection))
         return;
-    bus = marina_connection_get_dbus_connection(connection);
-    g_dbus_connection_call(bus, NULL, MARINA_DBUS_HOST_PATH, HOST_INTERFACE, "GetNodeInfo", NULL,
-                           G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
-                           on_node_info, g_object_ref(self));
-    g_dbus_connection_call(bus, NULL, MARINA_DBUS_HOST_PATH, "org.freedesktop.DBus.Properties",
-                           "Get", g_variant_new("(ss)", HOST_INTERFACE, "Mode"),
-                           G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
-                           on_mode, g_object_ref(self));
-    g_dbus_connection_call(bus, NULL, MARINA_DBUS_HOST_PATH, HOST_INTERFACE, "ListPools", NULL,
-                           G_VARIANT_TYPE("(a(osbbttt))"), G_DBUS_CALL_FLAGS_NONE, -1,
-                           self->cancellable, on_pools, g_object_ref(self));
+    marina_host_get_node_info_async(self->host, self->cancellable, on_node_info,
+                                    g_object_ref(self));
+    marina_host_get_properties_async(self->host, self->cancellable, on_properties,
+                                     g_object_ref(self));
+    marina_host_list_pools_async(self->host, self->cancellable, on_pools, g_object_ref(self));
 }
 
 void
@@ -191,7 +155,14 @@ MarinaConnection *
 marina_wizard_host_get_connection(MarinaWizardHost *self)
 {
     g_return_val_if_fail(MARINA_IS_WIZARD_HOST(self), NULL);
-    return self->list != NULL ? marina_guest_list_get_connection(self->list) : NULL;
+    return self->host != NULL ? marina_host_get_connection(self->host) : NULL;
+}
+
+MarinaHost *
+marina_wizard_host_get_host(MarinaWizardHost *self)
+{
+    g_return_val_if_fail(MARINA_IS_WIZARD_HOST(self), NULL);
+    return self->host;
 }
 
 gboolean
@@ -254,12 +225,12 @@ marina_wizard_host_get_pools(MarinaWizardHost *self)
     return self->pools;
 }
 
-const MarinaWizardPool *
+const MarinaPoolInfo *
 marina_wizard_host_find_pool(MarinaWizardHost *self, const char *name)
 {
     g_return_val_if_fail(MARINA_IS_WIZARD_HOST(self), NULL);
     for (guint i = 0; name != NULL && i < self->pools->len; i++) {
-        const MarinaWizardPool *pool = g_ptr_array_index(self->pools, i);
+        const MarinaPoolInfo *pool = g_ptr_array_index(self->pools, i);
 
         if (g_strcmp0(pool->name, name) == 0)
             return pool;
@@ -278,16 +249,16 @@ static void
 on_inspected(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
+    gboolean tree = GPOINTER_TO_INT(g_task_get_task_data(task));
     GError *error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+    GVariant *info =
+        tree ? marina_host_inspect_install_tree_finish(MARINA_HOST(source), result, &error)
+             : marina_host_inspect_media_finish(MARINA_HOST(source), result, &error);
 
-    if (reply == NULL) {
+    if (info == NULL)
         g_task_return_error(task, error);
-        return;
-    }
-    g_task_return_pointer(task, g_variant_get_child_value(reply, 0),
-                          (GDestroyNotify)g_variant_unref);
+    else
+        g_task_return_pointer(task, info, (GDestroyNotify)g_variant_unref);
 }
 
 void
@@ -296,21 +267,20 @@ marina_wizard_host_inspect_async(MarinaWizardHost *self, gboolean tree, const ch
                                  gpointer user_data)
 {
     GTask *task = g_task_new(self, cancellable, callback, user_data);
-    MarinaConnection *connection = marina_wizard_host_get_connection(self);
 
     g_task_set_source_tag(task, marina_wizard_host_inspect_async);
-    if (connection == NULL) {
+    g_task_set_task_data(task, GINT_TO_POINTER(tree), NULL);
+    if (self->host == NULL) {
         g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                                 _("There is no connected host. Connect to one in the manager "
                                   "first."));
         g_object_unref(task);
         return;
     }
-    g_dbus_connection_call(
-        marina_connection_get_dbus_connection(connection), NULL, MARINA_DBUS_HOST_PATH,
-        HOST_INTERFACE, tree ? "InspectInstallTree" : "InspectMedia", g_variant_new("(s)", source),
-        G_VARIANT_TYPE("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, CHECK_TIMEOUT_MS, cancellable,
-        on_inspected, task);
+    if (tree)
+        marina_host_inspect_install_tree_async(self->host, source, cancellable, on_inspected, task);
+    else
+        marina_host_inspect_media_async(self->host, source, cancellable, on_inspected, task);
 }
 
 GVariant *
@@ -335,7 +305,7 @@ marina_wizard_host_finalize(GObject *object)
 {
     MarinaWizardHost *self = MARINA_WIZARD_HOST(object);
 
-    g_ptr_array_unref(self->pools);
+    g_clear_pointer(&self->pools, g_ptr_array_unref);
     G_OBJECT_CLASS(marina_wizard_host_parent_class)->finalize(object);
 }
 
@@ -353,7 +323,7 @@ marina_wizard_host_class_init(MarinaWizardHostClass *klass)
 static void
 marina_wizard_host_init(MarinaWizardHost *self)
 {
-    self->pools = g_ptr_array_new_with_free_func((GDestroyNotify)pool_free);
+    self->pools = g_ptr_array_new_with_free_func((GDestroyNotify)marina_pool_info_free);
     self->cancellable = g_cancellable_new();
 }
 

@@ -7,15 +7,9 @@
 #include <gio/gio.h>
 
 #include "guest-list.h"
+#include "host.h"
 
 G_BEGIN_DECLS
-
-typedef struct {
-    char *path; /* object path */
-    char *name;
-    gboolean active;
-    guint64 available;
-} MarinaWizardPool;
 
 /* What a "changed" signal says changed (flags). */
 typedef enum {
@@ -41,8 +35,9 @@ void marina_wizard_host_set_list(MarinaWizardHost *self, MarinaGuestList *list, 
 void marina_wizard_host_close(MarinaWizardHost *self);
 
 MarinaGuestList *marina_wizard_host_get_list(MarinaWizardHost *self);
-/* The connection, or NULL when there is none. */
+/* The connection and its host, or NULL when there is none. */
 MarinaConnection *marina_wizard_host_get_connection(MarinaWizardHost *self);
+MarinaHost *marina_wizard_host_get_host(MarinaWizardHost *self);
 gboolean marina_wizard_host_is_local(MarinaWizardHost *self);
 gboolean marina_wizard_host_has_guest(MarinaWizardHost *self, const char *name);
 
@@ -52,9 +47,9 @@ guint64 marina_wizard_host_get_memory_mib(MarinaWizardHost *self);
 const char *const *marina_wizard_host_get_bridges(MarinaWizardHost *self);
 gboolean marina_wizard_host_is_system(MarinaWizardHost *self);
 
-/* MarinaWizardPool*; empty until listed. */
+/* MarinaPoolInfo* as Host.ListPools fills them; empty until listed. */
 GPtrArray *marina_wizard_host_get_pools(MarinaWizardHost *self);
-const MarinaWizardPool *marina_wizard_host_find_pool(MarinaWizardHost *self, const char *name);
+const MarinaPoolInfo *marina_wizard_host_find_pool(MarinaWizardHost *self, const char *name);
 /* Why the pools could not be listed, or NULL. */
 const char *marina_wizard_host_get_pools_error(MarinaWizardHost *self);
 

@@ -46,7 +46,7 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(MarinaWizardStoragePage, marina_wizard_storage_page, GTK_TYPE_BOX)
 
-static const MarinaWizardPool *
+static const MarinaPoolInfo *
 current_pool(MarinaWizardStoragePage *self)
 {
     const char *name = gtk_combo_box_get_active_id(GTK_COMBO_BOX(self->pool_combo));
@@ -90,7 +90,7 @@ show_state(MarinaWizardStoragePage *self)
 static char *
 new_disk_problem(MarinaWizardStoragePage *self, char **warning)
 {
-    const MarinaWizardPool *pool = current_pool(self);
+    const MarinaPoolInfo *pool = current_pool(self);
     GPtrArray *pools = self->host != NULL ? marina_wizard_host_get_pools(self->host) : NULL;
     g_autofree char *have = NULL;
     double gib = 0;
@@ -238,7 +238,7 @@ marina_wizard_storage_page_describe(MarinaWizardStoragePage *self)
     if (!storage_enabled(self))
         return g_strdup(_("No disk"));
     if (new_disk(self)) {
-        const MarinaWizardPool *pool = current_pool(self);
+        const MarinaPoolInfo *pool = current_pool(self);
 
         return g_strdup_printf(
             gtk_toggle_button_get_active(self->allocate_check)
@@ -260,7 +260,7 @@ marina_wizard_storage_page_fill_spec(MarinaWizardStoragePage *self, MarinaInstal
     if (!storage_enabled(self))
         return;
     if (new_disk(self)) {
-        const MarinaWizardPool *pool = current_pool(self);
+        const MarinaPoolInfo *pool = current_pool(self);
 
         disk = marina_install_disk_new(MARINA_INSTALL_DISK_NEW);
         disk->pool = g_strdup(pool != NULL ? pool->name : "default");
@@ -286,7 +286,7 @@ fill_pool_combo(MarinaWizardStoragePage *self)
     self->setting = TRUE;
     gtk_combo_box_text_remove_all(self->pool_combo);
     for (guint i = 0; i < pools->len; i++) {
-        const MarinaWizardPool *pool = g_ptr_array_index(pools, i);
+        const MarinaPoolInfo *pool = g_ptr_array_index(pools, i);
         g_autofree char *free_text = marina_ui_format_bytes(pool->available);
         g_autofree char *text = pool->active
                                     ? g_strdup_printf(_("%s (%s available)"), pool->name, free_text)
