@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "connection-manager.h"
 #include "manager-window.h"
 #include "paths.h"
 #include "preferences-dialog.h"
@@ -15,7 +16,8 @@ struct _MarinaApplication {
     GtkApplication parent_instance;
 
     GSettings *settings;
-    MarinaManagerWindow *manager; /* strong: it owns the connections */
+    MarinaConnectionManager *connections; /* every window's connections */
+    MarinaManagerWindow *manager;         /* strong: closing it only hides it */
 };
 
 G_DEFINE_FINAL_TYPE(MarinaApplication, marina_application, GTK_TYPE_APPLICATION)
@@ -35,6 +37,13 @@ marina_application_get_settings(MarinaApplication *app)
 {
     g_return_val_if_fail(MARINA_IS_APPLICATION(app), NULL);
     return app->settings;
+}
+
+MarinaConnectionManager *
+marina_application_get_connection_manager(MarinaApplication *app)
+{
+    g_return_val_if_fail(MARINA_IS_APPLICATION(app), NULL);
+    return app->connections;
 }
 
 static GtkWindow *
@@ -159,6 +168,37 @@ static const GActionEntry app_actions[] = {
     {"quit", on_quit},
 };
 
+/* Preferences say how often and which statistics the daemon collects for
+ * this program; every connection sends them (again after a reconnect). */
+static void
+send_stats_preferences(MarinaApplication *self)
+{
+    static const struct {
+        const char *key;
+        const char *kind;
+    } kinds[] = {{"stats-cpu", "cpu"},
+                 {"stats-memory", "memory"},
+                 {"stats-disk", "disk"},
+                 {"stats-network", "network"}};
+    g_autoptr(GStrvBuilder) wanted = g_strv_builder_new();
+    g_auto(GStrv) list = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS(kinds); i++)
+        if (g_settings_get_boolean(self->settings, kinds[i].key))
+            g_strv_builder_add(wanted, kinds[i].kind);
+    list = g_strv_builder_end(wanted);
+    marina_connection_manager_set_stats_preferences(
+        self->connections, g_settings_get_uint(self->settings, "stats-interval") * 1000,
+        (const char *const *)list);
+}
+
+static void
+on_settings_changed(GSettings *settings, const char *key, MarinaApplication *self)
+{
+    if (g_str_has_prefix(key, "stats-"))
+        send_stats_preferences(self);
+}
+
 static void
 marina_application_startup(GApplication *app)
 {
@@ -170,6 +210,8 @@ marina_application_startup(GApplication *app)
     G_APPLICATION_CLASS(marina_application_parent_class)->startup(app);
 
     self->settings = g_settings_new(MARINA_APPLICATION_ID);
+    g_signal_connect(self->settings, "changed", G_CALLBACK(on_settings_changed), self);
+    send_stats_preferences(self);
     g_action_map_add_action_entries(G_ACTION_MAP(self), app_actions, G_N_ELEMENTS(app_actions),
                                     self);
     gtk_application_set_accels_for_action(GTK_APPLICATION(self), "app.quit", quit_accels);
@@ -192,6 +234,8 @@ marina_application_shutdown(GApplication *app)
     if (self->manager != NULL)
         gtk_widget_destroy(GTK_WIDGET(self->manager));
     g_clear_object(&self->manager);
+    /* Dropping the entries closes their connections. */
+    g_clear_object(&self->connections);
     /* Writes to dconf are asynchronous: flush them before the process ends. */
     g_settings_sync();
     G_APPLICATION_CLASS(marina_application_parent_class)->shutdown(app);
@@ -203,6 +247,7 @@ marina_application_dispose(GObject *object)
     MarinaApplication *self = MARINA_APPLICATION(object);
 
     g_clear_object(&self->manager);
+    g_clear_object(&self->connections);
     g_clear_object(&self->settings);
     G_OBJECT_CLASS(marina_application_parent_class)->dispose(object);
 }
@@ -224,6 +269,7 @@ marina_application_class_init(MarinaApplicationClass *klass)
 static void
 marina_application_init(MarinaApplication *self)
 {
+    self->connections = marina_connection_manager_new();
     g_application_add_main_option_entries(G_APPLICATION(self), option_entries);
     g_application_set_option_context_parameter_string(G_APPLICATION(self), NULL);
     g_application_set_option_context_summary(G_APPLICATION(self),

@@ -4,6 +4,8 @@
 
 #include <gtk/gtk.h>
 
+#include "connection-manager.h"
+
 G_BEGIN_DECLS
 
 #define MARINA_APPLICATION_ID "org.marinavm.Marina"
@@ -14,5 +16,7 @@ G_DECLARE_FINAL_TYPE(MarinaApplication, marina_application, MARINA, APPLICATION,
 MarinaApplication *marina_application_new(void);
 /* The org.marinavm.Marina settings, shared by every window. */
 GSettings *marina_application_get_settings(MarinaApplication *app);
+/* The connections every window works with (see connection-manager.h). */
+MarinaConnectionManager *marina_application_get_connection_manager(MarinaApplication *app);
 
 G_END_DECLS

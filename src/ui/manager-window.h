@@ -28,6 +28,13 @@ void marina_manager_window_show_domain_console(MarinaManagerWindow *self, const 
 void marina_manager_window_show_message(MarinaManagerWindow *self, GtkMessageType type,
                                         const char *message);
 
+/* Shows "@prefix message" for @error in the info bar (see marina_ui_error_text()). */
+void marina_manager_window_show_error(MarinaManagerWindow *self, const char *prefix,
+                                      const GError *error);
+
+/* Cancelled when the window goes: operations it started use it. */
+GCancellable *marina_manager_window_get_cancellable(MarinaManagerWindow *self);
+
 /* The Add Connection dialog. */
 void marina_manager_window_add_connection_dialog(MarinaManagerWindow *self);
 /* The Restore Saved Machine dialog. */

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "error.h"
+#include "uri.h"
 #include "ui-util.h"
 
 void
@@ -54,4 +55,54 @@ marina_ui_show_info_bar(GtkInfoBar *info_bar, GtkLabel *label, GtkMessageType ty
     gtk_info_bar_set_message_type(info_bar, type);
     gtk_label_set_text(label, message);
     gtk_info_bar_set_revealed(info_bar, TRUE);
+}
+
+void
+marina_ui_settings_remove_uri(GSettings *settings, const char *key, const char *uri)
+{
+    g_auto(GStrv) old = g_settings_get_strv(settings, key);
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+    g_auto(GStrv) updated = NULL;
+
+    for (guint i = 0; old[i] != NULL; i++) {
+        g_autoptr(MarinaUri) parsed = marina_uri_parse(old[i], NULL);
+        g_autofree char *canonical = parsed ? marina_uri_to_string(parsed) : g_strdup(old[i]);
+        if (g_strcmp0(canonical, uri) != 0)
+            g_strv_builder_add(builder, old[i]);
+    }
+    updated = g_strv_builder_end(builder);
+    if (g_strv_length(updated) != g_strv_length(old))
+        g_settings_set_strv(settings, key, (const char *const *)updated);
+}
+
+void
+marina_ui_settings_add_uri(GSettings *settings, const char *key, const char *uri)
+{
+    g_auto(GStrv) old = g_settings_get_strv(settings, key);
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+    g_auto(GStrv) updated = NULL;
+
+    if (g_strv_contains((const char *const *)old, uri))
+        return;
+    g_strv_builder_addv(builder, (const char **)old);
+    g_strv_builder_add(builder, uri);
+    updated = g_strv_builder_end(builder);
+    g_settings_set_strv(settings, key, (const char *const *)updated);
+}
+
+GtkWidget *
+marina_ui_confirm_dialog(GtkWindow *parent, const char *title, const char *detail,
+                         const char *accept_label)
+{
+    GtkWidget *dialog =
+        gtk_message_dialog_new(parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                               GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "%s", title);
+    GtkWidget *accept;
+
+    gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(dialog), "%s", detail);
+    gtk_dialog_add_button(GTK_DIALOG(dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
+    accept = gtk_dialog_add_button(GTK_DIALOG(dialog), accept_label, GTK_RESPONSE_ACCEPT);
+    gtk_style_context_add_class(gtk_widget_get_style_context(accept), "destructive-action");
+    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
+    return dialog;
 }

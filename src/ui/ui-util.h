@@ -29,4 +29,14 @@ char *marina_ui_error_text(const char *prefix, const GError *error);
 void marina_ui_show_info_bar(GtkInfoBar *info_bar, GtkLabel *label, GtkMessageType type,
                              const char *message);
 
+/* Adds @uri to the string list @key of @settings unless it is there. */
+void marina_ui_settings_add_uri(GSettings *settings, const char *key, const char *uri);
+/* Removes every spelling of the canonical @uri from the string list @key. */
+void marina_ui_settings_remove_uri(GSettings *settings, const char *key, const char *uri);
+
+/* A modal warning that asks before something that cannot be undone;
+ * @accept_label is the destructive button (response GTK_RESPONSE_ACCEPT). */
+GtkWidget *marina_ui_confirm_dialog(GtkWindow *parent, const char *title, const char *detail,
+                                    const char *accept_label);
+
 G_END_DECLS

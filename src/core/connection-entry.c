@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "marina-connection-entry"
+
+#include "config.h"
+
+#include "connection-entry.h"
+
+#include <glib/gi18n.h>
+
+#include "error.h"
+
+struct _MarinaConnectionEntry {
+    GObject parent_instance;
+
+    char *uri;   /* canonical spelling when it parses */
+    char *label; /* for people */
+    gboolean local;
+    gboolean auto_retry;
+
+    MarinaConnectionState state;
+    char *reason;
+    gboolean opening;
+    gboolean report_failure; /* emit "connect-failed" for the open under way */
+    guint retry_id;
+    GCancellable *cancellable;
+    MarinaConnection *connection;
+    MarinaGuestList *list;
+
+    guint stats_interval_ms;
+    GStrv stats_kinds; /* NULL: send nothing */
+};
+
+enum { SIGNAL_STATE_CHANGED, SIGNAL_CONNECT_FAILED, N_SIGNALS };
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE(MarinaConnectionEntry, marina_connection_entry, G_TYPE_OBJECT)
+
+static void entry_open(MarinaConnectionEntry *self, gboolean quietly);
+
+/* ------------------------------------------------------------------- labels */
+
+char *
+marina_connection_entry_label_for_uri(const char *text, gboolean *local, gboolean *auto_retry,
+                                      char **canonical)
+{
+    g_autoptr(MarinaUri) uri = marina_uri_parse(text, NULL);
+    g_autofree char *spelling = NULL;
+    gboolean is_local = FALSE, retry = FALSE;
+    char *label;
+
+    if (uri == NULL) {
+        spelling = g_strdup(text);
+        label = g_strdup(text);
+    } else {
+        spelling = marina_uri_to_string(uri);
+        switch (uri->transport) {
+        case MARINA_URI_TRANSPORT_LOCAL:
+            is_local = TRUE;
+            retry = marina_uri_is_session(uri);
+            label = g_strdup(marina_uri_is_session(uri) ? _("This computer (session)")
+                                                        : _("This computer (system)"));
+            break;
+        case MARINA_URI_TRANSPORT_UNIX:
+            is_local = TRUE;
+            retry = TRUE;
+            label = g_strdup(spelling);
+            break;
+        case MARINA_URI_TRANSPORT_SSH:
+        default:
+            label = uri->user != NULL
+                        ? g_strdup_printf("%s@%s (%s)", uri->user, uri->host, uri->path)
+                        : g_strdup_printf("%s (%s)", uri->host, uri->path);
+            break;
+        }
+    }
+    if (local != NULL)
+        *local = is_local;
+    if (auto_retry != NULL)
+        *auto_retry = retry;
+    if (canonical != NULL)
+        *canonical = g_steal_pointer(&spelling);
+    return label;
+}
+
+/* ------------------------------------------------------------ state changes */
+
+static void
+set_state(MarinaConnectionEntry *self, MarinaConnectionState state, const GError *reason)
+{
+    MarinaConnectionState old = self->state;
+    const char *text = reason != NULL ? marina_error_message(reason) : NULL;
+
+    g_free(self->reason);
+    self->reason = g_strdup(text);
+    self->state = state;
+    g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0, old);
+}
+
+static gboolean
+on_retry(gpointer user_data)
+{
+    MarinaConnectionEntry *self = user_data;
+
+    self->retry_id = 0;
+    entry_open(self, TRUE);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry(MarinaConnectionEntry *self)
+{
+    if (self->auto_retry && self->retry_id == 0)
+        self->retry_id =
+            g_timeout_add_seconds(MARINA_CONNECTION_ENTRY_RETRY_SECONDS, on_retry, self);
+}
+
+/* Forgets the connection and its guest list, without hearing "closed". */
+static void
+drop_connection(MarinaConnectionEntry *self)
+{
+    g_clear_object(&self->list);
+    if (self->connection != NULL) {
+        g_signal_handlers_disconnect_by_data(self->connection, self);
+        marina_connection_close(self->connection);
+        g_clear_object(&self->connection);
+    }
+}
+
+static void
+on_stats_pref_sent(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean ok = user_data != NULL
+                      ? marina_dbus_host_call_set_stats_interval_finish(MARINA_DBUS_HOST(source),
+                                                                        result, &error)
+                      : marina_dbus_host_call_set_stats_collection_finish(MARINA_DBUS_HOST(source),
+                                                                          result, &error);
+
+    /* An older daemon without these methods still sends everything. */
+    if (!ok)
+        g_debug("statistics preferences not applied: %s", error->message);
+}
+
+/* The daemon serves every client the most any one asks for. */
+static void
+send_stats_preferences(MarinaConnectionEntry *self)
+{
+    MarinaDBusHost *host;
+
+    if (self->stats_kinds == NULL || self->connection == NULL ||
+        marina_connection_is_closed(self->connection))
+        return;
+    host = marina_connection_get_host(self->connection);
+    /* user_data tells the two replies apart: non-NULL is the interval's. */
+    marina_dbus_host_call_set_stats_interval(host, self->stats_interval_ms, NULL,
+                                             on_stats_pref_sent, GINT_TO_POINTER(1));
+    marina_dbus_host_call_set_stats_collection(host, (const char *const *)self->stats_kinds, NULL,
+                                               on_stats_pref_sent, NULL);
+}
+
+static void
+on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user_data)
+{
+    MarinaConnectionEntry *self = user_data;
+
+    drop_connection(self);
+    set_state(self, MARINA_CONNECTION_STATE_DISCONNECTED, reason);
+    /* Closed on request (no reason): no retry. */
+    if (reason != NULL)
+        schedule_retry(self);
+}
+
+static void
+open_failed(MarinaConnectionEntry *self, const GError *error)
+{
+    gboolean report = self->report_failure;
+
+    self->report_failure = FALSE;
+    /* A retry that fails the same way changes nothing people see. */
+    if (self->state != MARINA_CONNECTION_STATE_DISCONNECTED ||
+        g_strcmp0(self->reason, marina_error_message(error)) != 0)
+        set_state(self, MARINA_CONNECTION_STATE_DISCONNECTED, error);
+    schedule_retry(self);
+    if (report)
+        g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
+}
+
+static void
+on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GWeakRef *weak = user_data;
+    g_autoptr(MarinaConnectionEntry) self = g_weak_ref_get(weak);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaConnection) connection = marina_connection_open_finish(result, &error);
+
+    g_weak_ref_clear(weak);
+    g_free(weak);
+    if (self == NULL || g_cancellable_is_cancelled(self->cancellable)) {
+        if (connection != NULL) /* the entry went away while it opened */
+            marina_connection_close(connection);
+        return;
+    }
+    self->opening = FALSE;
+    if (connection == NULL) {
+        open_failed(self, error);
+        return;
+    }
+    self->connection = g_steal_pointer(&connection);
+    self->report_failure = FALSE;
+    g_signal_connect(self->connection, "closed", G_CALLBACK(on_connection_closed), self);
+    send_stats_preferences(self);
+    self->list = marina_guest_list_new(self->connection);
+    set_state(self, MARINA_CONNECTION_STATE_CONNECTED, NULL);
+}
+
+/* @quietly (automatic retries) keeps the state saying why it is
+ * disconnected until the connection is back. */
+static void
+entry_open(MarinaConnectionEntry *self, gboolean quietly)
+{
+    GWeakRef *weak;
+
+    if (self->opening || self->connection != NULL)
+        return;
+    g_clear_handle_id(&self->retry_id, g_source_remove);
+    self->opening = TRUE;
+    if (!quietly)
+        set_state(self, MARINA_CONNECTION_STATE_CONNECTING, NULL);
+    /* A weak reference: an entry dropped meanwhile cancels the open. */
+    weak = g_new0(GWeakRef, 1);
+    g_weak_ref_init(weak, self);
+    marina_connection_open_async(self->uri, self->cancellable, on_connection_opened, weak);
+}
+
+/* ------------------------------------------------------------------- public */
+
+void
+marina_connection_entry_connect(MarinaConnectionEntry *self)
+{
+    g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
+
+    self->report_failure = TRUE;
+    entry_open(self, FALSE);
+}
+
+void
+marina_connection_entry_reconnect(MarinaConnectionEntry *self)
+{
+    g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
+
+    /* Closing emits "closed" without a reason: no automatic retry, we open now. */
+    if (self->connection != NULL)
+        marina_connection_close(self->connection);
+    marina_connection_entry_connect(self);
+}
+
+void
+marina_connection_entry_disconnect(MarinaConnectionEntry *self)
+{
+    g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
+
+    g_clear_handle_id(&self->retry_id, g_source_remove);
+    if (self->opening) {
+        /* An open under way is abandoned; a fresh cancellable serves the next. */
+        g_cancellable_cancel(self->cancellable);
+        g_object_unref(self->cancellable);
+        self->cancellable = g_cancellable_new();
+        self->opening = FALSE;
+        self->report_failure = FALSE;
+        if (self->state == MARINA_CONNECTION_STATE_CONNECTING)
+            set_state(self, MARINA_CONNECTION_STATE_IDLE, NULL);
+    }
+    if (self->connection != NULL)
+        marina_connection_close(self->connection); /* "closed" says DISCONNECTED */
+}
+
+void
+marina_connection_entry_set_stats_preferences(MarinaConnectionEntry *self, guint interval_ms,
+                                              const char *const *kinds)
+{
+    g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
+
+    g_strfreev(self->stats_kinds);
+    self->stats_kinds = g_strdupv((char **)kinds);
+    self->stats_interval_ms = interval_ms;
+    send_stats_preferences(self);
+}
+
+const char *
+marina_connection_entry_get_uri(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), NULL);
+    return self->uri;
+}
+
+const char *
+marina_connection_entry_get_label(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), NULL);
+    return self->label;
+}
+
+gboolean
+marina_connection_entry_is_local(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), FALSE);
+    return self->local;
+}
+
+gboolean
+marina_connection_entry_get_auto_retry(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), FALSE);
+    return self->auto_retry;
+}
+
+MarinaConnectionState
+marina_connection_entry_get_state(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), MARINA_CONNECTION_STATE_IDLE);
+    return self->state;
+}
+
+const char *
+marina_connection_entry_get_reason(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), NULL);
+    return self->reason;
+}
+
+gboolean
+marina_connection_entry_is_opening(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), FALSE);
+    return self->opening;
+}
+
+gboolean
+marina_connection_entry_is_connected(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), FALSE);
+    return self->state == MARINA_CONNECTION_STATE_CONNECTED && self->connection != NULL;
+}
+
+MarinaConnection *
+marina_connection_entry_get_connection(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), NULL);
+    return self->connection;
+}
+
+MarinaGuestList *
+marina_connection_entry_get_guest_list(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), NULL);
+    return self->list;
+}
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static void
+marina_connection_entry_dispose(GObject *object)
+{
+    MarinaConnectionEntry *self = MARINA_CONNECTION_ENTRY(object);
+
+    g_cancellable_cancel(self->cancellable);
+    g_clear_handle_id(&self->retry_id, g_source_remove);
+    drop_connection(self);
+    G_OBJECT_CLASS(marina_connection_entry_parent_class)->dispose(object);
+}
+
+static void
+marina_connection_entry_finalize(GObject *object)
+{
+    MarinaConnectionEntry *self = MARINA_CONNECTION_ENTRY(object);
+
+    g_clear_object(&self->cancellable);
+    g_free(self->uri);
+    g_free(self->label);
+    g_free(self->reason);
+    g_strfreev(self->stats_kinds);
+    G_OBJECT_CLASS(marina_connection_entry_parent_class)->finalize(object);
+}
+
+static void
+marina_connection_entry_class_init(MarinaConnectionEntryClass *klass)
+{
+    GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+    object_class->dispose = marina_connection_entry_dispose;
+    object_class->finalize = marina_connection_entry_finalize;
+
+    signals[SIGNAL_STATE_CHANGED] =
+        g_signal_new("state-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_INT);
+    signals[SIGNAL_CONNECT_FAILED] =
+        g_signal_new("connect-failed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+marina_connection_entry_init(MarinaConnectionEntry *self)
+{
+    self->cancellable = g_cancellable_new();
+}
+
+MarinaConnectionEntry *
+marina_connection_entry_new(const char *uri)
+{
+    MarinaConnectionEntry *self;
+
+    g_return_val_if_fail(uri != NULL, NULL);
+    self = g_object_new(MARINA_TYPE_CONNECTION_ENTRY, NULL);
+    self->label =
+        marina_connection_entry_label_for_uri(uri, &self->local, &self->auto_retry, &self->uri);
+    return self;
+}
