@@ -110,20 +110,3 @@ marina_form_set_browse_local(GtkWidget *button, gboolean local)
                                                   "choose one of its volumes with Browse "
                                                   "Volumes…"));
 }
-
-GtkWidget *
-marina_form_confirm_dialog(GtkWindow *parent, const char *title, const char *detail,
-                           const char *accept_label)
-{
-    GtkWidget *dialog =
-        gtk_message_dialog_new(parent, GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                               GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "%s", title);
-    GtkWidget *accept;
-
-    gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(dialog), "%s", detail);
-    gtk_dialog_add_button(GTK_DIALOG(dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
-    accept = gtk_dialog_add_button(GTK_DIALOG(dialog), accept_label, GTK_RESPONSE_ACCEPT);
-    gtk_style_context_add_class(gtk_widget_get_style_context(accept), "destructive-action");
-    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
-    return dialog;
-}

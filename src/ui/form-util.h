@@ -37,9 +37,4 @@ void marina_form_choose_file(GtkWidget *widget, GtkEntry *target, gboolean iso);
  * host is this computer, otherwise its tooltip says what to do instead. */
 void marina_form_set_browse_local(GtkWidget *button, gboolean local);
 
-/* A modal question over @parent whose destructive answer is @accept_label
- * (GTK_RESPONSE_ACCEPT); Cancel is the default. */
-GtkWidget *marina_form_confirm_dialog(GtkWindow *parent, const char *title, const char *detail,
-                                      const char *accept_label);
-
 G_END_DECLS

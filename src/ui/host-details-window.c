@@ -7,18 +7,19 @@
 
 #include <glib/gi18n.h>
 
-#include "error.h"
 #include "form-util.h"
-#include "host.h"
 #include "host-overview-page.h"
 #include "host-storage-page.h"
+#include "host.h"
 #include "ui-util.h"
 
 struct _MarinaHostDetailsWindow {
     GtkApplicationWindow parent_instance;
 
-    MarinaConnection *connection;
-    char *label;
+    MarinaConnectionEntry *entry;
+    GSettings *settings;
+    MarinaHost *host;        /* of the connection shown, or NULL */
+    gboolean showing_outage; /* the info bar says the connection is gone */
 
     /* template children */
     GtkInfoBar *info_bar;
@@ -32,25 +33,70 @@ G_DEFINE_FINAL_TYPE(MarinaHostDetailsWindow, marina_host_details_window,
                     GTK_TYPE_APPLICATION_WINDOW)
 
 static void
-on_page_error(GtkWidget *page, const char *message, MarinaHostDetailsWindow *self)
+show_message(MarinaHostDetailsWindow *self, GtkMessageType type, const char *message)
 {
-    marina_ui_show_info_bar(self->info_bar, self->info_label, GTK_MESSAGE_ERROR, message);
+    self->showing_outage = FALSE;
+    marina_ui_show_info_bar(self->info_bar, self->info_label, type, message);
 }
 
 static void
-on_connection_closed(MarinaConnection *connection, GError *reason, MarinaHostDetailsWindow *self)
+on_page_error(GtkWidget *page, const char *message, MarinaHostDetailsWindow *self)
 {
+    show_message(self, GTK_MESSAGE_ERROR, message);
+}
+
+/* The connection went away: what is shown stays, marked as maybe out of date. */
+static void
+show_outage(MarinaHostDetailsWindow *self)
+{
+    const char *label = marina_connection_entry_get_label(self->entry);
+    const char *reason = marina_connection_entry_get_reason(self->entry);
     g_autofree char *text = NULL;
 
     if (reason != NULL)
         text = g_strdup_printf(_("The connection to %s was lost: %s. What is shown here may be "
                                  "out of date; open Connection Details again once it is back."),
-                               self->label, marina_error_message(reason));
+                               label, reason);
     else
         text = g_strdup_printf(_("The connection to %s is closed. What is shown here may be out "
                                  "of date; open Connection Details again once it is connected."),
-                               self->label);
-    marina_ui_show_info_bar(self->info_bar, self->info_label, GTK_MESSAGE_WARNING, text);
+                               label);
+    show_message(self, GTK_MESSAGE_WARNING, text);
+    self->showing_outage = TRUE;
+}
+
+/* Shows the entry's current connection (a new one after a reconnect). */
+static void
+show_connection(MarinaHostDetailsWindow *self)
+{
+    MarinaConnection *connection = marina_connection_entry_get_connection(self->entry);
+    MarinaGuestList *list = marina_connection_entry_get_guest_list(self->entry);
+
+    g_clear_object(&self->host);
+    self->host = marina_host_new(connection);
+    marina_host_overview_page_set_host(self->overview_page, self->host, list, self->settings);
+    marina_host_storage_page_set_host(self->storage_page, self->host,
+                                      marina_connection_entry_get_label(self->entry),
+                                      marina_connection_entry_is_local(self->entry));
+    if (self->showing_outage) {
+        gtk_info_bar_set_revealed(self->info_bar, FALSE);
+        self->showing_outage = FALSE;
+    }
+}
+
+static void
+on_entry_state_changed(MarinaConnectionEntry *entry, MarinaConnectionState old_state,
+                       MarinaHostDetailsWindow *self)
+{
+    MarinaConnection *connection = marina_connection_entry_get_connection(entry);
+
+    if (connection == NULL) {
+        if (self->host != NULL && !self->showing_outage)
+            show_outage(self);
+        return;
+    }
+    if (self->host == NULL || marina_host_get_connection(self->host) != connection)
+        show_connection(self);
 }
 
 static void
@@ -64,19 +110,12 @@ marina_host_details_window_dispose(GObject *object)
 {
     MarinaHostDetailsWindow *self = MARINA_HOST_DETAILS_WINDOW(object);
 
-    if (self->connection != NULL)
-        g_signal_handlers_disconnect_by_data(self->connection, self);
-    g_clear_object(&self->connection);
+    if (self->entry != NULL)
+        g_signal_handlers_disconnect_by_data(self->entry, self);
+    g_clear_object(&self->entry);
+    g_clear_object(&self->host);
+    g_clear_object(&self->settings);
     G_OBJECT_CLASS(marina_host_details_window_parent_class)->dispose(object);
-}
-
-static void
-marina_host_details_window_finalize(GObject *object)
-{
-    MarinaHostDetailsWindow *self = MARINA_HOST_DETAILS_WINDOW(object);
-
-    g_free(self->label);
-    G_OBJECT_CLASS(marina_host_details_window_parent_class)->finalize(object);
 }
 
 static void
@@ -86,7 +125,6 @@ marina_host_details_window_class_init(MarinaHostDetailsWindowClass *klass)
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
 
     object_class->dispose = marina_host_details_window_dispose;
-    object_class->finalize = marina_host_details_window_finalize;
 
     g_type_ensure(MARINA_TYPE_HOST_OVERVIEW_PAGE);
     g_type_ensure(MARINA_TYPE_HOST_STORAGE_PAGE);
@@ -111,35 +149,38 @@ marina_host_details_window_init(MarinaHostDetailsWindow *self)
 }
 
 MarinaHostDetailsWindow *
-marina_host_details_window_new(GtkApplication *app, MarinaGuestList *list, const char *label,
-                               GSettings *settings, gboolean local)
+marina_host_details_window_new(GtkApplication *app, MarinaConnectionEntry *entry,
+                               GSettings *settings)
 {
     MarinaHostDetailsWindow *self;
-    g_autoptr(MarinaHost) host = NULL;
     g_autofree char *title = NULL;
 
-    g_return_val_if_fail(MARINA_IS_GUEST_LIST(list), NULL);
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(entry), NULL);
     g_return_val_if_fail(G_IS_SETTINGS(settings), NULL);
 
     self = g_object_new(MARINA_TYPE_HOST_DETAILS_WINDOW, "application", app, NULL);
-    self->connection = g_object_ref(marina_guest_list_get_connection(list));
-    host = marina_host_new(self->connection);
-    self->label = g_strdup(label);
+    self->entry = g_object_ref(entry);
+    self->settings = g_object_ref(settings);
 
     /* Translators: window title, e.g. "This computer (session) – Connection Details" */
-    title = g_strdup_printf(_("%s – Connection Details"), label);
+    title = g_strdup_printf(_("%s – Connection Details"), marina_connection_entry_get_label(entry));
     gtk_window_set_title(GTK_WINDOW(self), title);
-    g_signal_connect(self->connection, "closed", G_CALLBACK(on_connection_closed), self);
-    marina_host_overview_page_set_host(self->overview_page, host, list, settings);
-    marina_host_storage_page_set_host(self->storage_page, host, label, local);
-    if (marina_connection_is_closed(self->connection))
-        on_connection_closed(self->connection, NULL, self);
+    g_signal_connect_object(entry, "state-changed", G_CALLBACK(on_entry_state_changed), self, 0);
+    if (marina_connection_entry_get_connection(entry) != NULL)
+        show_connection(self);
     return self;
+}
+
+MarinaConnectionEntry *
+marina_host_details_window_get_entry(MarinaHostDetailsWindow *self)
+{
+    g_return_val_if_fail(MARINA_IS_HOST_DETAILS_WINDOW(self), NULL);
+    return self->entry;
 }
 
 MarinaConnection *
 marina_host_details_window_get_connection(MarinaHostDetailsWindow *self)
 {
     g_return_val_if_fail(MARINA_IS_HOST_DETAILS_WINDOW(self), NULL);
-    return self->connection;
+    return self->host != NULL ? marina_host_get_connection(self->host) : NULL;
 }

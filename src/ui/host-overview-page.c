@@ -239,24 +239,15 @@ sync_autoconnect(MarinaHostOverviewPage *self)
 static void
 on_autoconnect_toggled(GtkToggleButton *button, MarinaHostOverviewPage *self)
 {
-    g_auto(GStrv) old = NULL;
-    g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-    g_auto(GStrv) updated = NULL;
     const char *uri;
 
-    if (self->settings == NULL)
+    if (self->settings == NULL || self->connection == NULL)
         return;
-    old = g_settings_get_strv(self->settings, "autoconnect");
+    /* Every spelling of the URI goes; the canonical one comes back when wanted. */
     uri = marina_connection_get_uri_string(self->connection);
-    for (guint i = 0; old[i] != NULL; i++) {
-        g_autofree char *canonical = canonical_uri(old[i]);
-        if (g_strcmp0(canonical, uri) != 0)
-            g_strv_builder_add(builder, old[i]);
-    }
+    marina_ui_settings_remove_uri(self->settings, "autoconnect", uri);
     if (gtk_toggle_button_get_active(button))
-        g_strv_builder_add(builder, uri);
-    updated = g_strv_builder_end(builder);
-    g_settings_set_strv(self->settings, "autoconnect", (const char *const *)updated);
+        marina_ui_settings_add_uri(self->settings, "autoconnect", uri);
 }
 
 static void
@@ -267,13 +258,37 @@ on_settings_changed(GSettings *settings, const char *key, MarinaHostOverviewPage
 
 /* ------------------------------------------------------------- lifecycle */
 
+/* Forgets the host shown so far (its signals, its calls in flight, its figures). */
+static void
+forget_host(MarinaHostOverviewPage *self)
+{
+    g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    self->cancellable = g_cancellable_new();
+    if (self->host != NULL)
+        g_signal_handlers_disconnect_by_data(self->host, self);
+    if (self->list != NULL)
+        g_signal_handlers_disconnect_by_data(self->list, self);
+    if (self->settings != NULL)
+        g_signal_handlers_disconnect_by_data(self->settings, self);
+    g_clear_object(&self->host);
+    g_clear_object(&self->list);
+    g_clear_object(&self->connection);
+    g_clear_object(&self->settings);
+    self->have_stats = FALSE;
+    self->cpu_percent = 0;
+    self->memory_kib = 0;
+    self->memory_used_kib = 0;
+}
+
 void
 marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaHost *host,
                                    MarinaGuestList *list, GSettings *settings)
 {
     g_return_if_fail(MARINA_IS_HOST_OVERVIEW_PAGE(self));
-    g_return_if_fail(self->list == NULL);
+    g_return_if_fail(MARINA_IS_HOST(host));
 
+    forget_host(self);
     self->list = g_object_ref(list);
     self->host = g_object_ref(host);
     self->connection = g_object_ref(marina_host_get_connection(host));
@@ -293,19 +308,7 @@ marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaHost *hos
 static void
 marina_host_overview_page_dispose(GObject *object)
 {
-    MarinaHostOverviewPage *self = MARINA_HOST_OVERVIEW_PAGE(object);
-
-    g_cancellable_cancel(self->cancellable);
-    if (self->host != NULL)
-        g_signal_handlers_disconnect_by_data(self->host, self);
-    if (self->list != NULL)
-        g_signal_handlers_disconnect_by_data(self->list, self);
-    if (self->settings != NULL)
-        g_signal_handlers_disconnect_by_data(self->settings, self);
-    g_clear_object(&self->host);
-    g_clear_object(&self->list);
-    g_clear_object(&self->connection);
-    g_clear_object(&self->settings);
+    forget_host(MARINA_HOST_OVERVIEW_PAGE(object));
     G_OBJECT_CLASS(marina_host_overview_page_parent_class)->dispose(object);
 }
 

@@ -15,9 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaHostOverviewPage, marina_host_overview_page, MARINA, HOST_OVERVIEW_PAGE,
                      GtkGrid)
 
-/* Shows @host; @list is its connection's guest list (whose host history
- * feeds the graphs); @settings: the org.marinavm.Marina settings (the
- * autoconnect list). */
+/* Shows @host (again after a reconnect: the page then forgets the old one);
+ * @list is its connection's guest list (whose host history feeds the
+ * graphs); @settings: the org.marinavm.Marina settings (the autoconnect list). */
 void marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaHost *host,
                                         MarinaGuestList *list, GSettings *settings);
 

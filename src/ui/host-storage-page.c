@@ -572,7 +572,7 @@ on_delete_pool(GtkButton *button, MarinaHostStoragePage *self)
                                  : _("Its definition is removed from %s. Its directory and the "
                                      "volumes in it stay on disk."),
                              self->label);
-    dialog = marina_form_confirm_dialog(parent_window(self), title, detail, _("_Delete"));
+    dialog = marina_ui_confirm_dialog(parent_window(self), title, detail, _("_Delete"));
     c = call_new(self, self->pool_name, self->pool_path);
     c->generation = selected_pool_active(self); /* here: whether to stop it first */
     g_signal_connect(dialog, "response", G_CALLBACK(on_delete_pool_response), c);
@@ -652,6 +652,32 @@ setup_pool_view(MarinaHostStoragePage *self)
                      G_CALLBACK(on_pool_selection_changed), self);
 }
 
+/* Lets go of the host shown so far: its signals and its calls in flight. */
+static void
+release_host(MarinaHostStoragePage *self)
+{
+    g_cancellable_cancel(self->cancellable);
+    if (self->host != NULL)
+        g_signal_handlers_disconnect_by_data(self->host, self);
+    if (self->connection != NULL)
+        g_signal_handlers_disconnect_by_data(self->connection, self);
+    g_clear_object(&self->host);
+    g_clear_object(&self->connection);
+}
+
+/* Forgets the host shown so far and its pools; the selected pool is
+ * selected again once the new host lists it. */
+static void
+forget_host(MarinaHostStoragePage *self)
+{
+    release_host(self);
+    g_clear_object(&self->cancellable);
+    self->cancellable = g_cancellable_new();
+    if (self->pool_name != NULL && self->pending_pool == NULL)
+        self->pending_pool = g_strdup(self->pool_name);
+    gtk_list_store_clear(self->pools);
+}
+
 void
 marina_host_storage_page_set_host(MarinaHostStoragePage *self, MarinaHost *host, const char *label,
                                   gboolean local)
@@ -659,10 +685,12 @@ marina_host_storage_page_set_host(MarinaHostStoragePage *self, MarinaHost *host,
     MarinaConnection *connection = marina_host_get_connection(host);
 
     g_return_if_fail(MARINA_IS_HOST_STORAGE_PAGE(self));
-    g_return_if_fail(self->connection == NULL);
+    g_return_if_fail(MARINA_IS_HOST(host));
 
+    forget_host(self);
     self->connection = g_object_ref(connection);
     self->host = g_object_ref(host);
+    g_free(self->label);
     self->label = g_strdup(label);
     self->local = local;
     marina_volume_list_set_host(self->volume_list, self->host);
@@ -679,13 +707,7 @@ marina_host_storage_page_dispose(GObject *object)
     MarinaHostStoragePage *self = MARINA_HOST_STORAGE_PAGE(object);
 
     self->disposed = TRUE;
-    g_cancellable_cancel(self->cancellable);
-    if (self->host != NULL)
-        g_signal_handlers_disconnect_by_data(self->host, self);
-    if (self->connection != NULL)
-        g_signal_handlers_disconnect_by_data(self->connection, self);
-    g_clear_object(&self->host);
-    g_clear_object(&self->connection);
+    release_host(self);
     if (self->pool_view != NULL)
         gtk_tree_view_set_model(self->pool_view, NULL);
     g_clear_object(&self->pools);

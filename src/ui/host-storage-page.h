@@ -15,8 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaHostStoragePage, marina_host_storage_page, MARINA, HOST_STORAGE_PAGE,
                      GtkPaned)
 
-/* Shows the pools of @host, whose name for people is @label; @local: the
- * host is this computer (its folders can be browsed here). */
+/* Shows the pools of @host (again after a reconnect: the page then forgets
+ * the old one), whose name for people is @label; @local: the host is this
+ * computer (its folders can be browsed here). */
 void marina_host_storage_page_set_host(MarinaHostStoragePage *self, MarinaHost *host,
                                        const char *label, gboolean local);
 

@@ -27,8 +27,7 @@ enum { PAGE_SOURCE, PAGE_OS, PAGE_RESOURCES, PAGE_STORAGE, PAGE_SUMMARY, N_PAGES
 static const char *const page_names[N_PAGES] = {"source", "os", "resources", "storage", "summary"};
 
 typedef struct {
-    MarinaGuestList *list;
-    gboolean local;
+    MarinaConnectionEntry *entry;
 } WizardConn;
 
 enum { SIGNAL_GUEST_CREATED, N_SIGNALS };
@@ -319,14 +318,37 @@ on_back_clicked(GtkButton *button, MarinaNewVmWizard *self)
     go_to_page(self, self->page - 1);
 }
 
+/* The host of the selected connection, as its entry has it now. */
+static void
+follow_selected_entry(MarinaNewVmWizard *self)
+{
+    WizardConn *conn = current_conn(self);
+    MarinaGuestList *list =
+        conn != NULL ? marina_connection_entry_get_guest_list(conn->entry) : NULL;
+
+    marina_wizard_host_set_list(self->host, list,
+                                conn != NULL && marina_connection_entry_is_local(conn->entry));
+}
+
 static void
 on_connection_changed(MarinaWizardSourcePage *page, MarinaNewVmWizard *self)
 {
+    follow_selected_entry(self);
+    marina_wizard_os_page_set_source_info(self->os_page, NULL);
+}
+
+/* A reconnect brings a new guest list (a loss takes it away): the host's
+ * facts are read again, what was typed stays. */
+static void
+on_entry_state_changed(MarinaConnectionEntry *entry, MarinaConnectionState old_state,
+                       MarinaNewVmWizard *self)
+{
     WizardConn *conn = current_conn(self);
 
-    marina_wizard_host_set_list(self->host, conn != NULL ? conn->list : NULL,
-                                conn != NULL && conn->local);
-    marina_wizard_os_page_set_source_info(self->os_page, NULL);
+    if (conn == NULL || conn->entry != entry || self->installing)
+        return;
+    if (marina_connection_entry_get_guest_list(entry) != marina_wizard_host_get_list(self->host))
+        follow_selected_entry(self);
 }
 
 static void
@@ -448,6 +470,7 @@ on_install_done(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GError) error = NULL;
     g_autofree char *path = marina_installer_run_finish(MARINA_INSTALLER(source), result, &error);
     WizardConn *conn;
+    MarinaGuestList *list;
 
     if (gtk_widget_in_destruction(GTK_WIDGET(self)))
         return;
@@ -465,13 +488,14 @@ on_install_done(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     conn = current_conn(self);
-    if (conn == NULL || self->close_requested) {
+    list = conn != NULL ? marina_connection_entry_get_guest_list(conn->entry) : NULL;
+    if (list == NULL || self->close_requested) {
         gtk_widget_destroy(GTK_WIDGET(self));
         return;
     }
     gtk_widget_hide(GTK_WIDGET(self));
     self->created_path = g_steal_pointer(&path);
-    self->appear_list = g_object_ref(conn->list);
+    self->appear_list = g_object_ref(list);
     if (emit_created(self))
         return;
     self->appear_handler = g_signal_connect(self->appear_list, "items-changed",
@@ -590,18 +614,19 @@ marina_new_vm_wizard_new(GtkWindow *parent)
 }
 
 void
-marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, const char *label,
-                                    MarinaGuestList *list, gboolean local, gboolean selected)
+marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, MarinaConnectionEntry *entry,
+                                    gboolean selected)
 {
     WizardConn conn;
 
     g_return_if_fail(MARINA_IS_NEW_VM_WIZARD(self));
-    g_return_if_fail(MARINA_IS_GUEST_LIST(list));
+    g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(entry));
 
-    conn.list = g_object_ref(list);
-    conn.local = local;
+    conn.entry = g_object_ref(entry);
     g_array_append_val(self->conns, conn);
-    marina_wizard_source_page_add_connection(self->source_page, label);
+    g_signal_connect_object(entry, "state-changed", G_CALLBACK(on_entry_state_changed), self, 0);
+    marina_wizard_source_page_add_connection(self->source_page,
+                                             marina_connection_entry_get_label(entry));
     if (selected || marina_wizard_source_page_get_connection(self->source_page) < 0)
         marina_wizard_source_page_set_connection(self->source_page, (int)self->conns->len - 1);
 }
@@ -609,7 +634,7 @@ marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, const char *label,
 static void
 wizard_conn_clear(WizardConn *conn)
 {
-    g_clear_object(&conn->list);
+    g_clear_object(&conn->entry);
 }
 
 static void

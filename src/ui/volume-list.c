@@ -241,11 +241,31 @@ on_connection_closed(MarinaConnection *connection, GError *reason, MarinaVolumeL
     update_buttons(self);
 }
 
+/* Forgets the host shown so far: its signals, its calls in flight and its volumes. */
+static void
+forget_host(MarinaVolumeList *self)
+{
+    g_clear_handle_id(&self->reload_id, g_source_remove);
+    g_cancellable_cancel(self->cancellable);
+    g_clear_object(&self->cancellable);
+    self->cancellable = g_cancellable_new();
+    if (self->host != NULL)
+        g_signal_handlers_disconnect_by_data(self->host, self);
+    if (self->connection != NULL)
+        g_signal_handlers_disconnect_by_data(self->connection, self);
+    g_clear_object(&self->host);
+    g_clear_object(&self->connection);
+    if (self->volumes != NULL)
+        gtk_list_store_clear(self->volumes);
+}
+
 void
 marina_volume_list_set_host(MarinaVolumeList *self, MarinaHost *host)
 {
     g_return_if_fail(MARINA_IS_VOLUME_LIST(self));
-    g_return_if_fail(self->connection == NULL);
+    g_return_if_fail(MARINA_IS_HOST(host));
+
+    forget_host(self);
     self->host = g_object_ref(host);
     self->connection = g_object_ref(marina_host_get_connection(host));
     g_signal_connect_object(self->host, "domain-added", G_CALLBACK(on_domain_added_or_removed),
@@ -395,7 +415,7 @@ on_delete_volume(GtkButton *button, MarinaVolumeList *self)
     deletion->self = g_object_ref(self);
     title = g_strdup_printf(_("Delete volume '%s'?"), deletion->name);
     detail = delete_detail(self, deletion->name, users);
-    dialog = marina_form_confirm_dialog(parent_window(self), title, detail, _("_Delete"));
+    dialog = marina_ui_confirm_dialog(parent_window(self), title, detail, _("_Delete"));
     g_signal_connect(dialog, "response", G_CALLBACK(on_delete_volume_response), deletion);
     gtk_window_present(GTK_WINDOW(dialog));
 }
@@ -437,13 +457,10 @@ marina_volume_list_dispose(GObject *object)
 {
     MarinaVolumeList *self = MARINA_VOLUME_LIST(object);
 
-    g_clear_handle_id(&self->reload_id, g_source_remove);
-    g_cancellable_cancel(self->cancellable);
+    forget_host(self);
     if (self->volume_view != NULL)
         gtk_tree_view_set_model(self->volume_view, NULL);
     g_clear_object(&self->volumes);
-    g_clear_object(&self->host);
-    g_clear_object(&self->connection);
     G_OBJECT_CLASS(marina_volume_list_parent_class)->dispose(object);
 }
 

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 #define MARINA_TYPE_VOLUME_LIST (marina_volume_list_get_type())
 G_DECLARE_FINAL_TYPE(MarinaVolumeList, marina_volume_list, MARINA, VOLUME_LIST, GtkBox)
 
-/* The host whose pools' volumes are shown (its guests' events keep Used By current). */
+/* The host whose pools' volumes are shown (its guests' events keep Used By
+ * current); again after a reconnect, when the list forgets the old one. */
 void marina_volume_list_set_host(MarinaVolumeList *self, MarinaHost *host);
 
 /* The pool whose volumes are shown (@name NULL: none), whether it is active
