@@ -9,22 +9,23 @@
 #include <string.h>
 
 #include "error.h"
+#include "form-util.h"
+#include "host.h"
 #include "pool-config.h"
-
-#define POOL_INTERFACE "org.marinavm.Marina1.StoragePool"
-/* Starting a netfs or fs pool mounts it, which can take a while. */
-#define CALL_TIMEOUT_MS (2 * 60 * 1000)
+#include "pool.h"
+#include "ui-util.h"
 
 struct _MarinaAddPoolDialog {
     GtkDialog parent_instance;
 
     MarinaConnection *connection;
+    MarinaHost *host;
     GCancellable *cancellable;
     GStrv taken;
     gboolean local;
     gboolean busy;
-    char *name;      /* of the pool being added */
-    char *pool_path; /* its object path once defined */
+    char *name;       /* of the pool being added */
+    MarinaPool *pool; /* once defined */
     GtkWidget *add_button;
 
     /* template children */
@@ -53,12 +54,6 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE(MarinaAddPoolDialog, marina_add_pool_dialog, GTK_TYPE_DIALOG)
 
 static void
-set_accessible_name(gpointer widget, const char *name)
-{
-    atk_object_set_name(gtk_widget_get_accessible(GTK_WIDGET(widget)), name);
-}
-
-static void
 show_error(MarinaAddPoolDialog *self, const char *message)
 {
     gtk_label_set_text(self->error_label, message != NULL ? message : "");
@@ -70,12 +65,6 @@ pool_type(MarinaAddPoolDialog *self)
     const char *id = gtk_combo_box_get_active_id(GTK_COMBO_BOX(self->type_combo));
 
     return id != NULL ? id : "dir";
-}
-
-static char *
-entry_text(GtkEntry *entry)
-{
-    return g_strstrip(g_strdup(gtk_entry_get_text(entry)));
 }
 
 /* The name as typed: NULL when it is fine, else what is wrong with it
@@ -99,7 +88,7 @@ name_problem(MarinaAddPoolDialog *self, const char *name)
 static void
 update_state(MarinaAddPoolDialog *self)
 {
-    g_autofree char *name = entry_text(self->name_entry);
+    g_autofree char *name = marina_form_entry_text(self->name_entry);
     g_autofree char *problem = name_problem(self, name);
 
     show_error(self, problem);
@@ -135,7 +124,8 @@ on_type_changed(GtkComboBox *combo, MarinaAddPoolDialog *self)
     gtk_label_set_text_with_mnemonic(GTK_LABEL(self->device_label),
                                      logical ? _("Physical _volume (optional)")
                                              : _("Source _device"));
-    set_accessible_name(self->device_entry, logical ? _("Physical volume") : _("Source device"));
+    marina_form_set_accessible_name(self->device_entry,
+                                    logical ? _("Physical volume") : _("Source device"));
     update_state(self);
 }
 
@@ -156,7 +146,7 @@ on_browse(GtkButton *button, MarinaAddPoolDialog *self)
     GtkWidget *chooser = gtk_file_chooser_dialog_new(
         _("Choose the Pool's Directory"), GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
         _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Select"), GTK_RESPONSE_ACCEPT, NULL);
-    g_autofree char *current = entry_text(self->target_entry);
+    g_autofree char *current = marina_form_entry_text(self->target_entry);
 
     gtk_window_set_modal(GTK_WINDOW(chooser), TRUE);
     gtk_file_chooser_set_create_folders(GTK_FILE_CHOOSER(chooser), TRUE);
@@ -177,7 +167,7 @@ build_config(MarinaAddPoolDialog *self, char **message)
     const char *type = pool_type(self);
 
     config->type = g_strdup(type);
-    config->name = entry_text(self->name_entry);
+    config->name = marina_form_entry_text(self->name_entry);
     if (*config->name == '\0') {
         *message = g_strdup(_("Enter a name for the pool."));
         return NULL;
@@ -187,8 +177,8 @@ build_config(MarinaAddPoolDialog *self, char **message)
         return NULL;
     }
     if (g_str_equal(type, "logical")) {
-        config->source_name = entry_text(self->vg_entry);
-        config->source_device = entry_text(self->device_entry);
+        config->source_name = marina_form_entry_text(self->vg_entry);
+        config->source_device = marina_form_entry_text(self->device_entry);
         if (*config->source_name == '\0') {
             *message = g_strdup(_("Enter the name of the LVM volume group, e.g. vg0."));
             return NULL;
@@ -198,7 +188,7 @@ build_config(MarinaAddPoolDialog *self, char **message)
         /* Its volumes appear under /dev/<group>. */
         config->target_path = g_build_filename("/dev", config->source_name, NULL);
     } else {
-        config->target_path = entry_text(self->target_entry);
+        config->target_path = marina_form_entry_text(self->target_entry);
         if (*config->target_path == '\0' || !g_path_is_absolute(config->target_path)) {
             *message = g_strdup(_("Enter the pool's target path as an absolute path, e.g. "
                                   "/var/lib/marina/images."));
@@ -206,15 +196,15 @@ build_config(MarinaAddPoolDialog *self, char **message)
         }
     }
     if (g_str_equal(type, "fs")) {
-        config->source_device = entry_text(self->device_entry);
+        config->source_device = marina_form_entry_text(self->device_entry);
         if (!g_path_is_absolute(config->source_device)) {
             *message = g_strdup(_("Enter the block device that holds the file system, e.g. "
                                   "/dev/sdb1."));
             return NULL;
         }
     } else if (g_str_equal(type, "netfs")) {
-        config->source_host = entry_text(self->host_entry);
-        config->source_dir = entry_text(self->export_entry);
+        config->source_host = marina_form_entry_text(self->host_entry);
+        config->source_dir = marina_form_entry_text(self->export_entry);
         config->source_format = g_strdup("nfs");
         if (*config->source_host == '\0' || strpbrk(config->source_host, " \t/") != NULL) {
             *message = g_strdup(_("Enter the host name of the NFS server, e.g. nfs.example.org."));
@@ -245,12 +235,6 @@ set_busy(MarinaAddPoolDialog *self, gboolean busy)
     update_state(self);
 }
 
-static gboolean
-is_cancelled(const GError *error)
-{
-    return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-}
-
 /* Ends a step that failed: the dialog stays open with the reason. */
 static void
 fail(MarinaAddPoolDialog *self, const char *format, const GError *error)
@@ -263,27 +247,14 @@ fail(MarinaAddPoolDialog *self, const char *format, const GError *error)
     show_error(self, message);
 }
 
-/* Calls @method for the next step; @callback gets a reference to @self. */
-static void
-step_call(MarinaAddPoolDialog *self, const char *path, const char *interface, const char *method,
-          GVariant *params, const GVariantType *reply_type, GAsyncReadyCallback callback)
+/* Ends a step: TRUE when it succeeded, else the failure is said with
+ * @format (which takes the pool's name and the reason), unless cancelled. */
+static gboolean
+step_succeeded(MarinaAddPoolDialog *self, gboolean ok, GError *error, const char *format)
 {
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL, path,
-                           interface, method, params, reply_type, G_DBUS_CALL_FLAGS_NONE,
-                           CALL_TIMEOUT_MS, self->cancellable, callback, g_object_ref(self));
-}
-
-/* Finishes a step's call: its reply, or NULL when it was cancelled or failed
- * (then said with @format, which takes the pool's name and the reason). */
-static GVariant *
-step_finish(MarinaAddPoolDialog *self, GObject *source, GAsyncResult *result, const char *format)
-{
-    g_autoptr(GError) error = NULL;
-    GVariant *reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-
-    if (reply == NULL && !is_cancelled(error))
+    if (!ok && !marina_ui_is_cancelled(error))
         fail(self, format, error);
-    return reply;
+    return ok;
 }
 
 static void
@@ -298,11 +269,12 @@ static void
 on_autostart_set(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaAddPoolDialog) self = user_data;
-    g_autoptr(GVariant) reply =
-        step_finish(self, source, result,
-                    _("Pool '%s' was added, but it could not be set to start automatically: %s"));
+    g_autoptr(GError) error = NULL;
+    gboolean ok = marina_pool_set_autostart_finish(MARINA_POOL(source), result, &error);
 
-    if (reply != NULL)
+    if (step_succeeded(
+            self, ok, error,
+            _("Pool '%s' was added, but it could not be set to start automatically: %s")))
         done(self);
 }
 
@@ -313,18 +285,18 @@ set_autostart(MarinaAddPoolDialog *self)
         done(self);
         return;
     }
-    step_call(self, self->pool_path, POOL_INTERFACE, "SetAutostart", g_variant_new("(b)", TRUE),
-              NULL, on_autostart_set);
+    marina_pool_set_autostart_async(self->pool, TRUE, self->cancellable, on_autostart_set,
+                                    g_object_ref(self));
 }
 
 static void
 on_started(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaAddPoolDialog) self = user_data;
-    g_autoptr(GVariant) reply =
-        step_finish(self, source, result, _("Pool '%s' was added but could not be started: %s"));
+    g_autoptr(GError) error = NULL;
+    gboolean ok = marina_pool_start_finish(MARINA_POOL(source), result, &error);
 
-    if (reply != NULL)
+    if (step_succeeded(self, ok, error, _("Pool '%s' was added but could not be started: %s")))
         set_autostart(self);
 }
 
@@ -332,18 +304,18 @@ static void
 on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaAddPoolDialog) self = user_data;
-    g_autoptr(GVariant) reply =
-        step_finish(self, source, result, _("Pool '%s' could not be added: %s"));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaPool) pool =
+        marina_host_define_pool_finish(MARINA_HOST(source), result, &error);
 
-    if (reply == NULL)
+    if (!step_succeeded(self, pool != NULL, error, _("Pool '%s' could not be added: %s")))
         return;
-    g_clear_pointer(&self->pool_path, g_free);
-    g_variant_get(reply, "(o)", &self->pool_path);
+    g_set_object(&self->pool, pool);
     if (!gtk_toggle_button_get_active(self->start_check)) {
         set_autostart(self);
         return;
     }
-    step_call(self, self->pool_path, POOL_INTERFACE, "Start", NULL, NULL, on_started);
+    marina_pool_start_async(self->pool, self->cancellable, on_started, g_object_ref(self));
 }
 
 static void
@@ -373,8 +345,8 @@ on_response(GtkDialog *dialog, int response, gpointer user_data)
     xml = marina_pool_config_format(config);
     show_error(self, NULL);
     set_busy(self, TRUE);
-    step_call(self, MARINA_DBUS_HOST_PATH, "org.marinavm.Marina1.Host", "DefinePool",
-              g_variant_new("(s)", xml), G_VARIANT_TYPE("(o)"), on_defined);
+    marina_host_define_pool_async(self->host, xml, self->cancellable, on_defined,
+                                  g_object_ref(self));
 }
 
 static void
@@ -385,6 +357,8 @@ marina_add_pool_dialog_dispose(GObject *object)
     if (self->cancellable != NULL)
         g_cancellable_cancel(self->cancellable);
     g_clear_object(&self->connection);
+    g_clear_object(&self->host);
+    g_clear_object(&self->pool);
     G_OBJECT_CLASS(marina_add_pool_dialog_parent_class)->dispose(object);
 }
 
@@ -396,7 +370,6 @@ marina_add_pool_dialog_finalize(GObject *object)
     g_clear_object(&self->cancellable);
     g_strfreev(self->taken);
     g_free(self->name);
-    g_free(self->pool_path);
     G_OBJECT_CLASS(marina_add_pool_dialog_parent_class)->finalize(object);
 }
 
@@ -447,18 +420,18 @@ marina_add_pool_dialog_init(MarinaAddPoolDialog *self)
     gtk_style_context_add_class(gtk_widget_get_style_context(self->add_button), "suggested-action");
     gtk_dialog_set_default_response(GTK_DIALOG(self), GTK_RESPONSE_ACCEPT);
 
-    set_accessible_name(cancel, _("Cancel"));
-    set_accessible_name(self->add_button, _("Add"));
-    set_accessible_name(self->name_entry, _("Pool name"));
-    set_accessible_name(self->type_combo, _("Pool type"));
-    set_accessible_name(self->target_entry, _("Target path"));
-    set_accessible_name(self->browse_button, _("Browse for the target path"));
-    set_accessible_name(self->device_entry, _("Source device"));
-    set_accessible_name(self->host_entry, _("NFS host"));
-    set_accessible_name(self->export_entry, _("Export path"));
-    set_accessible_name(self->vg_entry, _("Volume group"));
-    set_accessible_name(self->start_check, _("Start the pool now"));
-    set_accessible_name(self->autostart_check, _("Start automatically"));
+    marina_form_set_accessible_name(cancel, _("Cancel"));
+    marina_form_set_accessible_name(self->add_button, _("Add"));
+    marina_form_set_accessible_name(self->name_entry, _("Pool name"));
+    marina_form_set_accessible_name(self->type_combo, _("Pool type"));
+    marina_form_set_accessible_name(self->target_entry, _("Target path"));
+    marina_form_set_accessible_name(self->browse_button, _("Browse for the target path"));
+    marina_form_set_accessible_name(self->device_entry, _("Source device"));
+    marina_form_set_accessible_name(self->host_entry, _("NFS host"));
+    marina_form_set_accessible_name(self->export_entry, _("Export path"));
+    marina_form_set_accessible_name(self->vg_entry, _("Volume group"));
+    marina_form_set_accessible_name(self->start_check, _("Start the pool now"));
+    marina_form_set_accessible_name(self->autostart_check, _("Start automatically"));
 
     g_signal_connect(self->name_entry, "changed", G_CALLBACK(on_name_changed), self);
     g_signal_connect(self->type_combo, "changed", G_CALLBACK(on_type_changed), self);
@@ -475,6 +448,7 @@ marina_add_pool_dialog_new(GtkWindow *parent, MarinaConnection *connection,
     g_return_val_if_fail(MARINA_IS_CONNECTION(connection), NULL);
     self = g_object_new(MARINA_TYPE_ADD_POOL_DIALOG, "transient-for", parent, NULL);
     self->connection = g_object_ref(connection);
+    self->host = marina_host_new(connection);
     self->taken = g_strdupv((char **)taken);
     self->local = local;
     /* A remote host's folders are not this computer's: type the path there. */

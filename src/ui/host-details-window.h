@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Connection Details: one host's overview (node information, live CPU and
  * memory graphs, autoconnect), its virtual networks and its storage pools and
- * volumes, kept current from the daemon's signals. */
+ * volumes, kept current from the daemon's signals and across reconnects. */
 #pragma once
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
-#include "guest-list.h"
+#include "connection-entry.h"
 
 G_BEGIN_DECLS
 
@@ -15,14 +14,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaHostDetailsWindow, marina_host_details_window, MARINA,
                      HOST_DETAILS_WINDOW, GtkApplicationWindow)
 
-/* @list: the connection's guest list (its host statistics feed the graphs).
- * @label: the connection's name for people ("This computer (session)").
- * @settings: the org.marinavm.Marina settings (the autoconnect list).
- * @local: the host is this computer (its folders can be browsed here). */
-MarinaHostDetailsWindow *marina_host_details_window_new(GtkApplication *app, MarinaGuestList *list,
-                                                        const char *label, GSettings *settings,
-                                                        gboolean local);
+/* The window of the connection manager's @entry (connected), which it
+ * follows: after a reconnect it shows the new connection; while the entry is
+ * disconnected it says so and keeps what it showed.
+ * @settings: the org.marinavm.Marina settings (the autoconnect list). */
+MarinaHostDetailsWindow *marina_host_details_window_new(GtkApplication *app,
+                                                        MarinaConnectionEntry *entry,
+                                                        GSettings *settings);
 
+MarinaConnectionEntry *marina_host_details_window_get_entry(MarinaHostDetailsWindow *self);
+/* The connection shown, or NULL before the entry first connected. */
 MarinaConnection *marina_host_details_window_get_connection(MarinaHostDetailsWindow *self);
 
 G_END_DECLS

@@ -496,10 +496,7 @@ on_new(GSimpleAction *action, GVariant *param, gpointer user_data)
         g_autoptr(MarinaConnectionEntry) entry = g_list_model_get_item(model, i);
 
         if (marina_connection_entry_is_connected(entry))
-            marina_new_vm_wizard_add_connection(wizard, marina_connection_entry_get_label(entry),
-                                                marina_connection_entry_get_guest_list(entry),
-                                                marina_connection_entry_is_local(entry),
-                                                entry == target);
+            marina_new_vm_wizard_add_connection(wizard, entry, entry == target);
     }
     g_signal_connect_object(wizard, "guest-created", G_CALLBACK(on_wizard_guest_created), self, 0);
     gtk_window_present(GTK_WINDOW(wizard));
@@ -592,8 +589,7 @@ on_details_destroy(GtkWidget *window, MarinaManagerWindow *self)
     forget_window(self->details, window);
 }
 
-/* One Connection Details window per connection; a window left from before a
- * reconnect shows the old connection, so it makes way for a new one. */
+/* One Connection Details window per connection; it follows the entry's reconnects. */
 static void
 on_connection_details(GSimpleAction *action, GVariant *param, gpointer user_data)
 {
@@ -605,18 +601,9 @@ on_connection_details(GSimpleAction *action, GVariant *param, gpointer user_data
     if (list == NULL)
         return;
     details = g_hash_table_lookup(self->details, entry);
-    if (details != NULL && marina_host_details_window_get_connection(MARINA_HOST_DETAILS_WINDOW(
-                               details)) != marina_connection_entry_get_connection(entry)) {
-        g_signal_handlers_disconnect_by_data(details, self);
-        g_hash_table_remove(self->details, entry);
-        gtk_widget_destroy(details);
-        details = NULL;
-    }
     if (details == NULL) {
-        details = GTK_WIDGET(
-            marina_host_details_window_new(gtk_window_get_application(GTK_WINDOW(self)), list,
-                                           marina_connection_entry_get_label(entry), self->settings,
-                                           marina_connection_entry_is_local(entry)));
+        details = GTK_WIDGET(marina_host_details_window_new(
+            gtk_window_get_application(GTK_WINDOW(self)), entry, self->settings));
         g_hash_table_insert(self->details, entry, details);
         g_signal_connect(details, "destroy", G_CALLBACK(on_details_destroy), self);
     }

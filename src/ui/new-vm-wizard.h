@@ -4,6 +4,7 @@
 
 #include <gtk/gtk.h>
 
+#include "connection-entry.h"
 #include "guest-list.h"
 #include "installer.h"
 
@@ -15,11 +16,13 @@ G_DECLARE_FINAL_TYPE(MarinaNewVmWizard, marina_new_vm_wizard, MARINA, NEW_VM_WIZ
 /* A wizard transient for @parent (not modal: the manager stays usable). */
 MarinaNewVmWizard *marina_new_vm_wizard_new(GtkWindow *parent);
 
-/* Offers a connected connection in the Connection combo; @local says its
- * files are on this computer (a local file chooser and file checks make
- * sense). @selected preselects it. */
-void marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, const char *label,
-                                         MarinaGuestList *list, gboolean local, gboolean selected);
+/* Offers the connection manager's @entry in the Connection combo (its label;
+ * its files are on this computer when it is local: a local file chooser and
+ * file checks make sense). The wizard follows the entry: a reconnect reads
+ * the host again; while it is disconnected, Forward and Finish say so.
+ * @selected preselects it. */
+void marina_new_vm_wizard_add_connection(MarinaNewVmWizard *self, MarinaConnectionEntry *entry,
+                                         gboolean selected);
 
 /* Signal "guest-created" (MarinaGuestList *list, MarinaGuest *guest,
  * MarinaInstaller *customize): Finish made the guest and it is in @list; the

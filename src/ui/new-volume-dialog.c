@@ -10,23 +10,26 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "form-util.h"
 #include "pool-config.h"
+#include "pool.h"
+#include "ui-util.h"
 #include "volume-config.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)
-#define CALL_TIMEOUT_MS (60 * 1000)
 
 struct _MarinaNewVolumeDialog {
     GtkDialog parent_instance;
 
     MarinaConnection *connection;
-    GCancellable *cancellable;
-    char *pool_path;
+    MarinaPool *pool;
+    GCancellable *cancellable; /* the dialog's lifetime: closing it cancels the job */
+    gboolean closed;
     char *pool_name;
     guint64 available;
     GStrv taken;
-    char *name;         /* of the volume being created */
-    MarinaDBusJob *job; /* while it is written */
+    char *name;            /* of the volume being created */
+    MarinaJobWatcher *job; /* while it is written */
     gboolean busy;
     gboolean cancelling;
     GtkWidget *create_button;
@@ -48,27 +51,9 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE(MarinaNewVolumeDialog, marina_new_volume_dialog, GTK_TYPE_DIALOG)
 
 static void
-set_accessible_name(gpointer widget, const char *name)
-{
-    atk_object_set_name(gtk_widget_get_accessible(GTK_WIDGET(widget)), name);
-}
-
-static void
 show_error(MarinaNewVolumeDialog *self, const char *message)
 {
     gtk_label_set_text(self->error_label, message != NULL ? message : "");
-}
-
-static gboolean
-is_cancelled(const GError *error)
-{
-    return g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-}
-
-static char *
-format_bytes(guint64 bytes)
-{
-    return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
 }
 
 /* The capacity as typed (the spin button's value follows its text only when
@@ -113,8 +98,8 @@ check_fields(MarinaNewVolumeDialog *self, gboolean *complete)
     if (capacity > MARINA_VOLUME_MAX_CAPACITY)
         return g_strdup(_("The capacity is larger than 1 PiB; check the size."));
     if (allocate && capacity > self->available) {
-        g_autofree char *want = format_bytes(capacity);
-        g_autofree char *free_text = format_bytes(self->available);
+        g_autofree char *want = marina_ui_format_bytes(capacity);
+        g_autofree char *free_text = marina_ui_format_bytes(self->available);
         return g_strdup_printf(_("Pool '%s' has only %s free, not the %s to allocate now. Make "
                                  "the volume smaller, or do not allocate it all now."),
                                self->pool_name, free_text, want);
@@ -125,7 +110,7 @@ check_fields(MarinaNewVolumeDialog *self, gboolean *complete)
 static void
 update_free_label(MarinaNewVolumeDialog *self)
 {
-    g_autofree char *free_text = format_bytes(self->available);
+    g_autofree char *free_text = marina_ui_format_bytes(self->available);
     g_autofree char *text = NULL;
     guint64 capacity = typed_capacity(self);
 
@@ -195,29 +180,12 @@ fail(MarinaNewVolumeDialog *self, const char *message)
 }
 
 static void
-job_ended(MarinaNewVolumeDialog *self, const char *phase, const char *error)
-{
-    if (g_strcmp0(phase, "done") == 0) {
-        clear_job(self);
-        set_busy(self, FALSE);
-        g_signal_emit(self, signals[SIGNAL_VOLUME_CREATED], 0, self->name);
-        gtk_widget_destroy(GTK_WIDGET(self));
-    } else if (g_strcmp0(phase, "cancelled") == 0 || self->cancelling) {
-        /* Cancel was asked for: the daemon removed the partial file. */
-        clear_job(self);
-        gtk_widget_destroy(GTK_WIDGET(self));
-    } else {
-        fail(self, error != NULL && *error != '\0' ? error : _("the job failed"));
-    }
-}
-
-static void
 update_progress(MarinaNewVolumeDialog *self)
 {
-    guint64 total = marina_dbus_job_get_total(self->job);
-    guint64 done = marina_dbus_job_get_processed(self->job);
-    g_autofree char *d = format_bytes(done);
-    g_autofree char *t = format_bytes(total);
+    guint64 total = marina_job_watcher_get_total(self->job);
+    guint64 done = marina_job_watcher_get_processed(self->job);
+    g_autofree char *d = marina_ui_format_bytes(done);
+    g_autofree char *t = marina_ui_format_bytes(total);
     g_autofree char *text = NULL;
 
     if (total == 0) {
@@ -230,52 +198,34 @@ update_progress(MarinaNewVolumeDialog *self)
     gtk_progress_bar_set_text(self->progress_bar, self->cancelling ? _("Cancelling…") : text);
 }
 
-static gboolean
-phase_is_final(const char *phase)
-{
-    return g_strcmp0(phase, "done") == 0 || g_strcmp0(phase, "failed") == 0 ||
-           g_strcmp0(phase, "cancelled") == 0;
-}
-
 static void
-on_job_properties(GDBusProxy *proxy, GVariant *changed, GStrv invalidated,
-                  MarinaNewVolumeDialog *self)
+on_job_progress(MarinaJobWatcher *job, guint64 processed, guint64 total, const char *phase,
+                MarinaNewVolumeDialog *self)
 {
     update_progress(self);
 }
 
 static void
-on_job_finished(MarinaDBusJob *job, gboolean ok, const char *error, MarinaNewVolumeDialog *self)
-{
-    job_ended(self, ok ? "done" : marina_dbus_job_get_phase(job), error);
-}
-
-static void
-on_job_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
+on_job_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaNewVolumeDialog) self = user_data;
     g_autoptr(GError) error = NULL;
-    MarinaDBusJob *job = marina_dbus_job_proxy_new_finish(result, &error);
-    const char *phase;
+    gboolean ok = marina_job_watcher_wait_finish(MARINA_JOB_WATCHER(source), result, &error);
 
-    if (job == NULL) {
-        if (!is_cancelled(error))
-            fail(self, marina_error_message(error));
-        return;
+    if (self->closed)
+        return; /* closed with its parent: the job was cancelled */
+    if (ok) {
+        clear_job(self);
+        set_busy(self, FALSE);
+        g_signal_emit(self, signals[SIGNAL_VOLUME_CREATED], 0, self->name);
+        gtk_widget_destroy(GTK_WIDGET(self));
+    } else if (marina_ui_is_cancelled(error) || self->cancelling) {
+        /* Cancel was asked for: the daemon removed the partial file. */
+        clear_job(self);
+        gtk_widget_destroy(GTK_WIDGET(self));
+    } else {
+        fail(self, marina_error_message(error));
     }
-    self->job = job;
-    g_signal_connect(job, "finished", G_CALLBACK(on_job_finished), self);
-    g_signal_connect(job, "g-properties-changed", G_CALLBACK(on_job_properties), self);
-    /* A job that ended before we listened is seen through its Phase. */
-    phase = marina_dbus_job_get_phase(job);
-    if (phase_is_final(phase)) {
-        g_autofree char *message = g_strdup(marina_dbus_job_get_error(job));
-        job_ended(self, phase, message);
-        return;
-    }
-    if (self->cancelling)
-        marina_dbus_job_call_cancel(job, NULL, NULL, NULL);
-    update_progress(self);
 }
 
 static void
@@ -283,20 +233,26 @@ on_created(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(MarinaNewVolumeDialog) self = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) reply =
-        g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
-    const char *job_path = NULL;
+    g_autoptr(MarinaJobWatcher) job = NULL;
+    g_autoptr(MarinaVolume) volume =
+        marina_pool_create_volume_finish(MARINA_POOL(source), result, &job, &error);
 
-    if (reply == NULL) {
-        if (!is_cancelled(error)) {
+    if (volume == NULL) {
+        if (!marina_ui_is_cancelled(error) && !self->closed) {
             g_debug("CreateVolume %s: %s", self->name, error->message);
             fail(self, marina_error_message(error));
         }
         return;
     }
-    g_variant_get(reply, "(&o&o)", NULL, &job_path);
-    marina_dbus_job_proxy_new(G_DBUS_CONNECTION(source), G_DBUS_PROXY_FLAGS_NONE, NULL, job_path,
-                              self->cancellable, on_job_proxy, g_object_ref(self));
+    if (self->closed)
+        return;
+    self->job = g_steal_pointer(&job);
+    g_signal_connect(self->job, "progress", G_CALLBACK(on_job_progress), self);
+    if (self->cancelling)
+        marina_job_watcher_cancel_async(self->job, NULL, NULL, NULL);
+    /* Closing the dialog cancels the wait, and with it the job. */
+    marina_job_watcher_wait_async(self->job, self->cancellable, on_job_done, g_object_ref(self));
+    update_progress(self);
 }
 
 static void
@@ -328,11 +284,8 @@ create(MarinaNewVolumeDialog *self)
     xml = marina_volume_config_format(config);
     show_error(self, NULL);
     set_busy(self, TRUE);
-    g_dbus_connection_call(marina_connection_get_dbus_connection(self->connection), NULL,
-                           self->pool_path, "org.marinavm.Marina1.StoragePool", "CreateVolume",
-                           g_variant_new("(s)", xml), G_VARIANT_TYPE("(oo)"),
-                           G_DBUS_CALL_FLAGS_NONE, CALL_TIMEOUT_MS, self->cancellable, on_created,
-                           g_object_ref(self));
+    marina_pool_create_volume_async(self->pool, xml, self->cancellable, on_created,
+                                    g_object_ref(self));
 }
 
 /* Cancel while writing stops the job; the dialog closes when it has. */
@@ -342,7 +295,7 @@ cancel_job(MarinaNewVolumeDialog *self)
     self->cancelling = TRUE;
     gtk_progress_bar_set_text(self->progress_bar, _("Cancelling…"));
     if (self->job != NULL)
-        marina_dbus_job_call_cancel(self->job, NULL, NULL, NULL);
+        marina_job_watcher_cancel_async(self->job, NULL, NULL, NULL);
 }
 
 static void
@@ -378,12 +331,13 @@ marina_new_volume_dialog_dispose(GObject *object)
 {
     MarinaNewVolumeDialog *self = MARINA_NEW_VOLUME_DIALOG(object);
 
-    /* Closed with its parent while writing: the job is not left running. */
-    if (self->job != NULL && self->busy && !self->cancelling)
-        marina_dbus_job_call_cancel(self->job, NULL, NULL, NULL);
-    clear_job(self);
+    /* Closed with its parent while writing: cancelling the wait cancels the
+     * job, so it is not left running. */
+    self->closed = TRUE;
     if (self->cancellable != NULL)
         g_cancellable_cancel(self->cancellable);
+    clear_job(self);
+    g_clear_object(&self->pool);
     g_clear_object(&self->connection);
     G_OBJECT_CLASS(marina_new_volume_dialog_parent_class)->dispose(object);
 }
@@ -394,7 +348,6 @@ marina_new_volume_dialog_finalize(GObject *object)
     MarinaNewVolumeDialog *self = MARINA_NEW_VOLUME_DIALOG(object);
 
     g_clear_object(&self->cancellable);
-    g_free(self->pool_path);
     g_free(self->pool_name);
     g_free(self->name);
     g_strfreev(self->taken);
@@ -441,13 +394,13 @@ marina_new_volume_dialog_init(MarinaNewVolumeDialog *self)
                                 "suggested-action");
     gtk_dialog_set_default_response(GTK_DIALOG(self), GTK_RESPONSE_ACCEPT);
 
-    set_accessible_name(cancel, _("Cancel"));
-    set_accessible_name(self->create_button, _("Create"));
-    set_accessible_name(self->name_entry, _("Volume name"));
-    set_accessible_name(self->format_combo, _("Format"));
-    set_accessible_name(self->capacity_spin, _("Capacity in GiB"));
-    set_accessible_name(self->allocate_check, _("Allocate entire volume now"));
-    set_accessible_name(self->progress_bar, _("Progress"));
+    marina_form_set_accessible_name(cancel, _("Cancel"));
+    marina_form_set_accessible_name(self->create_button, _("Create"));
+    marina_form_set_accessible_name(self->name_entry, _("Volume name"));
+    marina_form_set_accessible_name(self->format_combo, _("Format"));
+    marina_form_set_accessible_name(self->capacity_spin, _("Capacity in GiB"));
+    marina_form_set_accessible_name(self->allocate_check, _("Allocate entire volume now"));
+    marina_form_set_accessible_name(self->progress_bar, _("Progress"));
 
     g_signal_connect(self->name_entry, "changed", G_CALLBACK(on_field_changed), self);
     g_signal_connect(self->capacity_spin, "changed", G_CALLBACK(on_field_changed), self);
@@ -467,7 +420,7 @@ marina_new_volume_dialog_new(GtkWindow *parent, MarinaConnection *connection, co
     g_return_val_if_fail(pool_path != NULL && pool_name != NULL, NULL);
     self = g_object_new(MARINA_TYPE_NEW_VOLUME_DIALOG, "transient-for", parent, NULL);
     self->connection = g_object_ref(connection);
-    self->pool_path = g_strdup(pool_path);
+    self->pool = marina_pool_new(connection, pool_path);
     self->pool_name = g_strdup(pool_name);
     self->available = available;
     self->taken = g_strdupv((char **)taken);
