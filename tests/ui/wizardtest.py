@@ -205,8 +205,14 @@ def check_guest_console(app, wiz, name):
 
 def check_serial(win, name):
     """The guest runs and WIN's serial console shows the ready line."""
-    state = u.marinactl(SESSION, "domstate", name).strip()
-    assert state.startswith("running"), f"{name} is {state!r} after Finish"
+    # Finish returns once the guest runs; Begin Installation (customize) starts
+    # it in the background, so give the start its time before judging.
+    states = []
+
+    def running():
+        states.append(u.marinactl(SESSION, "domstate", name).strip())
+        return states[-1].startswith("running")
+    u.wait_for(running, 30, lambda: f"{name} to run (it is {states[-1]!r})", interval=0.2)
     u.wait_for(lambda: ready_in_log(name), BOOT_TIMEOUT,
                f"{name} to print {READY} (daemon log {serial_log(name)})", interval=0.5)
     u.log(f"{name} printed {READY} (daemon's serial log)")
