@@ -7,13 +7,15 @@
  *   domain-check.c     enumeration tables and the checks parse and validate share
  *   domain-xml.c       reading and writing steps: attributes, text, warnings
  *   domain-devices.c   one description per device type: its fields and hooks
+ *   domain-devices-io.c  the same for serial ports, consoles, graphics, video, input, sound
  *   domain-fields.c    parse, write, check, free and copy a device from its description
  *   domain-parse.c     XML to config (top-level elements, then the devices)
  *   domain-validate.c  the rules a config must follow
  *   domain-format.c    config to XML
  *
  * A device field is added in one place: a line in its device's table in
- * domain-devices.c (next to the struct member in domain-config.h).
+ * domain-devices.c or domain-devices-io.c (next to the struct member in
+ * domain-config.h).
  */
 
 #include <glib.h>
@@ -234,6 +236,17 @@ extern const guint marina_dc_n_list_types;
 
 /* The device list of @type in @config. */
 GPtrArray *marina_dc_device_list(const MarinaDomainConfig *config, const MarinaDeviceType *type);
+
+/* For the device tables (domain-devices.c, domain-devices-io.c). */
+#define MARINA_DC_AT(type, member) .offset = G_STRUCT_OFFSET(type, member)
+#define MARINA_DC_LIST(member) .list_offset = G_STRUCT_OFFSET(MarinaDomainConfig, member)
+#define MARINA_DC_FIELDS(table) .fields = (table), .n_fields = G_N_ELEMENTS(table)
+/* A GPtrArray free function for a device type. */
+#define MARINA_DC_DEVICE_FREE_FUNC(name)                                                           \
+    static void name##_free(gpointer dev)                                                          \
+    {                                                                                              \
+        marina_dc_device_free(&marina_dc_##name##_type, dev);                                      \
+    }
 
 /* ---- the generic machinery (domain-fields.c) ------------------------------ */
 
