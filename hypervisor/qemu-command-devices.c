@@ -257,8 +257,7 @@ marina_qemu_add_disk(MarinaQemuBuilder *b, const MarinaDiskConfig *disk, GError 
                                disk->type == MARINA_DISK_TYPE_BLOCK ? "host_device" : "file",
                                target, path, readonly ? "on" : "off",
                                cache_opts != NULL ? cache_opts : "");
-        marina_qemu_add(b, "-blockdev");
-        g_ptr_array_add(b->argv, g_string_free(node, FALSE));
+        marina_qemu_add_gstring(b, "-blockdev", node);
         marina_qemu_addf(b, "-blockdev", "driver=%s,node-name=drive-%s,file=file-%s,read-only=%s%s",
                          format, target, target, readonly ? "on" : "off",
                          cache_opts != NULL ? cache_opts : "");
@@ -284,8 +283,7 @@ marina_qemu_add_disk(MarinaQemuBuilder *b, const MarinaDiskConfig *disk, GError 
         g_string_append(dev, ",write-cache=off");
     if (disk->shareable)
         g_string_append(dev, ",share-rw=on");
-    marina_qemu_add(b, "-device");
-    g_ptr_array_add(b->argv, g_string_free(dev, FALSE));
+    marina_qemu_add_gstring(b, "-device", dev);
     return TRUE;
 }
 
@@ -352,8 +350,7 @@ marina_qemu_add_interface(MarinaQemuBuilder *b, const MarinaInterfaceConfig *ifa
     g_string_append_printf(dev, ",netdev=hostnet%u,id=net%u,mac=%s", i, i, mac);
     if (iface->boot_order > 0)
         g_string_append_printf(dev, ",bootindex=%u", iface->boot_order);
-    marina_qemu_add(b, "-device");
-    g_ptr_array_add(b->argv, g_string_free(dev, FALSE));
+    marina_qemu_add_gstring(b, "-device", dev);
     return TRUE;
 }
 

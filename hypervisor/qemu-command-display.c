@@ -259,8 +259,7 @@ add_video(MarinaQemuBuilder *b, const MarinaVideoConfig *v, gboolean primary, GE
                     model);
         return FALSE;
     }
-    marina_qemu_add(b, "-device");
-    g_ptr_array_add(b->argv, g_string_free(dev, FALSE));
+    marina_qemu_add_gstring(b, "-device", dev);
     return TRUE;
 }
 

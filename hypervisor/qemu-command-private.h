@@ -32,6 +32,8 @@ void marina_qemu_add(MarinaQemuBuilder *b, const char *arg);
 /* Append @flag (unless NULL) and the formatted value. */
 void marina_qemu_addf(MarinaQemuBuilder *b, const char *flag, const char *format, ...)
     G_GNUC_PRINTF(3, 4);
+/* Append @flag and the text of @value, which it frees. */
+void marina_qemu_add_gstring(MarinaQemuBuilder *b, const char *flag, GString *value);
 /* A sentence for the caller's warnings: something configured that QEMU will not get. */
 void marina_qemu_warn(MarinaQemuBuilder *b, const char *format, ...) G_GNUC_PRINTF(2, 3);
 /* Both set and equal. */

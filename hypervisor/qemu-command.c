@@ -78,6 +78,13 @@ marina_qemu_warn(MarinaQemuBuilder *b, const char *format, ...)
         g_free(text);
 }
 
+void
+marina_qemu_add_gstring(MarinaQemuBuilder *b, const char *flag, GString *value)
+{
+    marina_qemu_add(b, flag);
+    g_ptr_array_add(b->argv, g_string_free(value, FALSE));
+}
+
 gboolean
 marina_qemu_str_eq(const char *a, const char *b)
 {
@@ -152,8 +159,7 @@ add_basics(MarinaQemuBuilder *b, GError **error)
     g_string_append_printf(machine_opt, "%s,accel=%s,usb=off", machine, b->options->accel);
     if (!c->acpi)
         g_string_append(machine_opt, ",acpi=off");
-    marina_qemu_add(b, "-machine");
-    g_ptr_array_add(b->argv, g_string_free(machine_opt, FALSE));
+    marina_qemu_add_gstring(b, "-machine", machine_opt);
     return TRUE;
 }
 

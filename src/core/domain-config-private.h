@@ -262,11 +262,14 @@ gboolean marina_dc_device_validate(const MarinaDomainConfig *config, const Marin
 void marina_dc_device_free(const MarinaDeviceType *type, gpointer dev);
 gpointer marina_dc_device_copy(const MarinaDeviceType *type, gconstpointer dev);
 
-/* Writing helpers (domain-format.c). */
+/* Writing helpers (domain-xml.c). */
 void marina_dc_set_prop(xmlNode *node, const char *name, const char *value);
 void marina_dc_set_prop_uint(xmlNode *node, const char *name, guint64 value);
 xmlNode *marina_dc_add_child(xmlNode *parent, const char *name);
 xmlNode *marina_dc_add_text(xmlNode *parent, const char *name, const char *text);
+/* <name attr='value'/> under @parent, when @value is set. */
+void marina_dc_add_attr_child(xmlNode *parent, const char *name, const char *attr,
+                              const char *value);
 
 /* The hardened reader for the domain XML and its <metadata> (domain-parse.c). */
 xmlDoc *marina_dc_read_xml(const char *xml, gssize len, GError **error);

@@ -64,9 +64,8 @@ disk_source_format(xmlNode *node, gconstpointer dev)
 {
     const MarinaDiskConfig *d = dev;
 
-    if (d->source != NULL)
-        marina_dc_set_prop(marina_dc_add_child(node, "source"),
-                           d->type == MARINA_DISK_TYPE_BLOCK ? "dev" : "file", d->source);
+    marina_dc_add_attr_child(node, "source", d->type == MARINA_DISK_TYPE_BLOCK ? "dev" : "file",
+                             d->source);
 }
 
 static void
@@ -285,9 +284,8 @@ interface_source_format(xmlNode *node, gconstpointer dev)
 {
     const MarinaInterfaceConfig *n = dev;
 
-    if (n->source != NULL)
-        marina_dc_set_prop(marina_dc_add_child(node, "source"),
-                           n->type == MARINA_NET_TYPE_BRIDGE ? "bridge" : "network", n->source);
+    marina_dc_add_attr_child(node, "source",
+                             n->type == MARINA_NET_TYPE_BRIDGE ? "bridge" : "network", n->source);
 }
 
 static gboolean

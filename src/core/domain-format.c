@@ -131,9 +131,7 @@ write_devices(xmlNode *root, const MarinaDomainConfig *c)
     write_list(devices, c, &marina_dc_video_type);
     if (c->watchdog != NULL)
         marina_dc_device_write(devices, &marina_dc_watchdog_type, c->watchdog);
-    if (c->memballoon_model != NULL)
-        marina_dc_set_prop(marina_dc_add_child(devices, "memballoon"), "model",
-                           c->memballoon_model);
+    marina_dc_add_attr_child(devices, "memballoon", "model", c->memballoon_model);
     write_list(devices, c, &marina_dc_rng_type);
 }
 

@@ -196,3 +196,10 @@ marina_dc_add_text(xmlNode *parent, const char *name, const char *text)
 {
     return xmlNewTextChild(parent, NULL, BAD_CAST name, BAD_CAST text);
 }
+
+void
+marina_dc_add_attr_child(xmlNode *parent, const char *name, const char *attr, const char *value)
+{
+    if (value != NULL)
+        marina_dc_set_prop(marina_dc_add_child(parent, name), attr, value);
+}
