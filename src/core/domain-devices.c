@@ -16,14 +16,23 @@
  * ports, consoles, graphics, video, input, sound) are in domain-devices-io.c.
  *
  * A new field: add the member to the struct in domain-config.h and one line
- * to its device's table below, e.g. a disk's <driver discard='unmap'>:
+ * to its device's table below; that line is all parsing, writing, checking,
+ * freeing and copying need. E.g. a disk's <driver discard='unmap'>, next to
+ * the other <driver> fields:
  *
- *   {.element = "driver", .attribute = "discard", .kind = MARINA_FIELD_NAME,
- *    DISK(discard), .label = "<disk>/<driver discard>", .values = discard_modes},
+ *   {"driver", "discard", MARINA_FIELD_NAME, DISK(discard),
+ *    .label = "<disk>/<driver discard>", .values = marina_dc_disk_discards},
  *
- * Fields on the same child element sit next to each other (they are written
- * as one element, in table order). What does not fit the pattern keeps a
- * hook: a field's parse/format, or the device's init/parse_child/finish/validate.
+ * (with the table of allowed values in domain-check.c). The columns are: the
+ * child element holding the field (NULL: the device element itself), the
+ * attribute (NULL: the element's text), the kind of value, where it is
+ * stored, flags; then what the kind needs (MarinaField in
+ * domain-config-private.h). Fields on the same child element sit next to each
+ * other: they are written as one element, in table order. tests/unit/
+ * test-domain-devices.c checks every field of every table without changes.
+ *
+ * What does not fit the pattern keeps a hook: a field's parse/format, or
+ * the device's init/parse_child/finish/validate.
  */
 
 #define DISK(member) MARINA_DC_AT(MarinaDiskConfig, member)
@@ -342,6 +351,7 @@ static const MarinaField interface_fields[] = {
      .missing = N_("An <interface> has no type; use type='user', 'network' or 'bridge'.")},
     {"mac", "address", MARINA_FIELD_MAC, IFACE(mac),
      MARINA_FIELD_ALWAYS | MARINA_FIELD_HAND_CHECKED},
+    /* network= or bridge= by type (the hooks), checked by interface_validate */
     {"source", "network", MARINA_FIELD_TOKEN, IFACE(source), MARINA_FIELD_HAND_CHECKED,
      .parse = interface_source_parse, .format = interface_source_format},
     {"target", "dev", MARINA_FIELD_TOKEN, IFACE(target_dev), .label = "<interface>/<target dev>",
