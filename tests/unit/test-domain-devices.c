@@ -228,6 +228,44 @@ test_every_field_round_trips(void **state)
     assert_true(checked > 50);
 }
 
+/* One config in which every field of every device holds a value other than
+ * the base one (the last candidate that keeps the config valid), written and
+ * read back whole. */
+static void
+test_config_with_every_field_set_round_trips(void **state)
+{
+    g_autoptr(MarinaDomainConfig) c = parse_base();
+    g_autoptr(MarinaDomainConfig) back = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+
+    for (guint t = 0; all_types(t) != NULL; t++) {
+        const MarinaDeviceType *type = all_types(t);
+
+        for (guint i = 0; i < type->n_fields; i++) {
+            const MarinaField *f = &type->fields[i];
+            g_autoptr(GPtrArray) values = candidates(f);
+
+            for (guint v = values->len; v-- > 0;) {
+                g_autoptr(MarinaDomainConfig) trial = marina_domain_config_copy(c);
+
+                set_field(f, first_device(trial, type), values->pdata[v]);
+                if (marina_domain_config_validate(trial, NULL)) {
+                    set_field(f, first_device(c, type), values->pdata[v]);
+                    break;
+                }
+            }
+        }
+    }
+    xml = marina_domain_config_to_xml(c);
+    back = marina_domain_config_parse(xml, -1, NULL, &error);
+    if (back == NULL)
+        fail_msg("the written XML does not parse: %s\n%s", error->message, xml);
+    for (guint t = 0; all_types(t) != NULL; t++)
+        assert_devices_equal(all_types(t), first_device(c, all_types(t)),
+                             first_device(back, all_types(t)), "every field set");
+}
+
 /* The element holding @f in a copy of the base document, created if absent. */
 static xmlNode *
 holder(xmlDoc *doc, const MarinaDeviceType *type, const MarinaField *f)
@@ -393,6 +431,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_field_round_trips),
+        cmocka_unit_test(test_config_with_every_field_set_round_trips),
         cmocka_unit_test(test_hostile_values_are_refused_by_name),
         cmocka_unit_test(test_device_tables_are_well_formed),
         cmocka_unit_test(test_copy_is_deep),
