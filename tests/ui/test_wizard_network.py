@@ -58,7 +58,7 @@ def checks(app, manager):
 
     w.fill(wiz, "Install tree URL", url + "nothing/here/")
     w.forward(wiz)
-    w.expect_message(wiz, "Install source error", r"No install tree was found at \S*nothing/here/")
+    w.expect_message(wiz, "Install source error", r"No install tree was found at \S*nothing/here:")
     w.fill(wiz, "Install tree URL", "file:///")
     w.forward(wiz)
     w.expect_message(wiz, "Install source error", r"not an HTTP, HTTPS or FTP URL")
