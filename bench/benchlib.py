@@ -258,3 +258,122 @@ def test_guest_xml(name, kernel, initrd):
   </devices>
 </domain>
 """
+
+
+# ---------------------------------------------------------------------------
+# libvirt, for the comparisons
+
+
+def apt_install(*packages):
+    """Installs Debian PACKAGES (no recommends); True when apt-get succeeded."""
+    log(f"installing {' '.join(packages)} with apt-get")
+    as_root = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(as_root + ["apt-get", "install", "-y", "-q", "--no-install-recommends",
+                                  *packages], env=env, stdout=sys.stderr, stderr=sys.stderr)
+    return r.returncode == 0
+
+
+def ensure_virsh():
+    """virsh on PATH, installing Debian's libvirt-clients if it is missing."""
+    if shutil.which("virsh") is None:
+        apt_install("libvirt-clients")
+    return shutil.which("virsh") is not None
+
+
+# Runs each argv of a JSON list in turn and prints their wall times (s) as JSON. Executed by
+# the unprivileged user the libvirt session daemon belongs to, so no setpriv or su lies
+# inside the timed span.
+_TIMER = """
+import json, subprocess, sys, time
+out = []
+for argv in json.loads(sys.argv[1]):
+    t0 = time.perf_counter()
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out.append(time.perf_counter() - t0)
+    if r.returncode != 0:
+        sys.exit(" ".join(argv) + " failed: " + r.stderr.decode(errors="replace"))
+print(json.dumps(out))
+"""
+
+
+class LibvirtSession:
+    """libvirtd in session mode (qemu:///session) with its own HOME and XDG_RUNTIME_DIR in a
+    temporary directory, as anchors.md describes. libvirt refuses qemu:///session to root, so
+    under root it runs as the user 'nobody'. Stopped and removed on exit."""
+
+    URI = "qemu:///session"
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="marina-bench-libvirt-")
+        os.chmod(self.dir, 0o755)
+        self.home = os.path.join(self.dir, "home")
+        self.runtime = os.path.join(self.dir, "run")
+        self.user = [] if os.geteuid() != 0 else [
+            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        for d, mode in ((self.home, 0o755), (self.runtime, 0o700)):
+            os.makedirs(d)
+            os.chmod(d, mode)
+            if self.user:
+                shutil.chown(d, "nobody", "nogroup")
+        self.env = {"HOME": self.home, "XDG_RUNTIME_DIR": self.runtime,
+                    "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        self.proc = None
+        atexit.register(self.cleanup)
+        self._log = open(os.path.join(self.dir, "libvirtd.log"), "wb")
+        self.proc = subprocess.Popen(self.user + ["env", "-i"] + [f"{k}={v}" for k, v in
+                                                                 self.env.items()]
+                                     + [shutil.which("libvirtd") or "/usr/sbin/libvirtd"],
+                                     stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=self._log)
+        sock = os.path.join(self.runtime, "libvirt", "libvirt-sock")
+        deadline = time.monotonic() + 60
+        while not os.path.exists(sock):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("libvirtd did not start: " + self.daemon_log())
+            time.sleep(0.05)
+
+    @staticmethod
+    def available():
+        """libvirtd and its QEMU driver, installing them if they are missing."""
+        driver = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so"
+        if shutil.which("libvirtd") is None or not os.path.exists(driver):
+            apt_install("libvirt-daemon", "libvirt-daemon-driver-qemu")
+        return shutil.which("libvirtd") is not None and os.path.exists(driver)
+
+    def daemon_log(self):
+        self._log.flush()
+        with open(os.path.join(self.dir, "libvirtd.log"), "rb") as f:
+            return f.read()[-4000:].decode(errors="replace")
+
+    def private_file(self, name, text):
+        """A file the session user can read."""
+        path = os.path.join(self.home, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o644)
+        return path
+
+    def timed_runs(self, argvs):
+        """Wall time (s) of each argv, run one after another as the session user."""
+        import json
+        r = subprocess.run(self.user + ["env", "-i"] + [f"{k}={v}" for k, v in self.env.items()]
+                           + ["/usr/bin/python3", "-c", _TIMER, json.dumps(argvs)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr.strip())
+        return json.loads(r.stdout)
+
+    def cleanup(self):
+        if self.dir is None:
+            return
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = None

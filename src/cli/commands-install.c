@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "error.h"
+#include "install-command.h"
 #include "install-spec.h"
 #include "installer.h"
 #include "os-catalog.h"
@@ -763,8 +764,8 @@ attach_console(CliContext *ctx, const char *name)
     return status;
 }
 
-static int
-cmd_install(CliContext *ctx, int argc, char **argv)
+int
+cli_install_main(CliContext *ctx, int argc, char **argv)
 {
     g_auto(InstallOptions) o = {0};
     const GOptionEntry entries[] = {
@@ -838,12 +839,3 @@ cmd_install(CliContext *ctx, int argc, char **argv)
     }
     return attach_console(ctx, name);
 }
-
-const CliCommand cli_install_commands[] = {
-    {"install", cmd_install,
-     "--name NAME (--cdrom ISO | --location URL | --pxe | --import | --boot kernel=... | "
-     "--no-install) [--disk ...] [--memory MiB] [--vcpus N] [--os-variant ID] [--network NET] "
-     "[--noautoconsole] [--print-xml]",
-     N_("Create a guest and start its installation (like virt-install)")},
-    {NULL},
-};

@@ -195,7 +195,8 @@ def run_checks(app, hostname, target):
     name = u.find(dialog, role="text", name="Volume name")
     create = u.find(dialog, role="push button", name="Create")
     u.set_text(name, "bad/name")
-    wait_error(dialog, "not allowed", "volume name 'bad/name'")
+    wait_error(dialog, r"The volume name 'bad/name' contains a character that is not allowed",
+               "volume name 'bad/name'")
     assert not sensitive(create), "Create is enabled for a bad name"
     u.set_text(name, VOLUME)
     capacity = u.find(dialog, role="spin button", name="Capacity in GiB")
@@ -203,7 +204,8 @@ def run_checks(app, hostname, target):
     u.do_action(allocate)
     u.wait_for(lambda: checked(allocate), 5, "'Allocate entire volume now' to be checked")
     u.set_text(capacity, "900000")
-    wait_error(dialog, r"has only .* free", "900000 GiB allocated now")
+    wait_error(dialog, r"Pool 'default' has only .* free, not the .* to allocate now",
+               "900000 GiB allocated now")
     assert not sensitive(create), "Create is enabled for a size above the free space"
     u.do_action(allocate)
     u.wait_for(lambda: not checked(allocate), 5, "'Allocate entire volume now' to be cleared")
@@ -225,7 +227,7 @@ def run_checks(app, hostname, target):
     size = u.find(dialog, role="spin button", name="New capacity in GiB")
     u.set_text(size, "0.5")
     u.press(dialog, "Resize")
-    wait_error(dialog, "can only grow", "resize to 0.5 GiB")
+    wait_error(dialog, rf"Volume '{VOLUME}' is .*\. Volumes can only grow", "resize to 0.5 GiB")
     u.set_text(size, "2")
     u.press(dialog, "Resize")
     u.wait_for(lambda: gone(dialog), 30, "the Resize dialog to close")
@@ -250,7 +252,7 @@ def run_checks(app, hostname, target):
     dialog = u.window(app, name="Add Storage Pool", role=DIALOG)
     name = u.find(dialog, role="text", name="Pool name")
     u.set_text(name, "default")
-    wait_error(dialog, "already exists", "pool name 'default'")
+    wait_error(dialog, r"A pool called 'default' already exists", "pool name 'default'")
     assert not sensitive(u.find(dialog, role="push button", name="Add"))
     u.set_text(name, POOL)
     u.set_text(u.find(dialog, role="text", name="Target path"), target)

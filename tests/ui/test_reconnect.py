@@ -14,7 +14,11 @@ import uitest as u
 
 GUEST = "ui-reconnect"
 SESSION = "marina:///session"
-DISCONNECTED = re.compile(r"^Disconnected: \S.*")
+# The reason names the problem: the daemon went away (connection.c), or, once a retry
+# failed, that no daemon listens.
+DISCONNECTED = re.compile(r"^Disconnected: (The connection to marina:///session was closed: the "
+                          r"daemon went away\.|Cannot connect to marina:///session: no daemon is "
+                          r"listening)")
 
 
 def session_row(tree):

@@ -59,7 +59,7 @@ def checks(app, manager):
     w.choose(wiz, "Local install media (ISO image or CD-ROM)")
     w.fill(wiz, "ISO image path", "/etc/hostname")
     w.forward(wiz)
-    w.expect_message(wiz, "Install source error", r"/etc/hostname")
+    w.expect_message(wiz, "Install source error", r"/etc/hostname is not an ISO 9660 CD/DVD image")
     assert w.step(wiz) == "Step 1 of 5", f"the wizard moved on: {w.step(wiz)!r}"
     w.fill(wiz, "ISO image path", iso)
     w.forward(wiz)

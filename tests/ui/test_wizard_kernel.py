@@ -85,7 +85,8 @@ def checks(app, manager):
     # Step 5: the name is checked as it is typed.
     summary = u.text_of(u.find(wiz, role="label", name="Summary: install"))
     assert "vmlinuz" in summary, f"the summary's install line says {summary!r}"
-    w.name_refused(wiz, "bad name!", r".")
+    w.name_refused(wiz, "bad name!", r"The domain name 'bad name!' contains a space, which is not "
+                                      r"allowed")
     w.name_refused(wiz, TAKEN, rf"A guest named '{TAKEN}' already exists")
     u.screenshot(os.path.join(u.LOGS, "wizard-step5.png"))
     w.fill(wiz, "Name", GUEST)

@@ -9,6 +9,7 @@ HTTPS or FTP.
 """
 
 import os
+import re
 import shutil
 import socket
 import sys
@@ -58,7 +59,7 @@ def checks(app, manager):
 
     w.fill(wiz, "Install tree URL", url + "nothing/here/")
     w.forward(wiz)
-    w.expect_message(wiz, "Install source error", r"nothing/here")
+    w.expect_message(wiz, "Install source error", r"No install tree was found at \S*nothing/here:")
     w.fill(wiz, "Install tree URL", "file:///")
     w.forward(wiz)
     w.expect_message(wiz, "Install source error", r"not an HTTP, HTTPS or FTP URL")
@@ -69,7 +70,10 @@ def checks(app, manager):
     w.forward(wiz)
     w.wait_step(wiz, 2)
     detected = u.find(wiz, role="label", name="Detected operating system")
-    u.wait_for(lambda: u.text_of(detected), 30, "the detection result")
+    # The result, not "Loading the list of operating systems…" (new-vm-wizard.c), which
+    # shows first: moving on then leaves no OS chosen.
+    u.wait_for(lambda: re.match(r"(Detected: |Could not detect)", u.text_of(detected)), 30,
+               lambda: f"the detection result ({u.text_of(detected)!r})")
     u.log(f"detection: {u.text_of(detected)!r}")
     if "Could not detect" in u.text_of(detected):
         u.press(wiz, "Generic")
