@@ -57,8 +57,9 @@ test_entry_follows_a_daemon_restart(void **state)
     g_autofree char *xml = harness_guest_xml("cm-one", NULL);
     g_autoptr(MarinaDBusDomain) dom = harness_define(h, xml);
     MarinaConnectionEntry *entry;
-    MarinaConnection *first_connection;
-    MarinaGuestList *first_list;
+    /* Held, so that a new object can never reuse the old one's address. */
+    g_autoptr(MarinaConnection) first_connection = NULL;
+    g_autoptr(MarinaGuestList) first_list = NULL;
     Events ev = {0};
 
     marina_connection_manager_set_stats_preferences(manager, 2000, kinds);
@@ -70,8 +71,8 @@ test_entry_follows_a_daemon_restart(void **state)
     assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_CONNECTED);
     assert_null(marina_connection_entry_get_reason(entry));
     assert_int_equal(ev.failed, 0);
-    first_list = marina_connection_entry_get_guest_list(entry);
-    first_connection = marina_connection_entry_get_connection(entry);
+    first_list = g_object_ref(marina_connection_entry_get_guest_list(entry));
+    first_connection = g_object_ref(marina_connection_entry_get_connection(entry));
     assert_ptr_equal(marina_connection_manager_lookup_list(manager, first_list), entry);
     assert_int_equal(g_list_model_get_n_items(G_LIST_MODEL(first_list)), 1);
 
