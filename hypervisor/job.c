@@ -22,7 +22,13 @@ marina_job_finalize(GObject *object)
 {
     MarinaJob *self = MARINA_JOB(object);
 
-    g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
+    GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON(self->skeleton);
+    GList *connections = g_dbus_interface_skeleton_get_connections(skeleton);
+
+    /* A job no client was connected to see was never exported. */
+    if (connections != NULL)
+        g_dbus_interface_skeleton_unexport(skeleton);
+    g_list_free_full(connections, g_object_unref);
     g_clear_object(&self->skeleton);
     g_clear_object(&self->cancellable);
     g_free(self->path);

@@ -78,22 +78,11 @@ guest_free(gpointer data)
     g_free(c);
 }
 
-/* A job's skeleton is unexported when the job goes, and here no client
- * connection ever exported it: GIO says so, which is no fault of storage. */
-static void
-on_gio_log(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
-{
-    if (strstr(message, "g_dbus_interface_skeleton_unexport") != NULL)
-        return;
-    g_log_default_handler(domain, level, message, data);
-}
-
 StorageFixture *
 storage_fixture_new(void)
 {
     StorageFixture *f = g_new0(StorageFixture, 1);
 
-    g_log_set_handler("GLib-GIO", G_LOG_LEVEL_CRITICAL, on_gio_log, NULL);
     f->dir = g_dir_make_tmp("storage-test-XXXXXX", NULL);
     assert_non_null(f->dir);
     f->events = MARINA_DBUS_HOST(marina_dbus_host_skeleton_new());
