@@ -24,7 +24,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaConnection, marina_connection, MARINA, CONNECTION, GObject)
 
 #define MARINA_DBUS_HOST_PATH "/org/marinavm/Marina1"
-#define MARINA_DBUS_DOMAIN_PATH_PREFIX "/org/marinavm/Marina1/domain/"
 
 /* How long a client waits for a session daemon it started to listen. */
 #define MARINA_CONNECTION_DAEMON_START_TIMEOUT_S 10
@@ -47,47 +46,13 @@ const MarinaUri *marina_connection_get_uri(MarinaConnection *self);
 /* Canonical spelling of the URI (marina_uri_to_string()). */
 const char *marina_connection_get_uri_string(MarinaConnection *self);
 GDBusConnection *marina_connection_get_dbus_connection(MarinaConnection *self);
-/* The Host proxy. Its properties are NOT preloaded (connecting stays one
- * round trip); read them with marina_connection_get_host_property_sync() or
- * watch them through "g-properties-changed". */
+/* The Host proxy, for MarinaHost's and MarinaGuestList's signal
+ * subscriptions. Its properties are NOT preloaded (connecting stays one
+ * round trip): read them with marina_host_get_properties_async(). */
 MarinaDBusHost *marina_connection_get_host(MarinaConnection *self);
 gboolean marina_connection_is_closed(MarinaConnection *self);
 /* Closes the connection (and ends the ssh process of a remote one). */
 void marina_connection_close(MarinaConnection *self);
-
-/* Superseded by the client API (host.h, domain.h): marina_host_get_properties_async(),
- * marina_host_lookup_domain_async(), marina_domain_new() / marina_domain_load_async().
- * The functions below stay until the last callers in src/ui have moved. */
-
-/* One Host property fetched from the daemon (org.freedesktop.DBus.Properties.Get). */
-GVariant *marina_connection_get_host_property_sync(MarinaConnection *self, const char *name,
-                                                   GCancellable *cancellable, GError **error);
-
-/* /org/marinavm/Marina1/domain/<uuid with '-' written as '_'>. */
-char *marina_connection_domain_object_path(const char *uuid);
-
-/* Looks up a domain by name, UUID or running id (Host.LookupDomain) and
- * returns its proxy with properties loaded. */
-MarinaDBusDomain *marina_connection_get_domain_sync(MarinaConnection *self,
-                                                    const char *name_or_uuid,
-                                                    GCancellable *cancellable, GError **error);
-void marina_connection_get_domain_async(MarinaConnection *self, const char *name_or_uuid,
-                                        GCancellable *cancellable, GAsyncReadyCallback callback,
-                                        gpointer user_data);
-MarinaDBusDomain *marina_connection_get_domain_finish(MarinaConnection *self, GAsyncResult *result,
-                                                      GError **error);
-
-/* A proxy for a domain object path the daemon returned (DefineDomain,
- * ListDomains, signals); properties loaded. */
-MarinaDBusDomain *marina_connection_get_domain_by_path_sync(MarinaConnection *self,
-                                                            const char *object_path,
-                                                            GCancellable *cancellable,
-                                                            GError **error);
-void marina_connection_get_domain_by_path_async(MarinaConnection *self, const char *object_path,
-                                                GCancellable *cancellable,
-                                                GAsyncReadyCallback callback, gpointer user_data);
-MarinaDBusDomain *marina_connection_get_domain_by_path_finish(MarinaConnection *self,
-                                                              GAsyncResult *result, GError **error);
 
 /* The ssh command line for an ssh URI (exposed for tests and for opening
  * console channels over the same shared ssh connection). */
