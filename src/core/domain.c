@@ -608,12 +608,17 @@ stream_free(Stream *stream)
 static int
 take_fd(GVariant *handle, GUnixFDList *fds, const char *what, GError **error)
 {
-    if (handle == NULL || fds == NULL || !g_variant_is_of_type(handle, G_VARIANT_TYPE_HANDLE)) {
+    gint32 index;
+
+    /* The index comes from the peer: one outside the list would make
+     * g_unix_fd_list_get() fail a precondition instead of setting @error. */
+    if (handle == NULL || fds == NULL || !g_variant_is_of_type(handle, G_VARIANT_TYPE_HANDLE) ||
+        (index = g_variant_get_handle(handle)) < 0 || index >= g_unix_fd_list_get_length(fds)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("The daemon did not pass a console descriptor for %s."), what);
         return -1;
     }
-    return g_unix_fd_list_get(fds, g_variant_get_handle(handle), error);
+    return g_unix_fd_list_get(fds, index, error);
 }
 
 static void

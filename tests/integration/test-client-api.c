@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gio/gunixfdlist.h>
+
 #include "core/client.h"
 #include "harness.h"
 
@@ -542,6 +544,314 @@ test_job_cancelled(void **state)
     assert_true(marina_volume_delete_finish(source, r, &error));
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * A stand-in daemon in this process: replies the real daemon never gives
+ * (hostile or malformed ones from a remote host), calls it holds unanswered,
+ * and a job it ends when the test says.
+ */
+
+#define STAND_IN_DOMAIN "/org/marinavm/Marina1/domain/stand_in"
+#define STAND_IN_JOB "/org/marinavm/Marina1/job/1"
+
+typedef struct {
+    char *dir;
+    char *uri;
+    GDBusServer *server;
+    GDBusConnection *peer; /* the server's side of the client's connection */
+    MarinaDBusDomain *domain;
+    MarinaDBusJob *job;
+    GDBusMethodInvocation *held; /* a call left unanswered until the test answers it */
+    MarinaConnection *connection;
+    GLogLevelFlags fatal_mask;
+} StandIn;
+
+/* OpenSerial answered with a handle naming the 8th descriptor of a list of one. */
+static gboolean
+on_stand_in_open_serial(MarinaDBusDomain *domain, GDBusMethodInvocation *invocation,
+                        GUnixFDList *fds_in, guint index, gpointer data)
+{
+    g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
+    int pipe_fds[2];
+
+    assert_int_equal(pipe(pipe_fds), 0);
+    assert_true(g_unix_fd_list_append(fds, pipe_fds[0], NULL) == 0);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    marina_dbus_domain_complete_open_serial(
+        domain, invocation, fds, g_variant_new_handle(7),
+        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, "", 0, 1));
+    return TRUE;
+}
+
+static gboolean
+on_stand_in_hold(MarinaDBusDomain *domain, GDBusMethodInvocation *invocation, gpointer data)
+{
+    StandIn *s = data;
+
+    assert_null(s->held);
+    s->held = g_object_ref(invocation);
+    return TRUE;
+}
+
+static gboolean
+on_stand_in_hold_xml(MarinaDBusDomain *domain, GDBusMethodInvocation *invocation, guint flags,
+                     gpointer data)
+{
+    return on_stand_in_hold(domain, invocation, data);
+}
+
+static gboolean
+on_stand_in_connection(GDBusServer *server, GDBusConnection *connection, gpointer data)
+{
+    StandIn *s = data;
+    g_autoptr(GError) error = NULL;
+
+    assert_null(s->peer);
+    s->peer = g_object_ref(connection);
+    assert_true(g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(s->domain), connection,
+                                                 STAND_IN_DOMAIN, &error));
+    assert_true(g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(s->job), connection,
+                                                 STAND_IN_JOB, &error));
+    return TRUE;
+}
+
+static int
+setup_stand_in(void **state)
+{
+    StandIn *s = g_new0(StandIn, 1);
+    g_autofree char *guid = g_dbus_generate_guid();
+    g_autofree char *socket = NULL;
+    g_autofree char *address = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+
+    /* A critical here is a bug the test must see. (GDBusProxy itself warns
+     * about and drops a signal of the wrong type.) */
+    s->fatal_mask = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+    s->dir = g_dir_make_tmp("mca-standin-XXXXXX", NULL);
+    socket = g_build_filename(s->dir, "marinad.sock", NULL);
+    address = g_strdup_printf("unix:path=%s", socket);
+    s->uri = g_strdup_printf("marina+unix://%s", socket);
+    s->domain = marina_dbus_domain_skeleton_new();
+    g_signal_connect(s->domain, "handle-open-serial", G_CALLBACK(on_stand_in_open_serial), s);
+    g_signal_connect(s->domain, "handle-destroy", G_CALLBACK(on_stand_in_hold), s);
+    g_signal_connect(s->domain, "handle-get-xml", G_CALLBACK(on_stand_in_hold_xml), s);
+    s->job = marina_dbus_job_skeleton_new();
+    marina_dbus_job_set_phase(s->job, "running");
+    marina_dbus_job_set_error(s->job, "");
+    s->server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, NULL, NULL, &error);
+    if (s->server == NULL)
+        fail_msg("stand-in server: %s", error->message);
+    g_signal_connect(s->server, "new-connection", G_CALLBACK(on_stand_in_connection), s);
+    g_dbus_server_start(s->server);
+    AWAIT(r, marina_connection_open_async(s->uri, NULL, marina_sync_wait_ready, &r));
+    s->connection = marina_connection_open_finish(r, &error);
+    if (s->connection == NULL)
+        fail_msg("connect to the stand-in: %s", error->message);
+    for (int i = 0; i < 500 && s->peer == NULL; i++)
+        harness_iterate(10);
+    assert_non_null(s->peer);
+    *state = s;
+    return 0;
+}
+
+static int
+teardown_stand_in(void **state)
+{
+    StandIn *s = *state;
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", s->dir);
+
+    if (s->held != NULL)
+        g_dbus_method_invocation_return_dbus_error(g_steal_pointer(&s->held),
+                                                   "org.marinavm.Marina1.Error.Failed", "teardown");
+    marina_connection_close(s->connection);
+    harness_iterate(50);
+    g_clear_object(&s->connection);
+    g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(s->domain));
+    g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(s->job));
+    g_clear_object(&s->peer);
+    g_dbus_server_stop(s->server);
+    g_clear_object(&s->server);
+    g_clear_object(&s->domain);
+    g_clear_object(&s->job);
+    assert_int_equal(system(cmd), 0);
+    g_log_set_always_fatal(s->fatal_mask);
+    g_free(s->uri);
+    g_free(s->dir);
+    g_free(s);
+    return 0;
+}
+
+/* A handle outside the descriptors passed is an error naming the console,
+ * not a failed precondition in GUnixFDList and a call that never ends. */
+static void
+test_bad_console_handle(void **state)
+{
+    StandIn *s = *state;
+    g_autoptr(MarinaDomain) domain = marina_domain_new(s->connection, STAND_IN_DOMAIN);
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) scrollback = NULL;
+
+    AWAIT(r, marina_domain_open_serial_async(domain, 0, NULL, marina_sync_wait_ready, &r));
+    assert_int_equal(marina_domain_open_serial_finish(domain, r, &scrollback, &error), -1);
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED));
+    assert_non_null(strstr(error->message, "serial port 0"));
+    assert_null(scrollback);
+}
+
+static gboolean
+cancel_soon(gpointer data)
+{
+    g_cancellable_cancel(data);
+    return G_SOURCE_REMOVE;
+}
+
+/* Cancelling a call the daemon has not answered ends it at once with
+ * G_IO_ERROR_CANCELLED; the late answer changes nothing. */
+static void
+test_cancel_call_in_flight(void **state)
+{
+    StandIn *s = *state;
+    g_autoptr(MarinaDomain) domain = marina_domain_new(s->connection, STAND_IN_DOMAIN);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new();
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_timeout_add(100, cancel_soon, cancellable);
+    AWAIT(r, marina_domain_destroy_async(domain, cancellable, marina_sync_wait_ready, &r));
+    assert_non_null(s->held);
+    assert_false(marina_domain_destroy_finish(domain, r, &error));
+    assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    g_dbus_method_invocation_return_value(g_steal_pointer(&s->held), NULL);
+    harness_iterate(50);
+}
+
+static void
+on_xml_ready(GObject *source, GAsyncResult *result, gpointer data)
+{
+    char **out = data;
+    g_autoptr(GError) error = NULL;
+
+    assert_true(MARINA_IS_DOMAIN(source));
+    *out = marina_domain_get_xml_finish(MARINA_DOMAIN(source), result, &error);
+    if (*out == NULL)
+        fail_msg("GetXML: %s", error->message);
+}
+
+/* The caller drops its domain while a call is in flight: the call keeps the
+ * object alive and its callback gets a valid source. */
+static void
+test_dispose_with_call_in_flight(void **state)
+{
+    StandIn *s = *state;
+    MarinaDomain *domain = marina_domain_new(s->connection, STAND_IN_DOMAIN);
+    GWeakRef weak;
+    g_autofree char *xml = NULL;
+
+    g_weak_ref_init(&weak, domain);
+    marina_domain_get_xml_async(domain, MARINA_DOMAIN_XML_NONE, NULL, on_xml_ready, &xml);
+    g_object_unref(domain);
+    for (int i = 0; i < 500 && s->held == NULL; i++)
+        harness_iterate(10);
+    assert_non_null(s->held);
+    marina_dbus_domain_complete_get_xml(s->domain, g_steal_pointer(&s->held), "<domain/>");
+    for (int i = 0; i < 500 && xml == NULL; i++)
+        harness_iterate(10);
+    assert_string_equal(xml, "<domain/>");
+    /* Once the call has ended, nothing holds the object any more. */
+    for (int i = 0; i < 100; i++) {
+        g_autoptr(GObject) alive = g_weak_ref_get(&weak);
+        if (alive == NULL)
+            break;
+        g_clear_object(&alive);
+        harness_iterate(10);
+    }
+    assert_null(g_weak_ref_get(&weak));
+    g_weak_ref_clear(&weak);
+}
+
+static void
+on_stand_in_progress(MarinaJobWatcher *job, guint64 processed, guint64 total, const char *phase,
+                     gpointer data)
+{
+    (*(guint *)data)++;
+}
+
+/* A Finished signal with the wrong arguments (a remote host sent it) is
+ * dropped (GDBusProxy checks it against the interface); the real one ends
+ * the wait with the job's message. */
+static void
+test_job_malformed_finished(void **state)
+{
+    StandIn *s = *state;
+    g_autoptr(MarinaJobWatcher) job = marina_job_watcher_new(s->connection, STAND_IN_JOB);
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    guint progress = 0;
+
+    g_signal_connect(job, "progress", G_CALLBACK(on_stand_in_progress), &progress);
+    marina_job_watcher_wait_async(job, NULL, marina_sync_wait_ready, &r);
+    for (int i = 0; i < 500 && progress == 0; i++)
+        harness_iterate(10);
+    assert_true(progress > 0);
+    assert_string_equal(marina_job_watcher_get_phase(job), "running");
+    assert_true(g_dbus_connection_emit_signal(s->peer, NULL, STAND_IN_JOB,
+                                              "org.marinavm.Marina1.Job", "Finished",
+                                              g_variant_new("(s)", "not a job's end"), NULL));
+    assert_true(g_dbus_connection_emit_signal(s->peer, NULL, STAND_IN_JOB,
+                                              "org.marinavm.Marina1.Job", "Finished", NULL, NULL));
+    harness_iterate(100);
+    assert_null(r);
+    marina_dbus_job_emit_finished(s->job, FALSE, "The disk is full.");
+    marina_sync_wait(&r);
+    assert_false(marina_job_watcher_wait_finish(job, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED));
+    assert_string_equal(error->message, "The disk is full.");
+    assert_string_equal(marina_job_watcher_get_phase(job), "failed");
+}
+
+/* A job the daemon does not know (it has forgotten it, or never had it). */
+static void
+test_job_unknown(void **state)
+{
+    StandIn *s = *state;
+    g_autoptr(MarinaJobWatcher) job =
+        marina_job_watcher_new(s->connection, "/org/marinavm/Marina1/job/404");
+    g_autoptr(GError) error = NULL;
+
+    assert_false(wait_job(job, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED));
+    assert_non_null(strstr(error->message, "/org/marinavm/Marina1/job/404"));
+}
+
+/* The client closes its connection while a wait runs, and a wait starts on
+ * a connection already closed: both end with MARINA_ERROR_NO_CONNECTION. */
+static void
+test_job_connection_closed(void **state)
+{
+    StandIn *s = *state;
+    g_autoptr(MarinaJobWatcher) job = marina_job_watcher_new(s->connection, STAND_IN_JOB);
+    g_autoptr(MarinaJobWatcher) late = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    guint progress = 0;
+
+    g_signal_connect(job, "progress", G_CALLBACK(on_stand_in_progress), &progress);
+    marina_job_watcher_wait_async(job, NULL, marina_sync_wait_ready, &r);
+    for (int i = 0; i < 500 && progress == 0; i++)
+        harness_iterate(10);
+    marina_connection_close(s->connection);
+    marina_sync_wait(&r);
+    assert_false(marina_job_watcher_wait_finish(job, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+    g_clear_error(&error);
+
+    late = marina_job_watcher_new(s->connection, STAND_IN_JOB);
+    assert_false(wait_job(late, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+}
+
 static gboolean
 kill_daemon(gpointer data)
 {
@@ -601,8 +911,21 @@ main(void)
         cmocka_unit_test(test_job_cancelled),
         cmocka_unit_test(test_job_daemon_gone),
     };
+    const struct CMUnitTest stand_in[] = {
+        cmocka_unit_test_setup_teardown(test_bad_console_handle, setup_stand_in, teardown_stand_in),
+        cmocka_unit_test_setup_teardown(test_cancel_call_in_flight, setup_stand_in,
+                                        teardown_stand_in),
+        cmocka_unit_test_setup_teardown(test_dispose_with_call_in_flight, setup_stand_in,
+                                        teardown_stand_in),
+        cmocka_unit_test_setup_teardown(test_job_malformed_finished, setup_stand_in,
+                                        teardown_stand_in),
+        cmocka_unit_test_setup_teardown(test_job_unknown, setup_stand_in, teardown_stand_in),
+        cmocka_unit_test_setup_teardown(test_job_connection_closed, setup_stand_in,
+                                        teardown_stand_in),
+    };
     int failed = 0;
 
+    failed += cmocka_run_group_tests_name("stand-in daemon", stand_in, NULL, NULL);
     failed += cmocka_run_group_tests_name("test driver", simulated, setup_test_driver, teardown);
     failed += cmocka_run_group_tests_name("qemu driver", real, setup_qemu, teardown);
     return failed;
