@@ -24,6 +24,17 @@ gpointer marina_client_timeout(gpointer proxy, int timeout_ms);
  * TRUE or the error to the GTask passed as user data (a reference it owns). */
 void marina_client_void_reply(GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* The same for a reply of one string (GetXML): the string to g_task_return_pointer(). */
+void marina_client_string_reply(GObject *source, GAsyncResult *result, gpointer user_data);
+/* The same for a reply of one job object path (StartInstall, Clone): a
+ * MarinaJobWatcher on the connection the GTask holds as its task data. */
+void marina_client_job_reply(GObject *source, GAsyncResult *result, gpointer user_data);
+/* A new GTask like marina_client_task_new() with @connection as its task
+ * data, for marina_client_job_reply(). */
+GTask *marina_client_job_task_new(gpointer self, MarinaConnection *connection, gpointer source_tag,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+
 /* Completes an async pair whose result is a boolean, checking the tag. */
 gboolean marina_client_finish_boolean(gpointer self, GAsyncResult *result, gpointer source_tag,
                                       GError **error);

@@ -261,22 +261,6 @@ marina_domain_start_finish(MarinaDomain *self, GAsyncResult *result, GError **er
     return marina_client_finish_boolean(self, result, marina_domain_start_async, error);
 }
 
-static void
-on_start_install(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    MarinaDomain *self = g_task_get_source_object(task);
-    g_autofree char *job = NULL;
-    GError *error = NULL;
-
-    if (!marina_dbus_domain_call_start_install_finish(MARINA_DBUS_DOMAIN(source), &job, result,
-                                                      &error)) {
-        g_task_return_error(task, error);
-        return;
-    }
-    g_task_return_pointer(task, marina_job_watcher_new(self->connection, job), g_object_unref);
-}
-
 void
 marina_domain_start_install_async(MarinaDomain *self, GVariant *install,
                                   MarinaDomainStartFlags flags, GCancellable *cancellable,
@@ -286,11 +270,11 @@ marina_domain_start_install_async(MarinaDomain *self, GVariant *install,
 
     g_return_if_fail(MARINA_IS_DOMAIN(self));
     g_return_if_fail(install != NULL);
-    task = marina_client_task_new(self, marina_domain_start_install_async, cancellable, callback,
-                                  user_data);
+    task = marina_client_job_task_new(self, self->connection, marina_domain_start_install_async,
+                                      cancellable, callback, user_data);
     /* Returns at once with a job; the download and the start are the job's. */
     marina_dbus_domain_call_start_install(caller(self, MARINA_CALL_TIMEOUT_LONG_MS), install, flags,
-                                          cancellable, on_start_install, task);
+                                          cancellable, marina_client_job_reply, task);
 }
 
 MarinaJobWatcher *
@@ -520,19 +504,6 @@ marina_domain_set_autostart_finish(MarinaDomain *self, GAsyncResult *result, GEr
  * Information
  */
 
-static void
-on_get_xml(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    char *xml = NULL;
-    GError *error = NULL;
-
-    if (marina_dbus_domain_call_get_xml_finish(MARINA_DBUS_DOMAIN(source), &xml, result, &error))
-        g_task_return_pointer(task, xml, g_free);
-    else
-        g_task_return_error(task, error);
-}
-
 void
 marina_domain_get_xml_async(MarinaDomain *self, MarinaDomainXmlFlags flags,
                             GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -544,7 +515,7 @@ marina_domain_get_xml_async(MarinaDomain *self, MarinaDomainXmlFlags flags,
     task =
         marina_client_task_new(self, marina_domain_get_xml_async, cancellable, callback, user_data);
     marina_dbus_domain_call_get_xml(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), flags, cancellable,
-                                    on_get_xml, task);
+                                    marina_client_string_reply, task);
 }
 
 char *

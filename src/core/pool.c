@@ -184,20 +184,6 @@ marina_pool_set_autostart_finish(MarinaPool *self, GAsyncResult *result, GError 
     return marina_client_finish_boolean(self, result, marina_pool_set_autostart_async, error);
 }
 
-static void
-on_get_xml(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    char *xml = NULL;
-    GError *error = NULL;
-
-    if (marina_dbus_storage_pool_call_get_xml_finish(MARINA_DBUS_STORAGE_POOL(source), &xml, result,
-                                                     &error))
-        g_task_return_pointer(task, xml, g_free);
-    else
-        g_task_return_error(task, error);
-}
-
 void
 marina_pool_get_xml_async(MarinaPool *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                           gpointer user_data)
@@ -208,7 +194,7 @@ marina_pool_get_xml_async(MarinaPool *self, GCancellable *cancellable, GAsyncRea
     task =
         marina_client_task_new(self, marina_pool_get_xml_async, cancellable, callback, user_data);
     marina_dbus_storage_pool_call_get_xml(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                          on_get_xml, task);
+                                          marina_client_string_reply, task);
 }
 
 char *

@@ -125,21 +125,6 @@ marina_volume_resize_finish(MarinaVolume *self, GAsyncResult *result, GError **e
     return marina_client_finish_boolean(self, result, marina_volume_resize_async, error);
 }
 
-static void
-on_cloned(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    MarinaVolume *self = g_task_get_source_object(task);
-    g_autofree char *job = NULL;
-    GError *error = NULL;
-
-    if (marina_dbus_storage_volume_call_clone_finish(MARINA_DBUS_STORAGE_VOLUME(source), &job,
-                                                     result, &error))
-        g_task_return_pointer(task, marina_job_watcher_new(self->connection, job), g_object_unref);
-    else
-        g_task_return_error(task, error);
-}
-
 void
 marina_volume_clone_async(MarinaVolume *self, const char *new_name, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data)
@@ -148,30 +133,16 @@ marina_volume_clone_async(MarinaVolume *self, const char *new_name, GCancellable
 
     g_return_if_fail(MARINA_IS_VOLUME(self));
     g_return_if_fail(new_name != NULL);
-    task =
-        marina_client_task_new(self, marina_volume_clone_async, cancellable, callback, user_data);
+    task = marina_client_job_task_new(self, self->connection, marina_volume_clone_async,
+                                      cancellable, callback, user_data);
     marina_dbus_storage_volume_call_clone(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), new_name,
-                                          cancellable, on_cloned, task);
+                                          cancellable, marina_client_job_reply, task);
 }
 
 MarinaJobWatcher *
 marina_volume_clone_finish(MarinaVolume *self, GAsyncResult *result, GError **error)
 {
     return marina_client_finish_pointer(self, result, marina_volume_clone_async, error);
-}
-
-static void
-on_get_xml(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    g_autoptr(GTask) task = user_data;
-    char *xml = NULL;
-    GError *error = NULL;
-
-    if (marina_dbus_storage_volume_call_get_xml_finish(MARINA_DBUS_STORAGE_VOLUME(source), &xml,
-                                                       result, &error))
-        g_task_return_pointer(task, xml, g_free);
-    else
-        g_task_return_error(task, error);
 }
 
 void
@@ -184,7 +155,7 @@ marina_volume_get_xml_async(MarinaVolume *self, GCancellable *cancellable,
     task =
         marina_client_task_new(self, marina_volume_get_xml_async, cancellable, callback, user_data);
     marina_dbus_storage_volume_call_get_xml(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                            on_get_xml, task);
+                                            marina_client_string_reply, task);
 }
 
 char *
