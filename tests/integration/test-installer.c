@@ -125,6 +125,21 @@ run(MarinaInstaller *installer, GCancellable *cancellable, GError **error)
     return marina_installer_run_finish(installer, r, error);
 }
 
+/* Nothing of guest @name is left: no guest, neither disk image, and as many
+ * images and stored definitions as before the run. */
+static void
+assert_nothing_left(Fixture *f, const char *name, guint images, guint definitions)
+{
+    g_autofree char *first = g_strdup_printf("%s.qcow2", name);
+    g_autofree char *second = g_strdup_printf("%s-1.qcow2", name);
+
+    assert_no_guest(f, name);
+    assert_false(image_exists(f, first));
+    assert_false(image_exists(f, second));
+    assert_int_equal(count_images(f), images);
+    assert_int_equal(harness_count_definitions(f->h), definitions);
+}
+
 /* The guest is defined and both disks made, then the start fails (the ISO
  * is missing): the guest is undefined and both volumes deleted. */
 static void
@@ -153,11 +168,7 @@ test_failed_start_undefines_and_deletes(void **state)
     assert_non_null(strstr(steps, "2 "));
     assert_non_null(strstr(steps, "4 "));
     assert_non_null(strstr(steps, "5 "));
-    assert_no_guest(f, "rb1");
-    assert_false(image_exists(f, "rb1.qcow2"));
-    assert_false(image_exists(f, "rb1-1.qcow2"));
-    assert_int_equal(count_images(f), images);
-    assert_int_equal(harness_count_definitions(f->h), definitions);
+    assert_nothing_left(f, "rb1", images, definitions);
 }
 
 /* Cancelled while the second disk is being created: the first disk, and
@@ -184,11 +195,7 @@ test_cancel_during_disks_deletes_them(void **state)
     assert_int_equal(w.disks_seen, 2);
     assert_null(strstr(steps, "2 ")); /* never defined */
     assert_non_null(strstr(steps, "5 "));
-    assert_no_guest(f, "rb2");
-    assert_false(image_exists(f, "rb2.qcow2"));
-    assert_false(image_exists(f, "rb2-1.qcow2"));
-    assert_int_equal(count_images(f), images);
-    assert_int_equal(harness_count_definitions(f->h), definitions);
+    assert_nothing_left(f, "rb2", images, definitions);
 }
 
 /* A check that fails before anything is made leaves nothing to undo. */
@@ -201,6 +208,7 @@ test_missing_pool_makes_nothing(void **state)
     g_autoptr(MarinaInstaller) installer = NULL;
     Watch w = {.steps = g_string_new(NULL)};
     guint images = count_images(f);
+    guint definitions = harness_count_definitions(f->h);
     g_autofree char *path = NULL;
     g_autofree char *steps = NULL;
 
@@ -215,8 +223,7 @@ test_missing_pool_makes_nothing(void **state)
     assert_non_null(strstr(error->message, "no-such-pool"));
     assert_null(strstr(steps, "1 ")); /* no disk was created */
     assert_null(strstr(steps, "5 ")); /* nothing to clean up */
-    assert_int_equal(count_images(f), images);
-    assert_no_guest(f, "rb3");
+    assert_nothing_left(f, "rb3", images, definitions);
 }
 
 int
