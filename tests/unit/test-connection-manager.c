@@ -39,18 +39,23 @@ on_connect_failed(MarinaConnectionEntry *entry, GError *error, Events *ev)
     ev->failure = g_strdup(marina_error_message(error));
 }
 
+/* Starts recording what @entry reports into @ev. */
 static void
-events_init(Events *ev)
+events_init(Events *ev, MarinaConnectionEntry *entry)
 {
     ev->states = g_array_new(FALSE, FALSE, sizeof(MarinaConnectionState));
     ev->olds = g_array_new(FALSE, FALSE, sizeof(int));
     ev->failed = 0;
     ev->failure = NULL;
+    g_signal_connect(entry, "state-changed", G_CALLBACK(on_state_changed), ev);
+    g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), ev);
 }
 
+/* Stops recording: the entry may outlive @ev. */
 static void
-events_clear(Events *ev)
+events_clear(Events *ev, MarinaConnectionEntry *entry)
 {
+    g_signal_handlers_disconnect_by_data(entry, ev);
     g_array_unref(ev->states);
     g_array_unref(ev->olds);
     g_free(ev->failure);
@@ -153,9 +158,7 @@ test_failed_connect_says_why(void **state)
     g_autoptr(MarinaConnectionEntry) entry = marina_connection_entry_new(uri);
     Events ev;
 
-    events_init(&ev);
-    g_signal_connect(entry, "state-changed", G_CALLBACK(on_state_changed), &ev);
-    g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &ev);
+    events_init(&ev, entry);
 
     marina_connection_entry_connect(entry);
     assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_CONNECTING);
@@ -184,7 +187,7 @@ test_failed_connect_says_why(void **state)
     for (int i = 0; i < 100; i++)
         g_main_context_iteration(NULL, FALSE);
     assert_int_equal(ev.states->len, 2);
-    events_clear(&ev);
+    events_clear(&ev, entry);
     g_rmdir(dir);
 }
 
@@ -196,9 +199,7 @@ test_disconnect_abandons_an_open(void **state)
     g_autoptr(MarinaConnectionEntry) entry = marina_connection_entry_new(uri);
     Events ev;
 
-    events_init(&ev);
-    g_signal_connect(entry, "state-changed", G_CALLBACK(on_state_changed), &ev);
-    g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &ev);
+    events_init(&ev, entry);
     marina_connection_entry_connect(entry);
     marina_connection_entry_disconnect(entry);
     assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_IDLE);
@@ -214,7 +215,7 @@ test_disconnect_abandons_an_open(void **state)
     assert_true(wait_for_failure(&ev, 1, 10000));
     assert_int_equal(marina_connection_entry_get_state(entry),
                      MARINA_CONNECTION_STATE_DISCONNECTED);
-    events_clear(&ev);
+    events_clear(&ev, entry);
     g_rmdir(dir);
 }
 
