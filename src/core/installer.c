@@ -833,6 +833,14 @@ marina_installer_abandon_async(MarinaInstaller *self, GAsyncReadyCallback callba
 
     g_return_if_fail(MARINA_IS_INSTALLER(self));
     g_task_set_source_tag(task, marina_installer_abandon_async);
+    /* Only what prepare made and nobody began is ours to take away: after
+     * run or begin the guest is the person's. */
+    if (self->task == NULL && !self->prepared) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_FAILED,
+                                _("Guest %s is not prepared; there is nothing to abandon."),
+                                self->spec->name);
+        return;
+    }
     if (!claim(self, task))
         return;
     self->started = FALSE;

@@ -226,6 +226,40 @@ test_missing_pool_makes_nothing(void **state)
     assert_nothing_left(f, "rb3", images, definitions);
 }
 
+/* Abandon takes away only what a prepare-only run made: after a run that
+ * completed, the guest and its disks are the person's and stay. */
+static void
+test_abandon_after_run_keeps_the_guest(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaInstallSpec *spec = two_disk_spec("rb4", NULL);
+    g_autoptr(MarinaInstaller) installer = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autofree char *path = NULL;
+
+    spec->method = MARINA_INSTALL_MANUAL;
+    installer = marina_installer_new(f->connection, spec);
+    path = run(installer, NULL, &error);
+    if (path == NULL)
+        fail_msg("run: %s", error->message);
+    marina_installer_abandon_async(installer, marina_sync_wait_ready, &r);
+    marina_sync_wait(&r);
+    assert_false(marina_installer_abandon_finish(installer, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_FAILED));
+    assert_non_null(strstr(error->message, "rb4"));
+    assert_true(image_exists(f, "rb4.qcow2"));
+    assert_true(image_exists(f, "rb4-1.qcow2"));
+
+    g_clear_object(&r);
+    domain = marina_domain_new(f->connection, path);
+    marina_domain_undefine_async(domain, MARINA_DOMAIN_UNDEFINE_NONE, NULL, marina_sync_wait_ready,
+                                 &r);
+    marina_sync_wait(&r);
+    assert_true(marina_domain_undefine_finish(domain, r, &error));
+}
+
 int
 main(void)
 {
@@ -233,6 +267,7 @@ main(void)
         cmocka_unit_test(test_failed_start_undefines_and_deletes),
         cmocka_unit_test(test_cancel_during_disks_deletes_them),
         cmocka_unit_test(test_missing_pool_makes_nothing),
+        cmocka_unit_test(test_abandon_after_run_keeps_the_guest),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
