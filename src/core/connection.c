@@ -452,8 +452,16 @@ on_ssh_connected(GObject *source, GAsyncResult *result, gpointer user_data)
         create_host_proxy(task);
         return;
     }
-    /* Wait for ssh's exit status: it tells a failed login from a missing marinad. */
     g_io_stream_close(data->ssh_stream, NULL, NULL);
+    if (g_error_matches(data->ssh_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        /* The caller gave up: ssh's exit status would tell nobody anything,
+         * and waiting for it could take SSH_EXIT_WAIT_S. */
+        g_subprocess_force_exit(data->ssh);
+        g_task_return_error(task, g_steal_pointer(&data->ssh_error));
+        g_object_unref(task);
+        return;
+    }
+    /* Wait for ssh's exit status: it tells a failed login from a missing marinad. */
     marina_process_wait_async(data->ssh, SSH_EXIT_WAIT_S, NULL, on_ssh_exited, task);
 }
 

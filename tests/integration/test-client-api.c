@@ -852,6 +852,37 @@ test_job_connection_closed(void **state)
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
 }
 
+/* Cancelling an open over ssh ends it at once, even when ssh does not exit
+ * by itself (a login stuck at the far end). */
+static void
+test_cancel_ssh_open(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("mca-ssh-XXXXXX", NULL);
+    g_autofree char *ssh = g_build_filename(dir, "ssh", NULL);
+    g_autofree char *path = g_strdup_printf("%s:%s", dir, g_getenv("PATH"));
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new();
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    gint64 started;
+
+    /* An ssh that never answers and ignores its stdin closing. */
+    assert_true(g_file_set_contents(ssh, "#!/bin/sh\nexec sleep 30 </dev/null\n", -1, NULL));
+    assert_int_equal(g_chmod(ssh, 0755), 0);
+    g_setenv("PATH", path, TRUE);
+    started = g_get_monotonic_time();
+    g_timeout_add(200, cancel_soon, cancellable);
+    AWAIT(r, marina_connection_open_async("marina+ssh://nowhere.invalid/session", cancellable,
+                                          marina_sync_wait_ready, &r));
+    g_setenv("PATH", old_path, TRUE);
+    assert_null(marina_connection_open_finish(r, &error));
+    assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    /* Without giving ssh its SSH_EXIT_WAIT_S (5 s) to exit. */
+    assert_true(g_get_monotonic_time() - started < 4 * G_USEC_PER_SEC);
+    assert_int_equal(system(cmd), 0);
+}
+
 static gboolean
 kill_daemon(gpointer data)
 {
@@ -922,6 +953,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_job_unknown, setup_stand_in, teardown_stand_in),
         cmocka_unit_test_setup_teardown(test_job_connection_closed, setup_stand_in,
                                         teardown_stand_in),
+        cmocka_unit_test(test_cancel_ssh_open),
     };
     int failed = 0;
 
