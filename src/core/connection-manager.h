@@ -8,7 +8,10 @@
 G_BEGIN_DECLS
 
 /*
- * Usage (Connection Details, the wizard, VM windows):
+ * Every connection the user has added, as a GListModel of
+ * MarinaConnectionEntry in the order they were added. The application owns
+ * one; the manager window, VM windows, Connection Details and the wizard
+ * find their connection's entry here:
  *
  *   MarinaConnectionManager *manager =
  *       marina_application_get_connection_manager(MARINA_APPLICATION(app));
@@ -22,13 +25,7 @@ G_BEGIN_DECLS
  * each emission drop whatever came from the old connection and, when the
  * state is MARINA_CONNECTION_STATE_CONNECTED, take the new
  * marina_connection_entry_get_connection() / _get_guest_list() (see
- * connection-entry.h). The manager window reacts the same way.
- *
- * Every connection the user has added, as a GListModel of
- * MarinaConnectionEntry in the order they were added. The application owns
- * one (marina_application_get_connection_manager()); windows find their
- * connection's entry here and follow its "state-changed" (see
- * connection-entry.h for how to follow a reconnect).
+ * connection-entry.h).
  *
  * An entry is looked up by URI in any accepted spelling
  * (qemu:///session finds marina:///session). Statistics preferences set
