@@ -105,6 +105,21 @@ caller(MarinaDomain *self, int timeout_ms)
     return marina_client_timeout(self->caller, timeout_ms);
 }
 
+/* The generated call of an action without arguments or reply. */
+typedef void (*VoidCall)(MarinaDBusDomain *proxy, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data);
+
+/* Starts an action without arguments or reply: @call with @timeout_ms, the
+ * GTask tagged @tag completing with TRUE or the daemon's error. */
+static void
+call_void(MarinaDomain *self, gpointer tag, VoidCall call, int timeout_ms,
+          GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task = marina_client_task_new(self, tag, cancellable, callback, user_data);
+
+    call(caller(self, timeout_ms), cancellable, marina_client_void_reply, task);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Properties
  */
@@ -311,13 +326,9 @@ void
 marina_domain_destroy_async(MarinaDomain *self, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task =
-        marina_client_task_new(self, marina_domain_destroy_async, cancellable, callback, user_data);
-    marina_dbus_domain_call_destroy(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                    marina_client_void_reply, task);
+    call_void(self, marina_domain_destroy_async, marina_dbus_domain_call_destroy,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -330,13 +341,9 @@ void
 marina_domain_reboot_async(MarinaDomain *self, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task =
-        marina_client_task_new(self, marina_domain_reboot_async, cancellable, callback, user_data);
-    marina_dbus_domain_call_reboot(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                   marina_client_void_reply, task);
+    call_void(self, marina_domain_reboot_async, marina_dbus_domain_call_reboot,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -349,13 +356,9 @@ void
 marina_domain_reset_async(MarinaDomain *self, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task =
-        marina_client_task_new(self, marina_domain_reset_async, cancellable, callback, user_data);
-    marina_dbus_domain_call_reset(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                  marina_client_void_reply, task);
+    call_void(self, marina_domain_reset_async, marina_dbus_domain_call_reset,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -368,13 +371,9 @@ void
 marina_domain_suspend_async(MarinaDomain *self, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task =
-        marina_client_task_new(self, marina_domain_suspend_async, cancellable, callback, user_data);
-    marina_dbus_domain_call_suspend(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                    marina_client_void_reply, task);
+    call_void(self, marina_domain_suspend_async, marina_dbus_domain_call_suspend,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -387,13 +386,9 @@ void
 marina_domain_resume_async(MarinaDomain *self, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task =
-        marina_client_task_new(self, marina_domain_resume_async, cancellable, callback, user_data);
-    marina_dbus_domain_call_resume(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                   marina_client_void_reply, task);
+    call_void(self, marina_domain_resume_async, marina_dbus_domain_call_resume,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -425,13 +420,9 @@ void
 marina_domain_managed_save_async(MarinaDomain *self, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task = marina_client_task_new(self, marina_domain_managed_save_async, cancellable, callback,
-                                  user_data);
-    marina_dbus_domain_call_managed_save(caller(self, MARINA_CALL_TIMEOUT_LONG_MS), cancellable,
-                                         marina_client_void_reply, task);
+    call_void(self, marina_domain_managed_save_async, marina_dbus_domain_call_managed_save,
+              MARINA_CALL_TIMEOUT_LONG_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -444,13 +435,10 @@ void
 marina_domain_managed_save_remove_async(MarinaDomain *self, GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
-
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task = marina_client_task_new(self, marina_domain_managed_save_remove_async, cancellable,
-                                  callback, user_data);
-    marina_dbus_domain_call_managed_save_remove(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
-                                                cancellable, marina_client_void_reply, task);
+    call_void(self, marina_domain_managed_save_remove_async,
+              marina_dbus_domain_call_managed_save_remove, MARINA_CALL_TIMEOUT_QUERY_MS,
+              cancellable, callback, user_data);
 }
 
 gboolean

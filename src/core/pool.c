@@ -85,27 +85,19 @@ caller(MarinaPool *self, int timeout_ms)
     return marina_client_timeout(self->caller, timeout_ms);
 }
 
-/* The four actions without arguments or reply. */
+/* The generated call of an action without arguments or reply. */
+typedef void (*VoidCall)(MarinaDBusStoragePool *proxy, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data);
+
+/* Starts an action without arguments or reply: @call with @timeout_ms, the
+ * GTask tagged @tag completing with TRUE or the daemon's error. */
 static void
-void_call(MarinaPool *self, gpointer tag, GCancellable *cancellable, GAsyncReadyCallback callback,
-          gpointer user_data)
+call_void(MarinaPool *self, gpointer tag, VoidCall call, int timeout_ms, GCancellable *cancellable,
+          GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = marina_client_task_new(self, tag, cancellable, callback, user_data);
 
-    /* Starting and stopping mount / unmount file systems and activate
-     * volume groups: as long as the storage needs. */
-    if (tag == marina_pool_start_async)
-        marina_dbus_storage_pool_call_start(caller(self, MARINA_CALL_TIMEOUT_LONG_MS), cancellable,
-                                            marina_client_void_reply, task);
-    else if (tag == marina_pool_stop_async)
-        marina_dbus_storage_pool_call_stop(caller(self, MARINA_CALL_TIMEOUT_LONG_MS), cancellable,
-                                           marina_client_void_reply, task);
-    else if (tag == marina_pool_undefine_async)
-        marina_dbus_storage_pool_call_undefine(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
-                                               cancellable, marina_client_void_reply, task);
-    else
-        marina_dbus_storage_pool_call_refresh(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
-                                              cancellable, marina_client_void_reply, task);
+    call(caller(self, timeout_ms), cancellable, marina_client_void_reply, task);
 }
 
 void
@@ -113,7 +105,9 @@ marina_pool_start_async(MarinaPool *self, GCancellable *cancellable, GAsyncReady
                         gpointer user_data)
 {
     g_return_if_fail(MARINA_IS_POOL(self));
-    void_call(self, marina_pool_start_async, cancellable, callback, user_data);
+    /* Mounting a file system or activating a volume group: as long as the storage needs. */
+    call_void(self, marina_pool_start_async, marina_dbus_storage_pool_call_start,
+              MARINA_CALL_TIMEOUT_LONG_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -127,7 +121,9 @@ marina_pool_stop_async(MarinaPool *self, GCancellable *cancellable, GAsyncReadyC
                        gpointer user_data)
 {
     g_return_if_fail(MARINA_IS_POOL(self));
-    void_call(self, marina_pool_stop_async, cancellable, callback, user_data);
+    /* Unmounting or deactivating: as long as the storage needs. */
+    call_void(self, marina_pool_stop_async, marina_dbus_storage_pool_call_stop,
+              MARINA_CALL_TIMEOUT_LONG_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -141,7 +137,8 @@ marina_pool_undefine_async(MarinaPool *self, GCancellable *cancellable,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
     g_return_if_fail(MARINA_IS_POOL(self));
-    void_call(self, marina_pool_undefine_async, cancellable, callback, user_data);
+    call_void(self, marina_pool_undefine_async, marina_dbus_storage_pool_call_undefine,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
@@ -155,7 +152,8 @@ marina_pool_refresh_async(MarinaPool *self, GCancellable *cancellable, GAsyncRea
                           gpointer user_data)
 {
     g_return_if_fail(MARINA_IS_POOL(self));
-    void_call(self, marina_pool_refresh_async, cancellable, callback, user_data);
+    call_void(self, marina_pool_refresh_async, marina_dbus_storage_pool_call_refresh,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
 }
 
 gboolean
