@@ -30,6 +30,11 @@
         marina_sync_wait(&(result));                                                               \
     } while (0)
 
+/* Iterates the main context until @cond holds, for 5 s at the most. */
+#define ITERATE_UNTIL(cond)                                                                        \
+    for (int i_ = 0; i_ < 500 && !(cond); i_++)                                                    \
+    harness_iterate(10)
+
 typedef struct {
     Harness *h;
     MarinaConnection *connection;
@@ -648,8 +653,7 @@ setup_stand_in(void **state)
     s->connection = marina_connection_open_finish(r, &error);
     if (s->connection == NULL)
         fail_msg("connect to the stand-in: %s", error->message);
-    for (int i = 0; i < 500 && s->peer == NULL; i++)
-        harness_iterate(10);
+    ITERATE_UNTIL(s->peer != NULL);
     assert_non_null(s->peer);
     *state = s;
     return 0;
@@ -752,12 +756,10 @@ test_dispose_with_call_in_flight(void **state)
     g_weak_ref_init(&weak, domain);
     marina_domain_get_xml_async(domain, MARINA_DOMAIN_XML_NONE, NULL, on_xml_ready, &xml);
     g_object_unref(domain);
-    for (int i = 0; i < 500 && s->held == NULL; i++)
-        harness_iterate(10);
+    ITERATE_UNTIL(s->held != NULL);
     assert_non_null(s->held);
     marina_dbus_domain_complete_get_xml(s->domain, g_steal_pointer(&s->held), "<domain/>");
-    for (int i = 0; i < 500 && xml == NULL; i++)
-        harness_iterate(10);
+    ITERATE_UNTIL(xml != NULL);
     assert_string_equal(xml, "<domain/>");
     /* Once the call has ended, nothing holds the object any more. */
     for (int i = 0; i < 100; i++) {
@@ -771,11 +773,18 @@ test_dispose_with_call_in_flight(void **state)
     g_weak_ref_clear(&weak);
 }
 
+/* Starts waiting on @job into *@result; returns once the watcher has read
+ * the job (its first "progress"). */
 static void
-on_stand_in_progress(MarinaJobWatcher *job, guint64 processed, guint64 total, const char *phase,
-                     gpointer data)
+start_waiting(MarinaJobWatcher *job, GAsyncResult **result)
 {
-    (*(guint *)data)++;
+    guint progress = 0;
+    gulong id = g_signal_connect(job, "progress", G_CALLBACK(on_progress), &progress);
+
+    marina_job_watcher_wait_async(job, NULL, marina_sync_wait_ready, result);
+    ITERATE_UNTIL(progress > 0);
+    g_signal_handler_disconnect(job, id);
+    assert_true(progress > 0);
 }
 
 /* A Finished signal with the wrong arguments (a remote host sent it) is
@@ -788,13 +797,8 @@ test_job_malformed_finished(void **state)
     g_autoptr(MarinaJobWatcher) job = marina_job_watcher_new(s->connection, STAND_IN_JOB);
     g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
-    guint progress = 0;
 
-    g_signal_connect(job, "progress", G_CALLBACK(on_stand_in_progress), &progress);
-    marina_job_watcher_wait_async(job, NULL, marina_sync_wait_ready, &r);
-    for (int i = 0; i < 500 && progress == 0; i++)
-        harness_iterate(10);
-    assert_true(progress > 0);
+    start_waiting(job, &r);
     assert_string_equal(marina_job_watcher_get_phase(job), "running");
     assert_true(g_dbus_connection_emit_signal(s->peer, NULL, STAND_IN_JOB,
                                               "org.marinavm.Marina1.Job", "Finished",
@@ -835,12 +839,8 @@ test_job_connection_closed(void **state)
     g_autoptr(MarinaJobWatcher) late = NULL;
     g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
-    guint progress = 0;
 
-    g_signal_connect(job, "progress", G_CALLBACK(on_stand_in_progress), &progress);
-    marina_job_watcher_wait_async(job, NULL, marina_sync_wait_ready, &r);
-    for (int i = 0; i < 500 && progress == 0; i++)
-        harness_iterate(10);
+    start_waiting(job, &r);
     marina_connection_close(s->connection);
     marina_sync_wait(&r);
     assert_false(marina_job_watcher_wait_finish(job, r, &error));
@@ -942,17 +942,14 @@ main(void)
         cmocka_unit_test(test_job_cancelled),
         cmocka_unit_test(test_job_daemon_gone),
     };
+#define STAND_IN_TEST(test) cmocka_unit_test_setup_teardown(test, setup_stand_in, teardown_stand_in)
     const struct CMUnitTest stand_in[] = {
-        cmocka_unit_test_setup_teardown(test_bad_console_handle, setup_stand_in, teardown_stand_in),
-        cmocka_unit_test_setup_teardown(test_cancel_call_in_flight, setup_stand_in,
-                                        teardown_stand_in),
-        cmocka_unit_test_setup_teardown(test_dispose_with_call_in_flight, setup_stand_in,
-                                        teardown_stand_in),
-        cmocka_unit_test_setup_teardown(test_job_malformed_finished, setup_stand_in,
-                                        teardown_stand_in),
-        cmocka_unit_test_setup_teardown(test_job_unknown, setup_stand_in, teardown_stand_in),
-        cmocka_unit_test_setup_teardown(test_job_connection_closed, setup_stand_in,
-                                        teardown_stand_in),
+        STAND_IN_TEST(test_bad_console_handle),
+        STAND_IN_TEST(test_cancel_call_in_flight),
+        STAND_IN_TEST(test_dispose_with_call_in_flight),
+        STAND_IN_TEST(test_job_malformed_finished),
+        STAND_IN_TEST(test_job_unknown),
+        STAND_IN_TEST(test_job_connection_closed),
         cmocka_unit_test(test_cancel_ssh_open),
     };
     int failed = 0;
