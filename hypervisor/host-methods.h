@@ -9,8 +9,8 @@ G_BEGIN_DECLS
 
 /*
  * The guest-related methods of org.marinavm.Marina1.Host: ListDomains,
- * LookupDomain, DefineDomain, CreateDomain, RestoreDomain, DomainXMLToNative
- * and GetNodeInfo. Guests are made with @context (whose registry holds
+ * ListDomainsPacked, LookupDomain, DefineDomain, CreateDomain, RestoreDomain,
+ * DomainXMLToNative and GetNodeInfo. Guests are made with @context (whose registry holds
  * them) and announced with DomainAdded. daemon.c fills this in and keeps it
  * for as long as @host serves.
  */
