@@ -35,27 +35,141 @@ add_new_vm(MarinaHostMethods *self, MarinaVm *vm)
                                        marina_vm_get_name(vm), marina_vm_get_uuid(vm));
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The listing. Each guest's row is kept serialised with the fields it was
+ * made from, and made again only when one of them differs: a listing of
+ * 1000 unchanged guests copies 1000 rows instead of encoding 11 000 values.
+ * Checking every field (not waiting for change notices) keeps a row right
+ * whatever changed the guest.
+ */
+
+typedef struct {
+    guint generation; /* the listing that last used the row */
+    char *path;
+    int id;
+    char *name;
+    char *uuid;
+    MarinaDomainState state;
+    guint reason;
+    gboolean persistent;
+    gboolean autostart;
+    guint64 memory_kib;
+    guint vcpus;
+    char *title;
+    GVariant *row; /* (oissuubbtus), serialised */
+} DomainRow;
+
+struct _MarinaDomainRows {
+    GHashTable *rows; /* MarinaVm * (not owned) -> DomainRow */
+    guint generation;
+};
+
 static void
-add_domain_entry(MarinaVm *vm, gpointer builder)
+domain_row_free(DomainRow *row)
 {
+    g_free(row->path);
+    g_free(row->name);
+    g_free(row->uuid);
+    g_free(row->title);
+    g_variant_unref(row->row);
+    g_free(row);
+}
+
+static gboolean
+domain_row_is_current(const DomainRow *r, MarinaVm *vm, const MarinaDomainConfig *c,
+                      MarinaDomainState state, guint reason)
+{
+    return r->id == marina_vm_get_id(vm) && r->state == state && r->reason == reason &&
+           r->persistent == marina_vm_is_persistent(vm) &&
+           r->autostart == marina_vm_get_autostart(vm) && r->memory_kib == c->memory_kib &&
+           r->vcpus == c->vcpus && g_strcmp0(r->name, c->name) == 0 &&
+           g_strcmp0(r->uuid, c->uuid) == 0 && g_strcmp0(r->title, c->title ? c->title : "") == 0 &&
+           g_strcmp0(r->path, marina_vm_get_object_path(vm)) == 0;
+}
+
+static DomainRow *
+domain_row_new(MarinaVm *vm, const MarinaDomainConfig *c, MarinaDomainState state, guint reason)
+{
+    DomainRow *r = g_new0(DomainRow, 1);
+
+    r->path = g_strdup(marina_vm_get_object_path(vm));
+    r->id = marina_vm_get_id(vm);
+    r->name = g_strdup(c->name);
+    r->uuid = g_strdup(c->uuid);
+    r->state = state;
+    r->reason = reason;
+    r->persistent = marina_vm_is_persistent(vm);
+    r->autostart = marina_vm_get_autostart(vm);
+    r->memory_kib = c->memory_kib;
+    r->vcpus = c->vcpus;
+    r->title = g_strdup(c->title ? c->title : "");
+    r->row = g_variant_ref_sink(g_variant_new("(oissuubbtus)", r->path, r->id, r->name, r->uuid,
+                                              state, reason, r->persistent, r->autostart,
+                                              r->memory_kib, r->vcpus, r->title));
+    g_variant_get_data(r->row); /* serialised now, copied as bytes into every listing */
+    return r;
+}
+
+typedef struct {
+    MarinaDomainRows *cache;
+    GVariantBuilder *builder;
+} ListingPass;
+
+static void
+add_domain_entry(MarinaVm *vm, gpointer user_data)
+{
+    ListingPass *pass = user_data;
     const MarinaDomainConfig *c = marina_vm_get_config(vm);
     guint reason;
     MarinaDomainState state = marina_vm_get_state(vm, &reason);
+    DomainRow *row = g_hash_table_lookup(pass->cache->rows, vm);
 
-    g_variant_builder_add(builder, "(oissuubbtus)", marina_vm_get_object_path(vm),
-                          marina_vm_get_id(vm), c->name, c->uuid, state, reason,
-                          marina_vm_is_persistent(vm), marina_vm_get_autostart(vm), c->memory_kib,
-                          c->vcpus, c->title ? c->title : "");
+    if (row == NULL || !domain_row_is_current(row, vm, c, state, reason)) {
+        row = domain_row_new(vm, c, state, reason);
+        g_hash_table_replace(pass->cache->rows, vm, row);
+    }
+    row->generation = pass->cache->generation;
+    g_variant_builder_add_value(pass->builder, row->row);
+}
+
+static gboolean
+row_is_stale(gpointer vm, gpointer row, gpointer cache)
+{
+    return ((DomainRow *)row)->generation != ((MarinaDomainRows *)cache)->generation;
+}
+
+static MarinaDomainRows *
+domain_rows_new(void)
+{
+    MarinaDomainRows *cache = g_new0(MarinaDomainRows, 1);
+
+    cache->rows = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)domain_row_free);
+    return cache;
+}
+
+static void
+domain_rows_free(MarinaDomainRows *cache)
+{
+    if (cache == NULL)
+        return;
+    g_hash_table_unref(cache->rows);
+    g_free(cache);
 }
 
 /* Every guest as ListDomains reports it: a(oissuubbtus), floating. */
 static GVariant *
-domain_rows(MarinaHostMethods *self)
+listing(MarinaHostMethods *self)
 {
+    MarinaDomainRows *cache = self->rows;
     GVariantBuilder b;
+    ListingPass pass = {cache, &b};
 
+    cache->generation++;
     g_variant_builder_init(&b, G_VARIANT_TYPE("a(oissuubbtus)"));
-    marina_vm_registry_foreach(self->context->registry, add_domain_entry, &b);
+    marina_vm_registry_foreach(self->context->registry, add_domain_entry, &pass);
+    /* Rows of guests that are gone. (A new guest at a gone one's address
+     * gets its own row: every field is compared.) */
+    g_hash_table_foreach_remove(cache->rows, row_is_stale, cache);
     return g_variant_builder_end(&b);
 }
 
@@ -63,7 +177,7 @@ static gboolean
 handle_list_domains(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
                     MarinaHostMethods *self)
 {
-    marina_dbus_host_complete_list_domains(host, invocation, domain_rows(self));
+    marina_dbus_host_complete_list_domains(host, invocation, listing(self));
     return TRUE;
 }
 
@@ -73,7 +187,7 @@ static gboolean
 handle_list_domains_packed(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
                            MarinaHostMethods *self)
 {
-    g_autoptr(GVariant) domains = g_variant_ref_sink(domain_rows(self));
+    g_autoptr(GVariant) domains = g_variant_ref_sink(listing(self));
     g_autoptr(GBytes) bytes = NULL;
 
     if (G_BYTE_ORDER == G_BIG_ENDIAN) {
@@ -416,6 +530,10 @@ marina_host_methods_connect(MarinaHostMethods *self)
         {"handle-get-node-info", G_CALLBACK(handle_get_node_info)},
     };
 
+    /* The rows live as long as the Host object these methods answer on. */
+    self->rows = domain_rows_new();
+    g_object_set_data_full(G_OBJECT(self->host), "marina-domain-rows", self->rows,
+                           (GDestroyNotify)domain_rows_free);
     for (guint i = 0; i < G_N_ELEMENTS(handlers); i++)
         g_signal_connect(self->host, handlers[i].signal, handlers[i].handler, self);
 }

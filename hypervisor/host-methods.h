@@ -7,6 +7,9 @@
 
 G_BEGIN_DECLS
 
+/* The guest listing's rows, kept between calls (host-methods.c). */
+typedef struct _MarinaDomainRows MarinaDomainRows;
+
 /*
  * The guest-related methods of org.marinavm.Marina1.Host: ListDomains,
  * ListDomainsPacked, LookupDomain, DefineDomain, CreateDomain, RestoreDomain,
@@ -20,6 +23,7 @@ typedef struct {
     GType vm_type;                   /* the driver's MarinaVm subclass */
     const MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStats *stats;              /* once statistics run: the emulator's version */
+    MarinaDomainRows *rows;          /* made by marina_host_methods_connect() */
 } MarinaHostMethods;
 
 /* Answer the methods above on @self->host. */
