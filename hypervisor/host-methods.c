@@ -45,18 +45,19 @@ add_new_vm(MarinaHostMethods *self, MarinaVm *vm)
 
 typedef struct {
     guint generation; /* the listing that last used the row */
-    char *path;
+    GVariant *row;    /* (oissuubbtus), serialised */
+    /* The fields it was made from; the strings point into @row's data. */
+    const char *path;
     int id;
-    char *name;
-    char *uuid;
-    MarinaDomainState state;
-    guint reason;
+    const char *name;
+    const char *uuid;
+    guint32 state;
+    guint32 reason;
     gboolean persistent;
     gboolean autostart;
     guint64 memory_kib;
-    guint vcpus;
-    char *title;
-    GVariant *row; /* (oissuubbtus), serialised */
+    guint32 vcpus;
+    const char *title;
 } DomainRow;
 
 struct _MarinaDomainRows {
@@ -67,10 +68,6 @@ struct _MarinaDomainRows {
 static void
 domain_row_free(DomainRow *row)
 {
-    g_free(row->path);
-    g_free(row->name);
-    g_free(row->uuid);
-    g_free(row->title);
     g_variant_unref(row->row);
     g_free(row);
 }
@@ -92,21 +89,15 @@ domain_row_new(MarinaVm *vm, const MarinaDomainConfig *c, MarinaDomainState stat
 {
     DomainRow *r = g_new0(DomainRow, 1);
 
-    r->path = g_strdup(marina_vm_get_object_path(vm));
-    r->id = marina_vm_get_id(vm);
-    r->name = g_strdup(c->name);
-    r->uuid = g_strdup(c->uuid);
-    r->state = state;
-    r->reason = reason;
-    r->persistent = marina_vm_is_persistent(vm);
-    r->autostart = marina_vm_get_autostart(vm);
-    r->memory_kib = c->memory_kib;
-    r->vcpus = c->vcpus;
-    r->title = g_strdup(c->title ? c->title : "");
-    r->row = g_variant_ref_sink(g_variant_new("(oissuubbtus)", r->path, r->id, r->name, r->uuid,
-                                              state, reason, r->persistent, r->autostart,
-                                              r->memory_kib, r->vcpus, r->title));
-    g_variant_get_data(r->row); /* serialised now, copied as bytes into every listing */
+    r->row = g_variant_ref_sink(g_variant_new(
+        "(oissuubbtus)", marina_vm_get_object_path(vm), marina_vm_get_id(vm), c->name, c->uuid,
+        state, reason, marina_vm_is_persistent(vm), marina_vm_get_autostart(vm), c->memory_kib,
+        c->vcpus, c->title ? c->title : ""));
+    /* Serialised now (copied as bytes into every listing), before the
+     * strings are taken: serialising frees the values they would point to. */
+    g_variant_get_data(r->row);
+    g_variant_get(r->row, "(&oi&s&suubbtu&s)", &r->path, &r->id, &r->name, &r->uuid, &r->state,
+                  &r->reason, &r->persistent, &r->autostart, &r->memory_kib, &r->vcpus, &r->title);
     return r;
 }
 
