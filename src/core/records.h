@@ -133,9 +133,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaPoolInfo, marina_pool_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVolumeInfo, marina_volume_info_free)
 
 /* Parsing the daemon's replies; used by the client objects and tests. */
-GPtrArray *marina_domain_records_from_variant(GVariant *domains);  /* a(oissuubbtus) */
-MarinaDomainInfo *marina_domain_info_from_variant(GVariant *info); /* a{sv} */
-MarinaNodeInfo *marina_node_info_from_variant(GVariant *info);     /* a{sv} */
+GPtrArray *marina_domain_records_from_variant(GVariant *domains); /* a(oissuubbtus) */
+/* Host.ListDomainsPacked's reply: ay holding a(oissuubbtus), little-endian. */
+GPtrArray *marina_domain_records_from_packed(GVariant *packed);
+MarinaDomainInfo *marina_domain_info_from_variant(GVariant *info);               /* a{sv} */
+MarinaNodeInfo *marina_node_info_from_variant(GVariant *info);                   /* a{sv} */
 MarinaHostProperties *marina_host_properties_from_variant(GVariant *properties); /* a{sv} */
 GPtrArray *marina_pool_infos_from_variant(GVariant *pools);                      /* a(osbbttt) */
 MarinaPoolInfo *marina_pool_info_from_variant(GVariant *info);                   /* a{sv} */
