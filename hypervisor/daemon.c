@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <malloc.h>
 
 #include "access.h"
 #include "core/error.h"
@@ -452,13 +453,16 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     if (self->test_node != NULL) {
         marina_stats_set_test_node(self->stats, self->test_node);
         marina_guest_startup_load_test(&self->vm_context, self->vm_type, self->test_node);
-        return TRUE;
+    } else {
+        marina_guest_startup_load_definitions(&self->vm_context, self->vm_type);
+        marina_storage_load(self->storage);
+        marina_guest_startup_reattach(&self->vm_context, self->vm_type);
+        marina_guest_startup_clean_installs(&self->vm_context);
+        marina_guest_startup_autostart(&self->vm_context);
     }
-    marina_guest_startup_load_definitions(&self->vm_context, self->vm_type);
-    marina_storage_load(self->storage);
-    marina_guest_startup_reattach(&self->vm_context, self->vm_type);
-    marina_guest_startup_clean_installs(&self->vm_context);
-    marina_guest_startup_autostart(&self->vm_context);
+    /* Parsing thousands of definitions (a 9 MB node file for 10 000 guests)
+     * leaves freed memory all over the heap: give it back to the system. */
+    malloc_trim(0);
     return TRUE;
 }
 

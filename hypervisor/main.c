@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <malloc.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gunixsocketaddress.h>
@@ -206,6 +208,11 @@ main(int argc, char **argv)
     g_autoptr(GMainLoop) loop = NULL;
     int ready_fd = -1, lock_fd;
 
+    /* Large blocks (a ListDomains reply or a statistics signal with
+     * thousands of guests) come from mmap and go back when freed. glibc's
+     * sliding threshold would otherwise move them into the heap, where they
+     * stay as holes between long-lived guest data. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     marina_paths_init_i18n();
     context = g_option_context_new(NULL);
     g_option_context_set_summary(context, _("Marina host daemon: runs guests with QEMU and "
