@@ -57,8 +57,7 @@ struct _MarinaDaemon {
 G_DEFINE_FINAL_TYPE(MarinaDaemon, marina_daemon, G_TYPE_OBJECT)
 
 static char **domain_enumerate(const char *path, gpointer user_data);
-static GDBusInterfaceSkeleton *domain_skeleton(const char *path, const char *node,
-                                               gpointer user_data);
+static gpointer domain_object(const char *path, const char *node, gpointer user_data);
 
 static void
 peer_free(Peer *peer)
@@ -116,7 +115,8 @@ marina_daemon_init(MarinaDaemon *self)
         .interface_name = DOMAIN_INTERFACE,
         .interface_info = marina_dbus_domain_interface_info,
         .enumerate = domain_enumerate,
-        .skeleton = domain_skeleton,
+        .vtable = marina_vm_get_dbus_vtable(),
+        .object = domain_object,
         .user_data = self,
     };
 }
@@ -320,12 +320,11 @@ vm_for_node(MarinaDaemon *self, const char *node)
     return marina_vm_registry_get(self->guests, uuid);
 }
 
-static GDBusInterfaceSkeleton *
-domain_skeleton(const char *path, const char *node, gpointer user_data)
+/* Every guest is served by one vtable (vm-methods.c), the guest its user data. */
+static gpointer
+domain_object(const char *path, const char *node, gpointer user_data)
 {
-    MarinaVm *vm = vm_for_node(user_data, node);
-
-    return vm != NULL ? G_DBUS_INTERFACE_SKELETON(marina_vm_get_skeleton(vm)) : NULL;
+    return vm_for_node(user_data, node);
 }
 
 /* ---------------------------------------------------------------------- */

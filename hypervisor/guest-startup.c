@@ -167,7 +167,7 @@ static void
 queue_autostart(MarinaVm *vm, gpointer data)
 {
     AutostartPass *pass = data;
-    gboolean saved = marina_dbus_domain_get_has_managed_save(marina_vm_get_skeleton(vm));
+    gboolean saved = marina_vm_has_managed_save(vm);
 
     if (marina_vm_get_autostart(vm) && !marina_vm_is_active(vm) && saved == pass->saved)
         g_ptr_array_add(pass->queue, g_object_ref(vm));

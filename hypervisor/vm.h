@@ -106,7 +106,12 @@ int marina_vm_get_id(MarinaVm *self);
 gboolean marina_vm_is_active(MarinaVm *self);
 gboolean marina_vm_is_persistent(MarinaVm *self);
 gboolean marina_vm_get_autostart(MarinaVm *self);
-MarinaDBusDomain *marina_vm_get_skeleton(MarinaVm *self);
+
+/* The org.marinavm.Marina1.Domain interface of every guest (vm-methods.c):
+ * register it with the guest as user data. */
+const GDBusInterfaceVTable *marina_vm_get_dbus_vtable(void);
+/* The guest's Domain properties as a floating a{sv}. */
+GVariant *marina_vm_get_dbus_properties(MarinaVm *self);
 
 /* Write the definition (and make the guest persistent). While the guest
  * runs, the new definition applies from its next start. */
