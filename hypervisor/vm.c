@@ -115,6 +115,7 @@ marina_vm_set_state(MarinaVm *self, MarinaDomainState state, guint reason, const
 
     p->state = state;
     p->reason = reason;
+    marina_vm_registry_note_activity(p->ctx.registry, self);
     marina_vm_sync_properties(self);
     marina_vm_notify_state_changed(self);
     if (event != NULL)
@@ -440,6 +441,7 @@ marina_vm_set_live(MarinaVm *self, MarinaDomainConfig *live)
     if (p->live != live)
         marina_domain_config_free(p->live);
     p->live = live;
+    marina_vm_registry_note_activity(p->ctx.registry, self);
 }
 
 void
@@ -635,4 +637,57 @@ GVariant *
 marina_vm_collect_stats_finish(MarinaVm *self, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+gboolean
+marina_vm_has_stats_at_hand(MarinaVm *self)
+{
+    return KLASS(self)->sample_stats != NULL;
+}
+
+gboolean
+marina_vm_sample_stats(MarinaVm *self, guint kinds, MarinaVmStats *stats)
+{
+    g_return_val_if_fail(KLASS(self)->sample_stats != NULL, FALSE);
+    if (!KLASS(self)->is_controllable(self))
+        return FALSE;
+    *stats = (MarinaVmStats){.kinds = kinds};
+    KLASS(self)->sample_stats(self, kinds, stats);
+    return TRUE;
+}
+
+static void
+add_u64(GVariantBuilder *b, const char *key, guint64 v)
+{
+    g_variant_builder_add(b, "{sv}", key, g_variant_new_uint64(v));
+}
+
+/* A builder, not a GVariantDict: a thousand guests each second make the
+ * dictionary's hash table a cost of its own. */
+GVariant *
+marina_vm_stats_to_variant(const MarinaVmStats *s)
+{
+    GVariantBuilder b;
+
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "vcpus", g_variant_new_uint32(s->vcpus));
+    add_u64(&b, "memory-kib", s->memory_kib);
+    if (s->kinds & MARINA_STATS_CPU) {
+        add_u64(&b, "cpu-time-ns", s->cpu_time_ns);
+        g_variant_builder_add(&b, "{sv}", "cpu-percent", g_variant_new_double(s->cpu_percent));
+    }
+    if (s->kinds & MARINA_STATS_MEMORY)
+        add_u64(&b, "memory-rss-kib", s->memory_rss_kib);
+    if (s->kinds & MARINA_STATS_DISK) {
+        add_u64(&b, "disk-rd-bytes", s->disk_rd_bytes);
+        add_u64(&b, "disk-wr-bytes", s->disk_wr_bytes);
+        add_u64(&b, "disk-rd-reqs", s->disk_rd_reqs);
+        add_u64(&b, "disk-wr-reqs", s->disk_wr_reqs);
+    }
+    if (s->kinds & MARINA_STATS_NETWORK) {
+        add_u64(&b, "net-rx-bytes", s->net_rx_bytes);
+        add_u64(&b, "net-tx-bytes", s->net_tx_bytes);
+    }
+    g_variant_builder_add(&b, "{sv}", "timestamp-us", g_variant_new_int64(s->timestamp_us));
+    return g_variant_builder_end(&b);
 }
