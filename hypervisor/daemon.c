@@ -28,7 +28,7 @@
 #define DOMAIN_INTERFACE "org.marinavm.Marina1.Domain"
 #define STATS_INTERVAL_MIN 100
 #define STATS_INTERVAL_MAX 60000
-#define HEAP_TRIM_INTERVAL_S 5
+#define HEAP_TRIM_INTERVAL_S 10
 #define HEAP_TRIM_SLACK (4 * 1024 * 1024)
 
 typedef struct {
