@@ -19,7 +19,8 @@ void marina_guest_startup_clean_installs(const MarinaVmContext *context);
 /* Like xendomains: guests with a managed save come back first (Start
  * restores them), then the other autostart guests, one after another. */
 void marina_guest_startup_autostart(const MarinaVmContext *context);
+/* The test driver's guests, their configurations taken out of @node. */
 void marina_guest_startup_load_test(const MarinaVmContext *context, GType type,
-                                    const MarinaTestNode *node);
+                                    MarinaTestNode *node);
 
 G_END_DECLS

@@ -517,7 +517,6 @@ on_vnc_connected(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(GSocketConnection) conn = NULL;
     g_autoptr(GUnixFDList) fds = g_unix_fd_list_new();
     GError *error = NULL;
-    MarinaDBusDomain *skel = MARINA_DBUS_DOMAIN(g_object_get_data(G_OBJECT(invocation), "skel"));
 
     conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(source), result, &error);
     if (conn == NULL) {
@@ -528,7 +527,8 @@ on_vnc_connected(GObject *source, GAsyncResult *result, gpointer data)
         return;
     }
     g_unix_fd_list_append(fds, g_socket_get_fd(g_socket_connection_get_socket(conn)), NULL);
-    marina_dbus_domain_complete_open_graphics(skel, invocation, fds, g_variant_new_handle(0));
+    /* The generated function only formats the reply: no skeleton needed. */
+    marina_dbus_domain_complete_open_graphics(NULL, invocation, fds, g_variant_new_handle(0));
 }
 
 static gboolean
@@ -556,8 +556,6 @@ qemu_open_graphics(MarinaVm *vm, GDBusMethodInvocation *invocation)
     path = marina_qemu_vm_socket_path(self, "v");
     addr = g_unix_socket_address_new(path);
     client = g_socket_client_new();
-    g_object_set_data_full(G_OBJECT(invocation), "skel", g_object_ref(marina_vm_get_skeleton(vm)),
-                           g_object_unref);
     g_socket_client_connect_async(client, G_SOCKET_CONNECTABLE(addr), NULL, on_vnc_connected,
                                   g_object_ref(invocation));
 }
@@ -567,7 +565,6 @@ on_screendump(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(GDBusMethodInvocation) invocation = data;
     g_autofree char *file = g_strdup(g_object_get_data(G_OBJECT(invocation), "file"));
-    MarinaDBusDomain *skel = MARINA_DBUS_DOMAIN(g_object_get_data(G_OBJECT(invocation), "skel"));
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GBytes) png = NULL;
     GError *error = NULL;
@@ -584,7 +581,7 @@ on_screendump(GObject *source, GAsyncResult *result, gpointer data)
     g_unlink(file);
     png = g_bytes_new_take(contents, len);
     marina_dbus_domain_complete_screenshot(
-        skel, invocation, g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, png, TRUE));
+        NULL, invocation, g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, png, TRUE));
 }
 
 static void
@@ -602,8 +599,6 @@ qemu_screenshot(MarinaVm *vm, GDBusMethodInvocation *invocation)
     file = marina_qemu_vm_socket_path(self, name);
     args = marina_qemu_json_args("filename", file, "format", "png", NULL);
     g_object_set_data_full(G_OBJECT(invocation), "file", file, g_free);
-    g_object_set_data_full(G_OBJECT(invocation), "skel", g_object_ref(marina_vm_get_skeleton(vm)),
-                           g_object_unref);
     marina_qmp_client_execute_async(self->qmp, "screendump", args, -1, NULL, on_screendump,
                                     g_object_ref(invocation));
 }

@@ -22,6 +22,8 @@ on_introspect(GDBusConnection *connection, const char *sender, const char *path,
 
     if (subtree->exists != NULL)
         exists = subtree->exists(path, node, subtree->user_data);
+    else if (subtree->vtable != NULL)
+        exists = subtree->object(path, node, subtree->user_data) != NULL;
     else
         exists = subtree->skeleton(path, node, subtree->user_data) != NULL;
     if (!exists)
@@ -41,6 +43,14 @@ on_dispatch(GDBusConnection *connection, const char *sender, const char *path,
 
     if (g_strcmp0(interface_name, subtree->interface_name) != 0)
         return NULL;
+    if (subtree->vtable != NULL) {
+        gpointer object = subtree->object(path, node, subtree->user_data);
+
+        if (object == NULL)
+            return NULL;
+        *out_user_data = object;
+        return subtree->vtable;
+    }
     skel = subtree->skeleton(path, node, subtree->user_data);
     if (skel == NULL)
         return NULL;

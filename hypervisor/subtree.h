@@ -6,7 +6,8 @@ G_BEGIN_DECLS
 
 /*
  * A GDBus subtree whose children all carry one interface, each served by a
- * generated skeleton the owner keeps. marinad registers one such subtree per
+ * generated skeleton the owner keeps, or all by one vtable with the child's
+ * object as user data. marinad registers one such subtree per
  * peer (domains, pools, the volumes of each pool) instead of exporting every
  * object on every connection, so a new peer costs the same however many
  * objects there are.
@@ -22,11 +23,16 @@ typedef struct {
     /* The child node names, NULL-terminated; GDBus frees the array. */
     char **(*enumerate)(const char *path, gpointer user_data);
     /* Optional: whether @node names a child, for introspection. When NULL,
-     * skeleton() is asked instead; set it when skeleton() creates objects. */
+     * skeleton() (or object()) is asked instead; set it when skeleton()
+     * creates objects. */
     gboolean (*exists)(const char *path, const char *node, gpointer user_data);
     /* The skeleton serving @node, or NULL when there is no such child. The
      * caller keeps its reference. */
     GDBusInterfaceSkeleton *(*skeleton)(const char *path, const char *node, gpointer user_data);
+    /* Instead of skeleton(): every child is served by @vtable, with what
+     * object() returns for @node (NULL: no such child) as the user data. */
+    const GDBusInterfaceVTable *vtable;
+    gpointer (*object)(const char *path, const char *node, gpointer user_data);
     gpointer user_data;
 } MarinaSubtree;
 

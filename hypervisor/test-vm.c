@@ -304,44 +304,35 @@ advance_stats(MarinaTestVm *self, double seconds)
 }
 
 static void
-add_u64(GVariantDict *d, const char *key, guint64 v)
-{
-    g_variant_dict_insert_value(d, key, g_variant_new_uint64(v));
-}
-
-static void
-test_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
+test_sample_stats(MarinaVm *vm, guint kinds, MarinaVmStats *s)
 {
     MarinaTestVm *self = MARINA_TEST_VM(vm);
     const MarinaDomainConfig *c = marina_vm_get_config(vm);
     gint64 now = g_get_monotonic_time();
     double seconds = (double)(now - self->last_sample_us) / 1e6;
-    GVariantDict d;
-    double pct;
 
     self->last_sample_us = now;
-    pct = advance_stats(self, CLAMP(seconds, 0, 3600));
-    g_variant_dict_init(&d, NULL);
-    g_variant_dict_insert(&d, "vcpus", "u", c->current_vcpus);
-    add_u64(&d, "memory-kib", c->current_memory_kib);
-    if (kinds & MARINA_STATS_CPU) {
-        add_u64(&d, "cpu-time-ns", self->cpu_time_ns);
-        g_variant_dict_insert(&d, "cpu-percent", "d", pct);
-    }
-    if (kinds & MARINA_STATS_MEMORY)
-        add_u64(&d, "memory-rss-kib", self->rss_kib);
-    if (kinds & MARINA_STATS_DISK) {
-        add_u64(&d, "disk-rd-bytes", self->disk_rd);
-        add_u64(&d, "disk-wr-bytes", self->disk_wr);
-        add_u64(&d, "disk-rd-reqs", self->disk_rd_reqs);
-        add_u64(&d, "disk-wr-reqs", self->disk_wr_reqs);
-    }
-    if (kinds & MARINA_STATS_NETWORK) {
-        add_u64(&d, "net-rx-bytes", self->net_rx);
-        add_u64(&d, "net-tx-bytes", self->net_tx);
-    }
-    g_variant_dict_insert(&d, "timestamp-us", "x", g_get_real_time());
-    g_task_return_pointer(task, g_variant_ref_sink(g_variant_dict_end(&d)),
+    s->cpu_percent = advance_stats(self, CLAMP(seconds, 0, 3600));
+    s->vcpus = c->current_vcpus;
+    s->memory_kib = c->current_memory_kib;
+    s->cpu_time_ns = self->cpu_time_ns;
+    s->memory_rss_kib = self->rss_kib;
+    s->disk_rd_bytes = self->disk_rd;
+    s->disk_wr_bytes = self->disk_wr;
+    s->disk_rd_reqs = self->disk_rd_reqs;
+    s->disk_wr_reqs = self->disk_wr_reqs;
+    s->net_rx_bytes = self->net_rx;
+    s->net_tx_bytes = self->net_tx;
+    s->timestamp_us = g_get_real_time();
+}
+
+static void
+test_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
+{
+    MarinaVmStats stats = {.kinds = kinds};
+
+    test_sample_stats(vm, kinds, &stats);
+    g_task_return_pointer(task, g_variant_ref_sink(marina_vm_stats_to_variant(&stats)),
                           (GDestroyNotify)g_variant_unref);
     g_object_unref(task);
 }
@@ -661,6 +652,7 @@ marina_test_vm_class_init(MarinaTestVmClass *klass)
     vm_class->open_graphics = test_no_display;
     vm_class->screenshot = test_no_display;
     vm_class->collect_stats = test_collect_stats;
+    vm_class->sample_stats = test_sample_stats;
     vm_class->add_info = test_add_info;
     vm_class->store_definition = test_store_definition;
     vm_class->forget_definition = test_forget_definition;

@@ -294,7 +294,7 @@ marina_vm_undefine(MarinaVm *self, guint flags, GError **error)
     p->persistent = FALSE;
     p->autostart = FALSE;
     p->has_managed_save = FALSE;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
     marina_vm_notify_state_changed(self);
     marina_vm_emit_event(self, "undefined", "removed");
     /* A running guest stays, now transient, until it stops. */
@@ -315,6 +315,6 @@ marina_vm_set_autostart(MarinaVm *self, gboolean on, GError **error)
     if (!KLASS(self)->store_autostart(self, on, error))
         return FALSE;
     PRIV(self)->autostart = on;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
     return TRUE;
 }

@@ -74,7 +74,7 @@ void
 marina_vm_set_installing(MarinaVm *self, gboolean installing)
 {
     PRIV(self)->installing = installing;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
 }
 
 void
@@ -94,7 +94,7 @@ marina_vm_end_install_boot(MarinaVm *self)
     p->installing = FALSE;
     p->install_rebooted = FALSE;
     marina_install_tree_remove_dir(dir);
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
 }
 
 static void
@@ -398,7 +398,7 @@ install_failed(InstallRun *run, GError *error)
         p->install = NULL;
     if (!marina_vm_is_active(self) && p->installing) {
         p->installing = FALSE;
-        marina_vm_sync_skeleton(self);
+        marina_vm_sync_properties(self);
     }
     marina_install_tree_remove_dir(dir);
     marina_job_registry_end_job(p->ctx.jobs, run->job, error);
@@ -440,7 +440,7 @@ install_launch(InstallRun *run)
     g_task_set_source_tag(task, install_launch);
     p->installing = TRUE;
     p->install_rebooted = FALSE;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
     marina_vm_set_live(self, install_config(self, run));
     KLASS(self)->start(self, run->flags, task);
 }
@@ -476,16 +476,16 @@ on_install_downloaded(GObject *source, GAsyncResult *result, gpointer data)
     install_launch(run);
 }
 
-gboolean
-marina_vm_handle_start_install(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
-                               GVariant *options, guint flags, MarinaVm *self)
+void
+marina_vm_handle_start_install(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *options,
+                               guint flags)
 {
     MarinaVmPrivate *p = PRIV(self);
     InstallRun *run;
     GError *error = NULL;
 
     if (!marina_access_check_writable(invocation))
-        return TRUE;
+        return;
     run = g_new0(InstallRun, 1);
     if (!parse_install_spec(options, &run->spec, &error))
         goto refused;
@@ -515,7 +515,8 @@ marina_vm_handle_start_install(MarinaDBusDomain *skel, GDBusMethodInvocation *in
     run->flags = flags;
     run->job = g_object_ref(marina_job_registry_new_job(p->ctx.jobs, 0));
     p->install = run;
-    marina_dbus_domain_complete_start_install(skel, invocation,
+    /* The generated function only formats the reply: no skeleton needed. */
+    marina_dbus_domain_complete_start_install(NULL, invocation,
                                               marina_job_get_object_path(run->job));
     if (run->spec.location != NULL) {
         g_autofree char *dir = install_dir(self);
@@ -529,10 +530,9 @@ marina_vm_handle_start_install(MarinaDBusDomain *skel, GDBusMethodInvocation *in
         run->initrd = g_strdup(run->spec.initrd);
         install_launch(run);
     }
-    return TRUE;
+    return;
 
 refused:
     g_dbus_method_invocation_take_error(invocation, error);
     install_run_free(run);
-    return TRUE;
 }

@@ -13,6 +13,19 @@ G_BEGIN_DECLS
 
 typedef struct _InstallRun InstallRun;
 
+/* The property values clients were last told of (see PropertiesChanged). */
+typedef struct {
+    char *name;
+    char *title; /* NULL for "" */
+    int id;
+    guint reason;
+    guint8 state;
+    gboolean persistent : 1;
+    gboolean autostart : 1;
+    gboolean has_managed_save : 1;
+    gboolean installing : 1;
+} MarinaVmAnnounced;
+
 typedef struct {
     MarinaVmContext ctx;
     MarinaDomainConfig *def;  /* persistent definition, or the transient config */
@@ -33,7 +46,7 @@ typedef struct {
 
     GList *stop_waiters; /* GTask*: complete when the guest has stopped */
     guint props_idle;    /* PropertiesChanged pending */
-    MarinaDBusDomain *skeleton;
+    MarinaVmAnnounced announced;
 } MarinaVmPrivate;
 
 MarinaVmPrivate *marina_vm_get_private(MarinaVm *self);
@@ -41,19 +54,17 @@ MarinaVmPrivate *marina_vm_get_private(MarinaVm *self);
 #define PRIV(self) marina_vm_get_private(self)
 #define KLASS(self) MARINA_VM_GET_CLASS(self)
 
-/* Copy state and flags to the D-Bus object's properties. */
-void marina_vm_sync_skeleton(MarinaVm *self);
+/* State, flags or configuration may have changed: tell clients of the
+ * properties that did (PropertiesChanged, from an idle callback). */
+void marina_vm_sync_properties(MarinaVm *self);
 /* Let the driver record a change of state, reason or persistence. */
 void marina_vm_notify_state_changed(MarinaVm *self);
 /* FALSE (with @error) while the guest runs or is being prepared. */
 gboolean marina_vm_check_startable(MarinaVm *self, GError **error);
 
-/* vm-methods.c: the org.marinavm.Marina1.Domain object and its handlers. */
-void marina_vm_setup_skeleton(MarinaVm *self);
-
-/* vm-install.c */
-gboolean marina_vm_handle_start_install(MarinaDBusDomain *skel, GDBusMethodInvocation *invocation,
-                                        GVariant *options, guint flags, MarinaVm *self);
+/* vm-install.c: the StartInstall method. */
+void marina_vm_handle_start_install(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                    GVariant *options, guint flags);
 /* The install run is over, however it ended: its files go. */
 void marina_vm_end_install_boot(MarinaVm *self);
 /* An idle callback (@data: a guest reference): boot the definition after

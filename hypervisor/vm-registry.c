@@ -12,6 +12,10 @@ struct _MarinaVmRegistry {
 
     GHashTable *by_uuid; /* uuid -> MarinaVm* (owned) */
     GHashTable *by_name; /* name -> MarinaVm* */
+    /* The guests that may be running (a running configuration or a state
+     * other than shut off): what a statistics round visits, so its cost
+     * follows the running guests, not all of them. */
+    GHashTable *active; /* MarinaVm* set */
     int next_id;
 };
 
@@ -25,6 +29,7 @@ marina_vm_registry_dispose(GObject *object)
 {
     MarinaVmRegistry *self = MARINA_VM_REGISTRY(object);
 
+    g_clear_pointer(&self->active, g_hash_table_unref);
     g_clear_pointer(&self->by_name, g_hash_table_unref);
     g_clear_pointer(&self->by_uuid, g_hash_table_unref);
     G_OBJECT_CLASS(marina_vm_registry_parent_class)->dispose(object);
@@ -53,6 +58,7 @@ marina_vm_registry_init(MarinaVmRegistry *self)
 {
     self->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
     self->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->active = g_hash_table_new(NULL, NULL);
     self->next_id = 1;
 }
 
@@ -67,6 +73,7 @@ marina_vm_registry_add(MarinaVmRegistry *self, MarinaVm *vm)
 {
     g_hash_table_insert(self->by_uuid, g_strdup(marina_vm_get_uuid(vm)), vm);
     g_hash_table_insert(self->by_name, g_strdup(marina_vm_get_name(vm)), vm);
+    marina_vm_registry_note_activity(self, vm);
 }
 
 void
@@ -76,6 +83,7 @@ marina_vm_registry_remove(MarinaVmRegistry *self, MarinaVm *vm)
 
     if (g_hash_table_lookup(self->by_uuid, marina_vm_get_uuid(vm)) != vm)
         return;
+    g_hash_table_remove(self->active, vm);
     g_hash_table_remove(self->by_name, marina_vm_get_name(vm));
     g_hash_table_remove(self->by_uuid, marina_vm_get_uuid(vm));
     g_signal_emit(self, signals[GUEST_REMOVED], 0, vm);
@@ -137,6 +145,31 @@ GList *
 marina_vm_registry_list(MarinaVmRegistry *self)
 {
     return g_hash_table_get_values(self->by_uuid);
+}
+
+void
+marina_vm_registry_note_activity(MarinaVmRegistry *self, MarinaVm *vm)
+{
+    gboolean maybe_running =
+        marina_vm_get_live(vm) != NULL || marina_vm_get_state(vm, NULL) != MARINA_DOMAIN_SHUTOFF;
+
+    if (maybe_running && g_hash_table_lookup(self->by_uuid, marina_vm_get_uuid(vm)) == vm)
+        g_hash_table_add(self->active, vm);
+    else
+        g_hash_table_remove(self->active, vm);
+}
+
+GPtrArray *
+marina_vm_registry_list_active(MarinaVmRegistry *self)
+{
+    GPtrArray *list = g_ptr_array_sized_new(g_hash_table_size(self->active));
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, self->active);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_ptr_array_add(list, key);
+    return list;
 }
 
 int

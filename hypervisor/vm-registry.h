@@ -44,6 +44,11 @@ typedef void (*MarinaVmFunc)(MarinaVm *vm, gpointer user_data);
 void marina_vm_registry_foreach(MarinaVmRegistry *self, MarinaVmFunc func, gpointer user_data);
 /* Every guest (the list is the caller's; the guests are not). */
 GList *marina_vm_registry_list(MarinaVmRegistry *self);
+/* The guests that may be running: each one running, perhaps a few starting
+ * or stopping (the array is the caller's; the guests are not). */
+GPtrArray *marina_vm_registry_list_active(MarinaVmRegistry *self);
+/* For guests: the running configuration or the state changed. */
+void marina_vm_registry_note_activity(MarinaVmRegistry *self, MarinaVm *vm);
 
 /* A fresh running id (1, 2, ...), never reused while the registry lives. */
 int marina_vm_registry_allocate_id(MarinaVmRegistry *self);

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "save-image.h"
 #include "state-store.h"
+#include "vardict-writer.h"
 #include "vm-private.h"
 
 #define OBJECT_PATH_PREFIX "/org/marinavm/Marina1/domain/"
@@ -32,49 +33,71 @@ marina_vm_get_private(MarinaVm *self)
 /* ---------------------------------------------------------------------- */
 /* State                                                                   */
 
-void
-marina_vm_sync_skeleton(MarinaVm *self)
-{
-    MarinaVmPrivate *p = PRIV(self);
-    const MarinaDomainConfig *c = marina_vm_get_config(self);
-
-    g_object_freeze_notify(G_OBJECT(p->skeleton));
-    marina_dbus_domain_set_name(p->skeleton, c->name);
-    marina_dbus_domain_set_uuid(p->skeleton, c->uuid);
-    marina_dbus_domain_set_title(p->skeleton, c->title ? c->title : "");
-    marina_dbus_domain_set_id(p->skeleton, p->id);
-    marina_dbus_domain_set_state(p->skeleton, p->state);
-    marina_dbus_domain_set_state_reason(p->skeleton, p->reason);
-    marina_dbus_domain_set_persistent(p->skeleton, p->persistent);
-    marina_dbus_domain_set_autostart(p->skeleton, p->autostart);
-    marina_dbus_domain_set_has_managed_save(p->skeleton, p->has_managed_save);
-    marina_dbus_domain_set_installing(p->skeleton, p->installing);
-    g_object_thaw_notify(G_OBJECT(p->skeleton));
-}
-
-/* The domain objects are served from a subtree, not exported skeletons, so
- * the skeleton cannot announce its own property changes: collect them and
- * announce them once per main loop iteration, as an exported one would. */
+/* The domain objects are served from one vtable (vm-methods.c) that reads
+ * the guest directly: remember what clients were last told, and when a
+ * property differs, announce all of them once per main loop iteration (as
+ * the generated skeleton did). */
 static gboolean
 emit_properties_changed(gpointer data)
 {
     MarinaVm *self = data;
     MarinaVmPrivate *p = PRIV(self);
-    g_autoptr(GVariant) props = NULL;
+    g_autoptr(GVariant) props = g_variant_ref_sink(marina_vm_get_dbus_properties(self));
 
     p->props_idle = 0;
-    props = g_variant_ref_sink(
-        g_dbus_interface_skeleton_get_properties(G_DBUS_INTERFACE_SKELETON(p->skeleton)));
     marina_vm_registry_emit_changed(p->ctx.registry, self, props);
     return G_SOURCE_REMOVE;
 }
 
 static void
-on_property_notify(GObject *skeleton, GParamSpec *pspec, MarinaVm *self)
+set_announced_string(char **field, const char *value, gboolean *changed)
+{
+    /* NULL stands for "": most guests have no title. */
+    if (value != NULL && *value == '\0')
+        value = NULL;
+    if (g_strcmp0(*field, value) == 0)
+        return;
+    g_free(*field);
+    *field = g_strdup(value);
+    *changed = TRUE;
+}
+
+/* Record the property values; TRUE when one differs from the last record. */
+static gboolean
+record_properties(MarinaVm *self)
+{
+    MarinaVmPrivate *p = PRIV(self);
+    const MarinaDomainConfig *c = marina_vm_get_config(self);
+    MarinaVmAnnounced *a = &p->announced;
+    MarinaVmAnnounced now = {
+        .id = p->id,
+        .state = p->state,
+        .reason = p->reason,
+        .persistent = p->persistent != FALSE,
+        .autostart = p->autostart != FALSE,
+        .has_managed_save = p->has_managed_save != FALSE,
+        .installing = p->installing != FALSE,
+    };
+    gboolean changed = a->id != now.id || a->state != now.state || a->reason != now.reason ||
+                       a->persistent != now.persistent || a->autostart != now.autostart ||
+                       a->has_managed_save != now.has_managed_save ||
+                       a->installing != now.installing;
+
+    now.name = a->name;
+    now.title = a->title;
+    set_announced_string(&now.name, c->name, &changed);
+    set_announced_string(&now.title, c->title, &changed);
+    /* The UUID of a guest never changes. */
+    *a = now;
+    return changed;
+}
+
+void
+marina_vm_sync_properties(MarinaVm *self)
 {
     MarinaVmPrivate *p = PRIV(self);
 
-    if (p->props_idle == 0)
+    if (record_properties(self) && p->props_idle == 0)
         p->props_idle = g_idle_add(emit_properties_changed, self);
 }
 
@@ -93,7 +116,8 @@ marina_vm_set_state(MarinaVm *self, MarinaDomainState state, guint reason, const
 
     p->state = state;
     p->reason = reason;
-    marina_vm_sync_skeleton(self);
+    marina_vm_registry_note_activity(p->ctx.registry, self);
+    marina_vm_sync_properties(self);
     marina_vm_notify_state_changed(self);
     if (event != NULL)
         marina_vm_registry_emit_event(p->ctx.registry, self, event, detail);
@@ -246,9 +270,6 @@ marina_vm_dispose(GObject *object)
     MarinaVmPrivate *p = PRIV(MARINA_VM(object));
 
     g_clear_handle_id(&p->props_idle, g_source_remove);
-    if (p->skeleton != NULL)
-        g_signal_handlers_disconnect_by_data(p->skeleton, object);
-    g_clear_object(&p->skeleton);
     G_OBJECT_CLASS(marina_vm_parent_class)->dispose(object);
 }
 
@@ -260,6 +281,8 @@ marina_vm_finalize(GObject *object)
     marina_domain_config_free(p->def);
     marina_domain_config_free(p->live);
     g_free(p->path);
+    g_free(p->announced.name);
+    g_free(p->announced.title);
     G_OBJECT_CLASS(marina_vm_parent_class)->finalize(object);
 }
 
@@ -302,9 +325,8 @@ marina_vm_new(GType type, const MarinaVmContext *context, MarinaDomainConfig *de
     p->def = def;
     p->persistent = persistent;
     p->path = g_strconcat(OBJECT_PATH_PREFIX, node, NULL);
-    marina_vm_setup_skeleton(self);
-    marina_vm_sync_skeleton(self);
-    g_signal_connect(p->skeleton, "notify", G_CALLBACK(on_property_notify), self);
+    /* What a new guest's object says needs no announcement. */
+    record_properties(self);
     return self;
 }
 
@@ -355,7 +377,7 @@ void
 marina_vm_set_id(MarinaVm *self, int id)
 {
     PRIV(self)->id = id;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
 }
 
 gboolean
@@ -380,12 +402,6 @@ gboolean
 marina_vm_has_managed_save(MarinaVm *self)
 {
     return PRIV(self)->has_managed_save;
-}
-
-MarinaDBusDomain *
-marina_vm_get_skeleton(MarinaVm *self)
-{
-    return PRIV(self)->skeleton;
 }
 
 void
@@ -426,6 +442,7 @@ marina_vm_set_live(MarinaVm *self, MarinaDomainConfig *live)
     if (p->live != live)
         marina_domain_config_free(p->live);
     p->live = live;
+    marina_vm_registry_note_activity(p->ctx.registry, self);
 }
 
 void
@@ -440,7 +457,7 @@ marina_vm_load_flags(MarinaVm *self)
     p->has_managed_save = p->persistent && saved;
     if (p->has_managed_save && !marina_vm_is_active(self))
         p->reason = MARINA_SHUTOFF_SAVED;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
 }
 
 gboolean
@@ -455,7 +472,7 @@ marina_vm_save_definition(MarinaVm *self, MarinaDomainConfig *def, GError **erro
         p->def = def;
     }
     p->persistent = TRUE;
-    marina_vm_sync_skeleton(self);
+    marina_vm_sync_properties(self);
     return TRUE;
 }
 
@@ -621,4 +638,52 @@ GVariant *
 marina_vm_collect_stats_finish(MarinaVm *self, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+gboolean
+marina_vm_has_stats_at_hand(MarinaVm *self)
+{
+    return KLASS(self)->sample_stats != NULL;
+}
+
+gboolean
+marina_vm_sample_stats(MarinaVm *self, guint kinds, MarinaVmStats *stats)
+{
+    g_return_val_if_fail(KLASS(self)->sample_stats != NULL, FALSE);
+    if (!KLASS(self)->is_controllable(self))
+        return FALSE;
+    *stats = (MarinaVmStats){.kinds = kinds};
+    KLASS(self)->sample_stats(self, kinds, stats);
+    return TRUE;
+}
+
+/* Written straight into its serialised form (vardict-writer.h): a thousand
+ * running guests each second would otherwise make and free some sixty
+ * thousand small GVariants. */
+GVariant *
+marina_vm_stats_to_variant(const MarinaVmStats *s)
+{
+    MarinaVardictWriter w;
+
+    marina_vardict_writer_init(&w);
+    marina_vardict_writer_add_uint32(&w, "vcpus", s->vcpus);
+    marina_vardict_writer_add_uint64(&w, "memory-kib", s->memory_kib);
+    if (s->kinds & MARINA_STATS_CPU) {
+        marina_vardict_writer_add_uint64(&w, "cpu-time-ns", s->cpu_time_ns);
+        marina_vardict_writer_add_double(&w, "cpu-percent", s->cpu_percent);
+    }
+    if (s->kinds & MARINA_STATS_MEMORY)
+        marina_vardict_writer_add_uint64(&w, "memory-rss-kib", s->memory_rss_kib);
+    if (s->kinds & MARINA_STATS_DISK) {
+        marina_vardict_writer_add_uint64(&w, "disk-rd-bytes", s->disk_rd_bytes);
+        marina_vardict_writer_add_uint64(&w, "disk-wr-bytes", s->disk_wr_bytes);
+        marina_vardict_writer_add_uint64(&w, "disk-rd-reqs", s->disk_rd_reqs);
+        marina_vardict_writer_add_uint64(&w, "disk-wr-reqs", s->disk_wr_reqs);
+    }
+    if (s->kinds & MARINA_STATS_NETWORK) {
+        marina_vardict_writer_add_uint64(&w, "net-rx-bytes", s->net_rx_bytes);
+        marina_vardict_writer_add_uint64(&w, "net-tx-bytes", s->net_tx_bytes);
+    }
+    marina_vardict_writer_add_int64(&w, "timestamp-us", s->timestamp_us);
+    return marina_vardict_writer_end(&w);
 }

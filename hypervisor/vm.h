@@ -21,6 +21,20 @@ G_DECLARE_DERIVABLE_TYPE(MarinaVm, marina_vm, MARINA, VM, GObject)
 
 typedef struct _MarinaVmRegistry MarinaVmRegistry;
 
+/* One guest's statistics (see StatsUpdated); @kinds (MarinaStatsKind bits)
+ * says which groups beyond vcpus, memory-kib and the timestamp are set. */
+typedef struct {
+    guint kinds;
+    guint vcpus;
+    guint64 memory_kib;
+    guint64 cpu_time_ns;
+    double cpu_percent;
+    guint64 memory_rss_kib;
+    guint64 disk_rd_bytes, disk_wr_bytes, disk_rd_reqs, disk_wr_reqs;
+    guint64 net_rx_bytes, net_tx_bytes;
+    gint64 timestamp_us;
+} MarinaVmStats;
+
 /*
  * What a guest is handed when it is made (by daemon.c, or a unit test): the
  * daemon's settings, the guest registry it reports to (running ids, leaving,
@@ -71,6 +85,11 @@ struct _MarinaVmClass {
     /* Complete @task with a floating-free a{sv} GVariant (see StatsUpdated)
      * holding the figures of @kinds (MarinaStatsKind bits). */
     void (*collect_stats)(MarinaVm *self, guint kinds, GTask *task);
+    /* Optional: the same figures at once, for a driver that has them at hand
+     * (the test driver). A statistics round then costs no task, no idle
+     * callback and no dictionary per guest. Called only while the guest is
+     * controllable. */
+    void (*sample_stats)(MarinaVm *self, guint kinds, MarinaVmStats *stats);
     /* Extra GetInfo keys of a running guest (cpu-time-ns, pid). */
     void (*add_info)(MarinaVm *self, GVariantDict *info);
     gboolean (*reattach)(MarinaVm *self, GError **error);
@@ -106,7 +125,12 @@ int marina_vm_get_id(MarinaVm *self);
 gboolean marina_vm_is_active(MarinaVm *self);
 gboolean marina_vm_is_persistent(MarinaVm *self);
 gboolean marina_vm_get_autostart(MarinaVm *self);
-MarinaDBusDomain *marina_vm_get_skeleton(MarinaVm *self);
+
+/* The org.marinavm.Marina1.Domain interface of every guest (vm-methods.c):
+ * register it with the guest as user data. */
+const GDBusInterfaceVTable *marina_vm_get_dbus_vtable(void);
+/* The guest's Domain properties as a floating a{sv}. */
+GVariant *marina_vm_get_dbus_properties(MarinaVm *self);
 
 /* Write the definition (and make the guest persistent). While the guest
  * runs, the new definition applies from its next start. */
@@ -175,6 +199,13 @@ typedef enum {
 void marina_vm_collect_stats_async(MarinaVm *self, guint kinds, GAsyncReadyCallback callback,
                                    gpointer user_data);
 GVariant *marina_vm_collect_stats_finish(MarinaVm *self, GAsyncResult *result, GError **error);
+/* Whether the driver has statistics at hand: marina_vm_sample_stats() then
+ * answers without waiting. */
+gboolean marina_vm_has_stats_at_hand(MarinaVm *self);
+/* The statistics of a running guest at once; FALSE when it is not running. */
+gboolean marina_vm_sample_stats(MarinaVm *self, guint kinds, MarinaVmStats *stats);
+/* @stats as the a{sv} of StatsUpdated (floating). */
+GVariant *marina_vm_stats_to_variant(const MarinaVmStats *stats);
 
 /* Read the header of a save image: the domain configuration it holds. */
 MarinaDomainConfig *marina_vm_read_save_image(const char *file, GError **error);

@@ -99,17 +99,25 @@ test_guest_changes_need_a_writable_connection(void **state)
         "<os><type>hvm</type></os></domain>",
         -1, NULL, NULL, NULL);
     MarinaVm *vm = marina_vm_new(MARINA_TYPE_TEST_VM, &context, def, TRUE);
-    GDBusInterfaceSkeleton *skeleton = G_DBUS_INTERFACE_SKELETON(marina_vm_get_skeleton(vm));
+    GDBusInterfaceInfo *info = marina_dbus_domain_interface_info();
+    const GDBusInterfaceVTable *vtable = marina_vm_get_dbus_vtable();
     const char *path = marina_vm_get_object_path(vm);
     PeerPair reader = peer_pair_new();
     PeerPair writer = peer_pair_new();
     GError *error = NULL;
     GVariant *reply;
+    guint reader_id, writer_id;
 
     marina_vm_registry_add(guests, vm);
     marina_access_set_read_only(reader.server, WRITABLE_SOCKET);
-    assert_true(g_dbus_interface_skeleton_export(skeleton, reader.server, path, NULL));
-    assert_true(g_dbus_interface_skeleton_export(skeleton, writer.server, path, NULL));
+    /* Served as marinad serves every guest: one vtable, the guest as user data. */
+    reader_id =
+        g_dbus_connection_register_object(reader.server, path, info, vtable, vm, NULL, NULL);
+    writer_id =
+        g_dbus_connection_register_object(writer.server, path, info, vtable, vm, NULL, NULL);
+
+    assert_true(reader_id != 0);
+    assert_true(writer_id != 0);
 
     reply = peer_pair_call(&reader, path, "org.marinavm.Marina1.Domain", "Start",
                            g_variant_new("(u)", 0), &error);
@@ -132,7 +140,8 @@ test_guest_changes_need_a_writable_connection(void **state)
     g_variant_unref(reply);
     assert_int_equal(marina_vm_get_state(vm, NULL), MARINA_DOMAIN_RUNNING);
 
-    g_dbus_interface_skeleton_unexport(skeleton);
+    g_dbus_connection_unregister_object(reader.server, reader_id);
+    g_dbus_connection_unregister_object(writer.server, writer_id);
     peer_pair_clear(&reader);
     peer_pair_clear(&writer);
     while (g_main_context_iteration(NULL, FALSE))
