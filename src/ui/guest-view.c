@@ -408,17 +408,27 @@ on_guest_notify(MarinaGuest *guest, GParamSpec *pspec, gpointer user_data)
     g_clear_object(&selected);
 }
 
+/* A row for @guest among @conn's rows at @store_position (-1: last). The rows' order in the
+ * store does not matter (the sort model orders them), but appending walks every sibling, and
+ * so does the path of the "row-inserted" it emits: 10 000 appends cost 10 000² steps. Filling
+ * inserts each row first instead, which costs the same whatever the count. */
 static void
-conn_insert_guest(Conn *conn, MarinaGuest *guest, guint position)
+conn_add_row(Conn *conn, MarinaGuest *guest, int store_position)
 {
     GtkTreeIter iter;
 
-    gtk_tree_store_insert_with_values(conn->view->store, &iter, &conn->iter, -1, COL_KIND,
-                                      MARINA_GUEST_VIEW_ROW_GUEST, COL_GUEST, guest, COL_CONN, conn,
-                                      -1);
+    gtk_tree_store_insert_with_values(conn->view->store, &iter, &conn->iter, store_position,
+                                      COL_KIND, MARINA_GUEST_VIEW_ROW_GUEST, COL_GUEST, guest,
+                                      COL_CONN, conn, -1);
     g_hash_table_insert(conn->rows, guest, g_memdup2(&iter, sizeof iter));
-    g_ptr_array_insert(conn->guests, (int)position, g_object_ref(guest));
     g_signal_connect(guest, "notify", G_CALLBACK(on_guest_notify), conn);
+}
+
+static void
+conn_insert_guest(Conn *conn, MarinaGuest *guest, guint position)
+{
+    conn_add_row(conn, guest, -1);
+    g_ptr_array_insert(conn->guests, (int)position, g_object_ref(guest));
 }
 
 static void
@@ -434,6 +444,24 @@ conn_remove_guest_at(Conn *conn, guint position)
     g_ptr_array_remove_index(conn->guests, position);
 }
 
+/* Removes every guest row. First row first: removing the last of many walks every sibling
+ * to its path, as appending does. */
+static void
+conn_clear_guests(Conn *conn)
+{
+    GtkTreeModel *store = GTK_TREE_MODEL(conn->view->store);
+    GtkTreeIter child;
+
+    if (conn->guests->len == 0)
+        return; /* (the placeholder, if any, stays) */
+    for (guint i = 0; i < conn->guests->len; i++)
+        g_signal_handlers_disconnect_by_data(g_ptr_array_index(conn->guests, i), conn);
+    while (gtk_tree_model_iter_children(store, &child, &conn->iter))
+        gtk_tree_store_remove(conn->view->store, &child);
+    g_hash_table_remove_all(conn->rows);
+    g_ptr_array_set_size(conn->guests, 0);
+}
+
 static void
 conn_fill(Conn *conn)
 {
@@ -443,11 +471,14 @@ conn_fill(Conn *conn)
     gint64 start = g_get_monotonic_time();
     Selection selection = begin_bulk(self);
 
-    while (conn->guests->len > 0)
-        conn_remove_guest_at(conn, conn->guests->len - 1);
-    for (guint i = 0; i < n; i++) {
-        g_autoptr(MarinaGuest) guest = g_list_model_get_item(model, i);
-        conn_insert_guest(conn, guest, i);
+    conn_clear_guests(conn);
+    /* Backwards, each row inserted first: the store ends up in the list's order. */
+    g_ptr_array_set_size(conn->guests, n);
+    for (guint i = n; i-- > 0;) {
+        MarinaGuest *guest = g_list_model_get_item(model, i); /* the array's reference */
+
+        conn->guests->pdata[i] = guest;
+        conn_add_row(conn, guest, 0);
     }
     conn->filled = TRUE;
     conn_update_placeholder(conn);
@@ -507,8 +538,7 @@ conn_unfollow_list(Conn *conn)
     if (conn->list == NULL)
         return;
     g_signal_handlers_disconnect_by_data(conn->list, conn);
-    while (conn->guests->len > 0)
-        conn_remove_guest_at(conn, conn->guests->len - 1);
+    conn_clear_guests(conn);
     conn->filled = FALSE;
     conn_update_placeholder(conn);
     g_clear_object(&conn->list);
