@@ -6,6 +6,7 @@
 #include "guest-view-private.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 /* Above this many row changes at once, the view is detached while the store changes. */
 #define BULK_THRESHOLD 32
@@ -208,36 +209,52 @@ sort_value(MarinaGuest *guest, int column)
     }
 }
 
+/* Rows that are not two guests: connections keep the order they were added in, whatever the
+ * sort, and a placeholder follows its connection. */
+static int
+compare_other_rows(MarinaGuestView *self, GtkTreeModel *model, GtkTreeIter *a, GtkTreeIter *b,
+                   GtkSortType order)
+{
+    int kind_a, kind_b, result;
+    Conn *conn_a, *conn_b;
+
+    gtk_tree_model_get(model, a, COL_KIND, &kind_a, COL_CONN, &conn_a, -1);
+    gtk_tree_model_get(model, b, COL_KIND, &kind_b, COL_CONN, &conn_b, -1);
+    result = (int)conn_index(self, conn_a) - (int)conn_index(self, conn_b);
+    if (result == 0)
+        result = kind_a - kind_b;
+    return order == GTK_SORT_DESCENDING ? -result : result;
+}
+
+/* Called some n log n times when thousands of rows are sorted: one model read per row, and
+ * names compared by their collation keys. */
 static int
 compare_rows(GtkTreeModel *model, GtkTreeIter *a, GtkTreeIter *b, gpointer user_data)
 {
     MarinaGuestView *self = user_data;
-    g_autoptr(GObject) object_a = NULL;
-    g_autoptr(GObject) object_b = NULL;
-    int kind_a, kind_b, column = SORT_NAME, result = 0;
+    g_auto(GValue) value_a = G_VALUE_INIT;
+    g_auto(GValue) value_b = G_VALUE_INIT;
+    int column = SORT_NAME, result = 0;
     GtkSortType order = GTK_SORT_ASCENDING;
-    Conn *conn_a, *conn_b;
+    MarinaGuest *guest_a, *guest_b;
 
-    gtk_tree_model_get(model, a, COL_KIND, &kind_a, COL_GUEST, &object_a, COL_CONN, &conn_a, -1);
-    gtk_tree_model_get(model, b, COL_KIND, &kind_b, COL_GUEST, &object_b, COL_CONN, &conn_b, -1);
     if (self->sort != NULL)
         gtk_tree_sortable_get_sort_column_id(GTK_TREE_SORTABLE(self->sort), &column, &order);
-
-    if (kind_a != MARINA_GUEST_VIEW_ROW_GUEST || kind_b != MARINA_GUEST_VIEW_ROW_GUEST ||
-        object_a == NULL || object_b == NULL) {
-        /* Connections keep the order they were added in, whatever the sort. */
-        int index = (int)conn_index(self, conn_a) - (int)conn_index(self, conn_b);
-        result = index != 0 ? index : kind_a - kind_b;
-        return order == GTK_SORT_DESCENDING ? -result : result;
-    }
+    /* Only guest rows hold a guest. (get_value: gtk_tree_model_get would copy each twice.) */
+    gtk_tree_model_get_value(model, a, COL_GUEST, &value_a);
+    gtk_tree_model_get_value(model, b, COL_GUEST, &value_b);
+    guest_a = g_value_get_object(&value_a);
+    guest_b = g_value_get_object(&value_b);
+    if (guest_a == NULL || guest_b == NULL)
+        return compare_other_rows(self, model, a, b, order);
     if (column != SORT_NAME) {
-        double va = sort_value(MARINA_GUEST(object_a), column);
-        double vb = sort_value(MARINA_GUEST(object_b), column);
+        double va = sort_value(guest_a, column);
+        double vb = sort_value(guest_b, column);
         result = va < vb ? -1 : va > vb ? 1 : 0;
     }
     if (result == 0)
-        result = g_utf8_collate(marina_guest_get_name(MARINA_GUEST(object_a)),
-                                marina_guest_get_name(MARINA_GUEST(object_b)));
+        result = strcmp(marina_guest_get_name_collate_key(guest_a),
+                        marina_guest_get_name_collate_key(guest_b));
     return result;
 }
 
