@@ -60,19 +60,47 @@ store_row_changed(MarinaGuestView *self, GtkTreeIter *iter)
     gtk_tree_model_row_changed(GTK_TREE_MODEL(self->store), path, iter);
 }
 
+/* The view shows the sort model, over the filter while searching and over the store
+ * otherwise (see attach_models()). */
+static void
+view_iter_to_store(MarinaGuestView *self, GtkTreeIter *sort_iter, GtkTreeIter *store_iter)
+{
+    GtkTreeIter child;
+
+    gtk_tree_model_sort_convert_iter_to_child_iter(GTK_TREE_MODEL_SORT(self->sort), &child,
+                                                   sort_iter);
+    if (self->filter != NULL)
+        gtk_tree_model_filter_convert_iter_to_child_iter(GTK_TREE_MODEL_FILTER(self->filter),
+                                                         store_iter, &child);
+    else
+        *store_iter = child;
+}
+
+/* FALSE when the row is not in the view (detached, or filtered out). */
+static gboolean
+store_iter_to_view(MarinaGuestView *self, GtkTreeIter *store_iter, GtkTreeIter *sort_iter)
+{
+    GtkTreeIter child = *store_iter;
+
+    if (self->sort == NULL)
+        return FALSE;
+    if (self->filter != NULL && !gtk_tree_model_filter_convert_child_iter_to_iter(
+                                    GTK_TREE_MODEL_FILTER(self->filter), &child, store_iter))
+        return FALSE;
+    return gtk_tree_model_sort_convert_child_iter_to_iter(GTK_TREE_MODEL_SORT(self->sort),
+                                                          sort_iter, &child);
+}
+
 /* Store iter of the selected row. */
 static gboolean
 get_selected_iter(MarinaGuestView *self, GtkTreeIter *store_iter)
 {
     GtkTreeSelection *selection = gtk_tree_view_get_selection(GTK_TREE_VIEW(self));
-    GtkTreeIter sort_iter, filter_iter;
+    GtkTreeIter sort_iter;
 
     if (self->sort == NULL || !gtk_tree_selection_get_selected(selection, NULL, &sort_iter))
         return FALSE;
-    gtk_tree_model_sort_convert_iter_to_child_iter(GTK_TREE_MODEL_SORT(self->sort), &filter_iter,
-                                                   &sort_iter);
-    gtk_tree_model_filter_convert_iter_to_child_iter(GTK_TREE_MODEL_FILTER(self->filter),
-                                                     store_iter, &filter_iter);
+    view_iter_to_store(self, &sort_iter, store_iter);
     return TRUE;
 }
 
@@ -116,14 +144,11 @@ marina_guest_view_get_selected(MarinaGuestView *self, MarinaGuestViewRow *kind,
 static gboolean
 select_store_iter(MarinaGuestView *self, GtkTreeIter *store_iter)
 {
-    GtkTreeIter filter_iter, sort_iter;
+    GtkTreeIter sort_iter;
     g_autoptr(GtkTreePath) path = NULL;
 
-    if (self->sort == NULL || !gtk_tree_model_filter_convert_child_iter_to_iter(
-                                  GTK_TREE_MODEL_FILTER(self->filter), &filter_iter, store_iter))
+    if (!store_iter_to_view(self, store_iter, &sort_iter))
         return FALSE;
-    gtk_tree_model_sort_convert_child_iter_to_iter(GTK_TREE_MODEL_SORT(self->sort), &sort_iter,
-                                                   &filter_iter);
     path = gtk_tree_model_get_path(self->sort, &sort_iter);
     gtk_tree_view_expand_to_path(GTK_TREE_VIEW(self), path);
     gtk_tree_view_set_cursor(GTK_TREE_VIEW(self), path, NULL, FALSE);
@@ -276,19 +301,16 @@ detach_models(MarinaGuestView *self)
 static void
 expand_connections(MarinaGuestView *self)
 {
-    if (self->filter == NULL)
+    if (self->sort == NULL)
         return; /* detached: attach_models() expands them */
     self->attaching = TRUE;
     for (guint i = 0; i < self->conns->len; i++) {
         Conn *conn = g_ptr_array_index(self->conns, i);
-        GtkTreeIter filter_iter, sort_iter;
+        GtkTreeIter sort_iter;
         g_autoptr(GtkTreePath) path = NULL;
 
-        if (conn->collapsed || !gtk_tree_model_filter_convert_child_iter_to_iter(
-                                   GTK_TREE_MODEL_FILTER(self->filter), &filter_iter, &conn->iter))
+        if (conn->collapsed || !store_iter_to_view(self, &conn->iter, &sort_iter))
             continue;
-        gtk_tree_model_sort_convert_child_iter_to_iter(GTK_TREE_MODEL_SORT(self->sort), &sort_iter,
-                                                       &filter_iter);
         path = gtk_tree_model_get_path(self->sort, &sort_iter);
         gtk_tree_view_expand_row(GTK_TREE_VIEW(self), path, FALSE);
     }
@@ -303,10 +325,16 @@ attach_models(MarinaGuestView *self)
 
     if (self->sort != NULL)
         return;
-    self->filter = gtk_tree_model_filter_new(GTK_TREE_MODEL(self->store), NULL);
-    gtk_tree_model_filter_set_visible_func(GTK_TREE_MODEL_FILTER(self->filter), filter_visible,
-                                           self, NULL);
-    self->sort = gtk_tree_model_sort_new_with_model(self->filter);
+    /* A filter only while searching: its iters do not persist, so a GtkTreeModelSort over it
+     * looks both rows up again at every comparison, and 10 000 guests sort in n log n of them.
+     * Over the store the sort keeps the rows' iters. */
+    if (self->search != NULL) {
+        self->filter = gtk_tree_model_filter_new(GTK_TREE_MODEL(self->store), NULL);
+        gtk_tree_model_filter_set_visible_func(GTK_TREE_MODEL_FILTER(self->filter), filter_visible,
+                                               self, NULL);
+    }
+    self->sort = gtk_tree_model_sort_new_with_model(
+        self->filter != NULL ? self->filter : GTK_TREE_MODEL(self->store));
     for (guint i = 0; i < G_N_ELEMENTS(columns); i++)
         gtk_tree_sortable_set_sort_func(GTK_TREE_SORTABLE(self->sort), columns[i], compare_rows,
                                         self, NULL);
@@ -675,11 +703,21 @@ marina_guest_view_find_entry(MarinaGuestView *self, MarinaGuest *guest)
 void
 marina_guest_view_set_search(MarinaGuestView *self, const char *text)
 {
+    gboolean was_searching;
+
     g_return_if_fail(MARINA_IS_GUEST_VIEW(self));
 
+    was_searching = self->search != NULL;
     g_clear_pointer(&self->search, g_free);
     if (text != NULL && *text != '\0')
         self->search = g_utf8_casefold(text, -1);
+    if (self->sort != NULL && was_searching != (self->search != NULL)) {
+        /* The filter comes or goes with the search (see attach_models()). */
+        Selection selection = begin_bulk(self);
+
+        end_bulk(self, &selection);
+        return;
+    }
     if (self->filter != NULL) {
         gtk_tree_model_filter_refilter(GTK_TREE_MODEL_FILTER(self->filter));
         expand_connections(self);
