@@ -6,7 +6,6 @@
 #include "guest-view-private.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 /* Above this many row changes at once, the view is detached while the store changes. */
 #define BULK_THRESHOLD 32
@@ -197,43 +196,6 @@ conn_index(MarinaGuestView *self, Conn *conn)
     return index;
 }
 
-static double
-sort_value(MarinaGuest *guest, int column)
-{
-    switch (column) {
-    case SORT_CPU:
-        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_CPU);
-    case SORT_HOST_CPU:
-        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_HOST_CPU);
-    case SORT_MEMORY:
-        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_MEMORY);
-    case SORT_DISK:
-        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_DISK_READ) +
-               marina_guest_get_latest(guest, MARINA_GUEST_SERIES_DISK_WRITE);
-    case SORT_NET:
-        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_NET_RX) +
-               marina_guest_get_latest(guest, MARINA_GUEST_SERIES_NET_TX);
-    case SORT_STATE:
-        /* Running first, then paused, ..., shut off last. */
-        switch (guest_state(guest)) {
-        case MARINA_DOMAIN_RUNNING:
-        case MARINA_DOMAIN_BLOCKED:
-            return 0;
-        case MARINA_DOMAIN_PAUSED:
-        case MARINA_DOMAIN_PMSUSPENDED:
-            return 1;
-        case MARINA_DOMAIN_SHUTDOWN:
-            return 2;
-        case MARINA_DOMAIN_CRASHED:
-            return 3;
-        default:
-            return 4;
-        }
-    default:
-        return 0;
-    }
-}
-
 /* Rows that are not two guests: connections keep the order they were added in, whatever the
  * sort, and a placeholder follows its connection. */
 static int
@@ -259,7 +221,7 @@ compare_rows(GtkTreeModel *model, GtkTreeIter *a, GtkTreeIter *b, gpointer user_
     MarinaGuestView *self = user_data;
     g_auto(GValue) value_a = G_VALUE_INIT;
     g_auto(GValue) value_b = G_VALUE_INIT;
-    int column = SORT_NAME, result = 0;
+    int column = SORT_NAME;
     GtkSortType order = GTK_SORT_ASCENDING;
     MarinaGuest *guest_a, *guest_b;
 
@@ -272,15 +234,7 @@ compare_rows(GtkTreeModel *model, GtkTreeIter *a, GtkTreeIter *b, gpointer user_
     guest_b = g_value_get_object(&value_b);
     if (guest_a == NULL || guest_b == NULL)
         return compare_other_rows(self, model, a, b, order);
-    if (column != SORT_NAME) {
-        double va = sort_value(guest_a, column);
-        double vb = sort_value(guest_b, column);
-        result = va < vb ? -1 : va > vb ? 1 : 0;
-    }
-    if (result == 0)
-        result = strcmp(marina_guest_get_name_collate_key(guest_a),
-                        marina_guest_get_name_collate_key(guest_b));
-    return result;
+    return marina_guest_view_compare_guests(guest_a, guest_b, column);
 }
 
 /* The view is detached while many rows change at once: a GtkTreeModelSort and
