@@ -66,6 +66,7 @@ struct _MarinaGuest {
 
     char *object_path;
     char *name;
+    char *name_key; /* g_utf8_collate_key(name), made when first asked for */
     char *uuid;
     char *title;
     int id;
@@ -114,6 +115,7 @@ marina_guest_finalize(GObject *object)
 
     g_free(self->object_path);
     g_free(self->name);
+    g_free(self->name_key);
     g_free(self->uuid);
     g_free(self->title);
     g_free(self->history);
@@ -315,6 +317,8 @@ marina_guest_update_from_variant(MarinaGuest *self, GVariant *entry)
     g_object_freeze_notify(G_OBJECT(self));
     set_string(self, &self->uuid, uuid, PROP_UUID);
     set_string(self, &self->object_path, path, PROP_OBJECT_PATH);
+    if (g_strcmp0(self->name, name) != 0)
+        g_clear_pointer(&self->name_key, g_free);
     set_string(self, &self->name, name, PROP_NAME);
     set_string(self, &self->title, title, PROP_TITLE);
     SET_FIELD(self, id, id < 0 ? -1 : id, PROP_ID);
@@ -344,6 +348,15 @@ marina_guest_get_name(MarinaGuest *self)
 {
     g_return_val_if_fail(MARINA_IS_GUEST(self), NULL);
     return self->name;
+}
+
+const char *
+marina_guest_get_name_collate_key(MarinaGuest *self)
+{
+    g_return_val_if_fail(MARINA_IS_GUEST(self), NULL);
+    if (self->name_key == NULL)
+        self->name_key = g_utf8_collate_key(self->name, -1);
+    return self->name_key;
 }
 
 const char *

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "guest-view-private.h"
 #include "sparkline-renderer.h"
@@ -55,6 +56,60 @@ static MarinaDomainState
 guest_state(MarinaGuest *guest)
 {
     return marina_guest_get_state(guest, NULL);
+}
+
+/* ------------------------------------------------------------- sorting */
+
+static double
+sort_value(MarinaGuest *guest, int column)
+{
+    switch (column) {
+    case SORT_CPU:
+        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_CPU);
+    case SORT_HOST_CPU:
+        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_HOST_CPU);
+    case SORT_MEMORY:
+        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_MEMORY);
+    case SORT_DISK:
+        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_DISK_READ) +
+               marina_guest_get_latest(guest, MARINA_GUEST_SERIES_DISK_WRITE);
+    case SORT_NET:
+        return marina_guest_get_latest(guest, MARINA_GUEST_SERIES_NET_RX) +
+               marina_guest_get_latest(guest, MARINA_GUEST_SERIES_NET_TX);
+    case SORT_STATE:
+        /* Running first, then paused, ..., shut off last. */
+        switch (guest_state(guest)) {
+        case MARINA_DOMAIN_RUNNING:
+        case MARINA_DOMAIN_BLOCKED:
+            return 0;
+        case MARINA_DOMAIN_PAUSED:
+        case MARINA_DOMAIN_PMSUSPENDED:
+            return 1;
+        case MARINA_DOMAIN_SHUTDOWN:
+            return 2;
+        case MARINA_DOMAIN_CRASHED:
+            return 3;
+        default:
+            return 4;
+        }
+    default:
+        return 0;
+    }
+}
+
+int
+marina_guest_view_compare_guests(MarinaGuest *a, MarinaGuest *b, int column)
+{
+    int result = 0;
+
+    if (column != SORT_NAME) {
+        double va = sort_value(a, column);
+        double vb = sort_value(b, column);
+        result = va < vb ? -1 : va > vb ? 1 : 0;
+    }
+    if (result == 0) /* by name, with keys made once per name */
+        result = strcmp(marina_guest_get_name_collate_key(a), marina_guest_get_name_collate_key(b));
+    return result;
 }
 
 /* ------------------------------------------------------------ cell data */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by guest-view.c (rows, sorting, search) and guest-view-columns.c
- * (the columns and how their cells draw a row). */
+ * (the columns, how their cells draw a row, and how two guests compare). */
 #pragma once
 
 #include "guest-view.h"
@@ -32,6 +32,9 @@ typedef struct {
 
 /* A guest's state for people ("Running", "Shut off", ...). */
 const char *marina_guest_view_state_text(MarinaDomainState state);
+
+/* Orders two guest rows by a sort column id (SORT_*), then by name. */
+int marina_guest_view_compare_guests(MarinaGuest *a, MarinaGuest *b, int column);
 
 /* Adds the icon, name / state and graph columns to @view; the graph
  * columns' visibility follows @settings and they are stored in

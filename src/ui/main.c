@@ -26,6 +26,20 @@ use_build_tree_schemas(void)
         g_setenv("GSETTINGS_SCHEMA_DIR", dir, TRUE);
 }
 
+/*
+ * Marina draws nothing with OpenGL (cairo everywhere, gtk-vnc included), but
+ * GDK on X11 asks GLX about every visual when it opens the display, and with
+ * Mesa that loads the llvmpipe driver and LLVM: about 50 MB of the window's
+ * 100 MB, and tens of milliseconds before the first frame. Someone who sets
+ * GDK_GL keeps their choice. Before any thread starts, as setenv requires; the
+ * only children (ssh, marinad) do not read it.
+ */
+static void
+skip_gl_probe(void)
+{
+    g_setenv("GDK_GL", "disable", FALSE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -34,6 +48,7 @@ main(int argc, char **argv)
     marina_paths_init_i18n();
 
     use_build_tree_schemas();
+    skip_gl_probe();
 
     app = marina_application_new();
     return g_application_run(G_APPLICATION(app), argc, argv);

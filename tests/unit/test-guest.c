@@ -187,6 +187,22 @@ test_update_notifies_only_what_changed(void **state)
     assert_int_equal(marina_guest_get_max_memory_kib(guest), 2097152);
 }
 
+/* The name's collation key sorts as g_utf8_collate() does, and follows a rename. */
+static void
+test_name_collate_key(void **state)
+{
+    g_autoptr(MarinaGuest) guest = guest_new(MARINA_DOMAIN_SHUTOFF, 1048576, 2);
+    g_autoptr(GVariant) renamed =
+        entry("alpha", UUID1, -1, MARINA_DOMAIN_SHUTOFF, 1, 1048576, 2, "Web server");
+    g_autofree char *web = g_utf8_collate_key("web", -1);
+    g_autofree char *mail = g_utf8_collate_key("mail", -1);
+
+    assert_string_equal(marina_guest_get_name_collate_key(guest), web);
+    assert_true(strcmp(mail, marina_guest_get_name_collate_key(guest)) < 0);
+    marina_guest_update_from_variant(guest, renamed);
+    assert_true(strcmp(marina_guest_get_name_collate_key(guest), mail) < 0);
+}
+
 static void
 test_state_change_notifies(void **state)
 {
@@ -600,6 +616,7 @@ main(void)
         cmocka_unit_test(test_entry_fills_every_field),
         cmocka_unit_test(test_entry_of_wrong_type_is_refused),
         cmocka_unit_test(test_update_notifies_only_what_changed),
+        cmocka_unit_test(test_name_collate_key),
         cmocka_unit_test(test_state_change_notifies),
         cmocka_unit_test(test_stop_clears_id_and_figures),
         cmocka_unit_test(test_cpu_percent_is_shared_by_vcpus_and_host_cpus),
