@@ -332,6 +332,7 @@ typedef struct {
     GIOStream *ssh_stream;
     GDBusConnection *dbus;
     GError *ssh_error; /* kept while waiting for ssh's exit status */
+    gulong cancel_id;  /* ends ssh when the open is cancelled during the handshake */
     gboolean daemon_started;
 } OpenData;
 
@@ -441,28 +442,41 @@ on_ssh_exited(GObject *source, GAsyncResult *result, gpointer user_data)
     g_task_return_error(task, error);
 }
 
+/* GDBus's handshake does not always notice a cancellation: it can sit in a
+ * read from ssh until ssh exits. Ending ssh ends that read at once. */
+static void
+on_ssh_open_cancelled(GCancellable *cancellable, gpointer user_data)
+{
+    OpenData *data = user_data;
+
+    g_subprocess_force_exit(data->ssh);
+}
+
 static void
 on_ssh_connected(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
     OpenData *data = g_task_get_task_data(task);
 
+    g_cancellable_disconnect(g_task_get_cancellable(task), data->cancel_id);
+    data->cancel_id = 0;
     data->dbus = g_dbus_connection_new_finish(result, &data->ssh_error);
     if (data->dbus != NULL) {
         create_host_proxy(task);
         return;
     }
     g_io_stream_close(data->ssh_stream, NULL, NULL);
-    if (g_error_matches(data->ssh_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-        /* The caller gave up: ssh's exit status would tell nobody anything,
-         * and waiting for it could take SSH_EXIT_WAIT_S. */
+    /* The caller gave up: ssh's exit status would tell nobody anything, and
+     * waiting for it could take SSH_EXIT_WAIT_S. */
+    if (g_task_return_error_if_cancelled(task)) {
         g_subprocess_force_exit(data->ssh);
-        g_task_return_error(task, g_steal_pointer(&data->ssh_error));
         g_object_unref(task);
         return;
     }
-    /* Wait for ssh's exit status: it tells a failed login from a missing marinad. */
-    marina_process_wait_async(data->ssh, SSH_EXIT_WAIT_S, NULL, on_ssh_exited, task);
+    /* Wait for ssh's exit status: it tells a failed login from a missing
+     * marinad. A cancel meanwhile ends the wait and ssh at once. */
+    marina_process_wait_async(data->ssh, SSH_EXIT_WAIT_S, g_task_get_cancellable(task),
+                              on_ssh_exited, task);
 }
 
 static void
@@ -477,6 +491,9 @@ connect_ssh(GTask *task)
         g_object_unref(task);
         return;
     }
+    if (g_task_get_cancellable(task) != NULL)
+        data->cancel_id = g_cancellable_connect(g_task_get_cancellable(task),
+                                                G_CALLBACK(on_ssh_open_cancelled), data, NULL);
     g_dbus_connection_new(data->ssh_stream, NULL, CONNECTION_FLAGS, NULL,
                           g_task_get_cancellable(task), on_ssh_connected, task);
 }
