@@ -267,8 +267,6 @@ static int
 setup_stand_in(void **state)
 {
     StandIn *s = g_new0(StandIn, 1);
-    g_autofree char *guid = g_dbus_generate_guid();
-    g_autofree char *address = NULL;
     g_autofree char *uri = NULL;
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GError) error = NULL;
@@ -276,13 +274,8 @@ setup_stand_in(void **state)
     /* A critical here is a bug the test must see. */
     s->fatal_mask = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     s->dir = g_dir_make_tmp("msp-standin-XXXXXX", NULL);
-    address = g_strdup_printf("unix:path=%s/marinad.sock", s->dir);
-    uri = g_strdup_printf("marina+unix://%s/marinad.sock", s->dir);
-    s->server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, NULL, NULL, &error);
-    if (s->server == NULL)
-        fail_msg("stand-in server: %s", error->message);
+    s->server = harness_stand_in_server(s->dir, &uri);
     g_signal_connect(s->server, "new-connection", G_CALLBACK(on_stand_in_connection), s);
-    g_dbus_server_start(s->server);
     /* Asynchronously: the server answers from this thread's main context. */
     marina_connection_open_async(uri, NULL, marina_sync_wait_ready, &result);
     marina_sync_wait(&result);
