@@ -26,6 +26,7 @@
 #define HOST_PATH "/org/marinavm/Marina1"
 #define DOMAIN_SUBTREE "/org/marinavm/Marina1/domain"
 #define DOMAIN_INTERFACE "org.marinavm.Marina1.Domain"
+#define HOST_INTERFACE "org.marinavm.Marina1.Host"
 #define STATS_INTERVAL_MIN 100
 #define STATS_INTERVAL_MAX 60000
 #define HEAP_TRIM_INTERVAL_S 10
@@ -36,6 +37,7 @@ typedef struct {
     guint subtree_id;
     guint stats_interval_ms; /* what this client asked for; 0 = no preference */
     guint stats_kinds;       /* MarinaStatsKind bits it wants; 0 = no preference (all) */
+    gboolean stats_packed;   /* StatsUpdatedPacked instead of StatsUpdated */
 } Peer;
 
 struct _MarinaDaemon {
@@ -269,6 +271,64 @@ handle_set_stats_interval(MarinaDBusHost *host, GDBusMethodInvocation *invocatio
     return TRUE;
 }
 
+static gboolean
+handle_set_stats_encoding(MarinaDBusHost *host, GDBusMethodInvocation *invocation,
+                          const char *encoding, MarinaDaemon *self)
+{
+    Peer *peer =
+        g_hash_table_lookup(self->peers, g_dbus_method_invocation_get_connection(invocation));
+
+    if (!g_str_equal(encoding, "dict") && !g_str_equal(encoding, "packed")) {
+        g_dbus_method_invocation_return_error(
+            invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+            _("Unknown statistics encoding '%s'. Choose dict or packed."), encoding);
+        return TRUE;
+    }
+    if (peer != NULL)
+        peer->stats_packed = g_str_equal(encoding, "packed");
+    marina_dbus_host_complete_set_stats_encoding(host, invocation);
+    return TRUE;
+}
+
+/* The round's a(sa{sv}) as StatsUpdatedPacked's ay: serialised once,
+ * little-endian, whatever the number of clients that asked for it. */
+static GVariant *
+pack_stats(GVariant *all)
+{
+    g_autoptr(GVariant) little = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+
+    little = G_BYTE_ORDER == G_BIG_ENDIAN ? g_variant_byteswap(all) : g_variant_ref(all);
+    bytes = g_variant_get_data_as_bytes(little);
+    return g_variant_ref_sink(
+        g_variant_new("(@ay)", g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE)));
+}
+
+/* Each client gets the round in the encoding it chose (SetStatsEncoding). */
+static void
+send_stats(GVariant *all, gpointer user_data)
+{
+    MarinaDaemon *self = user_data;
+    g_autoptr(GVariant) dict = NULL;
+    g_autoptr(GVariant) packed = NULL;
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+        Peer *peer = value;
+        GVariant **args = peer->stats_packed ? &packed : &dict;
+
+        if (*args == NULL)
+            *args = peer->stats_packed ? pack_stats(all)
+                                       : g_variant_ref_sink(g_variant_new("(@a(sa{sv}))", all));
+        /* A client that is going away: its "closed" handler tidies up. */
+        g_dbus_connection_emit_signal(peer->connection, NULL, HOST_PATH, HOST_INTERFACE,
+                                      peer->stats_packed ? "StatsUpdatedPacked" : "StatsUpdated",
+                                      *args, NULL);
+    }
+}
+
 static void
 setup_host(MarinaDaemon *self)
 {
@@ -288,6 +348,8 @@ setup_host(MarinaDaemon *self)
     g_signal_connect(self->host, "handle-set-stats-collection",
                      G_CALLBACK(handle_set_stats_collection), self);
     g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
+                     self);
+    g_signal_connect(self->host, "handle-set-stats-encoding", G_CALLBACK(handle_set_stats_encoding),
                      self);
     marina_host_inspect_setup(self->host);
 }
@@ -464,6 +526,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     if (!marina_server_start(self->server, error))
         return FALSE;
     self->stats = marina_stats_new(self->guests, self->host, self->config);
+    marina_stats_set_sink(self->stats, send_stats, self);
     self->host_methods.stats = self->stats;
     if (self->test_node != NULL) {
         marina_stats_set_test_node(self->stats, self->test_node);

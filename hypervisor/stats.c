@@ -29,6 +29,8 @@ struct _MarinaStats {
     guint64 last_total;
     const MarinaTestNode *test_node;
     double test_noise;
+    MarinaStatsSink sink; /* who sends each round; NULL: Host.StatsUpdated to all */
+    gpointer sink_data;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaStats, marina_stats, G_TYPE_OBJECT)
@@ -111,7 +113,9 @@ round_finish(Round *r)
     add_host_entry(self, r);
     all = g_variant_ref_sink(g_variant_builder_end(&r->builder));
     /* Sent even with no guest running: the host graph lives on. */
-    if (self->active)
+    if (self->active && self->sink != NULL)
+        self->sink(all, self->sink_data);
+    else if (self->active)
         marina_dbus_host_emit_stats_updated(self->host, all);
     self->collecting = FALSE;
     g_object_unref(self);
@@ -230,6 +234,13 @@ void
 marina_stats_set_test_node(MarinaStats *self, const MarinaTestNode *node)
 {
     self->test_node = node;
+}
+
+void
+marina_stats_set_sink(MarinaStats *self, MarinaStatsSink sink, gpointer user_data)
+{
+    self->sink = sink;
+    self->sink_data = user_data;
 }
 
 const char *

@@ -28,6 +28,10 @@ void marina_stats_set_interval(MarinaStats *self, guint interval_ms);
 void marina_stats_set_kinds(MarinaStats *self, guint kinds);
 /* The test driver: host figures are simulated from @node (borrowed). */
 void marina_stats_set_test_node(MarinaStats *self, const MarinaTestNode *node);
+/* Each round's a(sa{sv}) goes to @sink instead of Host.StatsUpdated on every
+ * connection: the daemon sends it to each client in the encoding it chose. */
+typedef void (*MarinaStatsSink)(GVariant *all, gpointer user_data);
+void marina_stats_set_sink(MarinaStats *self, MarinaStatsSink sink, gpointer user_data);
 /* "7.2.22" once known, "" before. */
 const char *marina_stats_get_emulator_version(MarinaStats *self);
 

@@ -10,7 +10,9 @@ G_BEGIN_DECLS
 /*
  * Every guest of one connection as a GListModel of MarinaGuest, filled by
  * one Host.ListDomains call and kept current by Host.DomainAdded,
- * DomainRemoved, DomainEvent and StatsUpdated. Items keep their identity
+ * DomainRemoved, DomainEvent and StatsUpdated (as StatsUpdatedPacked: the
+ * list asks its connection for the packed encoding, which a daemon older
+ * than SetStatsEncoding ignores). Items keep their identity
  * (the same MarinaGuest object) for as long as the guest exists, so views
  * can hold on to them. Order: as the daemon listed them, new ones appended.
  *

@@ -104,6 +104,19 @@ on_stats_updated(MarinaDBusHost *proxy, GVariant *stats, MarinaHost *self)
     g_signal_emit(self, signals[SIGNAL_STATS_UPDATED], 0, stats);
 }
 
+/* A connection that chose the packed encoding (the guest list does) gets
+ * StatsUpdatedPacked instead: decoded only when someone listens. */
+static void
+on_stats_updated_packed(MarinaDBusHost *proxy, GVariant *packed, MarinaHost *self)
+{
+    g_autoptr(GVariant) stats = NULL;
+
+    if (!g_signal_has_handler_pending(self, signals[SIGNAL_STATS_UPDATED], 0, FALSE))
+        return;
+    stats = marina_variant_from_packed(packed, G_VARIANT_TYPE("a(sa{sv})"));
+    g_signal_emit(self, signals[SIGNAL_STATS_UPDATED], 0, stats);
+}
+
 static void
 on_pool_event(MarinaDBusHost *proxy, const char *path, const char *name, const char *event,
               MarinaHost *self)
@@ -134,6 +147,8 @@ marina_host_new(MarinaConnection *connection)
     g_signal_connect(self->signals, "domain-removed", G_CALLBACK(on_domain_removed), self);
     g_signal_connect(self->signals, "domain-event", G_CALLBACK(on_domain_event), self);
     g_signal_connect(self->signals, "stats-updated", G_CALLBACK(on_stats_updated), self);
+    g_signal_connect(self->signals, "stats-updated-packed", G_CALLBACK(on_stats_updated_packed),
+                     self);
     g_signal_connect(self->signals, "pool-event", G_CALLBACK(on_pool_event), self);
     g_signal_connect(self->signals, "volume-event", G_CALLBACK(on_volume_event), self);
     return self;

@@ -31,7 +31,9 @@ G_BEGIN_DECLS
  *   "domain-removed" (const char *path, const char *name, const char *uuid)
  *   "domain-event"   (const char *path, const char *name, const char *uuid,
  *                     guint state, guint reason, const char *event, const char *detail)
- *   "stats-updated"  (GVariant *stats)  -- a(sa{sv}), see the D-Bus XML
+ *   "stats-updated"  (GVariant *stats)  -- a(sa{sv}), see the D-Bus XML; also
+ *                     StatsUpdatedPacked decoded, on a connection whose guest
+ *                     list chose the packed encoding
  *   "pool-event"     (const char *path, const char *name, const char *event)
  *   "volume-event"   (const char *path, const char *pool, const char *name, const char *event)
  */

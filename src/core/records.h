@@ -134,6 +134,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVolumeInfo, marina_volume_info_free)
 
 /* Parsing the daemon's replies; used by the client objects and tests. */
 GPtrArray *marina_domain_records_from_variant(GVariant *domains); /* a(oissuubbtus) */
+/* A value of @type sent as its little-endian serialisation in an ay
+ * (ListDomainsPacked, StatsUpdatedPacked), checked once: bytes that are not
+ * in normal form are read through their normal form, never trusted. */
+GVariant *marina_variant_from_packed(GVariant *packed, const GVariantType *type);
 /* Host.ListDomainsPacked's reply: ay holding a(oissuubbtus), little-endian. */
 GPtrArray *marina_domain_records_from_packed(GVariant *packed);
 MarinaDomainInfo *marina_domain_info_from_variant(GVariant *info);               /* a{sv} */

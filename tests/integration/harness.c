@@ -464,3 +464,20 @@ harness_run_daemon_expect_exit(const char *const *args, char **err, int timeout_
         fprintf(stderr, "could not remove %s\n", dir);
     return result;
 }
+
+GDBusServer *
+harness_stand_in_server(const char *dir, char **uri)
+{
+    g_autofree char *guid = g_dbus_generate_guid();
+    g_autofree char *socket = g_build_filename(dir, "marinad.sock", NULL);
+    g_autofree char *address = g_strdup_printf("unix:path=%s", socket);
+    g_autoptr(GError) error = NULL;
+    GDBusServer *server =
+        g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, NULL, NULL, &error);
+
+    if (server == NULL)
+        fail_msg("stand-in server: %s", error->message);
+    g_dbus_server_start(server);
+    *uri = g_strdup_printf("marina+unix://%s", socket);
+    return server;
+}

@@ -66,6 +66,10 @@ void harness_iterate(int ms);
 /* Like harness_new(), with more marinad arguments (NULL-terminated), e.g.
  * {"--driver", "test", "--test-file", path, NULL}. */
 Harness *harness_new_with_args(const char *const *args);
+/* A D-Bus server in this process standing in for marinad (replies and
+ * signals the real one never sends), started on a socket in @dir; *uri is
+ * what clients open. Connect to its "new-connection" signal. */
+GDBusServer *harness_stand_in_server(const char *dir, char **uri);
 /* Run marinad with @args (NULL-terminated) on a private socket and state
  * directory and wait (at most @timeout_ms) for it to exit, as for a daemon
  * that must refuse to start. Returns the exit status (-1: still running,

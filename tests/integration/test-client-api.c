@@ -624,9 +624,6 @@ static int
 setup_stand_in(void **state)
 {
     StandIn *s = g_new0(StandIn, 1);
-    g_autofree char *guid = g_dbus_generate_guid();
-    g_autofree char *socket = NULL;
-    g_autofree char *address = NULL;
     g_autoptr(GAsyncResult) r = NULL;
     g_autoptr(GError) error = NULL;
 
@@ -634,9 +631,6 @@ setup_stand_in(void **state)
      * about and drops a signal of the wrong type.) */
     s->fatal_mask = g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     s->dir = g_dir_make_tmp("mca-standin-XXXXXX", NULL);
-    socket = g_build_filename(s->dir, "marinad.sock", NULL);
-    address = g_strdup_printf("unix:path=%s", socket);
-    s->uri = g_strdup_printf("marina+unix://%s", socket);
     s->domain = marina_dbus_domain_skeleton_new();
     g_signal_connect(s->domain, "handle-open-serial", G_CALLBACK(on_stand_in_open_serial), s);
     g_signal_connect(s->domain, "handle-destroy", G_CALLBACK(on_stand_in_hold), s);
@@ -644,11 +638,8 @@ setup_stand_in(void **state)
     s->job = marina_dbus_job_skeleton_new();
     marina_dbus_job_set_phase(s->job, "running");
     marina_dbus_job_set_error(s->job, "");
-    s->server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, NULL, NULL, &error);
-    if (s->server == NULL)
-        fail_msg("stand-in server: %s", error->message);
+    s->server = harness_stand_in_server(s->dir, &s->uri);
     g_signal_connect(s->server, "new-connection", G_CALLBACK(on_stand_in_connection), s);
-    g_dbus_server_start(s->server);
     AWAIT(r, marina_connection_open_async(s->uri, NULL, marina_sync_wait_ready, &r));
     s->connection = marina_connection_open_finish(r, &error);
     if (s->connection == NULL)
