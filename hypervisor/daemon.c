@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "core/error.h"
+#include "core/records.h"
 #include "daemon.h"
 #include "guest-startup.h"
 #include "host-inspect.h"
@@ -295,13 +296,7 @@ handle_set_stats_encoding(MarinaDBusHost *host, GDBusMethodInvocation *invocatio
 static GVariant *
 pack_stats(GVariant *all)
 {
-    g_autoptr(GVariant) little = NULL;
-    g_autoptr(GBytes) bytes = NULL;
-
-    little = G_BYTE_ORDER == G_BIG_ENDIAN ? g_variant_byteswap(all) : g_variant_ref(all);
-    bytes = g_variant_get_data_as_bytes(little);
-    return g_variant_ref_sink(
-        g_variant_new("(@ay)", g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE)));
+    return g_variant_ref_sink(g_variant_new("(@ay)", marina_variant_to_packed(all)));
 }
 
 /* Each client gets the round in the encoding it chose (SetStatsEncoding). */

@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "core/error.h"
+#include "core/records.h"
 #include "host-info.h"
 #include "host-methods.h"
 #include "qemu-command.h"
@@ -179,16 +180,9 @@ handle_list_domains_packed(MarinaDBusHost *host, GDBusMethodInvocation *invocati
                            MarinaHostMethods *self)
 {
     g_autoptr(GVariant) domains = g_variant_ref_sink(listing(self));
-    g_autoptr(GBytes) bytes = NULL;
 
-    if (G_BYTE_ORDER == G_BIG_ENDIAN) {
-        GVariant *little = g_variant_byteswap(domains);
-        g_variant_unref(domains);
-        domains = little;
-    }
-    bytes = g_variant_get_data_as_bytes(domains);
-    marina_dbus_host_complete_list_domains_packed(
-        host, invocation, g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE));
+    marina_dbus_host_complete_list_domains_packed(host, invocation,
+                                                  marina_variant_to_packed(domains));
     return TRUE;
 }
 

@@ -10,16 +10,6 @@
 #include "lvm-command.h"
 #include "storage-command.h"
 
-const char *
-marina_lvm_string(JsonObject *o, const char *member)
-{
-    JsonNode *n = json_object_get_member(o, member);
-
-    if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(n);
-}
-
 typedef struct {
     GSubprocess *process;
     char *command;
@@ -193,7 +183,7 @@ marina_lvm_row(JsonArray *rows, guint i)
 gboolean
 marina_lvm_size(JsonObject *row, const char *member, guint64 *out)
 {
-    const char *text = marina_lvm_string(row, member);
+    const char *text = marina_storage_command_json_string(row, member);
 
     return text != NULL && g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT64, out, NULL);
 }

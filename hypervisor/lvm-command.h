@@ -33,8 +33,6 @@ JsonArray *marina_lvm_answer_rows(JsonParser *parser, gboolean ok, const char *o
 
 /* Row @i of @rows, or NULL when it is not an object. */
 JsonObject *marina_lvm_row(JsonArray *rows, guint i);
-/* String member @member of @row, or NULL. */
-const char *marina_lvm_string(JsonObject *row, const char *member);
 /* Size member @member (a string of digits) of @row in bytes. */
 gboolean marina_lvm_size(JsonObject *row, const char *member, guint64 *out);
 

@@ -60,16 +60,6 @@ json_uint(JsonObject *o, const char *member, guint64 *out)
     return TRUE;
 }
 
-static const char *
-json_str(JsonObject *o, const char *member)
-{
-    JsonNode *n = json_object_get_member(o, member);
-
-    if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(n);
-}
-
 MarinaVolumeConfig *
 marina_qemu_img_parse_info(const char *json, const char *name, const char *path, GError **error)
 {
@@ -86,10 +76,10 @@ marina_qemu_img_parse_info(const char *json, const char *name, const char *path,
         return NULL;
     }
     o = json_node_get_object(json_parser_get_root(parser));
-    format = json_str(o, "format");
-    backing = json_str(o, "full-backing-filename");
+    format = marina_storage_command_json_string(o, "format");
+    backing = marina_storage_command_json_string(o, "full-backing-filename");
     if (backing == NULL)
-        backing = json_str(o, "backing-filename");
+        backing = marina_storage_command_json_string(o, "backing-filename");
     if (format == NULL || !json_uint(o, "virtual-size", &c->capacity)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Volume '%s': qemu-img did not report the format and size of %s."), name,
@@ -102,7 +92,7 @@ marina_qemu_img_parse_info(const char *json, const char *name, const char *path,
     c->path = g_strdup(path);
     c->format = g_strdup(format);
     c->backing_path = g_strdup(backing);
-    c->backing_format = g_strdup(json_str(o, "backing-filename-format"));
+    c->backing_format = g_strdup(marina_storage_command_json_string(o, "backing-filename-format"));
     return g_steal_pointer(&c);
 }
 

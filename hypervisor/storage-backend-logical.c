@@ -67,7 +67,8 @@ find_vg_row(MarinaStoragePool *pool, JsonArray *rows)
     for (guint i = 0; i < json_array_get_length(rows); i++) {
         JsonObject *row = marina_lvm_row(rows, i);
 
-        if (row != NULL && g_strcmp0(marina_lvm_string(row, "vg_name"), vg_name(pool)) == 0)
+        if (row != NULL &&
+            g_strcmp0(marina_storage_command_json_string(row, "vg_name"), vg_name(pool)) == 0)
             return row;
     }
     return NULL;
@@ -143,7 +144,7 @@ on_lvs_listed(gboolean ok, const char *out, const char *err, gpointer data)
     g_hash_table_remove_all(lvm_state(pool)->lvs);
     for (guint i = 0; i < json_array_get_length(rows); i++) {
         JsonObject *row = marina_lvm_row(rows, i);
-        const char *name = row != NULL ? marina_lvm_string(row, "lv_name") : NULL;
+        const char *name = row != NULL ? marina_storage_command_json_string(row, "lv_name") : NULL;
         guint64 size;
 
         /* Names Marina could not have made (LVM's own "[lvol0_pmspare]"...)

@@ -190,3 +190,13 @@ marina_storage_command_load_json(JsonParser *parser, const char *output)
     return json_depth_ok(output) && json_parser_load_from_data(parser, output, -1, NULL) &&
            json_parser_get_root(parser) != NULL;
 }
+
+const char *
+marina_storage_command_json_string(JsonObject *o, const char *member)
+{
+    JsonNode *n = json_object_get_member(o, member);
+
+    if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+        return NULL;
+    return json_node_get_string(n);
+}

@@ -33,5 +33,7 @@ gboolean marina_storage_command_parse_percent(const char *output, double *percen
  * JSON, is empty, or nests deeper than any report does (json-glib recurses
  * once per level and would run out of stack). */
 gboolean marina_storage_command_load_json(JsonParser *parser, const char *output);
+/* String member @member of @object, or NULL when it is missing or not a string. */
+const char *marina_storage_command_json_string(JsonObject *object, const char *member);
 
 G_END_DECLS

@@ -141,12 +141,6 @@ marina_vm_registry_foreach(MarinaVmRegistry *self, MarinaVmFunc func, gpointer u
         func(value, user_data);
 }
 
-GList *
-marina_vm_registry_list(MarinaVmRegistry *self)
-{
-    return g_hash_table_get_values(self->by_uuid);
-}
-
 void
 marina_vm_registry_note_activity(MarinaVmRegistry *self, MarinaVm *vm)
 {

@@ -42,8 +42,6 @@ guint marina_vm_registry_size(MarinaVmRegistry *self);
 typedef void (*MarinaVmFunc)(MarinaVm *vm, gpointer user_data);
 /* Call @func for every guest (none may be added or removed meanwhile). */
 void marina_vm_registry_foreach(MarinaVmRegistry *self, MarinaVmFunc func, gpointer user_data);
-/* Every guest (the list is the caller's; the guests are not). */
-GList *marina_vm_registry_list(MarinaVmRegistry *self);
 /* The guests that may be running: each one running, perhaps a few starting
  * or stopping (the array is the caller's; the guests are not). */
 GPtrArray *marina_vm_registry_list_active(MarinaVmRegistry *self);

@@ -104,12 +104,3 @@ marina_client_task_new(gpointer self, gpointer source_tag, GCancellable *cancell
     return task;
 }
 
-gboolean
-marina_client_check_path(const char *path, GError **error)
-{
-    if (path != NULL && g_variant_is_object_path(path))
-        return TRUE;
-    g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                _("'%s' is not an object path of the daemon."), path != NULL ? path : "(null)");
-    return FALSE;
-}

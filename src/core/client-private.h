@@ -45,7 +45,4 @@ gpointer marina_client_finish_pointer(gpointer self, GAsyncResult *result, gpoin
 GTask *marina_client_task_new(gpointer self, gpointer source_tag, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data);
 
-/* FALSE with MARINA_ERROR_INVALID_ARGUMENT when @path is no object path. */
-gboolean marina_client_check_path(const char *path, GError **error);
-
 G_END_DECLS

@@ -58,7 +58,6 @@ marina_domain_class_init(MarinaDomainClass *klass)
     signals[SIGNAL_STATE_CHANGED] =
         g_signal_new("state-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
-    (void)MARINA_ERROR;
 }
 
 static void

@@ -68,7 +68,6 @@ marina_host_class_init(MarinaHostClass *klass)
     signals[SIGNAL_VOLUME_EVENT] =
         g_signal_new("volume-event", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
                      G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
-    (void)MARINA_ERROR;
 }
 
 static void

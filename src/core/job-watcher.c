@@ -91,7 +91,6 @@ marina_job_watcher_class_init(MarinaJobWatcherClass *klass)
     signals[SIGNAL_PROGRESS] =
         g_signal_new("progress", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 3, G_TYPE_UINT64, G_TYPE_UINT64, G_TYPE_STRING);
-    (void)MARINA_ERROR;
 }
 
 static void

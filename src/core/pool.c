@@ -40,7 +40,6 @@ marina_pool_class_init(MarinaPoolClass *klass)
 
     object_class->dispose = marina_pool_dispose;
     object_class->finalize = marina_pool_finalize;
-    (void)MARINA_ERROR;
 }
 
 static void

@@ -140,6 +140,17 @@ marina_domain_records_from_variant(GVariant *domains)
 }
 
 GVariant *
+marina_variant_to_packed(GVariant *value)
+{
+    g_autoptr(GVariant) little = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+
+    little = G_BYTE_ORDER == G_BIG_ENDIAN ? g_variant_byteswap(value) : g_variant_ref(value);
+    bytes = g_variant_get_data_as_bytes(little);
+    return g_variant_new_from_bytes(G_VARIANT_TYPE_BYTESTRING, bytes, TRUE);
+}
+
+GVariant *
 marina_variant_from_packed(GVariant *packed, const GVariantType *type)
 {
     g_autoptr(GBytes) bytes = g_variant_get_data_as_bytes(packed);

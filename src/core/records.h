@@ -138,6 +138,9 @@ GPtrArray *marina_domain_records_from_variant(GVariant *domains); /* a(oissuubbt
  * (ListDomainsPacked, StatsUpdatedPacked), checked once: bytes that are not
  * in normal form are read through their normal form, never trusted. */
 GVariant *marina_variant_from_packed(GVariant *packed, const GVariantType *type);
+/* The other way, for the daemon: @value's little-endian serialisation as a
+ * floating ay, made once. */
+GVariant *marina_variant_to_packed(GVariant *value);
 /* Host.ListDomainsPacked's reply: ay holding a(oissuubbtus), little-endian. */
 GPtrArray *marina_domain_records_from_packed(GVariant *packed);
 MarinaDomainInfo *marina_domain_info_from_variant(GVariant *info);               /* a{sv} */

@@ -14,6 +14,7 @@
 #include "connection-private.h"
 #include "error.h"
 #include "paths.h"
+#include "sync-wait.h"
 
 /* Enough of a failed daemon's stderr to show its last message. */
 #define DAEMON_STDERR_MAX 4096
@@ -103,12 +104,6 @@ marina_process_wait_finish(GSubprocess *process, GAsyncResult *result, GError **
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-static void
-on_sync_wait_done(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    *(GAsyncResult **)user_data = g_object_ref(result);
-}
-
 /* The blocking form runs the wait on a private main context: nothing but the
  * subprocess lives there, so no proxy or connection is tied to it. */
 gboolean
@@ -119,9 +114,8 @@ marina_process_wait_sync(GSubprocess *process, guint seconds, GCancellable *canc
     g_autoptr(GAsyncResult) result = NULL;
 
     g_main_context_push_thread_default(context);
-    marina_process_wait_async(process, seconds, cancellable, on_sync_wait_done, &result);
-    while (result == NULL)
-        g_main_context_iteration(context, TRUE);
+    marina_process_wait_async(process, seconds, cancellable, marina_sync_wait_ready, &result);
+    marina_sync_wait(&result);
     g_main_context_pop_thread_default(context);
     return marina_process_wait_finish(process, result, error);
 }
@@ -306,9 +300,8 @@ marina_session_daemon_start_sync(const MarinaUri *uri, const char *socket,
     g_autoptr(GAsyncResult) result = NULL;
 
     g_main_context_push_thread_default(context);
-    marina_session_daemon_start_async(uri, socket, cancellable, on_sync_wait_done, &result);
-    while (result == NULL)
-        g_main_context_iteration(context, TRUE);
+    marina_session_daemon_start_async(uri, socket, cancellable, marina_sync_wait_ready, &result);
+    marina_sync_wait(&result);
     g_main_context_pop_thread_default(context);
     return marina_session_daemon_start_finish(result, error);
 }

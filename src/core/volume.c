@@ -40,7 +40,6 @@ marina_volume_class_init(MarinaVolumeClass *klass)
 
     object_class->dispose = marina_volume_dispose;
     object_class->finalize = marina_volume_finalize;
-    (void)MARINA_ERROR;
 }
 
 static void

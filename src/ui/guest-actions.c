@@ -26,15 +26,20 @@ shutdown_domain(MarinaDomain *domain, GCancellable *cancellable, GAsyncReadyCall
 }
 
 static const MarinaGuestCall guest_calls[] = {
-    {"run", start_domain, marina_domain_start_finish},
-    {"pause", marina_domain_suspend_async, marina_domain_suspend_finish},
-    {"resume", marina_domain_resume_async, marina_domain_resume_finish},
-    {"shutdown", shutdown_domain, marina_domain_shutdown_finish},
-    {"reboot", marina_domain_reboot_async, marina_domain_reboot_finish},
-    {"reset", marina_domain_reset_async, marina_domain_reset_finish},
+    {"run", start_domain, marina_domain_start_finish, N_("Could not start '%s':")},
+    {"pause", marina_domain_suspend_async, marina_domain_suspend_finish,
+     N_("Could not pause '%s':")},
+    {"resume", marina_domain_resume_async, marina_domain_resume_finish,
+     N_("Could not resume '%s':")},
+    {"shutdown", shutdown_domain, marina_domain_shutdown_finish, N_("Could not shut down '%s':")},
+    {"reboot", marina_domain_reboot_async, marina_domain_reboot_finish,
+     N_("Could not reboot '%s':")},
+    {"reset", marina_domain_reset_async, marina_domain_reset_finish, N_("Could not reset '%s':")},
     /* Save as virt-manager does it: a managed save, resumed by the next Run. */
-    {"save", marina_domain_managed_save_async, marina_domain_managed_save_finish},
-    {"force-off", marina_domain_destroy_async, marina_domain_destroy_finish},
+    {"save", marina_domain_managed_save_async, marina_domain_managed_save_finish,
+     N_("Could not save '%s':")},
+    {"force-off", marina_domain_destroy_async, marina_domain_destroy_finish,
+     N_("Could not force off '%s':")},
 };
 
 const MarinaGuestCall *
@@ -45,17 +50,6 @@ marina_guest_call_find(const char *action_name)
             return &guest_calls[i];
     return NULL;
 }
-
-/* The manager's messages (untranslated "Could not start '%s':", ...). */
-static const struct {
-    const char *action;
-    const char *what;
-} failures[] = {
-    {"run", N_("Could not start '%s':")},     {"pause", N_("Could not pause '%s':")},
-    {"resume", N_("Could not resume '%s':")}, {"shutdown", N_("Could not shut down '%s':")},
-    {"reboot", N_("Could not reboot '%s':")}, {"reset", N_("Could not reset '%s':")},
-    {"save", N_("Could not save '%s':")},     {"force-off", N_("Could not force off '%s':")},
-};
 
 /* A guest action in flight: which guest, for the error message. */
 typedef struct {
@@ -95,9 +89,7 @@ call_domain(MarinaManagerWindow *window, MarinaConnectionEntry *entry, MarinaGue
     data->window = window;
     data->name = g_strdup(marina_guest_get_name(guest));
     data->finish = call->finish;
-    for (gsize i = 0; i < G_N_ELEMENTS(failures); i++)
-        if (g_str_equal(failures[i].action, action_name))
-            data->what = failures[i].what;
+    data->what = call->failure;
     call->run(domain, marina_manager_window_get_cancellable(window), on_domain_call_done, data);
 }
 

@@ -21,6 +21,7 @@ typedef struct {
     const char *action;
     MarinaGuestCallFunc run;
     MarinaGuestFinishFunc finish;
+    const char *failure; /* the manager's message, untranslated: "Could not start '%s':" */
 } MarinaGuestCall;
 
 /* The call for the action @action_name ("run", "pause", "resume",

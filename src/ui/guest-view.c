@@ -641,19 +641,6 @@ on_manager_items_changed(GListModel *model, guint position, guint removed, guint
     selection_updated(self);
 }
 
-MarinaConnectionEntry *
-marina_guest_view_find_entry(MarinaGuestView *self, MarinaGuest *guest)
-{
-    g_return_val_if_fail(MARINA_IS_GUEST_VIEW(self), NULL);
-
-    for (guint i = 0; i < self->conns->len; i++) {
-        Conn *conn = g_ptr_array_index(self->conns, i);
-        if (g_hash_table_contains(conn->rows, guest))
-            return conn->entry;
-    }
-    return NULL;
-}
-
 void
 marina_guest_view_set_search(MarinaGuestView *self, const char *text)
 {

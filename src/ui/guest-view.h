@@ -37,9 +37,6 @@ gboolean marina_guest_view_get_selected(MarinaGuestView *self, MarinaGuestViewRo
 /* Shows only guests whose name or state contains @text (NULL or "": all). */
 void marina_guest_view_set_search(MarinaGuestView *self, const char *text);
 
-/* The entry whose rows hold @guest, or NULL. */
-MarinaConnectionEntry *marina_guest_view_find_entry(MarinaGuestView *self, MarinaGuest *guest);
-
 /* Signals:
  *   "selection-updated" ()  the selected row changed, or what it shows did
  *   "connection-filled" (MarinaConnectionEntry *entry)  the guests of

@@ -170,17 +170,3 @@ marina_host_details_window_new(GtkApplication *app, MarinaConnectionEntry *entry
         show_connection(self);
     return self;
 }
-
-MarinaConnectionEntry *
-marina_host_details_window_get_entry(MarinaHostDetailsWindow *self)
-{
-    g_return_val_if_fail(MARINA_IS_HOST_DETAILS_WINDOW(self), NULL);
-    return self->entry;
-}
-
-MarinaConnection *
-marina_host_details_window_get_connection(MarinaHostDetailsWindow *self)
-{
-    g_return_val_if_fail(MARINA_IS_HOST_DETAILS_WINDOW(self), NULL);
-    return self->host != NULL ? marina_host_get_connection(self->host) : NULL;
-}

@@ -22,8 +22,4 @@ MarinaHostDetailsWindow *marina_host_details_window_new(GtkApplication *app,
                                                         MarinaConnectionEntry *entry,
                                                         GSettings *settings);
 
-MarinaConnectionEntry *marina_host_details_window_get_entry(MarinaHostDetailsWindow *self);
-/* The connection shown, or NULL before the entry first connected. */
-MarinaConnection *marina_host_details_window_get_connection(MarinaHostDetailsWindow *self);
-
 G_END_DECLS

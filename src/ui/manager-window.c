@@ -12,6 +12,7 @@
 #include "define-xml-dialog.h"
 #include "delete-guest.h"
 #include "error.h"
+#include "form-util.h"
 #include "guest-actions.h"
 #include "guest-view.h"
 #include "host-details-window.h"
@@ -61,12 +62,6 @@ static void open_vm_window(MarinaManagerWindow *self, MarinaConnectionEntry *ent
                            MarinaGuest *guest, gboolean console);
 
 /* ---------------------------------------------------------------- helpers */
-
-static void
-set_accessible_name(gpointer widget, const char *name)
-{
-    atk_object_set_name(gtk_widget_get_accessible(widget), name);
-}
 
 /* Removes the entries of @table whose value is @window. */
 static void
@@ -794,17 +789,17 @@ marina_manager_window_init(MarinaManagerWindow *self)
                                          (GDestroyNotify)g_ptr_array_unref);
     self->details = g_hash_table_new(g_direct_hash, g_direct_equal);
 
-    set_accessible_name(self->tree_view, _("Guests"));
-    set_accessible_name(self->search_entry, _("Search guests"));
-    set_accessible_name(self->new_button, _("New"));
-    set_accessible_name(self->open_button, _("Open"));
-    set_accessible_name(self->run_button, _("Run"));
-    set_accessible_name(self->pause_button, _("Pause"));
-    set_accessible_name(self->shutdown_button, _("Shut Down"));
-    set_accessible_name(self->restore_button, _("Restore"));
-    set_accessible_name(self->delete_button, _("Delete"));
-    set_accessible_name(self->menu_button, _("Main Menu"));
-    set_accessible_name(self->info_bar, _("Error"));
+    marina_form_set_accessible_name(self->tree_view, _("Guests"));
+    marina_form_set_accessible_name(self->search_entry, _("Search guests"));
+    marina_form_set_accessible_name(self->new_button, _("New"));
+    marina_form_set_accessible_name(self->open_button, _("Open"));
+    marina_form_set_accessible_name(self->run_button, _("Run"));
+    marina_form_set_accessible_name(self->pause_button, _("Pause"));
+    marina_form_set_accessible_name(self->shutdown_button, _("Shut Down"));
+    marina_form_set_accessible_name(self->restore_button, _("Restore"));
+    marina_form_set_accessible_name(self->delete_button, _("Delete"));
+    marina_form_set_accessible_name(self->menu_button, _("Main Menu"));
+    marina_form_set_accessible_name(self->info_bar, _("Error"));
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions),
                                     self);
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "form-util.h"
 #include "serial-console.h"
 #include "ui-util.h"
 
@@ -67,16 +68,6 @@ guest_is_active(MarinaVmConsolePage *self)
     return self->guest != NULL && marina_guest_is_active(self->guest);
 }
 
-/* Whether the window shows the Console view (this page) rather than Details. */
-static gboolean
-console_view_shown(MarinaVmConsolePage *self)
-{
-    GtkWidget *parent = gtk_widget_get_parent(GTK_WIDGET(self));
-
-    return GTK_IS_STACK(parent) &&
-           gtk_stack_get_visible_child(GTK_STACK(parent)) == GTK_WIDGET(self);
-}
-
 static void
 update_actions(MarinaVmConsolePage *self)
 {
@@ -124,7 +115,7 @@ show_console_page(MarinaVmConsolePage *self)
         name = serial_page_name((guint)self->selected);
         gtk_stack_set_visible_child_name(GTK_STACK(self), name);
     }
-    if (console_view_shown(self)) {
+    if (marina_form_is_current_page(GTK_WIDGET(self))) {
         gtk_widget_grab_focus(gtk_stack_get_visible_child(GTK_STACK(self)));
     }
 }

@@ -357,21 +357,13 @@ call_domain_confirmed(MarinaVmWindow *self, const char *key, const char *name, c
     g_autofree char *primary = NULL;
     GtkWidget *dialog;
     GtkWidget *dont_ask;
-    GtkWidget *button;
 
     if (!g_settings_get_boolean(self->settings, key)) {
         call_domain(self, name, failure);
         return;
     }
     primary = g_strdup_printf(question, marina_guest_get_name(self->guest));
-    dialog =
-        gtk_message_dialog_new(GTK_WINDOW(self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-                               GTK_MESSAGE_WARNING, GTK_BUTTONS_NONE, "%s", primary);
-    gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(dialog), "%s", secondary);
-    gtk_dialog_add_button(GTK_DIALOG(dialog), _("_Cancel"), GTK_RESPONSE_CANCEL);
-    button = gtk_dialog_add_button(GTK_DIALOG(dialog), accept, GTK_RESPONSE_ACCEPT);
-    gtk_style_context_add_class(gtk_widget_get_style_context(button), "destructive-action");
-    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
+    dialog = marina_ui_confirm_dialog(GTK_WINDOW(self), primary, secondary, accept);
     dont_ask = gtk_check_button_new_with_mnemonic(_("_Don't ask again"));
     gtk_widget_show(dont_ask);
     gtk_box_pack_end(GTK_BOX(gtk_message_dialog_get_message_area(GTK_MESSAGE_DIALOG(dialog))),

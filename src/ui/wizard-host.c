@@ -158,13 +158,6 @@ marina_wizard_host_get_connection(MarinaWizardHost *self)
     return self->host != NULL ? marina_host_get_connection(self->host) : NULL;
 }
 
-MarinaHost *
-marina_wizard_host_get_host(MarinaWizardHost *self)
-{
-    g_return_val_if_fail(MARINA_IS_WIZARD_HOST(self), NULL);
-    return self->host;
-}
-
 gboolean
 marina_wizard_host_is_local(MarinaWizardHost *self)
 {

@@ -35,9 +35,8 @@ void marina_wizard_host_set_list(MarinaWizardHost *self, MarinaGuestList *list, 
 void marina_wizard_host_close(MarinaWizardHost *self);
 
 MarinaGuestList *marina_wizard_host_get_list(MarinaWizardHost *self);
-/* The connection and its host, or NULL when there is none. */
+/* The connection, or NULL when there is none. */
 MarinaConnection *marina_wizard_host_get_connection(MarinaWizardHost *self);
-MarinaHost *marina_wizard_host_get_host(MarinaWizardHost *self);
 gboolean marina_wizard_host_is_local(MarinaWizardHost *self);
 gboolean marina_wizard_host_has_guest(MarinaWizardHost *self, const char *name);
 

@@ -256,7 +256,8 @@ test_lvm_report_rows(void **state)
     assert_non_null(rows);
     assert_null(why);
     assert_int_equal(json_array_get_length(rows), 3);
-    assert_string_equal(marina_lvm_string(marina_lvm_row(rows, 0), "vg_name"), "vg0");
+    assert_string_equal(marina_storage_command_json_string(marina_lvm_row(rows, 0), "vg_name"),
+                        "vg0");
     assert_true(marina_lvm_size(marina_lvm_row(rows, 0), "vg_size", &size));
     assert_true(size == 4194304);
     assert_false(marina_lvm_size(marina_lvm_row(rows, 1), "vg_size", &size));
