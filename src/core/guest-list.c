@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "guest-list.h"
+#include "host-stats.h"
 #include "records.h"
 
 /*
@@ -44,6 +45,8 @@ struct _MarinaGuestList {
     guint list_idle;
 
     guint host_cpus;
+    MarinaHostStats host_stats; /* the newest host entry */
+    gboolean have_host_stats;
     MarinaHistory host_cpu;
     MarinaHistory host_memory;
 };
@@ -354,18 +357,18 @@ on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const 
 static void
 apply_host_stats(MarinaGuestList *self, GVariant *stats)
 {
-    double cpu_percent;
-    guint cpus;
-    guint64 total, used;
+    MarinaHostStats *host = &self->host_stats;
 
-    if (g_variant_lookup(stats, "host-cpus", "u", &cpus) && cpus > 0)
-        self->host_cpus = cpus;
-    if (g_variant_lookup(stats, "host-cpu-percent", "d", &cpu_percent) && isfinite(cpu_percent))
-        marina_history_push(&self->host_cpu, CLAMP(cpu_percent, 0.0, 100.0));
-    if (g_variant_lookup(stats, "host-memory-kib", "t", &total) &&
-        g_variant_lookup(stats, "host-memory-used-kib", "t", &used) && total > 0)
-        marina_history_push(&self->host_memory,
-                            CLAMP((double)used * 100.0 / (double)total, 0.0, 100.0));
+    marina_host_stats_from_entry(stats, host);
+    self->have_host_stats = TRUE;
+    if (host->cpus > 0)
+        self->host_cpus = host->cpus;
+    if (host->has_cpu_percent && isfinite(host->cpu_percent))
+        marina_history_push(&self->host_cpu, CLAMP(host->cpu_percent, 0.0, 100.0));
+    if (host->has_memory_used && host->memory_kib > 0)
+        marina_history_push(
+            &self->host_memory,
+            CLAMP((double)host->memory_used_kib * 100.0 / (double)host->memory_kib, 0.0, 100.0));
 }
 
 static void
@@ -564,6 +567,15 @@ marina_guest_list_get_host_cpus(MarinaGuestList *self)
 {
     g_return_val_if_fail(MARINA_IS_GUEST_LIST(self), 0);
     return self->host_cpus;
+}
+
+gboolean
+marina_guest_list_get_host_stats(MarinaGuestList *self, MarinaHostStats *out)
+{
+    g_return_val_if_fail(MARINA_IS_GUEST_LIST(self), FALSE);
+
+    *out = self->host_stats;
+    return self->have_host_stats;
 }
 
 const double *

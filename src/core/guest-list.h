@@ -4,6 +4,7 @@
 
 #include "connection.h"
 #include "guest.h"
+#include "host-stats.h"
 
 G_BEGIN_DECLS
 
@@ -49,5 +50,7 @@ guint marina_guest_list_get_host_cpus(MarinaGuestList *self);
  * sampled when statistics arrive. Oldest first. */
 const double *marina_guest_list_get_host_history(MarinaGuestList *self, gboolean memory,
                                                  guint *n_values);
+/* The host's figures from the newest statistics batch; FALSE before any. */
+gboolean marina_guest_list_get_host_stats(MarinaGuestList *self, MarinaHostStats *out);
 
 G_END_DECLS

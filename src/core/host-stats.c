@@ -10,17 +10,25 @@ read_host_entry(GVariant *entry, MarinaHostStats *out)
 {
     g_autoptr(GVariant) uuid = g_variant_get_child_value(entry, 0);
     g_autoptr(GVariant) values = NULL;
-    g_autoptr(GVariantDict) dict = NULL;
 
     if (*g_variant_get_string(uuid, NULL) != '\0')
         return FALSE;
     values = g_variant_get_child_value(entry, 1);
-    dict = g_variant_dict_new(values);
+    marina_host_stats_from_entry(values, out);
+    return TRUE;
+}
+
+void
+marina_host_stats_from_entry(GVariant *values, MarinaHostStats *out)
+{
+    g_autoptr(GVariantDict) dict = g_variant_dict_new(values);
+
+    *out = (MarinaHostStats){0};
     out->has_cpu_percent = g_variant_dict_lookup(dict, "host-cpu-percent", "d", &out->cpu_percent);
     g_variant_dict_lookup(dict, "host-memory-kib", "t", &out->memory_kib);
     out->has_memory_used =
         g_variant_dict_lookup(dict, "host-memory-used-kib", "t", &out->memory_used_kib);
-    return TRUE;
+    g_variant_dict_lookup(dict, "host-cpus", "u", &out->cpus);
 }
 
 gboolean

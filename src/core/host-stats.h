@@ -20,10 +20,13 @@ typedef struct {
     guint64 memory_kib; /* the host's memory; 0 when not reported */
     gboolean has_memory_used;
     guint64 memory_used_kib;
+    guint cpus; /* the host's CPUs; 0 when not reported */
 } MarinaHostStats;
 
 /* Fills @out from the batch @stats (a(sa{sv})); FALSE when @stats is not a
  * batch or holds no entry for the host. */
 gboolean marina_host_stats_from_variant(GVariant *stats, MarinaHostStats *out);
+/* Fills @out from the host's own a{sv} entry of a batch. */
+void marina_host_stats_from_entry(GVariant *values, MarinaHostStats *out);
 
 G_END_DECLS

@@ -9,7 +9,6 @@
 
 #include "form-util.h"
 #include "graph.h"
-#include "host-stats.h"
 #include "host.h"
 #include "ui-util.h"
 #include "uri.h"
@@ -168,13 +167,14 @@ update_graphs(MarinaHostOverviewPage *self)
     marina_graph_set_label(self->memory_graph, mem_text);
 }
 
-/* The host's own entry of StatsUpdated holds its figures. */
+/* The host's own figures, as the guest list read them from the batch (one
+ * decoding of the statistics for the whole window). */
 static void
-on_host_stats(MarinaHost *host, GVariant *stats, MarinaHostOverviewPage *self)
+on_list_stats_updated(MarinaGuestList *list, MarinaHostOverviewPage *self)
 {
     MarinaHostStats figures;
 
-    if (marina_host_stats_from_variant(stats, &figures)) {
+    if (marina_guest_list_get_host_stats(list, &figures)) {
         if (figures.has_cpu_percent) {
             self->cpu_percent = figures.cpu_percent;
             self->have_stats = TRUE;
@@ -184,13 +184,6 @@ on_host_stats(MarinaHost *host, GVariant *stats, MarinaHostOverviewPage *self)
         if (figures.has_memory_used)
             self->memory_used_kib = figures.memory_used_kib;
     }
-    if (gtk_widget_get_mapped(GTK_WIDGET(self)))
-        update_graphs(self);
-}
-
-static void
-on_list_stats_updated(MarinaGuestList *list, MarinaHostOverviewPage *self)
-{
     if (gtk_widget_get_mapped(GTK_WIDGET(self)))
         update_graphs(self);
 }
@@ -294,7 +287,6 @@ marina_host_overview_page_set_host(MarinaHostOverviewPage *self, MarinaHost *hos
     self->connection = g_object_ref(marina_host_get_connection(host));
     self->settings = g_object_ref(settings);
     gtk_label_set_text(self->uri_value, marina_connection_get_uri_string(self->connection));
-    g_signal_connect_object(self->host, "stats-updated", G_CALLBACK(on_host_stats), self, 0);
     g_signal_connect_object(self->list, "stats-updated", G_CALLBACK(on_list_stats_updated), self,
                             0);
     g_signal_connect_object(self->settings, "changed::autoconnect", G_CALLBACK(on_settings_changed),
