@@ -25,6 +25,7 @@ struct _MarinaConnectionEntry {
     guint retry_id;
     GCancellable *cancellable;
     MarinaConnection *connection;
+    MarinaHost *host; /* of the connection, for the statistics preferences */
     MarinaGuestList *list;
 
     guint stats_interval_ms;
@@ -121,6 +122,7 @@ static void
 drop_connection(MarinaConnectionEntry *self)
 {
     g_clear_object(&self->list);
+    g_clear_object(&self->host);
     if (self->connection != NULL) {
         g_signal_handlers_disconnect_by_data(self->connection, self);
         marina_connection_close(self->connection);
@@ -151,15 +153,14 @@ on_stats_collection_sent(GObject *source, GAsyncResult *result, gpointer user_da
 static void
 send_stats_preferences(MarinaConnectionEntry *self)
 {
-    g_autoptr(MarinaHost) host = NULL;
-
     if (self->stats_kinds == NULL || self->connection == NULL ||
         marina_connection_is_closed(self->connection))
         return;
-    host = marina_host_new(self->connection);
-    marina_host_set_stats_interval_async(host, self->stats_interval_ms, NULL,
+    if (self->host == NULL)
+        self->host = marina_host_new(self->connection);
+    marina_host_set_stats_interval_async(self->host, self->stats_interval_ms, NULL,
                                          on_stats_interval_sent, NULL);
-    marina_host_set_stats_collection_async(host, (const char *const *)self->stats_kinds, NULL,
+    marina_host_set_stats_collection_async(self->host, (const char *const *)self->stats_kinds, NULL,
                                            on_stats_collection_sent, NULL);
 }
 

@@ -212,6 +212,7 @@ on_pools_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     MarinaHostStoragePage *self = c->self;
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) pools = marina_host_list_pools_finish(MARINA_HOST(source), result, &error);
+    g_autofree char *shown = NULL;
     GtkTreeSelection *selection;
     GtkTreeIter iter;
 
@@ -222,6 +223,7 @@ on_pools_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     if (c->generation != self->pools_generation)
         return; /* a newer listing is on its way */
+    shown = g_strdup(self->pool_name);
     marina_tree_merge_rows(self->pools, P_NAME, pools, pool_name_of, set_pool_row);
     marina_tree_select_pending(self->pool_view, self->pools, P_NAME, &self->pending_pool);
     /* The first pool is shown at once, as virt-manager does. */
@@ -229,7 +231,9 @@ on_pools_listed(GObject *source, GAsyncResult *result, gpointer user_data)
     if (!gtk_tree_selection_get_selected(selection, NULL, NULL) &&
         gtk_tree_model_get_iter_first(GTK_TREE_MODEL(self->pools), &iter))
         gtk_tree_selection_select_iter(selection, &iter);
-    if (self->pool_name != NULL)
+    /* A pool newly selected was loaded by the selection handler; the one
+     * still shown is brought up to date. */
+    if (self->pool_name != NULL && g_strcmp0(self->pool_name, shown) == 0)
         reload_pool_info(self);
     update_buttons(self);
 }
