@@ -214,9 +214,7 @@ on_get_info(GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_error(task, error);
         return;
     }
-    info = marina_pool_info_from_variant(dict);
-    g_free(info->object_path);
-    info->object_path = g_strdup(self->object_path);
+    info = marina_pool_info_from_variant(dict, self->object_path);
     g_task_return_pointer(task, info, (GDestroyNotify)marina_pool_info_free);
 }
 

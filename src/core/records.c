@@ -345,11 +345,11 @@ marina_pool_infos_from_variant(GVariant *pools)
 }
 
 MarinaPoolInfo *
-marina_pool_info_from_variant(GVariant *dict)
+marina_pool_info_from_variant(GVariant *dict, const char *object_path)
 {
     MarinaPoolInfo *p = g_new0(MarinaPoolInfo, 1);
 
-    p->object_path = g_strdup("");
+    p->object_path = g_strdup(object_path);
     p->name = lookup_string(dict, "name", "");
     p->uuid = lookup_string(dict, "uuid", "");
     p->type = lookup_string(dict, "type", "");
@@ -407,11 +407,11 @@ marina_volume_infos_from_variant(GVariant *volumes)
 }
 
 MarinaVolumeInfo *
-marina_volume_info_from_variant(GVariant *dict)
+marina_volume_info_from_variant(GVariant *dict, const char *object_path)
 {
     MarinaVolumeInfo *v = g_new0(MarinaVolumeInfo, 1);
 
-    v->object_path = g_strdup("");
+    v->object_path = g_strdup(object_path);
     v->name = lookup_string(dict, "name", "");
     v->pool = lookup_string(dict, "pool", "");
     v->path = lookup_string(dict, "path", "");

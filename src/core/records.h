@@ -147,8 +147,9 @@ MarinaDomainInfo *marina_domain_info_from_variant(GVariant *info);              
 MarinaNodeInfo *marina_node_info_from_variant(GVariant *info);                   /* a{sv} */
 MarinaHostProperties *marina_host_properties_from_variant(GVariant *properties); /* a{sv} */
 GPtrArray *marina_pool_infos_from_variant(GVariant *pools);                      /* a(osbbttt) */
-MarinaPoolInfo *marina_pool_info_from_variant(GVariant *info);                   /* a{sv} */
-GPtrArray *marina_volume_infos_from_variant(GVariant *volumes);                  /* a(ossttsas) */
-MarinaVolumeInfo *marina_volume_info_from_variant(GVariant *info);               /* a{sv} */
+/* GetInfo's a{sv} of the pool or volume at @object_path. */
+MarinaPoolInfo *marina_pool_info_from_variant(GVariant *info, const char *object_path);
+GPtrArray *marina_volume_infos_from_variant(GVariant *volumes); /* a(ossttsas) */
+MarinaVolumeInfo *marina_volume_info_from_variant(GVariant *info, const char *object_path);
 
 G_END_DECLS

@@ -167,12 +167,13 @@ static void
 on_get_info(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
+    MarinaVolume *self = g_task_get_source_object(task);
     g_autoptr(GVariant) info = NULL;
     GError *error = NULL;
 
     if (marina_dbus_storage_volume_call_get_info_finish(MARINA_DBUS_STORAGE_VOLUME(source), &info,
                                                         result, &error))
-        g_task_return_pointer(task, marina_volume_info_from_variant(info),
+        g_task_return_pointer(task, marina_volume_info_from_variant(info, self->object_path),
                               (GDestroyNotify)marina_volume_info_free);
     else
         g_task_return_error(task, error);
@@ -194,12 +195,5 @@ marina_volume_get_info_async(MarinaVolume *self, GCancellable *cancellable,
 MarinaVolumeInfo *
 marina_volume_get_info_finish(MarinaVolume *self, GAsyncResult *result, GError **error)
 {
-    MarinaVolumeInfo *info =
-        marina_client_finish_pointer(self, result, marina_volume_get_info_async, error);
-
-    if (info != NULL) {
-        g_free(info->object_path);
-        info->object_path = g_strdup(self->object_path);
-    }
-    return info;
+    return marina_client_finish_pointer(self, result, marina_volume_get_info_async, error);
 }
