@@ -11,7 +11,6 @@
 #include "graph.h"
 #include "host.h"
 #include "ui-util.h"
-#include "uri.h"
 
 struct _MarinaHostOverviewPage {
     GtkGrid parent_instance;
@@ -197,35 +196,16 @@ marina_host_overview_page_map(GtkWidget *widget)
 
 /* ------------------------------------------------------------- autoconnect */
 
-static char *
-canonical_uri(const char *text)
-{
-    g_autoptr(MarinaUri) uri = marina_uri_parse(text, NULL);
-
-    return uri != NULL ? marina_uri_to_string(uri) : g_strdup(text);
-}
-
-static gboolean
-autoconnect_contains(MarinaHostOverviewPage *self)
-{
-    g_auto(GStrv) list = g_settings_get_strv(self->settings, "autoconnect");
-    const char *uri = marina_connection_get_uri_string(self->connection);
-
-    for (guint i = 0; list[i] != NULL; i++) {
-        g_autofree char *canonical = canonical_uri(list[i]);
-        if (g_strcmp0(canonical, uri) == 0)
-            return TRUE;
-    }
-    return FALSE;
-}
-
 static void on_autoconnect_toggled(GtkToggleButton *button, MarinaHostOverviewPage *self);
 
 static void
 sync_autoconnect(MarinaHostOverviewPage *self)
 {
     g_signal_handlers_block_by_func(self->autoconnect_check, on_autoconnect_toggled, self);
-    gtk_toggle_button_set_active(self->autoconnect_check, autoconnect_contains(self));
+    gtk_toggle_button_set_active(
+        self->autoconnect_check,
+        marina_ui_settings_has_uri(self->settings, "autoconnect",
+                                   marina_connection_get_uri_string(self->connection)));
     g_signal_handlers_unblock_by_func(self->autoconnect_check, on_autoconnect_toggled, self);
 }
 

@@ -57,6 +57,27 @@ marina_ui_show_info_bar(GtkInfoBar *info_bar, GtkLabel *label, GtkMessageType ty
     gtk_info_bar_set_revealed(info_bar, TRUE);
 }
 
+/* Whether @text names @uri (a canonical URI), however it is spelled. */
+static gboolean
+same_uri(const char *text, const char *uri)
+{
+    g_autoptr(MarinaUri) parsed = marina_uri_parse(text, NULL);
+    g_autofree char *canonical = parsed ? marina_uri_to_string(parsed) : g_strdup(text);
+
+    return g_strcmp0(canonical, uri) == 0;
+}
+
+gboolean
+marina_ui_settings_has_uri(GSettings *settings, const char *key, const char *uri)
+{
+    g_auto(GStrv) list = g_settings_get_strv(settings, key);
+
+    for (guint i = 0; list[i] != NULL; i++)
+        if (same_uri(list[i], uri))
+            return TRUE;
+    return FALSE;
+}
+
 void
 marina_ui_settings_remove_uri(GSettings *settings, const char *key, const char *uri)
 {
@@ -64,12 +85,9 @@ marina_ui_settings_remove_uri(GSettings *settings, const char *key, const char *
     g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
     g_auto(GStrv) updated = NULL;
 
-    for (guint i = 0; old[i] != NULL; i++) {
-        g_autoptr(MarinaUri) parsed = marina_uri_parse(old[i], NULL);
-        g_autofree char *canonical = parsed ? marina_uri_to_string(parsed) : g_strdup(old[i]);
-        if (g_strcmp0(canonical, uri) != 0)
+    for (guint i = 0; old[i] != NULL; i++)
+        if (!same_uri(old[i], uri))
             g_strv_builder_add(builder, old[i]);
-    }
     updated = g_strv_builder_end(builder);
     if (g_strv_length(updated) != g_strv_length(old))
         g_settings_set_strv(settings, key, (const char *const *)updated);

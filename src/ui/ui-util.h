@@ -33,6 +33,8 @@ void marina_ui_show_info_bar(GtkInfoBar *info_bar, GtkLabel *label, GtkMessageTy
 void marina_ui_settings_add_uri(GSettings *settings, const char *key, const char *uri);
 /* Removes every spelling of the canonical @uri from the string list @key. */
 void marina_ui_settings_remove_uri(GSettings *settings, const char *key, const char *uri);
+/* Whether the string list @key holds @uri (a canonical URI) in any spelling. */
+gboolean marina_ui_settings_has_uri(GSettings *settings, const char *key, const char *uri);
 
 /* A modal warning that asks before something that cannot be undone;
  * @accept_label is the destructive button (response GTK_RESPONSE_ACCEPT). */
