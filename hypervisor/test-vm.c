@@ -327,17 +327,6 @@ test_sample_stats(MarinaVm *vm, guint kinds, MarinaVmStats *s)
 }
 
 static void
-test_collect_stats(MarinaVm *vm, guint kinds, GTask *task)
-{
-    MarinaVmStats stats = {.kinds = kinds};
-
-    test_sample_stats(vm, kinds, &stats);
-    g_task_return_pointer(task, g_variant_ref_sink(marina_vm_stats_to_variant(&stats)),
-                          (GDestroyNotify)g_variant_unref);
-    g_object_unref(task);
-}
-
-static void
 test_add_info(MarinaVm *vm, GVariantDict *info)
 {
     g_variant_dict_insert(info, "cpu-time-ns", "t", MARINA_TEST_VM(vm)->cpu_time_ns);
@@ -651,7 +640,6 @@ marina_test_vm_class_init(MarinaTestVmClass *klass)
     vm_class->open_serial = test_open_serial;
     vm_class->open_graphics = test_no_display;
     vm_class->screenshot = test_no_display;
-    vm_class->collect_stats = test_collect_stats;
     vm_class->sample_stats = test_sample_stats;
     vm_class->add_info = test_add_info;
     vm_class->store_definition = test_store_definition;

@@ -83,7 +83,8 @@ struct _MarinaVmClass {
     void (*open_graphics)(MarinaVm *self, GDBusMethodInvocation *invocation);
     void (*screenshot)(MarinaVm *self, GDBusMethodInvocation *invocation);
     /* Complete @task with a floating-free a{sv} GVariant (see StatsUpdated)
-     * holding the figures of @kinds (MarinaStatsKind bits). */
+     * holding the figures of @kinds (MarinaStatsKind bits). A driver with
+     * sample_stats may leave it NULL. */
     void (*collect_stats)(MarinaVm *self, guint kinds, GTask *task);
     /* Optional: the same figures at once, for a driver that has them at hand
      * (the test driver). A statistics round then costs no task, no idle
