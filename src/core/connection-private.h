@@ -33,6 +33,15 @@ gboolean marina_session_daemon_start_finish(GAsyncResult *result, GError **error
 gboolean marina_session_daemon_start_sync(const MarinaUri *uri, const char *socket,
                                           GCancellable *cancellable, GError **error);
 
+/* The marinad command line for @uri's host with @args (each quoted for the
+ * remote shell) and the mode and socket of @uri. */
+char *marina_ssh_remote_command(const MarinaUri *uri, const char *const *args);
+/* The ssh command line running @remote (a shell command line) on @uri's
+ * host, sharing one login with every other ssh to that host. */
+GStrv marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error);
+/* A launcher for ssh to @uri's host, with the environment every ssh Marina
+ * runs needs. */
+GSubprocessLauncher *marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags);
 /* ssh to @uri's host running `marinad --connect-stdio`, its stdin/stdout as
  * *stream. */
 GSubprocess *marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error);

@@ -50,16 +50,20 @@ add_connection_sharing(GStrvBuilder *argv)
                             NULL);
 }
 
-static char *
-remote_command(const MarinaUri *uri)
+/* The marinad command line run on the remote host: the program (?command=,
+ * the user's own shell text, e.g. "sudo marinad"), @args (quoted for the
+ * remote shell), the daemon's mode and ?socket=. */
+char *
+marina_ssh_remote_command(const MarinaUri *uri, const char *const *args)
 {
     const char *command = marina_uri_get_param(uri, "command");
     const char *socket = marina_uri_get_param(uri, "socket");
     GString *line = g_string_new(command != NULL ? command : "marinad");
 
-    /* ?command= is the user's own shell text (e.g. "sudo marinad"); what we
-     * add ourselves is quoted for the remote shell. */
-    g_string_append(line, " --connect-stdio");
+    for (guint i = 0; args != NULL && args[i] != NULL; i++) {
+        g_autofree char *quoted = g_shell_quote(args[i]);
+        g_string_append_printf(line, " %s", quoted);
+    }
     g_string_append(line, marina_uri_is_system(uri) ? " --system" : " --session");
     if (socket != NULL) {
         g_autofree char *quoted = g_shell_quote(socket);
@@ -68,12 +72,19 @@ remote_command(const MarinaUri *uri)
     return g_string_free(line, FALSE);
 }
 
+static char *
+remote_command(const MarinaUri *uri)
+{
+    const char *const args[] = {"--connect-stdio", NULL};
+
+    return marina_ssh_remote_command(uri, args);
+}
+
 GStrv
-marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
+marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
 {
     g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
     const char *keyfile;
-    g_autofree char *command = NULL;
 
     g_return_val_if_fail(uri != NULL, NULL);
     if (uri->transport != MARINA_URI_TRANSPORT_SSH) {
@@ -102,11 +113,20 @@ marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
      * about 45 s and the connection reports it closed, instead of hanging. */
     g_strv_builder_add_many(argv, "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=3",
                             NULL);
-    command = remote_command(uri);
     /* -T: no tty (a binary stream); -e none: no escape character; "--" ends
      * ssh's options, so the host can never be read as one. */
-    g_strv_builder_add_many(argv, "-T", "-e", "none", "--", uri->host, command, NULL);
+    g_strv_builder_add_many(argv, "-T", "-e", "none", "--", uri->host, remote, NULL);
     return g_strv_builder_end(argv);
+}
+
+GStrv
+marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
+{
+    g_autofree char *command = NULL;
+
+    g_return_val_if_fail(uri != NULL, NULL);
+    command = remote_command(uri);
+    return marina_ssh_build_argv(uri, command, error);
 }
 
 static void
@@ -121,22 +141,32 @@ ignore_sigpipe(void)
         signal(SIGPIPE, SIG_IGN);
 }
 
+/* Every ssh Marina runs is made here, so what it needs from the
+ * environment (how it asks questions) is set in one place. */
+GSubprocessLauncher *
+marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags)
+{
+    (void)uri;
+    ignore_sigpipe();
+    return g_subprocess_launcher_new(flags);
+}
+
 /* ssh with its stdin/stdout as a GIOStream; ssh's stderr stays ours, so its
  * own messages (password prompts, "Permission denied") reach the user. */
 GSubprocess *
 marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error)
 {
     g_auto(GStrv) argv = marina_connection_build_ssh_argv(uri, error);
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
     g_autoptr(GSubprocess) process = NULL;
     g_autoptr(GError) local_error = NULL;
     g_autofree char *uri_string = marina_uri_to_string(uri);
 
     if (argv == NULL)
         return NULL;
-    ignore_sigpipe();
-    process = g_subprocess_newv((const char *const *)argv,
-                                G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                &local_error);
+    launcher = marina_ssh_launcher_new(uri, G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &local_error);
     if (process == NULL) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
                     _("Cannot connect to %s: ssh cannot be run (%s). Install the OpenSSH client."),
