@@ -699,6 +699,9 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
     marina_vm_set_state(vm, g_key_file_get_integer(kf, "runtime", "state", NULL),
                         g_key_file_get_integer(kf, "runtime", "reason", NULL), NULL, NULL);
     attach_relays(self);
+    /* The scrollback died with the daemon that relayed until now; the logs hold the same bytes. */
+    for (guint i = 0; i < self->relays->len; i++)
+        marina_serial_relay_restore_scrollback(self->relays->pdata[i]);
     qmp_path = marina_qemu_vm_socket_path(self, "m");
     marina_qmp_client_connect_async(qmp_path, self->run_cancel, on_reattach_qmp,
                                     g_object_ref(self));

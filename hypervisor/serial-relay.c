@@ -75,6 +75,7 @@ struct _MarinaSerialRelay {
     guint8 *ring; /* allocated on first output: many guests never print */
     gsize ring_start;
     gsize ring_len;
+    gboolean restore_pending; /* the ring is still to be filled from the log's tail */
 
     int log_fd;
     gsize log_size;
@@ -295,6 +296,83 @@ log_append(MarinaSerialRelay *self, const guint8 *data, gsize len)
         data += n;
         len -= n;
     }
+}
+
+/* ---- scrollback from the log ---------------------------------------------------------------- */
+
+/* Opens @path to read its tail; -1 when there is no such regular file (a FIFO would block). */
+static int
+tail_open(const char *path, gsize *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+    *size = 0;
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return -1;
+    }
+    *size = st.st_size;
+    return fd;
+}
+
+/* Reads the last @len bytes of the @size bytes on @fd into @buf; returns how many arrived. */
+static gsize
+tail_read(int fd, gsize size, guint8 *buf, gsize len)
+{
+    gsize got = 0;
+
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, size - len + got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* shrunk meanwhile, or unreadable: keep what arrived */
+        got += n;
+    }
+    return got;
+}
+
+/*
+ * Fills the empty ring with the newest scrollback_max bytes of "<log>.1"
+ * followed by "<log>" (see log_rotate), reading them straight into the ring.
+ */
+static void
+relay_restore_scrollback(MarinaSerialRelay *self)
+{
+    g_autofree char *old_path = NULL;
+    gsize cap = self->scrollback_max;
+    gsize log_size, old_size = 0, from_log, from_old = 0;
+    int log_fd, old_fd = -1;
+
+    if (!self->restore_pending)
+        return;
+    self->restore_pending = FALSE;
+    /* Output already in the ring is newer than the log's tail and is in the log too. */
+    if (self->log_path == NULL || cap == 0 || self->ring_len > 0)
+        return;
+
+    log_fd = tail_open(self->log_path, &log_size);
+    from_log = MIN(log_size, cap);
+    if (from_log < cap) {
+        old_path = g_strconcat(self->log_path, ".1", NULL);
+        old_fd = tail_open(old_path, &old_size);
+        from_old = MIN(old_size, cap - from_log);
+    }
+    if (from_log + from_old > 0) {
+        if (self->ring == NULL)
+            self->ring = g_malloc(cap);
+        self->ring_start = 0;
+        self->ring_len = tail_read(old_fd, old_size, self->ring, from_old);
+        self->ring_len += tail_read(log_fd, log_size, self->ring + self->ring_len, from_log);
+    }
+    if (old_fd >= 0)
+        close(old_fd);
+    if (log_fd >= 0)
+        close(log_fd);
 }
 
 /* ---- clients -------------------------------------------------------------------------------- */
@@ -553,6 +631,8 @@ relay_handle_output(MarinaSerialRelay *self, GBytes *bytes)
     gsize len;
     const guint8 *data = g_bytes_get_data(bytes, &len);
 
+    /* Before this chunk reaches the log: the ring must not get it twice. */
+    relay_restore_scrollback(self);
     ring_append(self, data, len);
     log_append(self, data, len);
     for (guint i = 0; i < self->clients->len; i++)
@@ -687,6 +767,14 @@ marina_serial_relay_add_client(MarinaSerialRelay *self, GBytes **scrollback, GEr
     return fds[1];
 }
 
+void
+marina_serial_relay_restore_scrollback(MarinaSerialRelay *self)
+{
+    g_return_if_fail(MARINA_IS_SERIAL_RELAY(self));
+
+    self->restore_pending = TRUE;
+}
+
 guint
 marina_serial_relay_get_n_clients(MarinaSerialRelay *self)
 {
@@ -703,6 +791,7 @@ marina_serial_relay_get_scrollback(MarinaSerialRelay *self)
 
     g_return_val_if_fail(MARINA_IS_SERIAL_RELAY(self), NULL);
 
+    relay_restore_scrollback(self);
     if (self->ring_len == 0)
         return g_bytes_new(NULL, 0);
 

@@ -32,6 +32,17 @@ void marina_serial_relay_detach_guest(MarinaSerialRelay *self);
  * caller hands it out and closes it) and the current scrollback. */
 int marina_serial_relay_add_client(MarinaSerialRelay *self, GBytes **scrollback, GError **error);
 
+/*
+ * For a relay taking over a guest an earlier daemon relayed (the daemon was
+ * restarted): the scrollback starts as the tail of the log, up to
+ * @scrollback_max bytes (reaching into "<log>.1" when the log was rotated
+ * lately), since the earlier ring died with that daemon and the log holds
+ * the same bytes. Call it before attaching the guest. The tail is read when
+ * first needed (a client attaches or the guest prints), so guests nobody
+ * looks at cost no memory; only the tail is read, however big the log.
+ */
+void marina_serial_relay_restore_scrollback(MarinaSerialRelay *self);
+
 guint marina_serial_relay_get_n_clients(MarinaSerialRelay *self);
 GBytes *marina_serial_relay_get_scrollback(MarinaSerialRelay *self);
 
