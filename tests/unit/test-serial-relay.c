@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -641,6 +642,176 @@ test_dispose_closes_clients(void **state)
     PUMP_UNTIL(f, a->eof && b->eof && f->guest->eof);
 }
 
+/* ---- scrollback restored from the log (a daemon restart) ---------------------------------- */
+
+static void
+write_file(const char *path, const guint8 *data, gsize len)
+{
+    assert_true(g_file_set_contents(path, (const char *)data, len, NULL));
+}
+
+/* The relay a restarted daemon makes for a running guest. */
+static void
+new_restoring_relay(Fixture *f, gsize log_max, gsize scrollback_max)
+{
+    g_clear_object(&f->relay);
+    pump_idle(f, 10);
+    new_relay(f, log_max, scrollback_max);
+    marina_serial_relay_restore_scrollback(f->relay);
+    attach_new_guest(f);
+}
+
+static void
+test_restore_takes_the_tail_of_the_log(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GByteArray) data = pattern(300, 10);
+    g_autoptr(GBytes) fresh = NULL;
+    g_autoptr(GBytes) scrollback = NULL;
+    g_autoptr(GByteArray) log = NULL;
+    Peer *client;
+
+    write_file(f->log_path, data->data, data->len);
+
+    /* A guest started afresh does not inherit an earlier run's output. */
+    g_clear_object(&f->relay);
+    new_relay(f, 0, 100);
+    fresh = marina_serial_relay_get_scrollback(f->relay);
+    assert_int_equal(g_bytes_get_size(fresh), 0);
+
+    new_restoring_relay(f, 0, 100);
+    client = add_client(f, TRUE, &scrollback);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback),
+                       data->data + 200, 100);
+
+    /* The client then sees only what comes next, and the log is not rewritten. */
+    guest_print(f, "next", 4);
+    PUMP_UNTIL(f, client->got->len >= 4);
+    pump_idle(f, 20);
+    assert_bytes_equal(client->got->data, client->got->len, (const guint8 *)"next", 4);
+    log = read_file(f->log_path);
+    assert_int_equal(log->len, 304);
+}
+
+static void
+test_restore_shorter_log_than_the_limit(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GBytes) scrollback = NULL;
+
+    write_file(f->log_path, (const guint8 *)"MARINA-GUEST-READY\r\n# ", 22);
+    new_restoring_relay(f, 0, 1000);
+    scrollback = marina_serial_relay_get_scrollback(f->relay);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback),
+                       (const guint8 *)"MARINA-GUEST-READY\r\n# ", 22);
+}
+
+static void
+test_restore_reaches_into_the_rotated_log(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *rotated = g_strconcat(f->log_path, ".1", NULL);
+    g_autoptr(GByteArray) data = pattern(1030, 11);
+    g_autoptr(GBytes) scrollback = NULL;
+
+    /* Just rotated: <log>.1 holds 1000 bytes, <log> the 30 after them. */
+    write_file(rotated, data->data, 1000);
+    write_file(f->log_path, data->data + 1000, 30);
+    new_restoring_relay(f, 1000, 100);
+    scrollback = marina_serial_relay_get_scrollback(f->relay);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback),
+                       data->data + 930, 100);
+
+    /* A full <log> is enough on its own: <log>.1 is older than any of it. */
+    g_clear_pointer(&scrollback, g_bytes_unref);
+    write_file(f->log_path, data->data + 500, 200);
+    new_restoring_relay(f, 1000, 100);
+    scrollback = marina_serial_relay_get_scrollback(f->relay);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback),
+                       data->data + 600, 100);
+
+    /* Only <log>.1 (the daemon died between rotating and writing again). */
+    g_clear_pointer(&scrollback, g_bytes_unref);
+    g_unlink(f->log_path);
+    new_restoring_relay(f, 1000, 100);
+    scrollback = marina_serial_relay_get_scrollback(f->relay);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback),
+                       data->data + 900, 100);
+}
+
+static void
+test_restore_before_output_keeps_the_order(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GByteArray) data = pattern(130, 12);
+    g_autoptr(GByteArray) log = NULL;
+    g_autoptr(GBytes) scrollback = NULL;
+
+    /* The guest prints before anyone asks for the scrollback: old tail first, then the new. */
+    write_file(f->log_path, data->data, 80);
+    new_restoring_relay(f, 0, 100);
+    guest_print(f, data->data + 80, 50);
+    scrollback = marina_serial_relay_get_scrollback(f->relay);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback),
+                       data->data + 30, 100);
+    log = read_file(f->log_path);
+    assert_bytes_equal(log->data, log->len, data->data, data->len);
+}
+
+static void
+test_restore_without_a_usable_log(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GBytes) none = NULL;
+    g_autoptr(GBytes) fifo = NULL;
+
+    /* No log yet: an empty scrollback, and output still goes on. */
+    g_unlink(f->log_path);
+    new_restoring_relay(f, 0, 100);
+    none = marina_serial_relay_get_scrollback(f->relay);
+    assert_int_equal(g_bytes_get_size(none), 0);
+    guest_print(f, "hello", 5);
+
+    /* Something that is not a regular file is not read (a FIFO would block the daemon). */
+    g_clear_object(&f->relay);
+    pump_idle(f, 10);
+    g_unlink(f->log_path);
+    assert_int_equal(mkfifo(f->log_path, 0600), 0);
+    new_relay(f, 0, 100);
+    marina_serial_relay_restore_scrollback(f->relay);
+    fifo = marina_serial_relay_get_scrollback(f->relay);
+    assert_int_equal(g_bytes_get_size(fifo), 0);
+}
+
+static void
+test_restore_reads_only_the_tail_of_a_huge_log(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GByteArray) tail = pattern(64 * 1024, 13);
+    g_autoptr(GBytes) scrollback = NULL;
+    gsize heap_before;
+    int fd;
+
+    /* 4 GiB, sparse: reading all of it would take seconds and gigabytes, or fail. */
+    fd = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)4 << 30), 0);
+    assert_int_equal(pwrite(fd, tail->data, tail->len, ((off_t)4 << 30) - tail->len),
+                     (ssize_t)tail->len);
+    close(fd);
+
+    g_clear_object(&f->relay);
+    pump_idle(f, 10);
+    new_relay(f, 0, 64 * 1024);
+    marina_serial_relay_restore_scrollback(f->relay);
+    heap_before = heap_in_use();
+    scrollback = marina_serial_relay_get_scrollback(f->relay);
+    /* The ring, the copy handed out, and some slack. */
+    assert_true(heap_in_use() - heap_before < 3 * 64 * 1024 + 16 * 1024);
+    assert_bytes_equal(g_bytes_get_data(scrollback, NULL), g_bytes_get_size(scrollback), tail->data,
+                       tail->len);
+}
+
 int
 main(void)
 {
@@ -661,6 +832,14 @@ main(void)
         cmocka_unit_test_setup_teardown(test_detach_and_reattach_keeps_clients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_replaces_the_previous_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispose_closes_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_takes_the_tail_of_the_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_shorter_log_than_the_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_reaches_into_the_rotated_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_before_output_keeps_the_order, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_restore_without_a_usable_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_reads_only_the_tail_of_a_huge_log, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
