@@ -23,14 +23,26 @@
 #define NO_SKELETON NULL
 
 static gboolean
-require_active(MarinaVm *self, GDBusMethodInvocation *invocation)
+refuse_not_running(MarinaVm *self, GDBusMethodInvocation *invocation)
 {
-    if (KLASS(self)->is_controllable(self))
-        return TRUE;
     g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
                                           _("Guest '%s' is not running."),
                                           marina_vm_get_name(self));
     return FALSE;
+}
+
+static gboolean
+require_active(MarinaVm *self, GDBusMethodInvocation *invocation)
+{
+    return KLASS(self)->is_controllable(self) || refuse_not_running(self, invocation);
+}
+
+/* A serial console needs the guest's process, not its control channel: right after a daemon
+ * restart, while QMP is still re-attaching, the console is already relayed. */
+static gboolean
+require_process(MarinaVm *self, GDBusMethodInvocation *invocation)
+{
+    return marina_vm_is_active(self) || refuse_not_running(self, invocation);
 }
 
 /* Finish any of our boolean GTasks into a D-Bus reply. */
@@ -264,7 +276,7 @@ handle_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *
     guint index;
 
     g_variant_get(params, "(u)", &index);
-    if (!marina_access_check_writable(invocation) || !require_active(self, invocation) ||
+    if (!marina_access_check_writable(invocation) || !require_process(self, invocation) ||
         !require_fd_passing(self, invocation))
         return;
     KLASS(self)->open_serial(self, index, invocation);
