@@ -37,8 +37,8 @@ require_active(MarinaVm *self, GDBusMethodInvocation *invocation)
     return KLASS(self)->is_controllable(self) || refuse_not_running(self, invocation);
 }
 
-/* A serial console needs the guest's process, not its control channel: right after a daemon
- * restart, while QMP is still re-attaching, the console is already relayed. */
+/* A console needs the guest's process, not its control channel: right after a daemon restart,
+ * while QMP is still re-attaching, the serial relay and QEMU's VNC socket already answer. */
 static gboolean
 require_process(MarinaVm *self, GDBusMethodInvocation *invocation)
 {
@@ -285,7 +285,7 @@ handle_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *
 static void
 handle_open_graphics(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params)
 {
-    if (!marina_access_check_writable(invocation) || !require_active(self, invocation) ||
+    if (!marina_access_check_writable(invocation) || !require_process(self, invocation) ||
         !require_fd_passing(self, invocation))
         return;
     KLASS(self)->open_graphics(self, invocation);
