@@ -125,8 +125,9 @@ parse_error(const char *rest, GError **error)
 
     if (strlen(name) > MAX_ERROR_NAME || !g_dbus_is_interface_name(name))
         return invalid(error, "bad error name");
-    /* Registers Marina's error names, so they map back to MARINA_ERROR codes. */
+    /* Registers Marina's and GDBus's error names, so they map back to their codes. */
     (void)marina_error_quark();
+    (void)G_DBUS_ERROR;
     /* What GDBus makes of the same error arriving on a local connection. */
     g_propagate_error(error, g_dbus_error_new_for_dbus_error(name, message));
     return MARINA_CHANNEL_HEADER_ERROR;
