@@ -395,7 +395,15 @@ on_exit_wait_over(gpointer user_data)
 static void
 stream_ended_early(Channel *channel)
 {
-    channel_drop_sources(channel);
+    /* The watch and the answer's deadline are over; a cancel still counts. */
+    GSource **sources[] = {&channel->watch, &channel->timeout};
+
+    for (guint i = 0; i < G_N_ELEMENTS(sources); i++) {
+        if (*sources[i] != NULL) {
+            g_source_destroy(*sources[i]);
+            g_clear_pointer(sources[i], g_source_unref);
+        }
+    }
     channel->stream_ended = TRUE;
     attach(channel, &channel->timeout, g_timeout_source_new_seconds(EXIT_WAIT_S),
            on_exit_wait_over);
@@ -570,8 +578,10 @@ spawn_ssh(const MarinaUri *uri, const char *const *args, int stream_fd, GError *
     remote_args = g_strv_builder_end(builder);
     remote = marina_ssh_remote_command(uri, (const char *const *)remote_args);
     argv = marina_ssh_build_argv(uri, remote, error);
-    if (argv == NULL)
+    if (argv == NULL) {
+        close(stream_fd);
         return NULL;
+    }
     in_fd = fcntl(stream_fd, F_DUPFD_CLOEXEC, 3);
     if (in_fd < 0) {
         int saved = errno;
