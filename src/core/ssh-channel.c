@@ -298,8 +298,12 @@ channel_complete(Channel *channel, GBytes *scrollback, GError *error)
 
     channel_drop_sources(channel);
     g_clear_pointer(&channel->header, marina_channel_header_free);
-    if (task == NULL)
+    if (task == NULL) {
+        /* Answered already: what came after has nobody to go to. */
+        g_clear_error(&error);
+        g_clear_pointer(&scrollback, g_bytes_unref);
         return;
+    }
     if (error != NULL) {
         if (channel->fd >= 0)
             close(g_steal_fd(&channel->fd));
