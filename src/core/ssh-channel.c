@@ -351,11 +351,17 @@ ssh_failure(Channel *channel)
     if (program == NULL)
         program = "marinad";
     said = stderr_line(channel, status == 255);
+    /* What ssh or the program said, as " (...)", or nothing when it said nothing. */
+    if (said[0] != '\0') {
+        char *suffix = g_strdup_printf(" (%s)", said);
+        g_free(said);
+        said = suffix;
+    }
     g_debug("%s channel to %s ended early (ssh status %d): %s", channel->kind, host, status,
             channel->err_text->str);
     if (status == 255)
         return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                           _("Cannot open the %s channel of %s: ssh could not reach %s (%s). Check "
+                           _("Cannot open the %s channel of %s: ssh could not reach %s%s. Check "
                              "that 'ssh %s' works, then try again."),
                            channel->kind, uri, host, said, host);
     if (status == 127)
@@ -365,8 +371,8 @@ ssh_failure(Channel *channel)
                            channel->kind, uri, program, host);
     if (status > 0)
         return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                           _("Cannot open the %s channel of %s: '%s' on %s exited with status %d "
-                             "(%s). Install the same Marina version there."),
+                           _("Cannot open the %s channel of %s: '%s' on %s exited with status "
+                             "%d%s. Install the same Marina version there."),
                            channel->kind, uri, program, host, status, said);
     return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
                        _("Cannot open the %s channel of %s: the ssh connection to %s closed before "
