@@ -16,7 +16,7 @@
 
 #include "channel-bridge.h"
 #include "core/error.h"
-#include "core/ssh-channel.h"
+#include "core/channel-header.h"
 #include "marina-dbus.h"
 
 #define DOMAIN_PATH_PREFIX "/org/marinavm/Marina1/domain/"
