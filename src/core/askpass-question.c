@@ -24,7 +24,7 @@ typedef struct {
     guint8 probe;
 } Watch;
 
-enum { SIGNAL_CLOSED, N_SIGNALS };
+enum { SIGNAL_CLOSED, SIGNAL_CANCELLED, N_SIGNALS };
 
 static guint signals[N_SIGNALS];
 
@@ -111,7 +111,10 @@ void
 marina_askpass_question_cancel(MarinaAskpassQuestion *self)
 {
     g_return_if_fail(MARINA_IS_ASKPASS_QUESTION(self));
+    if (self->connection == NULL)
+        return;
     send_reply(self, NULL);
+    g_signal_emit(self, signals[SIGNAL_CANCELLED], 0);
 }
 
 gboolean
@@ -194,6 +197,9 @@ marina_askpass_question_class_init(MarinaAskpassQuestionClass *klass)
     object_class->finalize = marina_askpass_question_finalize;
     signals[SIGNAL_CLOSED] = g_signal_new("closed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
                                           NULL, NULL, NULL, G_TYPE_NONE, 0);
+    signals[SIGNAL_CANCELLED] =
+        g_signal_new("cancelled", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 0);
 }
 
 static void

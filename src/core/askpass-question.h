@@ -14,6 +14,7 @@ G_BEGIN_DECLS
  * _cancel() exactly once. Dropping the last reference unanswered cancels
  * it. "closed" is emitted when ssh gave up meanwhile (the connection was
  * cancelled, ssh was killed): close the dialog, the answer is not wanted.
+ * "cancelled" is emitted by _cancel().
  */
 
 #define MARINA_TYPE_ASKPASS_QUESTION (marina_askpass_question_get_type())

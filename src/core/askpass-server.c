@@ -26,6 +26,7 @@
 typedef struct {
     char *uri;
     guint asked[N_KINDS]; /* questions of each kind so far in this login */
+    gboolean cancelled;   /* the person said no once: ssh's next tries get no for an answer */
 } Login;
 
 struct _MarinaAskpassServer {
@@ -94,21 +95,40 @@ on_request_timeout(gpointer user_data)
 /* Which login @token is, counting this question of @kind; the URI (or NULL
  * for an unknown token) and the attempt number. */
 static char *
-count_question(MarinaAskpassServer *self, const char *token, MarinaAskpassKind kind, guint *attempt)
+count_question(MarinaAskpassServer *self, const char *token, MarinaAskpassKind kind, guint *attempt,
+               gboolean *cancelled)
 {
     Login *login;
     char *uri = NULL;
 
     g_mutex_lock(&self->lock);
     login = g_hash_table_lookup(self->logins, token);
+    *cancelled = login != NULL && login->cancelled;
+    *attempt = 1;
     if (login != NULL) {
         *attempt = ++login->asked[kind];
         uri = g_strdup(login->uri);
-    } else {
-        *attempt = 1;
     }
     g_mutex_unlock(&self->lock);
     return uri;
+}
+
+/* ssh takes a cancelled password for an empty one and asks again: one
+ * Cancel should end the login, not bring the dialog back three times. */
+static void
+on_question_cancelled(MarinaAskpassQuestion *question, gpointer user_data)
+{
+    MarinaAskpassServer *self = g_object_get_data(G_OBJECT(question), "marina-askpass-server");
+    const char *token = user_data;
+    Login *login;
+
+    if (self == NULL)
+        return;
+    g_mutex_lock(&self->lock);
+    login = g_hash_table_lookup(self->logins, token);
+    if (login != NULL)
+        login->cancelled = TRUE;
+    g_mutex_unlock(&self->lock);
 }
 
 static void
@@ -121,7 +141,8 @@ on_body_read(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autofree char *uri = NULL, *host = NULL, *fingerprint = NULL;
     g_autoptr(MarinaAskpassQuestion) question = NULL;
     gsize got = 0;
-    guint attempt;
+    guint attempt = 1;
+    gboolean cancelled = FALSE;
 
     if (!g_input_stream_read_all_finish(G_INPUT_STREAM(source), result, &got, &error) ||
         got != req->body_len ||
@@ -131,15 +152,23 @@ on_body_read(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     safe = marina_askpass_sanitize_prompt(prompt);
-    attempt = 1;
     uri = count_question(self, token, marina_askpass_classify(safe, hint, &host, &fingerprint),
-                         &attempt);
+                         &attempt, &cancelled);
     question = marina_askpass_question_new(req->connection, prompt, hint, uri, attempt);
+    request_free(req);
+    if (cancelled) {
+        g_debug("ssh asks again in a login the person cancelled: no");
+        marina_askpass_question_cancel(question);
+        return;
+    }
+    /* The server outlives its questions' handlers (it is installed). */
+    g_object_set_data(G_OBJECT(question), "marina-askpass-server", self);
+    g_signal_connect_data(question, "cancelled", G_CALLBACK(on_question_cancelled), g_strdup(token),
+                          (GClosureNotify)(void (*)(void))g_free, 0);
     /* Never the answer, and not the prompt either (it may name a key file). */
     g_debug("ssh asks a %s question (attempt %u) for %s",
             marina_askpass_kind_to_string(marina_askpass_question_get_kind(question)), attempt,
             uri != NULL ? uri : "an unknown login");
-    request_free(req);
     g_signal_emit(self, signals[SIGNAL_QUESTION], 0, question);
 }
 

@@ -172,6 +172,11 @@ wait_reply(Fixture *f, GSocketConnection *conn, void (*act)(Fixture *f))
 }
 
 static void
+nothing(Fixture *f)
+{
+}
+
+static void
 answer_first(Fixture *f)
 {
     marina_askpass_question_reply(g_ptr_array_index(f->questions, 0), "hunter2");
@@ -217,6 +222,14 @@ test_question_carries_login_and_is_answered(void **state)
     iterate_until(have_questions, f, GUINT_TO_POINTER(2));
     assert_int_equal(marina_askpass_question_get_attempt(g_ptr_array_index(f->questions, 1)), 2);
     marina_askpass_question_cancel(g_ptr_array_index(f->questions, 1));
+
+    /* ssh asks once more after a cancel: no is the answer, without asking. */
+    g_clear_object(&conn);
+    conn = ask(f, token, "alice@db1's password: ");
+    reply = wait_reply(f, conn, nothing);
+    assert_false(reply->answered);
+    assert_int_equal(f->questions->len, 2);
+    g_free(reply);
 }
 
 static void
