@@ -26,18 +26,19 @@ marina_password_schema(void)
 }
 
 /* The attributes to match: the ones given, so that leaving one out matches
- * every value of it (forgetting all of a connection's passwords). */
+ * every value of it (forgetting all of a connection's passwords). Values
+ * are copies: libsecret keeps the table (not a copy) until it is done. */
 static GHashTable *
 attributes(const char *kind, const char *uri, const char *guest)
 {
-    GHashTable *table = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 
     if (kind != NULL)
-        g_hash_table_insert(table, "kind", (gpointer)kind);
+        g_hash_table_insert(table, "kind", g_strdup(kind));
     if (uri != NULL)
-        g_hash_table_insert(table, "uri", (gpointer)uri);
+        g_hash_table_insert(table, "uri", g_strdup(uri));
     if (guest != NULL)
-        g_hash_table_insert(table, "guest", (gpointer)guest);
+        g_hash_table_insert(table, "guest", g_strdup(guest));
     return table;
 }
 

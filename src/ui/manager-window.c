@@ -597,6 +597,7 @@ on_remove_connection(GSimpleAction *action, GVariant *param, gpointer user_data)
         _("It is disconnected and no longer listed, and its remembered passwords are removed "
           "from the keyring. Its guests are not touched."),
         _("_Remove"));
+    gtk_window_set_title(GTK_WINDOW(dialog), _("Remove Connection"));
     g_object_set_data_full(G_OBJECT(dialog), "marina-uri",
                            g_strdup(marina_connection_entry_get_uri(entry)), g_free);
     g_signal_connect(dialog, "response", G_CALLBACK(on_remove_confirmed), NULL);
