@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "askpass-server.h"
+#include "connection-private.h"
 #include "connection.h"
 #include "error.h"
 #include "host.h"
@@ -65,7 +66,9 @@ static void
 on_question(MarinaAskpassServer *server, MarinaAskpassQuestion *question, Fixture *f)
 {
     g_ptr_array_add(f->asked, g_object_ref(question));
-    if (f->answer != NULL)
+    if (marina_askpass_question_get_kind(question) == MARINA_ASKPASS_KIND_HOST_KEY)
+        marina_askpass_question_reply(question, "yes");
+    else if (f->answer != NULL)
         marina_askpass_question_reply(question, f->answer);
     else
         marina_askpass_question_cancel(question);
@@ -424,6 +427,122 @@ test_marinactl_without_terminal_fails_at_once(void **state)
     assert_int_equal(f->asked->len, 0);
 }
 
+/* ssh's own question about an unknown host key reaches the application
+ * with the host and the fingerprint, which match the host's real key. */
+static void
+test_unknown_host_key_shows_its_fingerprint(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *verified_uri = NULL, *known = NULL, *pub = NULL, *listing = NULL;
+    g_autofree char *out = NULL, *expected_host = NULL;
+    g_autoptr(MarinaUri) uri = NULL;
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autoptr(GSubprocess) ssh = NULL;
+    g_autoptr(GAsyncResult) done = NULL;
+    g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
+    g_auto(GStrv) base = NULL, full = NULL;
+    g_auto(GStrv) words = NULL;
+    MarinaAskpassQuestion *q;
+
+    prepare(f);
+    f->answer = PASSWORD;
+    /* The same host, checked this time, against an empty known_hosts of our own
+     * (never the user's). */
+    verified_uri = g_strdup_printf("marina+ssh://%s@127.0.0.1:%d/session", f->user, f->port);
+    uri = marina_uri_parse(verified_uri, NULL);
+    known = g_build_filename(f->dir, "known_hosts", NULL);
+    base = marina_ssh_build_argv(uri, "echo askpass-ok", NULL);
+    assert_non_null(base);
+    for (guint i = 0; base[i] != NULL; i++) {
+        if (g_str_equal(base[i], "--")) {
+            g_autofree char *opt = g_strdup_printf("UserKnownHostsFile=%s", known);
+            g_strv_builder_add_many(argv, "-o", opt, "-o", "StrictHostKeyChecking=ask", NULL);
+        }
+        g_strv_builder_add(argv, base[i]);
+    }
+    full = g_strv_builder_end(argv);
+    launcher = marina_ssh_launcher_new(uri, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    ssh = g_subprocess_launcher_spawnv(launcher, (const char *const *)full, NULL);
+    assert_non_null(ssh);
+    g_subprocess_communicate_utf8_async(ssh, NULL, NULL, on_done, &done);
+    assert_true(
+        g_subprocess_communicate_utf8_finish(ssh, wait_result(&done, 30), &out, NULL, NULL));
+    assert_non_null(strstr(out, "askpass-ok"));
+    assert_true(f->asked->len >= 2);
+    q = g_ptr_array_index(f->asked, 0);
+    assert_int_equal(marina_askpass_question_get_kind(q), MARINA_ASKPASS_KIND_HOST_KEY);
+    expected_host = g_strdup_printf("[127.0.0.1]:%d", f->port);
+    assert_string_equal(marina_askpass_question_get_host(q), expected_host);
+    /* ssh-keygen -l: "256 SHA256:... comment (ED25519)" */
+    pub = g_build_filename(f->dir, "host.pub", NULL);
+    {
+        const char *keygen[] = {"ssh-keygen", "-l", "-E", "sha256", "-f", pub, NULL};
+        g_autoptr(GSubprocess) p = g_subprocess_newv(keygen, G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL);
+        assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &listing, NULL, NULL));
+    }
+    words = g_strsplit(listing, " ", 3);
+    assert_non_null(marina_askpass_question_get_fingerprint(q));
+    assert_string_equal(marina_askpass_question_get_fingerprint(q), words[1]);
+    assert_int_equal(marina_askpass_question_get_kind(g_ptr_array_index(f->asked, 1)),
+                     MARINA_ASKPASS_KIND_PASSWORD);
+    /* Accepted: ssh remembered the key. */
+    assert_true(g_file_test(known, G_FILE_TEST_IS_REGULAR));
+}
+
+/* marinactl in a terminal: ssh asks for the password there (no askpass). */
+static void
+test_marinactl_asks_on_its_terminal(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *q_ctl = NULL, *q_uri = NULL, *command = NULL;
+    g_autoptr(GSubprocess) script = NULL;
+    g_autoptr(GString) seen = g_string_new(NULL);
+    GPollableInputStream *out;
+    gboolean typed = FALSE;
+    gint64 end;
+
+    prepare(f);
+    marina_askpass_server_install(NULL);
+    q_ctl = g_shell_quote(g_getenv("MARINACTL"));
+    q_uri = g_shell_quote(f->uri);
+    command = g_strdup_printf("%s -c %s list --all", q_ctl, q_uri);
+    {
+        /* script(1) gives marinactl a terminal of its own. */
+        const char *argv[] = {"script", "-qec", command, "/dev/null", NULL};
+        script = g_subprocess_newv(argv,
+                                   G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                       G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                                   NULL);
+    }
+    assert_non_null(script);
+    out = G_POLLABLE_INPUT_STREAM(g_subprocess_get_stdout_pipe(script));
+    end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        char buf[512];
+        gssize n = g_pollable_input_stream_read_nonblocking(out, buf, sizeof buf, NULL, NULL);
+
+        if (n == 0)
+            break;
+        if (n > 0)
+            g_string_append_len(seen, buf, n);
+        else
+            g_usleep(20000);
+        /* Type only once the prompt is there: ssh flushes what came before. */
+        if (!typed && strstr(seen->str, "password:") != NULL) {
+            GOutputStream *in = g_subprocess_get_stdin_pipe(script);
+            assert_true(g_output_stream_write_all(in, PASSWORD "\n", strlen(PASSWORD) + 1, NULL,
+                                                  NULL, NULL));
+            typed = TRUE;
+        }
+    }
+    g_print("# terminal: %s\n", seen->str);
+    assert_true(typed);
+    assert_non_null(strstr(seen->str, "guest-0001"));
+    assert_null(strstr(seen->str, PASSWORD)); /* not echoed */
+    assert_int_equal(f->asked->len, 0);
+    g_subprocess_wait(script, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -433,6 +552,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cancel_ends_the_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_marinactl_without_terminal_fails_at_once, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_host_key_shows_its_fingerprint, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_marinactl_asks_on_its_terminal, setup, teardown),
     };
 
     if (!g_file_test("/usr/sbin/sshd", G_FILE_TEST_IS_EXECUTABLE)) {
