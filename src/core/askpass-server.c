@@ -116,14 +116,11 @@ count_question(MarinaAskpassServer *self, const char *token, MarinaAskpassKind k
 /* ssh takes a cancelled password for an empty one and asks again: one
  * Cancel should end the login, not bring the dialog back three times. */
 static void
-on_question_cancelled(MarinaAskpassQuestion *question, gpointer user_data)
+on_question_cancelled(MarinaAskpassQuestion *question, MarinaAskpassServer *self)
 {
-    MarinaAskpassServer *self = g_object_get_data(G_OBJECT(question), "marina-askpass-server");
-    const char *token = user_data;
+    const char *token = g_object_get_data(G_OBJECT(question), "marina-askpass-token");
     Login *login;
 
-    if (self == NULL)
-        return;
     g_mutex_lock(&self->lock);
     login = g_hash_table_lookup(self->logins, token);
     if (login != NULL)
@@ -161,10 +158,9 @@ on_body_read(GObject *source, GAsyncResult *result, gpointer user_data)
         marina_askpass_question_cancel(question);
         return;
     }
-    /* The server outlives its questions' handlers (it is installed). */
-    g_object_set_data(G_OBJECT(question), "marina-askpass-server", self);
-    g_signal_connect_data(question, "cancelled", G_CALLBACK(on_question_cancelled), g_strdup(token),
-                          (GClosureNotify)(void (*)(void))g_free, 0);
+    /* connect_object: a question that outlives the server tells nobody. */
+    g_object_set_data_full(G_OBJECT(question), "marina-askpass-token", g_strdup(token), g_free);
+    g_signal_connect_object(question, "cancelled", G_CALLBACK(on_question_cancelled), self, 0);
     /* Never the answer, and not the prompt either (it may name a key file). */
     g_debug("ssh asks a %s question (attempt %u) for %s",
             marina_askpass_kind_to_string(marina_askpass_question_get_kind(question)), attempt,

@@ -55,7 +55,6 @@ static void
 ask_secret(MarinaSshQuestionDialog *self, MarinaAskpassQuestion *question, const char *label,
            gboolean refused, gboolean offer_remember)
 {
-    const char *host = marina_askpass_question_get_host(question);
     g_autofree char *heading = NULL;
     const char *what;
 
@@ -85,7 +84,6 @@ ask_secret(MarinaSshQuestionDialog *self, MarinaAskpassQuestion *question, const
     gtk_dialog_add_buttons(GTK_DIALOG(self), _("_Cancel"), GTK_RESPONSE_CANCEL, _("_Log In"),
                            GTK_RESPONSE_ACCEPT, NULL);
     gtk_widget_grab_focus(GTK_WIDGET(self->entry));
-    (void)host;
 }
 
 static void
