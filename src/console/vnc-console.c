@@ -31,6 +31,8 @@ G_DEFINE_FINAL_TYPE(MarinaVncConsole, marina_vnc_console, GTK_TYPE_OVERLAY)
 enum {
     SIGNAL_CONNECTED,
     SIGNAL_DISCONNECTED,
+    SIGNAL_PASSWORD_NEEDED,
+    SIGNAL_PASSWORD_REFUSED,
     N_SIGNALS,
 };
 
@@ -68,11 +70,14 @@ on_vnc_error(VncDisplay *display, const char *message, MarinaVncConsole *self)
     g_debug("VNC error: %s", message);
 }
 
-/* The daemon's display stream needs no password; answer what we can so a
- * server asking for more fails cleanly instead of hanging. */
+/* A guest whose <graphics> has a passwd asks for it: "password-needed" lets
+ * the window supply it (marina_vnc_console_send_password()). Anything else
+ * (a user name, VeNCrypt) Marina cannot answer: fail cleanly, not hang. */
 static void
 on_vnc_auth_credential(VncDisplay *display, GValueArray *credentials, MarinaVncConsole *self)
 {
+    gboolean password = FALSE;
+
     G_GNUC_BEGIN_IGNORE_DEPRECATIONS
     for (guint i = 0; i < credentials->n_values; i++) {
         GValue *cred = g_value_array_get_nth(credentials, i);
@@ -80,13 +85,38 @@ on_vnc_auth_credential(VncDisplay *display, GValueArray *credentials, MarinaVncC
 
         if (type == VNC_DISPLAY_CREDENTIAL_CLIENTNAME) {
             vnc_display_set_credential(display, type, "marina");
+        } else if (type == VNC_DISPLAY_CREDENTIAL_PASSWORD) {
+            password = TRUE;
         } else {
-            g_message("The graphical console asks for a password, which Marina cannot supply");
+            g_message("The graphical console asks for credentials Marina cannot supply");
             vnc_display_close(display);
-            break;
+            return;
         }
     }
-    G_GNUC_END_IGNORE_DEPRECATIONS(void) self;
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    if (password)
+        g_signal_emit(self, signals[SIGNAL_PASSWORD_NEEDED], 0);
+}
+
+static void
+on_vnc_auth_failure(VncDisplay *display, const char *message, MarinaVncConsole *self)
+{
+    g_debug("VNC authentication failed: %s", message);
+    if (display == self->display)
+        g_signal_emit(self, signals[SIGNAL_PASSWORD_REFUSED], 0);
+}
+
+void
+marina_vnc_console_send_password(MarinaVncConsole *self, const char *password)
+{
+    g_return_if_fail(MARINA_IS_VNC_CONSOLE(self));
+    g_return_if_fail(password != NULL);
+
+    if (self->display == NULL)
+        return;
+    /* TRUE means gtk-vnc could not take it (the connection already went). */
+    if (vnc_display_set_credential(self->display, VNC_DISPLAY_CREDENTIAL_PASSWORD, password))
+        vnc_display_close(self->display);
 }
 
 static void
@@ -148,6 +178,7 @@ create_display(MarinaVncConsole *self)
     g_signal_connect(w, "vnc-disconnected", G_CALLBACK(on_vnc_disconnected), self);
     g_signal_connect(w, "vnc-error", G_CALLBACK(on_vnc_error), self);
     g_signal_connect(w, "vnc-auth-credential", G_CALLBACK(on_vnc_auth_credential), self);
+    g_signal_connect(w, "vnc-auth-failure", G_CALLBACK(on_vnc_auth_failure), self);
     apply_settings(self);
     gtk_container_add(GTK_CONTAINER(self), w);
     gtk_widget_show(w);
@@ -371,6 +402,12 @@ marina_vnc_console_class_init(MarinaVncConsoleClass *klass)
                      G_TYPE_NONE, 0);
     signals[SIGNAL_DISCONNECTED] =
         g_signal_new("disconnected", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 0);
+    signals[SIGNAL_PASSWORD_NEEDED] =
+        g_signal_new("password-needed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 0);
+    signals[SIGNAL_PASSWORD_REFUSED] =
+        g_signal_new("password-refused", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 0);
 }
 

@@ -7,6 +7,9 @@
  * Signals:
  *   "connected" ()     -- the RFB handshake finished; the display shows the guest
  *   "disconnected" ()  -- the stream ended (guest stopped, rebooted the display, closed)
+ *   "password-needed" () -- the guest's display has a password: answer with
+ *                           marina_vnc_console_send_password() (or close)
+ *   "password-refused" () -- the password sent was wrong; "disconnected" follows
  */
 #pragma once
 
@@ -33,6 +36,8 @@ gboolean marina_vnc_console_open_fd(MarinaVncConsole *self, int fd, GError **err
 void marina_vnc_console_close(MarinaVncConsole *self);
 gboolean marina_vnc_console_is_open(MarinaVncConsole *self);
 gboolean marina_vnc_console_is_connected(MarinaVncConsole *self);
+/* The answer to "password-needed". */
+void marina_vnc_console_send_password(MarinaVncConsole *self, const char *password);
 
 /* Grab keys as key names joined with '+', e.g. "Control_L+Alt_L".
  * Returns FALSE (and keeps the previous keys) when a name is unknown. */

@@ -8,10 +8,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include "askpass-server.h"
 #include "connection-private.h"
 #include "error.h"
 #include "paths.h"
@@ -20,14 +22,35 @@
  * SSH transport
  */
 
+/* Whether ssh can ask on a terminal: it opens /dev/tty, not its stdin. */
+static gboolean
+have_terminal(void)
+{
+    int fd;
+
+    if (isatty(STDIN_FILENO))
+        return TRUE;
+    fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    close(fd);
+    return TRUE;
+}
+
 static const char *
 ssh_batch_mode(const MarinaUri *uri)
 {
+    g_autoptr(MarinaAskpassServer) askpass = NULL;
+
     if (g_strcmp0(marina_uri_get_param(uri, "no_tty"), "1") == 0)
         return "BatchMode=yes";
+    /* The application answers ssh's questions (marina_ssh_launcher_new()). */
+    askpass = marina_askpass_server_dup_installed();
+    if (askpass != NULL)
+        return "BatchMode=no";
     /* Without a terminal or a graphical askpass ssh cannot ask for a
      * password; failing at once beats hanging. */
-    if (!isatty(STDIN_FILENO) && g_getenv("SSH_ASKPASS") == NULL && g_getenv("DISPLAY") == NULL &&
+    if (!have_terminal() && g_getenv("SSH_ASKPASS") == NULL && g_getenv("DISPLAY") == NULL &&
         g_getenv("WAYLAND_DISPLAY") == NULL)
         return "BatchMode=yes";
     return "BatchMode=no";
@@ -146,9 +169,19 @@ ignore_sigpipe(void)
 GSubprocessLauncher *
 marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags)
 {
-    (void)uri;
+    g_autoptr(MarinaAskpassServer) askpass = marina_askpass_server_dup_installed();
+    GSubprocessLauncher *launcher;
+
     ignore_sigpipe();
-    return g_subprocess_launcher_new(flags);
+    launcher = g_subprocess_launcher_new(flags);
+    /* A graphical client installed an askpass server: ssh's questions become
+     * its dialogs (DISPLAY stays as it is). Without one (marinactl), ssh
+     * asks on the terminal. Never inherit a stale socket either way. */
+    g_subprocess_launcher_unsetenv(launcher, "MARINA_ASKPASS_SOCKET");
+    g_subprocess_launcher_unsetenv(launcher, "MARINA_ASKPASS_TOKEN");
+    if (askpass != NULL)
+        marina_askpass_server_prepare_launcher(askpass, launcher, uri);
+    return launcher;
 }
 
 /* ssh with its stdin/stdout as a GIOStream; ssh's stderr stays ours, so its

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "askpass-handler.h"
 #include "connection-manager.h"
 #include "manager-window.h"
 #include "paths.h"
@@ -18,6 +19,7 @@ struct _MarinaApplication {
     GSettings *settings;
     MarinaConnectionManager *connections; /* every window's connections */
     MarinaManagerWindow *manager;         /* strong: closing it only hides it */
+    MarinaAskpassHandler *askpass;        /* ssh's questions as dialogs; NULL: on the terminal */
 };
 
 G_DEFINE_FINAL_TYPE(MarinaApplication, marina_application, GTK_TYPE_APPLICATION)
@@ -212,6 +214,7 @@ marina_application_startup(GApplication *app)
     self->settings = g_settings_new(MARINA_APPLICATION_ID);
     g_signal_connect(self->settings, "changed", G_CALLBACK(on_settings_changed), self);
     send_stats_preferences(self);
+    self->askpass = marina_askpass_handler_new(GTK_APPLICATION(self));
     g_action_map_add_action_entries(G_ACTION_MAP(self), app_actions, G_N_ELEMENTS(app_actions),
                                     self);
     gtk_application_set_accels_for_action(GTK_APPLICATION(self), "app.quit", quit_accels);
@@ -236,6 +239,7 @@ marina_application_shutdown(GApplication *app)
     g_clear_object(&self->manager);
     /* Dropping the entries closes their connections. */
     g_clear_object(&self->connections);
+    g_clear_object(&self->askpass);
     /* Writes to dconf are asynchronous: flush them before the process ends. */
     g_settings_sync();
     G_APPLICATION_CLASS(marina_application_parent_class)->shutdown(app);
@@ -248,6 +252,7 @@ marina_application_dispose(GObject *object)
 
     g_clear_object(&self->manager);
     g_clear_object(&self->connections);
+    g_clear_object(&self->askpass);
     g_clear_object(&self->settings);
     G_OBJECT_CLASS(marina_application_parent_class)->dispose(object);
 }

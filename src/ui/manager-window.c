@@ -9,6 +9,7 @@
 
 #include "add-connection-dialog.h"
 #include "connection-manager.h"
+#include "secret-store.h"
 #include "define-xml-dialog.h"
 #include "delete-guest.h"
 #include "error.h"
@@ -538,23 +539,69 @@ on_disconnect(GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
-on_remove_connection(GSimpleAction *action, GVariant *param, gpointer user_data)
+on_passwords_forgotten(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    MarinaManagerWindow *self = user_data;
-    MarinaConnectionEntry *entry = selected_entry(self);
+    g_autoptr(GError) error = NULL;
+
+    if (!marina_secret_store_forget_finish(result, &error))
+        g_warning("The passwords of a removed connection stay in the keyring: %s", error->message);
+}
+
+static void
+remove_connection(MarinaManagerWindow *self, MarinaConnectionEntry *entry)
+{
+    g_autofree char *uri = g_strdup(marina_connection_entry_get_uri(entry));
     GtkWidget *details;
 
-    if (entry == NULL)
-        return;
-    marina_ui_settings_remove_uri(self->settings, "connections",
-                                  marina_connection_entry_get_uri(entry));
-    marina_ui_settings_remove_uri(self->settings, "autoconnect",
-                                  marina_connection_entry_get_uri(entry));
+    marina_ui_settings_remove_uri(self->settings, "connections", uri);
+    marina_ui_settings_remove_uri(self->settings, "autoconnect", uri);
     /* Connection Details closes with its connection. */
     if ((details = g_hash_table_lookup(self->details, entry)) != NULL)
         gtk_widget_destroy(details);
     g_hash_table_remove(self->reopen, entry);
     marina_connection_manager_remove(self->manager, entry);
+    /* Its remembered passwords (ssh's and its guests' consoles') go with it. */
+    marina_secret_store_forget_async(NULL, uri, NULL, NULL, on_passwords_forgotten, NULL);
+}
+
+static void
+on_remove_confirmed(GtkDialog *dialog, int response, gpointer user_data)
+{
+    MarinaManagerWindow *self =
+        MARINA_MANAGER_WINDOW(gtk_window_get_transient_for(GTK_WINDOW(dialog)));
+    const char *uri = g_object_get_data(G_OBJECT(dialog), "marina-uri");
+    MarinaConnectionEntry *entry;
+
+    (void)user_data;
+    /* Looked up again: the entry may have gone while the dialog was open. */
+    entry = uri != NULL ? marina_connection_manager_lookup(self->manager, uri) : NULL;
+    if (response == GTK_RESPONSE_ACCEPT && entry != NULL)
+        remove_connection(self, entry);
+    gtk_widget_destroy(GTK_WIDGET(dialog));
+}
+
+static void
+on_remove_connection(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    MarinaManagerWindow *self = user_data;
+    MarinaConnectionEntry *entry = selected_entry(self);
+    g_autofree char *title = NULL;
+    GtkWidget *dialog;
+
+    if (entry == NULL)
+        return;
+    title = g_strdup_printf(_("Remove the connection to %s?"),
+                            marina_connection_entry_get_label(entry));
+    dialog = marina_ui_confirm_dialog(
+        GTK_WINDOW(self), title,
+        _("It is disconnected and no longer listed, and its remembered passwords are removed "
+          "from the keyring. Its guests are not touched."),
+        _("_Remove"));
+    gtk_window_set_title(GTK_WINDOW(dialog), _("Remove Connection"));
+    g_object_set_data_full(G_OBJECT(dialog), "marina-uri",
+                           g_strdup(marina_connection_entry_get_uri(entry)), g_free);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_remove_confirmed), NULL);
+    gtk_window_present(GTK_WINDOW(dialog));
 }
 
 static void

@@ -6,10 +6,12 @@
 #include "vm-console-page.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "form-util.h"
+#include "secret-store.h"
 #include "serial-console.h"
 #include "ui-util.h"
 
@@ -47,6 +49,13 @@ struct _MarinaVmConsolePage {
 
     MarinaVncConsole *vnc;
     GPtrArray *serials; /* MarinaSerialConsole* by port index */
+
+    /* The guest's display password (<graphics passwd>). */
+    GtkWidget *password_dialog;
+    GCancellable *password_lookup;
+    char *password_to_remember; /* stored once the display accepts it */
+    gboolean password_from_keyring;
+    gboolean password_refused; /* the next try asks the person, not the keyring */
 
     /* Template children */
     GtkLabel *unavailable_label;
@@ -308,9 +317,189 @@ console_open_selected(MarinaVmConsolePage *self)
     }
 }
 
+/* ------------------------------------------------- display password */
+
+static const char *
+connection_uri(MarinaVmConsolePage *self)
+{
+    MarinaConnection *connection =
+        self->domain != NULL ? marina_domain_get_connection(self->domain) : NULL;
+
+    return connection != NULL ? marina_connection_get_uri_string(connection) : NULL;
+}
+
+static void
+clear_password_state(MarinaVmConsolePage *self)
+{
+    if (self->password_lookup != NULL) {
+        g_cancellable_cancel(self->password_lookup);
+        g_clear_object(&self->password_lookup);
+    }
+    if (self->password_dialog != NULL)
+        gtk_widget_destroy(self->password_dialog);
+    if (self->password_to_remember != NULL) {
+        explicit_bzero(self->password_to_remember, strlen(self->password_to_remember));
+        g_clear_pointer(&self->password_to_remember, g_free);
+    }
+}
+
+static void
+on_password_stored(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!marina_secret_store_save_finish(result, &error))
+        g_warning("The console password could not be stored in the keyring: %s", error->message);
+}
+
+static void
+on_password_forgotten(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!marina_secret_store_forget_finish(result, &error))
+        g_debug("The refused console password stays in the keyring: %s", error->message);
+}
+
+static void
+on_password_response(GtkDialog *dialog, int response, MarinaVmConsolePage *self)
+{
+    GtkEntry *entry = g_object_get_data(G_OBJECT(dialog), "marina-entry");
+    GtkToggleButton *remember = g_object_get_data(G_OBJECT(dialog), "marina-remember");
+
+    if (response == GTK_RESPONSE_ACCEPT) {
+        const char *password = gtk_entry_get_text(entry);
+
+        if (gtk_toggle_button_get_active(remember))
+            self->password_to_remember = g_strdup(password);
+        self->password_from_keyring = FALSE;
+        marina_vnc_console_send_password(self->vnc, password);
+    } else {
+        /* No password, no console: say so instead of retrying. */
+        self->attempts = MAX_ATTEMPTS;
+        marina_vnc_console_close(self->vnc);
+        show_unavailable(self, _("The graphical console needs its password. Use Connect Again "
+                                 "to type it."));
+    }
+    gtk_widget_destroy(GTK_WIDGET(dialog));
+}
+
+static void
+ask_password(MarinaVmConsolePage *self)
+{
+    GtkWidget *toplevel = gtk_widget_get_toplevel(GTK_WIDGET(self));
+    GtkWidget *dialog, *box, *label, *entry, *remember;
+    const char *name = self->guest != NULL ? marina_guest_get_name(self->guest) : "";
+    g_autofree char *title = g_strdup_printf(_("Console Password of %s"), name);
+
+    dialog =
+        gtk_dialog_new_with_buttons(title, GTK_IS_WINDOW(toplevel) ? GTK_WINDOW(toplevel) : NULL,
+                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT, _("_Cancel"),
+                                    GTK_RESPONSE_CANCEL, _("_Log In"), GTK_RESPONSE_ACCEPT, NULL);
+    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_ACCEPT);
+    box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 8);
+    gtk_container_set_border_width(GTK_CONTAINER(box), 18);
+    label = gtk_label_new(self->password_refused
+                              ? _("The password was refused. Type the display password again.")
+                              : _("The guest's graphical display has a password."));
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    entry = gtk_entry_new();
+    gtk_entry_set_visibility(GTK_ENTRY(entry), FALSE);
+    gtk_entry_set_input_purpose(GTK_ENTRY(entry), GTK_INPUT_PURPOSE_PASSWORD);
+    gtk_entry_set_activates_default(GTK_ENTRY(entry), TRUE);
+    atk_object_set_name(gtk_widget_get_accessible(entry), _("Password"));
+    remember = gtk_check_button_new_with_mnemonic(_("_Remember this password"));
+    gtk_container_add(GTK_CONTAINER(box), label);
+    gtk_container_add(GTK_CONTAINER(box), entry);
+    gtk_container_add(GTK_CONTAINER(box), remember);
+    gtk_container_add(GTK_CONTAINER(gtk_dialog_get_content_area(GTK_DIALOG(dialog))), box);
+    g_object_set_data(G_OBJECT(dialog), "marina-entry", entry);
+    g_object_set_data(G_OBJECT(dialog), "marina-remember", remember);
+    g_signal_connect(dialog, "response", G_CALLBACK(on_password_response), self);
+    self->password_dialog = dialog;
+    g_object_add_weak_pointer(G_OBJECT(dialog), (gpointer *)&self->password_dialog);
+    gtk_widget_show_all(dialog);
+    gtk_widget_grab_focus(entry);
+}
+
+static void
+on_password_looked_up(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(MarinaVmConsolePage) self = user_data;
+    g_autoptr(GError) error = NULL;
+    char *password = marina_secret_store_lookup_finish(result, &error);
+
+    if (marina_ui_is_cancelled(error) || self->disposed) {
+        marina_secret_store_free(password);
+        return;
+    }
+    g_clear_object(&self->password_lookup);
+    if (password == NULL) {
+        ask_password(self);
+        return;
+    }
+    self->password_from_keyring = TRUE;
+    marina_vnc_console_send_password(self->vnc, password);
+    marina_secret_store_free(password);
+}
+
+static void
+on_vnc_password_needed(MarinaVncConsole *vnc, MarinaVmConsolePage *self)
+{
+    const char *uri = connection_uri(self);
+
+    clear_password_state(self);
+    if (self->password_refused || uri == NULL || self->domain == NULL) {
+        ask_password(self);
+        return;
+    }
+    self->password_lookup = g_cancellable_new();
+    marina_secret_store_lookup_async(MARINA_SECRET_KIND_VNC, uri,
+                                     marina_domain_get_uuid(self->domain), self->password_lookup,
+                                     on_password_looked_up, g_object_ref(self));
+}
+
+/* A wrong password: forget it if the keyring gave it, and ask the person
+ * when the console reconnects (the disconnect follows). */
+static void
+on_vnc_password_refused(MarinaVncConsole *vnc, MarinaVmConsolePage *self)
+{
+    const char *uri = connection_uri(self);
+
+    if (self->password_from_keyring && uri != NULL && self->domain != NULL)
+        marina_secret_store_forget_async(MARINA_SECRET_KIND_VNC, uri,
+                                         marina_domain_get_uuid(self->domain), NULL,
+                                         on_password_forgotten, NULL);
+    self->password_from_keyring = FALSE;
+    self->password_refused = TRUE;
+    self->attempts = 0;
+    clear_password_state(self);
+}
+
+/* The display took the password: remember it if asked to. */
+static void
+password_accepted(MarinaVmConsolePage *self)
+{
+    const char *uri = connection_uri(self);
+    const char *name = self->guest != NULL ? marina_guest_get_name(self->guest) : "";
+
+    self->password_refused = FALSE;
+    self->password_from_keyring = FALSE;
+    if (self->password_to_remember != NULL && uri != NULL && self->domain != NULL) {
+        g_autofree char *label =
+            g_strdup_printf(_("Marina: console password of %s on %s"), name, uri);
+
+        marina_secret_store_save_async(MARINA_SECRET_KIND_VNC, uri,
+                                       marina_domain_get_uuid(self->domain), label,
+                                       self->password_to_remember, NULL, on_password_stored, NULL);
+    }
+    clear_password_state(self);
+}
+
 static void
 on_vnc_connected(MarinaVncConsole *vnc, MarinaVmConsolePage *self)
 {
+    password_accepted(self);
     (void)vnc;
     self->attempts = 0;
     update_actions(self);
@@ -581,6 +770,7 @@ marina_vm_console_page_dispose(GObject *object)
 
     self->disposed = TRUE;
     cancel_console_open(self);
+    clear_password_state(self);
     if (self->guest != NULL)
         g_signal_handlers_disconnect_by_data(self->guest, self);
     if (self->settings != NULL)
@@ -624,6 +814,8 @@ marina_vm_console_page_init(MarinaVmConsolePage *self)
     self->vnc = MARINA_VNC_CONSOLE(vnc);
     g_signal_connect(vnc, "connected", G_CALLBACK(on_vnc_connected), self);
     g_signal_connect(vnc, "disconnected", G_CALLBACK(on_console_disconnected), self);
+    g_signal_connect(vnc, "password-needed", G_CALLBACK(on_vnc_password_needed), self);
+    g_signal_connect(vnc, "password-refused", G_CALLBACK(on_vnc_password_refused), self);
     gtk_widget_show(vnc);
     gtk_stack_add_named(GTK_STACK(self), vnc, "graphical");
 
