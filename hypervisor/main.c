@@ -27,6 +27,7 @@ static gboolean opt_session;
 static gboolean opt_system;
 static gboolean opt_daemonize;
 static gboolean opt_connect_stdio;
+static int opt_protocol = MARINA_STDIO_BRIDGE_NO_PROTOCOL;
 static gboolean opt_verbose;
 static gboolean opt_version;
 static char *opt_socket;
@@ -58,6 +59,9 @@ static const GOptionEntry entries[] = {
      N_("Detach; return once the socket is ready"), NULL},
     {"connect-stdio", 0, 0, G_OPTION_ARG_NONE, &opt_connect_stdio,
      N_("Relay standard input and output to the daemon's socket (used over SSH)"), NULL},
+    {"protocol", 0, 0, G_OPTION_ARG_INT, &opt_protocol,
+     N_("With --connect-stdio: the client's protocol version; greet it, and refuse another"),
+     N_("N")},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log debugging messages"), NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Print the version and exit"), NULL},
     {NULL},
@@ -261,8 +265,12 @@ main(int argc, char **argv)
         g_printerr("marinad: %s\n", marina_error_message(error));
         return 2;
     }
+    if (opt_protocol != MARINA_STDIO_BRIDGE_NO_PROTOCOL && !opt_connect_stdio) {
+        g_printerr("marinad: --protocol goes with --connect-stdio.\n");
+        return 2;
+    }
     if (opt_connect_stdio)
-        return marina_stdio_bridge_run(config->socket_path);
+        return marina_stdio_bridge_run(config->socket_path, opt_protocol);
 
     if (opt_daemonize)
         ready_fd = daemonize();
