@@ -24,8 +24,8 @@ struct _MarinaConnection {
     char *uri_string;
     GDBusConnection *dbus;
     MarinaDBusHost *host;
-    GSubprocess *ssh;             /* remote connections only */
-    MarinaSshStderr *ssh_stderr;  /* its standard error, read while it lives */
+    GSubprocess *ssh;            /* remote connections only */
+    MarinaSshStderr *ssh_stderr; /* its standard error, read while it lives */
     gulong closed_handler;
     gboolean closed;
 };

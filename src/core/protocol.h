@@ -41,7 +41,6 @@ char *marina_protocol_hello(void);
  * before it is allowed). On success sets *version (free it) and *protocol;
  * anything else (other text, control characters, NUL bytes, a version or
  * number out of bounds) returns FALSE and sets nothing. */
-gboolean marina_protocol_parse_hello(const char *line, gsize len, char **version,
-                                     guint *protocol);
+gboolean marina_protocol_parse_hello(const char *line, gsize len, char **version, guint *protocol);
 
 G_END_DECLS

@@ -236,8 +236,7 @@ remote_program(const MarinaUri *uri)
  */
 
 static gboolean
-explain_unreachable(const MarinaUri *uri, const char *uri_string, const Messages *m,
-                    GError **error)
+explain_unreachable(const MarinaUri *uri, const char *uri_string, const Messages *m, GError **error)
 {
     const char *line;
     g_autofree char *reason = NULL;
@@ -528,13 +527,17 @@ marina_ssh_check_hello(const MarinaUri *uri, const char *line, gsize len, gboole
                     uri_string, uri->host, version, protocol, (guint)MARINA_PROTOCOL_VERSION);
         return FALSE;
     }
-    if (len == 0) {
+    if (len == 0 && !complete) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
                     _("Cannot connect to %s: '%s' on %s ended without answering."), uri_string,
                     remote_program(uri), uri->host);
         return FALSE;
     }
     said = marina_ssh_quote_foreign(line, (gssize)len, QUOTE_MAX_CHARS);
+    if (*said == '\0') {
+        g_free(said);
+        said = g_strdup(_("(an empty line)"));
+    }
     g_set_error(error, MARINA_ERROR, MARINA_ERROR_PROTOCOL_MISMATCH,
                 _("Cannot connect to %s: %s answered “%s” instead of marinad's greeting. Either "
                   "the login on %s prints text of its own (a message of the day, or a shell "

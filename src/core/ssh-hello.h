@@ -21,9 +21,8 @@ G_BEGIN_DECLS
  * it with marina_ssh_check_hello(). Fails with that check's error, with
  * G_IO_ERROR_CONNECTION_CLOSED when @in ended before a byte came, with
  * MARINA_ERROR_NO_CONNECTION when it timed out, or cancelled. */
-void marina_ssh_hello_read_async(const MarinaUri *uri, GInputStream *in,
-                                 GCancellable *cancellable, GAsyncReadyCallback callback,
-                                 gpointer user_data);
+void marina_ssh_hello_read_async(const MarinaUri *uri, GInputStream *in, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_ssh_hello_read_finish(GAsyncResult *result, GError **error);
 /* On a private main context: nothing else runs meanwhile. */
 gboolean marina_ssh_hello_read_sync(const MarinaUri *uri, GInputStream *in,

@@ -113,8 +113,8 @@ marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
         g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", "-o",
                                 "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", NULL);
     } else if (marina_uri_get_param(uri, "known_hosts") != NULL) {
-        g_autofree char *file = g_strdup_printf("UserKnownHostsFile=%s",
-                                                marina_uri_get_param(uri, "known_hosts"));
+        g_autofree char *file =
+            g_strdup_printf("UserKnownHostsFile=%s", marina_uri_get_param(uri, "known_hosts"));
         g_strv_builder_add_many(argv, "-o", file, NULL);
     }
     /* A host that never answers is reported unreachable after this, instead
