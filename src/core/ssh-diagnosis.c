@@ -447,9 +447,10 @@ explain_other(const MarinaUri *uri, const char *uri_string, int status, const Me
                     uri_string, uri->host, said != NULL ? said : _("no message"), login);
     else if (status > 0)
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: '%s' on %s failed (exit status %d): “%s”."),
+                    _("Cannot connect to %s: '%s' on %s failed (exit status %d): “%s”. Check "
+                      "that the daemon runs on %s and that the SSH user may use its socket."),
                     uri_string, remote_program(uri), uri->host, status,
-                    said != NULL ? said : _("no message"));
+                    said != NULL ? said : _("no message"), uri->host);
     else
         return FALSE;
     return TRUE;
@@ -500,8 +501,10 @@ marina_ssh_explain_failure(const MarinaUri *uri, const MarinaSshOutcome *outcome
     if (explain_other(uri, uri_string, status, &m, error))
         return;
     g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                _("Cannot connect to %s: the daemon on %s did not answer (%s)."), uri_string,
-                uri->host, cause != NULL ? cause->message : _("no detail"));
+                _("Cannot connect to %s: the daemon on %s did not answer (%s). Check that '%s' "
+                  "there is marinad, and that the daemon runs."),
+                uri_string, uri->host, cause != NULL ? cause->message : _("no detail"),
+                remote_program(uri));
 }
 
 /* ---------------------------------------------------------------------------------------------

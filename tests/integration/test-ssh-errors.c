@@ -327,9 +327,18 @@ test_authentication_refused(void **state)
     g_autofree char *uri = uri_with(s, s->port, s->stranger_key, "");
     g_autoptr(GError) error = open_fails(s, uri, MARINA_ERROR_AUTH_FAILED);
 
+    g_autofree char *stranger_uri = NULL;
+    g_autoptr(GError) stranger = NULL;
+
     assert_says(error, "authentication refused");
     assert_says(error, "publickey");
     assert_says(error, "?keyfile=PATH");
+    /* A user the host does not have, with a key it would take from another. */
+    stranger_uri = g_strdup_printf("marina+ssh://marina-nobody@127.0.0.1:%d/session?keyfile=%s"
+                                   "&no_verify=1",
+                                   s->port, s->user_key);
+    stranger = open_fails(s, stranger_uri, MARINA_ERROR_AUTH_FAILED);
+    assert_says(stranger, "login as marina-nobody@127.0.0.1");
 }
 
 static char *
@@ -532,6 +541,53 @@ test_manager_shows_the_reason(void **state)
     g_signal_handlers_disconnect_by_data(entry, &seen);
 }
 
+static void
+on_closed(MarinaConnection *connection, GError *reason, gpointer user_data)
+{
+    GError **seen = user_data;
+
+    *seen = reason != NULL ? g_error_copy(reason)
+                           : g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED, "no reason");
+}
+
+/* A connection that ends (here: its shared ssh login is ended) says so, with
+ * ssh's last words when it had any. */
+static void
+test_lost_connection_says_why(void **state)
+{
+    Ssh *s = *state;
+    g_autofree char *uri = uri_with(s, s->port, s->user_key, "");
+    const char *runtime = fresh_runtime_dir(s);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) reason = NULL;
+    g_autoptr(MarinaConnection) conn = marina_connection_open_sync(uri, NULL, &error);
+    g_autofree char *dir = g_build_filename(runtime, "marina", NULL);
+    g_autoptr(GDir) listing = NULL;
+    const char *name;
+    gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+    if (conn == NULL)
+        fail_msg("open over ssh: %s", error->message);
+    g_signal_connect(conn, "closed", G_CALLBACK(on_closed), &reason);
+    listing = g_dir_open(dir, 0, NULL);
+    assert_non_null(listing);
+    while ((name = g_dir_read_name(listing)) != NULL) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autofree char *option = g_strdup_printf("ControlPath=%s", path);
+        const char *argv[] = {"ssh", "-o", option, "-O", "exit", "127.0.0.1", NULL};
+
+        if (g_str_has_prefix(name, "ssh-"))
+            assert_true(run_quiet(argv));
+    }
+    while (reason == NULL && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, TRUE);
+    assert_non_null(reason);
+    assert_true(g_error_matches(reason, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+    assert_says(reason, "was closed");
+    g_signal_handlers_disconnect_by_data(conn, &reason);
+    g_print("lost connection: %s\n", reason->message);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * On a terminal
  */
@@ -663,6 +719,7 @@ main(void)
         cmocka_unit_test(test_marinad_refuses_client_protocol),
         cmocka_unit_test(test_connect_stdio_greeting),
         cmocka_unit_test(test_manager_shows_the_reason),
+        cmocka_unit_test(test_lost_connection_says_why),
         cmocka_unit_test(test_terminal_questions_still_work),
         cmocka_unit_test(test_terminal_declined_host_key),
     };
