@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <glib/gi18n.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "connection-private.h"
@@ -84,6 +85,29 @@ remote_command(const MarinaUri *uri)
     return marina_ssh_remote_command(uri, args);
 }
 
+/* ?known_hosts=PATH as ssh's option: quoted, since ssh splits the value at
+ * spaces (it is a list), and with '%' doubled, since ssh expands %-tokens. */
+static char *
+known_hosts_option(const MarinaUri *uri, GError **error)
+{
+    const char *path = marina_uri_get_param(uri, "known_hosts");
+    g_autoptr(GString) option = g_string_new("UserKnownHostsFile=\"");
+
+    if (strchr(path, '"') != NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Connection URI '%s': the known_hosts path cannot contain a '\"'."),
+                    uri->original);
+        return NULL;
+    }
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '%')
+            g_string_append_c(option, '%');
+        g_string_append_c(option, *p);
+    }
+    g_string_append_c(option, '"');
+    return g_string_free(g_steal_pointer(&option), FALSE);
+}
+
 GStrv
 marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
 {
@@ -113,9 +137,10 @@ marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
         g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", "-o",
                                 "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", NULL);
     } else if (marina_uri_get_param(uri, "known_hosts") != NULL) {
-        g_autofree char *file =
-            g_strdup_printf("UserKnownHostsFile=%s", marina_uri_get_param(uri, "known_hosts"));
-        g_strv_builder_add_many(argv, "-o", file, NULL);
+        g_autofree char *option = known_hosts_option(uri, error);
+        if (option == NULL)
+            return NULL;
+        g_strv_builder_add_many(argv, "-o", option, NULL);
     }
     /* A host that never answers is reported unreachable after this, instead
      * of after the system's TCP timeout (two minutes and more). */

@@ -466,7 +466,10 @@ argv_has(GStrv argv, const char *word)
 static void
 test_ssh_command_line(void **state)
 {
-    g_autoptr(MarinaUri) uri = uri_for("marina+ssh://h/system?known_hosts=/tmp/k%20h");
+    g_autoptr(MarinaUri) uri = uri_for("marina+ssh://h/system?known_hosts=/tmp/k%20h%25d");
+    g_autoptr(MarinaUri) quote = uri_for("marina+ssh://h/system?known_hosts=/tmp/k%22");
+    g_autoptr(GError) quote_error = NULL;
+    g_auto(GStrv) refused = marina_connection_build_ssh_argv(quote, &quote_error);
     g_autoptr(MarinaUri) no_verify = uri_for("marina+ssh://h/system?known_hosts=/k&no_verify=1");
     g_auto(GStrv) argv = marina_connection_build_ssh_argv(uri, NULL);
     g_auto(GStrv) argv2 = marina_connection_build_ssh_argv(no_verify, NULL);
@@ -474,7 +477,10 @@ test_ssh_command_line(void **state)
     g_autoptr(GError) error = NULL;
     g_autoptr(MarinaUri) empty = marina_uri_parse("marina+ssh://h/system?known_hosts=", &error);
 
-    assert_true(argv_has(argv, "UserKnownHostsFile=/tmp/k h"));
+    /* One file, whatever its name: quoted, '%' doubled. */
+    assert_true(argv_has(argv, "UserKnownHostsFile=\"/tmp/k h%%d\""));
+    assert_null(refused);
+    assert_true(g_error_matches(quote_error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
     assert_true(argv_has(argv, "ConnectTimeout=30"));
     assert_non_null(strstr(argv[g_strv_length(argv) - 1], "--connect-stdio"));
     assert_non_null(strstr(argv[g_strv_length(argv) - 1], protocol));
