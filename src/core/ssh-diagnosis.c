@@ -472,6 +472,7 @@ marina_ssh_explain_failure(const MarinaUri *uri, const MarinaSshOutcome *outcome
     g_autofree char *uri_string = marina_uri_to_string(uri);
     g_auto(Messages) m = {NULL};
     int status = outcome->exit_status;
+    gboolean could_ask;
 
     g_debug("ssh to %s failed (exit status %d): %s", uri->host, status,
             cause != NULL ? cause->message : "(no detail)");
@@ -480,10 +481,12 @@ marina_ssh_explain_failure(const MarinaUri *uri, const MarinaSshOutcome *outcome
         return;
     }
     messages_init(&m, outcome->stderr_text);
-    if (status == SSH_EXIT_FAILED &&
-        (explain_host_key(uri, uri_string, &m, outcome->could_ask, error) ||
-         explain_unreachable(uri, uri_string, &m, error) ||
-         explain_auth(uri, uri_string, &m, outcome->could_ask, error)))
+    /* With a display but no askpass program installed, ssh meant to ask and
+     * could not: "ssh_askpass: exec(/usr/bin/ssh-askpass): No such file". */
+    could_ask = outcome->could_ask && find_line(&m, "ssh_askpass: exec(") == NULL;
+    if (status == SSH_EXIT_FAILED && (explain_host_key(uri, uri_string, &m, could_ask, error) ||
+                                      explain_unreachable(uri, uri_string, &m, error) ||
+                                      explain_auth(uri, uri_string, &m, could_ask, error)))
         return;
     if (status > 0 && status != SSH_EXIT_FAILED &&
         explain_not_installed(uri, uri_string, status, &m, error))

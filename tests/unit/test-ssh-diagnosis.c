@@ -186,7 +186,16 @@ test_host_key_unknown(void **state)
     assert_says(batch, "ssh -p 2222 -l alice server.example");
     assert_code(declined, MARINA_ERROR_HOST_KEY_UNKNOWN);
     assert_says(declined, "was not accepted");
+    g_autoptr(GError) no_askpass =
+        explain_full(URI, 255,
+                     "ssh_askpass: exec(/usr/bin/ssh-askpass): No such file or directory\n"
+                     "Host key verification failed.\n",
+                     TRUE, NULL);
+
     assert_code(strict, MARINA_ERROR_HOST_KEY_UNKNOWN);
+    /* ssh meant to ask, but had no askpass program to ask with. */
+    assert_code(no_askpass, MARINA_ERROR_HOST_KEY_UNKNOWN);
+    assert_says(no_askpass, "without a terminal");
 }
 
 /* ------------------------------------------------------------- the remote side */
