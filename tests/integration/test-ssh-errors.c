@@ -442,6 +442,21 @@ test_banner_before_marinad(void **state)
     assert_null(strchr(error->message, '\033'));
 }
 
+/* Endless output that is no line at all: read no further than a greeting's
+ * length, then refused at once. */
+static void
+test_endless_answer(void **state)
+{
+    Ssh *s = *state;
+    g_autofree char *flood = script(s, "flood", "exec yes 'MARINAD MARINAD MARINAD' | tr -d '\\n'");
+    g_autofree char *extra = g_strdup_printf("&command=%s", flood);
+    g_autofree char *uri = uri_with(s, s->port, s->user_key, extra);
+    g_autoptr(GError) error = open_fails(s, uri, MARINA_ERROR_PROTOCOL_MISMATCH);
+
+    assert_says(error, "instead of marinad's greeting");
+    assert_true(strlen(error->message) < 2000);
+}
+
 /* The reverse check: a marinad that does not serve the client's protocol
  * greets, refuses on its standard error, and the client shows why. */
 static void
@@ -716,6 +731,7 @@ main(void)
         cmocka_unit_test(test_marinad_not_installed),
         cmocka_unit_test(test_protocol_mismatch),
         cmocka_unit_test(test_banner_before_marinad),
+        cmocka_unit_test(test_endless_answer),
         cmocka_unit_test(test_marinad_refuses_client_protocol),
         cmocka_unit_test(test_connect_stdio_greeting),
         cmocka_unit_test(test_manager_shows_the_reason),
