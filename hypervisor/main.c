@@ -29,6 +29,7 @@ static gboolean opt_system;
 static gboolean opt_daemonize;
 static gboolean opt_connect_stdio;
 static gboolean opt_connect_channel;
+static int opt_protocol = MARINA_STDIO_BRIDGE_NO_PROTOCOL;
 static gboolean opt_verbose;
 static gboolean opt_version;
 static char *opt_socket;
@@ -64,6 +65,9 @@ static const GOptionEntry entries[] = {
      N_("Relay one stream of the daemon over standard input and output (used over SSH): "
         "serial UUID INDEX, graphics UUID or migration TOKEN INDEX"),
      NULL},
+    {"protocol", 0, 0, G_OPTION_ARG_INT, &opt_protocol,
+     N_("With --connect-stdio: the client's protocol version; greet it, and refuse another"),
+     N_("N")},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log debugging messages"), NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Print the version and exit"), NULL},
     {NULL},
@@ -267,8 +271,12 @@ main(int argc, char **argv)
         g_printerr("marinad: %s\n", marina_error_message(error));
         return 2;
     }
+    if (opt_protocol != MARINA_STDIO_BRIDGE_NO_PROTOCOL && !opt_connect_stdio) {
+        g_printerr("marinad: --protocol goes with --connect-stdio.\n");
+        return 2;
+    }
     if (opt_connect_stdio)
-        return marina_stdio_bridge_run(config->socket_path);
+        return marina_stdio_bridge_run(config->socket_path, opt_protocol);
     if (opt_connect_channel)
         return marina_channel_bridge_run(config->socket_path, argc - 1, argv + 1);
 

@@ -6,9 +6,11 @@
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <gio/gunixsocketaddress.h>
+#include <glib/gi18n.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/protocol.h"
 #include "stdio-bridge.h"
 
 /* A D-Bus auth line is short; anything longer is not a D-Bus client. */
@@ -128,8 +130,30 @@ on_splice_done(GObject *source, GAsyncResult *result, gpointer loop)
     g_main_loop_quit(loop);
 }
 
+/* The greeting first, before the daemon is even reached, so the client
+ * learns which marinad answers whatever happens next; then the refusal of a
+ * client of another protocol, on standard error, which the client shows. */
+static gboolean
+greet(GOutputStream *out, int client_protocol)
+{
+    g_autofree char *hello = marina_protocol_hello();
+    g_autoptr(GError) error = NULL;
+
+    if (!write_text(out, hello, &error)) {
+        g_printerr("marinad: %s\n", error->message);
+        return FALSE;
+    }
+    if (client_protocol != MARINA_PROTOCOL_VERSION) {
+        g_printerr(_("marinad: marinad %s speaks protocol %u, the client speaks protocol %d. "
+                     "Install the same Marina version on both hosts.\n"),
+                   PACKAGE_VERSION, (guint)MARINA_PROTOCOL_VERSION, client_protocol);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 int
-marina_stdio_bridge_run(const char *socket_path)
+marina_stdio_bridge_run(const char *socket_path, int client_protocol)
 {
     g_autoptr(GSocketClient) client = g_socket_client_new();
     g_autoptr(GSocketAddress) addr = g_unix_socket_address_new(socket_path);
@@ -142,9 +166,13 @@ marina_stdio_bridge_run(const char *socket_path)
     g_autoptr(GDataInputStream) daemon_in = NULL;
     g_autofree char *guid = NULL;
 
+    if (client_protocol != MARINA_STDIO_BRIDGE_NO_PROTOCOL && !greet(out, client_protocol))
+        return MARINA_PROTOCOL_EXIT_REFUSED;
     conn = g_socket_client_connect(client, G_SOCKET_CONNECTABLE(addr), NULL, &error);
     if (conn == NULL) {
-        g_printerr("marinad: cannot connect to %s: %s\n", socket_path, error->message);
+        g_printerr(_("marinad: no daemon listens on %s (%s). Start it: 'systemctl start "
+                     "marinad', or 'marinad --session --daemonize' for your own.\n"),
+                   socket_path, error->message);
         return 1;
     }
     daemon_in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(conn)));

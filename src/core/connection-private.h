@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "connection.h"
+#include "ssh-stderr.h"
 
 G_BEGIN_DECLS
 
@@ -42,12 +43,16 @@ GStrv marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **e
 /* A launcher for ssh to @uri's host, with the environment every ssh Marina
  * runs needs. */
 GSubprocessLauncher *marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags);
-/* ssh to @uri's host running `marinad --connect-stdio`, its stdin/stdout as
- * *stream. */
-GSubprocess *marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error);
-/* Why the D-Bus handshake over ssh failed (@cause), from ssh's exit status
- * (@exited: it did exit in time). */
+/* Whether ssh to @uri's host can ask questions (a terminal or an askpass). */
+gboolean marina_ssh_can_ask(const MarinaUri *uri);
+/* ssh to @uri's host running `marinad --connect-stdio --protocol=N`, its
+ * stdin/stdout as *stream, its standard error read into *stderr_out. */
+GSubprocess *marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream,
+                              MarinaSshStderr **stderr_out, GError **error);
+/* Why connecting over ssh failed (@cause: the greeting's or the D-Bus
+ * handshake's error), from ssh's exit status (@exited: it did exit in time)
+ * and what it wrote to @ssh_stderr. */
 void marina_ssh_set_error(const MarinaUri *uri, GSubprocess *ssh, gboolean exited,
-                          const GError *cause, GError **error);
+                          MarinaSshStderr *ssh_stderr, const GError *cause, GError **error);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 #include "connection-private.h"
 #include "error.h"
 #include "paths.h"
+#include "ssh-diagnosis.h"
+#include "ssh-hello.h"
 
 #define DEFAULT_URI "marina:///session"
 /* How long to let ssh exit after the D-Bus handshake over it failed, so its
@@ -22,7 +24,8 @@ struct _MarinaConnection {
     char *uri_string;
     GDBusConnection *dbus;
     MarinaDBusHost *host;
-    GSubprocess *ssh; /* remote connections only */
+    GSubprocess *ssh;            /* remote connections only */
+    MarinaSshStderr *ssh_stderr; /* its standard error, read while it lives */
     gulong closed_handler;
     gboolean closed;
 };
@@ -50,6 +53,7 @@ marina_connection_dispose(GObject *object)
     g_clear_object(&self->dbus);
     /* Closing the stream closed ssh's stdin, so it exits; GSubprocess reaps it. */
     g_clear_object(&self->ssh);
+    g_clear_pointer(&self->ssh_stderr, marina_ssh_stderr_free);
     G_OBJECT_CLASS(marina_connection_parent_class)->dispose(object);
 }
 
@@ -94,17 +98,33 @@ on_dbus_closed(GDBusConnection *dbus, gboolean remote_peer_vanished, GError *cau
         return;
     self->closed = TRUE;
     if (remote_peer_vanished) {
+        g_autofree char *said = NULL;
+
         g_debug("Connection to %s closed: %s", self->uri_string,
                 cause != NULL ? cause->message : "(no detail)");
-        reason = g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                             _("The connection to %s was closed: the daemon went away."),
-                             self->uri_string);
+        /* ssh's last words say why a remote connection ended ("Timeout,
+         * server not responding", "closed by remote host"). */
+        if (self->ssh_stderr != NULL) {
+            marina_ssh_stderr_drain(self->ssh_stderr);
+            said = marina_ssh_last_message(marina_ssh_stderr_get_text(self->ssh_stderr));
+        }
+        if (said != NULL)
+            reason = g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                                 _("The connection to %s was closed: the daemon went away "
+                                   "(ssh: “%s”)."),
+                                 self->uri_string, said);
+        else
+            reason = g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                                 _("The connection to %s was closed: the daemon went away."),
+                                 self->uri_string);
     }
     g_signal_emit(self, signals[SIGNAL_CLOSED], 0, reason);
 }
 
+/* Takes @uri and @ssh_stderr. */
 static MarinaConnection *
-connection_new(MarinaUri *uri, GDBusConnection *dbus, MarinaDBusHost *host, GSubprocess *ssh)
+connection_new(MarinaUri *uri, GDBusConnection *dbus, MarinaDBusHost *host, GSubprocess *ssh,
+               MarinaSshStderr *ssh_stderr)
 {
     MarinaConnection *self = g_object_new(MARINA_TYPE_CONNECTION, NULL);
 
@@ -113,6 +133,7 @@ connection_new(MarinaUri *uri, GDBusConnection *dbus, MarinaDBusHost *host, GSub
     self->dbus = g_object_ref(dbus);
     self->host = g_object_ref(host);
     self->ssh = ssh != NULL ? g_object_ref(ssh) : NULL;
+    self->ssh_stderr = ssh_stderr;
     self->closed_handler = g_signal_connect(dbus, "closed", G_CALLBACK(on_dbus_closed), self);
     self->closed = g_dbus_connection_is_closed(dbus);
     return self;
@@ -262,29 +283,39 @@ connect_local_sync(const MarinaUri *uri, GCancellable *cancellable, GError **err
     return dbus;
 }
 
+/* marinad's greeting, then the D-Bus handshake, over ssh. */
 static GDBusConnection *
-connect_ssh_sync(const MarinaUri *uri, GSubprocess **ssh_out, GCancellable *cancellable,
-                 GError **error)
+connect_ssh_sync(const MarinaUri *uri, GSubprocess **ssh_out, MarinaSshStderr **stderr_out,
+                 GCancellable *cancellable, GError **error)
 {
     g_autoptr(GIOStream) stream = NULL;
-    g_autoptr(GSubprocess) ssh = marina_ssh_spawn(uri, &stream, error);
+    g_autoptr(MarinaSshStderr) ssh_stderr = NULL;
+    g_autoptr(GSubprocess) ssh = marina_ssh_spawn(uri, &stream, &ssh_stderr, error);
     g_autoptr(GError) local_error = NULL;
-    GDBusConnection *dbus;
+    GDBusConnection *dbus = NULL;
     gboolean exited;
 
     if (ssh == NULL)
         return NULL;
-    dbus =
-        g_dbus_connection_new_sync(stream, NULL, CONNECTION_FLAGS, NULL, cancellable, &local_error);
+    if (marina_ssh_hello_read_sync(uri, g_io_stream_get_input_stream(stream), cancellable,
+                                   &local_error))
+        dbus = g_dbus_connection_new_sync(stream, NULL, CONNECTION_FLAGS, NULL, cancellable,
+                                          &local_error);
     if (dbus == NULL) {
         g_io_stream_close(stream, NULL, NULL);
+        if (g_error_matches(local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_subprocess_force_exit(ssh);
+            g_propagate_error(error, g_steal_pointer(&local_error));
+            return NULL;
+        }
         exited = marina_process_wait_sync(ssh, SSH_EXIT_WAIT_S, NULL, NULL);
         if (!exited)
             g_subprocess_force_exit(ssh);
-        marina_ssh_set_error(uri, ssh, exited, local_error, error);
+        marina_ssh_set_error(uri, ssh, exited, ssh_stderr, local_error, error);
         return NULL;
     }
     *ssh_out = g_steal_pointer(&ssh);
+    *stderr_out = g_steal_pointer(&ssh_stderr);
     return dbus;
 }
 
@@ -302,6 +333,7 @@ marina_connection_open_sync(const char *uri_string, GCancellable *cancellable, G
     g_autoptr(MarinaUri) uri = NULL;
     g_autoptr(GDBusConnection) dbus = NULL;
     g_autoptr(GSubprocess) ssh = NULL;
+    g_autoptr(MarinaSshStderr) ssh_stderr = NULL;
     g_autoptr(MarinaDBusHost) host = NULL;
 
     (void)marina_error_quark();
@@ -309,7 +341,7 @@ marina_connection_open_sync(const char *uri_string, GCancellable *cancellable, G
     if (uri == NULL)
         return NULL;
     if (uri->transport == MARINA_URI_TRANSPORT_SSH)
-        dbus = connect_ssh_sync(uri, &ssh, cancellable, error);
+        dbus = connect_ssh_sync(uri, &ssh, &ssh_stderr, cancellable, error);
     else
         dbus = connect_local_sync(uri, cancellable, error);
     if (dbus == NULL)
@@ -317,7 +349,7 @@ marina_connection_open_sync(const char *uri_string, GCancellable *cancellable, G
     host = host_proxy_sync(dbus, cancellable, error);
     if (host == NULL)
         return NULL;
-    return connection_new(g_steal_pointer(&uri), dbus, host, ssh);
+    return connection_new(g_steal_pointer(&uri), dbus, host, ssh, g_steal_pointer(&ssh_stderr));
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -330,9 +362,10 @@ typedef struct {
     char *socket;
     GSubprocess *ssh;
     GIOStream *ssh_stream;
+    MarinaSshStderr *ssh_stderr;
     GDBusConnection *dbus;
     GError *ssh_error; /* kept while waiting for ssh's exit status */
-    gulong cancel_id;  /* ends ssh when the open is cancelled during the handshake */
+    gulong cancel_id;  /* ends ssh when the open is cancelled before D-Bus runs */
     gboolean daemon_started;
 } OpenData;
 
@@ -343,6 +376,7 @@ open_data_free(OpenData *data)
     g_free(data->socket);
     g_clear_object(&data->ssh_stream);
     g_clear_object(&data->ssh);
+    g_clear_pointer(&data->ssh_stderr, marina_ssh_stderr_free);
     g_clear_object(&data->dbus);
     g_clear_error(&data->ssh_error);
     g_free(data);
@@ -364,7 +398,8 @@ on_host_proxy(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     g_task_return_pointer(task,
-                          connection_new(g_steal_pointer(&data->uri), data->dbus, host, data->ssh),
+                          connection_new(g_steal_pointer(&data->uri), data->dbus, host, data->ssh,
+                                         g_steal_pointer(&data->ssh_stderr)),
                           g_object_unref);
 }
 
@@ -438,7 +473,7 @@ on_ssh_exited(GObject *source, GAsyncResult *result, gpointer user_data)
 
     if (!exited)
         g_subprocess_force_exit(data->ssh);
-    marina_ssh_set_error(data->uri, data->ssh, exited, data->ssh_error, &error);
+    marina_ssh_set_error(data->uri, data->ssh, exited, data->ssh_stderr, data->ssh_error, &error);
     g_task_return_error(task, error);
 }
 
@@ -452,19 +487,12 @@ on_ssh_open_cancelled(GCancellable *cancellable, gpointer user_data)
     g_subprocess_force_exit(data->ssh);
 }
 
+/* The greeting or the handshake failed (data->ssh_error): ssh tells why. */
 static void
-on_ssh_connected(GObject *source, GAsyncResult *result, gpointer user_data)
+ssh_open_failed(GTask *task)
 {
-    GTask *task = user_data;
     OpenData *data = g_task_get_task_data(task);
 
-    g_cancellable_disconnect(g_task_get_cancellable(task), data->cancel_id);
-    data->cancel_id = 0;
-    data->dbus = g_dbus_connection_new_finish(result, &data->ssh_error);
-    if (data->dbus != NULL) {
-        create_host_proxy(task);
-        return;
-    }
     g_io_stream_close(data->ssh_stream, NULL, NULL);
     /* The caller gave up: ssh's exit status would tell nobody anything, and
      * waiting for it could take SSH_EXIT_WAIT_S. */
@@ -480,12 +508,52 @@ on_ssh_connected(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+stop_cancel_watch(GTask *task)
+{
+    OpenData *data = g_task_get_task_data(task);
+
+    g_cancellable_disconnect(g_task_get_cancellable(task), data->cancel_id);
+    data->cancel_id = 0;
+}
+
+static void
+on_ssh_connected(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    OpenData *data = g_task_get_task_data(task);
+
+    stop_cancel_watch(task);
+    data->dbus = g_dbus_connection_new_finish(result, &data->ssh_error);
+    if (data->dbus != NULL) {
+        create_host_proxy(task);
+        return;
+    }
+    ssh_open_failed(task);
+}
+
+/* marinad greeted with this client's protocol: D-Bus can start. */
+static void
+on_ssh_hello(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    OpenData *data = g_task_get_task_data(task);
+
+    if (!marina_ssh_hello_read_finish(result, &data->ssh_error)) {
+        stop_cancel_watch(task);
+        ssh_open_failed(task);
+        return;
+    }
+    g_dbus_connection_new(data->ssh_stream, NULL, CONNECTION_FLAGS, NULL,
+                          g_task_get_cancellable(task), on_ssh_connected, task);
+}
+
+static void
 connect_ssh(GTask *task)
 {
     OpenData *data = g_task_get_task_data(task);
     GError *error = NULL;
 
-    data->ssh = marina_ssh_spawn(data->uri, &data->ssh_stream, &error);
+    data->ssh = marina_ssh_spawn(data->uri, &data->ssh_stream, &data->ssh_stderr, &error);
     if (data->ssh == NULL) {
         g_task_return_error(task, error);
         g_object_unref(task);
@@ -494,8 +562,8 @@ connect_ssh(GTask *task)
     if (g_task_get_cancellable(task) != NULL)
         data->cancel_id = g_cancellable_connect(g_task_get_cancellable(task),
                                                 G_CALLBACK(on_ssh_open_cancelled), data, NULL);
-    g_dbus_connection_new(data->ssh_stream, NULL, CONNECTION_FLAGS, NULL,
-                          g_task_get_cancellable(task), on_ssh_connected, task);
+    marina_ssh_hello_read_async(data->uri, g_io_stream_get_input_stream(data->ssh_stream),
+                                g_task_get_cancellable(task), on_ssh_hello, task);
 }
 
 void

@@ -16,7 +16,10 @@ G_BEGIN_DECLS
  *   connection was closed with marina_connection_close() (reason NULL).
  *
  * Failures to connect are MARINA_ERROR_NO_CONNECTION with a message that
- * names the URI, the socket and what to do. Errors raised by the daemon
+ * names the URI, the socket and what to do; over ssh, the reason's own code
+ * when it is known (HOST_UNREACHABLE, AUTH_FAILED, HOST_KEY_CHANGED,
+ * HOST_KEY_UNKNOWN, NOT_INSTALLED, PROTOCOL_MISMATCH): test any of them with
+ * marina_error_is_no_connection(). Errors raised by the daemon
  * arrive as MARINA_ERROR codes; show marina_error_message() to people.
  */
 

@@ -20,6 +20,12 @@ static const GDBusErrorEntry marina_error_entries[] = {
     {MARINA_ERROR_UNSUPPORTED, "org.marinavm.Marina1.Error.Unsupported"},
     {MARINA_ERROR_NO_CONNECTION, "org.marinavm.Marina1.Error.NoConnection"},
     {MARINA_ERROR_IN_USE, "org.marinavm.Marina1.Error.InUse"},
+    {MARINA_ERROR_HOST_UNREACHABLE, "org.marinavm.Marina1.Error.HostUnreachable"},
+    {MARINA_ERROR_AUTH_FAILED, "org.marinavm.Marina1.Error.AuthFailed"},
+    {MARINA_ERROR_HOST_KEY_CHANGED, "org.marinavm.Marina1.Error.HostKeyChanged"},
+    {MARINA_ERROR_HOST_KEY_UNKNOWN, "org.marinavm.Marina1.Error.HostKeyUnknown"},
+    {MARINA_ERROR_NOT_INSTALLED, "org.marinavm.Marina1.Error.NotInstalled"},
+    {MARINA_ERROR_PROTOCOL_MISMATCH, "org.marinavm.Marina1.Error.ProtocolMismatch"},
 };
 
 GQuark
@@ -30,6 +36,25 @@ marina_error_quark(void)
     g_dbus_error_register_error_domain("marina-error-quark", &quark, marina_error_entries,
                                        G_N_ELEMENTS(marina_error_entries));
     return (GQuark)quark;
+}
+
+gboolean
+marina_error_is_no_connection(const GError *error)
+{
+    if (error == NULL || error->domain != MARINA_ERROR)
+        return FALSE;
+    switch ((MarinaError)error->code) {
+    case MARINA_ERROR_NO_CONNECTION:
+    case MARINA_ERROR_HOST_UNREACHABLE:
+    case MARINA_ERROR_AUTH_FAILED:
+    case MARINA_ERROR_HOST_KEY_CHANGED:
+    case MARINA_ERROR_HOST_KEY_UNKNOWN:
+    case MARINA_ERROR_NOT_INSTALLED:
+    case MARINA_ERROR_PROTOCOL_MISMATCH:
+        return TRUE;
+    default:
+        return FALSE;
+    }
 }
 
 const char *

@@ -26,9 +26,22 @@ typedef enum {
     MARINA_ERROR_UNSUPPORTED,      /* Error.Unsupported */
     MARINA_ERROR_NO_CONNECTION,    /* Error.NoConnection */
     MARINA_ERROR_IN_USE,           /* Error.InUse: a running guest uses it */
+    /* Why a connection to a remote host (marina+ssh://) failed; each is also
+     * a failure to connect (marina_error_is_no_connection()). */
+    MARINA_ERROR_HOST_UNREACHABLE,  /* Error.HostUnreachable: no name, no route, no SSH server */
+    MARINA_ERROR_AUTH_FAILED,       /* Error.AuthFailed: the host refused the login */
+    MARINA_ERROR_HOST_KEY_CHANGED,  /* Error.HostKeyChanged: not the key known_hosts holds */
+    MARINA_ERROR_HOST_KEY_UNKNOWN,  /* Error.HostKeyUnknown: a new key, declined or unconfirmed */
+    MARINA_ERROR_NOT_INSTALLED,     /* Error.NotInstalled: no marinad on the remote host */
+    MARINA_ERROR_PROTOCOL_MISMATCH, /* Error.ProtocolMismatch: not the same protocol, or not
+                                       marinad at all at the other end */
 } MarinaError;
 
 GQuark marina_error_quark(void);
+
+/* Whether @error says a connection could not be made or was lost:
+ * MARINA_ERROR_NO_CONNECTION or one of the remote-host reasons above. */
+gboolean marina_error_is_no_connection(const GError *error);
 
 /* The message of @error without GDBus's "GDBus.Error:name: " prefix. */
 const char *marina_error_message(const GError *error);

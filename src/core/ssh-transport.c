@@ -1,6 +1,6 @@
 /* The ssh transport of marina+ssh:// URIs: the ssh command line (with
- * connection sharing for console channels), spawning it, and telling a
- * failed login from a missing marinad by ssh's exit status. Used by
+ * connection sharing for console channels), spawning it with its standard
+ * error kept, and telling why it failed (ssh-diagnosis.c). Used by
  * connection.c. */
 
 #define G_LOG_DOMAIN "marina-connection"
@@ -11,12 +11,15 @@
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "askpass-server.h"
 #include "connection-private.h"
 #include "error.h"
 #include "paths.h"
+#include "protocol.h"
+#include "ssh-diagnosis.h"
 
 /* ---------------------------------------------------------------------------------------------
  * SSH transport
@@ -95,12 +98,37 @@ marina_ssh_remote_command(const MarinaUri *uri, const char *const *args)
     return g_string_free(line, FALSE);
 }
 
+/* --protocol: a marinad that does not serve this client says so (protocol.h). */
 static char *
 remote_command(const MarinaUri *uri)
 {
-    const char *const args[] = {"--connect-stdio", NULL};
+    g_autofree char *protocol = g_strdup_printf("--protocol=%u", (guint)MARINA_PROTOCOL_VERSION);
+    const char *const args[] = {"--connect-stdio", protocol, NULL};
 
     return marina_ssh_remote_command(uri, args);
+}
+
+/* ?known_hosts=PATH as ssh's option: quoted, since ssh splits the value at
+ * spaces (it is a list), and with '%' doubled, since ssh expands %-tokens. */
+static char *
+known_hosts_option(const MarinaUri *uri, GError **error)
+{
+    const char *path = marina_uri_get_param(uri, "known_hosts");
+    g_autoptr(GString) option = g_string_new("UserKnownHostsFile=\"");
+
+    if (strchr(path, '"') != NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Connection URI '%s': the known_hosts path cannot contain a '\"'."),
+                    uri->original);
+        return NULL;
+    }
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '%')
+            g_string_append_c(option, '%');
+        g_string_append_c(option, *p);
+    }
+    g_string_append_c(option, '"');
+    return g_string_free(g_steal_pointer(&option), FALSE);
 }
 
 GStrv
@@ -128,9 +156,18 @@ marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
     g_strv_builder_add_many(argv, "-o", ssh_batch_mode(uri), NULL);
     /* no_verify: a throw-away host whose key must neither be checked nor
      * remembered (it would poison known_hosts for the next one). */
-    if (g_strcmp0(marina_uri_get_param(uri, "no_verify"), "1") == 0)
+    if (g_strcmp0(marina_uri_get_param(uri, "no_verify"), "1") == 0) {
         g_strv_builder_add_many(argv, "-o", "StrictHostKeyChecking=no", "-o",
                                 "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", NULL);
+    } else if (marina_uri_get_param(uri, "known_hosts") != NULL) {
+        g_autofree char *option = known_hosts_option(uri, error);
+        if (option == NULL)
+            return NULL;
+        g_strv_builder_add_many(argv, "-o", option, NULL);
+    }
+    /* A host that never answers is reported unreachable after this, instead
+     * of after the system's TCP timeout (two minutes and more). */
+    g_strv_builder_add_many(argv, "-o", "ConnectTimeout=30", NULL);
     add_connection_sharing(argv);
     /* The keepalive: a host that vanishes (cable, crash) is noticed within
      * about 45 s and the connection reports it closed, instead of hanging. */
@@ -184,10 +221,18 @@ marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags)
     return launcher;
 }
 
-/* ssh with its stdin/stdout as a GIOStream; ssh's stderr stays ours, so its
- * own messages (password prompts, "Permission denied") reach the user. */
+gboolean
+marina_ssh_can_ask(const MarinaUri *uri)
+{
+    return g_str_equal(ssh_batch_mode(uri), "BatchMode=no");
+}
+
+/* ssh with its stdin/stdout as a GIOStream. Its standard error is read into
+ * *stderr_out, so a failure can say why; its questions (passwords, host
+ * keys) do not go there but to the terminal or an askpass program. */
 GSubprocess *
-marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error)
+marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, MarinaSshStderr **stderr_out,
+                 GError **error)
 {
     g_auto(GStrv) argv = marina_connection_build_ssh_argv(uri, error);
     g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -198,7 +243,8 @@ marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error)
     if (argv == NULL)
         return NULL;
     launcher = marina_ssh_launcher_new(uri, G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
     process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &local_error);
     if (process == NULL) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
@@ -208,42 +254,25 @@ marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, GError **error)
     }
     *stream = g_simple_io_stream_new(g_subprocess_get_stdout_pipe(process),
                                      g_subprocess_get_stdin_pipe(process));
+    *stderr_out = marina_ssh_stderr_new(g_subprocess_get_stderr_pipe(process));
     return g_steal_pointer(&process);
 }
 
-/* Why the D-Bus handshake over ssh failed, from ssh's exit status. */
+/* Why connecting over ssh failed (@cause: what the connection saw), from
+ * ssh's exit status (@exited: it did exit in time) and its standard error. */
 void
-marina_ssh_set_error(const MarinaUri *uri, GSubprocess *ssh, gboolean exited, const GError *cause,
-                     GError **error)
+marina_ssh_set_error(const MarinaUri *uri, GSubprocess *ssh, gboolean exited,
+                     MarinaSshStderr *ssh_stderr, const GError *cause, GError **error)
 {
-    g_autofree char *uri_string = marina_uri_to_string(uri);
-    g_autofree char *command = remote_command(uri);
-    const char *program = marina_uri_get_param(uri, "command");
-    int status = exited && g_subprocess_get_if_exited(ssh) ? g_subprocess_get_exit_status(ssh) : -1;
+    MarinaSshOutcome outcome = {
+        .exit_status =
+            exited && g_subprocess_get_if_exited(ssh) ? g_subprocess_get_exit_status(ssh) : -1,
+        .stderr_text = NULL,
+        .could_ask = marina_ssh_can_ask(uri),
+    };
 
-    if (program == NULL)
-        program = "marinad";
-    g_debug("D-Bus over ssh to %s failed: %s", uri->host, cause->message);
-    if (g_error_matches(cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_set_error_literal(error, cause->domain, cause->code, cause->message);
-    else if (status == 255)
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: ssh could not log in to %s (see ssh's message). Check "
-                      "that 'ssh %s' works without a password prompt, or give a key with "
-                      "?keyfile=PATH."),
-                    uri_string, uri->host, uri->host);
-    else if (status == 127)
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: the program '%s' was not found on %s. Install "
-                      "Marina there, or name the program with ?command=PATH."),
-                    uri_string, program, uri->host);
-    else if (status > 0)
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: '%s' on %s exited with status %d. Run 'ssh %s %s' "
-                      "to see why."),
-                    uri_string, command, uri->host, status, uri->host, command);
-    else
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                    _("Cannot connect to %s: the daemon on %s did not answer (%s)."), uri_string,
-                    uri->host, cause->message);
+    marina_ssh_stderr_drain(ssh_stderr);
+    outcome.stderr_text = marina_ssh_stderr_get_text(ssh_stderr);
+    g_debug("ssh to %s said: %s", uri->host, outcome.stderr_text);
+    marina_ssh_explain_failure(uri, &outcome, cause, error);
 }
