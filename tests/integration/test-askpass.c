@@ -369,7 +369,7 @@ test_wrong_password_is_refused(void **state)
     f->answer = "not the password";
     conn = open_connection(f, &error);
     assert_null(conn);
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_AUTH_FAILED));
     g_print("# refused: %s\n", error->message);
     /* ssh asked again after each refusal: the handler saw the attempts counted. */
     assert_true(f->asked->len >= 2);
@@ -391,7 +391,7 @@ test_cancel_ends_the_login(void **state)
     f->answer = NULL;
     conn = open_connection(f, &error);
     assert_null(conn);
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_AUTH_FAILED));
     /* One Cancel is enough: ssh's retries are refused without asking again. */
     assert_int_equal(f->asked->len, 1);
 }
