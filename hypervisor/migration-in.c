@@ -593,7 +593,7 @@ incoming_new(MarinaMigrationMethods *methods, GDBusMethodInvocation *invocation)
     in->invocation = g_object_ref(invocation);
     in->preparing = TRUE;
     in->relays = g_ptr_array_new_with_free_func((GDestroyNotify)marina_migration_relay_free);
-    in->disks = g_array_new(FALSE, TRUE, sizeof(MarinaMigrationDisk));
+    in->disks = marina_migration_disks_new();
     return in;
 }
 
@@ -705,6 +705,12 @@ on_arrived(GObject *source, GAsyncResult *result, gpointer data)
     g_object_unref(invocation);
 }
 
+static void
+on_rolled_back(GObject *source, GAsyncResult *result, gpointer data)
+{
+    marina_dbus_host_complete_migrate_finish(NULL, data, "/");
+}
+
 void
 marina_migration_in_finish(MarinaMigrationMethods *methods, GDBusMethodInvocation *invocation,
                            const char *token, gboolean ok)
@@ -725,6 +731,15 @@ marina_migration_in_finish(MarinaMigrationMethods *methods, GDBusMethodInvocatio
         return;
     }
     if (!ok) {
+        g_autoptr(MarinaVm) vm = g_object_ref(m->vm);
+        /* Answered once the guest's QEMU has gone: the client may check. */
+        if (marina_vm_is_active(vm)) {
+            GTask *wait = g_task_new(vm, NULL, on_rolled_back, invocation);
+            marina_vm_add_stop_waiter(vm, wait);
+            g_object_unref(wait);
+            rollback(in);
+            return;
+        }
         rollback(in);
         marina_dbus_host_complete_migrate_finish(methods->host, invocation, "/");
         return;
