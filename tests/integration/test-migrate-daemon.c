@@ -243,6 +243,10 @@ typedef struct {
     gboolean persistent;
     gboolean undefine;
     gboolean offline;
+    gboolean paused_move; /* live = false */
+    gboolean postcopy;
+    gboolean auto_converge;
+    guint64 max_downtime_ms;
     guint64 bandwidth;
     /* Called once the job runs (cancel, kill...); may be NULL. */
     void (*meanwhile)(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data);
@@ -285,7 +289,8 @@ static char *
 migrate(Hosts *hosts, Harness *src, Harness *dst, MarinaDBusDomain *dom, Plan *plan, char **message)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GVariant) p = params("live", "b", TRUE, "persistent", "b", plan->persistent,
+    gboolean live = !plan->paused_move;
+    g_autoptr(GVariant) p = params("live", "b", live, "persistent", "b", plan->persistent,
                                    "copy-storage", "b", plan->copy, "tunnelled", "b",
                                    plan->tunnelled, "undefine-source", "b", plan->undefine, NULL);
     g_autoptr(GVariant) info = NULL;
@@ -305,9 +310,9 @@ migrate(Hosts *hosts, Harness *src, Harness *dst, MarinaDBusDomain *dom, Plan *p
         *message = g_strdup(error->message);
         return NULL;
     }
-    prep = params("live", "b", TRUE, "persistent", "b", plan->persistent, "copy-storage", "b",
-                  plan->copy, "tunnelled", "b", plan->tunnelled, "source-host", "s", "src-host",
-                  "info", "@", info, NULL);
+    prep = params("live", "b", live, "persistent", "b", plan->persistent, "copy-storage", "b",
+                  plan->copy, "tunnelled", "b", plan->tunnelled, "postcopy", "b", plan->postcopy,
+                  "source-host", "s", "src-host", "info", "@", info, NULL);
     if (!marina_dbus_host_call_migrate_prepare_sync(dst->host, xml, prep, &token, &reply, NULL,
                                                     &error)) {
         *message = g_strdup(error->message);
@@ -319,10 +324,12 @@ migrate(Hosts *hosts, Harness *src, Harness *dst, MarinaDBusDomain *dom, Plan *p
     g_variant_lookup(reply, "streams", "u", &streams);
     assert_int_equal(streams, plan->offline ? 0 : plan->copy ? 2 : 1);
     assert_true(plan->tunnelled || plan->offline ? port == 0 : port >= 49152);
-    perf = params("live", "b", TRUE, "persistent", "b", plan->persistent, "copy-storage", "b",
+    perf = params("live", "b", live, "persistent", "b", plan->persistent, "copy-storage", "b",
                   plan->copy, "tunnelled", "b", plan->tunnelled, "undefine-source", "b",
                   plan->undefine, "address", "s", *address ? address : "127.0.0.1", "port", "q",
-                  (int)port, "streams", "u", streams, "bandwidth", "t", plan->bandwidth, NULL);
+                  (int)port, "streams", "u", streams, "bandwidth", "t", plan->bandwidth, "postcopy",
+                  "b", plan->postcopy, "auto-converge", "b", plan->auto_converge, "max-downtime-ms",
+                  "t", plan->max_downtime_ms, NULL);
     if (!marina_dbus_domain_call_migrate_perform_sync(dom, token, perf, &job, NULL, &error)) {
         *message = g_strdup(error->message);
         marina_dbus_host_call_migrate_finish_sync(dst->host, token, FALSE, NULL, NULL, NULL);
@@ -740,6 +747,268 @@ test_disk_not_visible(void **state)
     g_rmdir(wrapper_dir);
 }
 
+/* ---- Options ------------------------------------------------------------ */
+
+/* live = false (paused while it moves, running again there), with
+ * auto-converge and a maximum downtime. */
+static void
+test_paused_move_options(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "paused.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-paused", disk, "11");
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    Plan plan = {.paused_move = TRUE, .auto_converge = TRUE, .max_downtime_ms = 500};
+    guint reason = 0;
+
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "migration failed: %s\n", message);
+    assert_non_null(path);
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_int_equal(harness_wait_state(moved, MARINA_DOMAIN_RUNNING, 5000, &reason),
+                     MARINA_DOMAIN_RUNNING);
+    assert_int_equal(reason, MARINA_RUNNING_MIGRATED);
+    assert_guest_answers(hosts->dst, path, "11");
+    /* Transient there, and the source's definition stays (shut off). */
+    assert_false(marina_dbus_domain_get_persistent(moved));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_SHUTOFF, 5000, &reason),
+                     MARINA_DOMAIN_SHUTOFF);
+    assert_int_equal(reason, MARINA_SHUTOFF_MIGRATED);
+    assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
+static void
+postcopy_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
+{
+    gboolean *saw_postcopy = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) info = NULL;
+    guint64 bandwidth = 0, downtime = 0;
+    gint64 end;
+
+    wait_some_progress(dom);
+    /* The limits change while it runs, and GetJobInfo says so. */
+    assert_true(marina_dbus_domain_call_migrate_set_max_downtime_sync(dom, 250, NULL, &error));
+    assert_true(marina_dbus_domain_call_migrate_set_speed_sync(dom, 2 * 1024 * 1024, NULL, &error));
+    assert_true(marina_dbus_domain_call_get_job_info_sync(dom, &info, NULL, &error));
+    assert_true(g_variant_lookup(info, "bandwidth", "t", &bandwidth));
+    assert_true(g_variant_lookup(info, "max-downtime-ms", "t", &downtime));
+    assert_int_equal(bandwidth, 2 * 1024 * 1024);
+    assert_int_equal(downtime, 250);
+    assert_true(marina_dbus_domain_call_migrate_start_postcopy_sync(dom, NULL, &error));
+    assert_true(marina_dbus_domain_call_migrate_set_speed_sync(dom, 0, NULL, &error));
+    end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        g_autoptr(GVariant) now = NULL;
+        const char *phase = "";
+        if (!marina_dbus_domain_call_get_job_info_sync(dom, &now, NULL, NULL))
+            break;
+        g_variant_lookup(now, "phase", "&s", &phase);
+        if (g_str_equal(phase, "postcopy")) {
+            *saw_postcopy = TRUE;
+            break;
+        }
+        if (!g_str_equal(phase, "memory"))
+            break;
+        harness_iterate(20);
+    }
+}
+
+/* Post-copy, switched by MigrateStartPostcopy once memory is moving. */
+static void
+test_postcopy(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "post.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-post", disk, "13");
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    gboolean saw_postcopy = FALSE;
+    Plan plan = {.postcopy = TRUE,
+                 .undefine = TRUE,
+                 .bandwidth = 1024 * 1024,
+                 .meanwhile = postcopy_meanwhile,
+                 .data = &saw_postcopy};
+
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "migration failed: %s\n", message);
+    assert_non_null(path);
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    assert_true(saw_postcopy);
+    assert_guest_answers(hosts->dst, path, "13");
+    assert_false(has_guest(hosts->src, "mig-post"));
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
+}
+
+/* The source daemon restarts while its guest waits, paused, after Perform:
+ * it comes back paused (reason migration), and the destination can still
+ * finish the move. */
+static void
+test_source_restart_after_perform(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "restart.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-restart", disk, "21");
+    g_autoptr(MarinaDBusDomain) again = NULL;
+    g_autoptr(GVariant) p = params("live", "b", TRUE, NULL);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) perf = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *token = NULL;
+    g_autofree char *job = NULL;
+    g_autofree char *src_path = NULL;
+    g_autofree char *path = NULL;
+    guint16 port = 0;
+    guint reason = 0;
+
+    assert_true(marina_dbus_domain_call_migrate_begin_sync(dom, p, &xml, &info, NULL, &error));
+    prep = params("info", "@", info, NULL);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, xml, prep, &token,
+                                                           &reply, NULL, &error));
+    assert_true(g_variant_lookup(reply, "port", "q", &port));
+    perf = params("address", "s", "127.0.0.1", "port", "q", (int)port, "streams", "u", 1u, NULL);
+    assert_true(marina_dbus_domain_call_migrate_perform_sync(dom, token, perf, &job, NULL, &error));
+    assert_true(wait_job(hosts->src, job, NULL, 60000));
+    g_clear_object(&dom);
+
+    /* Neither the kill nor the client's connection going makes it run here. */
+    harness_stop_daemon(hosts->src, SIGKILL);
+    harness_start_daemon(hosts->src);
+    harness_connect(hosts->src);
+    assert_true(marina_dbus_host_call_lookup_domain_sync(hosts->src->host, "mig-restart", &src_path,
+                                                         NULL, &error));
+    again = harness_domain(hosts->src, NULL, src_path);
+    assert_int_equal(harness_wait_state(again, MARINA_DOMAIN_PAUSED, 5000, &reason),
+                     MARINA_DOMAIN_PAUSED);
+    assert_int_equal(reason, MARINA_PAUSED_MIGRATION);
+    /* A new migration of it is refused until someone decides. */
+    {
+        g_autoptr(GVariant) p2 = params("live", "b", TRUE, NULL);
+        g_autofree char *xml2 = NULL;
+        g_autoptr(GVariant) info2 = NULL;
+        g_autoptr(GError) refused = NULL;
+        assert_false(
+            marina_dbus_domain_call_migrate_begin_sync(again, p2, &xml2, &info2, NULL, &refused));
+        assert_non_null(strstr(refused->message, "may already run on the other host"));
+    }
+    assert_true(marina_dbus_host_call_migrate_finish_sync(hosts->dst->host, token, TRUE, &path,
+                                                          NULL, &error));
+    assert_guest_answers(hosts->dst, path, "21");
+    assert_true(marina_dbus_domain_call_destroy_sync(again, NULL, &error));
+    {
+        g_autoptr(MarinaDBusDomain) moved = harness_domain(hosts->dst, NULL, path);
+        assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
+    }
+    assert_true(marina_dbus_domain_call_undefine_sync(again, 0, NULL, &error));
+}
+
+/* Hostile or mistaken arguments are refused with a message naming them. */
+static void
+test_bad_input(void **state)
+{
+    Hosts *hosts = *state;
+    Harness *dst = hosts->dst;
+    g_autofree char *xml = guest_xml("mig-bad", NULL);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(hosts->src, xml);
+    g_autoptr(GVariant) wrong = params("live", "s", "yes", NULL);
+    g_autoptr(GVariant) big = params("max-downtime-ms", "t", G_GUINT64_CONSTANT(1) << 40, NULL);
+    g_autoptr(GVariant) info = running_info();
+    g_autoptr(GVariant) tunnel = params("tunnelled", "b", TRUE, "info", "@", info, NULL);
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) job_info = NULL;
+    g_autoptr(GVariant) handle = NULL;
+    g_autoptr(GUnixFDList) fds = NULL;
+    g_autofree char *token = NULL;
+    g_autofree char *out = NULL;
+    const char *type = NULL;
+    GError *error = NULL;
+
+    assert_false(marina_dbus_host_call_migrate_prepare_sync(dst->host, xml, wrong, &token, &reply,
+                                                            NULL, &error));
+    assert_non_null(strstr(error->message, "'live'"));
+    g_clear_error(&error);
+    assert_false(marina_dbus_host_call_migrate_prepare_sync(dst->host, xml, big, &token, &reply,
+                                                            NULL, &error));
+    assert_non_null(strstr(error->message, "max-downtime-ms"));
+    g_clear_error(&error);
+    assert_false(marina_dbus_host_call_migrate_prepare_sync(dst->host, "<domain", tunnel, &token,
+                                                            &reply, NULL, &error));
+    g_clear_error(&error);
+    assert_false(
+        marina_dbus_host_call_migrate_finish_sync(dst->host, "../../x", TRUE, &out, NULL, &error));
+    assert_non_null(strstr(error->message, "not a migration token"));
+    g_clear_error(&error);
+    assert_false(marina_dbus_host_call_migrate_finish_sync(
+        dst->host, "0123456789abcdef0123456789abcdef", TRUE, &out, NULL, &error));
+    assert_non_null(strstr(error->message, "no migration"));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_migrate_set_max_downtime_sync(dom, 0, NULL, &error));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_migrate_set_speed_sync(dom, G_MAXUINT64, NULL, &error));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_abort_job_sync(dom, NULL, &error));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_migrate_confirm_sync(
+        dom, "0123456789abcdef0123456789abcdef", TRUE, NULL, &error));
+    g_clear_error(&error);
+    assert_true(marina_dbus_domain_call_get_job_info_sync(dom, &job_info, NULL, NULL));
+    assert_true(g_variant_lookup(job_info, "type", "&s", &type));
+    assert_string_equal(type, "none");
+
+    /* A prepared tunnelled migration: only its streams, each once. */
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(dst->host, xml, tunnel, &token, &reply,
+                                                           NULL, &error));
+    assert_false(marina_dbus_host_call_open_migration_stream_sync(dst->host, token, 7, NULL,
+                                                                  &handle, &fds, NULL, &error));
+    assert_non_null(strstr(error->message, "no stream 7"));
+    g_clear_error(&error);
+    assert_true(
+        marina_dbus_host_call_migrate_finish_sync(dst->host, token, FALSE, &out, NULL, &error));
+    assert_false(has_guest(dst, "mig-bad"));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
+/* The test driver's guests are simulated: migration is refused. */
+static void
+test_test_driver_refuses(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("mig-node-XXXXXX", NULL);
+    g_autofree char *node = g_build_filename(dir, "node.xml", NULL);
+    g_autofree char *xml = guest_xml("sim", NULL);
+    g_autofree char *text =
+        g_strdup_printf("<node><cpu><mhz>2000</mhz></cpu><memory>8388608</memory>%s</node>", xml);
+    const char *args[] = {"--driver", "test", "--test-file", node, NULL};
+    g_autoptr(GVariant) p = params("live", "b", TRUE, NULL);
+    g_autofree char *token = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    GError *error = NULL;
+    Harness *h;
+
+    assert_true(g_file_set_contents(node, text, -1, NULL));
+    h = harness_new_with_args(args);
+    assert_false(
+        marina_dbus_host_call_migrate_prepare_sync(h->host, xml, p, &token, &reply, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "cannot migrate guests"));
+    g_clear_error(&error);
+    harness_free(h);
+    g_unlink(node);
+    g_rmdir(dir);
+}
+
 /* ---------------------------------------------------------------------- */
 
 static int
@@ -783,6 +1052,11 @@ main(void)
         cmocka_unit_test(test_check_memory),
         cmocka_unit_test(test_hosts_allow),
         cmocka_unit_test(test_disk_not_visible),
+        cmocka_unit_test(test_paused_move_options),
+        cmocka_unit_test(test_postcopy),
+        cmocka_unit_test(test_source_restart_after_perform),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_test_driver_refuses),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
