@@ -32,8 +32,10 @@ typedef struct {
     gulong event_id;
     MarinaQmpClient *qmp; /* whose events we follow */
     gboolean ended;       /* the task has answered; late replies are dropped */
-    guint disks_added;    /* blockdev-add done for disks 0..n-1 */
-    guint mirrors_started;
+    guint serial;         /* names of this run's nodes and jobs: a retry's differ */
+    guint current;        /* the disk being set up */
+    guint disks_added;    /* blockdev-add sent for disks 0..n-1 */
+    guint mirrors_started; /* blockdev-mirror sent for disks 0..n-1 */
     gboolean was_running;
     gboolean memory_started;
     gboolean cancel_sent;
@@ -46,6 +48,13 @@ typedef struct {
 
 static void poll_now(OutRun *run);
 static void undo(OutRun *run);
+
+/* "mirror-vda-3", "nbd-vda-3", "marina-nbd-vda-3": disk @i's, this run's. */
+static char *
+disk_name(OutRun *run, const char *kind, guint i)
+{
+    return g_strdup_printf("%s-%s-%u", kind, run->opts.disk_targets[i], run->serial);
+}
 
 /* A QMP step of the run. Each holds the task, so a reply that comes after
  * the run has ended (a cancel raced it) finds it and is dropped. */
@@ -241,11 +250,11 @@ undo(OutRun *run)
     if (run->memory_started && !run->cancel_sent)
         fire(run, "migrate_cancel", NULL);
     for (guint i = 0; i < run->mirrors_started; i++) {
-        g_autofree char *job = g_strdup_printf("mirror-%s", run->opts.disk_targets[i]);
+        g_autofree char *job = disk_name(run, "mirror", i);
         fire(run, "block-job-cancel", marina_qemu_json_args("device", job, NULL));
     }
     for (guint i = 0; i < run->disks_added; i++) {
-        g_autofree char *node = g_strdup_printf("nbd-%s", run->opts.disk_targets[i]);
+        g_autofree char *node = disk_name(run, "nbd", i);
         /* A job cancel takes a moment: QEMU may refuse the first del; the
          * node then goes with QEMU when the guest stops. */
         fire(run, "blockdev-del", marina_qemu_json_args("node-name", node, NULL));
@@ -334,7 +343,7 @@ on_completed(OutRun *run)
     /* The mirrors were READY: cancelling them now completes them without a
      * pivot (the destination has every block). */
     for (guint i = 0; i < run->mirrors_started; i++) {
-        g_autofree char *job = g_strdup_printf("mirror-%s", run->opts.disk_targets[i]);
+        g_autofree char *job = disk_name(run, "mirror", i);
         fire(run, "block-job-cancel", marina_qemu_json_args("device", job, NULL));
     }
     stats(run)->phase = "completed";
@@ -526,7 +535,7 @@ on_mirror_started(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
 
-    run->mirrors_started++;
+    run->current++;
     mirror_next(run);
 }
 
@@ -534,14 +543,14 @@ static void
 on_nbd_added(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
-    const char *target = run->opts.disk_targets[run->disks_added];
-    g_autofree char *job = g_strdup_printf("mirror-%s", target);
-    g_autofree char *source = g_strdup_printf("drive-%s", target);
-    g_autofree char *node = g_strdup_printf("nbd-%s", target);
+    guint i = run->current;
+    g_autofree char *job = disk_name(run, "mirror", i);
+    g_autofree char *source = g_strdup_printf("drive-%s", run->opts.disk_targets[i]);
+    g_autofree char *node = disk_name(run, "nbd", i);
     JsonObject *args = marina_qemu_json_args("job-id", job, "device", source, "target", node,
                                              "sync", "full", NULL);
 
-    run->disks_added++;
+    run->mirrors_started = i + 1;
     /* Writes keep going to both sides until the memory has moved. */
     json_object_set_string_member(args, "copy-mode", "write-blocking");
     json_object_set_boolean_member(args, "auto-dismiss", TRUE);
@@ -554,10 +563,10 @@ static void
 on_disk_fd_passed(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
-    const char *target = run->opts.disk_targets[run->disks_added];
-    g_autofree char *fdname = g_strdup_printf("marina-nbd-%s", target);
-    g_autofree char *node = g_strdup_printf("nbd-%s", target);
-    g_autofree char *export = g_strdup_printf("drive-%s", target);
+    guint i = run->current;
+    g_autofree char *fdname = disk_name(run, "marina-nbd", i);
+    g_autofree char *node = disk_name(run, "nbd", i);
+    g_autofree char *export = g_strdup_printf("drive-%s", run->opts.disk_targets[i]);
     JsonObject *args = json_object_new();
     JsonObject *server = marina_qemu_json_args("type", "fd", "str", fdname, NULL);
 
@@ -565,13 +574,14 @@ on_disk_fd_passed(GTask *task, JsonNode *reply)
     json_object_set_string_member(args, "node-name", node);
     json_object_set_object_member(args, "server", server);
     json_object_set_string_member(args, "export", export);
+    run->disks_added = i + 1;
     out_step(g_task_get_task_data(task), "blockdev-add", args, -1, on_nbd_added, step_fail);
 }
 
 static void
 mirror_next(OutRun *run)
 {
-    guint i = run->disks_added;
+    guint i = run->current;
     g_autofree char *fdname = NULL;
 
     if (g_cancellable_is_cancelled(run->cancellable)) {
@@ -587,7 +597,7 @@ mirror_next(OutRun *run)
         return;
     }
     stats(run)->phase = "storage";
-    fdname = g_strdup_printf("marina-nbd-%s", run->opts.disk_targets[i]);
+    fdname = disk_name(run, "marina-nbd", i);
     out_step(run, "getfd", marina_qemu_json_args("fdname", fdname, NULL), run->opts.disk_fds[i],
              on_disk_fd_passed, step_fail);
     close(run->opts.disk_fds[i]);
@@ -645,7 +655,10 @@ marina_qemu_vm_migrate_out_async(MarinaVm *vm, MarinaQemuMigrateOut *options,
     GTask *task = g_task_new(vm, NULL, callback, user_data);
     OutRun *run = g_new0(OutRun, 1);
 
+    static guint serial;
+
     run->vm = self;
+    run->serial = ++serial;
     run->task = task;
     run->opts = *options;
     run->opts.disk_targets = g_strdupv(options->disk_targets);
@@ -718,7 +731,7 @@ marina_qemu_vm_migrate_set_speed(MarinaVm *vm, guint64 bytes_per_second)
         run->opts.bandwidth = bytes_per_second;
         stats(run)->bandwidth = bytes_per_second;
         for (guint i = 0; i < run->mirrors_started; i++) {
-            g_autofree char *job = g_strdup_printf("mirror-%s", run->opts.disk_targets[i]);
+            g_autofree char *job = disk_name(run, "mirror", i);
             JsonObject *speed = marina_qemu_json_args("device", job, NULL);
             json_object_set_int_member(speed, "speed", (gint64)bytes_per_second);
             fire(run, "block-job-set-speed", speed);

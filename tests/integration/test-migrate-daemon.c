@@ -134,7 +134,8 @@ has_guest(Harness *h, const char *name)
     return marina_dbus_host_call_lookup_domain_sync(h->host, name, &path, NULL, NULL);
 }
 
-/* Any QEMU process of host @h whose command line names @uuid. */
+/* Any QEMU process of host @h (its log, stderr, is in @h's directory)
+ * whose command line names @uuid. */
 static gboolean
 qemu_running(Harness *h, const char *uuid)
 {
@@ -143,6 +144,8 @@ qemu_running(Harness *h, const char *uuid)
 
     while ((name = g_dir_read_name(proc)) != NULL) {
         g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
+        g_autofree char *err = g_build_filename("/proc", name, "fd", "2", NULL);
+        g_autofree char *log = NULL;
         g_autofree char *text = NULL;
         gsize len;
 
@@ -151,8 +154,10 @@ qemu_running(Harness *h, const char *uuid)
         for (gsize i = 0; i + 1 < len; i++)
             if (text[i] == '\0')
                 text[i] = ' ';
-        if (strstr(text, "qemu-system") != NULL && strstr(text, uuid) != NULL &&
-            strstr(text, h->dir) != NULL)
+        if (strstr(text, "qemu-system") == NULL || strstr(text, uuid) == NULL)
+            continue;
+        log = g_file_read_link(err, NULL);
+        if (log != NULL && g_str_has_prefix(log, h->dir))
             return TRUE;
     }
     return FALSE;
@@ -981,6 +986,81 @@ test_bad_input(void **state)
     assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
 }
 
+static MarinaDBusHost *
+host_proxy(GDBusConnection *conn)
+{
+    g_autoptr(GError) error = NULL;
+    MarinaDBusHost *host = marina_dbus_host_proxy_new_sync(
+        conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL, "/org/marinavm/Marina1", NULL, &error);
+
+    assert_non_null(host);
+    return host;
+}
+
+/* Each side is bound to the connection of the client that drives it: the
+ * destination rolls back when it closes before Finish, the source cancels
+ * during Perform and its guest runs on. */
+static void
+test_client_goes_away(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "away.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-away", disk, "31");
+    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    g_autoptr(GDBusConnection) dst_conn = harness_new_connection(hosts->dst);
+    g_autoptr(MarinaDBusHost) dst_host = host_proxy(dst_conn);
+    g_autoptr(GDBusConnection) src_conn = harness_new_connection(hosts->src);
+    g_autoptr(MarinaDBusDomain) src_dom =
+        harness_domain(hosts->src, src_conn, g_dbus_proxy_get_object_path(G_DBUS_PROXY(dom)));
+    g_autoptr(GVariant) p = params("live", "b", TRUE, NULL);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) perf = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *token = NULL;
+    g_autofree char *token2 = NULL;
+    g_autofree char *job = NULL;
+    g_autofree char *message = NULL;
+    guint16 port = 0;
+    guint reason = 0;
+
+    /* Destination: prepared, then its client goes. */
+    assert_true(marina_dbus_domain_call_migrate_begin_sync(dom, p, &xml, &info, NULL, &error));
+    prep = params("info", "@", info, NULL);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(dst_host, xml, prep, &token, &reply,
+                                                           NULL, &error));
+    assert_true(has_guest(hosts->dst, "mig-away"));
+    assert_true(qemu_running(hosts->dst, uuid));
+    g_clear_object(&dst_host);
+    g_dbus_connection_close_sync(dst_conn, NULL, NULL);
+    assert_true(wait_no_qemu(hosts->dst, uuid, 15000));
+    harness_iterate(200);
+    assert_false(has_guest(hosts->dst, "mig-away"));
+
+    /* Source: its client goes during Perform. */
+    g_clear_pointer(&reply, g_variant_unref);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, xml, prep, &token2,
+                                                           &reply, NULL, &error));
+    assert_true(g_variant_lookup(reply, "port", "q", &port));
+    perf = params("address", "s", "127.0.0.1", "port", "q", (int)port, "streams", "u", 1u,
+                  "bandwidth", "t", (guint64)1024 * 1024, NULL);
+    assert_true(
+        marina_dbus_domain_call_migrate_perform_sync(src_dom, token2, perf, &job, NULL, &error));
+    wait_some_progress(dom);
+    g_clear_object(&src_dom);
+    g_dbus_connection_close_sync(src_conn, NULL, NULL);
+    assert_false(wait_job(hosts->src, job, &message, 30000));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 10000, &reason),
+                     MARINA_DOMAIN_RUNNING);
+    assert_int_equal(reason, MARINA_RUNNING_MIGRATION_CANCELED);
+    /* The rest of the client's rollback, on the side still driven. */
+    marina_dbus_host_call_migrate_finish_sync(hosts->dst->host, token2, FALSE, NULL, NULL, NULL);
+    assert_nothing_lost(hosts, dom, "31", NULL);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
 /* The test driver's guests are simulated: migration is refused. */
 static void
 test_test_driver_refuses(void **state)
@@ -1056,6 +1136,7 @@ main(void)
         cmocka_unit_test(test_postcopy),
         cmocka_unit_test(test_source_restart_after_perform),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_client_goes_away),
         cmocka_unit_test(test_test_driver_refuses),
     };
 
