@@ -574,7 +574,10 @@ marina_migration_out_perform(MarinaMigrationMethods *methods, MarinaVm *vm,
 
     out->methods = methods;
     out->offline = is_offline_state(vm);
-    if (!marina_migration_params_parse(params, &out->params, &error) ||
+    if (marina_migration_token_is_valid(token) && lookup(methods, token) != NULL)
+        error = g_error_new(MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
+                            _("Migration %s is already being performed here."), token);
+    if (error != NULL || !marina_migration_params_parse(params, &out->params, &error) ||
         !check_source(methods, vm, &out->params, &error) ||
         (out->disk_targets = copied_targets(vm, out->params.copy_storage),
          !check_perform(out, vm, token, &error))) {

@@ -30,11 +30,11 @@ typedef struct {
     gulong cancel_id;
     guint poll_timer;
     gulong event_id;
-    MarinaQmpClient *qmp; /* whose events we follow */
-    gboolean ended;       /* the task has answered; late replies are dropped */
-    guint serial;         /* names of this run's nodes and jobs: a retry's differ */
-    guint current;        /* the disk being set up */
-    guint disks_added;    /* blockdev-add sent for disks 0..n-1 */
+    MarinaQmpClient *qmp;  /* whose events we follow */
+    gboolean ended;        /* the task has answered; late replies are dropped */
+    guint serial;          /* names of this run's nodes and jobs: a retry's differ */
+    guint current;         /* the disk being set up */
+    guint disks_added;     /* blockdev-add sent for disks 0..n-1 */
     guint mirrors_started; /* blockdev-mirror sent for disks 0..n-1 */
     gboolean was_running;
     gboolean memory_started;
@@ -351,9 +351,10 @@ on_completed(OutRun *run)
     /* QEMU keeps the guest paused (postmigrate) until the client confirms. */
     marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_MIGRATION, "suspended",
                         "migrated");
-    g_info("Guest '%s' sent: %" G_GUINT64_FORMAT " bytes of memory, downtime %" G_GUINT64_FORMAT
-           " ms",
-           vm_name(self), stats(run)->memory_processed, stats(run)->downtime_ms);
+    g_info("Guest '%s' sent: %" G_GUINT64_FORMAT " bytes of memory in %" G_GUINT64_FORMAT
+           " ms, downtime %" G_GUINT64_FORMAT " ms",
+           vm_name(self), stats(run)->memory_processed, stats(run)->total_ms,
+           stats(run)->downtime_ms);
     run_end(run, NULL);
 }
 

@@ -494,6 +494,26 @@ abort_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer
     assert_true(marina_dbus_domain_call_abort_job_sync(dom, NULL, &error));
 }
 
+/* The destination's QEMU dies (not its daemon). */
+static void
+kill_qemu_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(MarinaDBusDomain) there = NULL;
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GError) error = NULL;
+    gint32 pid = 0;
+
+    wait_some_progress(dom);
+    assert_true(marina_dbus_host_call_lookup_domain_sync(
+        hosts->dst->host, marina_dbus_domain_get_name(dom), &path, NULL, &error));
+    there = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_call_get_info_sync(there, &info, NULL, &error));
+    assert_true(g_variant_lookup(info, "pid", "i", &pid));
+    assert_true(pid > 1);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+}
+
 static void
 kill_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
 {
@@ -569,6 +589,28 @@ test_destination_killed(void **state)
     harness_connect(hosts->dst);
     assert_nothing_lost(hosts, dom, "9", NULL);
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
+/* The destination's QEMU is killed half-way: the same. */
+static void
+test_destination_qemu_dies(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *dir = g_dir_make_tmp("mig-own-XXXXXX", NULL);
+    g_autofree char *disk = make_disk(dir, "dies.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-dies", disk, "17");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    Plan plan = {.copy = TRUE, .bandwidth = 1024 * 1024, .meanwhile = kill_qemu_meanwhile};
+
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    assert_null(path);
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    assert_nothing_lost(hosts, dom, "17", "dies.img");
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+    g_unlink(disk);
+    g_rmdir(dir);
 }
 
 /* A shut-off guest: only its definition moves. */
@@ -1127,6 +1169,7 @@ main(void)
         cmocka_unit_test(test_copy_storage),
         cmocka_unit_test(test_cancel_half_way),
         cmocka_unit_test(test_destination_killed),
+        cmocka_unit_test(test_destination_qemu_dies),
         cmocka_unit_test(test_offline),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_check_memory),
