@@ -596,21 +596,18 @@ static void
 test_destination_qemu_dies(void **state)
 {
     Hosts *hosts = *state;
-    g_autofree char *dir = g_dir_make_tmp("mig-own-XXXXXX", NULL);
-    g_autofree char *disk = make_disk(dir, "dies.img");
+    g_autofree char *disk = make_disk(hosts->shared, "dies.img");
     g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-dies", disk, "17");
     g_autoptr(GError) error = NULL;
     g_autofree char *message = NULL;
     g_autofree char *path = NULL;
-    Plan plan = {.copy = TRUE, .bandwidth = 1024 * 1024, .meanwhile = kill_qemu_meanwhile};
+    Plan plan = {.bandwidth = 1024 * 1024, .meanwhile = kill_qemu_meanwhile};
 
     path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
     assert_null(path);
     g_clear_pointer(&plan.reply, g_variant_unref);
-    assert_nothing_lost(hosts, dom, "17", "dies.img");
+    assert_nothing_lost(hosts, dom, "17", NULL);
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
-    g_unlink(disk);
-    g_rmdir(dir);
 }
 
 /* A shut-off guest: only its definition moves. */
