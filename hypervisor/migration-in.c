@@ -252,6 +252,23 @@ record_volumes(Incoming *in)
                   error ? error->message : g_strerror(errno));
 }
 
+/* NBD sockets of migrations that ended with the daemon. */
+static void
+remove_nbd_sockets(const MarinaDaemonConfig *config)
+{
+    g_autoptr(GDir) d = g_dir_open(config->runtime_dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = NULL;
+
+        if (!g_str_has_prefix(name, "migration-") || !g_str_has_suffix(name, ".nbd"))
+            continue;
+        path = g_build_filename(config->runtime_dir, name, NULL);
+        g_unlink(path);
+    }
+}
+
 void
 marina_migration_in_cleanup(const MarinaDaemonConfig *config)
 {
@@ -259,6 +276,7 @@ marina_migration_in_cleanup(const MarinaDaemonConfig *config)
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *name;
 
+    remove_nbd_sockets(config);
     while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
         g_autofree char *path = g_build_filename(dir, name, NULL);
         g_autofree char *text = NULL;

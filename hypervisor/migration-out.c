@@ -73,6 +73,7 @@ is_offline_state(MarinaVm *vm)
 /* Begin                                                                   */
 
 typedef struct {
+    MarinaMigrationMethods *methods;
     GDBusMethodInvocation *invocation;
     MarinaVm *vm;
     char *xml;
@@ -108,6 +109,9 @@ static void
 add_disk(Begin *b, const MarinaDiskConfig *d, guint64 capacity)
 {
     g_autofree char *volume = g_path_get_basename(d->source);
+    g_autofree char *pool = b->methods->pool_of_path != NULL
+                                ? b->methods->pool_of_path(d->source, b->methods->find_pool_data)
+                                : NULL;
     GVariantDict disk;
 
     g_variant_dict_init(&disk, NULL);
@@ -116,9 +120,8 @@ add_disk(Begin *b, const MarinaDiskConfig *d, guint64 capacity)
     g_variant_dict_insert(&disk, "format", "s", d->format ? d->format : "raw");
     g_variant_dict_insert(&disk, "capacity", "t", capacity);
     g_variant_dict_insert(&disk, "readonly", "b", d->readonly);
-    /* The pool holding it is not looked up: the destination picks a pool of
-     * its own ("default"), and the file's name is the volume's. */
-    g_variant_dict_insert(&disk, "pool", "s", "");
+    /* The destination puts it in its pool of that name, else its "default". */
+    g_variant_dict_insert(&disk, "pool", "s", pool ? pool : "");
     g_variant_dict_insert(&disk, "volume", "s", volume);
     g_variant_builder_add_value(&b->disks, g_variant_dict_end(&disk));
 }
@@ -238,6 +241,7 @@ marina_migration_out_begin(MarinaMigrationMethods *methods, MarinaVm *vm,
         return;
     }
     b = g_new0(Begin, 1);
+    b->methods = methods;
     b->invocation = g_object_ref(invocation); /* the reply takes GDBus' own */
     b->vm = g_object_ref(vm);
     b->config = marina_domain_config_copy(c);
@@ -251,7 +255,8 @@ marina_migration_out_begin(MarinaMigrationMethods *methods, MarinaVm *vm,
     g_variant_dict_insert(&b->info, "machine", "s", c->machine ? c->machine : "pc");
     g_variant_dict_insert(&b->info, "cpu-mode", "s", c->cpu_mode ? c->cpu_mode : "");
     g_variant_dict_insert(&b->info, "cpu-model", "s", c->cpu_model ? c->cpu_model : "");
-    g_variant_dict_insert(&b->info, "emulator-version", "s", "");
+    g_variant_dict_insert(&b->info, "emulator-version", "s",
+                          marina_qemu_vm_get_emulator_version(vm));
     g_variant_dict_insert(&b->info, "source-host", "s", marina_migration_this_host());
     g_variant_dict_insert_value(&b->info, "networks",
                                 interface_sources(c, MARINA_NET_TYPE_NETWORK));

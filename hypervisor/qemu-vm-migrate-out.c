@@ -829,6 +829,15 @@ marina_qemu_vm_migrate_confirm_finish(MarinaVm *vm, GAsyncResult *result, GError
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
+const char *
+marina_qemu_vm_get_emulator_version(MarinaVm *vm)
+{
+    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
+    const char *version = self->qmp ? marina_qmp_client_get_version(self->qmp) : NULL;
+
+    return version ? version : "";
+}
+
 void
 marina_qemu_vm_kill(MarinaVm *vm)
 {

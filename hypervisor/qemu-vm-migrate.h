@@ -12,6 +12,9 @@ G_BEGIN_DECLS
  * The caller checks MARINA_IS_QEMU_VM first.
  */
 
+/* The running QEMU's version ("7.2.22"), "" when not running. */
+const char *marina_qemu_vm_get_emulator_version(MarinaVm *vm);
+
 /* A migration's figures (GetJobInfo): bytes, bytes per second, ms. */
 typedef struct {
     const char *phase; /* setup, storage, memory, postcopy, completed, failed, cancelled */
