@@ -610,6 +610,65 @@ test_destination_qemu_dies(void **state)
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
 }
 
+/* The destination daemon dies after Prepare, before any stream came: its
+ * QEMU waits for a guest that never comes. The daemon, started again,
+ * removes it and the volume made for it. */
+static void
+test_destination_restart_after_prepare(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *dir = g_dir_make_tmp("mig-own-XXXXXX", NULL);
+    g_autofree char *disk = make_disk(dir, "orphan.img");
+    g_autofree char *xml = guest_xml("mig-orphan", disk);
+    g_autofree char *images = g_build_filename(hosts->dst->state_dir, "images", "orphan.img", NULL);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(hosts->src, xml);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out_xml = NULL;
+    g_autofree char *token = NULL;
+    const char *uuid = marina_dbus_domain_get_uuid(dom);
+
+    /* Begin needs a running guest for a live move; the info is made here. */
+    {
+        g_autoptr(GVariant) disks = NULL;
+        GVariantDict d, i;
+        GVariantBuilder b;
+
+        g_variant_dict_init(&d, NULL);
+        g_variant_dict_insert(&d, "target", "s", "vda");
+        g_variant_dict_insert(&d, "path", "s", disk);
+        g_variant_dict_insert(&d, "format", "s", "raw");
+        g_variant_dict_insert(&d, "capacity", "t", (guint64)16 << 20);
+        g_variant_dict_insert(&d, "volume", "s", "orphan.img");
+        g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
+        g_variant_builder_add_value(&b, g_variant_dict_end(&d));
+        g_variant_dict_init(&i, NULL);
+        g_variant_dict_insert(&i, "state", "u", (guint)MARINA_DOMAIN_RUNNING);
+        g_variant_dict_insert_value(&i, "disks", g_variant_builder_end(&b));
+        info = g_variant_ref_sink(g_variant_dict_end(&i));
+    }
+    prep = params("copy-storage", "b", TRUE, "info", "@", info, NULL);
+    /* The definition with its UUID, as MigrateBegin gives it. */
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 0, &out_xml, NULL, &error));
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, out_xml, prep, &token,
+                                                           &reply, NULL, &error));
+    assert_true(g_file_test(images, G_FILE_TEST_EXISTS));
+    assert_true(qemu_running(hosts->dst, uuid));
+    harness_stop_daemon(hosts->dst, SIGKILL);
+    assert_true(qemu_running(hosts->dst, uuid));
+    harness_start_daemon(hosts->dst);
+    harness_connect(hosts->dst);
+    assert_true(wait_no_qemu(hosts->dst, uuid, 15000));
+    assert_false(g_file_test(images, G_FILE_TEST_EXISTS));
+    harness_iterate(200);
+    assert_false(has_guest(hosts->dst, "mig-orphan"));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+    g_unlink(disk);
+    g_rmdir(dir);
+}
+
 /* A shut-off guest: only its definition moves. */
 static void
 test_offline(void **state)
@@ -1167,6 +1226,7 @@ main(void)
         cmocka_unit_test(test_cancel_half_way),
         cmocka_unit_test(test_destination_killed),
         cmocka_unit_test(test_destination_qemu_dies),
+        cmocka_unit_test(test_destination_restart_after_prepare),
         cmocka_unit_test(test_offline),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_check_memory),
