@@ -38,6 +38,11 @@ typedef struct {
     MarinaMigrationListener *listener;
     GPtrArray *relays;    /* MarinaMigrationRelay* */
     char *nbd_path;       /* copy mode: the NBD server's socket */
+    GPtrArray *exporters; /* offline copy: a qemu-nbd (GSubprocess*) per disk */
+    guint sockets_wait;   /* offline copy: polls for their sockets */
+    guint socket_polls;
+    guint exits_pending; /* offline copy Finish: exporters still running */
+    gboolean exit_failed;
     GPtrArray *created;   /* paths of volumes made for this migration */
     GVariant *disk_paths; /* a{ss} for the reply */
     gboolean run_after;   /* the guest ran on the source */
@@ -49,10 +54,26 @@ typedef struct {
 } Incoming;
 
 static void rollback(Incoming *in);
+static MarinaDiskConfig *def_disk(MarinaDomainConfig *def, const char *target);
+
+static char *nbd_socket(Incoming *in, guint index);
+
+static void
+stop_exporters(Incoming *in)
+{
+    for (guint i = 0; in->exporters != NULL && i < in->exporters->len; i++) {
+        g_autofree char *path = nbd_socket(in, i + 1);
+        g_subprocess_force_exit(in->exporters->pdata[i]);
+        g_unlink(path);
+    }
+    g_clear_pointer(&in->exporters, g_ptr_array_unref);
+}
 
 static void
 incoming_free(Incoming *in)
 {
+    g_clear_handle_id(&in->sockets_wait, g_source_remove);
+    stop_exporters(in);
     marina_migration_listener_free(in->listener);
     g_clear_pointer(&in->relays, g_ptr_array_unref);
     if (in->nbd_path != NULL)
@@ -90,16 +111,29 @@ on_memory_accepted(GObject *source, GAsyncResult *result, gpointer data)
                   marina_vm_get_name(MARINA_VM(source)), error->message);
 }
 
+/* Where disk stream @index (1..) is served: the guest's QEMU's NBD server,
+ * or for a shut-off guest the qemu-nbd of that disk. */
+static char *
+nbd_socket(Incoming *in, guint index)
+{
+    if (!in->offline)
+        return g_strdup(in->nbd_path);
+    return g_strdup_printf("%s/migration-%.8s-%u.nbd", in->methods->config->runtime_dir, in->token,
+                           index);
+}
+
 static int
-connect_nbd(Incoming *in, GError **error)
+connect_nbd(Incoming *in, guint index, GError **error)
 {
     g_autoptr(GSocket) sock =
         g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
     g_autoptr(GSocketAddress) addr = NULL;
+    g_autofree char *path = NULL;
 
     if (sock == NULL)
         return -1;
-    addr = g_unix_socket_address_new(in->nbd_path);
+    path = nbd_socket(in, index);
+    addr = g_unix_socket_address_new(path);
     /* A local unix socket QEMU listens on: connect() completes at once. */
     if (!g_socket_connect(sock, addr, NULL, error))
         return -1;
@@ -130,6 +164,13 @@ accept_stream(MarinaMigrationMethods *methods, int fd, const char *token, guint 
         close(fd);
         return g_strdup_printf(_("stream %u of this migration is already connected"), index);
     }
+    if (index == 0 && in->offline) {
+        /* A shut-off guest has no memory to send: the stream only says hello. */
+        in->connected[0] = TRUE;
+        marina_migration_stream_reply(fd, NULL);
+        close(fd);
+        return NULL;
+    }
     if (index == 0) {
         int pair[2];
 
@@ -147,7 +188,7 @@ accept_stream(MarinaMigrationMethods *methods, int fd, const char *token, guint 
         marina_qemu_vm_migrate_in_accept_async(m->vm, pair[0], on_memory_accepted, NULL);
         return NULL;
     }
-    nbd = connect_nbd(in, &error);
+    nbd = connect_nbd(in, index, &error);
     if (nbd < 0) {
         close(fd);
         return g_strdup_printf(_("the disk export is not available: %s"), error->message);
@@ -492,6 +533,61 @@ disk_paths(const MarinaDomainConfig *def)
     return g_variant_ref_sink(g_variant_builder_end(&b));
 }
 
+/* ---- A shut-off guest's disks: a qemu-nbd per new volume ---------------- */
+
+static gboolean
+on_sockets_poll(gpointer data)
+{
+    Incoming *in = data;
+    guint ready = 0;
+
+    for (guint i = 0; i < in->exporters->len; i++) {
+        g_autofree char *path = nbd_socket(in, i + 1);
+        ready += g_file_test(path, G_FILE_TEST_EXISTS);
+    }
+    /* Five seconds at most: qemu-nbd makes its socket at once. */
+    if (ready < in->exporters->len && !in->aborted && ++in->socket_polls < 250)
+        return G_SOURCE_CONTINUE;
+    in->sockets_wait = 0;
+    if (!prepare_goes_on(in))
+        return G_SOURCE_REMOVE;
+    if (ready < in->exporters->len) {
+        prepare_failed(in, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                       _("Cannot export the new volumes for the copy: qemu-nbd "
+                                         "did not start")));
+        return G_SOURCE_REMOVE;
+    }
+    open_listener(in);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+start_exporters(Incoming *in)
+{
+    GError *error = NULL;
+
+    in->exporters = g_ptr_array_new_with_free_func(g_object_unref);
+    for (guint i = 0; i < in->disks->len; i++) {
+        const MarinaMigrationDisk *disk = &g_array_index(in->disks, MarinaMigrationDisk, i);
+        MarinaDiskConfig *d = def_disk(in->def, disk->target);
+        g_autofree char *path = nbd_socket(in, i + 1);
+        g_autofree char *name = g_strdup_printf("drive-%s", disk->target);
+        GSubprocess *proc;
+
+        g_unlink(path);
+        /* One client (the source's stream); it exits when that ends. */
+        proc = g_subprocess_new(
+            G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+            "qemu-nbd", "-f", disk->format, "-x", name, "-k", path, d->source, NULL);
+        if (proc == NULL) {
+            prepare_failed(in, error);
+            return;
+        }
+        g_ptr_array_add(in->exporters, proc);
+    }
+    in->sockets_wait = g_timeout_add(20, on_sockets_poll, in);
+}
+
 /* The guest exists here from now on (listed, transient, paused). */
 static void
 create_guest(Incoming *in)
@@ -506,6 +602,10 @@ create_guest(Incoming *in)
     in->m = marina_migration_registry_add(methods->migrations, TRUE, in->token, vm,
                                           g_dbus_method_invocation_get_connection(in->invocation),
                                           on_owner_closed, in, (GDestroyNotify)incoming_free);
+    if (in->offline && in->disks->len > 0) {
+        start_exporters(in);
+        return;
+    }
     if (in->offline) {
         prepare_reply(in);
         return;
@@ -688,17 +788,9 @@ marina_migration_in_prepare(MarinaMigrationMethods *methods, GDBusMethodInvocati
     state = marina_migration_info_uint32(in->params.info, "state", MARINA_DOMAIN_RUNNING);
     in->offline = state == MARINA_DOMAIN_SHUTOFF;
     in->run_after = state != MARINA_DOMAIN_PAUSED;
-    if (in->offline && in->params.copy_storage) {
-        error = g_error_new(MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                            _("Cannot migrate '%s' to %s: copying the disks of a shut-off guest "
-                              "is not available yet. Copy them with the storage tools, or start "
-                              "the guest and migrate it live."),
-                            in->def->name, marina_migration_this_host());
-        goto refuse;
-    }
     if (!in->params.copy_storage)
         g_array_set_size(in->disks, 0);
-    in->n_streams = in->offline ? 0 : 1 + in->disks->len;
+    in->n_streams = in->offline && !in->params.copy_storage ? 0 : 1 + in->disks->len;
     in->connected = g_new0(gboolean, in->n_streams + 1);
     check = (MarinaMigrationCheck){
         .config = methods->config,
@@ -712,7 +804,7 @@ marina_migration_in_prepare(MarinaMigrationMethods *methods, GDBusMethodInvocati
     };
     if (!marina_migration_check_destination(&check, &error))
         goto refuse;
-    if (in->offline) {
+    if (in->offline && !in->params.copy_storage) {
         in->created = g_ptr_array_new_with_free_func(g_free);
         create_guest(in);
         return;
@@ -786,6 +878,64 @@ on_rolled_back(GObject *source, GAsyncResult *result, gpointer data)
     marina_dbus_host_complete_migrate_finish(NULL, data, "/");
 }
 
+static void
+finish_failed(Incoming *in, GError *error)
+{
+    GDBusMethodInvocation *invocation = g_steal_pointer(&in->invocation);
+
+    in->finishing = FALSE;
+    rollback(in);
+    g_dbus_method_invocation_take_error(invocation, error);
+    g_object_unref(invocation);
+}
+
+static void
+on_exporter_exited(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autofree char *token = data;
+    GSubprocess *proc = G_SUBPROCESS(source);
+    MarinaMigrationMethods *methods = g_object_get_data(source, "marina-methods");
+    MarinaMigration *m = marina_migration_registry_lookup(methods->migrations, TRUE, token);
+    Incoming *in = m ? m->data : NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (!g_subprocess_wait_check_finish(proc, result, &error) && in != NULL)
+        in->exit_failed = TRUE;
+    if (in == NULL || --in->exits_pending > 0)
+        return;
+    if (in->exit_failed) {
+        finish_failed(in, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                      _("Writing the copied disks of '%s' failed here."),
+                                      in->def->name));
+        return;
+    }
+    g_clear_pointer(&in->exporters, g_ptr_array_unref);
+    finish_done(in);
+}
+
+/* Offline copy: every disk came, and each qemu-nbd exits once its stream
+ * ends (with the source's copy complete). */
+static void
+wait_exporters(Incoming *in)
+{
+    for (guint i = 0; i < in->n_streams; i++) {
+        if (!in->connected[i]) {
+            finish_failed(in, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                          _("The disks of '%s' never arrived: %s did not send "
+                                            "them. Nothing of them was kept here."),
+                                          in->def->name, source_name(in)));
+            return;
+        }
+    }
+    in->exits_pending = in->exporters->len;
+    for (guint i = 0; i < in->exporters->len; i++) {
+        GObject *proc = in->exporters->pdata[i];
+        g_object_set_data(proc, "marina-methods", in->methods);
+        g_subprocess_wait_check_async(G_SUBPROCESS(proc), NULL, on_exporter_exited,
+                                      g_strdup(in->token));
+    }
+}
+
 void
 marina_migration_in_finish(MarinaMigrationMethods *methods, GDBusMethodInvocation *invocation,
                            const char *token, gboolean ok)
@@ -825,8 +975,12 @@ marina_migration_in_finish(MarinaMigrationMethods *methods, GDBusMethodInvocatio
     /* Answered when the guest has arrived (with the one reference GDBus
      * gave us; ours goes after, as for Prepare). */
     in->invocation = g_object_ref(invocation);
-    if (in->offline) {
+    if (in->offline && in->exporters == NULL) {
         finish_done(in);
+        return;
+    }
+    if (in->offline) {
+        wait_exporters(in);
         return;
     }
     if (!in->connected[0]) {

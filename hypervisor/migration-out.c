@@ -43,12 +43,17 @@ typedef struct {
     gboolean performed; /* ... and ended well */
     gboolean orphaned;  /* the client went away while it ran */
     gboolean was_running;
+    GSubprocess *copier; /* offline copy: the qemu-img feeding the current disk */
+    guint copying;       /* ... which is disk_targets[copying] */
+    gulong copy_cancel_id;
 } Outgoing;
 
 static void
 outgoing_free(Outgoing *out)
 {
     g_clear_handle_id(&out->stream_timer, g_source_remove);
+    if (out->copy_cancel_id != 0)
+        g_cancellable_disconnect(out->cancel, out->copy_cancel_id);
     if (out->cancel != NULL)
         g_cancellable_cancel(out->cancel);
     g_clear_object(&out->cancel);
@@ -59,6 +64,9 @@ outgoing_free(Outgoing *out)
     g_free(out->fds);
     g_free(out->opened);
     g_strfreev(out->disk_targets);
+    if (out->copier != NULL)
+        g_subprocess_force_exit(out->copier);
+    g_clear_object(&out->copier);
     marina_migration_params_clear(&out->params);
     g_free(out);
 }
@@ -215,13 +223,6 @@ check_source(MarinaMigrationMethods *methods, MarinaVm *vm, const MarinaMigratio
                     name);
         return FALSE;
     }
-    if (!marina_vm_is_active(vm) && p->copy_storage) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                    _("Copying the disks of shut-off guest '%s' is not available yet. Start it "
-                      "and migrate it live, or copy its disks with the storage tools."),
-                    name);
-        return FALSE;
-    }
     return TRUE;
 }
 
@@ -339,6 +340,125 @@ on_sent(GObject *source, GAsyncResult *result, gpointer data)
     g_free(sent);
 }
 
+/* ---- A shut-off guest's disks: qemu-img writes each into its stream ---- */
+
+static void copy_next_disk(Outgoing *out);
+
+static const MarinaDiskConfig *
+disk_of(Outgoing *out, const char *target)
+{
+    const MarinaDomainConfig *c = marina_vm_get_config(out->m->vm);
+
+    for (guint i = 0; i < c->disks->len; i++) {
+        const MarinaDiskConfig *d = c->disks->pdata[i];
+        if (g_strcmp0(d->target_dev, target) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+typedef struct {
+    MarinaMigrationMethods *methods;
+    char *token;
+} Copied;
+
+static void
+on_disk_copied(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Copied *c = data;
+    Outgoing *out = lookup(c->methods, c->token);
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_subprocess_wait_check_finish(G_SUBPROCESS(source), result, &error);
+
+    g_free(c->token);
+    g_free(c);
+    if (out == NULL || !out->sending)
+        return;
+    g_clear_object(&out->copier);
+    if (g_cancellable_is_cancelled(out->cancel)) {
+        perform_end(out, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             _("The migration was cancelled")));
+        return;
+    }
+    if (!ok) {
+        perform_end(out, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                     _("Copying disk %s to the destination failed: %s"),
+                                     out->disk_targets[out->copying], error->message));
+        return;
+    }
+    out->stats.disk_processed += disk_of(out, out->disk_targets[out->copying]) ? 1 : 0;
+    out->copying++;
+    copy_next_disk(out);
+}
+
+static void
+copy_next_disk(Outgoing *out)
+{
+    const char *target = out->disk_targets[out->copying];
+    const MarinaDiskConfig *d;
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autofree char *opts = NULL;
+    GError *error = NULL;
+    Copied *c;
+
+    if (target == NULL) {
+        out->stats.phase = "completed";
+        out->stats.data_processed = out->stats.data_total;
+        perform_end(out, NULL);
+        return;
+    }
+    d = disk_of(out, target);
+    if (d == NULL) {
+        perform_end(out, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                     _("Guest '%s' no longer has disk %s."),
+                                     marina_vm_get_name(out->m->vm), target));
+        return;
+    }
+    out->stats.phase = "storage";
+    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    /* The stream is the NBD connection to the destination's new volume. */
+    g_subprocess_launcher_take_fd(launcher, out->fds[out->copying + 1], 3);
+    out->fds[out->copying + 1] = -1;
+    opts = g_strdup_printf("driver=nbd,server.type=fd,server.str=3,export=drive-%s", target);
+    out->copier = g_subprocess_launcher_spawn(launcher, &error, "qemu-img", "convert", "-n", "-f",
+                                              d->format ? d->format : "raw", d->source,
+                                              "--target-image-opts", opts, NULL);
+    if (out->copier == NULL) {
+        perform_end(out, error);
+        return;
+    }
+    c = g_new0(Copied, 1);
+    c->methods = out->methods;
+    c->token = g_strdup(out->m->token);
+    g_subprocess_wait_check_async(out->copier, NULL, on_disk_copied, c);
+    if (g_cancellable_is_cancelled(out->cancel))
+        g_subprocess_force_exit(out->copier);
+}
+
+static void
+on_copy_cancelled(GCancellable *cancellable, gpointer data)
+{
+    Outgoing *out = data;
+
+    /* Its exit ends the job (cancelled). */
+    if (out->copier != NULL)
+        g_subprocess_force_exit(out->copier);
+}
+
+static void
+start_copying(Outgoing *out)
+{
+    g_clear_handle_id(&out->stream_timer, g_source_remove);
+    /* Stream 0 would carry memory: a shut-off guest has none. */
+    close(out->fds[0]);
+    out->fds[0] = -1;
+    out->stats.data_total = out->n_streams - 1;
+    out->copy_cancel_id =
+        g_cancellable_connect(out->cancel, G_CALLBACK(on_copy_cancelled), out, NULL);
+    copy_next_disk(out);
+}
+
 static void
 start_sending(Outgoing *out)
 {
@@ -373,8 +493,12 @@ static void
 stream_ready(Outgoing *out, guint index, int fd)
 {
     out->fds[index] = fd;
-    if (++out->n_ready == out->n_streams && out->sending)
-        start_sending(out);
+    if (++out->n_ready == out->n_streams && out->sending) {
+        if (out->offline)
+            start_copying(out);
+        else
+            start_sending(out);
+    }
 }
 
 typedef struct {
@@ -525,6 +649,13 @@ on_owner_closed(MarinaMigration *m)
     marina_migration_registry_remove(out->methods->migrations, m);
 }
 
+/* Whether streams carry anything: a live guest, or a shut-off one's disks. */
+static gboolean
+moves_data(Outgoing *out)
+{
+    return !out->offline || out->params.copy_storage;
+}
+
 static gboolean
 check_perform(Outgoing *out, MarinaVm *vm, const char *token, GError **error)
 {
@@ -537,16 +668,16 @@ check_perform(Outgoing *out, MarinaVm *vm, const char *token, GError **error)
                     token);
         return FALSE;
     }
-    if (!out->offline && p->streams == 0)
+    if (moves_data(out) && p->streams == 0)
         p->streams = 1;
-    if (!out->offline && p->streams != 1 + g_strv_length(out->disk_targets)) {
+    if (moves_data(out) && p->streams != 1 + g_strv_length(out->disk_targets)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                     _("Migration parameter 'streams' is %u, but guest '%s' moves with %u "
                       "stream(s) (1 + its copied disks)."),
                     p->streams, marina_vm_get_name(vm), 1 + g_strv_length(out->disk_targets));
         return FALSE;
     }
-    if (!out->offline && !p->tunnelled &&
+    if (moves_data(out) && !p->tunnelled &&
         (p->address == NULL || *p->address == '\0' || p->port == 0)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                     _("A direct migration needs the destination's 'address' and 'port' (from "
@@ -590,7 +721,7 @@ marina_migration_out_perform(MarinaMigrationMethods *methods, MarinaVm *vm,
         g_dbus_method_invocation_take_error(invocation, error);
         return;
     }
-    out->n_streams = out->offline ? 0 : out->params.streams;
+    out->n_streams = moves_data(out) ? out->params.streams : 0;
     out->fds = g_new(int, out->n_streams + 1);
     for (guint i = 0; i <= out->n_streams; i++)
         out->fds[i] = -1;
@@ -609,7 +740,7 @@ marina_migration_out_perform(MarinaMigrationMethods *methods, MarinaVm *vm,
     g_info("Sending guest '%s'%s", marina_vm_get_name(vm), out->offline ? " (its definition)" : "");
     marina_dbus_domain_complete_migrate_perform(NULL, invocation,
                                                 marina_job_get_object_path(out->job));
-    if (out->offline) {
+    if (!moves_data(out)) {
         /* Only the definition moves: the destination has it already. */
         out->stats.phase = "completed";
         perform_end(out, NULL);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -327,8 +328,8 @@ migrate(Hosts *hosts, Harness *src, Harness *dst, MarinaDBusDomain *dom, Plan *p
     g_variant_lookup(reply, "address", "&s", &address);
     g_variant_lookup(reply, "port", "q", &port);
     g_variant_lookup(reply, "streams", "u", &streams);
-    assert_int_equal(streams, plan->offline ? 0 : plan->copy ? 2 : 1);
-    assert_true(plan->tunnelled || plan->offline ? port == 0 : port >= 49152);
+    assert_int_equal(streams, plan->copy ? 2 : plan->offline ? 0 : 1);
+    assert_true(plan->tunnelled || streams == 0 ? port == 0 : port >= 49152);
     perf = params("live", "b", live, "persistent", "b", plan->persistent, "copy-storage", "b",
                   plan->copy, "tunnelled", "b", plan->tunnelled, "undefine-source", "b",
                   plan->undefine, "address", "s", *address ? address : "127.0.0.1", "port", "q",
@@ -692,6 +693,52 @@ test_offline(void **state)
     assert_int_equal(marina_dbus_domain_get_state(moved), MARINA_DOMAIN_SHUTOFF);
     assert_false(has_guest(hosts->src, "mig-offline"));
     assert_true(marina_dbus_domain_call_undefine_sync(moved, 0, NULL, &error));
+}
+
+/* A shut-off guest with copy-storage: its disk is written into a new volume
+ * there (qemu-img through the stream into a qemu-nbd), the definition
+ * names the new path. */
+static void
+test_offline_copy(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *dir = g_dir_make_tmp("mig-own-XXXXXX", NULL);
+    g_autofree char *disk = make_disk(dir, "cold.img");
+    g_autofree char *xml = guest_xml("mig-cold", disk);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(hosts->src, xml);
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *contents = NULL;
+    g_autofree char *moved_xml = NULL;
+    g_autoptr(GVariant) paths = NULL;
+    const char *new_disk = NULL;
+    Plan plan = {.persistent = TRUE, .undefine = TRUE, .offline = TRUE, .copy = TRUE};
+    int fd = open(disk, O_WRONLY);
+
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "cold-mark", 9, 4096), 9);
+    close(fd);
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "offline copy failed: %s\n", message);
+    assert_non_null(path);
+    paths = g_variant_lookup_value(plan.reply, "disk-paths", NULL);
+    assert_true(g_variant_lookup(paths, "vda", "&s", &new_disk));
+    assert_true(g_str_has_prefix(new_disk, hosts->dst->state_dir));
+    assert_true(g_file_get_contents(new_disk, &contents, NULL, &error));
+    assert_memory_equal(contents + 4096, "cold-mark", 9);
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_get_persistent(moved));
+    assert_true(marina_dbus_domain_call_get_xml_sync(moved, 0, &moved_xml, NULL, &error));
+    assert_non_null(strstr(moved_xml, new_disk));
+    assert_false(has_guest(hosts->src, "mig-cold"));
+    assert_true(marina_dbus_domain_call_undefine_sync(moved, 0, NULL, &error));
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    g_unlink(new_disk);
+    g_unlink(disk);
+    g_rmdir(dir);
 }
 
 /* ---- Checks before anything moves --------------------------------------- */
@@ -1228,6 +1275,7 @@ main(void)
         cmocka_unit_test(test_destination_qemu_dies),
         cmocka_unit_test(test_destination_restart_after_prepare),
         cmocka_unit_test(test_offline),
+        cmocka_unit_test(test_offline_copy),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_check_memory),
         cmocka_unit_test(test_hosts_allow),
