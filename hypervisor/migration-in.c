@@ -185,7 +185,8 @@ accept_stream(MarinaMigrationMethods *methods, int fd, const char *token, guint 
         in->connected[0] = TRUE;
         marina_migration_stream_reply(fd, NULL);
         g_ptr_array_add(in->relays, marina_migration_relay_new(fd, pair[1]));
-        marina_qemu_vm_migrate_in_accept_async(m->vm, pair[0], on_memory_accepted, NULL);
+        marina_qemu_vm_migrate_in_accept_async(m->vm, pair[0], in->run_after, on_memory_accepted,
+                                               NULL);
         return NULL;
     }
     nbd = connect_nbd(in, index, &error);

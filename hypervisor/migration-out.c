@@ -737,7 +737,10 @@ marina_migration_out_perform(MarinaMigrationMethods *methods, MarinaVm *vm,
                                            g_dbus_method_invocation_get_connection(invocation),
                                            on_owner_closed, out, (GDestroyNotify)outgoing_free);
     out->sending = TRUE;
-    g_info("Sending guest '%s'%s", marina_vm_get_name(vm), out->offline ? " (its definition)" : "");
+    g_info("Sending guest '%s'%s", marina_vm_get_name(vm),
+           !out->offline     ? ""
+           : moves_data(out) ? " (shut off, with its disks)"
+                             : " (its definition)");
     marina_dbus_domain_complete_migrate_perform(NULL, invocation,
                                                 marina_job_get_object_path(out->job));
     if (!moves_data(out)) {
