@@ -18,6 +18,7 @@
  */
 
 #define POLL_MS 250
+#define DEFAULT_DOWNTIME_MS 300 /* QEMU's own default */
 #define MEMORY_FD_NAME "marina-migrate"
 /* QEMU caps max-bandwidth at SIZE_MAX; "unlimited" is just very large. */
 #define UNLIMITED_BANDWIDTH G_MAXINT64
@@ -631,10 +632,11 @@ on_capabilities_set(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
 
-    out_step(
-        g_task_get_task_data(task), "migrate-set-parameters",
-        parameters(run->opts.max_downtime_ms, run->opts.bandwidth, run->opts.max_downtime_ms > 0),
-        -1, on_parameters_set, step_fail);
+    out_step(g_task_get_task_data(task), "migrate-set-parameters",
+             /* Always both: QEMU keeps a previous migration's values. */
+             parameters(run->opts.max_downtime_ms ? run->opts.max_downtime_ms : DEFAULT_DOWNTIME_MS,
+                        run->opts.bandwidth, TRUE),
+             -1, on_parameters_set, step_fail);
 }
 
 static void
@@ -670,7 +672,8 @@ marina_qemu_vm_migrate_out_async(MarinaVm *vm, MarinaQemuMigrateOut *options,
     stats(run)->phase = "setup";
     stats(run)->start_us = g_get_real_time();
     stats(run)->bandwidth = options->bandwidth;
-    stats(run)->max_downtime_ms = options->max_downtime_ms ? options->max_downtime_ms : 300;
+    stats(run)->max_downtime_ms =
+        options->max_downtime_ms ? options->max_downtime_ms : DEFAULT_DOWNTIME_MS;
     if (self->qmp == NULL || self->migrate_out != NULL) {
         run_end(run, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                                  self->qmp == NULL ? _("Guest '%s' is not running.")
