@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -357,6 +358,15 @@ disk_of(Outgoing *out, const char *target)
     return NULL;
 }
 
+/* Bytes of a disk's image file: the job's measure of an offline copy. */
+static guint64
+file_size(const MarinaDiskConfig *d)
+{
+    GStatBuf st;
+
+    return d != NULL && d->source != NULL && g_stat(d->source, &st) == 0 ? (guint64)st.st_size : 0;
+}
+
 typedef struct {
     MarinaMigrationMethods *methods;
     char *token;
@@ -386,7 +396,8 @@ on_disk_copied(GObject *source, GAsyncResult *result, gpointer data)
                                      out->disk_targets[out->copying], error->message));
         return;
     }
-    out->stats.disk_processed += disk_of(out, out->disk_targets[out->copying]) ? 1 : 0;
+    out->stats.disk_processed += file_size(disk_of(out, out->disk_targets[out->copying]));
+    out->stats.data_processed = out->stats.disk_processed;
     out->copying++;
     copy_next_disk(out);
 }
@@ -453,7 +464,9 @@ start_copying(Outgoing *out)
     /* Stream 0 would carry memory: a shut-off guest has none. */
     close(out->fds[0]);
     out->fds[0] = -1;
-    out->stats.data_total = out->n_streams - 1;
+    for (guint i = 0; out->disk_targets[i] != NULL; i++)
+        out->stats.disk_total += file_size(disk_of(out, out->disk_targets[i]));
+    out->stats.data_total = out->stats.disk_total;
     out->copy_cancel_id =
         g_cancellable_connect(out->cancel, G_CALLBACK(on_copy_cancelled), out, NULL);
     copy_next_disk(out);
