@@ -1065,6 +1065,52 @@ test_source_restart_after_perform(void **state)
     assert_true(marina_dbus_domain_call_undefine_sync(again, 0, NULL, &error));
 }
 
+/* Perform completed, then the client rolls back (Finish failed, say): the
+ * destination drops its copy and the source's guest runs on from where it
+ * stopped. */
+static void
+test_rollback_after_perform(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "back.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-back", disk, "23");
+    g_autoptr(GVariant) p = params("live", "b", TRUE, NULL);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) perf = NULL;
+    g_autoptr(GVariant) job_info = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *token = NULL;
+    g_autofree char *job = NULL;
+    g_autofree char *out = NULL;
+    const char *phase = NULL;
+    guint16 port = 0;
+    guint reason = 0;
+
+    assert_true(marina_dbus_domain_call_migrate_begin_sync(dom, p, &xml, &info, NULL, &error));
+    prep = params("info", "@", info, NULL);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, xml, prep, &token,
+                                                           &reply, NULL, &error));
+    assert_true(g_variant_lookup(reply, "port", "q", &port));
+    perf = params("address", "s", "127.0.0.1", "port", "q", (int)port, "streams", "u", 1u, NULL);
+    assert_true(marina_dbus_domain_call_migrate_perform_sync(dom, token, perf, &job, NULL, &error));
+    assert_true(wait_job(hosts->src, job, NULL, 60000));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_PAUSED, 5000, &reason),
+                     MARINA_DOMAIN_PAUSED);
+    assert_int_equal(reason, MARINA_PAUSED_MIGRATION);
+    assert_true(marina_dbus_domain_call_get_job_info_sync(dom, &job_info, NULL, &error));
+    assert_true(g_variant_lookup(job_info, "phase", "&s", &phase));
+    assert_string_equal(phase, "completed");
+    assert_true(marina_dbus_host_call_migrate_finish_sync(hosts->dst->host, token, FALSE, &out,
+                                                          NULL, &error));
+    assert_string_equal(out, "/");
+    assert_true(marina_dbus_domain_call_migrate_confirm_sync(dom, token, FALSE, NULL, &error));
+    assert_nothing_lost(hosts, dom, "23", NULL);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
 /* Hostile or mistaken arguments are refused with a message naming them. */
 static void
 test_bad_input(void **state)
@@ -1283,6 +1329,7 @@ main(void)
         cmocka_unit_test(test_paused_move_options),
         cmocka_unit_test(test_postcopy),
         cmocka_unit_test(test_source_restart_after_perform),
+        cmocka_unit_test(test_rollback_after_perform),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_client_goes_away),
         cmocka_unit_test(test_test_driver_refuses),
