@@ -177,6 +177,20 @@ wait_no_qemu(Harness *h, const char *uuid, int timeout_ms)
     return TRUE;
 }
 
+/* kill -9 the daemon of @h while its client is still connected (the
+ * harness closes the connection first, which the daemon would see as its
+ * client going away), then forget the connection. */
+static void
+kill_daemon(Harness *h)
+{
+    int status;
+
+    assert_int_equal(kill(h->daemon_pid, SIGKILL), 0);
+    waitpid(h->daemon_pid, &status, 0);
+    h->daemon_pid = 0;
+    harness_stop_daemon(h, SIGKILL);
+}
+
 /* ---- Tunnelled streams: the test is the client and relays them -------- */
 
 typedef struct {
@@ -519,7 +533,7 @@ static void
 kill_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
 {
     wait_some_progress(dom);
-    harness_stop_daemon(hosts->dst, SIGKILL);
+    kill_daemon(hosts->dst);
 }
 
 /* The guest runs on at the source, answering; the destination keeps no
@@ -657,7 +671,7 @@ test_destination_restart_after_prepare(void **state)
                                                            &reply, NULL, &error));
     assert_true(g_file_test(images, G_FILE_TEST_EXISTS));
     assert_true(qemu_running(hosts->dst, uuid));
-    harness_stop_daemon(hosts->dst, SIGKILL);
+    kill_daemon(hosts->dst);
     assert_true(qemu_running(hosts->dst, uuid));
     harness_start_daemon(hosts->dst);
     harness_connect(hosts->dst);
@@ -1000,6 +1014,56 @@ test_postcopy(void **state)
     assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
 }
 
+/* The destination lets the guest run when post-copy begins: "resumed",
+ * detail "post-copy". */
+static void
+on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const char *uuid,
+                guint state, guint reason, const char *event, const char *detail, gpointer data)
+{
+    if (g_str_equal(event, "resumed") && g_str_equal(detail, "post-copy"))
+        *(gboolean *)data = TRUE;
+}
+
+/* A guest that dirties its memory faster than the bandwidth allows never
+ * converges: with post-copy allowed, the switch comes by itself after the
+ * first pass, and the guest arrives. */
+static void
+test_postcopy_automatic(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "busy.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-busy", disk, "29");
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    gboolean saw_postcopy = FALSE;
+    Plan plan = {.postcopy = TRUE, .bandwidth = 8 * 1024 * 1024};
+    int fd = harness_open_serial(hosts->src, dom, acc);
+    gulong id = g_signal_connect(hosts->dst->host, "domain-event", G_CALLBACK(on_domain_event),
+                                 &saw_postcopy);
+
+    assert_true(harness_type_and_wait(
+        fd, acc,
+        "(while :; do dd if=/dev/urandom of=/dev/shm/d bs=1M count=16 2>/dev/null; done &) ; "
+        "echo dirtying",
+        "\ndirtying", 20000));
+    close(fd);
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "migration failed: %s\n", message);
+    assert_non_null(path);
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    harness_iterate(200);
+    g_signal_handler_disconnect(hosts->dst->host, id);
+    assert_true(saw_postcopy);
+    assert_guest_answers(hosts->dst, path, "29");
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
 /* The source daemon restarts while its guest waits, paused, after Perform:
  * it comes back paused (reason migration), and the destination can still
  * finish the move. */
@@ -1035,7 +1099,7 @@ test_source_restart_after_perform(void **state)
     g_clear_object(&dom);
 
     /* Neither the kill nor the client's connection going makes it run here. */
-    harness_stop_daemon(hosts->src, SIGKILL);
+    kill_daemon(hosts->src);
     harness_start_daemon(hosts->src);
     harness_connect(hosts->src);
     assert_true(marina_dbus_host_call_lookup_domain_sync(hosts->src->host, "mig-restart", &src_path,
@@ -1328,6 +1392,7 @@ main(void)
         cmocka_unit_test(test_disk_not_visible),
         cmocka_unit_test(test_paused_move_options),
         cmocka_unit_test(test_postcopy),
+        cmocka_unit_test(test_postcopy_automatic),
         cmocka_unit_test(test_source_restart_after_perform),
         cmocka_unit_test(test_rollback_after_perform),
         cmocka_unit_test(test_bad_input),
