@@ -4,7 +4,8 @@
  * Shared by the parts of the qemu driver's guest: qemu-vm.c (the process,
  * its QMP events, actions and consoles), qemu-vm-start.c (starting QEMU and
  * re-attaching to it), qemu-vm-save.c (save and restore through QEMU's
- * migration stream) and qemu-vm-stats.c (statistics).
+ * migration stream), qemu-vm-migrate*.c (live migration's QMP side) and
+ * qemu-vm-stats.c (statistics).
  */
 
 #include <json-glib/json-glib.h>
