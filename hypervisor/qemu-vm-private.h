@@ -43,9 +43,10 @@ struct _MarinaQemuVm {
     gboolean start_failed;
 
     /* Migration (qemu-vm-migrate-out.c, qemu-vm-migrate-in.c) */
-    gboolean migrating;   /* QEMU's STOP and RESUME are the migration's doing */
-    gboolean migrated;    /* the coming stop ends a migration (reason migrated) */
-    gpointer migrate_out; /* the outgoing migration's run, or NULL */
+    gboolean migrating;     /* QEMU's STOP and RESUME are the migration's doing */
+    gboolean migrated;      /* the coming stop ends a migration (reason migrated) */
+    gpointer migrate_out;   /* the outgoing migration's run, or NULL */
+    gboolean incoming_left; /* re-attached: it was arriving and nobody will finish it */
 
     /* Statistics */
     guint64 last_cpu_ns;
