@@ -328,10 +328,19 @@ read_ram(OutRun *run, JsonObject *info)
 }
 
 static void
+on_poll_tick(gpointer data)
+{
+    OutRun *run = data;
+
+    run->poll_timer = 0; /* this source is done: nothing to remove */
+    poll_now(run);
+}
+
+static void
 schedule_poll(OutRun *run)
 {
     if (run->poll_timer == 0 && !run->ending)
-        run->poll_timer = g_timeout_add_once(POLL_MS, (GSourceOnceFunc)poll_now, run);
+        run->poll_timer = g_timeout_add_once(POLL_MS, on_poll_tick, run);
 }
 
 static void
@@ -413,7 +422,8 @@ on_poll_failed(GTask *task, GError *error)
 static void
 poll_now(OutRun *run)
 {
-    run->poll_timer = 0;
+    /* A tick still pending would fire after the run is gone. */
+    g_clear_handle_id(&run->poll_timer, g_source_remove);
     if (run->ending || run->polling)
         return;
     run->polling = TRUE;
@@ -427,10 +437,8 @@ on_qmp_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts
 {
     OutRun *run = user;
 
-    if (g_str_equal(name, "MIGRATION") && !run->ending) {
-        g_clear_handle_id(&run->poll_timer, g_source_remove);
+    if (g_str_equal(name, "MIGRATION") && !run->ending)
         poll_now(run);
-    }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -472,6 +480,15 @@ send_memory(OutRun *run)
 
 static void mirror_next(OutRun *run);
 static void wait_mirrors(OutRun *run);
+
+static void
+on_mirrors_tick(gpointer data)
+{
+    OutRun *run = data;
+
+    run->poll_timer = 0; /* this source is done: nothing to remove */
+    wait_mirrors(run);
+}
 
 static void
 on_block_jobs(GTask *task, JsonNode *reply)
@@ -517,7 +534,7 @@ on_block_jobs(GTask *task, JsonNode *reply)
                                     "broke)")));
             return;
         }
-        run->poll_timer = g_timeout_add_once(POLL_MS, (GSourceOnceFunc)wait_mirrors, run);
+        run->poll_timer = g_timeout_add_once(POLL_MS, on_mirrors_tick, run);
         return;
     }
     send_memory(run);
@@ -526,7 +543,7 @@ on_block_jobs(GTask *task, JsonNode *reply)
 static void
 wait_mirrors(OutRun *run)
 {
-    run->poll_timer = 0;
+    g_clear_handle_id(&run->poll_timer, g_source_remove);
     if (run->ending)
         return;
     out_step(run, "query-block-jobs", NULL, -1, on_block_jobs, step_fail);
