@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -230,7 +231,17 @@ relay_thread(gpointer data)
     g_autoptr(GTask) task = data;
     Relay *relay = g_task_get_task_data(task);
     GError *error = NULL;
-    gboolean ok = relay_run(relay, &error);
+    sigset_t pipe_signal;
+    gboolean ok;
+
+    /* Writing to a stream whose daemon went away raises SIGPIPE for this
+     * thread (splice has no MSG_NOSIGNAL): blocked, it stays pending here
+     * and goes with the thread, and the write says EPIPE instead of the
+     * client being killed. */
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, NULL);
+    ok = relay_run(relay, &error);
 
     /* Closed here, not when the task goes: a daemon waiting on its end of
      * the stream learns at once that the relay is over. */

@@ -489,6 +489,21 @@ marina_job_info_copy(const MarinaJobInfo *info)
     return copy;
 }
 
+/* Letters, digits, '-' and '_', at most 32: what may be printed to a terminal as it is. */
+static gboolean
+is_word(const char *text)
+{
+    gsize length = strlen(text);
+
+    if (length > 32)
+        return FALSE;
+    for (gsize i = 0; i < length; i++) {
+        if (!g_ascii_isalnum(text[i]) && text[i] != '-' && text[i] != '_')
+            return FALSE;
+    }
+    return TRUE;
+}
+
 MarinaJobInfo *
 marina_job_info_from_variant(GVariant *dict)
 {
@@ -501,12 +516,16 @@ marina_job_info_from_variant(GVariant *dict)
         return info;
     }
     info->type = lookup_string(dict, "type", "none");
-    /* A phase is a word: a longer or odd value is shown as unknown, not printed. */
+    if (!is_word(info->type)) {
+        g_free(info->type);
+        info->type = g_strdup("?");
+    }
+    /* A phase is a word: a longer or odd value is shown as "?", not printed. */
     info->phase_name = lookup_string(dict, "phase", "");
-    if (strlen(info->phase_name) > 32 || !g_str_is_ascii(info->phase_name))
-        g_clear_pointer(&info->phase_name, g_free);
-    if (info->phase_name == NULL)
+    if (!is_word(info->phase_name)) {
+        g_free(info->phase_name);
         info->phase_name = g_strdup("?");
+    }
     info->phase = job_phase_from_name(info->phase_name);
     info->elapsed_ms = lookup_uint64(dict, "elapsed-ms");
     info->data_total = lookup_uint64(dict, "data-total");
