@@ -404,6 +404,8 @@ begin(MarinaMigrateDialog *self)
     self->running = TRUE;
     self->cancellable = g_cancellable_new();
     gtk_widget_hide(self->migrate_button);
+    gtk_progress_bar_set_fraction(self->progress_bar, 0);
+    gtk_progress_bar_set_text(self->progress_bar, "");
     gtk_stack_set_visible_child_name(self->stack, "progress");
     gtk_window_set_title(GTK_WINDOW(self), _("Migrating"));
     g_signal_emit(self, signals[SIGNAL_STARTED], 0);

@@ -63,7 +63,7 @@ marina_migrate_format_ms(guint64 milliseconds)
         /* Translators: a duration in seconds, e.g. "12.5 s" */
         return g_strdup_printf(_("%.1f s"), (double)milliseconds / 1000.0);
     /* Translators: a duration in milliseconds, e.g. "45 ms" */
-    return g_strdup_printf(_("%" G_GUINT64_FORMAT " ms"), milliseconds);
+    return g_strdup_printf(_("%u ms"), (guint)milliseconds);
 }
 
 double
