@@ -147,22 +147,18 @@ update_title(MarinaVmWindow *self)
 {
     const char *name = marina_guest_get_name(self->guest);
     const MarinaUri *uri = marina_connection_get_uri(self->connection);
+    const char *host = self->host_name; /* it moved here from another host */
     g_autofree char *title = NULL;
 
-    if (uri != NULL && uri->transport == MARINA_URI_TRANSPORT_SSH && uri->host != NULL) {
-        /* Translators: window title, "guest on host" */
-        title = g_strdup_printf(_("%s on %s"), name, uri->host);
-        gtk_header_bar_set_subtitle(self->header_bar, uri->host);
-    } else if (self->host_name != NULL) {
-        /* It moved here from another host: say where it is now. */
-        title = g_strdup_printf(_("%s on %s"), name, self->host_name);
-        gtk_header_bar_set_subtitle(self->header_bar, self->host_name);
-    } else {
-        title = g_strdup(name);
-        gtk_header_bar_set_subtitle(self->header_bar, NULL);
-    }
+    if (uri != NULL && uri->transport == MARINA_URI_TRANSPORT_SSH && uri->host != NULL)
+        host = uri->host;
+    /* Translators: window title, "guest on host" */
+    title = host != NULL ? g_strdup_printf(_("%s on %s"), name, host) : g_strdup(name);
+    /* GTK keeps a window's title and its header bar's title the same (each
+     * follows the other), so the header bar shows the whole title. */
+    gtk_header_bar_set_subtitle(self->header_bar, NULL);
+    gtk_header_bar_set_title(self->header_bar, title);
     gtk_window_set_title(GTK_WINDOW(self), title);
-    gtk_header_bar_set_title(self->header_bar, name);
     gtk_label_set_text(self->fs_title, title);
 }
 
