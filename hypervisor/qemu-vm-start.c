@@ -40,7 +40,7 @@
 static gboolean
 must_hold(const MarinaDomainConfig *config, const StartData *d)
 {
-    if ((d->flags & MARINA_VM_START_PAUSED) || d->restore_fd >= 0)
+    if ((d->flags & (MARINA_VM_START_PAUSED | MARINA_VM_START_INCOMING)) || d->restore_fd >= 0)
         return TRUE;
     for (guint i = 0; i < config->graphics->len; i++)
         if (((MarinaGraphicsConfig *)config->graphics->pdata[i])->password != NULL)
@@ -291,7 +291,7 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     opts.chardev_fds = chardev_fds;
     opts.n_chardev_fds = n_chardevs;
     opts.vnc_socket = vnc_path;
-    opts.incoming = d->restore_fd >= 0;
+    opts.incoming = d->restore_fd >= 0 || (d->flags & MARINA_VM_START_INCOMING);
     opts.tap_fds = tap_fds;
     opts.n_tap_fds = n_ifaces;
     d->held = must_hold(LIVE(self), d);
@@ -389,6 +389,14 @@ let_guest_run(GTask *task)
     gboolean restored = d->restore_file != NULL;
     gboolean paused = (d->flags & MARINA_VM_START_PAUSED) || (restored && !d->restore_running);
 
+    if (d->flags & MARINA_VM_START_INCOMING) {
+        /* The migration runs it once the guest has arrived (qemu-vm-migrate-in.c). */
+        self->migrating = TRUE;
+        marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_MIGRATION, "started",
+                            "migrated");
+        start_finish_running(task);
+        return;
+    }
     if (paused) {
         marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "started",
                             restored ? "restored" : "booted");
