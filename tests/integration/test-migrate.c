@@ -161,7 +161,21 @@ check_arrived(Harness *h, const char *name)
     close(fd);
 }
 
-/* No QEMU process of @h's is left (its command line names @h's directory). */
+/* Whether process @pid is a QEMU that @h started: its output goes to a log
+ * in @h's state directory (its command line names no path of @h's). */
+static gboolean
+is_qemu_of(Harness *h, const char *pid)
+{
+    g_autofree char *exe_link = g_build_filename("/proc", pid, "exe", NULL);
+    g_autofree char *out_link = g_build_filename("/proc", pid, "fd", "1", NULL);
+    g_autofree char *exe = g_file_read_link(exe_link, NULL);
+    g_autofree char *out = g_file_read_link(out_link, NULL);
+
+    return exe != NULL && strstr(exe, "qemu-system") != NULL && out != NULL &&
+           g_str_has_prefix(out, h->state_dir);
+}
+
+/* No QEMU process of @h's is left (within @timeout_ms). */
 static gboolean
 no_qemu_of(Harness *h, int timeout_ms)
 {
@@ -172,24 +186,20 @@ no_qemu_of(Harness *h, int timeout_ms)
         const char *pid;
         gboolean found = FALSE;
 
-        while (proc != NULL && (pid = g_dir_read_name(proc)) != NULL && !found) {
-            g_autofree char *file = g_build_filename("/proc", pid, "cmdline", NULL);
-            g_autofree char *cmdline = NULL;
-            gsize len = 0;
-
-            if (!g_ascii_isdigit(*pid) || !g_file_get_contents(file, &cmdline, &len, NULL))
-                continue;
-            for (gsize i = 0; i + 1 < len; i++) {
-                if (cmdline[i] == '\0')
-                    cmdline[i] = ' ';
-            }
-            found = strstr(cmdline, "qemu-system") != NULL && strstr(cmdline, h->dir) != NULL;
-        }
+        while (proc != NULL && (pid = g_dir_read_name(proc)) != NULL && !found)
+            found = g_ascii_isdigit(*pid) && is_qemu_of(h, pid);
         if (!found)
             return TRUE;
         g_usleep(100000);
     } while (g_get_monotonic_time() < end);
     return FALSE;
+}
+
+/* Whether @h runs a QEMU at all (to prove no_qemu_of() can see one). */
+static gboolean
+has_qemu(Harness *h)
+{
+    return !no_qemu_of(h, 0);
 }
 
 /* The destination kept nothing of a failed migration. */
@@ -375,6 +385,22 @@ define_pool(Harness *h, const char *name)
         fail_msg("pool on %s: %s", h->uri, err);
 }
 
+/* The path of the first disk of @name on @h, from its XML. */
+static char *
+disk_path_on(Harness *h, const char *name)
+{
+    g_autofree char *out = NULL;
+    const char *start, *end;
+
+    assert_int_equal(harness_marinactl(h, &out, NULL, "dumpxml", name, NULL), 0);
+    start = strstr(out, "<source file='");
+    assert_non_null(start);
+    start += strlen("<source file='");
+    end = strchr(start, '\'');
+    assert_non_null(end);
+    return g_strndup(start, (gsize)(end - start));
+}
+
 /* Copied storage: the disk is mirrored into a new volume of the
  * destination's pool; what the guest wrote to it is there. With
  * --undefine-source the source lists the guest no more. */
@@ -383,7 +409,7 @@ test_live_copy_storage(void **state)
 {
     Hosts *hosts = *state;
     g_autofree char *src_volume = g_build_filename(hosts->src->dir, "pool", "mdisk.qcow2", NULL);
-    g_autofree char *dst_volume = g_build_filename(hosts->dst->dir, "pool", "mdisk.qcow2", NULL);
+    g_autofree char *dst_disk = NULL;
     g_autofree char *devices = NULL;
     g_autofree char *err = NULL;
     g_autofree char *path = NULL;
@@ -410,8 +436,12 @@ test_live_copy_storage(void **state)
         fail_msg("migrate: %s", err);
     close(fd);
     check_arrived(hosts->dst, "mcopy");
-    /* The disk, read from the destination's copy (the page cache dropped). */
-    assert_true(g_file_test(dst_volume, G_FILE_TEST_EXISTS));
+    /* The disk is a new volume of the destination's (its pool of the same
+     * name, else its "default" pool), read from there with the page cache
+     * dropped. */
+    dst_disk = disk_path_on(hosts->dst, "mcopy");
+    if (!g_str_has_prefix(dst_disk, hosts->dst->dir) || !g_file_test(dst_disk, G_FILE_TEST_EXISTS))
+        fail_msg("the destination's disk is %s", dst_disk);
     path = lookup_path(hosts->dst, "mcopy");
     moved = harness_domain(hosts->dst, NULL, path);
     fd = harness_open_serial(hosts->dst, moved, dst_acc);
@@ -546,8 +576,11 @@ test_cancel_half_way(void **state)
 
     dom = start_guest(hosts->src, "mcancel", NULL, &fd, acc);
     write_marker(fd, acc);
+    assert_true(has_qemu(hosts->src));
+    assert_false(has_qemu(hosts->dst));
     bg = migrate_in_background(hosts, options, "mcancel");
     jobinfo = wait_copying_memory(hosts, bg, "mcancel");
+    assert_true(has_qemu(hosts->dst)); /* the incoming guest, waiting */
     assert_non_null(strstr(jobinfo, "Job type:           Migration"));
     assert_non_null(strstr(jobinfo, "Data remaining:"));
     assert_non_null(strstr(jobinfo, "Bandwidth limit:    256.0 KiB/s"));
@@ -579,6 +612,7 @@ test_destination_dies(void **state)
     write_marker(fd, acc);
     bg = migrate_in_background(hosts, options, "mdies");
     jobinfo = wait_copying_memory(hosts, bg, "mdies");
+    assert_true(has_qemu(hosts->dst));
     harness_stop_daemon(hosts->dst, SIGKILL);
     assert_int_equal(background_wait(bg, 60000, &err), 1);
     background_free(bg);
@@ -683,5 +717,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_setspeed_speeds_up, setup, teardown),
     };
 
+    /* MARINA_TEST_FILTER=test_cancel* runs some of them. */
+    if (g_getenv("MARINA_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(g_getenv("MARINA_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
