@@ -702,6 +702,108 @@ test_bad_arguments(void **state)
     assert_non_null(strstr(e5, "nosuchguest"));
 }
 
+/* The client killed half-way (the connection breaks): both daemons undo
+ * what the migration made on their own, the guest goes on running on the
+ * source. */
+static void
+client_killed(Hosts *hosts, gboolean interrupt_first)
+{
+    int status;
+    const char *const options[] = {"--bandwidth", SLOW_MIBPS, NULL};
+    g_autofree char *err = NULL;
+    g_autofree char *jobinfo = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    Background *bg;
+    int fd;
+
+    dom = start_guest(hosts->src, "mkilled", NULL, &fd, acc);
+    write_marker(fd, acc);
+    bg = migrate_in_background(hosts, options, "mkilled");
+    jobinfo = wait_copying_memory(hosts, bg, "mkilled");
+    if (interrupt_first) {
+        /* Ctrl+C, then killed while it rolls back. */
+        kill(bg->pid, SIGINT);
+        g_usleep(30000);
+    }
+    kill(bg->pid, SIGKILL);
+    status = background_wait(bg, 10000, &err);
+    /* Killed; or, after Ctrl+C, it may have finished rolling back first. */
+    assert_true(status == -1 || (interrupt_first && status == 1));
+    background_free(bg);
+    /* The source daemon lives on and resumes the guest by itself. */
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 30000, NULL),
+                     MARINA_DOMAIN_RUNNING);
+    check_still_on_source(hosts->src, "mkilled", fd, acc);
+    check_nothing_on(hosts->dst);
+    close(fd);
+}
+
+static void
+test_client_killed(void **state)
+{
+    client_killed(*state, FALSE);
+}
+
+static void
+test_client_killed_while_cancelling(void **state)
+{
+    client_killed(*state, TRUE);
+}
+
+/* A destination whose migration-hosts-allow does not accept this host
+ * refuses the direct stream with its reason; tunnelled streams come through
+ * the management connection and are not subject to it. */
+static void
+test_hosts_allow(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *dir = g_dir_make_tmp("mic-XXXXXX", NULL);
+    g_autofree char *conf = g_build_filename(dir, "marinad.conf", NULL);
+    const char *const args[] = {"--config", conf, NULL};
+    g_autofree char *err = NULL, *err2 = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    int fd;
+
+    assert_true(g_file_set_contents(conf, "[marinad]\nmigration-hosts-allow=^192\\.0\\.2\\.1$\n",
+                                    -1, NULL));
+    harness_free(hosts->dst);
+    hosts->dst = harness_new_with_args(args);
+    dom = start_guest(hosts->src, "mallow", NULL, &fd, acc);
+    write_marker(fd, acc);
+    assert_int_equal(migrate(hosts, &err, "mallow", hosts->dst->uri, NULL), 1);
+    if (strstr(err, "not allowed") == NULL || strstr(err, "migration-hosts-allow") == NULL)
+        fail_msg("not the destination's reason: %s", err);
+    check_still_on_source(hosts->src, "mallow", fd, acc);
+    check_nothing_on(hosts->dst);
+    if (migrate(hosts, &err2, "--tunnelled", "mallow", hosts->dst->uri, NULL) != 0)
+        fail_msg("migrate --tunnelled: %s", err2);
+    close(fd);
+    check_arrived(hosts->dst, "mallow");
+    g_unlink(conf);
+    g_rmdir(dir);
+}
+
+/* A shut-off guest: only its definition moves (persistent implied). */
+static void
+test_offline_definition(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *xml = harness_guest_xml("moff", NULL);
+    g_autofree char *err = NULL;
+    g_autoptr(MarinaDBusDomain) dom = harness_define(hosts->src, xml);
+    gboolean persistent = FALSE;
+
+    if (migrate(hosts, &err, "--offline", "--undefine-source", "moff", hosts->dst->uri, NULL) != 0)
+        fail_msg("migrate --offline: %s", err);
+    assert_int_equal(state_of(hosts->dst, "moff", &persistent), MARINA_DOMAIN_SHUTOFF);
+    assert_true(persistent);
+    assert_int_equal(harness_count_definitions(hosts->dst), 1);
+    assert_null(lookup_path(hosts->src, "moff"));
+    assert_int_equal(harness_count_definitions(hosts->src), 0);
+}
+
 int
 main(void)
 {
@@ -715,6 +817,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cancel_half_way, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destination_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_setspeed_speeds_up, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_killed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_killed_while_cancelling, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hosts_allow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offline_definition, setup, teardown),
     };
 
     /* MARINA_TEST_FILTER=test_cancel* runs some of them. */
