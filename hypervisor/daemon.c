@@ -556,6 +556,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
         marina_guest_startup_load_definitions(&self->vm_context, self->vm_type);
         marina_storage_load(self->storage);
         marina_guest_startup_reattach(&self->vm_context, self->vm_type);
+        marina_migration_in_cleanup(self->config);
         marina_guest_startup_clean_installs(&self->vm_context);
         marina_guest_startup_autostart(&self->vm_context);
     }

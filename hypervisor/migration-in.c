@@ -28,6 +28,7 @@
 
 typedef struct {
     MarinaMigrationMethods *methods;
+    char *token;
     MarinaMigration *m; /* back pointer, set once registered */
     MarinaMigrationParams params;
     MarinaDomainConfig *def; /* as it runs here (disk paths of this host) */
@@ -64,6 +65,7 @@ incoming_free(Incoming *in)
     g_clear_pointer(&in->created, g_ptr_array_unref);
     g_clear_pointer(&in->disk_paths, g_variant_unref);
     g_clear_object(&in->invocation);
+    g_free(in->token);
     g_free(in);
 }
 
@@ -222,6 +224,59 @@ marina_migration_in_open_stream(MarinaMigrationMethods *methods, GDBusMethodInvo
 /* ---------------------------------------------------------------------- */
 /* Rollback                                                                */
 
+/* The volumes made for a migration are written down until it ends, so a
+ * daemon that died meanwhile removes them when it starts again. */
+static char *
+record_path(const MarinaDaemonConfig *config, const char *token)
+{
+    return g_strdup_printf("%s/migrations/%s.volumes", config->runtime_dir, token);
+}
+
+static void
+record_volumes(Incoming *in)
+{
+    g_autofree char *path = record_path(in->methods->config, in->token);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+
+    if (in->created == NULL || in->created->len == 0) {
+        g_unlink(path);
+        return;
+    }
+    for (guint i = 0; i < in->created->len; i++)
+        g_string_append_printf(text, "%s\n", (char *)in->created->pdata[i]);
+    if (g_mkdir_with_parents(dir, 0700) != 0 ||
+        !g_file_set_contents(path, text->str, (gssize)text->len, &error))
+        g_warning("Cannot write down the volumes of a migration in %s: %s", path,
+                  error ? error->message : g_strerror(errno));
+}
+
+void
+marina_migration_in_cleanup(const MarinaDaemonConfig *config)
+{
+    g_autofree char *dir = g_build_filename(config->runtime_dir, "migrations", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autofree char *text = NULL;
+        g_auto(GStrv) lines = NULL;
+
+        if (!g_str_has_suffix(name, ".volumes") || !g_file_get_contents(path, &text, NULL, NULL))
+            continue;
+        lines = g_strsplit(text, "\n", -1);
+        for (guint i = 0; lines[i] != NULL; i++) {
+            if (!g_path_is_absolute(lines[i]) || !g_file_test(lines[i], G_FILE_TEST_IS_REGULAR))
+                continue;
+            g_info("Removing %s: the migration it was made for ended with the daemon", lines[i]);
+            g_unlink(lines[i]);
+        }
+        g_unlink(path);
+    }
+}
+
 static void
 remove_created_volumes(Incoming *in)
 {
@@ -234,6 +289,7 @@ remove_created_volumes(Incoming *in)
     }
     if (in->created != NULL)
         g_ptr_array_set_size(in->created, 0);
+    record_volumes(in);
 }
 
 /* Everything the migration made here goes: QEMU, the transient guest, the
@@ -425,13 +481,11 @@ create_guest(Incoming *in)
     MarinaMigrationMethods *methods = in->methods;
     MarinaVm *vm = marina_vm_new(methods->vm_type, methods->context,
                                  marina_domain_config_copy(in->def), FALSE);
-    g_autofree char *token = marina_migration_token_new();
-
     in->disk_paths = disk_paths(in->def);
     marina_vm_registry_add(methods->context->registry, vm);
     marina_dbus_host_emit_domain_added(methods->host, marina_vm_get_object_path(vm),
                                        marina_vm_get_name(vm), marina_vm_get_uuid(vm));
-    in->m = marina_migration_registry_add(methods->migrations, TRUE, token, vm,
+    in->m = marina_migration_registry_add(methods->migrations, TRUE, in->token, vm,
                                           g_dbus_method_invocation_get_connection(in->invocation),
                                           on_owner_closed, in, (GDestroyNotify)incoming_free);
     if (in->offline) {
@@ -480,6 +534,7 @@ on_volume_made(GObject *source, GAsyncResult *result, gpointer data)
                                  (char *)in->created->pdata[in->created->len - 1], error->message));
         return;
     }
+    record_volumes(in);
     make_next_volume(vmk);
 }
 
@@ -590,10 +645,11 @@ incoming_new(MarinaMigrationMethods *methods, GDBusMethodInvocation *invocation)
     Incoming *in = g_new0(Incoming, 1);
 
     in->methods = methods;
+    in->token = marina_migration_token_new();
     in->invocation = g_object_ref(invocation);
     in->preparing = TRUE;
     in->relays = g_ptr_array_new_with_free_func((GDestroyNotify)marina_migration_relay_free);
-    in->disks = g_array_new(FALSE, TRUE, sizeof(MarinaMigrationDisk));
+    in->disks = marina_migration_disks_new();
     return in;
 }
 
@@ -673,6 +729,7 @@ finish_done(Incoming *in)
     }
     /* The volumes are the guest's now. */
     g_ptr_array_set_size(in->created, 0);
+    record_volumes(in);
     g_info("Guest '%s' arrived from %s", marina_vm_get_name(vm), source_name(in));
     marina_migration_registry_remove(methods->migrations, m);
     marina_dbus_host_complete_migrate_finish(methods->host, invocation,
@@ -705,6 +762,12 @@ on_arrived(GObject *source, GAsyncResult *result, gpointer data)
     g_object_unref(invocation);
 }
 
+static void
+on_rolled_back(GObject *source, GAsyncResult *result, gpointer data)
+{
+    marina_dbus_host_complete_migrate_finish(NULL, data, "/");
+}
+
 void
 marina_migration_in_finish(MarinaMigrationMethods *methods, GDBusMethodInvocation *invocation,
                            const char *token, gboolean ok)
@@ -725,6 +788,15 @@ marina_migration_in_finish(MarinaMigrationMethods *methods, GDBusMethodInvocatio
         return;
     }
     if (!ok) {
+        g_autoptr(MarinaVm) vm = g_object_ref(m->vm);
+        /* Answered once the guest's QEMU has gone: the client may check. */
+        if (marina_vm_is_active(vm)) {
+            GTask *wait = g_task_new(vm, NULL, on_rolled_back, invocation);
+            marina_vm_add_stop_waiter(vm, wait);
+            g_object_unref(wait);
+            rollback(in);
+            return;
+        }
         rollback(in);
         marina_dbus_host_complete_migrate_finish(methods->host, invocation, "/");
         return;

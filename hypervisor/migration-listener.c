@@ -85,7 +85,7 @@ on_request(GObject *source, GAsyncResult *result, gpointer data)
     if (!marina_migration_host_allowed(p->listener->patterns, p->peer, p->name)) {
         refusal = g_strdup_printf(_("host %s is not allowed to migrate guests to this host "
                                     "(migration-hosts-allow)"),
-                                  p->name ? p->name : p->peer);
+                                  p->peer);
     } else {
         int fd = dup(peer_fd(p));
         refusal = p->listener->accept(fd, token, index, p->listener->user_data);

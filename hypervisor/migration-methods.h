@@ -26,6 +26,10 @@ typedef struct {
     gpointer find_pool_data;
 } MarinaMigrationMethods;
 
+/* At start-up: remove the volumes of incoming migrations the daemon was
+ * making when it stopped (their guests are removed as they re-attach). */
+void marina_migration_in_cleanup(const MarinaDaemonConfig *config);
+
 /* Answer the Host methods on @self->host. */
 void marina_migration_methods_connect(MarinaMigrationMethods *self);
 

@@ -337,6 +337,7 @@ on_sent(GObject *source, GAsyncResult *result, gpointer data)
 static void
 start_sending(Outgoing *out)
 {
+    g_autofree int *disk_fds = g_memdup2(out->fds + 1, sizeof(int) * out->n_streams);
     MarinaQemuMigrateOut opts = {
         .live = out->params.live,
         .auto_converge = out->params.auto_converge,
@@ -345,7 +346,7 @@ start_sending(Outgoing *out)
         .bandwidth = out->params.bandwidth,
         .memory_fd = out->fds[0],
         .n_disks = out->n_streams - 1,
-        .disk_fds = out->fds + 1,
+        .disk_fds = disk_fds,
         .disk_targets = out->disk_targets,
         .stats = &out->stats,
     };

@@ -137,7 +137,7 @@ marina_migration_params_parse(GVariant *dict, MarinaMigrationParams *p, GError *
             return FALSE;
     }
     if (p->info != NULL) {
-        g_autoptr(GArray) disks = g_array_new(FALSE, TRUE, sizeof(MarinaMigrationDisk));
+        g_autoptr(GArray) disks = marina_migration_disks_new();
         if (!marina_migration_info_disks(p->info, disks, error))
             return FALSE;
     }
@@ -182,6 +182,25 @@ marina_migration_info_uint32(GVariant *info, const char *key, guint fallback)
     return v;
 }
 
+static void
+disk_clear(MarinaMigrationDisk *d)
+{
+    g_free(d->target);
+    g_free(d->path);
+    g_free(d->format);
+    g_free(d->pool);
+    g_free(d->volume);
+}
+
+GArray *
+marina_migration_disks_new(void)
+{
+    GArray *disks = g_array_new(FALSE, TRUE, sizeof(MarinaMigrationDisk));
+
+    g_array_set_clear_func(disks, (GDestroyNotify)disk_clear);
+    return disks;
+}
+
 static gboolean
 bad_disk(guint i, const char *what, GError **error)
 {
@@ -212,26 +231,27 @@ marina_migration_info_disks(GVariant *info, GArray *disks, GError **error)
     }
     for (gsize i = 0; i < n; i++) {
         g_autoptr(GVariant) d = g_variant_get_child_value(list, i);
+        const char *target = NULL, *path = "", *format = "raw", *pool = "", *volume = "";
         MarinaMigrationDisk disk = {0};
 
-        if (!g_variant_lookup(d, "target", "&s", &disk.target) || *disk.target == '\0' ||
-            strlen(disk.target) > 32 || strchr(disk.target, '/') || strchr(disk.target, ','))
+        if (!g_variant_lookup(d, "target", "&s", &target) || *target == '\0' ||
+            strlen(target) > 32 || strchr(target, '/') || strchr(target, ','))
             return bad_disk((guint)i, _("has no valid target"), error);
-        if (!g_variant_lookup(d, "path", "&s", &disk.path))
-            disk.path = "";
-        if (!g_variant_lookup(d, "format", "&s", &disk.format))
-            disk.format = "raw";
-        if (!g_str_equal(disk.format, "raw") && !g_str_equal(disk.format, "qcow2"))
+        g_variant_lookup(d, "path", "&s", &path);
+        g_variant_lookup(d, "format", "&s", &format);
+        if (!g_str_equal(format, "raw") && !g_str_equal(format, "qcow2"))
             return bad_disk((guint)i, _("has a format other than raw or qcow2"), error);
+        g_variant_lookup(d, "pool", "&s", &pool);
+        g_variant_lookup(d, "volume", "&s", &volume);
+        if (strchr(volume, '/') || g_str_equal(volume, "..") || g_str_equal(volume, "."))
+            return bad_disk((guint)i, _("has a volume name that is not a plain file name"), error);
         g_variant_lookup(d, "capacity", "t", &disk.capacity);
         g_variant_lookup(d, "readonly", "b", &disk.readonly);
-        if (!g_variant_lookup(d, "pool", "&s", &disk.pool))
-            disk.pool = "";
-        if (!g_variant_lookup(d, "volume", "&s", &disk.volume))
-            disk.volume = "";
-        if (strchr(disk.volume, '/') || g_str_equal(disk.volume, "..") ||
-            g_str_equal(disk.volume, "."))
-            return bad_disk((guint)i, _("has a volume name that is not a plain file name"), error);
+        disk.target = g_strdup(target);
+        disk.path = g_strdup(path);
+        disk.format = g_strdup(format);
+        disk.pool = g_strdup(pool);
+        disk.volume = g_strdup(volume);
         g_array_append_val(disks, disk);
     }
     return TRUE;

@@ -36,16 +36,19 @@ void marina_migration_params_clear(MarinaMigrationParams *params);
 
 /* The disks of MigrateBegin's info, checked. */
 typedef struct {
-    const char *target;
-    const char *path;
-    const char *format;
+    char *target;
+    char *path;
+    char *format;
     guint64 capacity;
     gboolean readonly;
-    const char *pool;
-    const char *volume;
+    char *pool;
+    char *volume;
 } MarinaMigrationDisk;
 
-/* info's disks (into @disks, strings pointing into @info), checked. */
+/* A GArray of MarinaMigrationDisk that frees their strings. */
+GArray *marina_migration_disks_new(void);
+
+/* info's disks appended to @disks (from marina_migration_disks_new), checked. */
 gboolean marina_migration_info_disks(GVariant *info, GArray *disks, GError **error);
 /* A string of info, or @fallback. */
 const char *marina_migration_info_string(GVariant *info, const char *key, const char *fallback);

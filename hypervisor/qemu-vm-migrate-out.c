@@ -293,9 +293,11 @@ static void
 read_ram(OutRun *run, JsonObject *info)
 {
     MarinaMigrationStats *s = stats(run);
-    JsonObject *ram = json_object_get_object_member(info, "ram");
+    JsonNode *node = json_object_get_member(info, "ram");
+    JsonObject *ram =
+        node != NULL && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 
-    if (json_object_has_member(info, "ram") && ram != NULL) {
+    if (ram != NULL) {
         s->memory_total = member_uint(ram, "total");
         s->memory_processed = member_uint(ram, "transferred");
         s->memory_remaining = member_uint(ram, "remaining");

@@ -601,6 +601,7 @@ on_reattach_status(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;
     const char *status;
+    guint reason = 0;
 
     node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
     if (node == NULL)
@@ -612,7 +613,17 @@ on_reattach_status(GObject *source, GAsyncResult *result, gpointer data)
     else if (g_str_equal(status, "paused") && STATE(self) == MARINA_DOMAIN_RUNNING)
         marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_UNKNOWN, "suspended",
                             "paused");
-    else if (g_str_equal(status, "shutdown"))
+    else if (g_str_equal(status, "inmigrate") ||
+             (g_str_equal(status, "paused") && STATE(self) == MARINA_DOMAIN_PAUSED &&
+              marina_vm_get_state(VM(self), &reason) == MARINA_DOMAIN_PAUSED &&
+              reason == MARINA_PAUSED_MIGRATION)) {
+        /* A guest this host was receiving when the daemon stopped: nobody
+         * can finish that migration now (the source keeps the guest). */
+        g_info("Guest '%s' was arriving by migration when the daemon stopped; removing it",
+               vm_name(self));
+        self->start_failed = TRUE;
+        marina_qemu_vm_terminate(self);
+    } else if (g_str_equal(status, "shutdown"))
         /* The guest powered off while nobody was listening. */
         marina_qemu_vm_guest_poweroff(self, "guest-shutdown");
     else if (g_str_equal(status, "guest-panicked") && STATE(self) != MARINA_DOMAIN_CRASHED)
