@@ -243,8 +243,10 @@ marina_vm_complete_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation
 }
 
 /* Consoles travel as file descriptors; a client behind ssh (the
- * --connect-stdio bridge) has no way to receive one. Say so at once rather
- * than let the reply fail to send and the client wait for its timeout. */
+ * --connect-stdio bridge) has no way to receive one (Marina's clients open
+ * remote consoles through `marinad --connect-channel` instead). Say so at
+ * once rather than let the reply fail to send and the client wait for its
+ * timeout. */
 static gboolean
 require_fd_passing(MarinaVm *self, GDBusMethodInvocation *invocation)
 {
@@ -254,8 +256,8 @@ require_fd_passing(MarinaVm *self, GDBusMethodInvocation *invocation)
         return TRUE;
     g_dbus_method_invocation_return_error(
         invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-        _("The console of guest '%s' cannot be opened over this connection: consoles of a "
-          "remote host over SSH are not available yet. Open it on the host itself."),
+        _("The console of guest '%s' cannot be opened over this connection: it does not pass "
+          "file descriptors. Over SSH, open it with marinad --connect-channel on that host."),
         marina_vm_get_name(self));
     return FALSE;
 }
