@@ -41,6 +41,11 @@ struct _MarinaQemuVm {
     gboolean starting; /* between spawn and the guest running */
     gboolean start_failed;
 
+    /* Migration (qemu-vm-migrate-out.c, qemu-vm-migrate-in.c) */
+    gboolean migrating;   /* QEMU's STOP and RESUME are the migration's doing */
+    gboolean migrated;    /* the coming stop ends a migration (reason migrated) */
+    gpointer migrate_out; /* the outgoing migration's run, or NULL */
+
     /* Statistics */
     guint64 last_cpu_ns;
     gint64 last_sample_us;
@@ -107,6 +112,9 @@ gboolean marina_qemu_vm_reattach(MarinaVm *vm, GError **error);
 void marina_qemu_vm_save(MarinaVm *vm, const char *file, GTask *task);
 void marina_qemu_vm_restore(MarinaVm *vm, const char *file, guint flags, gboolean delete_after,
                             GTask *task);
+
+/* qemu-vm-migrate-out.c */
+JsonObject *marina_qemu_migrate_capabilities(gboolean auto_converge, gboolean postcopy);
 
 /* qemu-vm-stats.c */
 void marina_qemu_vm_collect_stats(MarinaVm *vm, guint kinds, GTask *task);

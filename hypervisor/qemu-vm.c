@@ -240,6 +240,8 @@ stop_reason(MarinaQemuVm *self)
 {
     if (self->saved)
         return MARINA_SHUTOFF_SAVED;
+    if (self->migrated)
+        return MARINA_SHUTOFF_MIGRATED;
     if (self->start_failed)
         return MARINA_SHUTOFF_FAILED;
     if (self->destroy_requested)
@@ -291,6 +293,7 @@ vm_process_exited(MarinaQemuVm *self)
     self->destroy_requested = self->reboot_requested = FALSE;
     self->guest_shutdown = self->crashed = self->saved = FALSE;
     self->starting = self->start_failed = FALSE;
+    self->migrating = self->migrated = FALSE;
     marina_vm_stopped(VM(self), reason);
 }
 
@@ -379,6 +382,9 @@ on_qmp_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts
     if (g_str_equal(name, "SHUTDOWN")) {
         if (guest)
             marina_qemu_vm_guest_poweroff(self, reason);
+    } else if (self->migrating && (g_str_equal(name, "STOP") || g_str_equal(name, "RESUME"))) {
+        /* The migration says what these mean (qemu-vm-migrate-*.c). */
+        return;
     } else if (g_str_equal(name, "STOP")) {
         if (STATE(self) == MARINA_DOMAIN_RUNNING)
             marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "suspended",

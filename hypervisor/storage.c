@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <sys/statvfs.h>
+
 #include <glib/gi18n.h>
 
 #include "core/error.h"
@@ -366,4 +368,25 @@ void
 marina_storage_load(MarinaStorage *storage)
 {
     marina_storage_registry_load(storage->registry);
+}
+
+gboolean
+marina_storage_find_pool(MarinaStorage *storage, const char *name, char **dir, guint64 *available,
+                         gboolean *active)
+{
+    MarinaStoragePool *pool = marina_storage_registry_lookup(storage->registry, name);
+    g_autofree char *probe = NULL;
+    g_autofree char *where = NULL;
+    struct statvfs fs;
+
+    if (pool == NULL)
+        return FALSE;
+    probe = marina_storage_pool_volume_path(pool, "probe");
+    where = probe != NULL ? g_path_get_dirname(probe) : NULL;
+    if (where == NULL || !g_file_test(where, G_FILE_TEST_IS_DIR))
+        return FALSE;
+    *active = marina_storage_pool_is_active(pool);
+    *available = statvfs(where, &fs) == 0 ? (guint64)fs.f_bavail * fs.f_frsize : 0;
+    *dir = g_steal_pointer(&where);
+    return TRUE;
 }

@@ -27,4 +27,10 @@ gboolean marina_storage_add_peer(MarinaStorage *storage, GDBusConnection *connec
                                  GError **error);
 void marina_storage_remove_peer(MarinaStorage *storage, GDBusConnection *connection);
 
+/* For a copy-mode migration: the directory pool @name keeps its volume
+ * files in, its free bytes and whether it is active. FALSE when there is no
+ * such pool or its volumes are not files in a directory (logical pools). */
+gboolean marina_storage_find_pool(MarinaStorage *storage, const char *name, char **dir,
+                                  guint64 *available, gboolean *active);
+
 G_END_DECLS

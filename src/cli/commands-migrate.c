@@ -203,6 +203,7 @@ cmd_migrate(CliContext *ctx, int argc, char **argv)
     g_autoptr(MarinaHost) dest_host = NULL;
     g_autoptr(MarinaDomain) domain = NULL;
     g_autoptr(MarinaMigration) migration = NULL;
+    g_autofree char *name = NULL;
     int status = CLI_OK;
 
     if (!cli_parse(ctx, entries, argc, argv, 2, 2, &args, &status) ||
@@ -223,7 +224,9 @@ cmd_migrate(CliContext *ctx, int argc, char **argv)
         return cli_report_error(error);
     dest_host = marina_host_new(dest);
     migration = marina_migration_new(domain, dest_host, &options);
-    status = run_migration(migration, cli_domain_name(domain, args[0]), args[1]);
+    /* A copy: the domain's properties change while it moves. */
+    name = g_strdup(cli_domain_name(domain, args[0]));
+    status = run_migration(migration, name, args[1]);
     marina_connection_close(dest);
     return status;
 }

@@ -171,7 +171,11 @@ void marina_domain_get_info_async(MarinaDomain *self, GCancellable *cancellable,
 MarinaDomainInfo *marina_domain_get_info_finish(MarinaDomain *self, GAsyncResult *result,
                                                 GError **error);
 
-/* ---- Consoles ---- */
+/* ---- Consoles ----
+ * Local and remote alike: a remote (marina+ssh://) guest's consoles come
+ * through a channel of the shared ssh connection, with the same errors. The
+ * descriptor reaches end-of-file when the guest side goes away (the guest
+ * stopped, the daemon restarted): open it again then, as for a local one. */
 
 /* A bidirectional stream to serial port @index; *scrollback (never NULL on
  * success) holds the output the daemon kept from before. Returns the file

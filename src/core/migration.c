@@ -284,15 +284,16 @@ should_stop(MarinaMigration *self)
     return self->error != NULL;
 }
 
-/* Whether a rollback step's error only says there was nothing to undo. */
+/* Whether a rollback step's error only says there was nothing to undo:
+ * "no such migration" (Error.InvalidArgument: the token is one the daemon
+ * made, so only its having ended is left), or a daemon gone, which undoes
+ * everything bound to the closed connection itself. */
 static gboolean
 is_nothing_to_undo(const GError *error)
 {
-    g_autofree char *lower = g_ascii_strdown(marina_error_message(error), -1);
-
-    return g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION) ||
-           g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
-           strstr(lower, "no such migration") != NULL;
+    return g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT) ||
+           g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION) ||
+           g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CLOSED);
 }
 
 /* ---------------------------------------------------------------------------------------------
