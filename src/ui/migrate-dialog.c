@@ -32,6 +32,7 @@ struct _MarinaMigrateDialog {
     GCancellable *cancellable; /* the run; Cancel cancels it */
     gboolean running;
     gboolean finished;
+    gboolean definition_only; /* shut off: only its definition moves */
     gboolean disposed;
 
     GtkWidget *migrate_button;
@@ -281,7 +282,10 @@ finish_run(MarinaMigrateDialog *self, MarinaDomain *moved, const GError *error)
             show_figures(self, info);
         gtk_progress_bar_set_fraction(self->progress_bar, 1);
         gtk_progress_bar_set_text(self->progress_bar, _("Done"));
-        if (info != NULL && info->has_downtime) {
+        if (self->definition_only) {
+            result = g_strdup_printf(_("“%s” is now defined on %s (shut off)."), self->name,
+                                     destination);
+        } else if (info != NULL && info->has_downtime) {
             g_autofree char *downtime = marina_migrate_format_ms(info->downtime_ms);
             result = g_strdup_printf(_("“%s” now runs on %s. It was paused for %s."), self->name,
                                      destination, downtime);
@@ -400,6 +404,7 @@ begin(MarinaMigrateDialog *self)
     if (entry == NULL)
         return;
     read_choices(self);
+    self->definition_only = !marina_guest_is_active(self->guest);
     self->destination = g_object_ref(entry);
     self->running = TRUE;
     self->cancellable = g_cancellable_new();

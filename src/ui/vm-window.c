@@ -133,7 +133,9 @@ update_actions(MarinaVmWindow *self)
     marina_ui_set_action_enabled(actions, "screenshot",
                                  have && active &&
                                      marina_vm_console_page_has_graphics(self->console_page));
-    gtk_widget_set_sensitive(self->shutdown_button, have && active);
+    /* Its menu also holds Migrate…, offered for a shut-off guest too; each
+     * item follows its own action. */
+    gtk_widget_set_sensitive(self->shutdown_button, have);
     gtk_widget_set_sensitive(GTK_WIDGET(self->sendkey_button), graphical);
     gtk_widget_set_sensitive(GTK_WIDGET(self->fs_sendkey_button), graphical);
 

@@ -15,7 +15,8 @@ is open. Right-click > Migrate… on the guest row:
   answers there;
 - from the VM window's guest menu, Migrate… back to A with the bandwidth held
   to 1 MiB/s, then Cancel while it moves: the dialog says so and the guest
-  goes on running on B; A lists nothing.
+  goes on running on B; A lists nothing;
+- shut off on B, its definition moves back to A (the window follows it).
 """
 
 import os
@@ -333,6 +334,29 @@ def run_checks(app, a, b):
     u.wait_for(lambda: listed(tree, b).get(GUEST) == "Running" and GUEST not in listed(tree, a),
                20, lambda: f"{GUEST} still under b only ({guests_by_connection(tree)})")
     serial_answers(win, "marina-still-on-b")
+
+    # 4. A shut-off guest: only its definition moves (no live options offered).
+    b.ctl("destroy", GUEST)
+    u.wait_for(lambda: listed(tree, b).get(GUEST) == "Shut off", 20, f"{GUEST} shut off on b")
+    open_window_menu_item(win, "Shut Down", "Migrate…")
+    dialog = migrate_dialog(app)
+    live = u.find(dialog, name="Live")
+    assert not live.get_state_set().contains(u.Atspi.StateType.SENSITIVE), \
+        "Live/Offline are offered for a shut-off guest"
+    choose_destination(dialog, a)
+    u.press(dialog, "Migrate")
+    stage, result = wait_outcome(dialog)
+    u.log(f"{stage}: {result!r}")
+    assert stage == "Migration complete", f"{stage}: {result}"
+    assert result == f"“{GUEST}” is now defined on {a.uri} (shut off).", result
+    close_dialog(dialog)
+    u.wait_for(lambda: listed(tree, a).get(GUEST) == "Shut off" and GUEST not in listed(tree, b),
+               20, lambda: f"{GUEST} shut off under a only ({guests_by_connection(tree)})")
+    assert a.state_of(GUEST) == "shut off", f"on host a: {a.state_of(GUEST)!r}"
+    assert b.state_of(GUEST) is None, f"host b kept {b.state_of(GUEST)!r}"
+    u.wait_for(lambda: title(win) == f"{GUEST} on {a.uri}", 20,
+               lambda: f"the VM window to follow it back to a (title {title(win)!r})")
+    u.log(f"VM window {title(win)!r}")
 
 
 u.run(main)
