@@ -64,6 +64,9 @@ struct _MarinaVmWindow {
     GtkRevealer *fullscreen_revealer;
     GtkLabel *fs_title;
 
+    GtkLabel *title_label; /* the header bar's: name, and host */
+    GtkLabel *subtitle_label;
+
     /* The bar of a guest customized before install. */
     GtkWidget *customize_bar;
 };
@@ -156,12 +159,13 @@ update_title(MarinaVmWindow *self)
         host = uri->host;
     /* Translators: window title, "guest on host" */
     title = host != NULL ? g_strdup_printf(_("%s on %s"), name, host) : g_strdup(name);
-    /* GTK keeps a window's title and its header bar's title the same (each
-     * follows the other), so the header bar shows the whole title. */
-    gtk_header_bar_set_subtitle(self->header_bar, NULL);
-    gtk_header_bar_set_title(self->header_bar, title);
     gtk_window_set_title(GTK_WINDOW(self), title);
     gtk_label_set_text(self->fs_title, title);
+    /* GTK keeps the window's title and the header bar's title the same, so
+     * the header bar shows its own two lines: the name, and the host. */
+    gtk_label_set_text(self->title_label, name);
+    gtk_label_set_text(self->subtitle_label, host != NULL ? host : "");
+    gtk_widget_set_visible(GTK_WIDGET(self->subtitle_label), host != NULL);
 }
 
 static void
@@ -715,6 +719,32 @@ marina_vm_window_customize(MarinaVmWindow *self, MarinaInstaller *installer)
     marina_vm_details_page_show_xml(self->details_page);
 }
 
+/* The header bar's title area, as GtkHeaderBar draws its own. */
+static void
+build_header_title(MarinaVmWindow *self)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+
+    self->title_label = GTK_LABEL(gtk_label_new(NULL));
+    self->subtitle_label = GTK_LABEL(gtk_label_new(NULL));
+    gtk_style_context_add_class(gtk_widget_get_style_context(GTK_WIDGET(self->title_label)),
+                                "title");
+    gtk_style_context_add_class(gtk_widget_get_style_context(GTK_WIDGET(self->subtitle_label)),
+                                "subtitle");
+    for (guint i = 0; i < 2; i++) {
+        GtkLabel *label = i == 0 ? self->title_label : self->subtitle_label;
+
+        gtk_label_set_ellipsize(label, PANGO_ELLIPSIZE_END);
+        gtk_label_set_single_line_mode(label, TRUE);
+        gtk_box_pack_start(GTK_BOX(box), GTK_WIDGET(label), FALSE, FALSE, 0);
+    }
+    gtk_widget_set_valign(box, GTK_ALIGN_CENTER);
+    gtk_widget_show_all(box);
+    gtk_widget_set_no_show_all(GTK_WIDGET(self->subtitle_label), TRUE);
+    gtk_widget_hide(GTK_WIDGET(self->subtitle_label));
+    gtk_header_bar_set_custom_title(self->header_bar, box);
+}
+
 /* --------------------------------------------------------------- public */
 
 static const GActionEntry win_actions[] = {
@@ -1026,6 +1056,7 @@ marina_vm_window_init(MarinaVmWindow *self)
     /* The toolbar stays above the hotspot. */
     gtk_overlay_reorder_overlay(self->overlay, GTK_WIDGET(self->fullscreen_revealer), -1);
 
+    build_header_title(self);
     gtk_menu_button_set_popup(self->sendkey_button, build_sendkey_menu());
     gtk_menu_button_set_popup(self->fs_sendkey_button, build_sendkey_menu());
     gtk_stack_set_visible_child_name(self->main_stack, "console");
