@@ -309,6 +309,7 @@ def run_checks(app, a, b):
                lambda: f"the VM window's title to name host b (it is {title(win)!r})")
     u.log(f"VM window {title(win)!r}")
     serial_answers(win, "marina-on-b")
+    u.screenshot(os.path.join(u.LOGS, "followed.png"))
 
     # 3. Cancel half-way, from the VM window's guest menu: it stays on B.
     open_window_menu_item(win, "Shut Down", "Migrate…")
