@@ -16,7 +16,9 @@ is open. Right-click > Migrate… on the guest row:
 - from the VM window's guest menu, Migrate… back to A with the bandwidth held
   to 1 MiB/s, then Cancel while it moves: the dialog says so and the guest
   goes on running on B; A lists nothing;
-- shut off on B, its definition moves back to A (the window follows it).
+- shut off on B, its definition moves back to A (the window follows it);
+- started on A again, it moves tunnelled and temporarily: B runs it, A keeps
+  its definition shut off, and the window's console answers on B.
 """
 
 import os
@@ -358,6 +360,29 @@ def run_checks(app, a, b):
     u.wait_for(lambda: title(win) == f"{GUEST} on {a.uri}", 20,
                lambda: f"the VM window to follow it back to a (title {title(win)!r})")
     u.log(f"VM window {title(win)!r}")
+
+    # 5. Tunnelled (through Marina's two connections) and temporary: B runs it
+    # without keeping it, A keeps its definition (shut off).
+    a.ctl("start", GUEST)
+    u.wait_for(lambda: listed(tree, a).get(GUEST) == "Running", 30, f"{GUEST} running on a")
+    open_window_menu_item(win, "Shut Down", "Migrate…")
+    dialog = migrate_dialog(app)
+    choose_destination(dialog, b)
+    for name in ("Tunnelled", "Temporary move"):
+        u.do_action(u.find(dialog, role="check box", name=name))
+    u.press(dialog, "Migrate")
+    stage, result = wait_outcome(dialog)
+    u.log(f"{stage}: {result!r}")
+    assert stage == "Migration complete", f"{stage}: {result}"
+    close_dialog(dialog)
+    u.wait_for(lambda: listed(tree, b).get(GUEST) == "Running" and
+               listed(tree, a).get(GUEST) == "Shut off", 30,
+               lambda: f"{GUEST} running on b and shut off on a ({guests_by_connection(tree)})")
+    assert b.state_of(GUEST) == "running", f"on host b: {b.state_of(GUEST)!r}"
+    assert a.state_of(GUEST) == "shut off", f"on host a: {a.state_of(GUEST)!r}"
+    u.wait_for(lambda: title(win) == f"{GUEST} on {b.uri}", 20,
+               lambda: f"the VM window to follow it to b again (title {title(win)!r})")
+    serial_answers(win, "marina-tunnelled")
 
 
 u.run(main)
