@@ -706,3 +706,118 @@ marina_domain_screenshot_finish(MarinaDomain *self, GAsyncResult *result, GError
 {
     return marina_client_finish_pointer(self, result, marina_domain_screenshot_async, error);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Jobs and migration (moving the guest itself: migration.c)
+ */
+
+static void
+on_get_job_info(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GVariant) info = NULL;
+    GError *error = NULL;
+
+    if (marina_dbus_domain_call_get_job_info_finish(MARINA_DBUS_DOMAIN(source), &info, result,
+                                                    &error))
+        g_task_return_pointer(task, marina_job_info_from_variant(info),
+                              (GDestroyNotify)marina_job_info_free);
+    else
+        g_task_return_error(task, error);
+}
+
+void
+marina_domain_get_job_info_async(MarinaDomain *self, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    task = marina_client_task_new(self, marina_domain_get_job_info_async, cancellable, callback,
+                                  user_data);
+    marina_dbus_domain_call_get_job_info(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
+                                         on_get_job_info, task);
+}
+
+MarinaJobInfo *
+marina_domain_get_job_info_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_pointer(self, result, marina_domain_get_job_info_async, error);
+}
+
+void
+marina_domain_abort_job_async(MarinaDomain *self, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    call_void(self, marina_domain_abort_job_async, marina_dbus_domain_call_abort_job,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
+}
+
+gboolean
+marina_domain_abort_job_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_abort_job_async, error);
+}
+
+void
+marina_domain_migrate_set_max_downtime_async(MarinaDomain *self, guint64 milliseconds,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    task = marina_client_task_new(self, marina_domain_migrate_set_max_downtime_async, cancellable,
+                                  callback, user_data);
+    marina_dbus_domain_call_migrate_set_max_downtime(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
+                                                     milliseconds, cancellable,
+                                                     marina_client_void_reply, task);
+}
+
+gboolean
+marina_domain_migrate_set_max_downtime_finish(MarinaDomain *self, GAsyncResult *result,
+                                              GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_migrate_set_max_downtime_async,
+                                        error);
+}
+
+void
+marina_domain_migrate_set_speed_async(MarinaDomain *self, guint64 bytes_per_second,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    task = marina_client_task_new(self, marina_domain_migrate_set_speed_async, cancellable,
+                                  callback, user_data);
+    marina_dbus_domain_call_migrate_set_speed(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
+                                              bytes_per_second, cancellable,
+                                              marina_client_void_reply, task);
+}
+
+gboolean
+marina_domain_migrate_set_speed_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_migrate_set_speed_async, error);
+}
+
+void
+marina_domain_migrate_start_postcopy_async(MarinaDomain *self, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    call_void(self, marina_domain_migrate_start_postcopy_async,
+              marina_dbus_domain_call_migrate_start_postcopy, MARINA_CALL_TIMEOUT_QUERY_MS,
+              cancellable, callback, user_data);
+}
+
+gboolean
+marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncResult *result,
+                                            GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_migrate_start_postcopy_async,
+                                        error);
+}

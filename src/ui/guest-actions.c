@@ -8,7 +8,9 @@
 #include <glib/gi18n.h>
 
 #include "domain.h"
+#include "migrate-dialog.h"
 #include "ui-util.h"
+#include "vm-window.h"
 
 static void
 start_domain(MarinaDomain *domain, GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -153,4 +155,105 @@ marina_guest_action_force_off(MarinaManagerWindow *window, MarinaConnectionEntry
     op->guest = g_object_ref(guest);
     g_signal_connect(dialog, "response", G_CALLBACK(on_force_off_response), op);
     gtk_window_present(GTK_WINDOW(dialog));
+}
+
+/* ---------------------------------------------------------------- migrate */
+
+/* The manager window of @parent's application, or NULL. */
+static MarinaManagerWindow *
+find_manager_window(GtkWindow *parent)
+{
+    GtkApplication *app = gtk_window_get_application(parent);
+
+    for (GList *l = app != NULL ? gtk_application_get_windows(app) : NULL; l != NULL; l = l->next)
+        if (MARINA_IS_MANAGER_WINDOW(l->data))
+            return l->data;
+    return NULL;
+}
+
+/* Which guest a Migrate dialog moves, to tell its VM window (looked up at
+ * each step: it may be opened or closed meanwhile). */
+typedef struct {
+    GWeakRef window; /* MarinaManagerWindow */
+    MarinaGuest *guest;
+} MigrateRoute;
+
+static void
+migrate_route_free(gpointer data, GClosure *closure)
+{
+    MigrateRoute *route = data;
+
+    (void)closure;
+    g_weak_ref_clear(&route->window);
+    g_object_unref(route->guest);
+    g_free(route);
+}
+
+static MarinaVmWindow *
+route_vm_window(MigrateRoute *route)
+{
+    g_autoptr(MarinaManagerWindow) window = g_weak_ref_get(&route->window);
+
+    return window != NULL ? marina_manager_window_lookup_vm_window(window, route->guest) : NULL;
+}
+
+static void
+on_migration_started(MarinaMigrateDialog *dialog, MigrateRoute *route)
+{
+    MarinaVmWindow *vm_window = route_vm_window(route);
+
+    (void)dialog;
+    if (vm_window != NULL)
+        marina_vm_window_hold(vm_window, TRUE);
+}
+
+static void
+on_migration_finished(MarinaMigrateDialog *dialog, MarinaConnectionEntry *destination,
+                      const char *uuid, MigrateRoute *route)
+{
+    MarinaVmWindow *vm_window = route_vm_window(route);
+
+    (void)dialog;
+    if (vm_window == NULL)
+        return;
+    if (destination != NULL)
+        marina_vm_window_follow(vm_window, destination, uuid);
+    else
+        marina_vm_window_hold(vm_window, FALSE);
+}
+
+void
+marina_guest_action_migrate(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
+                            MarinaGuest *guest, GtkWindow *parent)
+{
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(window));
+    MarinaMigrateDialog *dialog;
+    MigrateRoute *route;
+
+    if (app == NULL || entry == NULL || !marina_connection_entry_is_connected(entry))
+        return;
+    dialog = marina_migrate_dialog_new(
+        parent != NULL ? parent : GTK_WINDOW(window),
+        marina_application_get_connection_manager(MARINA_APPLICATION(app)), entry, guest);
+    route = g_new0(MigrateRoute, 1);
+    g_weak_ref_init(&route->window, window);
+    route->guest = g_object_ref(guest);
+    g_signal_connect(dialog, "migration-started", G_CALLBACK(on_migration_started), route);
+    g_signal_connect_data(dialog, "migration-finished", G_CALLBACK(on_migration_finished), route,
+                          migrate_route_free, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+void
+marina_guest_action_migrate_from(GtkWindow *parent, MarinaGuestList *list, MarinaGuest *guest)
+{
+    MarinaManagerWindow *window = find_manager_window(parent);
+    GtkApplication *app = gtk_window_get_application(parent);
+    MarinaConnectionEntry *entry;
+
+    if (window == NULL || app == NULL)
+        return;
+    entry = marina_connection_manager_lookup_list(
+        marina_application_get_connection_manager(MARINA_APPLICATION(app)), list);
+    marina_guest_action_migrate(window, entry, guest, parent);
 }

@@ -34,6 +34,15 @@ const MarinaGuestCall *marina_guest_call_find(const char *action_name);
 gboolean marina_guest_action_activate(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
                                       MarinaGuest *guest, const char *action_name);
 
+/* Migrate…: the Migrate dialog for @guest of @entry, transient for @parent
+ * (the manager or the guest's VM window). While the guest moves, its VM
+ * window stays open; afterwards the window follows it to its new host. */
+void marina_guest_action_migrate(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
+                                 MarinaGuest *guest, GtkWindow *parent);
+/* The same from a window that knows only the guest and its list (the VM
+ * window): finds the manager window and the connection of @list. */
+void marina_guest_action_migrate_from(GtkWindow *parent, MarinaGuestList *list, MarinaGuest *guest);
+
 /* Force Off: the guest stops at once; with @confirm, after asking. */
 void marina_guest_action_force_off(MarinaManagerWindow *window, MarinaConnectionEntry *entry,
                                    MarinaGuest *guest, gboolean confirm);

@@ -327,6 +327,23 @@ on_vm_window_destroy(GtkWidget *window, gpointer user_data)
         gtk_widget_destroy(GTK_WIDGET(self));
 }
 
+/* The window followed its guest to another host (a migration): file it
+ * under that guest and connection. */
+static void
+on_vm_window_moved(MarinaVmWindow *window, MarinaConnectionEntry *entry, MarinaManagerWindow *self)
+{
+    forget_window(self->vm_windows, GTK_WIDGET(window));
+    g_hash_table_insert(self->vm_windows, marina_vm_window_get_guest(window), window);
+    g_object_set_data(G_OBJECT(window), VM_WINDOW_ENTRY, entry);
+}
+
+MarinaVmWindow *
+marina_manager_window_lookup_vm_window(MarinaManagerWindow *self, MarinaGuest *guest)
+{
+    g_return_val_if_fail(MARINA_IS_MANAGER_WINDOW(self), NULL);
+    return self->vm_windows != NULL ? g_hash_table_lookup(self->vm_windows, guest) : NULL;
+}
+
 static void
 open_vm_window(MarinaManagerWindow *self, MarinaConnectionEntry *entry, MarinaGuest *guest,
                gboolean console)
@@ -343,6 +360,7 @@ open_vm_window(MarinaManagerWindow *self, MarinaConnectionEntry *entry, MarinaGu
         g_object_set_data(G_OBJECT(window), VM_WINDOW_ENTRY, entry);
         g_hash_table_insert(self->vm_windows, guest, window);
         g_signal_connect(window, "destroy", G_CALLBACK(on_vm_window_destroy), self);
+        g_signal_connect(window, "moved", G_CALLBACK(on_vm_window_moved), self);
     }
     if (console)
         marina_vm_window_show_console(window);
@@ -385,6 +403,8 @@ update_actions(MarinaManagerWindow *self)
     marina_ui_set_action_enabled(actions, "force-off", active);
     marina_ui_set_action_enabled(actions, "save", running || paused);
     marina_ui_set_action_enabled(actions, "delete", have_guest);
+    marina_ui_set_action_enabled(
+        actions, "migrate", have_guest && (running || paused || state == MARINA_DOMAIN_SHUTOFF));
     marina_ui_set_action_enabled(actions, "new", have_target);
     marina_ui_set_action_enabled(actions, "define-xml", have_target);
     marina_ui_set_action_enabled(actions, "restore", have_target);
@@ -448,6 +468,17 @@ on_delete(GSimpleAction *action, GVariant *param, gpointer user_data)
     if (selected_guest(self, &entry, &guest))
         marina_delete_guest(self, entry, guest,
                             g_settings_get_boolean(self->settings, "confirm-delete"));
+}
+
+static void
+on_migrate(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    MarinaManagerWindow *self = user_data;
+    g_autoptr(MarinaGuest) guest = NULL;
+    MarinaConnectionEntry *entry;
+
+    if (selected_guest(self, &entry, &guest))
+        marina_guest_action_migrate(self, entry, guest, GTK_WINDOW(self));
 }
 
 static void
@@ -674,6 +705,7 @@ static const GActionEntry win_actions[] = {
     {"save", on_guest_action},
     {"restore", on_restore},
     {"delete", on_delete},
+    {"migrate", on_migrate},
     {"reconnect", on_reconnect},
     {"disconnect", on_disconnect},
     {"remove-connection", on_remove_connection},

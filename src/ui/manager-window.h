@@ -5,6 +5,8 @@
 #include <gtk/gtk.h>
 
 #include "application.h"
+#include "guest.h"
+#include "vm-window.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +36,10 @@ void marina_manager_window_show_error(MarinaManagerWindow *self, const char *pre
 
 /* Cancelled when the window goes: operations it started use it. */
 GCancellable *marina_manager_window_get_cancellable(MarinaManagerWindow *self);
+
+/* The VM window open for @guest, or NULL (migration routes to it). */
+MarinaVmWindow *marina_manager_window_lookup_vm_window(MarinaManagerWindow *self,
+                                                       MarinaGuest *guest);
 
 /* The Add Connection dialog. */
 void marina_manager_window_add_connection_dialog(MarinaManagerWindow *self);

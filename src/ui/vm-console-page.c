@@ -654,7 +654,19 @@ void
 marina_vm_console_page_set_guest(MarinaVmConsolePage *self, MarinaGuest *guest)
 {
     g_return_if_fail(MARINA_IS_VM_CONSOLE_PAGE(self));
-    g_return_if_fail(self->guest == NULL);
+    g_return_if_fail(MARINA_IS_GUEST(guest));
+    /* Another guest object: the same guest on its new host after a
+     * migration. Its consoles open there once the window hands over its
+     * domain; what came from the old host is closed. */
+    if (self->guest != NULL) {
+        g_signal_handlers_disconnect_by_data(self->guest, self);
+        close_consoles(self);
+        g_clear_object(&self->domain);
+        g_clear_object(&self->guest);
+        self->attempts = 0;
+        self->connection_lost = FALSE;
+        gtk_widget_show(self->reconnect_button);
+    }
     self->guest = g_object_ref(guest);
     self->was_active = marina_guest_is_active(guest);
     g_signal_connect(guest, "notify::state", G_CALLBACK(on_guest_state_changed), self);

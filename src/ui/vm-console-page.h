@@ -21,6 +21,7 @@ G_DECLARE_FINAL_TYPE(MarinaVmConsolePage, marina_vm_console_page, MARINA, VM_CON
  *   "console-selected" (const char *target)  the console shown now:
  *       "graphical", "serial-N" or "none" (the window's "console" action state) */
 
+/* The guest shown; set again after a migration (the same guest on its new host). */
 void marina_vm_console_page_set_guest(MarinaVmConsolePage *self, MarinaGuest *guest);
 /* The guest's daemon object; consoles open through it. */
 void marina_vm_console_page_set_domain(MarinaVmConsolePage *self, MarinaDomain *domain);

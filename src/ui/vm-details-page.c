@@ -257,7 +257,12 @@ marina_vm_details_page_set_guest(MarinaVmDetailsPage *self, MarinaGuest *guest)
                                           "notify::vcpus", "notify::max-memory-kib"};
 
     g_return_if_fail(MARINA_IS_VM_DETAILS_PAGE(self));
-    g_return_if_fail(self->guest == NULL);
+    g_return_if_fail(MARINA_IS_GUEST(guest));
+    /* Another guest object: the same guest on its new host after a migration. */
+    if (self->guest != NULL) {
+        g_signal_handlers_disconnect_by_data(self->guest, self);
+        g_clear_object(&self->guest);
+    }
     self->guest = g_object_ref(guest);
     for (guint i = 0; i < G_N_ELEMENTS(watched); i++)
         g_signal_connect(guest, watched[i], G_CALLBACK(on_guest_changed), self);

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 #define MARINA_TYPE_VM_DETAILS_PAGE (marina_vm_details_page_get_type())
 G_DECLARE_FINAL_TYPE(MarinaVmDetailsPage, marina_vm_details_page, MARINA, VM_DETAILS_PAGE, GtkPaned)
 
-/* The guest shown; its property changes update the overview. */
+/* The guest shown; its property changes update the overview. Set again
+ * after a migration (the same guest on its new host). */
 void marina_vm_details_page_set_guest(MarinaVmDetailsPage *self, MarinaGuest *guest);
 /* The guest's daemon object, for the XML editor. */
 void marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domain);

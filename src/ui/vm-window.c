@@ -12,12 +12,16 @@
 #include "domain-config.h"
 #include "error.h"
 #include "guest-actions.h"
+#include "migrate-figures.h"
 #include "ui-util.h"
 #include "vm-console-page.h"
 #include "vm-details-page.h"
 #include "vm-screenshot.h"
 
 #define TOOLBAR_HIDE_MS 1500
+/* How long a window that follows a migrated guest waits for it to be listed
+ * on its new host before it says so. */
+#define FOLLOW_TIMEOUT_S 30
 
 struct _MarinaVmWindow {
     GtkApplicationWindow parent_instance;
@@ -27,8 +31,17 @@ struct _MarinaVmWindow {
     MarinaConnection *connection;
     MarinaDomain *domain; /* NULL until its properties are loaded */
     GSettings *settings;
-    GCancellable *cancellable; /* the window's lifetime */
+    GCancellable *cancellable; /* the window's lifetime (renewed when it follows its guest) */
     gboolean disposed;
+
+    /* Migration: while held, the guest leaving this host does not close the
+     * window; once it moved, the window waits for it on follow_entry's host. */
+    gboolean held;
+    MarinaConnectionEntry *follow_entry;
+    char *follow_uuid;
+    MarinaGuestList *follow_list; /* the list watched for follow_uuid */
+    guint follow_timeout_id;
+    char *host_name; /* the host the title names after a migration, else NULL */
 
     gboolean fullscreen;
     guint toolbar_hide_id;
@@ -51,9 +64,16 @@ struct _MarinaVmWindow {
     GtkRevealer *fullscreen_revealer;
     GtkLabel *fs_title;
 
+    GtkLabel *title_label; /* the header bar's: name, and host */
+    GtkLabel *subtitle_label;
+
     /* The bar of a guest customized before install. */
     GtkWidget *customize_bar;
 };
+
+enum { SIGNAL_MOVED, N_SIGNALS };
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(MarinaVmWindow, marina_vm_window, GTK_TYPE_APPLICATION_WINDOW)
 
@@ -109,11 +129,16 @@ update_actions(MarinaVmWindow *self)
     marina_ui_set_action_enabled(actions, "reset", have && active);
     marina_ui_set_action_enabled(actions, "force-off", have && active);
     marina_ui_set_action_enabled(actions, "save", have && (running || paused));
+    marina_ui_set_action_enabled(actions, "migrate",
+                                 have && !self->held &&
+                                     (running || paused || state == MARINA_DOMAIN_SHUTOFF));
     marina_ui_set_action_enabled(actions, "send-key", graphical);
     marina_ui_set_action_enabled(actions, "screenshot",
                                  have && active &&
                                      marina_vm_console_page_has_graphics(self->console_page));
-    gtk_widget_set_sensitive(self->shutdown_button, have && active);
+    /* Its menu also holds Migrate…, offered for a shut-off guest too; each
+     * item follows its own action. */
+    gtk_widget_set_sensitive(self->shutdown_button, have);
     gtk_widget_set_sensitive(GTK_WIDGET(self->sendkey_button), graphical);
     gtk_widget_set_sensitive(GTK_WIDGET(self->fs_sendkey_button), graphical);
 
@@ -127,19 +152,20 @@ update_title(MarinaVmWindow *self)
 {
     const char *name = marina_guest_get_name(self->guest);
     const MarinaUri *uri = marina_connection_get_uri(self->connection);
+    const char *host = self->host_name; /* it moved here from another host */
     g_autofree char *title = NULL;
 
-    if (uri != NULL && uri->transport == MARINA_URI_TRANSPORT_SSH && uri->host != NULL) {
-        /* Translators: window title, "guest on host" */
-        title = g_strdup_printf(_("%s on %s"), name, uri->host);
-        gtk_header_bar_set_subtitle(self->header_bar, uri->host);
-    } else {
-        title = g_strdup(name);
-        gtk_header_bar_set_subtitle(self->header_bar, NULL);
-    }
+    if (uri != NULL && uri->transport == MARINA_URI_TRANSPORT_SSH && uri->host != NULL)
+        host = uri->host;
+    /* Translators: window title, "guest on host" */
+    title = host != NULL ? g_strdup_printf(_("%s on %s"), name, host) : g_strdup(name);
     gtk_window_set_title(GTK_WINDOW(self), title);
-    gtk_header_bar_set_title(self->header_bar, name);
     gtk_label_set_text(self->fs_title, title);
+    /* GTK keeps the window's title and the header bar's title the same, so
+     * the header bar shows its own two lines: the name, and the host. */
+    gtk_label_set_text(self->title_label, name);
+    gtk_label_set_text(self->subtitle_label, host != NULL ? host : "");
+    gtk_widget_set_visible(GTK_WIDGET(self->subtitle_label), host != NULL);
 }
 
 static void
@@ -234,8 +260,9 @@ on_list_items_changed(GListModel *model, guint position, guint removed, guint ad
     (void)model;
     (void)position;
     (void)added;
-    /* The guest was undefined: nothing left to show. */
-    if (removed > 0 &&
+    /* The guest was undefined: nothing left to show. (Not while it migrates:
+     * it leaves this host and the window follows it.) */
+    if (removed > 0 && !self->held &&
         marina_guest_list_lookup(self->list, marina_guest_get_uuid(self->guest)) != self->guest) {
         gtk_widget_destroy(GTK_WIDGET(self));
     }
@@ -404,6 +431,16 @@ action_force_off(GSimpleAction *action, GVariant *param, gpointer user_data)
                           _("The guest stops at once, like pulling the power cord: anything it "
                             "has not written to disk is lost."),
                           _("_Force Off"));
+}
+
+static void
+action_migrate(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    MarinaVmWindow *self = user_data;
+
+    (void)action;
+    (void)param;
+    marina_guest_action_migrate_from(GTK_WINDOW(self), self->list, self->guest);
 }
 
 static void
@@ -682,6 +719,32 @@ marina_vm_window_customize(MarinaVmWindow *self, MarinaInstaller *installer)
     marina_vm_details_page_show_xml(self->details_page);
 }
 
+/* The header bar's title area, as GtkHeaderBar draws its own. */
+static void
+build_header_title(MarinaVmWindow *self)
+{
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+
+    self->title_label = GTK_LABEL(gtk_label_new(NULL));
+    self->subtitle_label = GTK_LABEL(gtk_label_new(NULL));
+    gtk_style_context_add_class(gtk_widget_get_style_context(GTK_WIDGET(self->title_label)),
+                                "title");
+    gtk_style_context_add_class(gtk_widget_get_style_context(GTK_WIDGET(self->subtitle_label)),
+                                "subtitle");
+    for (guint i = 0; i < 2; i++) {
+        GtkLabel *label = i == 0 ? self->title_label : self->subtitle_label;
+
+        gtk_label_set_ellipsize(label, PANGO_ELLIPSIZE_END);
+        gtk_label_set_single_line_mode(label, TRUE);
+        gtk_box_pack_start(GTK_BOX(box), GTK_WIDGET(label), FALSE, FALSE, 0);
+    }
+    gtk_widget_set_valign(box, GTK_ALIGN_CENTER);
+    gtk_widget_show_all(box);
+    gtk_widget_set_no_show_all(GTK_WIDGET(self->subtitle_label), TRUE);
+    gtk_widget_hide(GTK_WIDGET(self->subtitle_label));
+    gtk_header_bar_set_custom_title(self->header_bar, box);
+}
+
 /* --------------------------------------------------------------- public */
 
 static const GActionEntry win_actions[] = {
@@ -692,6 +755,7 @@ static const GActionEntry win_actions[] = {
     {"reset", action_simple_call, NULL, NULL, NULL, {0}},
     {"force-off", action_force_off, NULL, NULL, NULL, {0}},
     {"save", action_simple_call, NULL, NULL, NULL, {0}},
+    {"migrate", action_migrate, NULL, NULL, NULL, {0}},
     {"send-key", action_send_key, "u", NULL, NULL, {0}},
     {"screenshot", action_screenshot, NULL, NULL, NULL, {0}},
     {"fullscreen", NULL, NULL, "false", action_fullscreen, {0}},
@@ -701,15 +765,13 @@ static const GActionEntry win_actions[] = {
     {"show-details", action_show_details, NULL, NULL, NULL, {0}},
 };
 
-MarinaVmWindow *
-marina_vm_window_new(GtkApplication *app, MarinaGuestList *list, MarinaGuest *guest)
+/* Shows @guest of @list: the window's first guest, or the same guest on its
+ * new host after a migration. */
+static void
+bind_guest(MarinaVmWindow *self, MarinaGuestList *list, MarinaGuest *guest)
 {
-    MarinaVmWindow *self;
+    g_autoptr(MarinaDomain) domain = NULL;
 
-    g_return_val_if_fail(MARINA_IS_GUEST_LIST(list), NULL);
-    g_return_val_if_fail(MARINA_IS_GUEST(guest), NULL);
-
-    self = g_object_new(MARINA_TYPE_VM_WINDOW, "application", app, NULL);
     self->list = g_object_ref(list);
     self->guest = g_object_ref(guest);
     self->connection = g_object_ref(marina_guest_list_get_connection(list));
@@ -724,14 +786,164 @@ marina_vm_window_new(GtkApplication *app, MarinaGuestList *list, MarinaGuest *gu
     marina_vm_console_page_set_guest(self->console_page, guest);
     update_title(self);
     update_actions(self);
-    {
-        /* Actions wait for its properties, as they once waited for a proxy. */
-        g_autoptr(MarinaDomain) domain =
-            marina_domain_new(self->connection, marina_guest_get_object_path(guest));
+    /* Actions wait for its properties, as they once waited for a proxy. */
+    domain = marina_domain_new(self->connection, marina_guest_get_object_path(guest));
+    marina_domain_load_async(domain, self->cancellable, on_domain_ready, g_object_ref(self));
+}
 
-        marina_domain_load_async(domain, self->cancellable, on_domain_ready, g_object_ref(self));
-    }
+/* Lets go of the guest, its list and connection, and every call for them. */
+static void
+unbind_guest(MarinaVmWindow *self)
+{
+    g_cancellable_cancel(self->cancellable);
+    if (self->guest != NULL)
+        g_signal_handlers_disconnect_by_data(self->guest, self);
+    if (self->list != NULL)
+        g_signal_handlers_disconnect_by_data(self->list, self);
+    if (self->connection != NULL)
+        g_signal_handlers_disconnect_by_data(self->connection, self);
+    g_clear_object(&self->domain);
+    g_clear_object(&self->guest);
+    g_clear_object(&self->list);
+    g_clear_object(&self->connection);
+}
+
+MarinaVmWindow *
+marina_vm_window_new(GtkApplication *app, MarinaGuestList *list, MarinaGuest *guest)
+{
+    MarinaVmWindow *self;
+
+    g_return_val_if_fail(MARINA_IS_GUEST_LIST(list), NULL);
+    g_return_val_if_fail(MARINA_IS_GUEST(guest), NULL);
+
+    self = g_object_new(MARINA_TYPE_VM_WINDOW, "application", app, NULL);
+    bind_guest(self, list, guest);
     return self;
+}
+
+/* ------------------------------------------------------------ migration */
+
+static void follow_try(MarinaVmWindow *self);
+
+static void
+stop_following(MarinaVmWindow *self)
+{
+    g_clear_handle_id(&self->follow_timeout_id, g_source_remove);
+    if (self->follow_list != NULL)
+        g_signal_handlers_disconnect_by_data(self->follow_list, self);
+    g_clear_object(&self->follow_list);
+    if (self->follow_entry != NULL)
+        g_signal_handlers_disconnect_by_data(self->follow_entry, self);
+    g_clear_object(&self->follow_entry);
+    g_clear_pointer(&self->follow_uuid, g_free);
+}
+
+void
+marina_vm_window_hold(MarinaVmWindow *self, gboolean held)
+{
+    g_return_if_fail(MARINA_IS_VM_WINDOW(self));
+    self->held = held;
+    if (self->disposed || self->follow_entry != NULL)
+        return;
+    update_actions(self);
+    if (held)
+        return;
+    /* The guest stayed; if it was undefined meanwhile, nothing is left to show. */
+    if (self->list != NULL &&
+        marina_guest_list_lookup(self->list, marina_guest_get_uuid(self->guest)) != self->guest)
+        gtk_widget_destroy(GTK_WIDGET(self));
+}
+
+/* The guest is listed on its new host: show it there. */
+static void
+retarget(MarinaVmWindow *self, MarinaGuestList *list, MarinaGuest *guest)
+{
+    MarinaConnectionEntry *entry = g_object_ref(self->follow_entry);
+
+    g_free(self->host_name);
+    self->host_name = marina_migrate_host_name(marina_connection_entry_get_uri(entry),
+                                               marina_connection_entry_get_label(entry));
+    stop_following(self);
+    self->held = FALSE;
+    unbind_guest(self);
+    g_clear_object(&self->cancellable);
+    self->cancellable = g_cancellable_new();
+    gtk_widget_hide(GTK_WIDGET(self->info_bar));
+    bind_guest(self, list, guest);
+    g_signal_emit(self, signals[SIGNAL_MOVED], 0, entry);
+    g_object_unref(entry);
+}
+
+static void
+on_follow_list_changed(GListModel *model, guint position, guint removed, guint added,
+                       MarinaVmWindow *self)
+{
+    (void)model;
+    (void)position;
+    (void)removed;
+    if (added > 0)
+        follow_try(self);
+}
+
+static void
+on_follow_entry_state(MarinaConnectionEntry *entry, int old_state, MarinaVmWindow *self)
+{
+    (void)entry;
+    (void)old_state;
+    follow_try(self); /* a reconnect brings a new guest list */
+}
+
+static gboolean
+on_follow_timeout(gpointer user_data)
+{
+    MarinaVmWindow *self = user_data;
+    g_autofree char *message = NULL;
+
+    self->follow_timeout_id = 0;
+    message = g_strdup_printf(_("“%s” moved to %s but is not listed there. Open it from the "
+                                "manager window once it shows there."),
+                              marina_guest_get_name(self->guest),
+                              marina_connection_entry_get_label(self->follow_entry));
+    marina_vm_window_show_error(self, message);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+follow_try(MarinaVmWindow *self)
+{
+    MarinaGuestList *list = marina_connection_entry_get_guest_list(self->follow_entry);
+    MarinaGuest *guest = list != NULL ? marina_guest_list_lookup(list, self->follow_uuid) : NULL;
+
+    if (guest != NULL) {
+        retarget(self, list, guest);
+        return;
+    }
+    if (list != self->follow_list) {
+        if (self->follow_list != NULL)
+            g_signal_handlers_disconnect_by_data(self->follow_list, self);
+        g_set_object(&self->follow_list, list);
+        if (list != NULL)
+            g_signal_connect(list, "items-changed", G_CALLBACK(on_follow_list_changed), self);
+    }
+}
+
+void
+marina_vm_window_follow(MarinaVmWindow *self, MarinaConnectionEntry *entry, const char *uuid)
+{
+    g_return_if_fail(MARINA_IS_VM_WINDOW(self));
+    g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(entry));
+    g_return_if_fail(uuid != NULL);
+
+    if (self->disposed)
+        return;
+    stop_following(self);
+    /* Until it is listed there, the guest leaving the old host closes nothing. */
+    self->held = TRUE;
+    self->follow_entry = g_object_ref(entry);
+    self->follow_uuid = g_strdup(uuid);
+    g_signal_connect(entry, "state-changed", G_CALLBACK(on_follow_entry_state), self);
+    self->follow_timeout_id = g_timeout_add_seconds(FOLLOW_TIMEOUT_S, on_follow_timeout, self);
+    follow_try(self);
 }
 
 MarinaGuest *
@@ -761,21 +973,9 @@ marina_vm_window_dispose(GObject *object)
     MarinaVmWindow *self = MARINA_VM_WINDOW(object);
 
     self->disposed = TRUE;
-    g_cancellable_cancel(self->cancellable);
     g_clear_handle_id(&self->toolbar_hide_id, g_source_remove);
-    if (self->guest != NULL) {
-        g_signal_handlers_disconnect_by_data(self->guest, self);
-    }
-    if (self->list != NULL) {
-        g_signal_handlers_disconnect_by_data(self->list, self);
-    }
-    if (self->connection != NULL) {
-        g_signal_handlers_disconnect_by_data(self->connection, self);
-    }
-    g_clear_object(&self->domain);
-    g_clear_object(&self->guest);
-    g_clear_object(&self->list);
-    g_clear_object(&self->connection);
+    stop_following(self);
+    unbind_guest(self);
     g_clear_object(&self->settings);
     G_OBJECT_CLASS(marina_vm_window_parent_class)->dispose(object);
 }
@@ -786,6 +986,7 @@ marina_vm_window_finalize(GObject *object)
     MarinaVmWindow *self = MARINA_VM_WINDOW(object);
 
     g_clear_object(&self->cancellable);
+    g_free(self->host_name);
     G_OBJECT_CLASS(marina_vm_window_parent_class)->finalize(object);
 }
 
@@ -798,6 +999,10 @@ marina_vm_window_class_init(MarinaVmWindowClass *klass)
     object_class->dispose = marina_vm_window_dispose;
     object_class->finalize = marina_vm_window_finalize;
     widget_class->window_state_event = marina_vm_window_window_state_event;
+
+    signals[SIGNAL_MOVED] =
+        g_signal_new("moved", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 1, MARINA_TYPE_CONNECTION_ENTRY);
 
     g_type_ensure(MARINA_TYPE_VM_CONSOLE_PAGE);
     g_type_ensure(MARINA_TYPE_VM_DETAILS_PAGE);
@@ -851,6 +1056,7 @@ marina_vm_window_init(MarinaVmWindow *self)
     /* The toolbar stays above the hotspot. */
     gtk_overlay_reorder_overlay(self->overlay, GTK_WIDGET(self->fullscreen_revealer), -1);
 
+    build_header_title(self);
     gtk_menu_button_set_popup(self->sendkey_button, build_sendkey_menu());
     gtk_menu_button_set_popup(self->fs_sendkey_button, build_sendkey_menu());
     gtk_stack_set_visible_child_name(self->main_stack, "console");
