@@ -135,13 +135,16 @@ channel_complete(Channel *channel, GBytes *scrollback, GError *error)
     channel_unref(channel); /* the task's */
 }
 
-/* Why the channel could not be opened, told as the control connection
- * tells it (ssh-diagnosis.c): the same reason and error code for an
- * unreachable host, a refused login, a host key, a missing marinad. @cause
- * is what the channel saw itself, or NULL when the stream just ended. */
+/* Why the stream ended before the daemon answered, told as the control
+ * connection tells it (ssh-diagnosis.c): the same reason and error code for
+ * an unreachable host, a refused login, a host key, a missing marinad. */
 static GError *
-ssh_failure(Channel *channel, const GError *cause)
+ssh_failure(Channel *channel)
 {
+    /* Not a MARINA_ERROR: what ssh and its exit status say comes first. */
+    g_autoptr(GError) cause =
+        g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                    _("the %s channel ended before the daemon answered"), channel->kind);
     GError *error = NULL;
 
     marina_ssh_set_error(channel->uri, channel->ssh, channel->exited, channel->ssh_stderr, cause,
@@ -156,7 +159,7 @@ maybe_report_ssh_failure(Channel *channel)
 {
     if (channel->task == NULL || !channel->stream_ended || !channel->exited)
         return;
-    channel_complete(channel, NULL, ssh_failure(channel, NULL));
+    channel_complete(channel, NULL, ssh_failure(channel));
 }
 
 static gboolean
@@ -167,7 +170,7 @@ on_exit_wait_over(gpointer user_data)
     g_clear_pointer(&channel->timeout, g_source_unref);
     if (!channel->exited)
         g_subprocess_force_exit(channel->ssh);
-    channel_complete(channel, NULL, ssh_failure(channel, NULL));
+    channel_complete(channel, NULL, ssh_failure(channel));
     return G_SOURCE_REMOVE;
 }
 

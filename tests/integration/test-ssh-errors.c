@@ -637,14 +637,6 @@ test_lost_connection_says_why(void **state)
  * Coming back by itself
  */
 
-#define WAIT_FOR(cond, timeout_ms)                                                                 \
-    ({                                                                                             \
-        gint64 end_ = g_get_monotonic_time() + (gint64)(timeout_ms)*1000;                          \
-        while (!(cond) && g_get_monotonic_time() < end_)                                           \
-            harness_iterate(10);                                                                   \
-        (cond);                                                                                    \
-    })
-
 /* The askpass server's test handler: it answers the key's passphrase while
  * a person may be asked (a connect they asked for), and counts every
  * question that came when nobody may be asked. */
@@ -730,18 +722,18 @@ test_entry_follows_a_remote_daemon_restart(void **state)
     entry = marina_connection_manager_add(manager, uri);
     g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &failed);
     marina_connection_entry_connect(entry);
-    assert_true(WAIT_FOR(entry_lists(entry, "ssh-comes-back"), 20000));
+    assert_true(HARNESS_WAIT_FOR(entry_lists(entry, "ssh-comes-back"), 20000));
     assert_int_equal(asker.asked, 1); /* the passphrase, for the connect asked for */
     asker.may_ask = FALSE;
     first = g_object_ref(marina_connection_entry_get_connection(entry));
 
     /* The remote daemon restarts: the entry is back by itself, asking nothing. */
     harness_stop_daemon(s->h, SIGKILL);
-    assert_true(WAIT_FOR(
+    assert_true(HARNESS_WAIT_FOR(
         marina_connection_entry_get_state(entry) == MARINA_CONNECTION_STATE_DISCONNECTED, 20000));
     assert_non_null(marina_connection_entry_get_reason(entry));
     harness_start_daemon(s->h);
-    assert_true(WAIT_FOR(entry_lists(entry, "ssh-comes-back"), wait_ms));
+    assert_true(HARNESS_WAIT_FOR(entry_lists(entry, "ssh-comes-back"), wait_ms));
     assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_CONNECTED);
     assert_null(marina_connection_entry_get_reason(entry));
     assert_ptr_not_equal(marina_connection_entry_get_connection(entry), first);
@@ -752,10 +744,10 @@ test_entry_follows_a_remote_daemon_restart(void **state)
      * needs the passphrase, which a quiet retry does not ask for. It says
      * why and stops. */
     end_shared_logins(s);
-    assert_true(
-        WAIT_FOR(entry_disconnected(entry) && strstr(marina_connection_entry_get_reason(entry),
-                                                     "authentication refused") != NULL,
-                 wait_ms));
+    assert_true(HARNESS_WAIT_FOR(
+        entry_disconnected(entry) &&
+            strstr(marina_connection_entry_get_reason(entry), "authentication refused") != NULL,
+        wait_ms));
     assert_stays_disconnected(entry);
     assert_int_equal(asker.asked_unbidden, 0);
     assert_null(failed);
@@ -763,13 +755,13 @@ test_entry_follows_a_remote_daemon_restart(void **state)
     /* Reconnect is asked for: it may ask. */
     asker.may_ask = TRUE;
     marina_connection_entry_reconnect(entry);
-    assert_true(WAIT_FOR(entry_lists(entry, "ssh-comes-back"), 20000));
+    assert_true(HARNESS_WAIT_FOR(entry_lists(entry, "ssh-comes-back"), 20000));
     assert_int_equal(asker.asked, 2);
 
     /* Disconnecting on request: no reason, no retry. */
     asker.may_ask = FALSE;
     marina_connection_entry_disconnect(entry);
-    assert_true(WAIT_FOR(entry_disconnected(entry), 5000));
+    assert_true(HARNESS_WAIT_FOR(entry_disconnected(entry), 5000));
     assert_null(marina_connection_entry_get_reason(entry));
     assert_stays_disconnected(entry);
     assert_int_equal(asker.asked_unbidden, 0);
