@@ -26,7 +26,8 @@ struct _MarinaConnectionEntry {
     MarinaConnectionState state;
     char *reason;
     gboolean opening;
-    gboolean report_failure; /* emit "connect-failed" for the open under way */
+    gboolean opening_quietly; /* the open under way is an automatic retry */
+    gboolean report_failure;  /* emit "connect-failed" for the open under way */
     guint retry_id;
     GCancellable *cancellable;
     MarinaConnection *connection;
@@ -273,6 +274,7 @@ entry_open(MarinaConnectionEntry *self, gboolean quietly)
         return;
     g_clear_handle_id(&self->retry_id, g_source_remove);
     self->opening = TRUE;
+    self->opening_quietly = quietly;
     if (!quietly)
         set_state(self, MARINA_CONNECTION_STATE_CONNECTING, NULL);
     call = g_new0(OpenCall, 1);
@@ -282,6 +284,17 @@ entry_open(MarinaConnectionEntry *self, gboolean quietly)
                                       call);
 }
 
+/* Abandons the open under way; a fresh cancellable serves the next. */
+static void
+abandon_open(MarinaConnectionEntry *self)
+{
+    g_cancellable_cancel(self->cancellable);
+    g_object_unref(self->cancellable);
+    self->cancellable = g_cancellable_new();
+    self->opening = FALSE;
+    self->report_failure = FALSE;
+}
+
 /* ------------------------------------------------------------------- public */
 
 void
@@ -289,6 +302,11 @@ marina_connection_entry_connect(MarinaConnectionEntry *self)
 {
     g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
 
+    /* A quiet retry of an ssh host under way could not ask for what this
+     * open may need (a password): open again, as asked. (Local opens never
+     * ask.) */
+    if (self->ssh && self->opening && self->opening_quietly)
+        abandon_open(self);
     self->report_failure = TRUE;
     /* Asked for: a failure is shown, not retried (for ssh). */
     self->ssh_retry_until = 0;
@@ -314,12 +332,7 @@ marina_connection_entry_disconnect(MarinaConnectionEntry *self)
     g_clear_handle_id(&self->retry_id, g_source_remove);
     self->ssh_retry_until = 0;
     if (self->opening) {
-        /* An open under way is abandoned; a fresh cancellable serves the next. */
-        g_cancellable_cancel(self->cancellable);
-        g_object_unref(self->cancellable);
-        self->cancellable = g_cancellable_new();
-        self->opening = FALSE;
-        self->report_failure = FALSE;
+        abandon_open(self);
         if (self->state == MARINA_CONNECTION_STATE_CONNECTING)
             set_state(self, MARINA_CONNECTION_STATE_IDLE, NULL);
     }

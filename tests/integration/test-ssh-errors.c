@@ -772,6 +772,28 @@ test_entry_follows_a_remote_daemon_restart(void **state)
     harness_connect(s->h); /* the harness's own connection, for its teardown */
 }
 
+/* A remote host that could not be reached at the first connect is not
+ * tried again by itself, even though the failure might go away: only a
+ * connection that worked and was lost is. */
+static void
+test_failed_first_connect_is_not_retried(void **state)
+{
+    Ssh *s = *state;
+    g_autofree char *uri = uri_with(s, closed_port(), s->user_key, "");
+    g_autoptr(MarinaConnectionManager) manager = marina_connection_manager_new();
+    MarinaConnectionEntry *entry = marina_connection_manager_add(manager, uri);
+    g_autoptr(GError) failed = NULL;
+
+    fresh_runtime_dir(s);
+    g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &failed);
+    marina_connection_entry_connect(entry);
+    assert_true(HARNESS_WAIT_FOR(failed != NULL, 20000));
+    assert_true(g_error_matches(failed, MARINA_ERROR, MARINA_ERROR_HOST_UNREACHABLE));
+    assert_true(entry_disconnected(entry));
+    assert_stays_disconnected(entry);
+    g_signal_handlers_disconnect_by_data(entry, &failed);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * On a terminal
  */
@@ -906,6 +928,7 @@ main(void)
         cmocka_unit_test(test_manager_shows_the_reason),
         cmocka_unit_test(test_lost_connection_says_why),
         cmocka_unit_test(test_entry_follows_a_remote_daemon_restart),
+        cmocka_unit_test(test_failed_first_connect_is_not_retried),
         cmocka_unit_test(test_terminal_questions_still_work),
         cmocka_unit_test(test_terminal_declined_host_key),
     };
