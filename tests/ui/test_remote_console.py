@@ -208,6 +208,13 @@ def run_checks(app, sock, daemon, daemon_argv):
     u.spawn(daemon_argv, "marinad-remote.log")
     u.wait_for(lambda: uisession.socket_peer_pid(sock), 20, "the remote daemon to listen again")
     u.log("the remote daemon is back")
+    # The consoles' channels ended with the daemon; the window opens one again
+    # by itself once the connection is back (about one retry period).
+    u.wait_for(lambda: not channel_processes(sock), 20,
+               lambda: f"the old console channels to end (still: {channel_processes(sock)})")
+    u.wait_for(lambda: channel_processes(sock), 60,
+               "a console channel to open again with no click", interval=0.2)
+    u.log("a console channel is open again, with no click")
     # No click anywhere: the ssh connection was lost unexpectedly, so it is
     # retried by itself (quietly: over the shared ssh login, asking nothing),
     # and the window, bound to the new connection, opens its consoles again.
