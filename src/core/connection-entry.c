@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "ssh-diagnosis.h"
 
 struct _MarinaConnectionEntry {
     GObject parent_instance;
@@ -17,11 +18,16 @@ struct _MarinaConnectionEntry {
     char *label; /* for people */
     gboolean local;
     gboolean auto_retry;
+    gboolean ssh;
+    /* ssh, after an unexpected loss: quiet retries until then (monotonic
+     * microseconds); 0 when none may follow. */
+    gint64 ssh_retry_until;
 
     MarinaConnectionState state;
     char *reason;
     gboolean opening;
-    gboolean report_failure; /* emit "connect-failed" for the open under way */
+    gboolean opening_quietly; /* the open under way is an automatic retry */
+    gboolean report_failure;  /* emit "connect-failed" for the open under way */
     guint retry_id;
     GCancellable *cancellable;
     MarinaConnection *connection;
@@ -109,10 +115,31 @@ on_retry(gpointer user_data)
     return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_retry(MarinaConnectionEntry *self)
+/* Whether to try again after @error (NULL: the connection was lost). A
+ * local daemon is waited for as long as it takes. A remote one only after
+ * it was lost, for a while, and while the failure may go away by itself:
+ * what needs a person (a refused login, a host key...) stays shown until
+ * they reconnect, which may ask them. */
+static gboolean
+may_retry(MarinaConnectionEntry *self, const GError *error)
 {
-    if (self->auto_retry && self->retry_id == 0)
+    if (self->auto_retry)
+        return TRUE;
+    if (!self->ssh || self->ssh_retry_until == 0)
+        return FALSE;
+    if ((error != NULL && !marina_ssh_error_is_transient(error)) ||
+        g_get_monotonic_time() >= self->ssh_retry_until) {
+        g_debug("%s: no more automatic retries", self->uri);
+        self->ssh_retry_until = 0;
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+schedule_retry(MarinaConnectionEntry *self, const GError *error)
+{
+    if (may_retry(self, error) && self->retry_id == 0)
         self->retry_id =
             g_timeout_add_seconds(MARINA_CONNECTION_ENTRY_RETRY_SECONDS, on_retry, self);
 }
@@ -170,10 +197,14 @@ on_connection_closed(MarinaConnection *connection, GError *reason, gpointer user
     MarinaConnectionEntry *self = user_data;
 
     drop_connection(self);
+    /* Lost while it worked: a remote daemon restarting, a network blip. */
+    if (reason != NULL && self->ssh)
+        self->ssh_retry_until =
+            g_get_monotonic_time() + MARINA_CONNECTION_ENTRY_REMOTE_RETRY_SECONDS * G_USEC_PER_SEC;
     set_state(self, MARINA_CONNECTION_STATE_DISCONNECTED, reason);
     /* Closed on request (no reason): no retry. */
     if (reason != NULL)
-        schedule_retry(self);
+        schedule_retry(self, NULL);
 }
 
 static void
@@ -186,7 +217,7 @@ open_failed(MarinaConnectionEntry *self, const GError *error)
     if (self->state != MARINA_CONNECTION_STATE_DISCONNECTED ||
         g_strcmp0(self->reason, marina_error_message(error)) != 0)
         set_state(self, MARINA_CONNECTION_STATE_DISCONNECTED, error);
-    schedule_retry(self);
+    schedule_retry(self, error);
     if (report)
         g_signal_emit(self, signals[SIGNAL_CONNECT_FAILED], 0, error);
 }
@@ -222,6 +253,7 @@ on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
     }
     self->connection = g_steal_pointer(&connection);
     self->report_failure = FALSE;
+    self->ssh_retry_until = 0;
     g_signal_connect(self->connection, "closed", G_CALLBACK(on_connection_closed), self);
     send_stats_preferences(self);
     self->list = marina_guest_list_new(self->connection);
@@ -229,22 +261,38 @@ on_connection_opened(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* @quietly (automatic retries) keeps the state saying why it is
- * disconnected until the connection is back. */
+ * disconnected until the connection is back, and asks nobody anything: no
+ * password or host-key dialog pops up for an open nobody asked for. */
 static void
 entry_open(MarinaConnectionEntry *self, gboolean quietly)
 {
+    MarinaConnectionOpenFlags flags =
+        quietly ? MARINA_CONNECTION_OPEN_QUIET : MARINA_CONNECTION_OPEN_DEFAULT;
     OpenCall *call;
 
     if (self->opening || self->connection != NULL)
         return;
     g_clear_handle_id(&self->retry_id, g_source_remove);
     self->opening = TRUE;
+    self->opening_quietly = quietly;
     if (!quietly)
         set_state(self, MARINA_CONNECTION_STATE_CONNECTING, NULL);
     call = g_new0(OpenCall, 1);
     g_weak_ref_init(&call->entry, self);
     call->cancellable = g_object_ref(self->cancellable);
-    marina_connection_open_async(self->uri, call->cancellable, on_connection_opened, call);
+    marina_connection_open_full_async(self->uri, flags, call->cancellable, on_connection_opened,
+                                      call);
+}
+
+/* Abandons the open under way; a fresh cancellable serves the next. */
+static void
+abandon_open(MarinaConnectionEntry *self)
+{
+    g_cancellable_cancel(self->cancellable);
+    g_object_unref(self->cancellable);
+    self->cancellable = g_cancellable_new();
+    self->opening = FALSE;
+    self->report_failure = FALSE;
 }
 
 /* ------------------------------------------------------------------- public */
@@ -254,7 +302,14 @@ marina_connection_entry_connect(MarinaConnectionEntry *self)
 {
     g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
 
+    /* A quiet retry of an ssh host under way could not ask for what this
+     * open may need (a password): open again, as asked. (Local opens never
+     * ask.) */
+    if (self->ssh && self->opening && self->opening_quietly)
+        abandon_open(self);
     self->report_failure = TRUE;
+    /* Asked for: a failure is shown, not retried (for ssh). */
+    self->ssh_retry_until = 0;
     entry_open(self, FALSE);
 }
 
@@ -275,13 +330,9 @@ marina_connection_entry_disconnect(MarinaConnectionEntry *self)
     g_return_if_fail(MARINA_IS_CONNECTION_ENTRY(self));
 
     g_clear_handle_id(&self->retry_id, g_source_remove);
+    self->ssh_retry_until = 0;
     if (self->opening) {
-        /* An open under way is abandoned; a fresh cancellable serves the next. */
-        g_cancellable_cancel(self->cancellable);
-        g_object_unref(self->cancellable);
-        self->cancellable = g_cancellable_new();
-        self->opening = FALSE;
-        self->report_failure = FALSE;
+        abandon_open(self);
         if (self->state == MARINA_CONNECTION_STATE_CONNECTING)
             set_state(self, MARINA_CONNECTION_STATE_IDLE, NULL);
     }
@@ -423,10 +474,13 @@ MarinaConnectionEntry *
 marina_connection_entry_new(const char *uri)
 {
     MarinaConnectionEntry *self;
+    g_autoptr(MarinaUri) parsed = NULL;
 
     g_return_val_if_fail(uri != NULL, NULL);
     self = g_object_new(MARINA_TYPE_CONNECTION_ENTRY, NULL);
     self->label =
         marina_connection_entry_label_for_uri(uri, &self->local, &self->auto_retry, &self->uri);
+    parsed = marina_uri_parse(self->uri, NULL);
+    self->ssh = parsed != NULL && parsed->transport == MARINA_URI_TRANSPORT_SSH;
     return self;
 }

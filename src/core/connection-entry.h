@@ -33,9 +33,16 @@ G_BEGIN_DECLS
  * set), DISCONNECTED (the peer went away or opening failed; the reason
  * says why, for people). Entries of a local daemon that may come back
  * (marina:///session, marina+unix://) retry on their own every
- * MARINA_CONNECTION_ENTRY_RETRY_SECONDS after an unexpected loss; such
- * retries do not pass through CONNECTING, so the entry keeps saying why it
- * is disconnected until it is back.
+ * MARINA_CONNECTION_ENTRY_RETRY_SECONDS after an unexpected loss or a failed
+ * open. Entries of an ssh host retry the same way after an unexpected loss of
+ * an established connection (the remote daemon restarted, the network
+ * blinked), but not after a failed first open or a disconnect on request;
+ * they stop after MARINA_CONNECTION_ENTRY_REMOTE_RETRY_SECONDS, or at once
+ * when the failure needs a person (login refused, host key, no marinad,
+ * another protocol: marina_ssh_error_is_transient()). Automatic retries never
+ * ask anything (MARINA_CONNECTION_OPEN_QUIET: no password or host-key
+ * dialog, no terminal); they do not pass through CONNECTING, so the entry
+ * keeps saying why it is disconnected until it is back.
  *
  * Signals:
  *   "state-changed" (MarinaConnectionState old_state): the state, the reason
@@ -47,6 +54,8 @@ G_BEGIN_DECLS
  */
 
 #define MARINA_CONNECTION_ENTRY_RETRY_SECONDS 5
+/* How long an ssh entry keeps retrying after it lost its connection. */
+#define MARINA_CONNECTION_ENTRY_REMOTE_RETRY_SECONDS 300
 
 typedef enum {
     MARINA_CONNECTION_STATE_IDLE,
@@ -69,7 +78,9 @@ const char *marina_connection_entry_get_uri(MarinaConnectionEntry *self);
 const char *marina_connection_entry_get_label(MarinaConnectionEntry *self);
 /* Whether its guests' files are on this computer (local or unix socket). */
 gboolean marina_connection_entry_is_local(MarinaConnectionEntry *self);
-/* Whether it reconnects on its own after an unexpected loss. */
+/* Whether it retries on its own whenever it is disconnected unexpectedly,
+ * for as long as it takes (a local daemon that may come back). ssh entries
+ * answer FALSE: they retry only for a while after a loss (see above). */
 gboolean marina_connection_entry_get_auto_retry(MarinaConnectionEntry *self);
 
 MarinaConnectionState marina_connection_entry_get_state(MarinaConnectionEntry *self);

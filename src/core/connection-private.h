@@ -46,9 +46,10 @@ GSubprocessLauncher *marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFl
 /* Whether ssh to @uri's host can ask questions (a terminal or an askpass). */
 gboolean marina_ssh_can_ask(const MarinaUri *uri);
 /* ssh to @uri's host running `marinad --connect-stdio --protocol=N`, its
- * stdin/stdout as *stream, its standard error read into *stderr_out. */
-GSubprocess *marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream,
-                              MarinaSshStderr **stderr_out, GError **error);
+ * stdin/stdout as *stream, its standard error read into *stderr_out.
+ * MARINA_CONNECTION_OPEN_QUIET in @flags: it asks nothing, anywhere. */
+GSubprocess *marina_ssh_spawn(const MarinaUri *uri, MarinaConnectionOpenFlags flags,
+                              GIOStream **stream, MarinaSshStderr **stderr_out, GError **error);
 /* Why connecting over ssh failed (@cause: the greeting's or the D-Bus
  * handshake's error), from ssh's exit status (@exited: it did exit in time)
  * and what it wrote to @ssh_stderr. */

@@ -290,7 +290,8 @@ connect_ssh_sync(const MarinaUri *uri, GSubprocess **ssh_out, MarinaSshStderr **
 {
     g_autoptr(GIOStream) stream = NULL;
     g_autoptr(MarinaSshStderr) ssh_stderr = NULL;
-    g_autoptr(GSubprocess) ssh = marina_ssh_spawn(uri, &stream, &ssh_stderr, error);
+    g_autoptr(GSubprocess) ssh =
+        marina_ssh_spawn(uri, MARINA_CONNECTION_OPEN_DEFAULT, &stream, &ssh_stderr, error);
     g_autoptr(GError) local_error = NULL;
     GDBusConnection *dbus = NULL;
     gboolean exited;
@@ -367,6 +368,7 @@ typedef struct {
     GError *ssh_error; /* kept while waiting for ssh's exit status */
     gulong cancel_id;  /* ends ssh when the open is cancelled before D-Bus runs */
     gboolean daemon_started;
+    MarinaConnectionOpenFlags flags;
 } OpenData;
 
 static void
@@ -553,7 +555,8 @@ connect_ssh(GTask *task)
     OpenData *data = g_task_get_task_data(task);
     GError *error = NULL;
 
-    data->ssh = marina_ssh_spawn(data->uri, &data->ssh_stream, &data->ssh_stderr, &error);
+    data->ssh =
+        marina_ssh_spawn(data->uri, data->flags, &data->ssh_stream, &data->ssh_stderr, &error);
     if (data->ssh == NULL) {
         g_task_return_error(task, error);
         g_object_unref(task);
@@ -570,6 +573,15 @@ void
 marina_connection_open_async(const char *uri_string, GCancellable *cancellable,
                              GAsyncReadyCallback callback, gpointer user_data)
 {
+    marina_connection_open_full_async(uri_string, MARINA_CONNECTION_OPEN_DEFAULT, cancellable,
+                                      callback, user_data);
+}
+
+void
+marina_connection_open_full_async(const char *uri_string, MarinaConnectionOpenFlags flags,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     OpenData *data = g_new0(OpenData, 1);
     GError *error = NULL;
@@ -577,6 +589,7 @@ marina_connection_open_async(const char *uri_string, GCancellable *cancellable,
     (void)marina_error_quark();
     g_task_set_source_tag(task, marina_connection_open_async);
     g_task_set_task_data(task, data, (GDestroyNotify)open_data_free);
+    data->flags = flags;
     data->uri = parse_uri_for_connection(uri_string, &error);
     if (data->uri == NULL) {
         g_task_return_error(task, error);

@@ -35,6 +35,23 @@ G_DECLARE_FINAL_TYPE(MarinaConnection, marina_connection, MARINA, CONNECTION, GO
  * marina:///session a daemon is started when none listens. */
 void marina_connection_open_async(const char *uri, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
+
+typedef enum {
+    MARINA_CONNECTION_OPEN_DEFAULT = 0,
+    /* Ask nothing, anywhere: no password, passphrase or host-key question on
+     * a terminal or in a dialog (the askpass server). For opens nobody asked
+     * for (automatic retries): over ssh only a shared login that is still
+     * there, or a key that needs nothing, will do (BatchMode=yes); else the
+     * open fails with why (e.g. MARINA_ERROR_AUTH_FAILED). The URI, which
+     * names the connection for settings and the keyring, stays as it is. */
+    MARINA_CONNECTION_OPEN_QUIET = 1 << 0,
+} MarinaConnectionOpenFlags;
+
+/* marina_connection_open_async() with @flags; finish with
+ * marina_connection_open_finish(). */
+void marina_connection_open_full_async(const char *uri, MarinaConnectionOpenFlags flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
 MarinaConnection *marina_connection_open_finish(GAsyncResult *result, GError **error);
 /* Blocking variant for command-line tools; never call it from a main loop
  * that must stay responsive. */

@@ -23,8 +23,6 @@
  */
 
 #define READ_CHUNK (64 * 1024)
-/* What is kept of ssh's standard error, for the message when it fails. */
-#define MAX_STDERR 4096
 /* After the stream ended early: how long ssh may take to exit and say why. */
 #define EXIT_WAIT_S 5
 
@@ -33,11 +31,8 @@ typedef struct {
     MarinaUri *uri;
     char *kind;
     GSubprocess *ssh;
-    GInputStream *err;
-    GString *err_text;
-    GCancellable *err_cancellable; /* stops the stderr drain when we are done waiting */
+    MarinaSshStderr *ssh_stderr; /* read while ssh runs, for the failure's reason */
     gboolean exited;
-    gboolean err_done;
 
     /* While opening */
     GTask *task;
@@ -81,10 +76,8 @@ channel_unref(Channel *channel)
         close(channel->fd);
     g_clear_pointer(&channel->header, marina_channel_header_free);
     g_clear_pointer(&channel->context, g_main_context_unref);
-    g_clear_object(&channel->err_cancellable);
-    g_clear_object(&channel->err);
+    g_clear_pointer(&channel->ssh_stderr, marina_ssh_stderr_free);
     g_clear_object(&channel->ssh);
-    g_string_free(channel->err_text, TRUE);
     marina_uri_free(channel->uri);
     g_free(channel->kind);
     g_free(channel);
@@ -142,66 +135,21 @@ channel_complete(Channel *channel, GBytes *scrollback, GError *error)
     channel_unref(channel); /* the task's */
 }
 
-/* ssh's last line says why a login failed; a program's first line why it stopped. */
-static char *
-stderr_line(Channel *channel, gboolean last)
-{
-    g_auto(GStrv) lines = g_strsplit(channel->err_text->str, "\n", -1);
-    const char *found = "";
-
-    for (guint i = 0; lines[i] != NULL; i++) {
-        g_strstrip(lines[i]);
-        if (lines[i][0] != '\0') {
-            found = lines[i];
-            if (!last)
-                break;
-        }
-    }
-    return g_utf8_make_valid(found, -1);
-}
-
-/* Why the stream ended before the daemon answered, from ssh's exit status. */
+/* Why the stream ended before the daemon answered, told as the control
+ * connection tells it (ssh-diagnosis.c): the same reason and error code for
+ * an unreachable host, a refused login, a host key, a missing marinad. */
 static GError *
 ssh_failure(Channel *channel)
 {
-    g_autofree char *uri = marina_uri_to_string(channel->uri);
-    const char *program = marina_uri_get_param(channel->uri, "command");
-    const char *host = channel->uri->host;
-    g_autofree char *said = NULL;
-    int status = channel->exited && g_subprocess_get_if_exited(channel->ssh)
-                     ? g_subprocess_get_exit_status(channel->ssh)
-                     : -1;
+    /* Not a MARINA_ERROR: what ssh and its exit status say comes first. */
+    g_autoptr(GError) cause =
+        g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                    _("the %s channel ended before the daemon answered"), channel->kind);
+    GError *error = NULL;
 
-    if (program == NULL)
-        program = "marinad";
-    said = stderr_line(channel, status == 255);
-    /* What ssh or the program said, as " (...)", or nothing when it said nothing. */
-    if (said[0] != '\0') {
-        char *suffix = g_strdup_printf(" (%s)", said);
-        g_free(said);
-        said = suffix;
-    }
-    g_debug("%s channel to %s ended early (ssh status %d): %s", channel->kind, host, status,
-            channel->err_text->str);
-    if (status == 255)
-        return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                           _("Cannot open the %s channel of %s: ssh could not reach %s%s. Check "
-                             "that 'ssh %s' works, then try again."),
-                           channel->kind, uri, host, said, host);
-    if (status == 127)
-        return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                           _("Cannot open the %s channel of %s: the program '%s' was not found on "
-                             "%s. Install Marina there, or name the program with ?command=PATH."),
-                           channel->kind, uri, program, host);
-    if (status > 0)
-        return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                           _("Cannot open the %s channel of %s: '%s' on %s exited with status "
-                             "%d%s. Install the same Marina version there."),
-                           channel->kind, uri, program, host, status, said);
-    return g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
-                       _("Cannot open the %s channel of %s: the ssh connection to %s closed before "
-                         "the daemon answered. Try again."),
-                       channel->kind, uri, host);
+    marina_ssh_set_error(channel->uri, channel->ssh, channel->exited, channel->ssh_stderr, cause,
+                         &error);
+    return error;
 }
 
 /* Once the stream ended early, answer when ssh has exited and said its
@@ -209,7 +157,7 @@ ssh_failure(Channel *channel)
 static void
 maybe_report_ssh_failure(Channel *channel)
 {
-    if (channel->task == NULL || !channel->stream_ended || !channel->exited || !channel->err_done)
+    if (channel->task == NULL || !channel->stream_ended || !channel->exited)
         return;
     channel_complete(channel, NULL, ssh_failure(channel));
 }
@@ -251,8 +199,10 @@ header_invalid(Channel *channel, const GError *cause)
 
     g_debug("%s channel to %s: %s", channel->kind, channel->uri->host, cause->message);
     g_subprocess_force_exit(channel->ssh);
+    /* What the control connection calls an answer that is not marinad's
+     * greeting (ssh-diagnosis.c): the same code. */
     channel_complete(channel, NULL,
-                     g_error_new(MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,
+                     g_error_new(MARINA_ERROR, MARINA_ERROR_PROTOCOL_MISMATCH,
                                  _("Cannot open the %s channel of %s: the program on %s did not "
                                    "answer as marinad does. Install the same Marina version "
                                    "there."),
@@ -356,43 +306,7 @@ on_ssh_exited(GObject *source, GAsyncResult *result, gpointer user_data)
     channel->exited = TRUE;
     g_debug("The %s channel's ssh to %s exited", channel->kind, channel->uri->host);
     maybe_report_ssh_failure(channel);
-    /* Nothing waits for the rest of ssh's stderr now (a background master
-     * started by this ssh could keep the pipe open). */
-    if (channel->task == NULL)
-        g_cancellable_cancel(channel->err_cancellable);
     channel_unref(channel);
-}
-
-static void read_stderr(Channel *channel);
-
-static void
-on_stderr(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    Channel *channel = user_data;
-    g_autoptr(GBytes) bytes =
-        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, NULL);
-    gsize len = bytes != NULL ? g_bytes_get_size(bytes) : 0;
-
-    if (len == 0) {
-        channel->err_done = TRUE;
-        g_input_stream_close(channel->err, NULL, NULL);
-        maybe_report_ssh_failure(channel);
-        channel_unref(channel);
-        return;
-    }
-    if (channel->err_text->len < MAX_STDERR)
-        g_string_append_len(channel->err_text, g_bytes_get_data(bytes, NULL),
-                            (gssize)MIN(len, MAX_STDERR - channel->err_text->len));
-    read_stderr(channel);
-}
-
-/* ssh's messages are kept for the error, and the pipe drained so that ssh
- * never blocks on it. */
-static void
-read_stderr(Channel *channel)
-{
-    g_input_stream_read_bytes_async(channel->err, 4096, G_PRIORITY_DEFAULT,
-                                    channel->err_cancellable, on_stderr, channel);
 }
 
 static GSubprocess *
@@ -460,8 +374,6 @@ marina_ssh_channel_open_async(const MarinaUri *uri, const char *const *args,
     g_atomic_ref_count_init(&channel->ref); /* the task's */
     channel->uri = marina_uri_copy(uri);
     channel->kind = g_strdup(args[0]);
-    channel->err_text = g_string_new(NULL);
-    channel->err_cancellable = g_cancellable_new();
     channel->fd = pair[0];
     channel->ssh = spawn_ssh(uri, args, pair[1], &error);
     if (channel->ssh == NULL) {
@@ -475,9 +387,10 @@ marina_ssh_channel_open_async(const MarinaUri *uri, const char *const *args,
     g_unix_set_fd_nonblocking(channel->fd, TRUE, NULL);
     /* Held until ssh exits, so it is reaped and nothing is left behind. */
     g_subprocess_wait_async(channel->ssh, NULL, on_ssh_exited, channel_ref(channel));
-    channel->err = g_object_ref(g_subprocess_get_stderr_pipe(channel->ssh));
-    channel_ref(channel);
-    read_stderr(channel);
+    /* Drained, so ssh never blocks on it; once ssh exited, what it said is
+     * read at once (a background master started by this ssh may keep the
+     * pipe open, so its end is never waited for). */
+    channel->ssh_stderr = marina_ssh_stderr_new(g_subprocess_get_stderr_pipe(channel->ssh));
     attach(channel, &channel->watch,
            g_unix_fd_source_new(channel->fd, G_IO_IN | G_IO_HUP | G_IO_ERR),
            (GSourceFunc)(void (*)(void))on_readable);

@@ -413,7 +413,9 @@ explain_refusal(const MarinaUri *uri, const char *uri_string, int status, const 
 {
     g_autofree char *said = NULL;
 
-    if (status == MARINAD_EXIT_USAGE && find_line(m, "--protocol") != NULL) {
+    /* A console channel's --connect-channel is refused the same way. */
+    if (status == MARINAD_EXIT_USAGE &&
+        (find_line(m, "--protocol") != NULL || find_line(m, "--connect-channel") != NULL)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_PROTOCOL_MISMATCH,
                     _("Cannot connect to %s: protocol version mismatch: %s runs an older "
                       "marinad that does not exchange versions, this client speaks protocol "
@@ -508,6 +510,21 @@ marina_ssh_explain_failure(const MarinaUri *uri, const MarinaSshOutcome *outcome
                   "there is marinad, and that the daemon runs."),
                 uri_string, uri->host, cause != NULL ? cause->message : _("no detail"),
                 remote_program(uri));
+}
+
+gboolean
+marina_ssh_error_is_transient(const GError *error)
+{
+    static const MarinaError lasting[] = {
+        MARINA_ERROR_AUTH_FAILED,   MARINA_ERROR_HOST_KEY_CHANGED,  MARINA_ERROR_HOST_KEY_UNKNOWN,
+        MARINA_ERROR_NOT_INSTALLED, MARINA_ERROR_PROTOCOL_MISMATCH,
+    };
+
+    g_return_val_if_fail(error != NULL, FALSE);
+    for (guint i = 0; i < G_N_ELEMENTS(lasting); i++)
+        if (g_error_matches(error, MARINA_ERROR, (gint)lasting[i]))
+            return FALSE;
+    return TRUE;
 }
 
 /* ---------------------------------------------------------------------------------------------

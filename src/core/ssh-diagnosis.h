@@ -26,6 +26,12 @@ typedef struct {
 void marina_ssh_explain_failure(const MarinaUri *uri, const MarinaSshOutcome *outcome,
                                 const GError *cause, GError **error);
 
+/* Whether a failure to connect over ssh may go away by itself, so that
+ * trying again later without asking anything can succeed (an unreachable
+ * host, a daemon that is not back yet); FALSE for what needs a person (a
+ * refused login, a host key, no marinad, another protocol version). */
+gboolean marina_ssh_error_is_transient(const GError *error);
+
 /* Checks marinad's greeting, the first line @uri's host sent (@len bytes,
  * without its newline; @complete: the newline came). TRUE if it is
  * marinad's greeting with this client's protocol; else @error is

@@ -40,12 +40,13 @@ have_terminal(void)
     return TRUE;
 }
 
+/* @quiet: an open nobody asked for (MARINA_CONNECTION_OPEN_QUIET). */
 static const char *
-ssh_batch_mode(const MarinaUri *uri)
+ssh_batch_mode(const MarinaUri *uri, gboolean quiet)
 {
     g_autoptr(MarinaAskpassServer) askpass = NULL;
 
-    if (g_strcmp0(marina_uri_get_param(uri, "no_tty"), "1") == 0)
+    if (quiet || g_strcmp0(marina_uri_get_param(uri, "no_tty"), "1") == 0)
         return "BatchMode=yes";
     /* The application answers ssh's questions (marina_ssh_launcher_new()). */
     askpass = marina_askpass_server_dup_installed();
@@ -131,8 +132,8 @@ known_hosts_option(const MarinaUri *uri, GError **error)
     return g_string_free(g_steal_pointer(&option), FALSE);
 }
 
-GStrv
-marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
+static GStrv
+build_argv(const MarinaUri *uri, const char *remote, gboolean quiet, GError **error)
 {
     g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
     const char *keyfile;
@@ -153,7 +154,7 @@ marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
     keyfile = marina_uri_get_param(uri, "keyfile");
     if (keyfile != NULL)
         g_strv_builder_add_many(argv, "-i", keyfile, NULL);
-    g_strv_builder_add_many(argv, "-o", ssh_batch_mode(uri), NULL);
+    g_strv_builder_add_many(argv, "-o", ssh_batch_mode(uri, quiet), NULL);
     /* no_verify: a throw-away host whose key must neither be checked nor
      * remembered (it would poison known_hosts for the next one). */
     if (g_strcmp0(marina_uri_get_param(uri, "no_verify"), "1") == 0) {
@@ -180,6 +181,12 @@ marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
 }
 
 GStrv
+marina_ssh_build_argv(const MarinaUri *uri, const char *remote, GError **error)
+{
+    return build_argv(uri, remote, FALSE, error);
+}
+
+GStrv
 marina_connection_build_ssh_argv(const MarinaUri *uri, GError **error)
 {
     g_autofree char *command = NULL;
@@ -202,11 +209,12 @@ ignore_sigpipe(void)
 }
 
 /* Every ssh Marina runs is made here, so what it needs from the
- * environment (how it asks questions) is set in one place. */
-GSubprocessLauncher *
-marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags)
+ * environment (how it asks questions) is set in one place. @quiet: it asks
+ * nothing, not even through the askpass server. */
+static GSubprocessLauncher *
+launcher_new(const MarinaUri *uri, gboolean quiet, GSubprocessFlags flags)
 {
-    g_autoptr(MarinaAskpassServer) askpass = marina_askpass_server_dup_installed();
+    g_autoptr(MarinaAskpassServer) askpass = quiet ? NULL : marina_askpass_server_dup_installed();
     GSubprocessLauncher *launcher;
 
     ignore_sigpipe();
@@ -218,23 +226,37 @@ marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags)
     g_subprocess_launcher_unsetenv(launcher, "MARINA_ASKPASS_TOKEN");
     if (askpass != NULL)
         marina_askpass_server_prepare_launcher(askpass, launcher, uri);
+    /* BatchMode=yes already keeps ssh from asking; no askpass program of the
+     * desktop's either, in case a future ssh asks anyway. */
+    if (quiet) {
+        g_subprocess_launcher_unsetenv(launcher, "SSH_ASKPASS");
+        g_subprocess_launcher_unsetenv(launcher, "SSH_ASKPASS_REQUIRE");
+    }
     return launcher;
+}
+
+GSubprocessLauncher *
+marina_ssh_launcher_new(const MarinaUri *uri, GSubprocessFlags flags)
+{
+    return launcher_new(uri, FALSE, flags);
 }
 
 gboolean
 marina_ssh_can_ask(const MarinaUri *uri)
 {
-    return g_str_equal(ssh_batch_mode(uri), "BatchMode=no");
+    return g_str_equal(ssh_batch_mode(uri, FALSE), "BatchMode=no");
 }
 
 /* ssh with its stdin/stdout as a GIOStream. Its standard error is read into
  * *stderr_out, so a failure can say why; its questions (passwords, host
  * keys) do not go there but to the terminal or an askpass program. */
 GSubprocess *
-marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, MarinaSshStderr **stderr_out,
-                 GError **error)
+marina_ssh_spawn(const MarinaUri *uri, MarinaConnectionOpenFlags flags, GIOStream **stream,
+                 MarinaSshStderr **stderr_out, GError **error)
 {
-    g_auto(GStrv) argv = marina_connection_build_ssh_argv(uri, error);
+    gboolean quiet = (flags & MARINA_CONNECTION_OPEN_QUIET) != 0;
+    g_autofree char *command = remote_command(uri);
+    g_auto(GStrv) argv = build_argv(uri, command, quiet, error);
     g_autoptr(GSubprocessLauncher) launcher = NULL;
     g_autoptr(GSubprocess) process = NULL;
     g_autoptr(GError) local_error = NULL;
@@ -242,9 +264,9 @@ marina_ssh_spawn(const MarinaUri *uri, GIOStream **stream, MarinaSshStderr **std
 
     if (argv == NULL)
         return NULL;
-    launcher = marina_ssh_launcher_new(uri, G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    launcher = launcher_new(uri, quiet,
+                            G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_PIPE);
     process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, &local_error);
     if (process == NULL) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION,

@@ -62,6 +62,15 @@ guint harness_count_definitions(Harness *h);
 
 /* Let the main context run for a while (signals arrive). */
 void harness_iterate(int ms);
+/* Lets the main context run until @cond holds or @timeout_ms passes; the
+ * value of @cond at the end. */
+#define HARNESS_WAIT_FOR(cond, timeout_ms)                                                         \
+    ({                                                                                             \
+        gint64 end_ = g_get_monotonic_time() + (gint64)(timeout_ms)*1000;                          \
+        while (!(cond) && g_get_monotonic_time() < end_)                                           \
+            harness_iterate(10);                                                                   \
+        (cond);                                                                                    \
+    })
 
 /* Like harness_new(), with more marinad arguments (NULL-terminated), e.g.
  * {"--driver", "test", "--test-file", path, NULL}. */

@@ -15,14 +15,6 @@
 #include "core/connection-manager.h"
 #include "harness.h"
 
-#define WAIT_FOR(cond, timeout_ms)                                                                 \
-    ({                                                                                             \
-        gint64 end_ = g_get_monotonic_time() + (gint64)(timeout_ms)*1000;                          \
-        while (!(cond) && g_get_monotonic_time() < end_)                                           \
-            harness_iterate(10);                                                                   \
-        (cond);                                                                                    \
-    })
-
 typedef struct {
     guint changes;
     guint failed;
@@ -67,7 +59,7 @@ test_entry_follows_a_daemon_restart(void **state)
     g_signal_connect(entry, "state-changed", G_CALLBACK(on_state_changed), &ev);
     g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &ev);
     marina_connection_entry_connect(entry);
-    assert_true(WAIT_FOR(list_loaded(entry), 10000));
+    assert_true(HARNESS_WAIT_FOR(list_loaded(entry), 10000));
     assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_CONNECTED);
     assert_null(marina_connection_entry_get_reason(entry));
     assert_int_equal(ev.failed, 0);
@@ -78,7 +70,7 @@ test_entry_follows_a_daemon_restart(void **state)
 
     /* The daemon goes: the entry says so, with the reason. */
     harness_stop_daemon(h, SIGKILL);
-    assert_true(WAIT_FOR(
+    assert_true(HARNESS_WAIT_FOR(
         marina_connection_entry_get_state(entry) == MARINA_CONNECTION_STATE_DISCONNECTED, 10000));
     assert_null(marina_connection_entry_get_connection(entry));
     assert_null(marina_connection_entry_get_guest_list(entry));
@@ -86,7 +78,8 @@ test_entry_follows_a_daemon_restart(void **state)
 
     /* It comes back: the entry reconnects by itself within a retry period. */
     harness_start_daemon(h);
-    assert_true(WAIT_FOR(list_loaded(entry), (MARINA_CONNECTION_ENTRY_RETRY_SECONDS + 5) * 1000));
+    assert_true(
+        HARNESS_WAIT_FOR(list_loaded(entry), (MARINA_CONNECTION_ENTRY_RETRY_SECONDS + 5) * 1000));
     assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_CONNECTED);
     assert_null(marina_connection_entry_get_reason(entry));
     assert_ptr_not_equal(marina_connection_entry_get_guest_list(entry), first_list);
@@ -98,7 +91,7 @@ test_entry_follows_a_daemon_restart(void **state)
 
     /* Disconnecting on request: no reason, and no retry brings it back. */
     marina_connection_entry_disconnect(entry);
-    assert_true(WAIT_FOR(
+    assert_true(HARNESS_WAIT_FOR(
         marina_connection_entry_get_state(entry) == MARINA_CONNECTION_STATE_DISCONNECTED, 5000));
     assert_null(marina_connection_entry_get_reason(entry));
     harness_iterate((MARINA_CONNECTION_ENTRY_RETRY_SECONDS + 1) * 1000);
@@ -107,7 +100,7 @@ test_entry_follows_a_daemon_restart(void **state)
 
     /* Reconnect opens it again at once. */
     marina_connection_entry_reconnect(entry);
-    assert_true(WAIT_FOR(list_loaded(entry), 10000));
+    assert_true(HARNESS_WAIT_FOR(list_loaded(entry), 10000));
     harness_connect(h); /* the harness's own connection, for its teardown */
 }
 

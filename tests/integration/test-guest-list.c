@@ -44,15 +44,6 @@ on_stats_updated(MarinaGuestList *list, Events *ev)
     ev->stats_updated++;
 }
 
-/* Iterate the main context until @cond holds or @timeout_ms passes. */
-#define WAIT_FOR(cond, timeout_ms)                                                                 \
-    ({                                                                                             \
-        gint64 end_ = g_get_monotonic_time() + (gint64)(timeout_ms)*1000;                          \
-        while (!(cond) && g_get_monotonic_time() < end_)                                           \
-            harness_iterate(10);                                                                   \
-        (cond);                                                                                    \
-    })
-
 static char *
 xml_with(const char *name, const char *memory_mib, const char *vcpus)
 {
@@ -121,7 +112,7 @@ test_list_follows_the_host(void **state)
     g_signal_connect(list, "stats-updated", G_CALLBACK(on_stats_updated), &ev);
 
     /* Loads all three, with names and states, in one go. */
-    assert_true(WAIT_FOR(marina_guest_list_is_loaded(list), 5000));
+    assert_true(HARNESS_WAIT_FOR(marina_guest_list_is_loaded(list), 5000));
     assert_int_equal(ev.loaded, 1);
     assert_int_equal(ev.changes, 1);
     assert_int_equal(g_list_model_get_n_items(G_LIST_MODEL(list)), 3);
@@ -140,12 +131,12 @@ test_list_follows_the_host(void **state)
         assert_ptr_equal(marina_guest_list_lookup(list, marina_guest_get_uuid(g)), g);
     }
     /* The host's CPU count arrives on its own (GetNodeInfo). */
-    assert_true(WAIT_FOR(marina_guest_list_get_host_cpus(list) > 0, 5000));
+    assert_true(HARNESS_WAIT_FOR(marina_guest_list_get_host_cpus(list) > 0, 5000));
 
     /* A fourth guest defined by another client appears, complete. */
     ev.changes = 0;
     dom_d = harness_define(h, xml_d);
-    assert_true(WAIT_FOR(g_list_model_get_n_items(G_LIST_MODEL(list)) == 4, 5000));
+    assert_true(HARNESS_WAIT_FOR(g_list_model_get_n_items(G_LIST_MODEL(list)) == 4, 5000));
     assert_int_equal(ev.changes, 1);
     assert_int_equal(ev.last_position, 3);
     assert_int_equal(ev.last_removed, 0);
@@ -162,20 +153,20 @@ test_list_follows_the_host(void **state)
     assert_non_null(a);
     if (!marina_dbus_domain_call_start_sync(dom_a, 0, NULL, &error))
         fail_msg("start: %s", error->message);
-    assert_true(WAIT_FOR(marina_guest_get_state(a, NULL) == MARINA_DOMAIN_RUNNING, 10000));
+    assert_true(HARNESS_WAIT_FOR(marina_guest_get_state(a, NULL) == MARINA_DOMAIN_RUNNING, 10000));
     running_at = g_get_monotonic_time();
     assert_ptr_equal(find(list, "gl-a"), a);
     assert_true(marina_guest_is_active(a));
-    assert_true(WAIT_FOR(marina_guest_get_id(a) > 0, 5000));
+    assert_true(HARNESS_WAIT_FOR(marina_guest_get_id(a) > 0, 5000));
 
     /* Within 3 s of running, the batched statistics fill its CPU history. */
-    assert_true(WAIT_FOR(cpu_samples(a) > 0, 3000));
+    assert_true(HARNESS_WAIT_FOR(cpu_samples(a) > 0, 3000));
     printf("# CPU history began %.2f s after the guest was running\n",
            (g_get_monotonic_time() - running_at) / 1e6);
     assert_true(ev.stats_updated > 0);
     hist = marina_guest_get_history(a, MARINA_GUEST_SERIES_CPU, &n);
     assert_true(hist[n - 1] >= 0 && hist[n - 1] <= 100);
-    assert_true(WAIT_FOR(cpu_samples(a) >= 2, 3000));
+    assert_true(HARNESS_WAIT_FOR(cpu_samples(a) >= 2, 3000));
     (void)marina_guest_get_history(a, MARINA_GUEST_SERIES_MEMORY, &n);
     assert_true(n > 0); /* QEMU's RSS is always measurable */
     (void)marina_guest_get_history(a, MARINA_GUEST_SERIES_HOST_CPU, &n);
@@ -192,7 +183,7 @@ test_list_follows_the_host(void **state)
     /* Destroy: shut off, and its running figures are gone. */
     if (!marina_dbus_domain_call_destroy_sync(dom_a, NULL, &error))
         fail_msg("destroy: %s", error->message);
-    assert_true(WAIT_FOR(marina_guest_get_state(a, NULL) == MARINA_DOMAIN_SHUTOFF, 10000));
+    assert_true(HARNESS_WAIT_FOR(marina_guest_get_state(a, NULL) == MARINA_DOMAIN_SHUTOFF, 10000));
     assert_int_equal(cpu_samples(a), 0);
     assert_int_equal(marina_guest_get_id(a), -1);
     assert_false(marina_guest_is_active(a));
@@ -205,7 +196,7 @@ test_list_follows_the_host(void **state)
     ev.changes = 0;
     if (!marina_dbus_domain_call_undefine_sync(dom_b, 0, NULL, &error))
         fail_msg("undefine: %s", error->message);
-    assert_true(WAIT_FOR(g_list_model_get_n_items(G_LIST_MODEL(list)) == 3, 5000));
+    assert_true(HARNESS_WAIT_FOR(g_list_model_get_n_items(G_LIST_MODEL(list)) == 3, 5000));
     assert_int_equal(ev.changes, 1);
     assert_int_equal(ev.last_removed, 1);
     assert_int_equal(ev.last_added, 0);
@@ -243,7 +234,7 @@ test_list_of_an_empty_host_loads(void **state)
     list = marina_guest_list_new(conn);
     g_signal_connect(list, "loaded", G_CALLBACK(on_loaded), &ev);
     g_signal_connect(list, "items-changed", G_CALLBACK(on_items_changed), &ev);
-    assert_true(WAIT_FOR(marina_guest_list_is_loaded(list), 5000));
+    assert_true(HARNESS_WAIT_FOR(marina_guest_list_is_loaded(list), 5000));
     assert_int_equal(ev.loaded, 1);
     assert_int_equal(ev.changes, 0);
     assert_int_equal(g_list_model_get_n_items(G_LIST_MODEL(list)), 0);

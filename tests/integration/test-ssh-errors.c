@@ -18,11 +18,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "askpass-server.h"
 #include "client.h"
 #include "connection-manager.h"
 #include "error.h"
 #include "harness.h"
 #include "protocol.h"
+#include "ssh-channel.h"
+#include "sync-wait.h"
 
 #define PASSPHRASE "open sesame"
 
@@ -229,8 +232,27 @@ script(Ssh *s, const char *name, const char *body)
     return path;
 }
 
-/* Opens @uri blocking and asynchronously; both must fail alike. Returns the
- * error, checked to have @code and to name the host. */
+/* Opens a serial console channel of @uri (ssh-channel.c); its error. */
+static GError *
+channel_error(Ssh *s, const char *uri_string)
+{
+    const char *const args[] = {"serial", "0b3f6a52-1a2b-4c5d-8e9f-000000000001", "0", NULL};
+    g_autoptr(MarinaUri) uri = marina_uri_parse(uri_string, NULL);
+    g_autoptr(GAsyncResult) result = NULL;
+    GError *error = NULL;
+
+    assert_non_null(uri);
+    fresh_runtime_dir(s);
+    marina_ssh_channel_open_async(uri, args, NULL, marina_sync_wait_ready, &result);
+    marina_sync_wait(&result);
+    assert_int_equal(marina_ssh_channel_open_finish(result, NULL, &error), -1);
+    assert_non_null(error);
+    return error;
+}
+
+/* Opens @uri blocking and asynchronously, and a console channel of it; all
+ * must fail alike. Returns the error, checked to have @code and to name the
+ * host. */
 static GError *
 open_fails(Ssh *s, const char *uri, MarinaError code)
 {
@@ -258,6 +280,14 @@ open_fails(Ssh *s, const char *uri, MarinaError code)
     assert_non_null(async_error);
     assert_int_equal(async_error->code, error->code);
     assert_string_equal(async_error->message, error->message);
+    /* A console of that host would say the same thing, with the same code. */
+    {
+        g_autoptr(GError) on_channel = channel_error(s, uri);
+
+        if (!g_error_matches(on_channel, MARINA_ERROR, (gint)code))
+            fail_msg("%s: the channel's code is %d, the connection's %d: %s", uri, on_channel->code,
+                     code, on_channel->message);
+    }
     /* Every failure is told at once, not after a time-out. */
     assert_true(g_get_monotonic_time() - t0 < 20 * G_USEC_PER_SEC);
     return error;
@@ -604,6 +634,167 @@ test_lost_connection_says_why(void **state)
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * Coming back by itself
+ */
+
+/* The askpass server's test handler: it answers the key's passphrase while
+ * a person may be asked (a connect they asked for), and counts every
+ * question that came when nobody may be asked. */
+typedef struct {
+    gboolean may_ask;
+    guint asked;
+    guint asked_unbidden;
+} Asker;
+
+static void
+on_question(MarinaAskpassServer *server, MarinaAskpassQuestion *question, Asker *asker)
+{
+    asker->asked++;
+    if (!asker->may_ask) {
+        asker->asked_unbidden++;
+        marina_askpass_question_cancel(question);
+        return;
+    }
+    marina_askpass_question_reply(question, PASSPHRASE);
+}
+
+static gboolean
+entry_lists(MarinaConnectionEntry *entry, const char *name)
+{
+    MarinaGuestList *list = marina_connection_entry_get_guest_list(entry);
+
+    if (list == NULL || !marina_guest_list_is_loaded(list))
+        return FALSE;
+    for (guint i = 0; i < g_list_model_get_n_items(G_LIST_MODEL(list)); i++) {
+        g_autoptr(MarinaGuest) guest = g_list_model_get_item(G_LIST_MODEL(list), i);
+
+        if (g_strcmp0(marina_guest_get_name(guest), name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+entry_disconnected(MarinaConnectionEntry *entry)
+{
+    return marina_connection_entry_get_state(entry) == MARINA_CONNECTION_STATE_DISCONNECTED &&
+           !marina_connection_entry_is_opening(entry);
+}
+
+/* Nothing opens it again for a retry period and more. */
+static void
+assert_stays_disconnected(MarinaConnectionEntry *entry)
+{
+    for (int i = 0; i < MARINA_CONNECTION_ENTRY_RETRY_SECONDS + 2; i++) {
+        harness_iterate(1000);
+        assert_int_equal(marina_connection_entry_get_state(entry),
+                         MARINA_CONNECTION_STATE_DISCONNECTED);
+        assert_false(marina_connection_entry_is_opening(entry));
+    }
+}
+
+/* A remote host's entry follows its daemon across a restart as a local one
+ * does, quietly: the retries share the login still there and ask nothing.
+ * Without that login the quiet retry cannot log in: it says so and waits
+ * for Reconnect, which may ask. A disconnect on request is not retried. */
+static void
+test_entry_follows_a_remote_daemon_restart(void **state)
+{
+    Ssh *s = *state;
+    /* A key with a passphrase: logging in anew always asks. */
+    g_autofree char *uri = uri_with(s, s->port, s->locked_key, "");
+    g_autofree char *xml = harness_guest_xml("ssh-comes-back", NULL);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(s->h, xml);
+    g_autoptr(MarinaConnectionManager) manager = marina_connection_manager_new();
+    g_autoptr(MarinaAskpassServer) server = NULL;
+    g_autoptr(MarinaConnection) first = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) failed = NULL;
+    Asker asker = {.may_ask = TRUE};
+    MarinaConnectionEntry *entry;
+    const guint wait_ms = (MARINA_CONNECTION_ENTRY_RETRY_SECONDS + 20) * 1000;
+
+    fresh_runtime_dir(s);
+    server = marina_askpass_server_new(&error);
+    assert_non_null(server);
+    g_signal_connect(server, "question", G_CALLBACK(on_question), &asker);
+    marina_askpass_server_install(server);
+    entry = marina_connection_manager_add(manager, uri);
+    g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &failed);
+    marina_connection_entry_connect(entry);
+    assert_true(HARNESS_WAIT_FOR(entry_lists(entry, "ssh-comes-back"), 20000));
+    assert_int_equal(asker.asked, 1); /* the passphrase, for the connect asked for */
+    asker.may_ask = FALSE;
+    first = g_object_ref(marina_connection_entry_get_connection(entry));
+
+    /* The remote daemon restarts: the entry is back by itself, asking nothing. */
+    harness_stop_daemon(s->h, SIGKILL);
+    assert_true(HARNESS_WAIT_FOR(
+        marina_connection_entry_get_state(entry) == MARINA_CONNECTION_STATE_DISCONNECTED, 20000));
+    assert_non_null(marina_connection_entry_get_reason(entry));
+    harness_start_daemon(s->h);
+    assert_true(HARNESS_WAIT_FOR(entry_lists(entry, "ssh-comes-back"), wait_ms));
+    assert_int_equal(marina_connection_entry_get_state(entry), MARINA_CONNECTION_STATE_CONNECTED);
+    assert_null(marina_connection_entry_get_reason(entry));
+    assert_ptr_not_equal(marina_connection_entry_get_connection(entry), first);
+    assert_int_equal(asker.asked_unbidden, 0);
+    assert_null(failed); /* nobody asked for it: nothing to report */
+
+    /* The shared login ends (and the connection with it): logging in again
+     * needs the passphrase, which a quiet retry does not ask for. It says
+     * why and stops. */
+    end_shared_logins(s);
+    assert_true(HARNESS_WAIT_FOR(
+        entry_disconnected(entry) &&
+            strstr(marina_connection_entry_get_reason(entry), "authentication refused") != NULL,
+        wait_ms));
+    assert_stays_disconnected(entry);
+    assert_int_equal(asker.asked_unbidden, 0);
+    assert_null(failed);
+
+    /* Reconnect is asked for: it may ask. */
+    asker.may_ask = TRUE;
+    marina_connection_entry_reconnect(entry);
+    assert_true(HARNESS_WAIT_FOR(entry_lists(entry, "ssh-comes-back"), 20000));
+    assert_int_equal(asker.asked, 2);
+
+    /* Disconnecting on request: no reason, no retry. */
+    asker.may_ask = FALSE;
+    marina_connection_entry_disconnect(entry);
+    assert_true(HARNESS_WAIT_FOR(entry_disconnected(entry), 5000));
+    assert_null(marina_connection_entry_get_reason(entry));
+    assert_stays_disconnected(entry);
+    assert_int_equal(asker.asked_unbidden, 0);
+
+    g_signal_handlers_disconnect_by_data(entry, &failed);
+    marina_askpass_server_install(NULL);
+    end_shared_logins(s);
+    harness_connect(s->h); /* the harness's own connection, for its teardown */
+}
+
+/* A remote host that could not be reached at the first connect is not
+ * tried again by itself, even though the failure might go away: only a
+ * connection that worked and was lost is. */
+static void
+test_failed_first_connect_is_not_retried(void **state)
+{
+    Ssh *s = *state;
+    g_autofree char *uri = uri_with(s, closed_port(), s->user_key, "");
+    g_autoptr(MarinaConnectionManager) manager = marina_connection_manager_new();
+    MarinaConnectionEntry *entry = marina_connection_manager_add(manager, uri);
+    g_autoptr(GError) failed = NULL;
+
+    fresh_runtime_dir(s);
+    g_signal_connect(entry, "connect-failed", G_CALLBACK(on_connect_failed), &failed);
+    marina_connection_entry_connect(entry);
+    assert_true(HARNESS_WAIT_FOR(failed != NULL, 20000));
+    assert_true(g_error_matches(failed, MARINA_ERROR, MARINA_ERROR_HOST_UNREACHABLE));
+    assert_true(entry_disconnected(entry));
+    assert_stays_disconnected(entry);
+    g_signal_handlers_disconnect_by_data(entry, &failed);
+}
+
+/* ---------------------------------------------------------------------------------------------
  * On a terminal
  */
 
@@ -736,6 +927,8 @@ main(void)
         cmocka_unit_test(test_connect_stdio_greeting),
         cmocka_unit_test(test_manager_shows_the_reason),
         cmocka_unit_test(test_lost_connection_says_why),
+        cmocka_unit_test(test_entry_follows_a_remote_daemon_restart),
+        cmocka_unit_test(test_failed_first_connect_is_not_retried),
         cmocka_unit_test(test_terminal_questions_still_work),
         cmocka_unit_test(test_terminal_declined_host_key),
     };

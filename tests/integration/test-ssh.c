@@ -610,7 +610,8 @@ test_remote_migration_stream_error_matches_local(void **state)
     assert_true(no_channel_left(s, 10000));
 }
 
-/* What ssh ran is not marinad: each failure says which, at once. */
+/* What ssh ran is not marinad: each failure says which, at once, with the
+ * code the control connection gives the same failure (ssh-diagnosis.c). */
 static void
 test_channel_failures_say_why(void **state)
 {
@@ -618,11 +619,13 @@ test_channel_failures_say_why(void **state)
     const char *const args[] = {"serial", "0b3f6a52-1a2b-4c5d-8e9f-000000000001", "0", NULL};
     const struct {
         const char *command;
+        MarinaError code;
         const char *expect;
     } cases[] = {
-        {"/nonexistent/marinad", "the program '/nonexistent/marinad' was not found on 127.0.0.1"},
-        {"/bin/echo", "did not answer as marinad does"},
-        {"/bin/false", "exited with status 1"},
+        {"/nonexistent/marinad", MARINA_ERROR_NOT_INSTALLED,
+         "the program '/nonexistent/marinad' was not found there"},
+        {"/bin/echo", MARINA_ERROR_PROTOCOL_MISMATCH, "did not answer as marinad does"},
+        {"/bin/false", MARINA_ERROR_NO_CONNECTION, "failed (exit status 1)"},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -641,7 +644,10 @@ test_channel_failures_say_why(void **state)
         marina_ssh_channel_open_async(uri, args, NULL, marina_sync_wait_ready, &result);
         marina_sync_wait(&result);
         assert_int_equal(marina_ssh_channel_open_finish(result, NULL, &error), -1);
-        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+        if (!g_error_matches(error, MARINA_ERROR, (gint)cases[i].code))
+            fail_msg("%s: code %d, expected %d: %s", cases[i].command, error->code, cases[i].code,
+                     error->message);
+        assert_true(marina_error_is_no_connection(error));
         if (strstr(error->message, cases[i].expect) == NULL)
             fail_msg("%s: unexpected message: %s", cases[i].command, error->message);
         assert_true(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);

@@ -5,9 +5,10 @@ loopback with a throw-away key leads to it. Marina, started with the
 marina+ssh:// URI and --show-domain-console, opens the VM window: the
 graphical console draws the guest's screen and the serial console shows the
 boot output from before the window opened and runs a command typed into it,
-as for a local guest. The remote daemon is killed and started again: the
-console comes back by itself and answers. Closing the window leaves no ssh of
-the consoles behind.
+as for a local guest. The remote daemon is killed and started again: with no
+click anywhere (no Reconnect), the ssh connection comes back by itself, quietly
+over the shared ssh login, and so does the console, which answers. Closing the
+window leaves no ssh of the consoles behind.
 """
 
 import os
@@ -171,47 +172,23 @@ def main():
         raise
 
 
-def answers_again(term, word, timeout=60):
-    """Types WORD's echo every few seconds until it shows: what is typed
-    while the console reconnects goes nowhere."""
+def serial_console_answers(app, word):
+    """The VM window once its serial console shows WORD's echo after typing
+    it; None while the console is not back (what is typed while it
+    reconnects goes nowhere)."""
+    win = u.window(app, name=re.compile(re.escape(GUEST)), timeout=5)
+    hits = u.find_all(win, role="terminal", name="Serial console")
+    term = hits[0] if hits else show_serial_console(win)
+    u.click(term)
+    u.focus(term)
+    u.type_text(f"echo {word}")
+    u.press_key("Return")
     own_line = re.compile(rf"^\s*{re.escape(word)}\s*$", re.M)
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        u.click(term)
-        u.focus(term)
-        u.type_text(f"echo {word}")
-        u.press_key("Return")
-        try:
-            u.wait_for(lambda: own_line.search(u.text_of(term)), 4, f"'{word}'")
-            return
-        except u.Timeout:
-            pass
-    raise AssertionError(f"the remote serial console did not answer '{word}' after the daemon "
-                         f"restarted (last text: {u.text_of(term)[-200:]!r})")
-
-
-def reconnect_from_manager(app):
-    # Started for one guest's console, marina has no manager on screen: running
-    # it again shows it, as the Applications menu would.
-    subprocess.run([u.MARINA], timeout=30, check=False)
-    manager = u.window(app, name="Marina", timeout=20)
-    time.sleep(1)
-    tree = u.GuestTree(u.find(manager, role="tree table", name="Guests"))
-    u.log(f"manager rows: {[tree.name_and_state(r) for r in range(tree.n_rows())]!r}")
-    # (A tuple: row 0 is a true answer too.)
-    row, = u.wait_for(lambda: next(((r,) for r in range(tree.n_rows()) if
-                                   "127.0.0.1" in (tree.name_and_state(r)[0] or "")), None),
-                     20, "the ssh connection's row")
-    u.log(f"connection row: {tree.name_and_state(row)!r}")
-    tree.select_row(row)
-    u.click(tree.cell(row, tree.name_col()), button=3)
-    item = u.wait_for(lambda: next((i for i in u.find_all(app, name="Reconnect", showing=True)
-                                    if i.get_role_name() == "menu item"), None),
-                      10, "the context menu's Reconnect item")
-    u.do_action(item)
-    u.wait_for(lambda: tree.name_and_state(row)[1] == "Connected", 30,
-               lambda: f"the ssh connection to say Connected ({tree.name_and_state(row)!r})")
-    u.log("the ssh connection is back")
+    try:
+        u.wait_for(lambda: own_line.search(u.text_of(term)), 4, f"'{word}'")
+    except u.Timeout:
+        return None
+    return win
 
 
 def run_checks(app, sock, daemon, daemon_argv):
@@ -231,16 +208,19 @@ def run_checks(app, sock, daemon, daemon_argv):
     u.spawn(daemon_argv, "marinad-remote.log")
     u.wait_for(lambda: uisession.socket_peer_pid(sock), 20, "the remote daemon to listen again")
     u.log("the remote daemon is back")
-    # An ssh connection is not retried by itself (that could ask for a
-    # password again and again): Reconnect on its row, as a person does.
-    reconnect_from_manager(app)
-    win = u.window(app, name=re.compile(re.escape(GUEST)), timeout=30)
-    # The window is bound to the new connection: its consoles open again.
-    if not u.find_all(win, role="terminal", name="Serial console"):
-        graphical_console_is_drawn(win)
-    term = show_serial_console(win)
-    answers_again(term, "remote-again")
-    u.log("the serial console over ssh answers after the remote daemon restarted")
+    # The consoles' channels ended with the daemon; the window opens one again
+    # by itself once the connection is back (about one retry period).
+    u.wait_for(lambda: not channel_processes(sock), 20,
+               lambda: f"the old console channels to end (still: {channel_processes(sock)})")
+    u.wait_for(lambda: channel_processes(sock), 60,
+               "a console channel to open again with no click", interval=0.2)
+    u.log("a console channel is open again, with no click")
+    # No click anywhere: the ssh connection was lost unexpectedly, so it is
+    # retried by itself (quietly: over the shared ssh login, asking nothing),
+    # and the window, bound to the new connection, opens its consoles again.
+    win = u.wait_for(lambda: serial_console_answers(app, "remote-again"), 90,
+                     "the remote serial console to come back by itself and answer", interval=1)
+    u.log("the serial console over ssh came back by itself after the remote daemon restarted")
 
     close = u.find(win, role="push button", name="Close", timeout=10)
     u.do_action(close)

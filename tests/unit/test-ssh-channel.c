@@ -38,8 +38,10 @@ test_ssh_that_cannot_connect(void **state)
     marina_sync_wait(&result);
     fd = marina_ssh_channel_open_finish(result, NULL, &error);
     assert_int_equal(fd, -1);
-    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
-    if (strstr(error->message, "ssh could not reach 127.0.0.1") == NULL)
+    /* Told as the control connection tells it (ssh-diagnosis.c). */
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_HOST_UNREACHABLE));
+    assert_true(marina_error_is_no_connection(error));
+    if (strstr(error->message, "host 127.0.0.1 is unreachable") == NULL)
         fail_msg("unexpected message: %s", error->message);
     assert_true(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);
 }

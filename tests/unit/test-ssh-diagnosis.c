@@ -500,6 +500,41 @@ test_ssh_command_line(void **state)
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
 }
 
+/* What a quiet automatic retry may wait out, and what it leaves to a person. */
+static void
+test_transient_failures(void **state)
+{
+    const struct {
+        int status;
+        const char *text;
+        MarinaError code;
+        gboolean transient;
+    } cases[] = {
+        {255, "ssh: connect to host server.example port 2222: Connection refused\n",
+         MARINA_ERROR_HOST_UNREACHABLE, TRUE},
+        {1, "marinad: cannot connect to /run/marina/marinad.sock\n", MARINA_ERROR_NO_CONNECTION,
+         TRUE},
+        {255, "alice@server.example: Permission denied (publickey).\n", MARINA_ERROR_AUTH_FAILED,
+         FALSE},
+        {255, CHANGED, MARINA_ERROR_HOST_KEY_CHANGED, FALSE},
+        {255, "Host key verification failed.\n", MARINA_ERROR_HOST_KEY_UNKNOWN, FALSE},
+        {127, "sh: 1: marinad: not found\n", MARINA_ERROR_NOT_INSTALLED, FALSE},
+        /* A marinad older than console channels refuses --connect-channel. */
+        {2, "Unknown option --connect-channel\n", MARINA_ERROR_PROTOCOL_MISMATCH, FALSE},
+    };
+    g_autoptr(GError) timeout = g_error_new_literal(MARINA_ERROR, MARINA_ERROR_TIMEOUT, "slow");
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = explain(cases[i].status, cases[i].text);
+
+        if (!g_error_matches(error, MARINA_ERROR, (gint)cases[i].code))
+            fail_msg("case %u: code %d, expected %d: %s", i, error->code, cases[i].code,
+                     error->message);
+        assert_int_equal(marina_ssh_error_is_transient(error), cases[i].transient);
+    }
+    assert_true(marina_ssh_error_is_transient(timeout));
+}
+
 int
 main(void)
 {
@@ -519,6 +554,7 @@ main(void)
         cmocka_unit_test(test_stderr_reads_a_pipe),
         cmocka_unit_test(test_error_codes_cross_dbus),
         cmocka_unit_test(test_ssh_command_line),
+        cmocka_unit_test(test_transient_failures),
     };
 
     (void)marina_error_quark();
