@@ -405,10 +405,11 @@ disk_path_on(Harness *h, const char *name)
     const char *start, *end;
 
     assert_int_equal(harness_marinactl(h, &out, NULL, "dumpxml", name, NULL), 0);
-    start = strstr(out, "<source file='");
-    assert_non_null(start);
-    start += strlen("<source file='");
-    end = strchr(start, '\'');
+    start = strstr(out, "<source file=");
+    if (start == NULL)
+        fail_msg("no disk in %s", out);
+    start += strlen("<source file=") + 1;
+    end = strchr(start, start[-1]);
     assert_non_null(end);
     return g_strndup(start, (gsize)(end - start));
 }
