@@ -339,6 +339,14 @@ storage_find_pool(const char *name, char **dir, guint64 *available, gboolean *ac
            marina_storage_find_pool(self->storage, name, dir, available, active);
 }
 
+static char *
+storage_pool_of_path(const char *path, gpointer data)
+{
+    MarinaDaemon *self = data;
+
+    return self->storage != NULL ? marina_storage_pool_of_path(self->storage, path) : NULL;
+}
+
 static void
 setup_host(MarinaDaemon *self)
 {
@@ -363,6 +371,7 @@ setup_host(MarinaDaemon *self)
         .jobs = self->jobs,
         .migrations = self->migrations,
         .find_pool = storage_find_pool,
+        .pool_of_path = storage_pool_of_path,
         .find_pool_data = self,
     };
     marina_migration_methods_connect(&self->migration_methods);

@@ -23,7 +23,9 @@ typedef struct {
     MarinaJobRegistry *jobs;
     MarinaMigrationRegistry *migrations;
     MarinaMigrationFindPool find_pool; /* copy mode: where volumes go (may be NULL) */
-    gpointer find_pool_data;
+    /* The pool holding a disk file here, for MigrateBegin's info (may be NULL). */
+    char *(*pool_of_path)(const char *path, gpointer user_data);
+    gpointer find_pool_data; /* for both */
 } MarinaMigrationMethods;
 
 /* At start-up: remove the volumes of incoming migrations the daemon was

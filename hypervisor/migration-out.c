@@ -4,18 +4,18 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "migration-private.h"
 #include "migration-stream.h"
-#include "qemu-img.h"
 #include "qemu-vm-migrate.h"
 
 /*
- * This host sends a guest (MIGRATION.md steps 1, 3 and 5): MigrateBegin
- * checks and describes it, MigratePerform (a job) obtains the streams --
+ * This host sends a guest (MIGRATION.md steps 3 and 5; MigrateBegin is in
+ * migration-begin.c): MigratePerform (a job) obtains the streams --
  * connecting to the destination's listener, or waiting for the client to
  * open them with OpenMigrationStream -- and lets QEMU send it;
  * MigrateConfirm stops it here or lets it run on. If the client's
@@ -43,12 +43,17 @@ typedef struct {
     gboolean performed; /* ... and ended well */
     gboolean orphaned;  /* the client went away while it ran */
     gboolean was_running;
+    GSubprocess *copier; /* offline copy: the qemu-img feeding the current disk */
+    guint copying;       /* ... which is disk_targets[copying] */
+    gulong copy_cancel_id;
 } Outgoing;
 
 static void
 outgoing_free(Outgoing *out)
 {
     g_clear_handle_id(&out->stream_timer, g_source_remove);
+    if (out->copy_cancel_id != 0)
+        g_cancellable_disconnect(out->cancel, out->copy_cancel_id);
     if (out->cancel != NULL)
         g_cancellable_cancel(out->cancel);
     g_clear_object(&out->cancel);
@@ -59,6 +64,9 @@ outgoing_free(Outgoing *out)
     g_free(out->fds);
     g_free(out->opened);
     g_strfreev(out->disk_targets);
+    if (out->copier != NULL)
+        g_subprocess_force_exit(out->copier);
+    g_clear_object(&out->copier);
     marina_migration_params_clear(&out->params);
     g_free(out);
 }
@@ -67,198 +75,6 @@ static gboolean
 is_offline_state(MarinaVm *vm)
 {
     return !marina_vm_is_active(vm);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Begin                                                                   */
-
-typedef struct {
-    GDBusMethodInvocation *invocation;
-    MarinaVm *vm;
-    char *xml;
-    GVariantDict info;
-    GVariantBuilder disks;
-    MarinaDomainConfig *config;
-    guint next;
-} Begin;
-
-static void
-begin_free(Begin *b)
-{
-    g_object_unref(b->invocation);
-    g_object_unref(b->vm);
-    g_free(b->xml);
-    g_variant_dict_clear(&b->info);
-    g_variant_builder_clear(&b->disks);
-    marina_domain_config_free(b->config);
-    g_free(b);
-}
-
-/* A disk that moves with copy-storage: a writable image of the guest. */
-static gboolean
-disk_is_copied(const MarinaDiskConfig *d)
-{
-    return d->source != NULL && !d->readonly && !d->shareable &&
-           d->device == MARINA_DISK_DEVICE_DISK;
-}
-
-static void begin_next_disk(Begin *b);
-
-static void
-add_disk(Begin *b, const MarinaDiskConfig *d, guint64 capacity)
-{
-    g_autofree char *volume = g_path_get_basename(d->source);
-    GVariantDict disk;
-
-    g_variant_dict_init(&disk, NULL);
-    g_variant_dict_insert(&disk, "target", "s", d->target_dev);
-    g_variant_dict_insert(&disk, "path", "s", d->source);
-    g_variant_dict_insert(&disk, "format", "s", d->format ? d->format : "raw");
-    g_variant_dict_insert(&disk, "capacity", "t", capacity);
-    g_variant_dict_insert(&disk, "readonly", "b", d->readonly);
-    /* The pool holding it is not looked up: the destination picks a pool of
-     * its own ("default"), and the file's name is the volume's. */
-    g_variant_dict_insert(&disk, "pool", "s", "");
-    g_variant_dict_insert(&disk, "volume", "s", volume);
-    g_variant_builder_add_value(&b->disks, g_variant_dict_end(&disk));
-}
-
-static void
-on_disk_info(MarinaVolumeConfig *info, const GError *error, gpointer data)
-{
-    Begin *b = data;
-    const MarinaDiskConfig *d = b->config->disks->pdata[b->next - 1];
-
-    if (info == NULL) {
-        g_dbus_method_invocation_return_error(
-            b->invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Cannot migrate '%s': its disk %s (%s) cannot be read: %s"), b->config->name,
-            d->target_dev, d->source, error ? error->message : "?");
-        begin_free(b);
-        return;
-    }
-    add_disk(b, d, info->capacity);
-    begin_next_disk(b);
-}
-
-static void
-begin_next_disk(Begin *b)
-{
-    const MarinaDiskConfig *d;
-
-    while (b->next < b->config->disks->len && !disk_is_copied(b->config->disks->pdata[b->next]))
-        b->next++;
-    if (b->next == b->config->disks->len) {
-        g_variant_dict_insert_value(&b->info, "disks", g_variant_builder_end(&b->disks));
-        marina_dbus_domain_complete_migrate_begin(NULL, b->invocation, b->xml,
-                                                  g_variant_dict_end(&b->info));
-        begin_free(b);
-        return;
-    }
-    d = b->config->disks->pdata[b->next++];
-    marina_qemu_img_info(d->target_dev, d->source, d->format ? d->format : "raw", on_disk_info, b);
-}
-
-static GVariant *
-interface_sources(const MarinaDomainConfig *c, MarinaNetType type)
-{
-    GVariantBuilder b;
-
-    g_variant_builder_init(&b, G_VARIANT_TYPE_STRING_ARRAY);
-    for (guint i = 0; i < c->interfaces->len; i++) {
-        const MarinaInterfaceConfig *iface = c->interfaces->pdata[i];
-        if (iface->type == type && iface->source != NULL)
-            g_variant_builder_add(&b, "s", iface->source);
-    }
-    return g_variant_builder_end(&b);
-}
-
-/* What stops a guest from moving at all, from this side. */
-static gboolean
-check_source(MarinaMigrationMethods *methods, MarinaVm *vm, const MarinaMigrationParams *p,
-             GError **error)
-{
-    guint reason;
-    MarinaDomainState state = marina_vm_get_state(vm, &reason);
-    const char *name = marina_vm_get_name(vm);
-
-    if (marina_vm_is_installing(vm)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Guest '%s' is being installed. Let the installation finish before "
-                      "migrating it."),
-                    name);
-        return FALSE;
-    }
-    if (marina_migration_registry_lookup_vm(methods->migrations, vm) != NULL) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Guest '%s' is already migrating. Wait for it, or cancel it with "
-                      "AbortJob."),
-                    name);
-        return FALSE;
-    }
-    if (marina_vm_is_active(vm) && state != MARINA_DOMAIN_RUNNING &&
-        state != MARINA_DOMAIN_PAUSED) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Guest '%s' is %s; only a running or paused guest can move live."), name,
-                    marina_domain_state_to_string(state));
-        return FALSE;
-    }
-    if (marina_vm_is_active(vm) && state == MARINA_DOMAIN_PAUSED &&
-        reason == MARINA_PAUSED_MIGRATION) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Guest '%s' is paused after a migration that was not confirmed; it may "
-                      "already run on the other host. Check there, then resume or stop it "
-                      "here."),
-                    name);
-        return FALSE;
-    }
-    if (!marina_vm_is_active(vm) && p->copy_storage) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                    _("Copying the disks of shut-off guest '%s' is not available yet. Start it "
-                      "and migrate it live, or copy its disks with the storage tools."),
-                    name);
-        return FALSE;
-    }
-    return TRUE;
-}
-
-void
-marina_migration_out_begin(MarinaMigrationMethods *methods, MarinaVm *vm,
-                           GDBusMethodInvocation *invocation, GVariant *params)
-{
-    MarinaMigrationParams p;
-    GError *error = NULL;
-    const MarinaDomainConfig *c = marina_vm_get_config(vm);
-    Begin *b;
-
-    if (!marina_migration_params_parse(params, &p, &error) ||
-        !check_source(methods, vm, &p, &error)) {
-        marina_migration_params_clear(&p);
-        g_dbus_method_invocation_take_error(invocation, error);
-        return;
-    }
-    b = g_new0(Begin, 1);
-    b->invocation = g_object_ref(invocation); /* the reply takes GDBus' own */
-    b->vm = g_object_ref(vm);
-    b->config = marina_domain_config_copy(c);
-    b->xml = marina_domain_config_to_xml(c);
-    g_variant_dict_init(&b->info, NULL);
-    g_variant_dict_insert(&b->info, "name", "s", c->name);
-    g_variant_dict_insert(&b->info, "uuid", "s", c->uuid);
-    g_variant_dict_insert(&b->info, "state", "u", marina_vm_get_state(vm, NULL));
-    g_variant_dict_insert(&b->info, "memory-kib", "t", c->memory_kib);
-    g_variant_dict_insert(&b->info, "vcpus", "u", c->vcpus);
-    g_variant_dict_insert(&b->info, "machine", "s", c->machine ? c->machine : "pc");
-    g_variant_dict_insert(&b->info, "cpu-mode", "s", c->cpu_mode ? c->cpu_mode : "");
-    g_variant_dict_insert(&b->info, "cpu-model", "s", c->cpu_model ? c->cpu_model : "");
-    g_variant_dict_insert(&b->info, "emulator-version", "s", "");
-    g_variant_dict_insert(&b->info, "source-host", "s", marina_migration_this_host());
-    g_variant_dict_insert_value(&b->info, "networks",
-                                interface_sources(c, MARINA_NET_TYPE_NETWORK));
-    g_variant_dict_insert_value(&b->info, "bridges", interface_sources(c, MARINA_NET_TYPE_BRIDGE));
-    g_variant_builder_init(&b->disks, G_VARIANT_TYPE("aa{sv}"));
-    marina_migration_params_clear(&p);
-    begin_next_disk(b);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -334,6 +150,137 @@ on_sent(GObject *source, GAsyncResult *result, gpointer data)
     g_free(sent);
 }
 
+/* ---- A shut-off guest's disks: qemu-img writes each into its stream ---- */
+
+static void copy_next_disk(Outgoing *out);
+
+static const MarinaDiskConfig *
+disk_of(Outgoing *out, const char *target)
+{
+    const MarinaDomainConfig *c = marina_vm_get_config(out->m->vm);
+
+    for (guint i = 0; i < c->disks->len; i++) {
+        const MarinaDiskConfig *d = c->disks->pdata[i];
+        if (g_strcmp0(d->target_dev, target) == 0)
+            return d;
+    }
+    return NULL;
+}
+
+/* Bytes of a disk's image file: the job's measure of an offline copy. */
+static guint64
+file_size(const MarinaDiskConfig *d)
+{
+    GStatBuf st;
+
+    return d != NULL && d->source != NULL && g_stat(d->source, &st) == 0 ? (guint64)st.st_size : 0;
+}
+
+typedef struct {
+    MarinaMigrationMethods *methods;
+    char *token;
+} Copied;
+
+static void
+on_disk_copied(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Copied *c = data;
+    Outgoing *out = lookup(c->methods, c->token);
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_subprocess_wait_check_finish(G_SUBPROCESS(source), result, &error);
+
+    g_free(c->token);
+    g_free(c);
+    if (out == NULL || !out->sending)
+        return;
+    g_clear_object(&out->copier);
+    if (g_cancellable_is_cancelled(out->cancel)) {
+        perform_end(out, g_error_new_literal(G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                             _("The migration was cancelled")));
+        return;
+    }
+    if (!ok) {
+        perform_end(out, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                     _("Copying disk %s to the destination failed: %s"),
+                                     out->disk_targets[out->copying], error->message));
+        return;
+    }
+    out->stats.disk_processed += file_size(disk_of(out, out->disk_targets[out->copying]));
+    out->stats.data_processed = out->stats.disk_processed;
+    out->copying++;
+    copy_next_disk(out);
+}
+
+static void
+copy_next_disk(Outgoing *out)
+{
+    const char *target = out->disk_targets[out->copying];
+    const MarinaDiskConfig *d;
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autofree char *opts = NULL;
+    GError *error = NULL;
+    Copied *c;
+
+    if (target == NULL) {
+        out->stats.phase = "completed";
+        out->stats.data_processed = out->stats.data_total;
+        perform_end(out, NULL);
+        return;
+    }
+    d = disk_of(out, target);
+    if (d == NULL) {
+        perform_end(out, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                     _("Guest '%s' no longer has disk %s."),
+                                     marina_vm_get_name(out->m->vm), target));
+        return;
+    }
+    out->stats.phase = "storage";
+    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    /* The stream is the NBD connection to the destination's new volume. */
+    g_subprocess_launcher_take_fd(launcher, out->fds[out->copying + 1], 3);
+    out->fds[out->copying + 1] = -1;
+    opts = g_strdup_printf("driver=nbd,server.type=fd,server.str=3,export=drive-%s", target);
+    out->copier = g_subprocess_launcher_spawn(launcher, &error, "qemu-img", "convert", "-n", "-f",
+                                              d->format ? d->format : "raw", d->source,
+                                              "--target-image-opts", opts, NULL);
+    if (out->copier == NULL) {
+        perform_end(out, error);
+        return;
+    }
+    c = g_new0(Copied, 1);
+    c->methods = out->methods;
+    c->token = g_strdup(out->m->token);
+    g_subprocess_wait_check_async(out->copier, NULL, on_disk_copied, c);
+    if (g_cancellable_is_cancelled(out->cancel))
+        g_subprocess_force_exit(out->copier);
+}
+
+static void
+on_copy_cancelled(GCancellable *cancellable, gpointer data)
+{
+    Outgoing *out = data;
+
+    /* Its exit ends the job (cancelled). */
+    if (out->copier != NULL)
+        g_subprocess_force_exit(out->copier);
+}
+
+static void
+start_copying(Outgoing *out)
+{
+    g_clear_handle_id(&out->stream_timer, g_source_remove);
+    /* Stream 0 would carry memory: a shut-off guest has none. */
+    close(out->fds[0]);
+    out->fds[0] = -1;
+    for (guint i = 0; out->disk_targets[i] != NULL; i++)
+        out->stats.disk_total += file_size(disk_of(out, out->disk_targets[i]));
+    out->stats.data_total = out->stats.disk_total;
+    out->copy_cancel_id =
+        g_cancellable_connect(out->cancel, G_CALLBACK(on_copy_cancelled), out, NULL);
+    copy_next_disk(out);
+}
+
 static void
 start_sending(Outgoing *out)
 {
@@ -368,8 +315,12 @@ static void
 stream_ready(Outgoing *out, guint index, int fd)
 {
     out->fds[index] = fd;
-    if (++out->n_ready == out->n_streams && out->sending)
-        start_sending(out);
+    if (++out->n_ready == out->n_streams && out->sending) {
+        if (out->offline)
+            start_copying(out);
+        else
+            start_sending(out);
+    }
 }
 
 typedef struct {
@@ -520,6 +471,13 @@ on_owner_closed(MarinaMigration *m)
     marina_migration_registry_remove(out->methods->migrations, m);
 }
 
+/* Whether streams carry anything: a live guest, or a shut-off one's disks. */
+static gboolean
+moves_data(Outgoing *out)
+{
+    return !out->offline || out->params.copy_storage;
+}
+
 static gboolean
 check_perform(Outgoing *out, MarinaVm *vm, const char *token, GError **error)
 {
@@ -532,16 +490,16 @@ check_perform(Outgoing *out, MarinaVm *vm, const char *token, GError **error)
                     token);
         return FALSE;
     }
-    if (!out->offline && p->streams == 0)
+    if (moves_data(out) && p->streams == 0)
         p->streams = 1;
-    if (!out->offline && p->streams != 1 + g_strv_length(out->disk_targets)) {
+    if (moves_data(out) && p->streams != 1 + g_strv_length(out->disk_targets)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                     _("Migration parameter 'streams' is %u, but guest '%s' moves with %u "
                       "stream(s) (1 + its copied disks)."),
                     p->streams, marina_vm_get_name(vm), 1 + g_strv_length(out->disk_targets));
         return FALSE;
     }
-    if (!out->offline && !p->tunnelled &&
+    if (moves_data(out) && !p->tunnelled &&
         (p->address == NULL || *p->address == '\0' || p->port == 0)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                     _("A direct migration needs the destination's 'address' and 'port' (from "
@@ -558,7 +516,7 @@ copied_targets(MarinaVm *vm, gboolean copy)
     GPtrArray *targets = g_ptr_array_new();
 
     for (guint i = 0; copy && i < c->disks->len; i++)
-        if (disk_is_copied(c->disks->pdata[i]))
+        if (marina_migration_disk_is_copied(c->disks->pdata[i]))
             g_ptr_array_add(targets,
                             g_strdup(((MarinaDiskConfig *)c->disks->pdata[i])->target_dev));
     g_ptr_array_add(targets, NULL);
@@ -574,15 +532,18 @@ marina_migration_out_perform(MarinaMigrationMethods *methods, MarinaVm *vm,
 
     out->methods = methods;
     out->offline = is_offline_state(vm);
-    if (!marina_migration_params_parse(params, &out->params, &error) ||
-        !check_source(methods, vm, &out->params, &error) ||
+    if (marina_migration_token_is_valid(token) && lookup(methods, token) != NULL)
+        error = g_error_new(MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
+                            _("Migration %s is already being performed here."), token);
+    if (error != NULL || !marina_migration_params_parse(params, &out->params, &error) ||
+        !marina_migration_out_check_source(methods, vm, &out->params, &error) ||
         (out->disk_targets = copied_targets(vm, out->params.copy_storage),
          !check_perform(out, vm, token, &error))) {
         outgoing_free(out);
         g_dbus_method_invocation_take_error(invocation, error);
         return;
     }
-    out->n_streams = out->offline ? 0 : out->params.streams;
+    out->n_streams = moves_data(out) ? out->params.streams : 0;
     out->fds = g_new(int, out->n_streams + 1);
     for (guint i = 0; i <= out->n_streams; i++)
         out->fds[i] = -1;
@@ -598,10 +559,13 @@ marina_migration_out_perform(MarinaMigrationMethods *methods, MarinaVm *vm,
                                            g_dbus_method_invocation_get_connection(invocation),
                                            on_owner_closed, out, (GDestroyNotify)outgoing_free);
     out->sending = TRUE;
-    g_info("Sending guest '%s'%s", marina_vm_get_name(vm), out->offline ? " (its definition)" : "");
+    g_info("Sending guest '%s'%s", marina_vm_get_name(vm),
+           !out->offline     ? ""
+           : moves_data(out) ? " (shut off, with its disks)"
+                             : " (its definition)");
     marina_dbus_domain_complete_migrate_perform(NULL, invocation,
                                                 marina_job_get_object_path(out->job));
-    if (out->offline) {
+    if (!moves_data(out)) {
         /* Only the definition moves: the destination has it already. */
         out->stats.phase = "completed";
         perform_end(out, NULL);

@@ -25,6 +25,13 @@ void marina_migration_in_open_stream(MarinaMigrationMethods *self,
                                      guint index);
 GVariant *marina_migration_in_job_info(MarinaMigration *m);
 
+/* migration-begin.c */
+/* Whether copy-storage copies @disk: a writable, unshared disk image. */
+gboolean marina_migration_disk_is_copied(const MarinaDiskConfig *disk);
+/* What stops @vm from moving at all, from this side (Begin and Perform). */
+gboolean marina_migration_out_check_source(MarinaMigrationMethods *self, MarinaVm *vm,
+                                           const MarinaMigrationParams *params, GError **error);
+
 /* migration-out.c */
 void marina_migration_out_begin(MarinaMigrationMethods *self, MarinaVm *vm,
                                 GDBusMethodInvocation *invocation, GVariant *params);

@@ -60,11 +60,34 @@ on_incoming_fd_passed(GTask *task, JsonNode *reply)
                             step_return_ok, step_return_error);
 }
 
+/* Post-copy began: the guest runs here now, the source has stopped it. */
+static void
+on_incoming_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts,
+                  gpointer user)
+{
+    MarinaQemuVm *self = user;
+    const char *status = data ? json_object_get_string_member_with_default(data, "status", "") : "";
+
+    /* Only while it arrives: an outgoing migration of this guest later
+     * sends the same events from this QEMU. */
+    if (!g_str_equal(name, "MIGRATION") || !g_str_equal(status, "postcopy-active") ||
+        !self->migrating || self->migrate_out != NULL || STATE(self) == MARINA_DOMAIN_RUNNING)
+        return;
+    g_info("Guest '%s' runs here while the rest of its memory arrives (post-copy)", vm_name(self));
+    marina_qemu_vm_qmp_fire(self, "cont");
+    marina_vm_set_state(VM(self), MARINA_DOMAIN_RUNNING, MARINA_RUNNING_MIGRATED, "resumed",
+                        "post-copy");
+}
+
 void
-marina_qemu_vm_migrate_in_accept_async(MarinaVm *vm, int fd, GAsyncReadyCallback callback,
-                                       gpointer user_data)
+marina_qemu_vm_migrate_in_accept_async(MarinaVm *vm, int fd, gboolean run,
+                                       GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(vm, NULL, callback, user_data);
+    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
+
+    if (run && self->qmp != NULL)
+        g_signal_connect_object(self->qmp, "event", G_CALLBACK(on_incoming_event), self, 0);
 
     marina_qemu_vm_qmp_step(task, "getfd", marina_qemu_json_args("fdname", INCOMING_FD_NAME, NULL),
                             fd, on_incoming_fd_passed, step_return_error);
@@ -104,6 +127,13 @@ on_incoming_status(GTask *task, JsonNode *reply)
 
     if (g_str_equal(status, "inmigrate")) {
         g_timeout_add_once(WAIT_POLL_MS, (GSourceOnceFunc)wait_arrival, task);
+        return;
+    }
+    if (run && STATE(self) == MARINA_DOMAIN_RUNNING) {
+        /* Running since post-copy began. */
+        self->migrating = FALSE;
+        g_task_return_boolean(task, TRUE);
+        g_object_unref(task);
         return;
     }
     if (run) {

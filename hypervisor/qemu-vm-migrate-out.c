@@ -18,6 +18,7 @@
  */
 
 #define POLL_MS 250
+#define DEFAULT_DOWNTIME_MS 300 /* QEMU's own default */
 #define MEMORY_FD_NAME "marina-migrate"
 /* QEMU caps max-bandwidth at SIZE_MAX; "unlimited" is just very large. */
 #define UNLIMITED_BANDWIDTH G_MAXINT64
@@ -30,10 +31,12 @@ typedef struct {
     gulong cancel_id;
     guint poll_timer;
     gulong event_id;
-    MarinaQmpClient *qmp; /* whose events we follow */
-    gboolean ended;       /* the task has answered; late replies are dropped */
-    guint disks_added;    /* blockdev-add done for disks 0..n-1 */
-    guint mirrors_started;
+    MarinaQmpClient *qmp;  /* whose events we follow */
+    gboolean ended;        /* the task has answered; late replies are dropped */
+    guint serial;          /* names of this run's nodes and jobs: a retry's differ */
+    guint current;         /* the disk being set up */
+    guint disks_added;     /* blockdev-add sent for disks 0..n-1 */
+    guint mirrors_started; /* blockdev-mirror sent for disks 0..n-1 */
     gboolean was_running;
     gboolean memory_started;
     gboolean cancel_sent;
@@ -46,6 +49,13 @@ typedef struct {
 
 static void poll_now(OutRun *run);
 static void undo(OutRun *run);
+
+/* "mirror-vda-3", "nbd-vda-3", "marina-nbd-vda-3": disk @i's, this run's. */
+static char *
+disk_name(OutRun *run, const char *kind, guint i)
+{
+    return g_strdup_printf("%s-%s-%u", kind, run->opts.disk_targets[i], run->serial);
+}
 
 /* A QMP step of the run. Each holds the task, so a reply that comes after
  * the run has ended (a cancel raced it) finds it and is dropped. */
@@ -241,11 +251,11 @@ undo(OutRun *run)
     if (run->memory_started && !run->cancel_sent)
         fire(run, "migrate_cancel", NULL);
     for (guint i = 0; i < run->mirrors_started; i++) {
-        g_autofree char *job = g_strdup_printf("mirror-%s", run->opts.disk_targets[i]);
+        g_autofree char *job = disk_name(run, "mirror", i);
         fire(run, "block-job-cancel", marina_qemu_json_args("device", job, NULL));
     }
     for (guint i = 0; i < run->disks_added; i++) {
-        g_autofree char *node = g_strdup_printf("nbd-%s", run->opts.disk_targets[i]);
+        g_autofree char *node = disk_name(run, "nbd", i);
         /* A job cancel takes a moment: QEMU may refuse the first del; the
          * node then goes with QEMU when the guest stops. */
         fire(run, "blockdev-del", marina_qemu_json_args("node-name", node, NULL));
@@ -334,7 +344,7 @@ on_completed(OutRun *run)
     /* The mirrors were READY: cancelling them now completes them without a
      * pivot (the destination has every block). */
     for (guint i = 0; i < run->mirrors_started; i++) {
-        g_autofree char *job = g_strdup_printf("mirror-%s", run->opts.disk_targets[i]);
+        g_autofree char *job = disk_name(run, "mirror", i);
         fire(run, "block-job-cancel", marina_qemu_json_args("device", job, NULL));
     }
     stats(run)->phase = "completed";
@@ -342,9 +352,10 @@ on_completed(OutRun *run)
     /* QEMU keeps the guest paused (postmigrate) until the client confirms. */
     marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_MIGRATION, "suspended",
                         "migrated");
-    g_info("Guest '%s' sent: %" G_GUINT64_FORMAT " bytes of memory, downtime %" G_GUINT64_FORMAT
-           " ms",
-           vm_name(self), stats(run)->memory_processed, stats(run)->downtime_ms);
+    g_info("Guest '%s' sent: %" G_GUINT64_FORMAT " bytes of memory in %" G_GUINT64_FORMAT
+           " ms, downtime %" G_GUINT64_FORMAT " ms",
+           vm_name(self), stats(run)->memory_processed, stats(run)->total_ms,
+           stats(run)->downtime_ms);
     run_end(run, NULL);
 }
 
@@ -526,7 +537,7 @@ on_mirror_started(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
 
-    run->mirrors_started++;
+    run->current++;
     mirror_next(run);
 }
 
@@ -534,14 +545,14 @@ static void
 on_nbd_added(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
-    const char *target = run->opts.disk_targets[run->disks_added];
-    g_autofree char *job = g_strdup_printf("mirror-%s", target);
-    g_autofree char *source = g_strdup_printf("drive-%s", target);
-    g_autofree char *node = g_strdup_printf("nbd-%s", target);
+    guint i = run->current;
+    g_autofree char *job = disk_name(run, "mirror", i);
+    g_autofree char *source = g_strdup_printf("drive-%s", run->opts.disk_targets[i]);
+    g_autofree char *node = disk_name(run, "nbd", i);
     JsonObject *args = marina_qemu_json_args("job-id", job, "device", source, "target", node,
                                              "sync", "full", NULL);
 
-    run->disks_added++;
+    run->mirrors_started = i + 1;
     /* Writes keep going to both sides until the memory has moved. */
     json_object_set_string_member(args, "copy-mode", "write-blocking");
     json_object_set_boolean_member(args, "auto-dismiss", TRUE);
@@ -554,10 +565,10 @@ static void
 on_disk_fd_passed(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
-    const char *target = run->opts.disk_targets[run->disks_added];
-    g_autofree char *fdname = g_strdup_printf("marina-nbd-%s", target);
-    g_autofree char *node = g_strdup_printf("nbd-%s", target);
-    g_autofree char *export = g_strdup_printf("drive-%s", target);
+    guint i = run->current;
+    g_autofree char *fdname = disk_name(run, "marina-nbd", i);
+    g_autofree char *node = disk_name(run, "nbd", i);
+    g_autofree char *export = g_strdup_printf("drive-%s", run->opts.disk_targets[i]);
     JsonObject *args = json_object_new();
     JsonObject *server = marina_qemu_json_args("type", "fd", "str", fdname, NULL);
 
@@ -565,13 +576,14 @@ on_disk_fd_passed(GTask *task, JsonNode *reply)
     json_object_set_string_member(args, "node-name", node);
     json_object_set_object_member(args, "server", server);
     json_object_set_string_member(args, "export", export);
+    run->disks_added = i + 1;
     out_step(g_task_get_task_data(task), "blockdev-add", args, -1, on_nbd_added, step_fail);
 }
 
 static void
 mirror_next(OutRun *run)
 {
-    guint i = run->disks_added;
+    guint i = run->current;
     g_autofree char *fdname = NULL;
 
     if (g_cancellable_is_cancelled(run->cancellable)) {
@@ -587,7 +599,7 @@ mirror_next(OutRun *run)
         return;
     }
     stats(run)->phase = "storage";
-    fdname = g_strdup_printf("marina-nbd-%s", run->opts.disk_targets[i]);
+    fdname = disk_name(run, "marina-nbd", i);
     out_step(run, "getfd", marina_qemu_json_args("fdname", fdname, NULL), run->opts.disk_fds[i],
              on_disk_fd_passed, step_fail);
     close(run->opts.disk_fds[i]);
@@ -620,10 +632,11 @@ on_capabilities_set(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
 
-    out_step(
-        g_task_get_task_data(task), "migrate-set-parameters",
-        parameters(run->opts.max_downtime_ms, run->opts.bandwidth, run->opts.max_downtime_ms > 0),
-        -1, on_parameters_set, step_fail);
+    out_step(g_task_get_task_data(task), "migrate-set-parameters",
+             /* Always both: QEMU keeps a previous migration's values. */
+             parameters(run->opts.max_downtime_ms ? run->opts.max_downtime_ms : DEFAULT_DOWNTIME_MS,
+                        run->opts.bandwidth, TRUE),
+             -1, on_parameters_set, step_fail);
 }
 
 static void
@@ -645,7 +658,10 @@ marina_qemu_vm_migrate_out_async(MarinaVm *vm, MarinaQemuMigrateOut *options,
     GTask *task = g_task_new(vm, NULL, callback, user_data);
     OutRun *run = g_new0(OutRun, 1);
 
+    static guint serial;
+
     run->vm = self;
+    run->serial = ++serial;
     run->task = task;
     run->opts = *options;
     run->opts.disk_targets = g_strdupv(options->disk_targets);
@@ -656,7 +672,8 @@ marina_qemu_vm_migrate_out_async(MarinaVm *vm, MarinaQemuMigrateOut *options,
     stats(run)->phase = "setup";
     stats(run)->start_us = g_get_real_time();
     stats(run)->bandwidth = options->bandwidth;
-    stats(run)->max_downtime_ms = options->max_downtime_ms ? options->max_downtime_ms : 300;
+    stats(run)->max_downtime_ms =
+        options->max_downtime_ms ? options->max_downtime_ms : DEFAULT_DOWNTIME_MS;
     if (self->qmp == NULL || self->migrate_out != NULL) {
         run_end(run, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                                  self->qmp == NULL ? _("Guest '%s' is not running.")
@@ -718,7 +735,7 @@ marina_qemu_vm_migrate_set_speed(MarinaVm *vm, guint64 bytes_per_second)
         run->opts.bandwidth = bytes_per_second;
         stats(run)->bandwidth = bytes_per_second;
         for (guint i = 0; i < run->mirrors_started; i++) {
-            g_autofree char *job = g_strdup_printf("mirror-%s", run->opts.disk_targets[i]);
+            g_autofree char *job = disk_name(run, "mirror", i);
             JsonObject *speed = marina_qemu_json_args("device", job, NULL);
             json_object_set_int_member(speed, "speed", (gint64)bytes_per_second);
             fire(run, "block-job-set-speed", speed);
@@ -761,105 +778,4 @@ marina_qemu_vm_migrate_in_postcopy(MarinaVm *vm)
     OutRun *run = MARINA_QEMU_VM(vm)->migrate_out;
 
     return run != NULL && run->postcopy_active;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Confirm                                                                 */
-
-static void
-on_confirm_stopped(GObject *source, GAsyncResult *result, gpointer data)
-{
-    GTask *task = data;
-
-    g_task_return_boolean(task, TRUE);
-    g_object_unref(task);
-}
-
-void
-marina_qemu_vm_migrate_confirm_async(MarinaVm *vm, gboolean ok, gboolean was_running,
-                                     GAsyncReadyCallback callback, gpointer user_data)
-{
-    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
-    GTask *task = g_task_new(vm, NULL, callback, user_data);
-
-    if (self->pid <= 0) {
-        g_task_return_boolean(task, TRUE);
-        g_object_unref(task);
-        return;
-    }
-    if (ok) {
-        /* The guest lives on the destination now: this QEMU only holds a
-         * stale copy. */
-        GTask *wait = g_task_new(self, NULL, on_confirm_stopped, task);
-        self->migrated = TRUE;
-        marina_vm_add_stop_waiter(vm, wait);
-        g_object_unref(wait);
-        marina_qemu_vm_qmp_fire(self, "quit");
-        marina_qemu_vm_terminate(self);
-        return;
-    }
-    if (self->qmp != NULL && was_running) {
-        marina_qemu_vm_qmp_fire(self, "cont");
-        marina_vm_set_state(vm, MARINA_DOMAIN_RUNNING, MARINA_RUNNING_MIGRATION_CANCELED, "resumed",
-                            "migration canceled");
-    } else if (STATE(self) == MARINA_DOMAIN_PAUSED) {
-        marina_vm_set_state(vm, MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, NULL, NULL);
-    }
-    g_task_return_boolean(task, TRUE);
-    g_object_unref(task);
-}
-
-gboolean
-marina_qemu_vm_migrate_confirm_finish(MarinaVm *vm, GAsyncResult *result, GError **error)
-{
-    return g_task_propagate_boolean(G_TASK(result), error);
-}
-
-void
-marina_qemu_vm_kill(MarinaVm *vm)
-{
-    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
-
-    if (self->pid <= 0)
-        return;
-    self->start_failed = TRUE;
-    marina_qemu_vm_terminate(self);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Job info                                                                */
-
-GVariant *
-marina_migration_stats_to_variant(const MarinaMigrationStats *s)
-{
-    GVariantDict d;
-
-    g_variant_dict_init(&d, NULL);
-    if (s == NULL) {
-        g_variant_dict_insert(&d, "type", "s", "none");
-        return g_variant_dict_end(&d);
-    }
-    g_variant_dict_insert(&d, "type", "s", "migration");
-    g_variant_dict_insert(&d, "phase", "s", s->phase ? s->phase : "setup");
-    g_variant_dict_insert(&d, "elapsed-ms", "t",
-                          s->total_ms ? s->total_ms
-                                      : (guint64)MAX(0, (g_get_real_time() - s->start_us) / 1000));
-    g_variant_dict_insert(&d, "data-total", "t", s->data_total);
-    g_variant_dict_insert(&d, "data-processed", "t", s->data_processed);
-    g_variant_dict_insert(&d, "data-remaining", "t", s->data_remaining);
-    g_variant_dict_insert(&d, "memory-total", "t", s->memory_total);
-    g_variant_dict_insert(&d, "memory-processed", "t", s->memory_processed);
-    g_variant_dict_insert(&d, "memory-remaining", "t", s->memory_remaining);
-    g_variant_dict_insert(&d, "memory-bps", "t", s->memory_bps);
-    g_variant_dict_insert(&d, "dirty-rate", "t", s->dirty_rate);
-    g_variant_dict_insert(&d, "iterations", "t", s->iterations);
-    g_variant_dict_insert(&d, "expected-downtime-ms", "t", s->expected_downtime_ms);
-    if (g_strcmp0(s->phase, "completed") == 0)
-        g_variant_dict_insert(&d, "downtime-ms", "t", s->downtime_ms);
-    g_variant_dict_insert(&d, "setup-ms", "t", s->setup_ms);
-    g_variant_dict_insert(&d, "disk-total", "t", s->disk_total);
-    g_variant_dict_insert(&d, "disk-processed", "t", s->disk_processed);
-    g_variant_dict_insert(&d, "bandwidth", "t", s->bandwidth);
-    g_variant_dict_insert(&d, "max-downtime-ms", "t", s->max_downtime_ms);
-    return g_variant_dict_end(&d);
 }

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
  * The caller checks MARINA_IS_QEMU_VM first.
  */
 
+/* The running QEMU's version ("7.2.22"), "" when not running. */
+const char *marina_qemu_vm_get_emulator_version(MarinaVm *vm);
+
 /* A migration's figures (GetJobInfo): bytes, bytes per second, ms. */
 typedef struct {
     const char *phase; /* setup, storage, memory, postcopy, completed, failed, cancelled */
@@ -68,9 +71,11 @@ gboolean marina_qemu_vm_migrate_confirm_finish(MarinaVm *vm, GAsyncResult *resul
 void marina_qemu_vm_migrate_in_setup_async(MarinaVm *vm, gboolean postcopy,
                                            GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_qemu_vm_migrate_in_setup_finish(MarinaVm *vm, GAsyncResult *result, GError **error);
-/* Destination: stream 0 arrived (@fd taken): QEMU reads it. */
-void marina_qemu_vm_migrate_in_accept_async(MarinaVm *vm, int fd, GAsyncReadyCallback callback,
-                                            gpointer user_data);
+/* Destination: stream 0 arrived (@fd taken): QEMU reads it. With @run, a
+ * switch to post-copy lets the guest run here at once (its pages follow on
+ * demand), as the source stops it. */
+void marina_qemu_vm_migrate_in_accept_async(MarinaVm *vm, int fd, gboolean run,
+                                            GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_qemu_vm_migrate_in_accept_finish(MarinaVm *vm, GAsyncResult *result,
                                                  GError **error);
 /* Destination: wait until the whole guest has arrived, then run it (@run)

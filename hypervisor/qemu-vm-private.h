@@ -4,7 +4,8 @@
  * Shared by the parts of the qemu driver's guest: qemu-vm.c (the process,
  * its QMP events, actions and consoles), qemu-vm-start.c (starting QEMU and
  * re-attaching to it), qemu-vm-save.c (save and restore through QEMU's
- * migration stream) and qemu-vm-stats.c (statistics).
+ * migration stream), qemu-vm-migrate*.c (live migration's QMP side) and
+ * qemu-vm-stats.c (statistics).
  */
 
 #include <json-glib/json-glib.h>
@@ -42,9 +43,10 @@ struct _MarinaQemuVm {
     gboolean start_failed;
 
     /* Migration (qemu-vm-migrate-out.c, qemu-vm-migrate-in.c) */
-    gboolean migrating;   /* QEMU's STOP and RESUME are the migration's doing */
-    gboolean migrated;    /* the coming stop ends a migration (reason migrated) */
-    gpointer migrate_out; /* the outgoing migration's run, or NULL */
+    gboolean migrating;     /* QEMU's STOP and RESUME are the migration's doing */
+    gboolean migrated;      /* the coming stop ends a migration (reason migrated) */
+    gpointer migrate_out;   /* the outgoing migration's run, or NULL */
+    gboolean incoming_left; /* re-attached: it was arriving and nobody will finish it */
 
     /* Statistics */
     guint64 last_cpu_ns;

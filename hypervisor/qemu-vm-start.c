@@ -601,7 +601,6 @@ on_reattach_status(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(JsonNode) node = NULL;
     g_autoptr(GError) error = NULL;
     const char *status;
-    guint reason = 0;
 
     node = marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
     if (node == NULL)
@@ -613,10 +612,8 @@ on_reattach_status(GObject *source, GAsyncResult *result, gpointer data)
     else if (g_str_equal(status, "paused") && STATE(self) == MARINA_DOMAIN_RUNNING)
         marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_UNKNOWN, "suspended",
                             "paused");
-    else if (g_str_equal(status, "inmigrate") ||
-             (g_str_equal(status, "paused") && STATE(self) == MARINA_DOMAIN_PAUSED &&
-              marina_vm_get_state(VM(self), &reason) == MARINA_DOMAIN_PAUSED &&
-              reason == MARINA_PAUSED_MIGRATION)) {
+    else if (self->incoming_left &&
+             (g_str_equal(status, "inmigrate") || g_str_equal(status, "paused"))) {
         /* A guest this host was receiving when the daemon stopped: nobody
          * can finish that migration now (the source keeps the guest). */
         g_info("Guest '%s' was arriving by migration when the daemon stopped; removing it",
@@ -713,6 +710,9 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
         return FALSE;
     }
     marina_vm_set_id(vm, g_key_file_get_integer(kf, "runtime", "id", NULL));
+    self->incoming_left = g_key_file_get_boolean(kf, "runtime", "incoming-migration", NULL);
+    /* Kept in the runtime state until it is gone (a second restart knows too). */
+    self->migrating = self->incoming_left;
     /* Still on its install boot: its first reboot must bring the definition. */
     marina_vm_set_installing(vm, g_key_file_get_boolean(kf, "runtime", "installing", NULL));
     marina_vm_set_state(vm, g_key_file_get_integer(kf, "runtime", "state", NULL),

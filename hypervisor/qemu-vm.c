@@ -156,6 +156,9 @@ marina_qemu_vm_write_runtime_state(MarinaQemuVm *self)
     g_key_file_set_boolean(kf, "runtime", "persistent", marina_vm_is_persistent(VM(self)));
     g_key_file_set_boolean(kf, "runtime", "reboot-requested", self->reboot_requested);
     g_key_file_set_boolean(kf, "runtime", "installing", marina_vm_is_installing(VM(self)));
+    /* Arriving by migration (not yet finished): a restarted daemon removes it. */
+    g_key_file_set_boolean(kf, "runtime", "incoming-migration",
+                           self->migrating && self->migrate_out == NULL);
     data = g_key_file_to_data(kf, &len, NULL);
     if (!marina_write_file_replace(state_path, data, len, 0600, &error))
         g_warning("%s", error->message);
@@ -293,7 +296,7 @@ vm_process_exited(MarinaQemuVm *self)
     self->destroy_requested = self->reboot_requested = FALSE;
     self->guest_shutdown = self->crashed = self->saved = FALSE;
     self->starting = self->start_failed = FALSE;
-    self->migrating = self->migrated = FALSE;
+    self->migrating = self->migrated = self->incoming_left = FALSE;
     marina_vm_stopped(VM(self), reason);
 }
 

@@ -32,5 +32,7 @@ void marina_storage_remove_peer(MarinaStorage *storage, GDBusConnection *connect
  * such pool or its volumes are not files in a directory (logical pools). */
 gboolean marina_storage_find_pool(MarinaStorage *storage, const char *name, char **dir,
                                   guint64 *available, gboolean *active);
+/* The directory pool whose directory holds the file @path (its name), or NULL. */
+char *marina_storage_pool_of_path(MarinaStorage *storage, const char *path);
 
 G_END_DECLS

@@ -335,6 +335,9 @@ handle_migration(MarinaVm *self, const char *method, GDBusMethodInvocation *invo
 {
     MarinaVmContext *ctx = &PRIV(self)->ctx;
 
+    /* Every one changes something but reading a job's figures. */
+    if (!g_str_equal(method, "GetJobInfo") && !marina_access_check_writable(invocation))
+        return;
     if (ctx->migration_method != NULL) {
         ctx->migration_method(self, method, params, invocation, ctx->migration_data);
         return;

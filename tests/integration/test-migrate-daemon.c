@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -134,7 +135,8 @@ has_guest(Harness *h, const char *name)
     return marina_dbus_host_call_lookup_domain_sync(h->host, name, &path, NULL, NULL);
 }
 
-/* Any QEMU process of host @h whose command line names @uuid. */
+/* Any QEMU process of host @h (its log, stderr, is in @h's directory)
+ * whose command line names @uuid. */
 static gboolean
 qemu_running(Harness *h, const char *uuid)
 {
@@ -143,6 +145,8 @@ qemu_running(Harness *h, const char *uuid)
 
     while ((name = g_dir_read_name(proc)) != NULL) {
         g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
+        g_autofree char *err = g_build_filename("/proc", name, "fd", "2", NULL);
+        g_autofree char *log = NULL;
         g_autofree char *text = NULL;
         gsize len;
 
@@ -151,8 +155,10 @@ qemu_running(Harness *h, const char *uuid)
         for (gsize i = 0; i + 1 < len; i++)
             if (text[i] == '\0')
                 text[i] = ' ';
-        if (strstr(text, "qemu-system") != NULL && strstr(text, uuid) != NULL &&
-            strstr(text, h->dir) != NULL)
+        if (strstr(text, "qemu-system") == NULL || strstr(text, uuid) == NULL)
+            continue;
+        log = g_file_read_link(err, NULL);
+        if (log != NULL && g_str_has_prefix(log, h->dir))
             return TRUE;
     }
     return FALSE;
@@ -169,6 +175,20 @@ wait_no_qemu(Harness *h, const char *uuid, int timeout_ms)
         harness_iterate(50);
     }
     return TRUE;
+}
+
+/* kill -9 the daemon of @h while its client is still connected (the
+ * harness closes the connection first, which the daemon would see as its
+ * client going away), then forget the connection. */
+static void
+kill_daemon(Harness *h)
+{
+    int status;
+
+    assert_int_equal(kill(h->daemon_pid, SIGKILL), 0);
+    waitpid(h->daemon_pid, &status, 0);
+    h->daemon_pid = 0;
+    harness_stop_daemon(h, SIGKILL);
 }
 
 /* ---- Tunnelled streams: the test is the client and relays them -------- */
@@ -322,8 +342,8 @@ migrate(Hosts *hosts, Harness *src, Harness *dst, MarinaDBusDomain *dom, Plan *p
     g_variant_lookup(reply, "address", "&s", &address);
     g_variant_lookup(reply, "port", "q", &port);
     g_variant_lookup(reply, "streams", "u", &streams);
-    assert_int_equal(streams, plan->offline ? 0 : plan->copy ? 2 : 1);
-    assert_true(plan->tunnelled || plan->offline ? port == 0 : port >= 49152);
+    assert_int_equal(streams, plan->copy ? 2 : plan->offline ? 0 : 1);
+    assert_true(plan->tunnelled || streams == 0 ? port == 0 : port >= 49152);
     perf = params("live", "b", live, "persistent", "b", plan->persistent, "copy-storage", "b",
                   plan->copy, "tunnelled", "b", plan->tunnelled, "undefine-source", "b",
                   plan->undefine, "address", "s", *address ? address : "127.0.0.1", "port", "q",
@@ -489,11 +509,31 @@ abort_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer
     assert_true(marina_dbus_domain_call_abort_job_sync(dom, NULL, &error));
 }
 
+/* The destination's QEMU dies (not its daemon). */
+static void
+kill_qemu_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
+{
+    g_autofree char *path = NULL;
+    g_autoptr(MarinaDBusDomain) there = NULL;
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GError) error = NULL;
+    gint32 pid = 0;
+
+    wait_some_progress(dom);
+    assert_true(marina_dbus_host_call_lookup_domain_sync(
+        hosts->dst->host, marina_dbus_domain_get_name(dom), &path, NULL, &error));
+    there = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_call_get_info_sync(there, &info, NULL, &error));
+    assert_true(g_variant_lookup(info, "pid", "i", &pid));
+    assert_true(pid > 1);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+}
+
 static void
 kill_meanwhile(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
 {
     wait_some_progress(dom);
-    harness_stop_daemon(hosts->dst, SIGKILL);
+    kill_daemon(hosts->dst);
 }
 
 /* The guest runs on at the source, answering; the destination keeps no
@@ -566,6 +606,84 @@ test_destination_killed(void **state)
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
 }
 
+/* The destination's QEMU is killed half-way: the same. */
+static void
+test_destination_qemu_dies(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "dies.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-dies", disk, "17");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    Plan plan = {.bandwidth = 1024 * 1024, .meanwhile = kill_qemu_meanwhile};
+
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    assert_null(path);
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    assert_nothing_lost(hosts, dom, "17", NULL);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
+/* The destination daemon dies after Prepare, before any stream came: its
+ * QEMU waits for a guest that never comes. The daemon, started again,
+ * removes it and the volume made for it. */
+static void
+test_destination_restart_after_prepare(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *dir = g_dir_make_tmp("mig-own-XXXXXX", NULL);
+    g_autofree char *disk = make_disk(dir, "orphan.img");
+    g_autofree char *xml = guest_xml("mig-orphan", disk);
+    g_autofree char *images = g_build_filename(hosts->dst->state_dir, "images", "orphan.img", NULL);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(hosts->src, xml);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out_xml = NULL;
+    g_autofree char *token = NULL;
+    const char *uuid = marina_dbus_domain_get_uuid(dom);
+
+    /* Begin needs a running guest for a live move; the info is made here. */
+    {
+        g_autoptr(GVariant) disks = NULL;
+        GVariantDict d, i;
+        GVariantBuilder b;
+
+        g_variant_dict_init(&d, NULL);
+        g_variant_dict_insert(&d, "target", "s", "vda");
+        g_variant_dict_insert(&d, "path", "s", disk);
+        g_variant_dict_insert(&d, "format", "s", "raw");
+        g_variant_dict_insert(&d, "capacity", "t", (guint64)16 << 20);
+        g_variant_dict_insert(&d, "volume", "s", "orphan.img");
+        g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
+        g_variant_builder_add_value(&b, g_variant_dict_end(&d));
+        g_variant_dict_init(&i, NULL);
+        g_variant_dict_insert(&i, "state", "u", (guint)MARINA_DOMAIN_RUNNING);
+        g_variant_dict_insert_value(&i, "disks", g_variant_builder_end(&b));
+        info = g_variant_ref_sink(g_variant_dict_end(&i));
+    }
+    prep = params("copy-storage", "b", TRUE, "info", "@", info, NULL);
+    /* The definition with its UUID, as MigrateBegin gives it. */
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 0, &out_xml, NULL, &error));
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, out_xml, prep, &token,
+                                                           &reply, NULL, &error));
+    assert_true(g_file_test(images, G_FILE_TEST_EXISTS));
+    assert_true(qemu_running(hosts->dst, uuid));
+    kill_daemon(hosts->dst);
+    assert_true(qemu_running(hosts->dst, uuid));
+    harness_start_daemon(hosts->dst);
+    harness_connect(hosts->dst);
+    assert_true(wait_no_qemu(hosts->dst, uuid, 15000));
+    assert_false(g_file_test(images, G_FILE_TEST_EXISTS));
+    harness_iterate(200);
+    assert_false(has_guest(hosts->dst, "mig-orphan"));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+    g_unlink(disk);
+    g_rmdir(dir);
+}
+
 /* A shut-off guest: only its definition moves. */
 static void
 test_offline(void **state)
@@ -589,6 +707,52 @@ test_offline(void **state)
     assert_int_equal(marina_dbus_domain_get_state(moved), MARINA_DOMAIN_SHUTOFF);
     assert_false(has_guest(hosts->src, "mig-offline"));
     assert_true(marina_dbus_domain_call_undefine_sync(moved, 0, NULL, &error));
+}
+
+/* A shut-off guest with copy-storage: its disk is written into a new volume
+ * there (qemu-img through the stream into a qemu-nbd), the definition
+ * names the new path. */
+static void
+test_offline_copy(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *dir = g_dir_make_tmp("mig-own-XXXXXX", NULL);
+    g_autofree char *disk = make_disk(dir, "cold.img");
+    g_autofree char *xml = guest_xml("mig-cold", disk);
+    g_autoptr(MarinaDBusDomain) dom = harness_define(hosts->src, xml);
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *contents = NULL;
+    g_autofree char *moved_xml = NULL;
+    g_autoptr(GVariant) paths = NULL;
+    const char *new_disk = NULL;
+    Plan plan = {.persistent = TRUE, .undefine = TRUE, .offline = TRUE, .copy = TRUE};
+    int fd = open(disk, O_WRONLY);
+
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "cold-mark", 9, 4096), 9);
+    close(fd);
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "offline copy failed: %s\n", message);
+    assert_non_null(path);
+    paths = g_variant_lookup_value(plan.reply, "disk-paths", NULL);
+    assert_true(g_variant_lookup(paths, "vda", "&s", &new_disk));
+    assert_true(g_str_has_prefix(new_disk, hosts->dst->state_dir));
+    assert_true(g_file_get_contents(new_disk, &contents, NULL, &error));
+    assert_memory_equal(contents + 4096, "cold-mark", 9);
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_get_persistent(moved));
+    assert_true(marina_dbus_domain_call_get_xml_sync(moved, 0, &moved_xml, NULL, &error));
+    assert_non_null(strstr(moved_xml, new_disk));
+    assert_false(has_guest(hosts->src, "mig-cold"));
+    assert_true(marina_dbus_domain_call_undefine_sync(moved, 0, NULL, &error));
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    g_unlink(new_disk);
+    g_unlink(disk);
+    g_rmdir(dir);
 }
 
 /* ---- Checks before anything moves --------------------------------------- */
@@ -850,6 +1014,56 @@ test_postcopy(void **state)
     assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
 }
 
+/* The destination lets the guest run when post-copy begins: "resumed",
+ * detail "post-copy". */
+static void
+on_domain_event(MarinaDBusHost *host, const char *path, const char *name, const char *uuid,
+                guint state, guint reason, const char *event, const char *detail, gpointer data)
+{
+    if (g_str_equal(event, "resumed") && g_str_equal(detail, "post-copy"))
+        *(gboolean *)data = TRUE;
+}
+
+/* A guest that dirties its memory faster than the bandwidth allows never
+ * converges: with post-copy allowed, the switch comes by itself after the
+ * first pass, and the guest arrives. */
+static void
+test_postcopy_automatic(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "busy.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-busy", disk, "29");
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    gboolean saw_postcopy = FALSE;
+    Plan plan = {.postcopy = TRUE, .bandwidth = 8 * 1024 * 1024};
+    int fd = harness_open_serial(hosts->src, dom, acc);
+    gulong id = g_signal_connect(hosts->dst->host, "domain-event", G_CALLBACK(on_domain_event),
+                                 &saw_postcopy);
+
+    assert_true(harness_type_and_wait(
+        fd, acc,
+        "(while :; do dd if=/dev/urandom of=/dev/shm/d bs=1M count=16 2>/dev/null; done &) ; "
+        "echo dirtying",
+        "\ndirtying", 20000));
+    close(fd);
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "migration failed: %s\n", message);
+    assert_non_null(path);
+    g_clear_pointer(&plan.reply, g_variant_unref);
+    harness_iterate(200);
+    g_signal_handler_disconnect(hosts->dst->host, id);
+    assert_true(saw_postcopy);
+    assert_guest_answers(hosts->dst, path, "29");
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
 /* The source daemon restarts while its guest waits, paused, after Perform:
  * it comes back paused (reason migration), and the destination can still
  * finish the move. */
@@ -885,7 +1099,7 @@ test_source_restart_after_perform(void **state)
     g_clear_object(&dom);
 
     /* Neither the kill nor the client's connection going makes it run here. */
-    harness_stop_daemon(hosts->src, SIGKILL);
+    kill_daemon(hosts->src);
     harness_start_daemon(hosts->src);
     harness_connect(hosts->src);
     assert_true(marina_dbus_host_call_lookup_domain_sync(hosts->src->host, "mig-restart", &src_path,
@@ -913,6 +1127,52 @@ test_source_restart_after_perform(void **state)
         assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
     }
     assert_true(marina_dbus_domain_call_undefine_sync(again, 0, NULL, &error));
+}
+
+/* Perform completed, then the client rolls back (Finish failed, say): the
+ * destination drops its copy and the source's guest runs on from where it
+ * stopped. */
+static void
+test_rollback_after_perform(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "back.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-back", disk, "23");
+    g_autoptr(GVariant) p = params("live", "b", TRUE, NULL);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) perf = NULL;
+    g_autoptr(GVariant) job_info = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *token = NULL;
+    g_autofree char *job = NULL;
+    g_autofree char *out = NULL;
+    const char *phase = NULL;
+    guint16 port = 0;
+    guint reason = 0;
+
+    assert_true(marina_dbus_domain_call_migrate_begin_sync(dom, p, &xml, &info, NULL, &error));
+    prep = params("info", "@", info, NULL);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, xml, prep, &token,
+                                                           &reply, NULL, &error));
+    assert_true(g_variant_lookup(reply, "port", "q", &port));
+    perf = params("address", "s", "127.0.0.1", "port", "q", (int)port, "streams", "u", 1u, NULL);
+    assert_true(marina_dbus_domain_call_migrate_perform_sync(dom, token, perf, &job, NULL, &error));
+    assert_true(wait_job(hosts->src, job, NULL, 60000));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_PAUSED, 5000, &reason),
+                     MARINA_DOMAIN_PAUSED);
+    assert_int_equal(reason, MARINA_PAUSED_MIGRATION);
+    assert_true(marina_dbus_domain_call_get_job_info_sync(dom, &job_info, NULL, &error));
+    assert_true(g_variant_lookup(job_info, "phase", "&s", &phase));
+    assert_string_equal(phase, "completed");
+    assert_true(marina_dbus_host_call_migrate_finish_sync(hosts->dst->host, token, FALSE, &out,
+                                                          NULL, &error));
+    assert_string_equal(out, "/");
+    assert_true(marina_dbus_domain_call_migrate_confirm_sync(dom, token, FALSE, NULL, &error));
+    assert_nothing_lost(hosts, dom, "23", NULL);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
 }
 
 /* Hostile or mistaken arguments are refused with a message naming them. */
@@ -981,6 +1241,81 @@ test_bad_input(void **state)
     assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
 }
 
+static MarinaDBusHost *
+host_proxy(GDBusConnection *conn)
+{
+    g_autoptr(GError) error = NULL;
+    MarinaDBusHost *host = marina_dbus_host_proxy_new_sync(
+        conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL, "/org/marinavm/Marina1", NULL, &error);
+
+    assert_non_null(host);
+    return host;
+}
+
+/* Each side is bound to the connection of the client that drives it: the
+ * destination rolls back when it closes before Finish, the source cancels
+ * during Perform and its guest runs on. */
+static void
+test_client_goes_away(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "away.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-away", disk, "31");
+    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    g_autoptr(GDBusConnection) dst_conn = harness_new_connection(hosts->dst);
+    g_autoptr(MarinaDBusHost) dst_host = host_proxy(dst_conn);
+    g_autoptr(GDBusConnection) src_conn = harness_new_connection(hosts->src);
+    g_autoptr(MarinaDBusDomain) src_dom =
+        harness_domain(hosts->src, src_conn, g_dbus_proxy_get_object_path(G_DBUS_PROXY(dom)));
+    g_autoptr(GVariant) p = params("live", "b", TRUE, NULL);
+    g_autoptr(GVariant) info = NULL;
+    g_autoptr(GVariant) prep = NULL;
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GVariant) perf = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *token = NULL;
+    g_autofree char *token2 = NULL;
+    g_autofree char *job = NULL;
+    g_autofree char *message = NULL;
+    guint16 port = 0;
+    guint reason = 0;
+
+    /* Destination: prepared, then its client goes. */
+    assert_true(marina_dbus_domain_call_migrate_begin_sync(dom, p, &xml, &info, NULL, &error));
+    prep = params("info", "@", info, NULL);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(dst_host, xml, prep, &token, &reply,
+                                                           NULL, &error));
+    assert_true(has_guest(hosts->dst, "mig-away"));
+    assert_true(qemu_running(hosts->dst, uuid));
+    g_clear_object(&dst_host);
+    g_dbus_connection_close_sync(dst_conn, NULL, NULL);
+    assert_true(wait_no_qemu(hosts->dst, uuid, 15000));
+    harness_iterate(200);
+    assert_false(has_guest(hosts->dst, "mig-away"));
+
+    /* Source: its client goes during Perform. */
+    g_clear_pointer(&reply, g_variant_unref);
+    assert_true(marina_dbus_host_call_migrate_prepare_sync(hosts->dst->host, xml, prep, &token2,
+                                                           &reply, NULL, &error));
+    assert_true(g_variant_lookup(reply, "port", "q", &port));
+    perf = params("address", "s", "127.0.0.1", "port", "q", (int)port, "streams", "u", 1u,
+                  "bandwidth", "t", (guint64)1024 * 1024, NULL);
+    assert_true(
+        marina_dbus_domain_call_migrate_perform_sync(src_dom, token2, perf, &job, NULL, &error));
+    wait_some_progress(dom);
+    g_clear_object(&src_dom);
+    g_dbus_connection_close_sync(src_conn, NULL, NULL);
+    assert_false(wait_job(hosts->src, job, &message, 30000));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 10000, &reason),
+                     MARINA_DOMAIN_RUNNING);
+    assert_int_equal(reason, MARINA_RUNNING_MIGRATION_CANCELED);
+    /* The rest of the client's rollback, on the side still driven. */
+    marina_dbus_host_call_migrate_finish_sync(hosts->dst->host, token2, FALSE, NULL, NULL, NULL);
+    assert_nothing_lost(hosts, dom, "31", NULL);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
 /* The test driver's guests are simulated: migration is refused. */
 static void
 test_test_driver_refuses(void **state)
@@ -1047,15 +1382,21 @@ main(void)
         cmocka_unit_test(test_copy_storage),
         cmocka_unit_test(test_cancel_half_way),
         cmocka_unit_test(test_destination_killed),
+        cmocka_unit_test(test_destination_qemu_dies),
+        cmocka_unit_test(test_destination_restart_after_prepare),
         cmocka_unit_test(test_offline),
+        cmocka_unit_test(test_offline_copy),
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_check_memory),
         cmocka_unit_test(test_hosts_allow),
         cmocka_unit_test(test_disk_not_visible),
         cmocka_unit_test(test_paused_move_options),
         cmocka_unit_test(test_postcopy),
+        cmocka_unit_test(test_postcopy_automatic),
         cmocka_unit_test(test_source_restart_after_perform),
+        cmocka_unit_test(test_rollback_after_perform),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_client_goes_away),
         cmocka_unit_test(test_test_driver_refuses),
     };
 
