@@ -15,9 +15,8 @@
 #include <unistd.h>
 
 #include "channel-bridge.h"
-#include "core/call-timeouts.h"
 #include "core/error.h"
-#include "core/ssh-channel.h"
+#include "core/channel-header.h"
 #include "marina-dbus.h"
 
 #define DOMAIN_PATH_PREFIX "/org/marinavm/Marina1/domain/"
@@ -25,6 +24,11 @@
 #define MAX_SERIAL_INDEX 255
 #define MAX_STREAM_INDEX 1024
 #define MAX_TOKEN 128
+/* The daemon's answer is awaited a little less long than the client waits
+ * for ours, so that a slow daemon still gets an ERROR line to the client;
+ * the whole setup is bounded a little below the client's limit too. */
+#define CALL_TIMEOUT_MS ((MARINA_CHANNEL_TIMEOUT_S - 10) * 1000)
+#define SETUP_TIMEOUT_S (MARINA_CHANNEL_TIMEOUT_S - 5)
 /* Large enough that a migration stream moves in few system calls. */
 #define RELAY_BUFFER (256 * 1024)
 
@@ -193,7 +197,7 @@ domain_proxy(GDBusConnection *conn, const char *uuid, GError **error)
         marina_dbus_domain_proxy_new_sync(conn, PROXY_FLAGS, NULL, path, NULL, error);
 
     if (proxy != NULL)
-        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), MARINA_CALL_TIMEOUT_QUERY_MS);
+        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(proxy), CALL_TIMEOUT_MS);
     return proxy;
 }
 
@@ -223,7 +227,7 @@ open_stream(GDBusConnection *conn, char **argv, guint index, GBytes **scrollback
             marina_dbus_host_proxy_new_sync(conn, PROXY_FLAGS, NULL, HOST_PATH, NULL, error);
         if (host == NULL)
             return -1;
-        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), MARINA_CALL_TIMEOUT_QUERY_MS);
+        g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(host), CALL_TIMEOUT_MS);
         ok = marina_dbus_host_call_open_migration_stream_sync(host, argv[1], index, NULL, &handle,
                                                               &fds, NULL, error);
     } else {
@@ -462,8 +466,8 @@ marina_channel_bridge_run(const char *socket_path, int argc, char **argv)
     if (!check_args(argc, argv, &index, &error))
         return fail(error);
     /* A daemon that never answers must not keep this process (and the
-     * client's ssh) forever; the client gives up at the same time. */
-    alarm(MARINA_CHANNEL_TIMEOUT_S);
+     * client's ssh) forever. */
+    alarm(SETUP_TIMEOUT_S);
     conn = connect_daemon(socket_path, &error);
     if (conn == NULL)
         return fail(error);

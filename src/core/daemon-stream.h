@@ -16,8 +16,9 @@
 
 G_BEGIN_DECLS
 
-/* Starts the D-Bus call on a local connection; its reply callback completes
- * @task with marina_daemon_stream_return() or g_task_return_error(). Called
+/* Starts the D-Bus call on a local connection, taking @task: its reply
+ * callback completes it with marina_daemon_stream_return() or
+ * g_task_return_error() and drops it. Called
  * before marina_daemon_stream_open_async() returns: @call_data may live on
  * the caller's stack. */
 typedef void (*MarinaDaemonStreamCall)(GTask *task, gpointer call_data);

@@ -563,7 +563,7 @@ uuid_from_path(MarinaDomain *self)
 static void
 on_open_serial(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    GTask *task = user_data;
+    g_autoptr(GTask) task = user_data;
     g_autoptr(GVariant) handle = NULL;
     g_autoptr(GVariant) kept = NULL;
     g_autoptr(GUnixFDList) fds = NULL;
@@ -574,7 +574,6 @@ on_open_serial(GObject *source, GAsyncResult *result, gpointer user_data)
     if (!marina_dbus_domain_call_open_serial_finish(MARINA_DBUS_DOMAIN(source), &handle, &kept,
                                                     &fds, result, &error)) {
         g_task_return_error(task, error);
-        g_object_unref(task);
         return;
     }
     what = g_strdup_printf(_("serial port %u"), GPOINTER_TO_UINT(g_task_get_task_data(task)));
@@ -584,7 +583,6 @@ on_open_serial(GObject *source, GAsyncResult *result, gpointer user_data)
     else
         marina_daemon_stream_return(task, fd,
                                     kept != NULL ? g_variant_get_data_as_bytes(kept) : NULL);
-    g_object_unref(task);
 }
 
 static void
@@ -628,7 +626,7 @@ marina_domain_open_serial_finish(MarinaDomain *self, GAsyncResult *result, GByte
 static void
 on_open_graphics(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    GTask *task = user_data;
+    g_autoptr(GTask) task = user_data;
     g_autoptr(GVariant) handle = NULL;
     g_autoptr(GUnixFDList) fds = NULL;
     GError *error = NULL;
@@ -641,7 +639,6 @@ on_open_graphics(GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_error(task, error);
     else
         marina_daemon_stream_return(task, fd, NULL);
-    g_object_unref(task);
 }
 
 static void

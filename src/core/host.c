@@ -796,7 +796,7 @@ typedef struct {
 static void
 on_migration_stream(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    GTask *task = user_data;
+    g_autoptr(GTask) task = user_data;
     g_autoptr(GVariant) handle = NULL;
     g_autoptr(GUnixFDList) fds = NULL;
     g_autofree char *what = NULL;
@@ -811,7 +811,6 @@ on_migration_stream(GObject *source, GAsyncResult *result, gpointer user_data)
         g_task_return_error(task, error);
     else
         marina_daemon_stream_return(task, fd, NULL);
-    g_object_unref(task);
 }
 
 static void

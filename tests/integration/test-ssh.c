@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/client.h"
+#include "core/ssh-channel.h"
 #include "harness.h"
 
 #define READY "MARINA-GUEST-READY"
@@ -609,6 +610,45 @@ test_remote_migration_stream_error_matches_local(void **state)
     assert_true(no_channel_left(s, 10000));
 }
 
+/* What ssh ran is not marinad: each failure says which, at once. */
+static void
+test_channel_failures_say_why(void **state)
+{
+    Ssh *s = *state;
+    const char *const args[] = {"serial", "0b3f6a52-1a2b-4c5d-8e9f-000000000001", "0", NULL};
+    const struct {
+        const char *command;
+        const char *expect;
+    } cases[] = {
+        {"/nonexistent/marinad", "the program '/nonexistent/marinad' was not found on 127.0.0.1"},
+        {"/bin/echo", "did not answer as marinad does"},
+        {"/bin/false", "exited with status 1"},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *base = g_strdup(s->uri);
+        g_autofree char *text = NULL;
+        g_autoptr(MarinaUri) uri = NULL;
+        g_autoptr(GAsyncResult) result = NULL;
+        g_autoptr(GError) error = NULL;
+        gint64 t0 = g_get_monotonic_time();
+
+        /* The test's URI ends with its command: put another one there. */
+        *strstr(base, "&command=") = '\0';
+        text = g_strdup_printf("%s&command=%s", base, cases[i].command);
+        uri = marina_uri_parse(text, &error);
+        assert_non_null(uri);
+        marina_ssh_channel_open_async(uri, args, NULL, marina_sync_wait_ready, &result);
+        marina_sync_wait(&result);
+        assert_int_equal(marina_ssh_channel_open_finish(result, NULL, &error), -1);
+        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_CONNECTION));
+        if (strstr(error->message, cases[i].expect) == NULL)
+            fail_msg("%s: unexpected message: %s", cases[i].command, error->message);
+        assert_true(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC);
+    }
+    assert_true(no_channel_left(s, 10000));
+}
+
 int
 main(void)
 {
@@ -620,6 +660,7 @@ main(void)
         cmocka_unit_test(test_remote_console_across_daemon_restart),
         cmocka_unit_test(test_channel_bridge_refuses_bad_requests),
         cmocka_unit_test(test_remote_migration_stream_error_matches_local),
+        cmocka_unit_test(test_channel_failures_say_why),
     };
 
     if (!g_file_test("/usr/sbin/sshd", G_FILE_TEST_IS_EXECUTABLE)) {
