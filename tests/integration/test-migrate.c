@@ -43,6 +43,8 @@ setup(void **state)
     return 0;
 }
 
+static void kill_qemus_of(Harness *h);
+
 static int
 teardown(void **state)
 {
@@ -52,6 +54,10 @@ teardown(void **state)
         kill(hosts->sshd, SIGTERM);
         waitpid(hosts->sshd, NULL, 0);
     }
+    /* A migrated guest's QEMU is the destination's; whatever the harness
+     * finds to stop, none of either host's outlives the test. */
+    kill_qemus_of(hosts->src);
+    kill_qemus_of(hosts->dst);
     harness_free(hosts->src);
     harness_free(hosts->dst);
     g_free(hosts);
@@ -181,6 +187,18 @@ is_qemu_of(Harness *h, const char *pid)
 
     return exe != NULL && strstr(exe, "qemu-system") != NULL && out != NULL &&
            g_str_has_prefix(out, h->state_dir);
+}
+
+static void
+kill_qemus_of(Harness *h)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *pid;
+
+    while (proc != NULL && (pid = g_dir_read_name(proc)) != NULL) {
+        if (g_ascii_isdigit(*pid) && is_qemu_of(h, pid))
+            kill((pid_t)g_ascii_strtoll(pid, NULL, 10), SIGKILL);
+    }
 }
 
 /* No QEMU process of @h's is left (within @timeout_ms). */
