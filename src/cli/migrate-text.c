@@ -80,7 +80,7 @@ cli_migrate_progress_line(const MarinaJobInfo *info)
         g_string_append_printf(line, "[%3d %%] ", (int)(fraction * 100));
     else
         g_string_append_printf(line, "[%s] ", marina_job_phase_to_string(info->phase));
-    /* TRANSLATORS: migration progress: data sent, data remaining, speed per second. */
+    /* Translators: migration progress: data sent, data remaining, speed per second. */
     g_string_append_printf(line, _("%s sent, %s left, %s/s"), sent, left, speed);
     return g_string_free(line, FALSE);
 }

@@ -2,7 +2,6 @@
 
 #include "config.h"
 
-#include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
 #include <string.h>
 #include <unistd.h>
@@ -600,52 +599,14 @@ stream_pair_free(StreamPair *pair)
     g_free(pair);
 }
 
-/* The daemon's OpenMigrationStream; over ssh the descriptor cannot travel
- * in the D-Bus message, which is what marina_host_open_migration_stream
- * (host.c) hides. */
-static int
-take_stream_fd(GVariant *handle, GUnixFDList *fds, GError **error)
-{
-    gint32 index;
-
-    if (handle == NULL || fds == NULL || (index = g_variant_get_handle(handle)) < 0 ||
-        index >= g_unix_fd_list_get_length(fds)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("The daemon did not pass a descriptor for the migration stream."));
-        return -1;
-    }
-    return g_unix_fd_list_get(fds, index, error);
-}
-
-static void on_stream_open(GObject *source, GAsyncResult *result, gpointer user_data);
-
+/* One end is open (@fd) or failed (@error, taken); when both have
+ * answered, the relay starts. */
 static void
-open_stream(StreamPair *pair, MarinaHost *host, int side)
+stream_opened(StreamPair *pair, int side, int fd, GError *error)
 {
-    MarinaDBusHost *proxy = marina_dbus_host_proxy_new_sync(
-        marina_connection_get_dbus_connection(marina_host_get_connection(host)),
-        MARINA_CLIENT_PROXY_FLAGS, NULL, MARINA_DBUS_HOST_PATH, NULL, NULL);
-
-    g_object_set_data(G_OBJECT(proxy), "marina-stream-side", GINT_TO_POINTER(side));
-    marina_dbus_host_call_open_migration_stream(
-        marina_client_timeout(proxy, MARINA_CALL_TIMEOUT_QUERY_MS), pair->self->token, pair->index,
-        NULL, NULL, on_stream_open, pair);
-    g_object_unref(proxy);
-}
-
-static void
-on_stream_open(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    StreamPair *pair = user_data;
     MarinaMigration *self = pair->self;
-    int side = GPOINTER_TO_INT(g_object_get_data(source, "marina-stream-side"));
-    g_autoptr(GVariant) handle = NULL;
-    g_autoptr(GUnixFDList) fds = NULL;
-    GError *error = NULL;
 
-    if (marina_dbus_host_call_open_migration_stream_finish(MARINA_DBUS_HOST(source), &handle, &fds,
-                                                           result, &error))
-        pair->fds[side] = take_stream_fd(handle, fds, &error);
+    pair->fds[side] = fd;
     if (error != NULL) {
         g_prefix_error(&error, _("Could not open migration stream %u on the %s: "), pair->index,
                        side == 0 ? _("source") : _("destination"));
@@ -663,6 +624,24 @@ on_stream_open(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_source_stream(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    int fd = marina_host_open_migration_stream_finish(MARINA_HOST(source), result, &error);
+
+    stream_opened(user_data, 0, fd, error);
+}
+
+static void
+on_destination_stream(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    int fd = marina_host_open_migration_stream_finish(MARINA_HOST(source), result, &error);
+
+    stream_opened(user_data, 1, fd, error);
+}
+
+static void
 open_streams(MarinaMigration *self)
 {
     for (guint i = 0; i < self->streams; i++) {
@@ -672,8 +651,11 @@ open_streams(MarinaMigration *self)
         pair->index = i;
         pair->fds[0] = pair->fds[1] = -1;
         pair->pending = 2;
-        open_stream(pair, self->source, 0);
-        open_stream(pair, self->destination, 1);
+        /* Over ssh each is a channel of the shared connection (host.c). */
+        marina_host_open_migration_stream_async(self->source, self->token, i, NULL,
+                                                on_source_stream, pair);
+        marina_host_open_migration_stream_async(self->destination, self->token, i, NULL,
+                                                on_destination_stream, pair);
     }
 }
 
