@@ -171,8 +171,8 @@ set_downtime(MarinaVm *vm, GDBusMethodInvocation *invocation, GVariant *params)
     if (ms == 0 || ms > MARINA_MIGRATION_MAX_DOWNTIME_MS) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("The maximum downtime must be from 1 to %u milliseconds, not %" G_GUINT64_FORMAT "."),
-            MARINA_MIGRATION_MAX_DOWNTIME_MS, ms);
+            _("The maximum downtime must be from 1 to %u milliseconds, not %llu."),
+            MARINA_MIGRATION_MAX_DOWNTIME_MS, (unsigned long long)ms);
         return;
     }
     if (!require_running(vm, invocation))
@@ -190,9 +190,8 @@ set_speed(MarinaVm *vm, GDBusMethodInvocation *invocation, GVariant *params)
     if (bps > MARINA_MIGRATION_MAX_BANDWIDTH) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("The bandwidth must be at most %" G_GUINT64_FORMAT
-              " bytes per second (0 = unlimited), not %" G_GUINT64_FORMAT "."),
-            MARINA_MIGRATION_MAX_BANDWIDTH, bps);
+            _("The bandwidth must be at most %llu bytes per second (0 = unlimited), not %llu."),
+            (unsigned long long)MARINA_MIGRATION_MAX_BANDWIDTH, (unsigned long long)bps);
         return;
     }
     if (!require_running(vm, invocation))

@@ -50,9 +50,8 @@ read_uint64(GVariant *value, const char *key, guint64 max, guint64 *out, GError 
     *out = g_variant_get_uint64(value);
     if (*out > max) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Migration parameter '%s' is %" G_GUINT64_FORMAT
-                      ", more than the largest allowed, %" G_GUINT64_FORMAT "."),
-                    key, *out, max);
+                    _("Migration parameter '%s' is %llu, more than the largest allowed, %llu."),
+                    key, (unsigned long long)*out, (unsigned long long)max);
         return FALSE;
     }
     return TRUE;
@@ -225,7 +224,7 @@ marina_migration_info_disks(GVariant *info, GArray *disks, GError **error)
     n = g_variant_n_children(list);
     if (n > MARINA_MIGRATION_MAX_DISKS) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("Migration info: %" G_GSIZE_FORMAT " disks; at most %u can move."), n,
+                    _("Migration info: %lu disks; at most %u can move."), (gulong)n,
                     MARINA_MIGRATION_MAX_DISKS);
         return FALSE;
     }

@@ -20,8 +20,8 @@ cli_migrate_parse_downtime(const char *text, guint64 *milliseconds, GError **err
         !g_ascii_string_to_unsigned(text, 10, 1, CLI_MIGRATE_MAX_DOWNTIME_MS, &value, NULL)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                     _("Invalid maximum downtime '%s': give a whole number of milliseconds from 1 "
-                      "to %" G_GUINT64_FORMAT "."),
-                    text != NULL ? text : "", CLI_MIGRATE_MAX_DOWNTIME_MS);
+                      "to %llu."),
+                    text != NULL ? text : "", (unsigned long long)CLI_MIGRATE_MAX_DOWNTIME_MS);
         return FALSE;
     }
     *milliseconds = value;
@@ -118,7 +118,7 @@ add_speed(GString *table, const char *label, guint64 bytes_per_second)
 static void
 add_ms(GString *table, const char *label, guint64 ms)
 {
-    g_autofree char *text = g_strdup_printf(_("%" G_GUINT64_FORMAT " ms"), ms);
+    g_autofree char *text = g_strdup_printf(_("%llu ms"), (unsigned long long)ms);
 
     add_row(table, label, text);
 }
