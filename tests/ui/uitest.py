@@ -259,6 +259,19 @@ def application_of(pid, timeout=30):
     return wait_for(find, timeout, f"process {pid} to show a window on AT-SPI")
 
 
+def quit_marina(marina, window=None):
+    """Quits MARINA (its Popen) with Ctrl+Q as a user would, in WINDOW when given (focused
+    first), else wherever the keyboard focus is; terminated if it does not go in time."""
+    if window is not None:
+        focus(window)
+    rawinput.keyCombo("<Control>q")
+    try:
+        marina.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        marina.terminate()
+        marina.wait(timeout=10)
+
+
 def _matches(value, want):
     if want is None:
         return True
