@@ -15,9 +15,9 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 
+import sshhost
 import uisession
 import uitest as u
 
@@ -26,32 +26,15 @@ READY = "MARINA-GUEST-READY"
 BOOT_TIMEOUT = 90
 
 
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def start_sshd():
-    """A private sshd on loopback; returns (port, user key)."""
+    """A private sshd on loopback that lets a throw-away key in; returns (port, user key)."""
     d = os.path.join(u.TMP, "ssh")
     os.makedirs(d, mode=0o700, exist_ok=True)
-    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
-    host_key, user_key = os.path.join(d, "host"), os.path.join(d, "user")
-    for key in (host_key, user_key):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-    auth = os.path.join(d, "authorized_keys")
-    shutil.copy(user_key + ".pub", auth)
+    user_key = os.path.join(d, "user")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", user_key], check=True)
+    shutil.copy(user_key + ".pub", os.path.join(d, "authorized_keys"))
     port = 20000 + os.getpid() % 20000
-    cfg = os.path.join(d, "sshd_config")
-    with open(cfg, "w") as f:
-        f.write(f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {host_key}\n"
-                f"AuthorizedKeysFile {auth}\nStrictModes no\nUsePAM no\n"
-                "PasswordAuthentication no\nPermitRootLogin prohibit-password\nPidFile none\n")
-    u.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", cfg], "sshd.log")
-    u.wait_for(lambda: port_open(port), 10, f"sshd to listen on port {port}")
+    sshhost.start_sshd(d, port, "PasswordAuthentication no\nPermitRootLogin prohibit-password\n")
     return port, user_key
 
 
