@@ -16,6 +16,7 @@
 
 #include "channel-bridge.h"
 #include "core/error.h"
+#include "core/fd-io.h"
 #include "core/channel-header.h"
 #include "marina-dbus.h"
 
@@ -259,28 +260,6 @@ typedef struct {
     gboolean done;  /* @to is ended (or failed): this direction is over */
 } Direction;
 
-static gboolean
-write_all_blocking(int fd, const void *data, gsize size)
-{
-    const guint8 *p = data;
-
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            poll(&pfd, 1, -1);
-            continue;
-        }
-        if (n <= 0)
-            return FALSE;
-        p += n;
-        size -= (gsize)n;
-    }
-    return TRUE;
-}
-
 /* The peer reads end-of-file: a socket is half-closed, so its other
  * direction goes on; a pipe is closed. */
 static void
@@ -443,7 +422,7 @@ fail(const GError *error)
 {
     g_autofree char *line = marina_channel_error_line(error);
 
-    if (!write_all_blocking(STDOUT_FILENO, line, strlen(line)))
+    if (!marina_fd_write_all(STDOUT_FILENO, line, strlen(line)))
         g_printerr("marinad: %s\n", error->message);
     return 1;
 }
@@ -479,8 +458,8 @@ marina_channel_bridge_run(const char *socket_path, int argc, char **argv)
         return fail(error);
     size = g_bytes_get_size(scrollback);
     status = g_strdup_printf("OK %" G_GSIZE_FORMAT "\n", size);
-    if (!write_all_blocking(STDOUT_FILENO, status, strlen(status)) ||
-        !write_all_blocking(STDOUT_FILENO, g_bytes_get_data(scrollback, NULL), size)) {
+    if (!marina_fd_write_all(STDOUT_FILENO, status, strlen(status)) ||
+        !marina_fd_write_all(STDOUT_FILENO, g_bytes_get_data(scrollback, NULL), size)) {
         close(fd);
         return 1;
     }

@@ -166,13 +166,8 @@ marina_migration_in_open_stream(MarinaMigrationMethods *methods, GDBusMethodInvo
             _("Migration %s has no stream %u (it has %u)."), m->token, index, in->n_streams);
         return;
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-        int saved = errno;
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Cannot open a migration stream: %s"), g_strerror(saved));
+    if (!marina_migration_stream_pair(invocation, pair))
         return;
-    }
     /* The source daemon's handshake comes through the client's relay. */
     te = g_new0(TunnelEnd, 1);
     te->methods = methods;

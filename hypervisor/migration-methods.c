@@ -2,8 +2,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <gio/gunixfdlist.h>
 #include <glib/gi18n.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "access.h"
@@ -35,6 +37,20 @@ marina_migration_return_fd(GDBusMethodInvocation *invocation, int fd)
     close(fd);
     g_dbus_method_invocation_return_value_with_unix_fd_list(invocation, g_variant_new("(h)", 0),
                                                             fds);
+}
+
+gboolean
+marina_migration_stream_pair(GDBusMethodInvocation *invocation, int pair[2])
+{
+    int saved;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0)
+        return TRUE;
+    saved = errno;
+    g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                          _("Cannot open a migration stream: %s"),
+                                          g_strerror(saved));
+    return FALSE;
 }
 
 void

@@ -2,10 +2,8 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/error.h"
@@ -434,13 +432,8 @@ marina_migration_out_open_stream(MarinaMigrationMethods *methods, GDBusMethodInv
             index, out->n_streams);
         return;
     }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-        int saved = errno;
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-            _("Cannot open a migration stream: %s"), g_strerror(saved));
+    if (!marina_migration_stream_pair(invocation, pair))
         return;
-    }
     out->opened[index] = TRUE;
     sw = g_new0(StreamWait, 1);
     sw->methods = methods;

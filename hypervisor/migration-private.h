@@ -50,6 +50,9 @@ gboolean marina_migration_out_abort(MarinaMigration *m, GError **error);
 
 /* Answer @invocation with a (h) holding @fd (taken). */
 void marina_migration_return_fd(GDBusMethodInvocation *invocation, int fd);
+/* The socket pair of an OpenMigrationStream (pair[1] goes to the caller), or FALSE with
+ * @invocation answered with the error. */
+gboolean marina_migration_stream_pair(GDBusMethodInvocation *invocation, int pair[2]);
 /* Error for a token that names no migration here. */
 void marina_migration_return_no_such(GDBusMethodInvocation *invocation, const char *token);
 

@@ -16,38 +16,7 @@
 #include <unistd.h>
 
 #include "askpass-protocol.h"
-
-static gboolean
-write_all(int fd, const guint8 *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        data += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
-
-static gboolean
-read_all(int fd, guint8 *data, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = read(fd, data, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return FALSE;
-        data += n;
-        len -= (gsize)n;
-    }
-    return TRUE;
-}
+#include "fd-io.h"
 
 static int
 connect_to(const char *path)
@@ -83,13 +52,13 @@ ask(int fd, const char *prompt, const char *token, const char *hint)
     char *answer = NULL;
     gboolean ok;
 
-    if (!write_all(fd, g_bytes_get_data(request, NULL), g_bytes_get_size(request)))
+    if (!marina_fd_write_all(fd, g_bytes_get_data(request, NULL), g_bytes_get_size(request)))
         return NULL;
     /* No timeout: a person may take their time. A closed socket (Marina
      * quit, the dialog's connection was abandoned) ends the wait. */
-    if (!read_all(fd, header, sizeof header) ||
+    if (!marina_fd_read_all(fd, header, sizeof header) ||
         !marina_askpass_parse_header(header, sizeof header, &len, NULL) || len > sizeof body ||
-        !read_all(fd, body, len))
+        !marina_fd_read_all(fd, body, len))
         return NULL;
     ok = marina_askpass_decode_reply(body, len, &answered, &answer, NULL);
     explicit_bzero(body, sizeof body);

@@ -15,30 +15,6 @@
 /* shutdown --wait without --timeout. */
 #define CLI_DEFAULT_SHUTDOWN_WAIT_S 300
 
-/* Looks up the domain named by the first argument and reports failures. */
-static MarinaDomain *
-lookup_or_report(CliContext *ctx, const char *name, int *status)
-{
-    g_autoptr(GError) error = NULL;
-    MarinaDomain *domain = cli_lookup_domain(ctx, name, &error);
-
-    if (domain == NULL)
-        *status = cli_report_error(error);
-    return domain;
-}
-
-/* The start of most domain commands: parse the options and arguments (the
- * first names the domain), then look the domain up. NULL with *status set. */
-static MarinaDomain *
-parse_and_lookup(CliContext *ctx, const GOptionEntry *entries, int argc, char **argv, int min_args,
-                 int max_args, GStrv *args, int *status)
-{
-    g_assert(min_args >= 1);
-    if (!cli_parse(ctx, entries, argc, argv, min_args, max_args, args, status))
-        return NULL;
-    return lookup_or_report(ctx, (*args)[0], status);
-}
-
 static MarinaHost *
 host_or_report(CliContext *ctx, int *status)
 {
@@ -385,7 +361,7 @@ cmd_start(CliContext *ctx, int argc, char **argv)
     MarinaDomainStartFlags flags;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     flags = (paused ? MARINA_DOMAIN_START_PAUSED : 0) |
@@ -422,7 +398,7 @@ cmd_shutdown(CliContext *ctx, int argc, char **argv)
     if (timeout != -1)
         wait = TRUE; /* a timeout only means something when waiting */
     wait_s = wait ? (timeout > 0 ? (guint)timeout : CLI_DEFAULT_SHUTDOWN_WAIT_S) : 0;
-    if ((domain = lookup_or_report(ctx, args[0], &status)) == NULL)
+    if ((domain = cli_lookup_domain_or_report(ctx, args[0], &status)) == NULL)
         return status;
     marina_domain_shutdown_async(domain, wait_s, NULL, marina_sync_wait_ready, cli_slot(&r));
     if (!marina_domain_shutdown_finish(domain, cli_wait(&r), &error))
@@ -477,7 +453,7 @@ cmd_simple_action(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     action->action_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
@@ -503,7 +479,7 @@ cmd_undefine(CliContext *ctx, int argc, char **argv)
     g_autofree char *name = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     name = g_strdup(cli_domain_name(domain, args[0]));
@@ -526,7 +502,7 @@ cmd_save(CliContext *ctx, int argc, char **argv)
     g_autofree char *file = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, &args, &status);
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 2, 2, &args, &status);
     if (domain == NULL)
         return status;
     file = cli_absolute_path(args[1]);
@@ -551,7 +527,7 @@ cmd_autostart(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     marina_domain_set_autostart_async(domain, !disable, NULL, marina_sync_wait_ready, cli_slot(&r));
@@ -584,7 +560,7 @@ cmd_dumpxml(CliContext *ctx, int argc, char **argv)
     g_autofree char *xml = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     marina_domain_get_xml_async(domain, inactive ? MARINA_DOMAIN_XML_INACTIVE : 0, NULL,
@@ -651,7 +627,7 @@ cmd_dominfo(CliContext *ctx, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     marina_domain_get_info_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
@@ -675,7 +651,7 @@ cmd_domstate(CliContext *ctx, int argc, char **argv)
     guint why;
     int status;
 
-    domain = parse_and_lookup(ctx, entries, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, entries, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     /* The lookup loaded the properties: no further call. */
@@ -698,7 +674,7 @@ cmd_domid_name_uuid(CliContext *ctx, int argc, char **argv)
     g_autoptr(MarinaDomain) domain = NULL;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 1, 1, &args, &status);
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 1, 1, &args, &status);
     if (domain == NULL)
         return status;
     if (strcmp(which, "domid") == 0) {
@@ -736,7 +712,7 @@ cmd_screenshot(CliContext *ctx, int argc, char **argv)
     gsize size = 0;
     int status;
 
-    domain = parse_and_lookup(ctx, NULL, argc, argv, 2, 2, &args, &status);
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 2, 2, &args, &status);
     if (domain == NULL)
         return status;
     marina_domain_screenshot_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));

@@ -19,17 +19,6 @@
 /* Plain (not a terminal) progress: a line at most this often. */
 #define PLAIN_PROGRESS_INTERVAL_US (2 * G_USEC_PER_SEC)
 
-static MarinaDomain *
-lookup_or_report(CliContext *ctx, const char *name, int *status)
-{
-    g_autoptr(GError) error = NULL;
-    MarinaDomain *domain = cli_lookup_domain(ctx, name, &error);
-
-    if (domain == NULL)
-        *status = cli_report_error(error);
-    return domain;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * migrate
  */
@@ -216,7 +205,7 @@ cmd_migrate(CliContext *ctx, int argc, char **argv)
     dest_uri = marina_uri_parse(args[1], &error);
     if (dest_uri == NULL)
         return cli_usage_error(ctx, "%s", marina_error_message(error));
-    domain = lookup_or_report(ctx, args[0], &status);
+    domain = cli_lookup_domain_or_report(ctx, args[0], &status);
     if (domain == NULL)
         return status;
     dest = marina_connection_open_sync(args[1], NULL, &error);
@@ -246,8 +235,8 @@ cmd_domjobinfo(CliContext *ctx, int argc, char **argv)
     g_autofree char *table = NULL;
     int status = CLI_OK;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status) ||
-        (domain = lookup_or_report(ctx, args[0], &status)) == NULL)
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 1, 1, &args, &status);
+    if (domain == NULL)
         return status;
     marina_domain_get_job_info_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
     info = marina_domain_get_job_info_finish(domain, cli_wait(&r), &error);
@@ -268,8 +257,8 @@ cmd_domjobabort(CliContext *ctx, int argc, char **argv)
     g_autoptr(MarinaDomain) domain = NULL;
     int status = CLI_OK;
 
-    if (!cli_parse(ctx, NULL, argc, argv, 1, 1, &args, &status) ||
-        (domain = lookup_or_report(ctx, args[0], &status)) == NULL)
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 1, 1, &args, &status);
+    if (domain == NULL)
         return status;
     marina_domain_abort_job_async(domain, NULL, marina_sync_wait_ready, cli_slot(&r));
     if (!marina_domain_abort_job_finish(domain, cli_wait(&r), &error))
@@ -296,7 +285,7 @@ cmd_migrate_setmaxdowntime(CliContext *ctx, int argc, char **argv)
         return status;
     if (!cli_migrate_parse_downtime(args[1], &ms, &error))
         return cli_usage_error(ctx, "%s", error->message);
-    if ((domain = lookup_or_report(ctx, args[0], &status)) == NULL)
+    if ((domain = cli_lookup_domain_or_report(ctx, args[0], &status)) == NULL)
         return status;
     marina_domain_migrate_set_max_downtime_async(domain, ms, NULL, marina_sync_wait_ready,
                                                  cli_slot(&r));
@@ -319,7 +308,7 @@ cmd_migrate_setspeed(CliContext *ctx, int argc, char **argv)
         return status;
     if (!cli_migrate_parse_speed(args[1], &bps, &error))
         return cli_usage_error(ctx, "%s", error->message);
-    if ((domain = lookup_or_report(ctx, args[0], &status)) == NULL)
+    if ((domain = cli_lookup_domain_or_report(ctx, args[0], &status)) == NULL)
         return status;
     marina_domain_migrate_set_speed_async(domain, bps, NULL, marina_sync_wait_ready, cli_slot(&r));
     if (!marina_domain_migrate_set_speed_finish(domain, cli_wait(&r), &error))

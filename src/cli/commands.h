@@ -58,6 +58,12 @@ MarinaConnection *cli_connect(CliContext *ctx, GError **error);
 MarinaHost *cli_host(CliContext *ctx, GError **error);
 /* A domain by name, UUID or id, its properties loaded. */
 MarinaDomain *cli_lookup_domain(CliContext *ctx, const char *name, GError **error);
+/* cli_lookup_domain(), a failure reported: NULL with *status the exit status. */
+MarinaDomain *cli_lookup_domain_or_report(CliContext *ctx, const char *name, int *status);
+/* The start of most domain commands: cli_parse(), then the domain the first argument names
+ * (@min_args >= 1). NULL with *status the exit status. */
+MarinaDomain *cli_parse_domain(CliContext *ctx, const GOptionEntry *entries, int argc, char **argv,
+                               int min_args, int max_args, GStrv *args, int *status);
 /* The domain's name, or @fallback when it is unknown. */
 const char *cli_domain_name(MarinaDomain *domain, const char *fallback);
 

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "commands.h"
 #include "error.h"
+#include "fd-io.h"
 
 #define ESCAPE_CHAR 0x1d /* Ctrl + ] */
 #define RELAY_BUFFER_SIZE 4096
@@ -65,28 +65,6 @@ enter_raw_mode(void)
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 }
 
-/* Writes everything, waiting when the descriptor is non-blocking and full. */
-static gboolean
-write_all(int fd, const char *data, gsize size)
-{
-    while (size > 0) {
-        ssize_t n = write(fd, data, size);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-            poll(&pfd, 1, -1);
-            continue;
-        }
-        if (n <= 0)
-            return FALSE;
-        data += n;
-        size -= (gsize)n;
-    }
-    return TRUE;
-}
-
 static void
 leave(Console *console)
 {
@@ -122,7 +100,7 @@ on_guest_output(int fd, GIOCondition condition, gpointer user_data)
         n = read(fd, buf, sizeof(buf));
     while (n < 0 && errno == EINTR);
     /* The guest side closed (domain stopped, daemon went away), or stdout is gone. */
-    if (n <= 0 || !write_all(STDOUT_FILENO, buf, (gsize)n)) {
+    if (n <= 0 || !marina_fd_write_all(STDOUT_FILENO, buf, (gsize)n)) {
         console->guest_watch = 0;
         leave(console);
         return G_SOURCE_REMOVE;
@@ -158,7 +136,8 @@ on_user_input(int fd, GIOCondition condition, gpointer user_data)
         return G_SOURCE_REMOVE;
     }
     escape = memchr(buf, ESCAPE_CHAR, (gsize)n);
-    if (!write_all(console->guest_fd, buf, escape != NULL ? (gsize)(escape - buf) : (gsize)n) ||
+    if (!marina_fd_write_all(console->guest_fd, buf,
+                             escape != NULL ? (gsize)(escape - buf) : (gsize)n) ||
         escape != NULL) {
         console->stdin_watch = 0;
         leave(console);
@@ -184,7 +163,7 @@ relay(int guest_fd, GBytes *scrollback)
 
     console.loop = g_main_loop_new(NULL, FALSE);
     enter_raw_mode();
-    write_all(STDOUT_FILENO, data, size);
+    marina_fd_write_all(STDOUT_FILENO, data, size);
     console.guest_watch =
         g_unix_fd_add(guest_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_guest_output, &console);
     console.stdin_watch =

@@ -240,6 +240,27 @@ cli_lookup_domain(CliContext *ctx, const char *name, GError **error)
     return marina_host_lookup_domain_finish(host, cli_wait(&result), error);
 }
 
+MarinaDomain *
+cli_lookup_domain_or_report(CliContext *ctx, const char *name, int *status)
+{
+    g_autoptr(GError) error = NULL;
+    MarinaDomain *domain = cli_lookup_domain(ctx, name, &error);
+
+    if (domain == NULL)
+        *status = cli_report_error(error);
+    return domain;
+}
+
+MarinaDomain *
+cli_parse_domain(CliContext *ctx, const GOptionEntry *entries, int argc, char **argv, int min_args,
+                 int max_args, GStrv *args, int *status)
+{
+    g_assert(min_args >= 1);
+    if (!cli_parse(ctx, entries, argc, argv, min_args, max_args, args, status))
+        return NULL;
+    return cli_lookup_domain_or_report(ctx, (*args)[0], status);
+}
+
 const char *
 cli_domain_name(MarinaDomain *domain, const char *fallback)
 {

@@ -216,6 +216,40 @@ has(MarinaMigration *self, MarinaMigrationFlags flag)
     return (self->options.flags & flag) != 0;
 }
 
+/* The flags under the names the daemon's Begin, Prepare and Perform dicts give them (its
+ * migration-params.c); "live" says OFFLINE the other way round. */
+static const struct {
+    MarinaMigrationFlags flag;
+    const char *key;
+    gboolean inverted;
+} flag_keys[] = {
+    {MARINA_MIGRATION_OFFLINE, "live", TRUE},
+    {MARINA_MIGRATION_COPY_STORAGE, "copy-storage", FALSE},
+    {MARINA_MIGRATION_TUNNELLED, "tunnelled", FALSE},
+    {MARINA_MIGRATION_PERSISTENT, "persistent", FALSE},
+    {MARINA_MIGRATION_UNDEFINE_SOURCE, "undefine-source", FALSE},
+    {MARINA_MIGRATION_AUTO_CONVERGE, "auto-converge", FALSE},
+    {MARINA_MIGRATION_POSTCOPY, "postcopy", FALSE},
+};
+
+/* What Begin is told; Perform is told these and more. */
+#define BEGIN_FLAGS                                                                                \
+    (MARINA_MIGRATION_OFFLINE | MARINA_MIGRATION_COPY_STORAGE | MARINA_MIGRATION_TUNNELLED |       \
+     MARINA_MIGRATION_PERSISTENT | MARINA_MIGRATION_UNDEFINE_SOURCE)
+
+/* Adds each flag in @which to @b as a boolean, set or not: every step is told each flag it
+ * acts on, so the daemon never falls back to a default of its own for one. */
+static void
+add_flags(MarinaMigration *self, GVariantBuilder *b, MarinaMigrationFlags which)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(flag_keys); i++) {
+        if ((which & flag_keys[i].flag) != 0)
+            g_variant_builder_add(
+                b, "{sv}", flag_keys[i].key,
+                g_variant_new_boolean(has(self, flag_keys[i].flag) != flag_keys[i].inverted));
+    }
+}
+
 static MarinaConnection *
 dst_connection(MarinaMigration *self)
 {
@@ -693,20 +727,7 @@ perform_params(MarinaMigration *self)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    g_variant_builder_add(&b, "{sv}", "live",
-                          g_variant_new_boolean(!has(self, MARINA_MIGRATION_OFFLINE)));
-    g_variant_builder_add(&b, "{sv}", "copy-storage",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_COPY_STORAGE)));
-    g_variant_builder_add(&b, "{sv}", "tunnelled",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_TUNNELLED)));
-    g_variant_builder_add(&b, "{sv}", "persistent",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_PERSISTENT)));
-    g_variant_builder_add(&b, "{sv}", "undefine-source",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_UNDEFINE_SOURCE)));
-    g_variant_builder_add(&b, "{sv}", "auto-converge",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_AUTO_CONVERGE)));
-    g_variant_builder_add(&b, "{sv}", "postcopy",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_POSTCOPY)));
+    add_flags(self, &b, BEGIN_FLAGS | MARINA_MIGRATION_AUTO_CONVERGE | MARINA_MIGRATION_POSTCOPY);
     g_variant_builder_add(&b, "{sv}", "streams", g_variant_new_uint32(self->streams));
     g_variant_builder_add(&b, "{sv}", "bandwidth", g_variant_new_uint64(self->options.bandwidth));
     /* Left out: the daemon keeps QEMU's default. */
@@ -821,16 +842,10 @@ prepare(MarinaMigration *self)
     if (!g_variant_lookup(self->info, "source-host", "&s", &source_host))
         source_host = marina_connection_get_uri_string(src_connection(self));
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    g_variant_builder_add(&b, "{sv}", "live",
-                          g_variant_new_boolean(!has(self, MARINA_MIGRATION_OFFLINE)));
-    g_variant_builder_add(&b, "{sv}", "persistent",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_PERSISTENT)));
-    g_variant_builder_add(&b, "{sv}", "copy-storage",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_COPY_STORAGE)));
-    g_variant_builder_add(&b, "{sv}", "tunnelled",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_TUNNELLED)));
-    g_variant_builder_add(&b, "{sv}", "postcopy",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_POSTCOPY)));
+    add_flags(self, &b,
+              MARINA_MIGRATION_OFFLINE | MARINA_MIGRATION_PERSISTENT |
+                  MARINA_MIGRATION_COPY_STORAGE | MARINA_MIGRATION_TUNNELLED |
+                  MARINA_MIGRATION_POSTCOPY);
     g_variant_builder_add(&b, "{sv}", "source-host", g_variant_new_string(source_host));
     g_variant_builder_add(&b, "{sv}", "info", self->info);
     /* Not cancellable: a Prepare that went through must be undone, and only
@@ -870,16 +885,7 @@ begin_params(MarinaMigration *self)
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
-    g_variant_builder_add(&b, "{sv}", "live",
-                          g_variant_new_boolean(!has(self, MARINA_MIGRATION_OFFLINE)));
-    g_variant_builder_add(&b, "{sv}", "copy-storage",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_COPY_STORAGE)));
-    g_variant_builder_add(&b, "{sv}", "tunnelled",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_TUNNELLED)));
-    g_variant_builder_add(&b, "{sv}", "persistent",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_PERSISTENT)));
-    g_variant_builder_add(&b, "{sv}", "undefine-source",
-                          g_variant_new_boolean(has(self, MARINA_MIGRATION_UNDEFINE_SOURCE)));
+    add_flags(self, &b, BEGIN_FLAGS);
     return g_variant_builder_end(&b);
 }
 

@@ -21,6 +21,7 @@
 #include "connection.h"
 #include "error.h"
 #include "host.h"
+#include "sshd-fixture.h"
 
 #define PASSWORD "c0rrect horse"
 
@@ -30,7 +31,7 @@ typedef struct {
     gboolean user_added;
     uid_t uid;
     int port;
-    GPid sshd;
+    SshdFixture *sshd;
     GPid daemon;
     char *uri;
     char *runtime; /* this test's XDG_RUNTIME_DIR (ssh's ControlPath) */
@@ -38,29 +39,6 @@ typedef struct {
     GPtrArray *asked;   /* MarinaAskpassQuestion received */
     const char *answer; /* what the handler says; NULL: cancel */
 } Fixture;
-
-static gboolean
-run_quiet(const char *const *argv, const char *input)
-{
-    g_autoptr(GSubprocess) p =
-        g_subprocess_newv(argv,
-                          G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                              G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                          NULL);
-
-    return p != NULL && g_subprocess_communicate_utf8(p, input, NULL, NULL, NULL, NULL) &&
-           g_subprocess_get_if_exited(p) && g_subprocess_get_exit_status(p) == 0;
-}
-
-static gboolean
-port_open(int port)
-{
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn =
-        g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
-
-    return conn != NULL;
-}
 
 static void
 on_question(MarinaAskpassServer *server, MarinaAskpassQuestion *question, Fixture *f)
@@ -77,30 +55,14 @@ on_question(MarinaAskpassServer *server, MarinaAskpassQuestion *question, Fixtur
 static void
 start_sshd(Fixture *f)
 {
-    g_autofree char *host_key = g_build_filename(f->dir, "host", NULL);
-    g_autofree char *cfg = g_build_filename(f->dir, "sshd_config", NULL);
-    g_autofree char *config = NULL;
-    const char *keygen[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key, NULL};
-
-    assert_true(run_quiet(keygen, NULL));
     /* Passwords only, checked against /etc/shadow (UsePAM no), for this user only. */
-    config = g_strdup_printf("ListenAddress 127.0.0.1\nPort %d\nHostKey %s\nUsePAM no\n"
-                             "PasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
-                             "PubkeyAuthentication no\nPermitRootLogin no\nAllowUsers %s\n"
-                             "StrictModes no\nPidFile none\n",
-                             f->port, host_key, f->user);
-    assert_true(g_file_set_contents(cfg, config, -1, NULL));
-    g_mkdir_with_parents("/run/sshd", 0755);
-    {
-        const char *argv[] = {"/usr/sbin/sshd", "-D", "-e", "-f", cfg, NULL};
-        assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                      G_SPAWN_STDERR_TO_DEV_NULL,
-                                  NULL, NULL, &f->sshd, NULL));
-    }
-    for (int i = 0; i < 100 && !port_open(f->port); i++)
-        g_usleep(50000);
-    assert_true(port_open(f->port));
+    g_autofree char *config =
+        g_strdup_printf("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
+                        "PubkeyAuthentication no\nPermitRootLogin no\nAllowUsers %s\n",
+                        f->user);
+
+    f->sshd = sshd_fixture_new(f->dir, f->port);
+    sshd_fixture_start(f->sshd, config);
 }
 
 /* The user's own daemon, with the test driver's two simulated guests. */
@@ -177,10 +139,10 @@ prepare(Fixture *f)
     {
         const char *add[] = {"useradd", "-M", "-d", f->dir, "-s", "/bin/sh", f->user, NULL};
         const char *pw[] = {"chpasswd", NULL};
-        assert_true(run_quiet(add, NULL));
+        assert_true(sshd_fixture_run_quiet(add, NULL));
         f->user_added = TRUE;
         credentials = g_strdup_printf("%s:%s\n", f->user, PASSWORD);
-        assert_true(run_quiet(pw, credentials));
+        assert_true(sshd_fixture_run_quiet(pw, credentials));
     }
     start_sshd(f);
     socket = start_user_daemon(f);
@@ -234,7 +196,7 @@ stop_ssh_master(Fixture *f)
             g_strv_builder_add(b, argv[i]);
         }
         stop = g_strv_builder_end(b);
-        run_quiet((const char *const *)stop, NULL);
+        sshd_fixture_run_quiet((const char *const *)stop, NULL);
     }
 }
 
@@ -266,10 +228,7 @@ teardown(void **state)
     marina_askpass_server_install(NULL);
     if (f->uri != NULL)
         stop_ssh_master(f);
-    if (f->sshd > 0) {
-        kill(f->sshd, SIGTERM);
-        waitpid(f->sshd, NULL, 0);
-    }
+    sshd_fixture_free(f->sshd);
     if (f->daemon > 0) {
         kill(f->daemon, SIGTERM);
         waitpid(f->daemon, NULL, 0);
@@ -278,11 +237,11 @@ teardown(void **state)
         kill_user_processes(f->uid);
     if (f->user_added) {
         const char *del[] = {"userdel", "-f", f->user, NULL};
-        run_quiet(del, NULL);
+        sshd_fixture_run_quiet(del, NULL);
     }
     if (f->dir != NULL) {
         const char *rm[] = {"rm", "-rf", f->dir, NULL};
-        run_quiet(rm, NULL);
+        sshd_fixture_run_quiet(rm, NULL);
     }
     g_clear_pointer(&f->asked, g_ptr_array_unref);
     g_clear_object(&f->server);

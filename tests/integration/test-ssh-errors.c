@@ -24,6 +24,7 @@
 #include "error.h"
 #include "harness.h"
 #include "protocol.h"
+#include "sshd-fixture.h"
 #include "ssh-channel.h"
 #include "sync-wait.h"
 
@@ -31,7 +32,7 @@
 
 typedef struct {
     Harness *h;
-    GPid sshd;
+    SshdFixture *sshd;
     int port;
     char *dir;
     char *user_key;     /* authorized */
@@ -40,28 +41,6 @@ typedef struct {
     char *host_pub;
     GPtrArray *runtime_dirs; /* one per open: no shared ssh login between cases */
 } Ssh;
-
-static gboolean
-run_quiet(const char *const *argv)
-{
-    int status = -1;
-
-    return g_spawn_sync(NULL, (char **)argv, NULL,
-                        G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-                            G_SPAWN_STDERR_TO_DEV_NULL,
-                        NULL, NULL, NULL, NULL, &status, NULL) &&
-           WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-static gboolean
-port_open(int port)
-{
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn =
-        g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
-
-    return conn != NULL;
-}
 
 /* A port on 127.0.0.1 that nothing listens on: bound, then let go. */
 static int
@@ -78,64 +57,23 @@ closed_port(void)
     return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 }
 
-static char *
-new_key(Ssh *s, const char *name, const char *passphrase)
-{
-    char *path = g_build_filename(s->dir, name, NULL);
-    const char *argv[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", path, NULL};
-
-    assert_true(run_quiet(argv));
-    return path;
-}
-
-static void
-authorize(GString *keys, const char *key)
-{
-    g_autofree char *pub = g_strconcat(key, ".pub", NULL);
-    g_autofree char *text = NULL;
-
-    assert_true(g_file_get_contents(pub, &text, NULL, NULL));
-    g_string_append(keys, text);
-}
-
 static int
 group_setup(void **state)
 {
     Ssh *s = g_new0(Ssh, 1);
-    g_autofree char *host_key = NULL, *auth = NULL, *cfg = NULL, *config = NULL;
-    g_autoptr(GString) keys = g_string_new(NULL);
 
     s->h = harness_new();
     s->port = 20000 + (int)((getpid() + 7919) % 20000);
     s->dir = g_build_filename(s->h->dir, "ssh", NULL);
     s->runtime_dirs = g_ptr_array_new_with_free_func(g_free);
-    g_mkdir_with_parents(s->dir, 0700);
-    g_mkdir_with_parents("/run/sshd", 0755);
-    host_key = new_key(s, "host", "");
-    s->host_pub = g_strconcat(host_key, ".pub", NULL);
-    s->user_key = new_key(s, "user", "");
-    s->stranger_key = new_key(s, "stranger", "");
-    s->locked_key = new_key(s, "locked", PASSPHRASE);
-    authorize(keys, s->user_key);
-    authorize(keys, s->locked_key);
-    auth = g_build_filename(s->dir, "authorized_keys", NULL);
-    cfg = g_build_filename(s->dir, "sshd_config", NULL);
-    assert_true(g_file_set_contents(auth, keys->str, -1, NULL));
-    config = g_strdup_printf("ListenAddress 127.0.0.1\nPort %d\nHostKey %s\n"
-                             "AuthorizedKeysFile %s\nStrictModes no\nUsePAM no\n"
-                             "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-                             "PermitRootLogin prohibit-password\nPidFile none\n",
-                             s->port, host_key, auth);
-    assert_true(g_file_set_contents(cfg, config, -1, NULL));
-    {
-        const char *argv[] = {"/usr/sbin/sshd", "-D", "-e", "-f", cfg, NULL};
-        assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                                  NULL, &s->sshd, NULL));
-    }
-    for (int i = 0; i < 100 && !port_open(s->port); i++)
-        g_usleep(50000);
-    assert_true(port_open(s->port));
+    s->sshd = sshd_fixture_new(s->dir, s->port);
+    s->host_pub = g_strconcat(s->sshd->host_key, ".pub", NULL);
+    s->user_key = sshd_fixture_new_key(s->sshd, "user", "");
+    s->stranger_key = sshd_fixture_new_key(s->sshd, "stranger", "");
+    s->locked_key = sshd_fixture_new_key(s->sshd, "locked", PASSPHRASE);
+    sshd_fixture_authorize(s->sshd, s->user_key);
+    sshd_fixture_authorize(s->sshd, s->locked_key);
+    sshd_fixture_start(s->sshd, SSHD_FIXTURE_KEYS_ONLY "KbdInteractiveAuthentication no\n");
     /* Questions go to a terminal or nowhere: no desktop, no agent here. */
     g_unsetenv("DISPLAY");
     g_unsetenv("WAYLAND_DISPLAY");
@@ -160,7 +98,7 @@ end_shared_logins(Ssh *s)
             const char *argv[] = {"ssh", "-o", option, "-O", "exit", "127.0.0.1", NULL};
 
             if (g_str_has_prefix(name, "ssh-"))
-                run_quiet(argv);
+                sshd_fixture_run_quiet(argv, NULL);
         }
     }
 }
@@ -173,10 +111,7 @@ group_teardown(void **state)
     if (s == NULL)
         return 0;
     end_shared_logins(s);
-    if (s->sshd > 0) {
-        kill(s->sshd, SIGTERM);
-        waitpid(s->sshd, NULL, 0);
-    }
+    sshd_fixture_free(s->sshd);
     harness_free(s->h);
     g_ptr_array_unref(s->runtime_dirs);
     g_free(s->dir);
@@ -389,7 +324,7 @@ static void
 test_host_key_changed(void **state)
 {
     Ssh *s = *state;
-    g_autofree char *other = new_key(s, "other-host", "");
+    g_autofree char *other = sshd_fixture_new_key(s->sshd, "other-host", "");
     g_autofree char *other_pub = g_strconcat(other, ".pub", NULL);
     g_autofree char *other_text = NULL;
     g_autofree char *known = g_build_filename(s->dir, "known_hosts_changed", NULL);
@@ -622,7 +557,7 @@ test_lost_connection_says_why(void **state)
         const char *argv[] = {"ssh", "-o", option, "-O", "exit", "127.0.0.1", NULL};
 
         if (g_str_has_prefix(name, "ssh-"))
-            assert_true(run_quiet(argv));
+            assert_true(sshd_fixture_run_quiet(argv, NULL));
     }
     while (reason == NULL && g_get_monotonic_time() < deadline)
         g_main_context_iteration(NULL, TRUE);

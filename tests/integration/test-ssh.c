@@ -18,79 +18,33 @@
 #include "core/client.h"
 #include "core/ssh-channel.h"
 #include "harness.h"
+#include "sshd-fixture.h"
 
 #define READY "MARINA-GUEST-READY"
 
 typedef struct {
     Harness *h;
-    GPid sshd;
+    SshdFixture *sshd;
     char *uri;
     gboolean console_guest; /* "rcon" is defined and booted */
 } Ssh;
-
-static gboolean
-run_quiet(const char *const *argv)
-{
-    int status = -1;
-
-    return g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                        NULL, NULL, NULL, NULL, &status, NULL) &&
-           WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-static gboolean
-port_open(int port)
-{
-    g_autoptr(GSocketClient) client = g_socket_client_new();
-    g_autoptr(GSocketConnection) conn =
-        g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, NULL);
-
-    return conn != NULL;
-}
 
 static int
 setup(void **state)
 {
     Ssh *s = g_new0(Ssh, 1);
-    g_autofree char *dir = NULL, *host_key = NULL, *user_key = NULL, *pub = NULL;
-    g_autofree char *auth = NULL, *cfg = NULL, *config = NULL, *pubkey = NULL;
-    int port = 20000 + (int)(getpid() % 20000);
+    g_autofree char *dir = NULL, *user_key = NULL;
 
     s->h = harness_new();
     dir = g_build_filename(s->h->dir, "ssh", NULL);
-    g_mkdir_with_parents(dir, 0700);
-    g_mkdir_with_parents("/run/sshd", 0755); /* sshd's privilege separation directory */
-    host_key = g_build_filename(dir, "host", NULL);
-    user_key = g_build_filename(dir, "user", NULL);
-    pub = g_strconcat(user_key, ".pub", NULL);
-    auth = g_build_filename(dir, "authorized_keys", NULL);
-    cfg = g_build_filename(dir, "sshd_config", NULL);
-    {
-        const char *hk[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key, NULL};
-        const char *uk[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", user_key, NULL};
-        assert_true(run_quiet(hk));
-        assert_true(run_quiet(uk));
-    }
-    assert_true(g_file_get_contents(pub, &pubkey, NULL, NULL));
-    assert_true(g_file_set_contents(auth, pubkey, -1, NULL));
-    config = g_strdup_printf("ListenAddress 127.0.0.1\nPort %d\nHostKey %s\n"
-                             "AuthorizedKeysFile %s\nStrictModes no\nUsePAM no\n"
-                             "PasswordAuthentication no\nPermitRootLogin prohibit-password\n"
-                             "PidFile none\n",
-                             port, host_key, auth);
-    assert_true(g_file_set_contents(cfg, config, -1, NULL));
-    {
-        const char *argv[] = {"/usr/sbin/sshd", "-D", "-e", "-f", cfg, NULL};
-        assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                                  NULL, &s->sshd, NULL));
-    }
-    for (int i = 0; i < 100 && !port_open(port); i++)
-        g_usleep(50000);
-    assert_true(port_open(port));
+    s->sshd = sshd_fixture_new(dir, 20000 + (int)(getpid() % 20000));
+    user_key = sshd_fixture_new_key(s->sshd, "user", "");
+    sshd_fixture_authorize(s->sshd, user_key);
+    sshd_fixture_start(s->sshd, SSHD_FIXTURE_KEYS_ONLY);
     s->uri = g_strdup_printf("marina+ssh://%s@127.0.0.1:%d/session?keyfile=%s&no_verify=1"
                              "&socket=%s&command=%s",
-                             g_get_user_name(), port, user_key, s->h->socket, g_getenv("MARINAD"));
+                             g_get_user_name(), s->sshd->port, user_key, s->h->socket,
+                             g_getenv("MARINAD"));
     *state = s;
     return 0;
 }
@@ -102,10 +56,7 @@ teardown(void **state)
 
     if (s == NULL)
         return 0;
-    if (s->sshd > 0) {
-        kill(s->sshd, SIGTERM);
-        waitpid(s->sshd, NULL, 0);
-    }
+    sshd_fixture_free(s->sshd);
     harness_free(s->h);
     g_free(s->uri);
     g_free(s);

@@ -3,7 +3,8 @@ user (removed again by cleanup()), a real sshd on loopback that lets only
 that user in with a password, and that user's own marinad (test driver, two
 simulated guests) whose socket the marina+ssh:// URI names. Also a Secret
 Service (gnome-keyring-daemon, unlocked with an empty password) on the
-test's session bus. Needs root (useradd); Python standard library only."""
+test's session bus. Needs root (useradd); Python standard library only.
+start_sshd() is the private sshd itself, for tests with hosts of their own."""
 
 import os
 import pwd
@@ -28,6 +29,23 @@ def _free_port():
 def _run(argv, **kwargs):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           **kwargs)
+
+
+def start_sshd(d, port, extra_config):
+    """A private sshd on 127.0.0.1:PORT, its host key and sshd_config made in D, which also
+    holds the authorized_keys it reads; EXTRA_CONFIG (sshd_config lines) says who may log in
+    and how. Returns its Popen once it listens (u.spawn: stopped with the test)."""
+    host_key = os.path.join(d, "host")
+    _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", host_key], check=True)
+    cfg = os.path.join(d, "sshd_config")
+    with open(cfg, "w") as f:
+        f.write(f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {host_key}\n"
+                f"AuthorizedKeysFile {os.path.join(d, 'authorized_keys')}\nStrictModes no\n"
+                f"UsePAM no\nPidFile none\n{extra_config}")
+    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
+    proc = u.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", cfg], "sshd.log")
+    u.wait_for(lambda: _port_open(port), 10, f"sshd to listen on port {port}")
+    return proc
 
 
 class PasswordHost:
@@ -60,17 +78,11 @@ class PasswordHost:
         self.uid = pwd.getpwnam(self.user).pw_uid
 
     def _start_sshd(self):
-        key = os.path.join(self.dir, "host")
-        _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-        cfg = os.path.join(self.dir, "sshd_config")
-        with open(cfg, "w") as f:
-            f.write(f"ListenAddress 127.0.0.1\nPort {self.port}\nHostKey {key}\nUsePAM no\n"
-                    "PasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
-                    f"PubkeyAuthentication no\nPermitRootLogin no\nAllowUsers {self.user}\n"
-                    "StrictModes no\nPidFile none\n")
-        os.makedirs("/run/sshd", exist_ok=True)
-        self.procs.append(u.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", cfg], "sshd.log"))
-        u.wait_for(lambda: _port_open(self.port), 10, "sshd to listen")
+        # Passwords only, checked against /etc/shadow (UsePAM no), for this user only.
+        self.procs.append(start_sshd(
+            self.dir, self.port,
+            "PasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
+            f"PubkeyAuthentication no\nPermitRootLogin no\nAllowUsers {self.user}\n"))
 
     def _start_daemon(self):
         home = os.path.join(self.dir, "u")

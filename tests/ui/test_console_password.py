@@ -13,7 +13,6 @@ import time
 import sshhost
 import uitest as u
 
-from dogtail import rawinput
 
 GUEST = "ui-vnc-password"
 SESSION = "marina:///session"
@@ -32,15 +31,6 @@ def attributes(uuid):
 def start_marina(log_name):
     marina = u.spawn([u.MARINA, "--connect", SESSION, "--show-domain-console", GUEST], log_name)
     return marina, u.application_of(marina.pid)
-
-
-def quit_marina(marina):
-    rawinput.keyCombo("<Control>q")
-    try:
-        marina.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        marina.terminate()
-        marina.wait(timeout=10)
 
 
 def password_dialog(app):
@@ -92,7 +82,7 @@ def run_checks(uuid):
         u.log("the graphical console is open")
         u.wait_for(lambda: secret("lookup", *attributes(uuid)).stdout == PASSWORD, 10,
                    "the typed password to be in the keyring")
-        quit_marina(marina)
+        u.quit_marina(marina)
     except BaseException:
         u.on_failure_dump(app, "accessible-tree-1.txt")
         raise
@@ -104,7 +94,7 @@ def run_checks(uuid):
         dialogs = [w for w in u.windows(app) if (w.get_name() or "").startswith("Console Password")]
         assert not dialogs, "the console asked for its password although it was remembered"
         u.log(f"the console opened from the keyring in {time.monotonic() - started:.1f} s")
-        quit_marina(marina)
+        u.quit_marina(marina)
     except BaseException:
         u.on_failure_dump(app, "accessible-tree-2.txt")
         raise

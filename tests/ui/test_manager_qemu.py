@@ -12,7 +12,6 @@ the manager shows; closing and reopening the window gives a working console.
 import os
 import re
 import shutil
-import time
 
 import uitest as u
 
@@ -62,88 +61,10 @@ def vm_window(app):
     return u.window(app, name=re.compile(re.escape(GUEST)), timeout=20)
 
 
-def open_menu_item(win, button_name, item_name):
-    """Opens the menu button BUTTON_NAME of WIN and activates ITEM_NAME."""
-    button = u.find(win, role=re.compile("^(toggle button|push button)$"), name=button_name)
-    u.wait_for(lambda: button.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 15,
-               f"{button_name!r} to be enabled")
-    u.do_action(button)
-    # The menu is a popup window of its own, reachable below the button.
-    item = u.wait_for(lambda: next((i for i in u.find_all(button, name=item_name, showing=False)
-                                    if "menu item" in i.get_role_name()), None),
-                      10, f"menu item {item_name!r} of {button_name!r}")
-    u.wait_for(lambda: item.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 10,
-               f"menu item {item_name!r} to be enabled")
-    u.do_action(item)
-
-
-def graphical_console_is_drawn(win):
-    console = u.find(win, role=re.compile(r"^(?!.*menu)"), name="Graphical console", timeout=30)
-    shot = os.path.join(u.LOGS, "graphical-console.png")
-
-    def drawn():
-        x, y, w, h = u.extents(console)
-        if w < 50 or h < 50:
-            return False
-        u.screenshot(shot)
-        # Leave a margin: the widget's own border is not the guest's screen.
-        hist = u.colour_histogram(shot, (x + 2, y + 2, w - 4, h - 4))
-        drawn.last = hist
-        return not u.is_blank(shot, (x + 2, y + 2, w - 4, h - 4))
-    drawn.last = None
-    u.wait_for(drawn, 60, "the graphical console to show the guest's screen (more than "
-               "one colour in its area)", interval=1)
-    u.log(f"graphical console: {len(drawn.last)} colours, pixels per colour "
-          f"{sorted(drawn.last.values(), reverse=True)[:4]}")
-
-
-def show_serial_console(win):
-    """The serial console of WIN, switching the console view to it."""
-    def current():
-        hits = u.find_all(win, role="terminal", name="Serial console")
-        return hits[0] if hits else None
-    term = current()
-    if term is None:
-        open_menu_item(win, "Console View", re.compile(r"^Serial( console| 1)?$"))
-        term = u.wait_for(current, 20, "the serial console to show")
-    return term
-
-
-def serial_text(term):
-    return u.text_of(term)
-
-
-def check_serial(term, word):
-    # The line was printed before the window opened: it comes from the
-    # scrollback the daemon kept, so it shows at once.
-    u.wait_for(lambda: READY in serial_text(term), 15,
-               f"{READY} (printed before the window opened) in the serial console "
-               f"(it shows {serial_text(term)[-300:]!r})")
-    u.log(f"serial console shows {READY}")
-    # Keyboard focus: a real click into the terminal, as a user would.
-    u.click(term)
-    u.focus(term)
-    time.sleep(0.5)
-    u.type_text(f"echo {word}")
-    u.press_key("Return")
-    own_line = re.compile(rf"^\s*{re.escape(word)}\s*$", re.M)
-    u.wait_for(lambda: own_line.search(serial_text(term)), 30,
-               f"'{word}' on a line of its own in the serial console "
-               f"(last text: {serial_text(term)[-200:]!r})")
-    u.log(f"serial console printed {word}")
-
-
-def is_gone(win):
-    try:
-        return win.get_role_name() == "invalid" or not u._showing(win)
-    except Exception:  # noqa: BLE001 (the accessible is gone with the window)
-        return True
-
-
 def close_window(win):
     close = u.find(win, role="push button", name="Close", timeout=10)
     u.do_action(close)
-    u.wait_for(lambda: is_gone(win), 10, "the VM window to close", interval=0.3)
+    u.wait_for(lambda: u.is_gone(win), 10, "the VM window to close", interval=0.3)
     u.log("VM window closed")
 
 
@@ -189,10 +110,10 @@ def run_checks(app):
     u.press(manager, "Open")
     win = vm_window(app)
     u.log(f"VM window: {win.get_name()!r}")
-    graphical_console_is_drawn(win)
+    u.graphical_console_is_drawn(win)
 
-    term = show_serial_console(win)
-    check_serial(term, "marina-ok")
+    term = u.show_serial_console(win)
+    u.check_serial(term, "marina-ok", READY)
 
     # Pause and Resume from the VM window; the manager follows.
     u.press(win, "Pause")
@@ -203,7 +124,7 @@ def run_checks(app):
     wait_state(tree, "Running")
 
     # Force Off asks first.
-    open_menu_item(win, "Shut Down", "Force Off")
+    u.open_menu_item(win, "Shut Down", "Force Off")
     dialog = u.window(app, role=re.compile("^(alert|dialog)$"), timeout=15)
     u.log(f"confirmation: {dialog.get_name()!r}")
     u.press(dialog, "Force Off")
@@ -221,9 +142,9 @@ def run_checks(app):
     win = vm_window(app)
     graphical_or_serial = u.find_all(win, role="terminal", name="Serial console")
     if not graphical_or_serial:
-        graphical_console_is_drawn(win)
-    term = show_serial_console(win)
-    check_serial(term, "marina-again")
+        u.graphical_console_is_drawn(win)
+    term = u.show_serial_console(win)
+    u.check_serial(term, "marina-again", READY)
 
 
 u.run(main)

@@ -105,19 +105,6 @@ def open_guest_menu(app, tree, item_name):
     u.do_action(item)
 
 
-def open_window_menu_item(win, button_name, item_name):
-    button = u.find(win, role=re.compile("^(toggle button|push button)$"), name=button_name)
-    u.wait_for(lambda: button.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 15,
-               f"{button_name!r} to be enabled")
-    u.do_action(button)
-    item = u.wait_for(lambda: next((i for i in u.find_all(button, name=item_name, showing=False)
-                                    if "menu item" in i.get_role_name()), None),
-                      10, f"menu item {item_name!r} of {button_name!r}")
-    u.wait_for(lambda: item.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 10,
-               f"menu item {item_name!r} to be enabled")
-    u.do_action(item)
-
-
 # ---------------------------------------------------------------------------
 # The Migrate dialog
 
@@ -167,38 +154,20 @@ def title(win):
     return win.get_name()
 
 
-def is_gone(node):
-    try:
-        return node.get_role_name() == "invalid" or not u._showing(node)
-    except Exception:  # noqa: BLE001 (the accessible went with its window)
-        return True
-
-
 def close_dialog(dialog):
     u.press(dialog, "Close")
-    u.wait_for(lambda: is_gone(dialog), 10, "the Migrate dialog to close")
+    u.wait_for(lambda: u.is_gone(dialog), 10, "the Migrate dialog to close")
 
 
 # ---------------------------------------------------------------------------
 # The VM window's serial console
 
 
-def show_serial_console(win):
-    def current():
-        hits = u.find_all(win, role="terminal", name="Serial console")
-        return hits[0] if hits else None
-    term = current()
-    if term is None:
-        open_window_menu_item(win, "Console View", re.compile(r"^Serial( console| 1)?$"))
-        term = u.wait_for(current, 20, "the serial console to show")
-    return term
-
-
 def serial_answers(win, word):
     own_line = re.compile(rf"^\s*{re.escape(word)}\s*$", re.M)
 
     def answered():
-        term = show_serial_console(win)
+        term = u.show_serial_console(win)
         if own_line.search(u.text_of(term)):
             return True
         u.click(term)
@@ -314,7 +283,7 @@ def run_checks(app, a, b):
     u.screenshot(os.path.join(u.LOGS, "followed.png"))
 
     # 3. Cancel half-way, from the VM window's guest menu: it stays on B.
-    open_window_menu_item(win, "Shut Down", "Migrate…")
+    u.open_menu_item(win, "Shut Down", "Migrate…")
     dialog = migrate_dialog(app)
     choose_destination(dialog, a)
     u.do_action(u.find(dialog, name="Advanced"))
@@ -341,7 +310,7 @@ def run_checks(app, a, b):
     # 4. A shut-off guest: only its definition moves (no live options offered).
     b.ctl("destroy", GUEST)
     u.wait_for(lambda: listed(tree, b).get(GUEST) == "Shut off", 20, f"{GUEST} shut off on b")
-    open_window_menu_item(win, "Shut Down", "Migrate…")
+    u.open_menu_item(win, "Shut Down", "Migrate…")
     dialog = migrate_dialog(app)
     live = u.find(dialog, name="Live")
     assert not live.get_state_set().contains(u.Atspi.StateType.SENSITIVE), \
@@ -365,7 +334,7 @@ def run_checks(app, a, b):
     # without keeping it, A keeps its definition (shut off).
     a.ctl("start", GUEST)
     u.wait_for(lambda: listed(tree, a).get(GUEST) == "Running", 30, f"{GUEST} running on a")
-    open_window_menu_item(win, "Shut Down", "Migrate…")
+    u.open_menu_item(win, "Shut Down", "Migrate…")
     dialog = migrate_dialog(app)
     choose_destination(dialog, b)
     for name in ("Tunnelled", "Temporary move"):

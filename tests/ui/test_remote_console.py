@@ -15,10 +15,9 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
-import time
 
+import sshhost
 import uisession
 import uitest as u
 
@@ -27,32 +26,15 @@ READY = "MARINA-GUEST-READY"
 BOOT_TIMEOUT = 90
 
 
-def port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def start_sshd():
-    """A private sshd on loopback; returns (port, user key)."""
+    """A private sshd on loopback that lets a throw-away key in; returns (port, user key)."""
     d = os.path.join(u.TMP, "ssh")
     os.makedirs(d, mode=0o700, exist_ok=True)
-    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
-    host_key, user_key = os.path.join(d, "host"), os.path.join(d, "user")
-    for key in (host_key, user_key):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-    auth = os.path.join(d, "authorized_keys")
-    shutil.copy(user_key + ".pub", auth)
+    user_key = os.path.join(d, "user")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", user_key], check=True)
+    shutil.copy(user_key + ".pub", os.path.join(d, "authorized_keys"))
     port = 20000 + os.getpid() % 20000
-    cfg = os.path.join(d, "sshd_config")
-    with open(cfg, "w") as f:
-        f.write(f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {host_key}\n"
-                f"AuthorizedKeysFile {auth}\nStrictModes no\nUsePAM no\n"
-                "PasswordAuthentication no\nPermitRootLogin prohibit-password\nPidFile none\n")
-    u.spawn(["/usr/sbin/sshd", "-D", "-e", "-f", cfg], "sshd.log")
-    u.wait_for(lambda: port_open(port), 10, f"sshd to listen on port {port}")
+    sshhost.start_sshd(d, port, "PasswordAuthentication no\nPermitRootLogin prohibit-password\n")
     return port, user_key
 
 
@@ -69,66 +51,6 @@ def channel_processes(sock):
         if "connect-channel" in cmdline and sock in cmdline:
             found.append(pid)
     return found
-
-
-def open_menu_item(win, button_name, item_name):
-    button = u.find(win, role=re.compile("^(toggle button|push button)$"), name=button_name)
-    u.wait_for(lambda: button.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 15,
-               f"{button_name!r} to be enabled")
-    u.do_action(button)
-    item = u.wait_for(lambda: next((i for i in u.find_all(button, name=item_name, showing=False)
-                                    if "menu item" in i.get_role_name()), None),
-                      10, f"menu item {item_name!r} of {button_name!r}")
-    u.do_action(item)
-
-
-def graphical_console_is_drawn(win):
-    console = u.find(win, role=re.compile(r"^(?!.*menu)"), name="Graphical console", timeout=60)
-    shot = os.path.join(u.LOGS, "remote-graphical-console.png")
-
-    def drawn():
-        x, y, w, h = u.extents(console)
-        if w < 50 or h < 50:
-            return False
-        u.screenshot(shot)
-        return not u.is_blank(shot, (x + 2, y + 2, w - 4, h - 4))
-    u.wait_for(drawn, 60, "the remote guest's screen in the graphical console", interval=1)
-    u.log("graphical console over ssh shows the guest's screen")
-
-
-def show_serial_console(win):
-    def current():
-        hits = u.find_all(win, role="terminal", name="Serial console")
-        return hits[0] if hits else None
-    term = current()
-    if term is None:
-        open_menu_item(win, "Console View", re.compile(r"^Serial( console| 1)?$"))
-        term = u.wait_for(current, 20, "the serial console to show")
-    return term
-
-
-def check_serial(term, word):
-    u.wait_for(lambda: READY in u.text_of(term), 30,
-               f"{READY} (printed before the window opened) in the remote serial console "
-               f"(it shows {u.text_of(term)[-300:]!r})")
-    u.log(f"serial console over ssh shows {READY} from its scrollback")
-    u.click(term)
-    u.focus(term)
-    time.sleep(0.5)
-    u.type_text(f"echo {word}")
-    u.press_key("Return")
-    own_line = re.compile(rf"^\s*{re.escape(word)}\s*$", re.M)
-    u.wait_for(lambda: own_line.search(u.text_of(term)), 30,
-               f"'{word}' on a line of its own in the remote serial console "
-               f"(last text: {u.text_of(term)[-200:]!r})")
-    u.log(f"serial console over ssh printed {word}")
-
-
-def is_gone(win):
-    try:
-        return win.get_role_name() == "invalid" or not u._showing(win)
-    except Exception:  # noqa: BLE001 (the accessible is gone with the window)
-        return True
 
 
 def main():
@@ -178,7 +100,7 @@ def serial_console_answers(app, word):
     reconnects goes nowhere)."""
     win = u.window(app, name=re.compile(re.escape(GUEST)), timeout=5)
     hits = u.find_all(win, role="terminal", name="Serial console")
-    term = hits[0] if hits else show_serial_console(win)
+    term = hits[0] if hits else u.show_serial_console(win)
     u.click(term)
     u.focus(term)
     u.type_text(f"echo {word}")
@@ -196,9 +118,9 @@ def run_checks(app, sock, daemon, daemon_argv):
     u.log(f"VM window: {win.get_name()!r}")
     # The header bar names the host the guest runs on.
     u.wait_for(lambda: u.find_all(win, name="127.0.0.1"), 10, "the host's name in the header bar")
-    graphical_console_is_drawn(win)
-    term = show_serial_console(win)
-    check_serial(term, "remote-ok")
+    u.graphical_console_is_drawn(win, "remote-graphical-console.png", timeout=60)
+    term = u.show_serial_console(win)
+    u.check_serial(term, "remote-ok", READY, ready_timeout=30)
     assert channel_processes(sock), "no console channel runs while the consoles are open"
 
     # The remote daemon dies and comes back: the console follows the guest.
@@ -224,7 +146,7 @@ def run_checks(app, sock, daemon, daemon_argv):
 
     close = u.find(win, role="push button", name="Close", timeout=10)
     u.do_action(close)
-    u.wait_for(lambda: is_gone(win), 10, "the VM window to close", interval=0.3)
+    u.wait_for(lambda: u.is_gone(win), 10, "the VM window to close", interval=0.3)
     u.wait_for(lambda: not channel_processes(sock), 20,
                lambda: f"the console channels to end (still: {channel_processes(sock)})")
     u.log("closing the window ended every console channel")

@@ -5,12 +5,10 @@ URI (a second host: a test-driver daemon on its own socket)."""
 
 import os
 import re
-import subprocess
 import time
 
 import uitest as u
 
-from dogtail import rawinput
 
 
 def menu_item(button, name):
@@ -39,15 +37,6 @@ def confirm_dialog(app):
         lambda: next((w for w in u.windows(app) if u.find_all(
             w, role="label", name=re.compile(r"^Remove the connection to "))), None),
         10, "the dialog asking to confirm the removal")
-
-
-def quit_marina(marina):
-    rawinput.keyCombo("<Control>q")
-    try:
-        marina.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        marina.terminate()
-        marina.wait(timeout=10)
 
 
 def main():
@@ -84,7 +73,7 @@ def main():
         u.press(confirm_dialog(app), "Remove")
         u.wait_for(lambda: row_of(tree, sock) is None, 10, "the connection row to go")
         u.log("removed")
-        quit_marina(marina)
+        u.quit_marina(marina)
     except BaseException:
         u.on_failure_dump(app)
         raise
@@ -97,7 +86,7 @@ def main():
     time.sleep(1)
     assert row_of(tree, sock) is None, "the removed connection came back after a restart"
     u.log("not listed after a restart")
-    quit_marina(marina)
+    u.quit_marina(marina)
 
 
 u.run(main)

@@ -16,7 +16,6 @@ import time
 import sshhost
 import uitest as u
 
-from dogtail import rawinput
 
 GUEST = "guest-0001"
 
@@ -39,16 +38,6 @@ def main():
 def start_marina(env, log_name):
     marina = u.spawn(u.desktop_exec_argv(), log_name, env=env)
     return marina, u.application_of(marina.pid)
-
-
-def quit_marina(marina, app, manager):
-    u.focus(manager)
-    rawinput.keyCombo("<Control>q")
-    try:
-        marina.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        marina.terminate()
-        marina.wait(timeout=10)
 
 
 def menu_item(button, name):
@@ -91,7 +80,7 @@ def first_run(host, env):
     try:
         add_and_log_in(host, app)
         manager = u.window(app, name="Marina")
-        quit_marina(marina, app, manager)
+        u.quit_marina(marina, manager)
     except BaseException:
         u.on_failure_dump(app, "accessible-tree-1.txt")
         raise
@@ -177,7 +166,7 @@ def second_run(host, env):
         u.wait_for(lambda: connection_row(tree, label) is None, 10, "the connection row to go")
         u.wait_for(lambda: not keyring_items(), 10, "its password to leave the keyring")
         u.log("removed: no row, nothing in the keyring")
-        quit_marina(marina, app, manager)
+        u.quit_marina(marina, manager)
     except BaseException:
         u.on_failure_dump(app, "accessible-tree-2.txt")
         raise
@@ -189,7 +178,7 @@ def second_run(host, env):
     u.wait_for(lambda: tree.n_rows() > 0, 20, "the connection list")
     time.sleep(1)
     assert connection_row(tree, label) is None, "the removed connection came back"
-    quit_marina(marina, app, manager)
+    u.quit_marina(marina, manager)
 
 
 u.run(main)

@@ -259,6 +259,19 @@ def application_of(pid, timeout=30):
     return wait_for(find, timeout, f"process {pid} to show a window on AT-SPI")
 
 
+def quit_marina(marina, window=None):
+    """Quits MARINA (its Popen) with Ctrl+Q as a user would, in WINDOW when given (focused
+    first), else wherever the keyboard focus is; terminated if it does not go in time."""
+    if window is not None:
+        focus(window)
+    rawinput.keyCombo("<Control>q")
+    try:
+        marina.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        marina.terminate()
+        marina.wait(timeout=10)
+
+
 def _matches(value, want):
     if want is None:
         return True
@@ -592,6 +605,88 @@ def is_blank(png, box, min_pixels=100):
     if not hist:
         return True
     return sum(hist.values()) - max(hist.values()) < min_pixels
+
+
+# ---------------------------------------------------------------------------
+# The VM window: its menus and consoles, for a local guest and a remote one alike
+
+
+def is_gone(win):
+    """Whether WIN (a window or dialog) has closed."""
+    try:
+        return win.get_role_name() == "invalid" or not _showing(win)
+    except Exception:  # noqa: BLE001 (the accessible is gone with the window)
+        return True
+
+
+def open_menu_item(win, button_name, item_name):
+    """Opens the menu button BUTTON_NAME of WIN and activates ITEM_NAME."""
+    button = find(win, role=re.compile("^(toggle button|push button)$"), name=button_name)
+    wait_for(lambda: button.get_state_set().contains(Atspi.StateType.SENSITIVE), 15,
+             f"{button_name!r} to be enabled")
+    do_action(button)
+    # The menu is a popup window of its own, reachable below the button.
+    item = wait_for(lambda: next((i for i in find_all(button, name=item_name, showing=False)
+                                  if "menu item" in i.get_role_name()), None),
+                    10, f"menu item {item_name!r} of {button_name!r}")
+    wait_for(lambda: item.get_state_set().contains(Atspi.StateType.SENSITIVE), 10,
+             f"menu item {item_name!r} to be enabled")
+    do_action(item)
+
+
+def graphical_console_is_drawn(win, shot="graphical-console.png", timeout=30):
+    """Waits until WIN's graphical console shows the guest's screen (more than one colour);
+    TIMEOUT is for the console to appear (a remote one takes longer)."""
+    console = find(win, role=re.compile(r"^(?!.*menu)"), name="Graphical console",
+                   timeout=timeout)
+    shot = os.path.join(LOGS, shot)
+
+    def drawn():
+        x, y, w, h = extents(console)
+        if w < 50 or h < 50:
+            return False
+        screenshot(shot)
+        # Leave a margin: the widget's own border is not the guest's screen.
+        hist = colour_histogram(shot, (x + 2, y + 2, w - 4, h - 4))
+        drawn.last = hist
+        return not is_blank(shot, (x + 2, y + 2, w - 4, h - 4))
+    drawn.last = None
+    wait_for(drawn, 60, "the graphical console to show the guest's screen (more than "
+             "one colour in its area)", interval=1)
+    log(f"graphical console: {len(drawn.last)} colours, pixels per colour "
+        f"{sorted(drawn.last.values(), reverse=True)[:4]}")
+
+
+def show_serial_console(win):
+    """The serial console of WIN, switching the console view to it."""
+    def current():
+        hits = find_all(win, role="terminal", name="Serial console")
+        return hits[0] if hits else None
+    term = current()
+    if term is None:
+        open_menu_item(win, "Console View", re.compile(r"^Serial( console| 1)?$"))
+        term = wait_for(current, 20, "the serial console to show")
+    return term
+
+
+def check_serial(term, word, ready, ready_timeout=15):
+    """The serial console TERM shows READY, a line the guest printed before the window opened
+    (from the scrollback the daemon kept, so at once), and answers WORD typed into it."""
+    wait_for(lambda: ready in text_of(term), ready_timeout,
+             f"{ready} (printed before the window opened) in the serial console "
+             f"(it shows {text_of(term)[-300:]!r})")
+    log(f"serial console shows {ready}")
+    # Keyboard focus: a real click into the terminal, as a user would.
+    click(term)
+    focus(term)
+    time.sleep(0.5)
+    type_text(f"echo {word}")
+    press_key("Return")
+    own_line = re.compile(rf"^\s*{re.escape(word)}\s*$", re.M)
+    wait_for(lambda: own_line.search(text_of(term)), 30,
+             f"'{word}' on a line of its own in the serial console "
+             f"(last text: {text_of(term)[-200:]!r})")
+    log(f"serial console printed {word}")
 
 
 def on_failure_dump(app, name="accessible-tree.txt"):
