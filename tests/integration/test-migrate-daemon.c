@@ -542,7 +542,9 @@ static void
 assert_nothing_lost(Hosts *hosts, MarinaDBusDomain *dom, const char *value, const char *volume)
 {
     g_autofree char *images = g_build_filename(hosts->dst->state_dir, "images", volume, NULL);
-    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    /* A copy: the proxy's cached property goes when the guest's properties
+     * change while this test waits. */
+    g_autofree char *uuid = marina_dbus_domain_dup_uuid(dom);
     g_autoptr(GString) acc = g_string_new(NULL);
     g_autofree char *expect = g_strdup_printf("got-%s", value);
     guint reason = 0;
@@ -645,12 +647,14 @@ test_destination_killed(void **state)
     g_autoptr(GError) error = NULL;
     g_autofree char *message = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *uuid = NULL;
     Plan plan = {.bandwidth = 1024 * 1024, .meanwhile = kill_meanwhile};
 
     path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
     assert_null(path);
     g_clear_pointer(&plan.reply, g_variant_unref);
-    assert_true(wait_no_qemu(hosts->dst, marina_dbus_domain_get_uuid(dom), 15000));
+    uuid = marina_dbus_domain_dup_uuid(dom); /* see assert_nothing_lost */
+    assert_true(wait_no_qemu(hosts->dst, uuid, 15000));
     harness_start_daemon(hosts->dst);
     harness_connect(hosts->dst);
     assert_nothing_lost(hosts, dom, "9", NULL);
@@ -694,7 +698,9 @@ test_destination_restart_after_prepare(void **state)
     g_autoptr(GError) error = NULL;
     g_autofree char *out_xml = NULL;
     g_autofree char *token = NULL;
-    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    /* A copy: the proxy's cached property goes when the guest's properties
+     * change while this test waits. */
+    g_autofree char *uuid = marina_dbus_domain_dup_uuid(dom);
 
     /* Begin needs a running guest for a live move; the info is made here. */
     {
@@ -1312,7 +1318,9 @@ test_client_goes_away(void **state)
     Hosts *hosts = *state;
     g_autofree char *disk = make_disk(hosts->shared, "away.img");
     g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-away", disk, "31");
-    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    /* A copy: the proxy's cached property goes when the guest's properties
+     * change while this test waits. */
+    g_autofree char *uuid = marina_dbus_domain_dup_uuid(dom);
     g_autoptr(GDBusConnection) dst_conn = harness_new_connection(hosts->dst);
     g_autoptr(MarinaDBusHost) dst_host = host_proxy(dst_conn);
     g_autoptr(GDBusConnection) src_conn = harness_new_connection(hosts->src);
