@@ -325,6 +325,9 @@ marina_migration_stream_connect_async(const char *address, guint16 port, const c
     cd->index = index;
     g_task_set_task_data(task, cd, (GDestroyNotify)connect_data_free);
     g_socket_client_set_timeout(client, MARINA_MIGRATION_HANDSHAKE_TIMEOUT_S);
+    /* Straight to the destination's listener: a desktop proxy setting means
+     * nothing to a daemon, and asking libproxy costs a thread and a lookup. */
+    g_socket_client_set_enable_proxy(client, FALSE);
     g_socket_client_connect_to_host_async(client, address, port, cancellable, on_connected, task);
 }
 

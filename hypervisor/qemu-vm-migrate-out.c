@@ -38,13 +38,15 @@ typedef struct {
     guint disks_added;     /* blockdev-add sent for disks 0..n-1 */
     guint mirrors_started; /* blockdev-mirror sent for disks 0..n-1 */
     gboolean was_running;
+    gboolean migrate_sent; /* "migrate" is on its way or done: a cancel must follow it */
     gboolean memory_started;
     gboolean cancel_sent;
     gboolean postcopy_sent;
     gboolean postcopy_active;
     gboolean polling; /* a query is on its way */
     gboolean ending;
-    GError *failure; /* the first error, reported after the undo */
+    guint settle_polls; /* undo: query-migrate rounds while QEMU winds down */
+    GError *failure;    /* the first error, reported after the undo */
 } OutRun;
 
 static void poll_now(OutRun *run);
@@ -206,36 +208,114 @@ fire(OutRun *run, const char *command, JsonObject *args)
         json_object_unref(args);
 }
 
+/* The undo is over: the task answers (the guest runs again, or stays paused
+ * as it was). */
 static void
-on_undone(GTask *task, JsonNode *reply)
+undone(OutRun *run)
 {
-    OutRun *run = g_task_get_task_data(task);
-    MarinaQemuVm *self = run->vm;
     GError *error = g_steal_pointer(&run->failure);
 
-    if (self->qmp != NULL && !run->postcopy_active) {
-        if (run->was_running) {
-            fire(run, "cont", NULL);
-            marina_vm_set_state(VM(self), MARINA_DOMAIN_RUNNING, MARINA_RUNNING_MIGRATION_CANCELED,
-                                "resumed", "migration canceled");
-        } else {
-            marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, NULL, NULL);
-        }
-    } else if (run->postcopy_active) {
-        g_warning("Guest '%s': the migration failed during post-copy; its state is split "
-                  "between both hosts and it stays paused here",
-                  vm_name(self));
-    }
     stats(run)->phase =
         g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "cancelled" : "failed";
     run_end(run, error);
 }
 
 static void
+on_resumed(GTask *task, JsonNode *reply)
+{
+    OutRun *run = g_task_get_task_data(task);
+
+    marina_vm_set_state(VM(run->vm), MARINA_DOMAIN_RUNNING, MARINA_RUNNING_MIGRATION_CANCELED,
+                        "resumed", "migration canceled");
+    undone(run);
+}
+
+static void
+on_resume_failed(GTask *task, GError *error)
+{
+    OutRun *run = g_task_get_task_data(task);
+
+    g_warning("Guest '%s': could not resume it after its migration ended: %s", vm_name(run->vm),
+              error->message);
+    g_error_free(error);
+    undone(run);
+}
+
+/* QEMU's run state once the migration has wound down. */
+static void
+on_undo_status(GTask *task, JsonNode *reply)
+{
+    OutRun *run = g_task_get_task_data(task);
+    MarinaQemuVm *self = run->vm;
+    JsonObject *status =
+        reply != NULL && JSON_NODE_HOLDS_OBJECT(reply) ? json_node_get_object(reply) : NULL;
+    gboolean running =
+        status != NULL && json_object_get_boolean_member_with_default(status, "running", FALSE);
+
+    if (self->qmp != NULL && !run->postcopy_active) {
+        if (run->was_running) {
+            /* Answered before the task does: whoever acts on the job's end
+             * (Confirm, a console) finds the guest running, and the
+             * STOP/RESUME events of a "cont" on a running guest come while
+             * the migration still owns them. */
+            if (running)
+                on_resumed(task, NULL);
+            else
+                out_step(run, "cont", NULL, -1, on_resumed, on_resume_failed);
+            return;
+        }
+        marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, NULL, NULL);
+    } else if (run->postcopy_active) {
+        g_warning("Guest '%s': the migration failed during post-copy; its state is split "
+                  "between both hosts and it stays paused here",
+                  vm_name(self));
+    }
+    undone(run);
+}
+
+static void
 on_undo_step(GTask *task, GError *error)
 {
     g_error_free(error); /* the undo goes on whatever QEMU says */
-    on_undone(task, NULL);
+    on_undo_status(task, NULL);
+}
+
+static void settle(OutRun *run);
+
+static void
+on_settle_tick(gpointer data)
+{
+    OutRun *run = data;
+
+    run->poll_timer = 0; /* this source is done: nothing to remove */
+    settle(run);
+}
+
+/* A migration QEMU is still cancelling resumes the guest by itself when it
+ * has stopped it, and a "cont" sent meanwhile may come before that: the run
+ * state is looked at once the migration is over ("cancelled", "failed",
+ * "completed" or none), 10 s at most. */
+static void
+on_settle_info(GTask *task, JsonNode *reply)
+{
+    OutRun *run = g_task_get_task_data(task);
+    JsonObject *info = JSON_NODE_HOLDS_OBJECT(reply) ? json_node_get_object(reply) : NULL;
+    const char *status =
+        info != NULL ? json_object_get_string_member_with_default(info, "status", "") : "";
+    static const char *const busy[] = {"setup",       "active",         "cancelling",      "device",
+                                       "wait-unplug", "pre-switchover", "postcopy-active", NULL};
+
+    if (g_strv_contains(busy, status) && !run->postcopy_active && ++run->settle_polls < 100) {
+        run->poll_timer = g_timeout_add_once(100, on_settle_tick, run);
+        return;
+    }
+    out_step(run, "query-status", NULL, -1, on_undo_status, on_undo_step);
+}
+
+static void
+settle(OutRun *run)
+{
+    out_step(run, "query-migrate", NULL, -1, on_settle_info, on_undo_step);
 }
 
 /* migrate_cancel, then every mirror and NBD node goes; QEMU answers in
@@ -245,11 +325,15 @@ undo(OutRun *run)
 {
     g_clear_handle_id(&run->poll_timer, g_source_remove);
     if (run->vm->qmp == NULL) {
-        on_undone(run->task, NULL);
+        on_undo_status(run->task, NULL);
         return;
     }
-    if (run->memory_started && !run->cancel_sent)
+    /* A "migrate" whose reply has not come yet is cancelled too: QEMU runs
+     * commands in order, and it would otherwise send the guest unwatched. */
+    if ((run->memory_started || run->migrate_sent) && !run->cancel_sent) {
+        run->cancel_sent = TRUE;
         fire(run, "migrate_cancel", NULL);
+    }
     for (guint i = 0; i < run->mirrors_started; i++) {
         g_autofree char *job = disk_name(run, "mirror", i);
         fire(run, "block-job-cancel", marina_qemu_json_args("device", job, NULL));
@@ -260,7 +344,10 @@ undo(OutRun *run)
          * node then goes with QEMU when the guest stops. */
         fire(run, "blockdev-del", marina_qemu_json_args("node-name", node, NULL));
     }
-    out_step(run, "query-status", NULL, -1, on_undone, on_undo_step);
+    if (run->migrate_sent)
+        settle(run);
+    else
+        out_step(run, "query-status", NULL, -1, on_undo_status, on_undo_step);
 }
 
 static void
@@ -461,9 +548,13 @@ on_migrate_started(GTask *task, JsonNode *reply)
 static void
 on_memory_fd_passed(GTask *task, JsonNode *reply)
 {
-    out_step(g_task_get_task_data(task), "migrate",
-             marina_qemu_json_args("uri", "fd:" MEMORY_FD_NAME, NULL), -1, on_migrate_started,
-             step_fail);
+    OutRun *run = g_task_get_task_data(task);
+
+    if (run->ending)
+        return; /* undone meanwhile (a failure that was not a cancel) */
+    run->migrate_sent = TRUE;
+    out_step(run, "migrate", marina_qemu_json_args("uri", "fd:" MEMORY_FD_NAME, NULL), -1,
+             on_migrate_started, step_fail);
 }
 
 static void

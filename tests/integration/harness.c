@@ -148,6 +148,66 @@ harness_new(void)
     return h;
 }
 
+/* Whether process @pid's command line names a path under @prefix. */
+static gboolean
+cmdline_mentions(const char *pid, const char *prefix)
+{
+    g_autofree char *path = g_build_filename("/proc", pid, "cmdline", NULL);
+    g_autofree char *text = NULL;
+    gsize len = 0;
+
+    if (!g_file_get_contents(path, &text, &len, NULL))
+        return FALSE;
+    for (gsize i = 0; i < len; i += strlen(text + i) + 1)
+        if (strstr(text + i, prefix) != NULL)
+            return TRUE;
+    return FALSE;
+}
+
+/* Whether process @pid holds a file under @prefix open (its log, a disk,
+ * a socket file does not show; its stdout does). */
+static gboolean
+holds_file_under(const char *pid, const char *prefix)
+{
+    g_autofree char *dir = g_build_filename("/proc", pid, "fd", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *fd;
+
+    while (d != NULL && (fd = g_dir_read_name(d)) != NULL) {
+        g_autofree char *link = g_build_filename(dir, fd, NULL);
+        g_autofree char *target = g_file_read_link(link, NULL);
+
+        if (target != NULL && g_str_has_prefix(target, prefix))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Kills every process but this one that names @h's directory on its
+ * command line or holds a file in it: a QEMU the daemon no longer knows
+ * (a destination's, of an incoming migration that never finished; one
+ * whose runtime state was removed), a qemu-nbd, a qemu-img. Returns how
+ * many it found. */
+static guint
+kill_processes_of(Harness *h)
+{
+    g_autofree char *prefix = g_strconcat(h->dir, "/", NULL);
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    g_autofree char *self = g_strdup_printf("%d", (int)getpid());
+    const char *pid;
+    guint found = 0;
+
+    while (proc != NULL && (pid = g_dir_read_name(proc)) != NULL) {
+        if (!g_ascii_isdigit(*pid) || g_str_equal(pid, self))
+            continue;
+        if (cmdline_mentions(pid, prefix) || holds_file_under(pid, prefix)) {
+            kill((pid_t)g_ascii_strtoll(pid, NULL, 10), SIGKILL);
+            found++;
+        }
+    }
+    return found;
+}
+
 /* Kill every QEMU this host started, whatever state the test left. */
 static void
 kill_guests(Harness *h)
@@ -155,7 +215,12 @@ kill_guests(Harness *h)
     g_autofree char *dir = g_build_filename(h->state_dir, "run", "domains", NULL);
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *name;
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
 
+    /* Then whatever the runtime state does not name; until none is left
+     * (a killed process keeps its files until it is gone). */
+    while (kill_processes_of(h) > 0 && g_get_monotonic_time() < end)
+        g_usleep(20000);
     if (d == NULL)
         return;
     while ((name = g_dir_read_name(d)) != NULL) {

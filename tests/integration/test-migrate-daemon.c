@@ -542,7 +542,9 @@ static void
 assert_nothing_lost(Hosts *hosts, MarinaDBusDomain *dom, const char *value, const char *volume)
 {
     g_autofree char *images = g_build_filename(hosts->dst->state_dir, "images", volume, NULL);
-    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    /* A copy: the proxy's cached property goes when the guest's properties
+     * change while this test waits. */
+    g_autofree char *uuid = marina_dbus_domain_dup_uuid(dom);
     g_autoptr(GString) acc = g_string_new(NULL);
     g_autofree char *expect = g_strdup_printf("got-%s", value);
     guint reason = 0;
@@ -583,6 +585,57 @@ test_cancel_half_way(void **state)
     g_rmdir(dir);
 }
 
+static void
+abort_soon(Hosts *hosts, MarinaDBusDomain *dom, const char *token, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    g_usleep(GPOINTER_TO_UINT(data) * 1000);
+    /* The job may have ended already (nothing to abort): that is fine too. */
+    marina_dbus_domain_call_abort_job_sync(dom, NULL, &error);
+}
+
+/* Cancelled at once, with no bandwidth limit: the cancel may come while
+ * QEMU's "migrate" is on its way. That migration must be cancelled too, or
+ * QEMU sends the guest unwatched and leaves it paused here (postmigrate)
+ * while the daemon says it runs. A few delays, to land before and after. */
+static void
+test_cancel_at_once(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *disk = make_disk(hosts->shared, "atonce.img");
+    g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-atonce", disk, "8");
+    g_autoptr(GError) error = NULL;
+    static const guint delays_ms[] = {0, 10, 30, 60};
+
+    for (guint i = 0; i < G_N_ELEMENTS(delays_ms); i++) {
+        g_autofree char *message = NULL;
+        g_autofree char *path = NULL;
+        Plan plan = {.meanwhile = abort_soon, .data = GUINT_TO_POINTER(delays_ms[i])};
+
+        path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+        g_clear_pointer(&plan.reply, g_variant_unref);
+        if (path != NULL) {
+            /* It was faster than the cancel: bring it back for the next round. */
+            g_autoptr(MarinaDBusDomain) there = harness_domain(hosts->dst, NULL, path);
+            g_autofree char *back = NULL;
+            Plan home = {0};
+
+            assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+            back = migrate(hosts, hosts->dst, hosts->src, there, &home, &message);
+            g_clear_pointer(&home.reply, g_variant_unref);
+            assert_non_null(back);
+            g_object_unref(dom);
+            dom = harness_domain(hosts->src, NULL, back);
+            continue;
+        }
+        /* Long enough for an unwatched migration to have completed. */
+        harness_iterate(1500);
+        assert_nothing_lost(hosts, dom, "8", NULL);
+    }
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
 /* The destination daemon dies half-way: the stream breaks, the source
  * keeps its guest, and the destination's QEMU goes with its daemon. */
 static void
@@ -594,12 +647,14 @@ test_destination_killed(void **state)
     g_autoptr(GError) error = NULL;
     g_autofree char *message = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *uuid = NULL;
     Plan plan = {.bandwidth = 1024 * 1024, .meanwhile = kill_meanwhile};
 
     path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
     assert_null(path);
     g_clear_pointer(&plan.reply, g_variant_unref);
-    assert_true(wait_no_qemu(hosts->dst, marina_dbus_domain_get_uuid(dom), 15000));
+    uuid = marina_dbus_domain_dup_uuid(dom); /* see assert_nothing_lost */
+    assert_true(wait_no_qemu(hosts->dst, uuid, 15000));
     harness_start_daemon(hosts->dst);
     harness_connect(hosts->dst);
     assert_nothing_lost(hosts, dom, "9", NULL);
@@ -643,7 +698,9 @@ test_destination_restart_after_prepare(void **state)
     g_autoptr(GError) error = NULL;
     g_autofree char *out_xml = NULL;
     g_autofree char *token = NULL;
-    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    /* A copy: the proxy's cached property goes when the guest's properties
+     * change while this test waits. */
+    g_autofree char *uuid = marina_dbus_domain_dup_uuid(dom);
 
     /* Begin needs a running guest for a live move; the info is made here. */
     {
@@ -1261,7 +1318,9 @@ test_client_goes_away(void **state)
     Hosts *hosts = *state;
     g_autofree char *disk = make_disk(hosts->shared, "away.img");
     g_autoptr(MarinaDBusDomain) dom = start_guest(hosts->src, "mig-away", disk, "31");
-    const char *uuid = marina_dbus_domain_get_uuid(dom);
+    /* A copy: the proxy's cached property goes when the guest's properties
+     * change while this test waits. */
+    g_autofree char *uuid = marina_dbus_domain_dup_uuid(dom);
     g_autoptr(GDBusConnection) dst_conn = harness_new_connection(hosts->dst);
     g_autoptr(MarinaDBusHost) dst_host = host_proxy(dst_conn);
     g_autoptr(GDBusConnection) src_conn = harness_new_connection(hosts->src);
@@ -1381,6 +1440,7 @@ main(void)
         cmocka_unit_test(test_live_shared_and_back_tunnelled),
         cmocka_unit_test(test_copy_storage),
         cmocka_unit_test(test_cancel_half_way),
+        cmocka_unit_test(test_cancel_at_once),
         cmocka_unit_test(test_destination_killed),
         cmocka_unit_test(test_destination_qemu_dies),
         cmocka_unit_test(test_destination_restart_after_prepare),
@@ -1400,5 +1460,8 @@ main(void)
         cmocka_unit_test(test_test_driver_refuses),
     };
 
+    /* MARINA_TEST_FILTER=test_cancel* runs some of them. */
+    if (g_getenv("MARINA_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(g_getenv("MARINA_TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -57,7 +57,8 @@ teardown(void **state)
     /* A migrated guest's QEMU is the destination's; whatever the harness
      * finds to stop, none of either host's outlives the test. */
     kill_qemus_of(hosts->src);
-    kill_qemus_of(hosts->dst);
+    if (hosts->dst != NULL)
+        kill_qemus_of(hosts->dst);
     harness_free(hosts->src);
     harness_free(hosts->dst);
     g_free(hosts);
@@ -471,6 +472,7 @@ test_live_copy_storage(void **state)
     Hosts *hosts = *state;
     g_autofree char *src_volume = g_build_filename(hosts->src->dir, "pool", "mdisk.qcow2", NULL);
     g_autofree char *dst_disk = NULL;
+    g_autofree char *dst_pool_dir = NULL;
     g_autofree char *devices = NULL;
     g_autofree char *err = NULL;
     g_autofree char *path = NULL;
@@ -497,12 +499,17 @@ test_live_copy_storage(void **state)
         fail_msg("migrate: %s", err);
     close(fd);
     check_arrived(hosts->dst, "mcopy");
-    /* The disk is a new volume of the destination's (its pool of the same
-     * name, else its "default" pool), read from there with the page cache
-     * dropped. */
+    /* The disk is a new volume of the destination's pool of the same name
+     * (not its "default" pool), read from there with the page cache dropped. */
     dst_disk = disk_path_on(hosts->dst, "mcopy");
     if (!g_str_has_prefix(dst_disk, hosts->dst->dir) || !g_file_test(dst_disk, G_FILE_TEST_EXISTS))
         fail_msg("the destination's disk is %s", dst_disk);
+    /* The destination has two pools, "default" and "migpool": the disk went
+     * to the one named like the source disk's pool. */
+    dst_pool_dir = g_build_filename(hosts->dst->dir, "pool", "", NULL);
+    if (!g_str_has_prefix(dst_disk, dst_pool_dir))
+        fail_msg("the disk went to %s, not to the destination's pool 'migpool' (%s)", dst_disk,
+                 dst_pool_dir);
     path = lookup_path(hosts->dst, "mcopy");
     moved = harness_domain(hosts->dst, NULL, path);
     fd = harness_open_serial(hosts->dst, moved, dst_acc);
@@ -806,10 +813,47 @@ test_client_killed(void **state)
     client_killed(*state, FALSE);
 }
 
+/* Ctrl+C, then killed while the daemons roll back: a few delays between
+ * the two, so the kill lands at different steps of the source's undo (the
+ * cancel on its way, QEMU cancelling, the guest resumed). The source daemon
+ * must live through each (it once crashed freeing a QMP step of the run). */
 static void
 test_client_killed_while_cancelling(void **state)
 {
-    client_killed(*state, TRUE);
+    Hosts *hosts = *state;
+    const char *const options[] = {"--bandwidth", SLOW_MIBPS, NULL};
+    static const guint delays_ms[] = {0, 60, 100, 150};
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    int fd;
+
+    dom = start_guest(hosts->src, "mkilled", NULL, &fd, acc);
+    write_marker(fd, acc);
+    for (guint i = 0; i < G_N_ELEMENTS(delays_ms); i++) {
+        g_autofree char *err = NULL;
+        g_autofree char *jobinfo = NULL;
+        Background *bg = migrate_in_background(hosts, options, "mkilled");
+        guint state;
+        int status;
+
+        jobinfo = wait_copying_memory(hosts, bg, "mkilled");
+        kill(bg->pid, SIGINT);
+        g_usleep(delays_ms[i] * 1000);
+        kill(bg->pid, SIGKILL);
+        status = background_wait(bg, 10000, &err);
+        /* Killed; or it may have finished rolling back first. */
+        assert_true(status == -1 || status == 1);
+        background_free(bg);
+        state = harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 30000, NULL);
+        if (waitpid(hosts->src->daemon_pid, &status, WNOHANG) == hosts->src->daemon_pid)
+            fail_msg("the source daemon died (status %d) with the client killed %u ms after "
+                     "Ctrl+C",
+                     status, delays_ms[i]);
+        assert_int_equal(state, MARINA_DOMAIN_RUNNING);
+        check_still_on_source(hosts->src, "mkilled", fd, acc);
+        check_nothing_on(hosts->dst);
+    }
+    close(fd);
 }
 
 /* A destination whose migration-hosts-allow does not accept this host
@@ -1007,11 +1051,61 @@ test_over_ssh(void **state)
     hosts->sshd = 0;
 }
 
+/* A QEMU of a host that its daemon no longer knows of (as a destination's
+ * of an unfinished incoming migration can be) does not outlive the test:
+ * the harness kills processes that name its directory or hold a file in
+ * it. Two stand-ins: one names a path of the host's, one only writes its
+ * output there. */
+static void
+test_harness_kills_leftovers(void **state)
+{
+    Hosts *hosts = *state;
+    g_autofree char *pidfile = g_build_filename(hosts->dst->dir, "leftover.pid", NULL);
+    g_autofree char *log = g_build_filename(hosts->dst->dir, "leftover.log", NULL);
+    const char *named[] = {"qemu-system-x86_64", "-machine", "none",     "-S",
+                           "-display",           "none",     "-monitor", "none",
+                           "-pidfile",           pidfile,    NULL};
+    const char *quiet[] = {"qemu-system-x86_64", "-machine", "none", "-S", "-display", "none",
+                           "-monitor",           "none",     NULL};
+    GPid pids[2];
+    int out = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    gint64 end;
+
+    assert_true(out >= 0);
+    assert_true(g_spawn_async_with_fds(NULL, (char **)named, NULL,
+                                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                       &pids[0], -1, -1, -1, NULL));
+    assert_true(g_spawn_async_with_fds(NULL, (char **)quiet, NULL,
+                                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                       &pids[1], -1, out, out, NULL));
+    close(out);
+    g_usleep(200000);
+    for (guint i = 0; i < 2; i++)
+        assert_int_equal(waitpid(pids[i], NULL, WNOHANG), 0); /* running */
+    harness_free(hosts->dst);
+    hosts->dst = NULL;
+    for (guint i = 0; i < 2; i++) {
+        int status = 0;
+
+        end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+        while (waitpid(pids[i], &status, WNOHANG) == 0) {
+            if (g_get_monotonic_time() > end) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], NULL, 0);
+                fail_msg("QEMU stand-in %u outlived its host's harness", i);
+            }
+            g_usleep(20000);
+        }
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_harness_kills_leftovers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_shared_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_live_copy_storage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tunnelled_local, setup, teardown),
