@@ -682,10 +682,11 @@ end to end: bare, from starting the destination QEMU to it running the guest; Ma
             print(f"\ndirect / bare total time: {ratio:.2f}; target <= 1.2: "
                   f"{'met' if ratio <= 1.2 else 'MISSED'}; end to end: {wall:.2f}")
         down = med("direct", "downtime") * 1000
+        paused = med("direct", "pause")
         print(f"direct downtime: {down:.0f} ms; target < 300 ms: "
-              f"{'met' if down < 300 else 'MISSED'}; guest paused "
-              f"{fmt_pause(med('direct', 'pause'))} (bare: "
-              f"{fmt_pause(med('bare', 'pause')) if have('bare') else '—'})")
+              f"{'met' if down < 300 else 'MISSED'}; as the guest's output shows it "
+              f"{fmt_pause(paused)}: {'met' if paused is not None and paused < 0.3 else 'MISSED'}"
+              f" (bare QEMU: {fmt_pause(med('bare', 'pause')) if have('bare') else '—'})")
     if have("tunnelled") and have("bare"):
         print(f"tunnelled / bare total time: "
               f"{med('tunnelled', 'total') / med('bare', 'total'):.2f}; end to end: "
