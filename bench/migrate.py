@@ -10,6 +10,7 @@ tunnelled / bare is reported."""
 import json
 import os
 import re
+import select
 import shlex
 import socket
 import subprocess
@@ -29,6 +30,7 @@ DOWNTIME_LIMIT_MS = 300
 # The untimed check that the guest dirties memory: slow enough for a pass over a second.
 CHECK_BANDWIDTH = 64 << 20
 DIRTY_RATE_SECONDS = 1
+POLL_INTERVAL = 0.25  # marinad's query-migrate interval
 # "Very large": QEMU's default max-bandwidth (32 MiB/s) would be the limit otherwise.
 MAX_BANDWIDTH = 1 << 40
 TICK = b"."
@@ -194,7 +196,7 @@ def switchover_pause(src, dst, timeout=30.0):
 
 
 class Qmp:
-    """A minimal synchronous QMP client on a unix socket."""
+    """A minimal synchronous QMP client on a unix socket that keeps the events it reads."""
 
     def __init__(self, path, timeout=30.0):
         deadline = time.monotonic() + timeout
@@ -208,33 +210,60 @@ class Qmp:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"QMP socket {path} did not answer")
                 time.sleep(0.01)
-        self.file = self.sock.makefile("rwb")
+        self.buf = b""
+        self.events = []
         self._read()  # greeting
         self.execute("qmp_capabilities")
 
-    def _read(self):
-        line = self.file.readline()
-        if not line:
-            raise RuntimeError("QEMU closed its QMP socket")
+    def _read(self, timeout=None):
+        """The next message, or None when TIMEOUT (seconds) passed without one."""
+        while b"\n" not in self.buf:
+            if timeout is not None and not select.select([self.sock], [], [], timeout)[0]:
+                return None
+            data = self.sock.recv(65536)
+            if not data:
+                raise RuntimeError("QEMU closed its QMP socket")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
         return json.loads(line)
 
     def execute(self, command, **arguments):
         msg = {"execute": command}
         if arguments:
             msg["arguments"] = arguments
-        self.file.write(json.dumps(msg).encode() + b"\n")
-        self.file.flush()
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
         while True:
             reply = self._read()
             if "event" in reply:
+                self.events.append(reply)
                 continue
             if "error" in reply:
                 raise RuntimeError(f"QMP {command}: {reply['error'].get('desc')}")
             return reply.get("return")
 
+    def wait_event(self, name, timeout):
+        """The first event NAME (kept or new) within TIMEOUT seconds, or None."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            for i, event in enumerate(self.events):
+                if event["event"] == name:
+                    return self.events.pop(i)
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return None
+            reply = self._read(left)
+            if reply is not None and "event" in reply:
+                self.events.append(reply)
+
+    @staticmethod
+    def event_time(event):
+        """When QEMU sent EVENT, on time.perf_counter()'s clock."""
+        ts = event["timestamp"]
+        sent = ts["seconds"] + ts["microseconds"] / 1e6
+        return time.perf_counter() - max(0.0, time.time() - sent)
+
     def close(self):
         try:
-            self.file.close()
             self.sock.close()
         except OSError:
             pass
@@ -321,6 +350,9 @@ def run_bare(native, tmpdir, args, check=False):
         bandwidth = CHECK_BANDWIDTH if check else MAX_BANDWIDTH
         src.qmp.execute("migrate-set-parameters", **{"max-bandwidth": bandwidth,
                                                      "downtime-limit": DOWNTIME_LIMIT_MS})
+        # As marinad follows a migration: MIGRATION events, query-migrate every 250 ms.
+        src.qmp.execute("migrate-set-capabilities",
+                        capabilities=[{"capability": "events", "state": True}])
         t_migrate = time.perf_counter()
         src.qmp.execute("migrate", uri=f"tcp:127.0.0.1:{port}")
         dirty_rate = 0
@@ -332,16 +364,21 @@ def run_bare(native, tmpdir, args, check=False):
             if check and dirty_rate > 0:
                 src.qmp.execute("migrate_cancel")
                 return dirty_rate * info["ram"].get("page-size", 4096)
-            if status == "completed":
+            # QEMU (7.2) says "completed" a moment before it has worked out total-time and
+            # downtime, which read 0 until then: ask again.
+            if status == "completed" and (info.get("total-time") or time.perf_counter() > deadline):
                 break
+            if status == "completed":
+                time.sleep(0.002)
+                continue
             if status in ("failed", "cancelled") or time.perf_counter() > deadline:
                 raise RuntimeError(f"bare QEMU migration {status}: {info}")
-            time.sleep(0.02)
-        while dst.qmp.execute("query-status").get("status") != "running":
-            if time.perf_counter() > deadline:
-                raise RuntimeError("bare destination did not run after the migration")
-            time.sleep(0.005)
-        t_end = time.perf_counter()
+            src.qmp.wait_event("MIGRATION", POLL_INTERVAL)
+        # The destination runs the guest by itself once everything arrived (no -S).
+        resumed = dst.qmp.wait_event("RESUME", MIGRATE_TIMEOUT)
+        if resumed is None:
+            raise RuntimeError("bare destination did not run after the migration")
+        t_end = Qmp.event_time(resumed)
         # The shell answers on the destination, and the ticks go on there.
         dst.type([ALIVE_COMMAND])
         dst.serial.wait_for(ALIVE_MARK, 30, "bare destination")
@@ -510,7 +547,7 @@ class JobWatch:
             "total-exact": exact,
             "downtime": downtime / 1000,
             "dirty-rate": info.get("dirty-rate", 0),
-            "iterations": info.get("iterations", 0),
+            "iterations": info.get("iterations"),
             "transferred": info.get("data-processed", self.sent_bytes or 0),
         }
 
@@ -619,7 +656,7 @@ def main():
                          f"{'' if r['total-exact'] else ' (from the log)'}, downtime "
                          f"{r['downtime'] * 1000:.0f} ms, guest paused {fmt_pause(r['pause'])}, "
                          f"end to end {r['wall'] * 1000:.0f} ms, sent "
-                         f"{r['transferred'] / 2**20:.0f} MiB, {r['iterations']:.0f} passes"
+                         f"{r['transferred'] / 2**20:.0f} MiB, {r['iterations'] or '?'} passes"
                          + extra)
     report(results, failed, checked, args)
 
