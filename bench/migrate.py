@@ -656,7 +656,8 @@ def main():
                          f"{'' if r['total-exact'] else ' (from the log)'}, downtime "
                          f"{r['downtime'] * 1000:.0f} ms, guest paused {fmt_pause(r['pause'])}, "
                          f"end to end {r['wall'] * 1000:.0f} ms, sent "
-                         f"{r['transferred'] / 2**20:.0f} MiB, {r['iterations'] or '?'} passes"
+                         f"{r['transferred'] / 2**20:.0f} MiB, "
+                         f"{'?' if r['iterations'] is None else '%.0f' % r['iterations']} passes"
                          + extra)
     report(results, failed, checked, args)
 
