@@ -387,6 +387,7 @@ def run_bare(native, tmpdir, args, check=False):
         return {
             "total": info["total-time"] / 1000,
             "total-exact": True,
+            "cpu": None,
             "downtime": info["downtime"] / 1000,
             "wall": t_end - t0,
             "pause": pause,
@@ -459,16 +460,19 @@ class MarinaPair:
             watch = JobWatch(src)
             argv = (["migrate", "--max-downtime", str(DOWNTIME_LIMIT_MS)]
                     + (["--tunnelled"] if tunnelled else []) + [NAME, dst.uri])
+            cpu0 = daemons_cpu(self.hosts)
             t0 = time.perf_counter()
             try:
                 src.ctl(*argv)
             finally:
                 t_end = time.perf_counter()
                 watch.finish()
+            cpu = daemons_cpu(self.hosts) - cpu0
             self.type(dst, [ALIVE_COMMAND])
             dst_serial.wait_for(ALIVE_MARK, 30, "marina destination")
             pause = switchover_pause(src_serial, dst_serial)
-            return dict(watch.figures(), wall=t_end - t0, pause=pause, baseline=baseline)
+            return dict(watch.figures(), wall=t_end - t0, pause=pause, baseline=baseline,
+                        cpu=cpu)
         finally:
             src_serial.stop = True
             if dst_serial is not None:
@@ -477,6 +481,18 @@ class MarinaPair:
             # transient (no --persistent), the source keeps the definition, shut off.
             for host in (dst, src):
                 host.ctl("destroy", NAME, check=False)
+
+
+def daemons_cpu(hosts):
+    """CPU time (user + system, seconds) the daemons of HOSTS have used so far: in direct
+    mode the destination's daemon relays the memory stream to its QEMU, in tunnelled mode
+    both relay it to the client."""
+    total = 0.0
+    for host in hosts:
+        with open(f"/proc/{host.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 class JobWatch:
@@ -676,7 +692,7 @@ def report(results, failed, checked, args):
     rows = []
     for kind, rs in results.items():
         if not rs:
-            rows.append([LABELS[kind], "failed", "", "", "", "", "", "", ""])
+            rows.append([LABELS[kind], "failed", "", "", "", "", "", "", "", ""])
             continue
         rows.append([LABELS[kind], str(len(rs)),
                      fmt_s([r["total"] for r in rs]),
@@ -685,17 +701,21 @@ def report(results, failed, checked, args):
                      fmt_s([r["baseline"] for r in rs]),
                      fmt_s([r["wall"] for r in rs]),
                      fmt_s([r["transferred"] for r in rs], scale=1 / 2**20),
-                     fmt_s([r["iterations"] for r in rs], scale=1)])
+                     fmt_s([r["iterations"] for r in rs], scale=1),
+                     fmt_s([r["cpu"] for r in rs])])
     benchlib.print_table(["what", "runs", "total ms", "downtime ms", "guest paused ms",
-                          "gap before ms", "end to end ms", "sent MiB", "passes"], rows)
-    print("""
+                          "gap before ms", "end to end ms", "sent MiB", "passes",
+                          "daemons' CPU ms"], rows)
+    print(f"""
 total, downtime: QEMU's total-time and downtime (query-migrate) for bare QEMU; the
   migration job's elapsed-ms and downtime-ms for Marina (bench/README.md says how).
 guest paused: from the guest's last dot on the source's serial output to its first on
   the destination's (it prints one every 10 ms): downtime, plus resuming it there;
   gap before: the longest gap between dots in the seconds before migrating (noise floor).
 end to end: bare, from starting the destination QEMU to it running the guest; Marina,
-  'marinactl migrate' from start to exit.""")
+  'marinactl migrate' from start to exit.
+daemons' CPU: user + system time both marinad processes used during 'marinactl migrate'
+  (the machine has {os.cpu_count()} CPUs).""")
     for kind, message in failed.items():
         print(f"\n{LABELS[kind]} FAILED: {message}")
 
