@@ -50,6 +50,8 @@ set_defaults(MarinaDaemonConfig *c, gboolean system)
     c->destroy_grace_ms = 3000;
     c->autostart_delay_ms = 0;
     c->driver = g_strdup("qemu");
+    c->migration_port_min = 49152;
+    c->migration_port_max = 49215;
 }
 
 static gboolean
@@ -92,6 +94,62 @@ check_choice(const char *key, const char *value, const char *const *allowed, GEr
     g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
                 _("Configuration key '%s': '%s' is not one of %s."), key, value, list);
     return FALSE;
+}
+
+/* migration-hosts-allow: space-separated regular expressions, each checked
+ * here so a typo stops the daemon with its reason instead of refusing every
+ * migration later. */
+static gboolean
+read_hosts_allow(GKeyFile *kf, MarinaDaemonConfig *c, GError **error)
+{
+    g_autofree char *text = g_key_file_get_string(kf, GROUP, "migration-hosts-allow", NULL);
+    g_auto(GStrv) words = NULL;
+    g_autoptr(GPtrArray) patterns = g_ptr_array_new_with_free_func(g_free);
+
+    if (text == NULL)
+        return TRUE;
+    words = g_strsplit_set(g_strstrip(text), " \t", -1);
+    for (guint i = 0; words[i] != NULL; i++) {
+        g_autoptr(GRegex) re = NULL;
+        g_autoptr(GError) local = NULL;
+
+        if (*words[i] == '\0')
+            continue;
+        re = g_regex_new(words[i], G_REGEX_ANCHORED, 0, &local);
+        if (re == NULL) {
+            g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                        _("Configuration key 'migration-hosts-allow': '%s' is not a valid "
+                          "regular expression: %s"),
+                        words[i], local->message);
+            return FALSE;
+        }
+        g_ptr_array_add(patterns, g_strdup(words[i]));
+    }
+    g_ptr_array_add(patterns, NULL);
+    g_strfreev(c->migration_hosts_allow);
+    c->migration_hosts_allow = (char **)g_ptr_array_free(g_steal_pointer(&patterns), FALSE);
+    return TRUE;
+}
+
+static gboolean
+read_migration_keys(GKeyFile *kf, MarinaDaemonConfig *c, GError **error)
+{
+    guint64 lo = c->migration_port_min, hi = c->migration_port_max;
+
+    read_string(kf, "migration-address", &c->migration_address);
+    if (!read_uint(kf, "migration-port-min", 1, 65535, &lo, error) ||
+        !read_uint(kf, "migration-port-max", 1, 65535, &hi, error))
+        return FALSE;
+    if (lo > hi) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                    _("Configuration keys 'migration-port-min' (%u) and 'migration-port-max' "
+                      "(%u): the minimum is above the maximum."),
+                    (guint)lo, (guint)hi);
+        return FALSE;
+    }
+    c->migration_port_min = (guint)lo;
+    c->migration_port_max = (guint)hi;
+    return read_hosts_allow(kf, c, error);
 }
 
 static gboolean
@@ -151,7 +209,7 @@ apply_key_file(MarinaDaemonConfig *c, const char *path, GError **error)
     if (!read_uint(kf, "autostart-delay-ms", 0, 600000, &v, error))
         return FALSE;
     c->autostart_delay_ms = (guint)v;
-    return TRUE;
+    return read_migration_keys(kf, c, error);
 }
 
 static char *
@@ -239,6 +297,8 @@ marina_daemon_config_free(MarinaDaemonConfig *c)
     g_free(c->emulator);
     g_free(c->driver);
     g_free(c->test_file);
+    g_free(c->migration_address);
+    g_strfreev(c->migration_hosts_allow);
     g_free(c);
 }
 

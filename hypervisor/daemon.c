@@ -14,6 +14,7 @@
 #include "host-methods.h"
 #include "job-registry.h"
 #include "marina-dbus.h"
+#include "migration-methods.h"
 #include "qemu-vm.h"
 #include "server.h"
 #include "state-store.h"
@@ -53,6 +54,8 @@ struct _MarinaDaemon {
     MarinaVmContext vm_context; /* what every guest is handed */
     GType vm_type;              /* the driver's MarinaVm subclass */
     MarinaHostMethods host_methods;
+    MarinaMigrationMethods migration_methods;
+    MarinaMigrationRegistry *migrations;
     MarinaStats *stats;
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
@@ -82,6 +85,7 @@ marina_daemon_dispose(GObject *object)
     marina_daemon_stop(self);
     g_clear_handle_id(&self->heap_trim, g_source_remove);
     g_clear_object(&self->server);
+    g_clear_pointer(&self->migrations, marina_migration_registry_free);
     g_clear_pointer(&self->storage, marina_storage_free);
     g_clear_object(&self->jobs);
     g_clear_object(&self->stats);
@@ -118,6 +122,7 @@ marina_daemon_init(MarinaDaemon *self)
     self->peers = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)peer_free);
     self->guests = marina_vm_registry_new();
     self->jobs = marina_job_registry_new();
+    self->migrations = marina_migration_registry_new();
     self->domains = (MarinaSubtree){
         .interface_name = DOMAIN_INTERFACE,
         .interface_info = marina_dbus_domain_interface_info,
@@ -324,6 +329,24 @@ send_stats(GVariant *all, gpointer user_data)
     }
 }
 
+/* Copy-mode migrations ask where a pool keeps its volumes (storage.h). */
+static gboolean
+storage_find_pool(const char *name, char **dir, guint64 *available, gboolean *active, gpointer data)
+{
+    MarinaDaemon *self = data;
+
+    return self->storage != NULL &&
+           marina_storage_find_pool(self->storage, name, dir, available, active);
+}
+
+static char *
+storage_pool_of_path(const char *path, gpointer data)
+{
+    MarinaDaemon *self = data;
+
+    return self->storage != NULL ? marina_storage_pool_of_path(self->storage, path) : NULL;
+}
+
 static void
 setup_host(MarinaDaemon *self)
 {
@@ -340,6 +363,18 @@ setup_host(MarinaDaemon *self)
         .test_node = self->test_node,
     };
     marina_host_methods_connect(&self->host_methods);
+    self->migration_methods = (MarinaMigrationMethods){
+        .config = self->config,
+        .context = &self->vm_context,
+        .vm_type = self->vm_type,
+        .host = self->host,
+        .jobs = self->jobs,
+        .migrations = self->migrations,
+        .find_pool = storage_find_pool,
+        .pool_of_path = storage_pool_of_path,
+        .find_pool_data = self,
+    };
+    marina_migration_methods_connect(&self->migration_methods);
     g_signal_connect(self->host, "handle-set-stats-collection",
                      G_CALLBACK(handle_set_stats_collection), self);
     g_signal_connect(self->host, "handle-set-stats-interval", G_CALLBACK(handle_set_stats_interval),
@@ -530,6 +565,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
         marina_guest_startup_load_definitions(&self->vm_context, self->vm_type);
         marina_storage_load(self->storage);
         marina_guest_startup_reattach(&self->vm_context, self->vm_type);
+        marina_migration_in_cleanup(self->config);
         marina_guest_startup_clean_installs(&self->vm_context);
         marina_guest_startup_autostart(&self->vm_context);
     }
@@ -558,6 +594,8 @@ marina_daemon_new(MarinaDaemonConfig *config)
         .config = config,
         .registry = self->guests,
         .jobs = self->jobs,
+        .migration_method = marina_migration_domain_method,
+        .migration_data = &self->migration_methods,
     };
     g_signal_connect(self->guests, "guest-event", G_CALLBACK(on_guest_event), self);
     g_signal_connect(self->guests, "guest-changed", G_CALLBACK(on_guest_changed), self);

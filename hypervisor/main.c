@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "channel-bridge.h"
 #include "daemon-config.h"
 #include "daemon.h"
 #include "stdio-bridge.h"
@@ -27,6 +28,7 @@ static gboolean opt_session;
 static gboolean opt_system;
 static gboolean opt_daemonize;
 static gboolean opt_connect_stdio;
+static gboolean opt_connect_channel;
 static gboolean opt_verbose;
 static gboolean opt_version;
 static char *opt_socket;
@@ -58,6 +60,10 @@ static const GOptionEntry entries[] = {
      N_("Detach; return once the socket is ready"), NULL},
     {"connect-stdio", 0, 0, G_OPTION_ARG_NONE, &opt_connect_stdio,
      N_("Relay standard input and output to the daemon's socket (used over SSH)"), NULL},
+    {"connect-channel", 0, 0, G_OPTION_ARG_NONE, &opt_connect_channel,
+     N_("Relay one stream of the daemon over standard input and output (used over SSH): "
+        "serial UUID INDEX, graphics UUID or migration TOKEN INDEX"),
+     NULL},
     {"verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose, N_("Log debugging messages"), NULL},
     {"version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Print the version and exit"), NULL},
     {NULL},
@@ -263,6 +269,8 @@ main(int argc, char **argv)
     }
     if (opt_connect_stdio)
         return marina_stdio_bridge_run(config->socket_path);
+    if (opt_connect_channel)
+        return marina_channel_bridge_run(config->socket_path, argc - 1, argv + 1);
 
     if (opt_daemonize)
         ready_fd = daemonize();

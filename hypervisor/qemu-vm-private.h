@@ -4,7 +4,8 @@
  * Shared by the parts of the qemu driver's guest: qemu-vm.c (the process,
  * its QMP events, actions and consoles), qemu-vm-start.c (starting QEMU and
  * re-attaching to it), qemu-vm-save.c (save and restore through QEMU's
- * migration stream) and qemu-vm-stats.c (statistics).
+ * migration stream), qemu-vm-migrate*.c (live migration's QMP side) and
+ * qemu-vm-stats.c (statistics).
  */
 
 #include <json-glib/json-glib.h>
@@ -40,6 +41,12 @@ struct _MarinaQemuVm {
     gboolean saved;
     gboolean starting; /* between spawn and the guest running */
     gboolean start_failed;
+
+    /* Migration (qemu-vm-migrate-out.c, qemu-vm-migrate-in.c) */
+    gboolean migrating;     /* QEMU's STOP and RESUME are the migration's doing */
+    gboolean migrated;      /* the coming stop ends a migration (reason migrated) */
+    gpointer migrate_out;   /* the outgoing migration's run, or NULL */
+    gboolean incoming_left; /* re-attached: it was arriving and nobody will finish it */
 
     /* Statistics */
     guint64 last_cpu_ns;
@@ -107,6 +114,9 @@ gboolean marina_qemu_vm_reattach(MarinaVm *vm, GError **error);
 void marina_qemu_vm_save(MarinaVm *vm, const char *file, GTask *task);
 void marina_qemu_vm_restore(MarinaVm *vm, const char *file, guint flags, gboolean delete_after,
                             GTask *task);
+
+/* qemu-vm-migrate-out.c */
+JsonObject *marina_qemu_migrate_capabilities(gboolean auto_converge, gboolean postcopy);
 
 /* qemu-vm-stats.c */
 void marina_qemu_vm_collect_stats(MarinaVm *vm, guint kinds, GTask *task);

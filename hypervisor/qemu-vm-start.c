@@ -40,7 +40,7 @@
 static gboolean
 must_hold(const MarinaDomainConfig *config, const StartData *d)
 {
-    if ((d->flags & MARINA_VM_START_PAUSED) || d->restore_fd >= 0)
+    if ((d->flags & (MARINA_VM_START_PAUSED | MARINA_VM_START_INCOMING)) || d->restore_fd >= 0)
         return TRUE;
     for (guint i = 0; i < config->graphics->len; i++)
         if (((MarinaGraphicsConfig *)config->graphics->pdata[i])->password != NULL)
@@ -291,7 +291,7 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     opts.chardev_fds = chardev_fds;
     opts.n_chardev_fds = n_chardevs;
     opts.vnc_socket = vnc_path;
-    opts.incoming = d->restore_fd >= 0;
+    opts.incoming = d->restore_fd >= 0 || (d->flags & MARINA_VM_START_INCOMING);
     opts.tap_fds = tap_fds;
     opts.n_tap_fds = n_ifaces;
     d->held = must_hold(LIVE(self), d);
@@ -389,6 +389,14 @@ let_guest_run(GTask *task)
     gboolean restored = d->restore_file != NULL;
     gboolean paused = (d->flags & MARINA_VM_START_PAUSED) || (restored && !d->restore_running);
 
+    if (d->flags & MARINA_VM_START_INCOMING) {
+        /* The migration runs it once the guest has arrived (qemu-vm-migrate-in.c). */
+        self->migrating = TRUE;
+        marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_MIGRATION, "started",
+                            "migrated");
+        start_finish_running(task);
+        return;
+    }
     if (paused) {
         marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "started",
                             restored ? "restored" : "booted");
@@ -604,7 +612,15 @@ on_reattach_status(GObject *source, GAsyncResult *result, gpointer data)
     else if (g_str_equal(status, "paused") && STATE(self) == MARINA_DOMAIN_RUNNING)
         marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_UNKNOWN, "suspended",
                             "paused");
-    else if (g_str_equal(status, "shutdown"))
+    else if (self->incoming_left &&
+             (g_str_equal(status, "inmigrate") || g_str_equal(status, "paused"))) {
+        /* A guest this host was receiving when the daemon stopped: nobody
+         * can finish that migration now (the source keeps the guest). */
+        g_info("Guest '%s' was arriving by migration when the daemon stopped; removing it",
+               vm_name(self));
+        self->start_failed = TRUE;
+        marina_qemu_vm_terminate(self);
+    } else if (g_str_equal(status, "shutdown"))
         /* The guest powered off while nobody was listening. */
         marina_qemu_vm_guest_poweroff(self, "guest-shutdown");
     else if (g_str_equal(status, "guest-panicked") && STATE(self) != MARINA_DOMAIN_CRASHED)
@@ -694,6 +710,9 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
         return FALSE;
     }
     marina_vm_set_id(vm, g_key_file_get_integer(kf, "runtime", "id", NULL));
+    self->incoming_left = g_key_file_get_boolean(kf, "runtime", "incoming-migration", NULL);
+    /* Kept in the runtime state until it is gone (a second restart knows too). */
+    self->migrating = self->incoming_left;
     /* Still on its install boot: its first reboot must bring the definition. */
     marina_vm_set_installing(vm, g_key_file_get_boolean(kf, "runtime", "installing", NULL));
     marina_vm_set_state(vm, g_key_file_get_integer(kf, "runtime", "state", NULL),

@@ -156,6 +156,9 @@ marina_qemu_vm_write_runtime_state(MarinaQemuVm *self)
     g_key_file_set_boolean(kf, "runtime", "persistent", marina_vm_is_persistent(VM(self)));
     g_key_file_set_boolean(kf, "runtime", "reboot-requested", self->reboot_requested);
     g_key_file_set_boolean(kf, "runtime", "installing", marina_vm_is_installing(VM(self)));
+    /* Arriving by migration (not yet finished): a restarted daemon removes it. */
+    g_key_file_set_boolean(kf, "runtime", "incoming-migration",
+                           self->migrating && self->migrate_out == NULL);
     data = g_key_file_to_data(kf, &len, NULL);
     if (!marina_write_file_replace(state_path, data, len, 0600, &error))
         g_warning("%s", error->message);
@@ -240,6 +243,8 @@ stop_reason(MarinaQemuVm *self)
 {
     if (self->saved)
         return MARINA_SHUTOFF_SAVED;
+    if (self->migrated)
+        return MARINA_SHUTOFF_MIGRATED;
     if (self->start_failed)
         return MARINA_SHUTOFF_FAILED;
     if (self->destroy_requested)
@@ -291,6 +296,7 @@ vm_process_exited(MarinaQemuVm *self)
     self->destroy_requested = self->reboot_requested = FALSE;
     self->guest_shutdown = self->crashed = self->saved = FALSE;
     self->starting = self->start_failed = FALSE;
+    self->migrating = self->migrated = self->incoming_left = FALSE;
     marina_vm_stopped(VM(self), reason);
 }
 
@@ -379,6 +385,9 @@ on_qmp_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts
     if (g_str_equal(name, "SHUTDOWN")) {
         if (guest)
             marina_qemu_vm_guest_poweroff(self, reason);
+    } else if (self->migrating && (g_str_equal(name, "STOP") || g_str_equal(name, "RESUME"))) {
+        /* The migration says what these mean (qemu-vm-migrate-*.c). */
+        return;
     } else if (g_str_equal(name, "STOP")) {
         if (STATE(self) == MARINA_DOMAIN_RUNNING)
             marina_vm_set_state(VM(self), MARINA_DOMAIN_PAUSED, MARINA_PAUSED_USER, "suspended",

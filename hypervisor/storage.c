@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <sys/statvfs.h>
+
 #include <glib/gi18n.h>
 
 #include "core/error.h"
@@ -366,4 +368,45 @@ void
 marina_storage_load(MarinaStorage *storage)
 {
     marina_storage_registry_load(storage->registry);
+}
+
+static char *
+pool_dir(MarinaStoragePool *pool)
+{
+    g_autofree char *probe = marina_storage_pool_volume_path(pool, "probe");
+    g_autofree char *dir = probe != NULL ? g_path_get_dirname(probe) : NULL;
+
+    return dir != NULL && g_file_test(dir, G_FILE_TEST_IS_DIR) ? g_steal_pointer(&dir) : NULL;
+}
+
+char *
+marina_storage_pool_of_path(MarinaStorage *storage, const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init(&iter, marina_storage_registry_get_pools(storage->registry));
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        g_autofree char *where = pool_dir(value);
+        if (where != NULL && g_str_equal(where, dir))
+            return g_strdup(marina_storage_pool_get_name(value));
+    }
+    return NULL;
+}
+
+gboolean
+marina_storage_find_pool(MarinaStorage *storage, const char *name, char **dir, guint64 *available,
+                         gboolean *active)
+{
+    MarinaStoragePool *pool = marina_storage_registry_lookup(storage->registry, name);
+    g_autofree char *where = NULL;
+    struct statvfs fs;
+
+    if (pool == NULL || (where = pool_dir(pool)) == NULL)
+        return FALSE;
+    *active = marina_storage_pool_is_active(pool);
+    *available = statvfs(where, &fs) == 0 ? (guint64)fs.f_bavail * fs.f_frsize : 0;
+    *dir = g_steal_pointer(&where);
+    return TRUE;
 }

@@ -27,4 +27,12 @@ gboolean marina_storage_add_peer(MarinaStorage *storage, GDBusConnection *connec
                                  GError **error);
 void marina_storage_remove_peer(MarinaStorage *storage, GDBusConnection *connection);
 
+/* For a copy-mode migration: the directory pool @name keeps its volume
+ * files in, its free bytes and whether it is active. FALSE when there is no
+ * such pool or its volumes are not files in a directory (logical pools). */
+gboolean marina_storage_find_pool(MarinaStorage *storage, const char *name, char **dir,
+                                  guint64 *available, gboolean *active);
+/* The directory pool whose directory holds the file @path (its name), or NULL. */
+char *marina_storage_pool_of_path(MarinaStorage *storage, const char *path);
+
 G_END_DECLS

@@ -61,6 +61,8 @@ handle_start(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params
     guint flags;
 
     g_variant_get(params, "(u)", &flags);
+    /* Only the flags a client may ask for (not MARINA_VM_START_INCOMING). */
+    flags &= MARINA_VM_START_PAUSED | MARINA_VM_START_FORCE_BOOT;
     if (marina_access_check_writable(invocation))
         marina_vm_start_async(self, flags, NULL, reply_task, g_object_ref(invocation));
 }
@@ -241,8 +243,10 @@ marina_vm_complete_open_serial(MarinaVm *self, GDBusMethodInvocation *invocation
 }
 
 /* Consoles travel as file descriptors; a client behind ssh (the
- * --connect-stdio bridge) has no way to receive one. Say so at once rather
- * than let the reply fail to send and the client wait for its timeout. */
+ * --connect-stdio bridge) has no way to receive one (Marina's clients open
+ * remote consoles through `marinad --connect-channel` instead). Say so at
+ * once rather than let the reply fail to send and the client wait for its
+ * timeout. */
 static gboolean
 require_fd_passing(MarinaVm *self, GDBusMethodInvocation *invocation)
 {
@@ -252,8 +256,8 @@ require_fd_passing(MarinaVm *self, GDBusMethodInvocation *invocation)
         return TRUE;
     g_dbus_method_invocation_return_error(
         invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-        _("The console of guest '%s' cannot be opened over this connection: consoles of a "
-          "remote host over SSH are not available yet. Open it on the host itself."),
+        _("The console of guest '%s' cannot be opened over this connection: it does not pass "
+          "file descriptors. Over SSH, open it with marinad --connect-channel on that host."),
         marina_vm_get_name(self));
     return FALSE;
 }
@@ -318,11 +322,40 @@ static const struct {
     {"Screenshot", handle_screenshot},
 };
 
+/* Migration needs more than one guest knows (other hosts, jobs, storage):
+ * the layer daemon.c handed down answers. */
+static const char *const migration_methods[] = {
+    "MigrateBegin",          "MigratePerform",  "MigrateConfirm",       "GetJobInfo", "AbortJob",
+    "MigrateSetMaxDowntime", "MigrateSetSpeed", "MigrateStartPostcopy", NULL,
+};
+
+static void
+handle_migration(MarinaVm *self, const char *method, GDBusMethodInvocation *invocation,
+                 GVariant *params)
+{
+    MarinaVmContext *ctx = &PRIV(self)->ctx;
+
+    /* Every one changes something but reading a job's figures. */
+    if (!g_str_equal(method, "GetJobInfo") && !marina_access_check_writable(invocation))
+        return;
+    if (ctx->migration_method != NULL) {
+        ctx->migration_method(self, method, params, invocation, ctx->migration_data);
+        return;
+    }
+    g_dbus_method_invocation_return_error(invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                                          _("Guest '%s' cannot be migrated by this daemon."),
+                                          marina_vm_get_name(self));
+}
+
 static void
 on_method_call(GDBusConnection *connection, const char *sender, const char *path,
                const char *interface_name, const char *method_name, GVariant *params,
                GDBusMethodInvocation *invocation, gpointer user_data)
 {
+    if (g_strv_contains(migration_methods, method_name)) {
+        handle_migration(MARINA_VM(user_data), method_name, invocation, params);
+        return;
+    }
     for (guint i = 0; i < G_N_ELEMENTS(methods); i++) {
         if (g_str_equal(method_name, methods[i].name)) {
             methods[i].handler(MARINA_VM(user_data), invocation, params);

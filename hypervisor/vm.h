@@ -41,10 +41,18 @@ typedef struct {
  * events and property changes for clients) and the job registry (an install
  * boot is a job). Borrowed: all three outlive every guest.
  */
+typedef void (*MarinaVmMethodFunc)(MarinaVm *vm, const char *method, GVariant *params,
+                                   GDBusMethodInvocation *invocation, gpointer user_data);
+
 typedef struct {
     const MarinaDaemonConfig *config;
     MarinaVmRegistry *registry;
     MarinaJobRegistry *jobs;
+    /* The Domain methods of migration (MigrateBegin, MigratePerform, ...,
+     * see vm-methods.c) are answered by the layer above the guests
+     * (migration-methods.c), which daemon.c hands down here; NULL: refused. */
+    MarinaVmMethodFunc migration_method;
+    gpointer migration_data;
 } MarinaVmContext;
 
 /*
@@ -109,6 +117,9 @@ struct _MarinaVmClass {
 enum {
     MARINA_VM_START_PAUSED = 1 << 0,
     MARINA_VM_START_FORCE_BOOT = 1 << 1,
+    /* Wait paused for an incoming migration (QEMU's -incoming defer); never
+     * from a client's Start. */
+    MARINA_VM_START_INCOMING = 1 << 2,
 };
 
 /* A guest of the driver @type (a MarinaVm subclass). Takes ownership of

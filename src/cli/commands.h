@@ -36,6 +36,7 @@ extern const CliCommand cli_host_commands[];
 extern const CliCommand cli_console_commands[];
 extern const CliCommand cli_storage_commands[];
 extern const CliCommand cli_install_commands[];
+extern const CliCommand cli_migrate_commands[];
 
 /* `event` (commands-event.c), listed with the domain commands. */
 int cli_cmd_event(CliContext *ctx, int argc, char **argv);

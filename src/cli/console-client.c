@@ -1,5 +1,6 @@
-/* marinactl console: an interactive serial console over a descriptor the
- * daemon hands out (Domain.OpenSerial). */
+/* marinactl console: an interactive serial console over the descriptor
+ * marina_domain_open_serial_async() gives, for a local guest and a remote
+ * (marina+ssh://) one alike: the stream ends when the guest side goes away. */
 
 #define G_LOG_DOMAIN "marinactl"
 

@@ -5,8 +5,9 @@
  * marinad (DESIGN.md decision 8). Start with connection.h (open a
  * connection), then host.h (listings, lookups, define), domain.h (acting on
  * one guest), pool.h / volume.h (storage), job-watcher.h (long operations),
- * records.h (typed replies), call-timeouts.h (the timeout policy) and
- * sync-wait.h (running a pair from synchronous code).
+ * migration.h (moving a guest to another host), records.h (typed replies),
+ * call-timeouts.h (the timeout policy) and sync-wait.h (running a pair from
+ * synchronous code).
  */
 
 #include "call-timeouts.h"
@@ -15,6 +16,7 @@
 #include "error.h"
 #include "host.h"
 #include "job-watcher.h"
+#include "migration.h"
 #include "pool.h"
 #include "records.h"
 #include "sync-wait.h"

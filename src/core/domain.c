@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "client-private.h"
+#include "daemon-stream.h"
 #include "domain.h"
 #include "error.h"
 
@@ -548,35 +549,15 @@ marina_domain_get_info_finish(MarinaDomain *self, GAsyncResult *result, GError *
  * Consoles
  */
 
-typedef struct {
-    int fd;
-    GBytes *scrollback;
-} Stream;
-
-static void
-stream_free(Stream *stream)
+/* The guest's UUID, as a remote bridge names it: the last element of the
+ * object path ("/org/marinavm/Marina1/domain/<uuid with _ for ->"). Known
+ * without loading the domain's properties. */
+static char *
+uuid_from_path(MarinaDomain *self)
 {
-    if (stream->fd >= 0)
-        close(stream->fd);
-    g_clear_pointer(&stream->scrollback, g_bytes_unref);
-    g_free(stream);
-}
+    const char *node = strrchr(self->object_path, '/');
 
-/* The descriptor the reply's handle names, or -1 with @error. */
-static int
-take_fd(GVariant *handle, GUnixFDList *fds, const char *what, GError **error)
-{
-    gint32 index;
-
-    /* The index comes from the peer: one outside the list would make
-     * g_unix_fd_list_get() fail a precondition instead of setting @error. */
-    if (handle == NULL || fds == NULL || !g_variant_is_of_type(handle, G_VARIANT_TYPE_HANDLE) ||
-        (index = g_variant_get_handle(handle)) < 0 || index >= g_unix_fd_list_get_length(fds)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("The daemon did not pass a console descriptor for %s."), what);
-        return -1;
-    }
-    return g_unix_fd_list_get(fds, index, error);
+    return g_strdelimit(g_strdup(node != NULL ? node + 1 : ""), "_", '-');
 }
 
 static void
@@ -588,7 +569,7 @@ on_open_serial(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GUnixFDList) fds = NULL;
     g_autofree char *what = NULL;
     GError *error = NULL;
-    Stream *stream;
+    int fd;
 
     if (!marina_dbus_domain_call_open_serial_finish(MARINA_DBUS_DOMAIN(source), &handle, &kept,
                                                     &fds, result, &error)) {
@@ -596,46 +577,50 @@ on_open_serial(GObject *source, GAsyncResult *result, gpointer user_data)
         return;
     }
     what = g_strdup_printf(_("serial port %u"), GPOINTER_TO_UINT(g_task_get_task_data(task)));
-    stream = g_new0(Stream, 1);
-    stream->fd = take_fd(handle, fds, what, &error);
-    if (stream->fd < 0) {
-        stream_free(stream);
+    fd = marina_daemon_stream_take_fd(handle, fds, what, &error);
+    if (fd < 0)
         g_task_return_error(task, error);
-        return;
-    }
-    stream->scrollback = kept != NULL ? g_variant_get_data_as_bytes(kept) : g_bytes_new(NULL, 0);
-    g_task_return_pointer(task, stream, (GDestroyNotify)stream_free);
+    else
+        marina_daemon_stream_return(task, fd,
+                                    kept != NULL ? g_variant_get_data_as_bytes(kept) : NULL);
+}
+
+static void
+call_open_serial(GTask *task, gpointer call_data)
+{
+    MarinaDomain *self = g_task_get_source_object(task);
+    guint index = *(const guint *)call_data;
+
+    g_task_set_task_data(task, GUINT_TO_POINTER(index), NULL);
+    marina_dbus_domain_call_open_serial(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), index, NULL,
+                                        g_task_get_cancellable(task), on_open_serial, task);
 }
 
 void
 marina_domain_open_serial_async(MarinaDomain *self, guint index, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
+    g_autofree char *uuid = NULL;
+    g_autofree char *index_text = NULL;
 
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task = marina_client_task_new(self, marina_domain_open_serial_async, cancellable, callback,
-                                  user_data);
-    g_task_set_task_data(task, GUINT_TO_POINTER(index), NULL);
-    marina_dbus_domain_call_open_serial(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), index, NULL,
-                                        cancellable, on_open_serial, task);
+    uuid = uuid_from_path(self);
+    index_text = g_strdup_printf("%u", index);
+    {
+        const char *const channel[] = {"serial", uuid, index_text, NULL};
+
+        marina_daemon_stream_open_async(self, marina_domain_open_serial_async, self->connection,
+                                        channel, call_open_serial, &index, cancellable, callback,
+                                        user_data);
+    }
 }
 
 int
 marina_domain_open_serial_finish(MarinaDomain *self, GAsyncResult *result, GBytes **scrollback,
                                  GError **error)
 {
-    Stream *stream =
-        marina_client_finish_pointer(self, result, marina_domain_open_serial_async, error);
-    int fd;
-
-    if (stream == NULL)
-        return -1;
-    fd = g_steal_fd(&stream->fd);
-    if (scrollback != NULL)
-        *scrollback = g_steal_pointer(&stream->scrollback);
-    stream_free(stream);
-    return fd;
+    return marina_daemon_stream_open_finish(self, result, marina_domain_open_serial_async,
+                                            scrollback, error);
 }
 
 static void
@@ -645,48 +630,48 @@ on_open_graphics(GObject *source, GAsyncResult *result, gpointer user_data)
     g_autoptr(GVariant) handle = NULL;
     g_autoptr(GUnixFDList) fds = NULL;
     GError *error = NULL;
-    Stream *stream;
+    int fd = -1;
 
-    if (!marina_dbus_domain_call_open_graphics_finish(MARINA_DBUS_DOMAIN(source), &handle, &fds,
-                                                      result, &error)) {
+    if (marina_dbus_domain_call_open_graphics_finish(MARINA_DBUS_DOMAIN(source), &handle, &fds,
+                                                     result, &error))
+        fd = marina_daemon_stream_take_fd(handle, fds, _("the display"), &error);
+    if (fd < 0)
         g_task_return_error(task, error);
-        return;
-    }
-    stream = g_new0(Stream, 1);
-    stream->fd = take_fd(handle, fds, _("the display"), &error);
-    if (stream->fd < 0) {
-        stream_free(stream);
-        g_task_return_error(task, error);
-        return;
-    }
-    g_task_return_pointer(task, stream, (GDestroyNotify)stream_free);
+    else
+        marina_daemon_stream_return(task, fd, NULL);
+}
+
+static void
+call_open_graphics(GTask *task, gpointer call_data)
+{
+    MarinaDomain *self = g_task_get_source_object(task);
+
+    marina_dbus_domain_call_open_graphics(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), NULL,
+                                          g_task_get_cancellable(task), on_open_graphics, task);
 }
 
 void
 marina_domain_open_graphics_async(MarinaDomain *self, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {
-    GTask *task;
+    g_autofree char *uuid = NULL;
 
     g_return_if_fail(MARINA_IS_DOMAIN(self));
-    task = marina_client_task_new(self, marina_domain_open_graphics_async, cancellable, callback,
-                                  user_data);
-    marina_dbus_domain_call_open_graphics(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), NULL,
-                                          cancellable, on_open_graphics, task);
+    uuid = uuid_from_path(self);
+    {
+        const char *const channel[] = {"graphics", uuid, NULL};
+
+        marina_daemon_stream_open_async(self, marina_domain_open_graphics_async, self->connection,
+                                        channel, call_open_graphics, NULL, cancellable, callback,
+                                        user_data);
+    }
 }
 
 int
 marina_domain_open_graphics_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
 {
-    Stream *stream =
-        marina_client_finish_pointer(self, result, marina_domain_open_graphics_async, error);
-    int fd;
-
-    if (stream == NULL)
-        return -1;
-    fd = g_steal_fd(&stream->fd);
-    stream_free(stream);
-    return fd;
+    return marina_daemon_stream_open_finish(self, result, marina_domain_open_graphics_async, NULL,
+                                            error);
 }
 
 static void
@@ -720,4 +705,119 @@ GBytes *
 marina_domain_screenshot_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
 {
     return marina_client_finish_pointer(self, result, marina_domain_screenshot_async, error);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Jobs and migration (moving the guest itself: migration.c)
+ */
+
+static void
+on_get_job_info(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GVariant) info = NULL;
+    GError *error = NULL;
+
+    if (marina_dbus_domain_call_get_job_info_finish(MARINA_DBUS_DOMAIN(source), &info, result,
+                                                    &error))
+        g_task_return_pointer(task, marina_job_info_from_variant(info),
+                              (GDestroyNotify)marina_job_info_free);
+    else
+        g_task_return_error(task, error);
+}
+
+void
+marina_domain_get_job_info_async(MarinaDomain *self, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    task = marina_client_task_new(self, marina_domain_get_job_info_async, cancellable, callback,
+                                  user_data);
+    marina_dbus_domain_call_get_job_info(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), cancellable,
+                                         on_get_job_info, task);
+}
+
+MarinaJobInfo *
+marina_domain_get_job_info_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_pointer(self, result, marina_domain_get_job_info_async, error);
+}
+
+void
+marina_domain_abort_job_async(MarinaDomain *self, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    call_void(self, marina_domain_abort_job_async, marina_dbus_domain_call_abort_job,
+              MARINA_CALL_TIMEOUT_QUERY_MS, cancellable, callback, user_data);
+}
+
+gboolean
+marina_domain_abort_job_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_abort_job_async, error);
+}
+
+void
+marina_domain_migrate_set_max_downtime_async(MarinaDomain *self, guint64 milliseconds,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    task = marina_client_task_new(self, marina_domain_migrate_set_max_downtime_async, cancellable,
+                                  callback, user_data);
+    marina_dbus_domain_call_migrate_set_max_downtime(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
+                                                     milliseconds, cancellable,
+                                                     marina_client_void_reply, task);
+}
+
+gboolean
+marina_domain_migrate_set_max_downtime_finish(MarinaDomain *self, GAsyncResult *result,
+                                              GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_migrate_set_max_downtime_async,
+                                        error);
+}
+
+void
+marina_domain_migrate_set_speed_async(MarinaDomain *self, guint64 bytes_per_second,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    task = marina_client_task_new(self, marina_domain_migrate_set_speed_async, cancellable,
+                                  callback, user_data);
+    marina_dbus_domain_call_migrate_set_speed(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS),
+                                              bytes_per_second, cancellable,
+                                              marina_client_void_reply, task);
+}
+
+gboolean
+marina_domain_migrate_set_speed_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_migrate_set_speed_async, error);
+}
+
+void
+marina_domain_migrate_start_postcopy_async(MarinaDomain *self, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    call_void(self, marina_domain_migrate_start_postcopy_async,
+              marina_dbus_domain_call_migrate_start_postcopy, MARINA_CALL_TIMEOUT_QUERY_MS,
+              cancellable, callback, user_data);
+}
+
+gboolean
+marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncResult *result,
+                                            GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_migrate_start_postcopy_async,
+                                        error);
 }

@@ -171,7 +171,11 @@ void marina_domain_get_info_async(MarinaDomain *self, GCancellable *cancellable,
 MarinaDomainInfo *marina_domain_get_info_finish(MarinaDomain *self, GAsyncResult *result,
                                                 GError **error);
 
-/* ---- Consoles ---- */
+/* ---- Consoles ----
+ * Local and remote alike: a remote (marina+ssh://) guest's consoles come
+ * through a channel of the shared ssh connection, with the same errors. The
+ * descriptor reaches end-of-file when the guest side goes away (the guest
+ * stopped, the daemon restarted): open it again then, as for a local one. */
 
 /* A bidirectional stream to serial port @index; *scrollback (never NULL on
  * success) holds the output the daemon kept from before. Returns the file
@@ -190,5 +194,41 @@ int marina_domain_open_graphics_finish(MarinaDomain *self, GAsyncResult *result,
 void marina_domain_screenshot_async(MarinaDomain *self, GCancellable *cancellable,
                                     GAsyncReadyCallback callback, gpointer user_data);
 GBytes *marina_domain_screenshot_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+
+/* ---- Jobs and migration ---- */
+
+/* The guest's current job (virsh domjobinfo); type "none" when there is
+ * none. To move a guest, see migration.h. */
+void marina_domain_get_job_info_async(MarinaDomain *self, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+MarinaJobInfo *marina_domain_get_job_info_finish(MarinaDomain *self, GAsyncResult *result,
+                                                 GError **error);
+
+/* Cancels the guest's current job (virsh domjobabort); a migration stops
+ * and the guest goes on running here. */
+void marina_domain_abort_job_async(MarinaDomain *self, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_domain_abort_job_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+
+/* The longest pause a running live migration may cause at switch-over. */
+void marina_domain_migrate_set_max_downtime_async(MarinaDomain *self, guint64 milliseconds,
+                                                  GCancellable *cancellable,
+                                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_domain_migrate_set_max_downtime_finish(MarinaDomain *self, GAsyncResult *result,
+                                                       GError **error);
+
+/* The bandwidth limit of a running migration, bytes per second (0: none). */
+void marina_domain_migrate_set_speed_async(MarinaDomain *self, guint64 bytes_per_second,
+                                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                                           gpointer user_data);
+gboolean marina_domain_migrate_set_speed_finish(MarinaDomain *self, GAsyncResult *result,
+                                                GError **error);
+
+/* Switches a running live migration to post-copy now (it must have been
+ * started with MARINA_MIGRATION_POSTCOPY). */
+void marina_domain_migrate_start_postcopy_async(MarinaDomain *self, GCancellable *cancellable,
+                                                GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncResult *result,
+                                                     GError **error);
 
 G_END_DECLS

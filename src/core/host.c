@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "client-private.h"
+#include "daemon-stream.h"
 #include "error.h"
 #include "host.h"
 
@@ -781,4 +782,68 @@ MarinaPool *
 marina_host_lookup_pool_finish(MarinaHost *self, GAsyncResult *result, GError **error)
 {
     return marina_client_finish_pointer(self, result, marina_host_lookup_pool_async, error);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Migration streams
+ */
+
+typedef struct {
+    const char *token;
+    guint index;
+} StreamRequest;
+
+static void
+on_migration_stream(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GTask) task = user_data;
+    g_autoptr(GVariant) handle = NULL;
+    g_autoptr(GUnixFDList) fds = NULL;
+    g_autofree char *what = NULL;
+    GError *error = NULL;
+    int fd = -1;
+
+    what = g_strdup_printf(_("migration stream %u"), GPOINTER_TO_UINT(g_task_get_task_data(task)));
+    if (marina_dbus_host_call_open_migration_stream_finish(MARINA_DBUS_HOST(source), &handle, &fds,
+                                                           result, &error))
+        fd = marina_daemon_stream_take_fd(handle, fds, what, &error);
+    if (fd < 0)
+        g_task_return_error(task, error);
+    else
+        marina_daemon_stream_return(task, fd, NULL);
+}
+
+static void
+call_open_migration_stream(GTask *task, gpointer call_data)
+{
+    MarinaHost *self = g_task_get_source_object(task);
+    const StreamRequest *request = call_data;
+
+    g_task_set_task_data(task, GUINT_TO_POINTER(request->index), NULL);
+    marina_dbus_host_call_open_migration_stream(
+        caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), request->token, request->index, NULL,
+        g_task_get_cancellable(task), on_migration_stream, task);
+}
+
+void
+marina_host_open_migration_stream_async(MarinaHost *self, const char *token, guint index,
+                                        GCancellable *cancellable, GAsyncReadyCallback callback,
+                                        gpointer user_data)
+{
+    StreamRequest request = {token, index};
+    g_autofree char *index_text = g_strdup_printf("%u", index);
+    const char *const channel[] = {"migration", token, index_text, NULL};
+
+    g_return_if_fail(MARINA_IS_HOST(self));
+    g_return_if_fail(token != NULL);
+    marina_daemon_stream_open_async(self, marina_host_open_migration_stream_async, self->connection,
+                                    channel, call_open_migration_stream, &request, cancellable,
+                                    callback, user_data);
+}
+
+int
+marina_host_open_migration_stream_finish(MarinaHost *self, GAsyncResult *result, GError **error)
+{
+    return marina_daemon_stream_open_finish(self, result, marina_host_open_migration_stream_async,
+                                            NULL, error);
 }

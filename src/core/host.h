@@ -150,4 +150,17 @@ void marina_host_lookup_pool_async(MarinaHost *self, const char *name, GCancella
                                    GAsyncReadyCallback callback, gpointer user_data);
 MarinaPool *marina_host_lookup_pool_finish(MarinaHost *self, GAsyncResult *result, GError **error);
 
+/* ---- Migration streams ---- */
+
+/* Tunnelled migration: this host's end of stream @index of migration
+ * @token (after MigratePrepare on the destination, MigratePerform on the
+ * source), as a socket to copy bytes to and from. Over ssh it comes through
+ * a channel of the shared connection. Returns the descriptor (the caller
+ * closes it), -1 on error. */
+void marina_host_open_migration_stream_async(MarinaHost *self, const char *token, guint index,
+                                             GCancellable *cancellable,
+                                             GAsyncReadyCallback callback, gpointer user_data);
+int marina_host_open_migration_stream_finish(MarinaHost *self, GAsyncResult *result,
+                                             GError **error);
+
 G_END_DECLS

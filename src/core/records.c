@@ -2,6 +2,9 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
 #include "records.h"
 
 /* The daemon is trusted for content, not for shape: a missing or mistyped
@@ -421,4 +424,145 @@ marina_volume_info_from_variant(GVariant *dict, const char *object_path)
     v->backing = lookup_string(dict, "backing", "");
     v->used_by = lookup_strv(dict, "used-by");
     return v;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Jobs
+ */
+
+static const struct {
+    const char *name;
+    MarinaJobPhase phase;
+    const char *label;
+} job_phases[] = {
+    {"none", MARINA_JOB_PHASE_NONE, N_("none")},
+    {"setup", MARINA_JOB_PHASE_SETUP, N_("setting up")},
+    {"storage", MARINA_JOB_PHASE_STORAGE, N_("copying disks")},
+    {"memory", MARINA_JOB_PHASE_MEMORY, N_("copying memory")},
+    {"postcopy", MARINA_JOB_PHASE_POSTCOPY, N_("post-copy")},
+    {"completed", MARINA_JOB_PHASE_COMPLETED, N_("completed")},
+    {"failed", MARINA_JOB_PHASE_FAILED, N_("failed")},
+    {"cancelled", MARINA_JOB_PHASE_CANCELLED, N_("cancelled")},
+};
+
+const char *
+marina_job_phase_to_string(MarinaJobPhase phase)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(job_phases); i++) {
+        if (job_phases[i].phase == phase)
+            return _(job_phases[i].label);
+    }
+    return _("unknown");
+}
+
+static MarinaJobPhase
+job_phase_from_name(const char *name)
+{
+    if (*name == '\0')
+        return MARINA_JOB_PHASE_NONE;
+    for (gsize i = 0; i < G_N_ELEMENTS(job_phases); i++) {
+        if (strcmp(job_phases[i].name, name) == 0)
+            return job_phases[i].phase;
+    }
+    return MARINA_JOB_PHASE_UNKNOWN;
+}
+
+void
+marina_job_info_free(MarinaJobInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->type);
+    g_free(info->phase_name);
+    g_free(info);
+}
+
+MarinaJobInfo *
+marina_job_info_copy(const MarinaJobInfo *info)
+{
+    MarinaJobInfo *copy;
+
+    g_return_val_if_fail(info != NULL, NULL);
+    copy = g_memdup2(info, sizeof(*info));
+    copy->type = g_strdup(info->type);
+    copy->phase_name = g_strdup(info->phase_name);
+    return copy;
+}
+
+/* Letters, digits, '-' and '_', at most 32: what may be printed to a terminal as it is. */
+static gboolean
+is_word(const char *text)
+{
+    gsize length = strlen(text);
+
+    if (length > 32)
+        return FALSE;
+    for (gsize i = 0; i < length; i++) {
+        if (!g_ascii_isalnum(text[i]) && text[i] != '-' && text[i] != '_')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+MarinaJobInfo *
+marina_job_info_from_variant(GVariant *dict)
+{
+    MarinaJobInfo *info = g_new0(MarinaJobInfo, 1);
+
+    /* g_variant_lookup() asserts a dictionary: anything else is "no job". */
+    if (dict == NULL || !g_variant_is_of_type(dict, G_VARIANT_TYPE_VARDICT)) {
+        info->type = g_strdup("none");
+        info->phase_name = g_strdup("");
+        return info;
+    }
+    info->type = lookup_string(dict, "type", "none");
+    if (!is_word(info->type)) {
+        g_free(info->type);
+        info->type = g_strdup("?");
+    }
+    /* A phase is a word: a longer or odd value is shown as "?", not printed. */
+    info->phase_name = lookup_string(dict, "phase", "");
+    if (!is_word(info->phase_name)) {
+        g_free(info->phase_name);
+        info->phase_name = g_strdup("?");
+    }
+    info->phase = job_phase_from_name(info->phase_name);
+    info->elapsed_ms = lookup_uint64(dict, "elapsed-ms");
+    info->data_total = lookup_uint64(dict, "data-total");
+    info->data_processed = lookup_uint64(dict, "data-processed");
+    info->data_remaining = lookup_uint64(dict, "data-remaining");
+    info->memory_total = lookup_uint64(dict, "memory-total");
+    info->memory_processed = lookup_uint64(dict, "memory-processed");
+    info->memory_remaining = lookup_uint64(dict, "memory-remaining");
+    info->memory_bps = lookup_uint64(dict, "memory-bps");
+    info->dirty_rate = lookup_uint64(dict, "dirty-rate");
+    info->iterations = lookup_uint64(dict, "iterations");
+    info->expected_downtime_ms = lookup_uint64(dict, "expected-downtime-ms");
+    info->has_downtime = g_variant_lookup(dict, "downtime-ms", "t", &info->downtime_ms);
+    info->setup_ms = lookup_uint64(dict, "setup-ms");
+    info->disk_total = lookup_uint64(dict, "disk-total");
+    info->disk_processed = lookup_uint64(dict, "disk-processed");
+    info->bandwidth = lookup_uint64(dict, "bandwidth");
+    info->max_downtime_ms = lookup_uint64(dict, "max-downtime-ms");
+    return info;
+}
+
+double
+marina_job_info_get_fraction(const MarinaJobInfo *info)
+{
+    g_return_val_if_fail(info != NULL, -1);
+    if (info->phase == MARINA_JOB_PHASE_COMPLETED)
+        return 1;
+    if (info->data_total == 0)
+        return -1;
+    /* Dirtied memory is sent again, so processed may pass total. */
+    return (double)MIN(info->data_processed, info->data_total) / (double)info->data_total;
+}
+
+gboolean
+marina_job_info_is_active(const MarinaJobInfo *info)
+{
+    g_return_val_if_fail(info != NULL, FALSE);
+    return info->phase == MARINA_JOB_PHASE_SETUP || info->phase == MARINA_JOB_PHASE_STORAGE ||
+           info->phase == MARINA_JOB_PHASE_MEMORY || info->phase == MARINA_JOB_PHASE_POSTCOPY;
 }

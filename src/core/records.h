@@ -114,6 +114,56 @@ typedef struct {
     char **used_by; /* names of the guests that have it as a disk, sorted; never NULL */
 } MarinaVolumeInfo;
 
+/* Domain.GetJobInfo's phase. */
+typedef enum {
+    MARINA_JOB_PHASE_NONE,      /* no job (type "none") */
+    MARINA_JOB_PHASE_SETUP,     /* getting the streams and the destination ready */
+    MARINA_JOB_PHASE_STORAGE,   /* copying disks (copy-storage) */
+    MARINA_JOB_PHASE_MEMORY,    /* copying memory */
+    MARINA_JOB_PHASE_POSTCOPY,  /* running on the destination, pulling the rest */
+    MARINA_JOB_PHASE_COMPLETED, /* ended well */
+    MARINA_JOB_PHASE_FAILED,
+    MARINA_JOB_PHASE_CANCELLED,
+    MARINA_JOB_PHASE_UNKNOWN, /* a phase this client does not know (phase_name says it) */
+} MarinaJobPhase;
+
+/* Domain.GetJobInfo: the guest's current job (virsh domjobinfo) and the
+ * "progress" of a MarinaMigration. Bytes, bytes per second, milliseconds;
+ * figures the daemon left out are 0. The figures are the daemon's and are
+ * not checked against each other (processed may exceed total): use
+ * marina_job_info_get_fraction() for a progress bar. */
+typedef struct {
+    char *type; /* "none" or "migration" (or what a newer daemon says) */
+    MarinaJobPhase phase;
+    char *phase_name; /* the daemon's word for it, "" when absent */
+    guint64 elapsed_ms;
+    guint64 data_total; /* memory and disks */
+    guint64 data_processed;
+    guint64 data_remaining;
+    guint64 memory_total;
+    guint64 memory_processed;
+    guint64 memory_remaining;
+    guint64 memory_bps; /* transfer speed */
+    guint64 dirty_rate; /* bytes per second the guest dirties */
+    guint64 iterations;
+    guint64 expected_downtime_ms;
+    guint64 downtime_ms; /* once completed; see has_downtime */
+    gboolean has_downtime;
+    guint64 setup_ms;
+    guint64 disk_total;
+    guint64 disk_processed;
+    guint64 bandwidth; /* the limit, bytes per second; 0 = none */
+    guint64 max_downtime_ms;
+} MarinaJobInfo;
+
+/* @phase as a word for people ("memory", "storage", ...), translated. */
+const char *marina_job_phase_to_string(MarinaJobPhase phase);
+/* data_processed / data_total in 0..1, -1 when the total is unknown. */
+double marina_job_info_get_fraction(const MarinaJobInfo *info);
+/* TRUE while a job runs (phase setup, storage, memory or postcopy). */
+gboolean marina_job_info_is_active(const MarinaJobInfo *info);
+MarinaJobInfo *marina_job_info_copy(const MarinaJobInfo *info);
+
 /* Whether the daemon's node information named @key (e.g. "mhz"), to tell
  * "absent" from 0 or "". */
 gboolean marina_node_info_has(const MarinaNodeInfo *info, const char *key);
@@ -124,6 +174,7 @@ void marina_node_info_free(MarinaNodeInfo *info);
 void marina_host_properties_free(MarinaHostProperties *properties);
 void marina_pool_info_free(MarinaPoolInfo *info);
 void marina_volume_info_free(MarinaVolumeInfo *info);
+void marina_job_info_free(MarinaJobInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaDomainRecord, marina_domain_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaDomainInfo, marina_domain_info_free)
@@ -131,6 +182,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaNodeInfo, marina_node_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHostProperties, marina_host_properties_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaPoolInfo, marina_pool_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVolumeInfo, marina_volume_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaJobInfo, marina_job_info_free)
 
 /* Parsing the daemon's replies; used by the client objects and tests. */
 GPtrArray *marina_domain_records_from_variant(GVariant *domains); /* a(oissuubbtus) */
@@ -151,5 +203,8 @@ GPtrArray *marina_pool_infos_from_variant(GVariant *pools);                     
 MarinaPoolInfo *marina_pool_info_from_variant(GVariant *info, const char *object_path);
 GPtrArray *marina_volume_infos_from_variant(GVariant *volumes); /* a(ossttsas) */
 MarinaVolumeInfo *marina_volume_info_from_variant(GVariant *info, const char *object_path);
+/* Domain.GetJobInfo's a{sv}; any other value (or NULL) gives a record of
+ * type "none". */
+MarinaJobInfo *marina_job_info_from_variant(GVariant *info);
 
 G_END_DECLS

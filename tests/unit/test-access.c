@@ -126,6 +126,14 @@ test_guest_changes_need_a_writable_connection(void **state)
     g_clear_error(&error);
     assert_false(marina_vm_is_active(vm));
 
+    /* Migrating a guest away changes it too. */
+    reply = peer_pair_call(
+        &reader, path, "org.marinavm.Marina1.Domain", "MigrateBegin",
+        g_variant_new("(@a{sv})", g_variant_new_array(G_VARIANT_TYPE("{sv}"), NULL, 0)), &error);
+    assert_null(reply);
+    assert_read_only_refusal(error);
+    g_clear_error(&error);
+
     /* Reading is for everyone. */
     reply = peer_pair_call(&reader, path, "org.marinavm.Marina1.Domain", "GetXML",
                            g_variant_new("(u)", 0), &error);
