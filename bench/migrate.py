@@ -506,14 +506,15 @@ class JobWatch:
     "sent" lines as seen here (within ~10 ms)."""
 
     SENDING = re.compile(rb"Sending guest '([^']*)'")
-    SENT = re.compile(rb"Guest '([^']*)' sent: (\d+) bytes of memory, downtime (\d+) ms")
+    SENT = re.compile(rb"Guest '([^']*)' sent: (\d+) bytes of memory(?: in (\d+) ms)?, "
+                      rb"downtime (\d+) ms")
 
     def __init__(self, host, poll=0.005):
         self.host = host
         self.path = os.path.join(host.dir, "marinad.stderr")
         self.offset = os.path.getsize(self.path)
         self.t_send = self.t_sent = None
-        self.sent_bytes = self.downtime_ms = None
+        self.sent_bytes = self.downtime_ms = self.total_ms = None
         self.jobinfo = None
         self.stop = False
         self.thread = threading.Thread(target=self._follow, args=(poll,), daemon=True)
@@ -536,7 +537,8 @@ class JobWatch:
                 m = self.SENT.search(line)
                 if m and m.group(1) == NAME.encode():
                     self.t_sent = time.perf_counter()
-                    self.sent_bytes, self.downtime_ms = int(m.group(2)), int(m.group(3))
+                    self.sent_bytes, self.downtime_ms = int(m.group(2)), int(m.group(4))
+                    self.total_ms = int(m.group(3)) if m.group(3) else None
                     self.jobinfo = self.host.ctl("domjobinfo", NAME, check=False)
                     return
             time.sleep(poll)
@@ -549,6 +551,8 @@ class JobWatch:
         info = parse_jobinfo(self.jobinfo or "")
         if info.get("phase") == "completed" and "elapsed-ms" in info:
             total, exact = info["elapsed-ms"] / 1000, True
+        elif self.total_ms:
+            total, exact = self.total_ms / 1000, True  # "sent: … in N ms": QEMU's total-time
         elif self.t_send is not None and self.t_sent is not None:
             total, exact = self.t_sent - self.t_send, False
         else:
