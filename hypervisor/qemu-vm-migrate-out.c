@@ -18,6 +18,9 @@
  */
 
 #define POLL_MS 250
+/* Asking again after a "completed" without figures: every 2 ms, at most 0.2 s. */
+#define EARLY_READ_DELAY_MS 2
+#define EARLY_READS_MAX 100
 #define DEFAULT_DOWNTIME_MS 300 /* QEMU's own default */
 #define MEMORY_FD_NAME "marina-migrate"
 /* QEMU caps max-bandwidth at SIZE_MAX; "unlimited" is just very large. */
@@ -46,6 +49,7 @@ typedef struct {
     gboolean polling; /* a query is on its way */
     gboolean ending;
     guint settle_polls; /* undo: query-migrate rounds while QEMU winds down */
+    guint early_reads;  /* "completed" read before QEMU had its total time */
     GError *failure;    /* the first error, reported after the undo */
 } OutRun;
 
@@ -467,6 +471,13 @@ on_migrate_info(GTask *task, JsonNode *reply)
         return;
     read_ram(run, info);
     if (g_str_equal(status, "completed")) {
+        /* QEMU says "completed" (and sends the event) a moment before it has
+         * worked out total-time and downtime, which read 0 until then. */
+        if (member_uint(info, "total-time") == 0 && run->early_reads++ < EARLY_READS_MAX) {
+            g_clear_handle_id(&run->poll_timer, g_source_remove);
+            run->poll_timer = g_timeout_add_once(EARLY_READ_DELAY_MS, on_poll_tick, run);
+            return;
+        }
         on_completed(run);
         return;
     }
