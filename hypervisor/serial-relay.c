@@ -82,6 +82,12 @@ struct _MarinaSerialRelay {
     gboolean log_warned;
 
     Guest *guest;
+    /* Input typed before the first guest stream is attached (a console opened right after a
+     * daemon restart, while the relay is still reconnecting to QEMU): handed on at attach.
+     * Once a guest has been attached, input without one is dropped: that guest is gone. */
+    gboolean had_guest;
+    GQueue held;
+    gsize held_bytes;
     GPtrArray *clients; /* Client *, holding one reference each */
 };
 
@@ -617,8 +623,12 @@ static void
 relay_queue_input(MarinaSerialRelay *self, GBytes *bytes)
 {
     if (self->guest == NULL) {
-        g_debug("No guest serial port attached: dropped %" G_GSIZE_FORMAT " bytes of input",
-                g_bytes_get_size(bytes));
+        if (self->had_guest || self->held_bytes + chunk_cost(bytes) > GUEST_QUEUE_LIMIT) {
+            g_debug("No guest serial port attached: dropped %" G_GSIZE_FORMAT " bytes of input",
+                    g_bytes_get_size(bytes));
+            return;
+        }
+        queue_push(&self->held, &self->held_bytes, bytes);
         return;
     }
     queue_push(&self->guest->out, &self->guest->out_bytes, bytes);
@@ -709,6 +719,13 @@ marina_serial_relay_attach_guest(MarinaSerialRelay *self, GIOStream *stream)
     guest->cancellable = g_cancellable_new();
     g_queue_init(&guest->out);
     self->guest = guest;
+    self->had_guest = TRUE;
+    while (!g_queue_is_empty(&self->held)) {
+        g_autoptr(GBytes) bytes = g_queue_pop_head(&self->held);
+        queue_push(&guest->out, &guest->out_bytes, bytes);
+    }
+    self->held_bytes = 0;
+    guest_write_next(guest);
     guest_read_next(guest);
 }
 
@@ -829,6 +846,7 @@ marina_serial_relay_dispose(GObject *object)
     MarinaSerialRelay *self = MARINA_SERIAL_RELAY(object);
 
     relay_drop_guest(self);
+    queue_clear(&self->held, &self->held_bytes);
     if (self->clients != NULL)
         g_ptr_array_set_size(self->clients, 0);
     log_close(self);
@@ -925,5 +943,6 @@ static void
 marina_serial_relay_init(MarinaSerialRelay *self)
 {
     self->log_fd = -1;
+    g_queue_init(&self->held);
     self->clients = g_ptr_array_new_with_free_func((GDestroyNotify)client_disconnect);
 }

@@ -615,6 +615,26 @@ test_detach_and_reattach_keeps_clients(void **state)
     assert_int_equal(old_guest->got->len, 0);
 }
 
+/* A console opened right after a daemon restart, before the new relay has reconnected to
+ * QEMU: what is typed then reaches the guest once it is attached, in order. */
+static void
+test_input_before_the_first_attach_is_kept(void **state)
+{
+    Fixture *f = *state;
+    Peer *client;
+
+    g_clear_object(&f->relay);
+    new_relay(f, 0, 64 * 1024);
+    client = add_client(f, TRUE, NULL);
+    peer_send(client, "early|", 6);
+    pump_idle(f, 50);
+    marina_serial_relay_write(f->relay, "typed", 5);
+    attach_new_guest(f);
+    PUMP_UNTIL(f, f->guest->got->len >= 11);
+    pump_idle(f, 20);
+    assert_bytes_equal(f->guest->got->data, f->guest->got->len, (const guint8 *)"early|typed", 11);
+}
+
 static void
 test_attach_replaces_the_previous_guest(void **state)
 {
@@ -830,6 +850,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_log_rotates_at_the_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_guest_eof_emits_guest_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detach_and_reattach_keeps_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_input_before_the_first_attach_is_kept, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_attach_replaces_the_previous_guest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispose_closes_clients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_takes_the_tail_of_the_log, setup, teardown),
