@@ -33,10 +33,10 @@ typedef struct {
     char *driver;             /* "qemu" (real guests) or "test" (simulated, --driver) */
     char *test_file;          /* the test driver's <node> file (--test-file) */
     /* Incoming migrations (direct mode), like xend's relocation server */
-    char *migration_address;       /* where listeners bind; NULL = every address */
-    guint migration_port_min;      /* first port tried */
-    guint migration_port_max;      /* last port tried */
-    char **migration_hosts_allow;  /* GRegex patterns; NULL/empty = every host */
+    char *migration_address;      /* where listeners bind; NULL = every address */
+    guint migration_port_min;     /* first port tried */
+    guint migration_port_max;     /* last port tried */
+    char **migration_hosts_allow; /* GRegex patterns; NULL/empty = every host */
 } MarinaDaemonConfig;
 
 /* Parse --config FILE (NULL: the default for the mode if it exists) over

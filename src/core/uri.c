@@ -33,8 +33,8 @@ static const SchemeEntry schemes[] = {
 
 /* Which query parameters each transport understands (NULL-terminated). */
 static const char *const local_params[] = {"socket", NULL};
-static const char *const ssh_params[] = {"socket", "keyfile", "no_verify",
-                                         "no_tty", "command", "known_hosts", NULL};
+static const char *const ssh_params[] = {"socket",  "keyfile",     "no_verify", "no_tty",
+                                         "command", "known_hosts", NULL};
 static const char *const unix_params[] = {NULL};
 
 static const char *const *
@@ -201,7 +201,8 @@ check_param(const char *str, MarinaUriTransport transport, const char *name, con
     if (strcmp(name, "socket") == 0)
         return check_socket_path(str, value, error);
     if ((strcmp(name, "keyfile") == 0 || strcmp(name, "command") == 0 ||
-         strcmp(name, "known_hosts") == 0) && *value == '\0')
+         strcmp(name, "known_hosts") == 0) &&
+        *value == '\0')
         return invalid(error, _("Connection URI '%s': parameter '%s' is empty."), str, name);
     return TRUE;
 }

@@ -128,8 +128,8 @@ test_bad_requests(void **state)
             assert_int_equal(write(pair[0], line, sizeof line), (ssize_t)sizeof line);
         }
         shutdown(pair[0], SHUT_WR);
-        assert_false(marina_migration_stream_read_request_finish(wait_result(&request), &token, &index,
-                                                                 &error));
+        assert_false(marina_migration_stream_read_request_finish(wait_result(&request), &token,
+                                                                 &index, &error));
         assert_non_null(error);
         g_object_unref(request);
         close(pair[0]);
