@@ -422,3 +422,30 @@ marina_vnc_console_init(MarinaVncConsole *self)
     gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);
     create_display(self);
 }
+
+static void
+append_keys_item(GtkWidget *menu, const char *action_name, MarinaVncKeys keys)
+{
+    g_autofree char *label = marina_vnc_console_keys_label(keys);
+    GtkWidget *item = gtk_menu_item_new_with_label(label);
+
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(item), action_name);
+    gtk_actionable_set_action_target(GTK_ACTIONABLE(item), "u", (guint32)keys);
+    gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
+}
+
+GtkWidget *
+marina_vnc_console_new_keys_menu(const char *action_name)
+{
+    GtkWidget *menu = gtk_menu_new();
+
+    append_keys_item(menu, action_name, MARINA_VNC_KEYS_CTRL_ALT_DEL);
+    append_keys_item(menu, action_name, MARINA_VNC_KEYS_CTRL_ALT_BACKSPACE);
+    gtk_menu_shell_append(GTK_MENU_SHELL(menu), gtk_separator_menu_item_new());
+    for (guint k = MARINA_VNC_KEYS_CTRL_ALT_F1; k <= MARINA_VNC_KEYS_CTRL_ALT_F12; k++)
+        append_keys_item(menu, action_name, k);
+    gtk_menu_shell_append(GTK_MENU_SHELL(menu), gtk_separator_menu_item_new());
+    append_keys_item(menu, action_name, MARINA_VNC_KEYS_PRINT);
+    gtk_widget_show_all(menu);
+    return menu;
+}

@@ -48,6 +48,9 @@ void marina_vnc_console_set_keyboard_grab(MarinaVncConsole *self, gboolean grab)
 void marina_vnc_console_send_keys(MarinaVncConsole *self, MarinaVncKeys keys);
 /* A translated label for the Send Key menu, e.g. "Ctrl+Alt+Del". */
 char *marina_vnc_console_keys_label(MarinaVncKeys keys);
+/* A menu of every key combination, in the usual order (Ctrl+Alt+Del first); each item
+ * activates @action_name with the combination's number ("u") as its target. */
+GtkWidget *marina_vnc_console_new_keys_menu(const char *action_name);
 
 /* Scale the guest's screen to the widget (keeping its aspect ratio). */
 void marina_vnc_console_set_scaling(MarinaVncConsole *self, gboolean scaling);

@@ -103,4 +103,3 @@ marina_client_task_new(gpointer self, gpointer source_tag, GCancellable *cancell
     g_task_set_source_tag(task, source_tag);
     return task;
 }
-

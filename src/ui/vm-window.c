@@ -12,6 +12,7 @@
 #include "domain-config.h"
 #include "error.h"
 #include "guest-actions.h"
+#include "guest-waiter.h"
 #include "migrate-figures.h"
 #include "ui-util.h"
 #include "vm-console-page.h"
@@ -35,12 +36,9 @@ struct _MarinaVmWindow {
     gboolean disposed;
 
     /* Migration: while held, the guest leaving this host does not close the
-     * window; once it moved, the window waits for it on follow_entry's host. */
+     * window; once it moved, the window waits for it on its new host. */
     gboolean held;
-    MarinaConnectionEntry *follow_entry;
-    char *follow_uuid;
-    MarinaGuestList *follow_list; /* the list watched for follow_uuid */
-    guint follow_timeout_id;
+    MarinaGuestWaiter *waiter;
     char *host_name; /* the host the title names after a migration, else NULL */
 
     gboolean fullscreen;
@@ -637,45 +635,6 @@ on_main_stack_changed(GtkStack *stack, GParamSpec *pspec, MarinaVmWindow *self)
         marina_vm_console_page_focus(self->console_page);
 }
 
-/* ------------------------------------------------------------ send keys */
-
-static GtkWidget *
-build_sendkey_menu(void)
-{
-    GtkWidget *menu = gtk_menu_new();
-    static const MarinaVncKeys order[] = {MARINA_VNC_KEYS_CTRL_ALT_DEL,
-                                          MARINA_VNC_KEYS_CTRL_ALT_BACKSPACE};
-
-    for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
-        g_autofree char *label = marina_vnc_console_keys_label(order[i]);
-        GtkWidget *item = gtk_menu_item_new_with_label(label);
-
-        gtk_actionable_set_action_name(GTK_ACTIONABLE(item), "win.send-key");
-        gtk_actionable_set_action_target(GTK_ACTIONABLE(item), "u", (guint32)order[i]);
-        gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
-    }
-    gtk_menu_shell_append(GTK_MENU_SHELL(menu), gtk_separator_menu_item_new());
-    for (guint k = MARINA_VNC_KEYS_CTRL_ALT_F1; k <= MARINA_VNC_KEYS_CTRL_ALT_F12; k++) {
-        g_autofree char *label = marina_vnc_console_keys_label(k);
-        GtkWidget *item = gtk_menu_item_new_with_label(label);
-
-        gtk_actionable_set_action_name(GTK_ACTIONABLE(item), "win.send-key");
-        gtk_actionable_set_action_target(GTK_ACTIONABLE(item), "u", (guint32)k);
-        gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
-    }
-    gtk_menu_shell_append(GTK_MENU_SHELL(menu), gtk_separator_menu_item_new());
-    {
-        g_autofree char *label = marina_vnc_console_keys_label(MARINA_VNC_KEYS_PRINT);
-        GtkWidget *item = gtk_menu_item_new_with_label(label);
-
-        gtk_actionable_set_action_name(GTK_ACTIONABLE(item), "win.send-key");
-        gtk_actionable_set_action_target(GTK_ACTIONABLE(item), "u", (guint32)MARINA_VNC_KEYS_PRINT);
-        gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
-    }
-    gtk_widget_show_all(menu);
-    return menu;
-}
-
 /* ---------------------------------------------------------- customize */
 
 static void
@@ -823,19 +782,12 @@ marina_vm_window_new(GtkApplication *app, MarinaGuestList *list, MarinaGuest *gu
 
 /* ------------------------------------------------------------ migration */
 
-static void follow_try(MarinaVmWindow *self);
-
 static void
 stop_following(MarinaVmWindow *self)
 {
-    g_clear_handle_id(&self->follow_timeout_id, g_source_remove);
-    if (self->follow_list != NULL)
-        g_signal_handlers_disconnect_by_data(self->follow_list, self);
-    g_clear_object(&self->follow_list);
-    if (self->follow_entry != NULL)
-        g_signal_handlers_disconnect_by_data(self->follow_entry, self);
-    g_clear_object(&self->follow_entry);
-    g_clear_pointer(&self->follow_uuid, g_free);
+    if (self->waiter != NULL)
+        g_signal_handlers_disconnect_by_data(self->waiter, self);
+    g_clear_object(&self->waiter);
 }
 
 void
@@ -843,7 +795,7 @@ marina_vm_window_hold(MarinaVmWindow *self, gboolean held)
 {
     g_return_if_fail(MARINA_IS_VM_WINDOW(self));
     self->held = held;
-    if (self->disposed || self->follow_entry != NULL)
+    if (self->disposed || self->waiter != NULL)
         return;
     update_actions(self);
     if (held)
@@ -856,9 +808,10 @@ marina_vm_window_hold(MarinaVmWindow *self, gboolean held)
 
 /* The guest is listed on its new host: show it there. */
 static void
-retarget(MarinaVmWindow *self, MarinaGuestList *list, MarinaGuest *guest)
+on_guest_found(MarinaGuestWaiter *waiter, MarinaGuestList *list, MarinaGuest *guest,
+               MarinaVmWindow *self)
 {
-    MarinaConnectionEntry *entry = g_object_ref(self->follow_entry);
+    MarinaConnectionEntry *entry = g_object_ref(marina_guest_waiter_get_entry(waiter));
 
     g_free(self->host_name);
     self->host_name = marina_migrate_host_name(marina_connection_entry_get_uri(entry),
@@ -875,56 +828,16 @@ retarget(MarinaVmWindow *self, MarinaGuestList *list, MarinaGuest *guest)
 }
 
 static void
-on_follow_list_changed(GListModel *model, guint position, guint removed, guint added,
-                       MarinaVmWindow *self)
+on_guest_not_found(MarinaGuestWaiter *waiter, MarinaVmWindow *self)
 {
-    (void)model;
-    (void)position;
-    (void)removed;
-    if (added > 0)
-        follow_try(self);
-}
-
-static void
-on_follow_entry_state(MarinaConnectionEntry *entry, int old_state, MarinaVmWindow *self)
-{
-    (void)entry;
-    (void)old_state;
-    follow_try(self); /* a reconnect brings a new guest list */
-}
-
-static gboolean
-on_follow_timeout(gpointer user_data)
-{
-    MarinaVmWindow *self = user_data;
     g_autofree char *message = NULL;
 
-    self->follow_timeout_id = 0;
-    message = g_strdup_printf(_("“%s” moved to %s but is not listed there. Open it from the "
-                                "manager window once it shows there."),
-                              marina_guest_get_name(self->guest),
-                              marina_connection_entry_get_label(self->follow_entry));
+    message =
+        g_strdup_printf(_("“%s” moved to %s but is not listed there. Open it from the "
+                          "manager window once it shows there."),
+                        marina_guest_get_name(self->guest),
+                        marina_connection_entry_get_label(marina_guest_waiter_get_entry(waiter)));
     marina_vm_window_show_error(self, message);
-    return G_SOURCE_REMOVE;
-}
-
-static void
-follow_try(MarinaVmWindow *self)
-{
-    MarinaGuestList *list = marina_connection_entry_get_guest_list(self->follow_entry);
-    MarinaGuest *guest = list != NULL ? marina_guest_list_lookup(list, self->follow_uuid) : NULL;
-
-    if (guest != NULL) {
-        retarget(self, list, guest);
-        return;
-    }
-    if (list != self->follow_list) {
-        if (self->follow_list != NULL)
-            g_signal_handlers_disconnect_by_data(self->follow_list, self);
-        g_set_object(&self->follow_list, list);
-        if (list != NULL)
-            g_signal_connect(list, "items-changed", G_CALLBACK(on_follow_list_changed), self);
-    }
 }
 
 void
@@ -939,11 +852,10 @@ marina_vm_window_follow(MarinaVmWindow *self, MarinaConnectionEntry *entry, cons
     stop_following(self);
     /* Until it is listed there, the guest leaving the old host closes nothing. */
     self->held = TRUE;
-    self->follow_entry = g_object_ref(entry);
-    self->follow_uuid = g_strdup(uuid);
-    g_signal_connect(entry, "state-changed", G_CALLBACK(on_follow_entry_state), self);
-    self->follow_timeout_id = g_timeout_add_seconds(FOLLOW_TIMEOUT_S, on_follow_timeout, self);
-    follow_try(self);
+    self->waiter = marina_guest_waiter_new(entry, uuid, FOLLOW_TIMEOUT_S);
+    g_signal_connect(self->waiter, "found", G_CALLBACK(on_guest_found), self);
+    g_signal_connect(self->waiter, "timed-out", G_CALLBACK(on_guest_not_found), self);
+    marina_guest_waiter_start(self->waiter);
 }
 
 MarinaGuest *
@@ -1057,7 +969,9 @@ marina_vm_window_init(MarinaVmWindow *self)
     gtk_overlay_reorder_overlay(self->overlay, GTK_WIDGET(self->fullscreen_revealer), -1);
 
     build_header_title(self);
-    gtk_menu_button_set_popup(self->sendkey_button, build_sendkey_menu());
-    gtk_menu_button_set_popup(self->fs_sendkey_button, build_sendkey_menu());
+    gtk_menu_button_set_popup(self->sendkey_button,
+                              marina_vnc_console_new_keys_menu("win.send-key"));
+    gtk_menu_button_set_popup(self->fs_sendkey_button,
+                              marina_vnc_console_new_keys_menu("win.send-key"));
     gtk_stack_set_visible_child_name(self->main_stack, "console");
 }
