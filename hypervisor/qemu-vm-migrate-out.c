@@ -26,13 +26,14 @@
 /* QEMU caps max-bandwidth at SIZE_MAX; "unlimited" is just very large. */
 #define UNLIMITED_BANDWIDTH G_MAXINT64
 
-typedef struct {
+typedef struct OutRun {
     MarinaQemuVm *vm; /* borrowed: the task holds it */
     GTask *task;
     MarinaQemuMigrateOut opts;
     GCancellable *cancellable;
     gulong cancel_id;
-    guint poll_timer;
+    guint poll_timer; /* the run's one pending timer (see after()) */
+    void (*tick_step)(struct OutRun *run);
     gulong event_id;
     MarinaQmpClient *qmp;  /* whose events we follow */
     gboolean ended;        /* the task has answered; late replies are dropped */
@@ -287,12 +288,21 @@ on_undo_step(GTask *task, GError *error)
 static void settle(OutRun *run);
 
 static void
-on_settle_tick(gpointer data)
+on_tick(gpointer data)
 {
     OutRun *run = data;
 
     run->poll_timer = 0; /* this source is done: nothing to remove */
-    settle(run);
+    run->tick_step(run);
+}
+
+/* Runs @step after @ms; a run has one timer, so this replaces a pending one. */
+static void
+after(OutRun *run, guint ms, void (*step)(OutRun *run))
+{
+    g_clear_handle_id(&run->poll_timer, g_source_remove);
+    run->tick_step = step;
+    run->poll_timer = g_timeout_add_once(ms, on_tick, run);
 }
 
 /* A migration QEMU is still cancelling resumes the guest by itself when it
@@ -310,7 +320,7 @@ on_settle_info(GTask *task, JsonNode *reply)
                                        "wait-unplug", "pre-switchover", "postcopy-active", NULL};
 
     if (g_strv_contains(busy, status) && !run->postcopy_active && ++run->settle_polls < 100) {
-        run->poll_timer = g_timeout_add_once(100, on_settle_tick, run);
+        after(run, 100, settle);
         return;
     }
     out_step(run, "query-status", NULL, -1, on_undo_status, on_undo_step);
@@ -419,19 +429,10 @@ read_ram(OutRun *run, JsonObject *info)
 }
 
 static void
-on_poll_tick(gpointer data)
-{
-    OutRun *run = data;
-
-    run->poll_timer = 0; /* this source is done: nothing to remove */
-    poll_now(run);
-}
-
-static void
 schedule_poll(OutRun *run)
 {
     if (run->poll_timer == 0 && !run->ending)
-        run->poll_timer = g_timeout_add_once(POLL_MS, on_poll_tick, run);
+        after(run, POLL_MS, poll_now);
 }
 
 static void
@@ -474,8 +475,7 @@ on_migrate_info(GTask *task, JsonNode *reply)
         /* QEMU says "completed" (and sends the event) a moment before it has
          * worked out total-time and downtime, which read 0 until then. */
         if (member_uint(info, "total-time") == 0 && run->early_reads++ < EARLY_READS_MAX) {
-            g_clear_handle_id(&run->poll_timer, g_source_remove);
-            run->poll_timer = g_timeout_add_once(EARLY_READ_DELAY_MS, on_poll_tick, run);
+            after(run, EARLY_READ_DELAY_MS, poll_now);
             return;
         }
         on_completed(run);
@@ -584,15 +584,6 @@ static void mirror_next(OutRun *run);
 static void wait_mirrors(OutRun *run);
 
 static void
-on_mirrors_tick(gpointer data)
-{
-    OutRun *run = data;
-
-    run->poll_timer = 0; /* this source is done: nothing to remove */
-    wait_mirrors(run);
-}
-
-static void
 on_block_jobs(GTask *task, JsonNode *reply)
 {
     OutRun *run = g_task_get_task_data(task);
@@ -636,7 +627,7 @@ on_block_jobs(GTask *task, JsonNode *reply)
                                     "broke)")));
             return;
         }
-        run->poll_timer = g_timeout_add_once(POLL_MS, on_mirrors_tick, run);
+        after(run, POLL_MS, wait_mirrors);
         return;
     }
     send_memory(run);
