@@ -26,6 +26,8 @@ static const GDBusErrorEntry marina_error_entries[] = {
     {MARINA_ERROR_HOST_KEY_UNKNOWN, "org.marinavm.Marina1.Error.HostKeyUnknown"},
     {MARINA_ERROR_NOT_INSTALLED, "org.marinavm.Marina1.Error.NotInstalled"},
     {MARINA_ERROR_PROTOCOL_MISMATCH, "org.marinavm.Marina1.Error.ProtocolMismatch"},
+    {MARINA_ERROR_NO_SUCH_NETWORK, "org.marinavm.Marina1.Error.NoSuchNetwork"},
+    {MARINA_ERROR_NO_SUCH_DEVICE, "org.marinavm.Marina1.Error.NoSuchDevice"},
 };
 
 GQuark
