@@ -6,6 +6,7 @@
 #include "connection-entry.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "error.h"
 #include "host.h"
@@ -25,6 +26,7 @@ struct _MarinaConnectionEntry {
 
     MarinaConnectionState state;
     char *reason;
+    char *short_reason; /* the reason without the URI it starts with */
     gboolean opening;
     gboolean opening_quietly; /* the open under way is an automatic retry */
     gboolean report_failure;  /* emit "connect-failed" for the open under way */
@@ -48,6 +50,20 @@ static void entry_open(MarinaConnectionEntry *self, gboolean quietly);
 
 /* ------------------------------------------------------------------- labels */
 
+/* "db1 (SSH)", "alice@db1 (SSH)"; a per-user daemon over ssh says so. */
+static char *
+ssh_label(const MarinaUri *uri)
+{
+    g_autofree char *who =
+        uri->user != NULL ? g_strdup_printf("%s@%s", uri->user, uri->host) : g_strdup(uri->host);
+
+    if (marina_uri_is_session(uri))
+        /* Translators: a connection to a per-user daemon over ssh, "alice@db1 (SSH, user session)" */
+        return g_strdup_printf(_("%s (SSH, user session)"), who);
+    /* Translators: a connection over ssh, "alice@db1 (SSH)" */
+    return g_strdup_printf(_("%s (SSH)"), who);
+}
+
 char *
 marina_connection_entry_label_for_uri(const char *text, gboolean *local, gboolean *auto_retry,
                                       char **canonical)
@@ -66,8 +82,9 @@ marina_connection_entry_label_for_uri(const char *text, gboolean *local, gboolea
         case MARINA_URI_TRANSPORT_LOCAL:
             is_local = TRUE;
             retry = marina_uri_is_session(uri);
-            label = g_strdup(marina_uri_is_session(uri) ? _("This computer (session)")
-                                                        : _("This computer (system)"));
+            /* virt-manager's names, which libvirt users know. */
+            label = g_strdup(marina_uri_is_session(uri) ? _("QEMU/KVM user session")
+                                                        : _("QEMU/KVM"));
             break;
         case MARINA_URI_TRANSPORT_UNIX:
             is_local = TRUE;
@@ -76,9 +93,7 @@ marina_connection_entry_label_for_uri(const char *text, gboolean *local, gboolea
             break;
         case MARINA_URI_TRANSPORT_SSH:
         default:
-            label = uri->user != NULL
-                        ? g_strdup_printf("%s@%s (%s)", uri->user, uri->host, uri->path)
-                        : g_strdup_printf("%s (%s)", uri->host, uri->path);
+            label = ssh_label(uri);
             break;
         }
     }
@@ -93,6 +108,33 @@ marina_connection_entry_label_for_uri(const char *text, gboolean *local, gboolea
 
 /* ------------------------------------------------------------ state changes */
 
+/* "Cannot connect to marina:///session: no daemon is listening on ..." on a
+ * row that already names the connection reads "No daemon is listening on
+ * ...". Only a URI in the message's first sentence is dropped (with what
+ * comes before it, up to the ": " after it), so a message that mentions the
+ * URI later keeps all its words; translations keep the same shape. */
+static char *
+reason_without_uri(const char *reason, const char *uri)
+{
+    const char *at = uri != NULL && *uri != '\0' ? strstr(reason, uri) : NULL;
+    const char *sentence_end = strstr(reason, ". ");
+    const char *colon, *rest;
+    gunichar first;
+    char head[8] = {0};
+
+    if (at == NULL || (sentence_end != NULL && sentence_end < at))
+        return g_strdup(reason);
+    colon = strstr(at + strlen(uri), ": ");
+    if (colon == NULL || (sentence_end != NULL && sentence_end < colon) || colon[2] == '\0')
+        return g_strdup(reason);
+    rest = colon + 2;
+    if (!g_utf8_validate(rest, -1, NULL))
+        return g_strdup(reason);
+    first = g_unichar_totitle(g_utf8_get_char(rest));
+    g_unichar_to_utf8(first, head);
+    return g_strconcat(head, g_utf8_next_char(rest), NULL);
+}
+
 static void
 set_state(MarinaConnectionEntry *self, MarinaConnectionState state, const GError *reason)
 {
@@ -100,7 +142,9 @@ set_state(MarinaConnectionEntry *self, MarinaConnectionState state, const GError
     const char *text = reason != NULL ? marina_error_message(reason) : NULL;
 
     g_free(self->reason);
+    g_free(self->short_reason);
     self->reason = g_strdup(text);
+    self->short_reason = text != NULL ? reason_without_uri(text, self->uri) : NULL;
     self->state = state;
     g_signal_emit(self, signals[SIGNAL_STATE_CHANGED], 0, old);
 }
@@ -394,6 +438,13 @@ marina_connection_entry_get_reason(MarinaConnectionEntry *self)
     return self->reason;
 }
 
+const char *
+marina_connection_entry_get_short_reason(MarinaConnectionEntry *self)
+{
+    g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(self), NULL);
+    return self->short_reason;
+}
+
 gboolean
 marina_connection_entry_is_opening(MarinaConnectionEntry *self)
 {
@@ -444,6 +495,7 @@ marina_connection_entry_finalize(GObject *object)
     g_free(self->uri);
     g_free(self->label);
     g_free(self->reason);
+    g_free(self->short_reason);
     g_strfreev(self->stats_kinds);
     G_OBJECT_CLASS(marina_connection_entry_parent_class)->finalize(object);
 }

@@ -74,7 +74,9 @@ MarinaConnectionEntry *marina_connection_entry_new(const char *uri);
 
 /* The canonical spelling (marina_uri_to_string()) when the URI parses. */
 const char *marina_connection_entry_get_uri(MarinaConnectionEntry *self);
-/* For people: "This computer (session)", "alice@db1 (system)", a socket path. */
+/* For people, as virt-manager names them: "QEMU/KVM" (marina:///system),
+ * "QEMU/KVM user session" (marina:///session), "db1 (SSH)", "alice@db1 (SSH)",
+ * "alice@db1 (SSH, user session)", a socket's URI. */
 const char *marina_connection_entry_get_label(MarinaConnectionEntry *self);
 /* Whether its guests' files are on this computer (local or unix socket). */
 gboolean marina_connection_entry_is_local(MarinaConnectionEntry *self);
@@ -86,6 +88,10 @@ gboolean marina_connection_entry_get_auto_retry(MarinaConnectionEntry *self);
 MarinaConnectionState marina_connection_entry_get_state(MarinaConnectionEntry *self);
 /* Why it is disconnected (for people), or NULL. */
 const char *marina_connection_entry_get_reason(MarinaConnectionEntry *self);
+/* The reason without the URI its first sentence names ("No daemon is
+ * listening on ..."), for places that show the connection's name beside it;
+ * NULL when there is no reason. */
+const char *marina_connection_entry_get_short_reason(MarinaConnectionEntry *self);
 /* TRUE while an open is under way (requested or an automatic retry). */
 gboolean marina_connection_entry_is_opening(MarinaConnectionEntry *self);
 /* TRUE when connected (connection and guest list set). */

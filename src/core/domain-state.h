@@ -70,6 +70,13 @@ typedef enum {
 
 /* "running", "paused", "shut off", ... as virsh prints them. */
 const char *marina_domain_state_to_string(MarinaDomainState state);
+/* For people, translated and capitalised the same everywhere Marina shows a
+ * guest's state (the manager's list, the VM window, Details, dialogs):
+ * "Running", "Paused", "Shut off", ... (an idle guest reads "Running"). */
+const char *marina_domain_state_label(MarinaDomainState state);
+/* The same in running text, lower case where the language has cases:
+ * "running", "paused", "shut off" ("It is paused."). */
+const char *marina_domain_state_label_in_sentence(MarinaDomainState state);
 /* "booted", "user", "destroyed", ... ("unknown" for anything else). */
 const char *marina_domain_state_reason_to_string(MarinaDomainState state, guint reason);
 

@@ -434,21 +434,9 @@ marina_guest_get_vcpus(MarinaGuest *self)
 const char *
 marina_guest_get_state_label(MarinaGuest *self)
 {
-    static const char *const labels[] = {
-        [MARINA_DOMAIN_NOSTATE] = N_("no state"),
-        [MARINA_DOMAIN_RUNNING] = N_("running"),
-        [MARINA_DOMAIN_BLOCKED] = N_("idle"),
-        [MARINA_DOMAIN_PAUSED] = N_("paused"),
-        [MARINA_DOMAIN_SHUTDOWN] = N_("shutting down"),
-        [MARINA_DOMAIN_SHUTOFF] = N_("shut off"),
-        [MARINA_DOMAIN_CRASHED] = N_("crashed"),
-        [MARINA_DOMAIN_PMSUSPENDED] = N_("suspended"),
-    };
-
     g_return_val_if_fail(MARINA_IS_GUEST(self), "");
-    if ((guint)self->state >= G_N_ELEMENTS(labels))
-        return _("unknown");
-    return _(labels[self->state]);
+    /* One wording of the states everywhere (domain-state.c). */
+    return marina_domain_state_label(self->state);
 }
 
 const double *

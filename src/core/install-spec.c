@@ -65,6 +65,7 @@ marina_install_spec_free(MarinaInstallSpec *spec)
     g_free(spec->os_variant);
     g_free(spec->machine);
     g_free(spec->arch);
+    g_free(spec->firmware);
     g_free(spec);
 }
 
@@ -350,6 +351,10 @@ marina_install_spec_validate(const MarinaInstallSpec *spec, GError **error)
         !g_str_equal(spec->arch, "i686"))
         return fail(error, _("The architecture '%s' is not supported; use x86_64 or i686."),
                     spec->arch);
+    if (spec->firmware != NULL && !g_str_equal(spec->firmware, "bios") &&
+        !g_str_equal(spec->firmware, "efi"))
+        return fail(error, _("The firmware '%s' is not supported; use bios or efi."),
+                    spec->firmware);
     if (spec->machine != NULL) {
         if (*spec->machine == '\0' || strlen(spec->machine) > 64 ||
             strspn(spec->machine, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -569,7 +574,7 @@ marina_install_spec_to_config(const MarinaInstallSpec *spec, GError **error)
     g_free(c->arch);
     c->arch = g_strdup(spec->arch != NULL ? spec->arch : "x86_64");
     c->machine = g_strdup(machine);
-    c->firmware = g_strdup("bios");
+    c->firmware = g_strdup(spec->firmware != NULL ? spec->firmware : "bios");
     c->clock_offset = g_strdup("utc");
     c->acpi = TRUE;
     c->apic = TRUE;

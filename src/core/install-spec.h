@@ -57,6 +57,7 @@ typedef struct {
     gboolean virtio;  /* virtio disks and network; FALSE: SATA/IDE disks and e1000 */
     char *machine;    /* NULL = "pc" */
     char *arch;       /* NULL = "x86_64" */
+    char *firmware;   /* "bios" or "efi" (OVMF, <os firmware='efi'>); NULL = "bios" */
 } MarinaInstallSpec;
 
 MarinaInstallSpec *marina_install_spec_new(void); /* virtio TRUE, vcpus 1, memory 1024 */

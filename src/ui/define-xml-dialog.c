@@ -165,7 +165,8 @@ marina_define_xml_dialog_new(MarinaManagerWindow *window, MarinaConnectionEntry 
     g_autofree char *title = g_strdup_printf(_("Define a Guest from an XML File on %s"),
                                              marina_connection_entry_get_label(entry));
     MarinaDefineXmlDialog *self =
-        g_object_new(MARINA_TYPE_DEFINE_XML_DIALOG, "title", title, "transient-for", window, NULL);
+        g_object_new(MARINA_TYPE_DEFINE_XML_DIALOG, "title", title, "transient-for", window,
+                     "use-header-bar", TRUE, NULL);
 
     g_set_weak_pointer(&self->window, window);
     self->entry = g_object_ref(entry);

@@ -12,23 +12,7 @@
 const char *
 marina_guest_view_state_text(MarinaDomainState state)
 {
-    switch (state) {
-    case MARINA_DOMAIN_RUNNING:
-    case MARINA_DOMAIN_BLOCKED:
-        return _("Running");
-    case MARINA_DOMAIN_PAUSED:
-        return _("Paused");
-    case MARINA_DOMAIN_SHUTDOWN:
-        return _("Shutting down");
-    case MARINA_DOMAIN_SHUTOFF:
-        return _("Shut off");
-    case MARINA_DOMAIN_CRASHED:
-        return _("Crashed");
-    case MARINA_DOMAIN_PMSUSPENDED:
-        return _("Suspended");
-    default:
-        return _("Unknown");
-    }
+    return marina_domain_state_label(state);
 }
 
 static const char *

@@ -352,7 +352,8 @@ any_graph_visible(MarinaGuestView *self)
 static void
 conn_update_row(Conn *conn)
 {
-    const char *reason = marina_connection_entry_get_reason(conn->entry);
+    /* The row names the connection: the reason need not repeat its URI. */
+    const char *reason = marina_connection_entry_get_short_reason(conn->entry);
 
     g_free(conn->state_text);
     switch (marina_connection_entry_get_state(conn->entry)) {
@@ -720,7 +721,17 @@ on_query_tooltip(GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip 
     gtk_tree_model_get(model, &iter, COL_KIND, &kind, COL_CONN, &conn, -1);
     if (kind != MARINA_GUEST_VIEW_ROW_CONNECTION)
         return FALSE;
-    gtk_tooltip_set_text(tooltip, marina_connection_entry_get_uri(conn->entry));
+    /* The URI the friendly name stands for, and the whole reason when the
+     * row shows a shortened one. */
+    if (marina_connection_entry_get_state(conn->entry) == MARINA_CONNECTION_STATE_DISCONNECTED &&
+        marina_connection_entry_get_reason(conn->entry) != NULL) {
+        g_autofree char *text =
+            g_strdup_printf("%s\n%s", marina_connection_entry_get_uri(conn->entry),
+                            marina_connection_entry_get_reason(conn->entry));
+        gtk_tooltip_set_text(tooltip, text);
+    } else {
+        gtk_tooltip_set_text(tooltip, marina_connection_entry_get_uri(conn->entry));
+    }
     gtk_tree_view_set_tooltip_row(view, tooltip, path);
     return TRUE;
 }

@@ -105,6 +105,23 @@ on_info_bar_response(GtkInfoBar *bar, int response, MarinaHostDetailsWindow *sel
     gtk_info_bar_set_revealed(bar, FALSE);
 }
 
+/* Esc and Ctrl+W close the window, as they close virt-manager's. Connected
+ * after the default handler: a widget that uses the key itself (a search
+ * entry's Esc, a menu) keeps it. */
+static gboolean
+on_key_press(GtkWidget *widget, GdkEventKey *event, gpointer user_data)
+{
+    GdkModifierType mods = event->state & gtk_accelerator_get_default_mod_mask();
+
+    (void)user_data;
+    if ((event->keyval == GDK_KEY_Escape && mods == 0) ||
+        ((event->keyval == GDK_KEY_w || event->keyval == GDK_KEY_W) && mods == GDK_CONTROL_MASK)) {
+        gtk_window_close(GTK_WINDOW(widget));
+        return GDK_EVENT_STOP;
+    }
+    return GDK_EVENT_PROPAGATE;
+}
+
 static void
 marina_host_details_window_dispose(GObject *object)
 {
@@ -144,6 +161,7 @@ marina_host_details_window_init(MarinaHostDetailsWindow *self)
     marina_form_set_accessible_name(self->info_bar, _("Error"));
     marina_form_set_accessible_name(self->notebook, _("Connection details"));
     g_signal_connect(self->info_bar, "response", G_CALLBACK(on_info_bar_response), self);
+    g_signal_connect_after(self, "key-press-event", G_CALLBACK(on_key_press), NULL);
     g_signal_connect(self->overview_page, "error", G_CALLBACK(on_page_error), self);
     g_signal_connect(self->storage_page, "error", G_CALLBACK(on_page_error), self);
 }
@@ -162,7 +180,7 @@ marina_host_details_window_new(GtkApplication *app, MarinaConnectionEntry *entry
     self->entry = g_object_ref(entry);
     self->settings = g_object_ref(settings);
 
-    /* Translators: window title, e.g. "This computer (session) – Connection Details" */
+    /* Translators: window title, e.g. "QEMU/KVM user session – Connection Details" */
     title = g_strdup_printf(_("%s – Connection Details"), marina_connection_entry_get_label(entry));
     gtk_window_set_title(GTK_WINDOW(self), title);
     g_signal_connect_object(entry, "state-changed", G_CALLBACK(on_entry_state_changed), self, 0);

@@ -408,14 +408,19 @@ update_actions(MarinaManagerWindow *self)
     marina_ui_set_action_enabled(actions, "new", have_target);
     marina_ui_set_action_enabled(actions, "define-xml", have_target);
     marina_ui_set_action_enabled(actions, "restore", have_target);
+    /* Connect again only what is not connected: a working connection is left alone. */
     marina_ui_set_action_enabled(actions, "reconnect",
-                                 is_conn && !marina_connection_entry_is_opening(entry));
+                                 is_conn && !connected &&
+                                     !marina_connection_entry_is_opening(entry));
     marina_ui_set_action_enabled(actions, "disconnect", is_conn && connected);
     marina_ui_set_action_enabled(actions, "remove-connection", is_conn);
     marina_ui_set_action_enabled(actions, "connection-details", have_target);
     gtk_widget_set_sensitive(GTK_WIDGET(self->shutdown_button), active);
 
-    /* One button, two faces: Pause for a running guest, Resume for a paused one. */
+    /* One button, two faces: Pause for a running guest, Resume for a paused
+     * one, which then stands alone (not beside an insensitive Run that looks
+     * the same). */
+    gtk_widget_set_visible(GTK_WIDGET(self->run_button), !paused);
     gtk_actionable_set_action_name(GTK_ACTIONABLE(self->pause_button),
                                    paused ? "win.resume" : "win.pause");
     marina_ui_set_pause_face(GTK_WIDGET(self->pause_button), self->pause_image, paused,

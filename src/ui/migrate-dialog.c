@@ -484,7 +484,8 @@ marina_migrate_dialog_new(GtkWindow *parent, MarinaConnectionManager *manager,
     g_return_val_if_fail(MARINA_IS_CONNECTION_ENTRY(source), NULL);
     g_return_val_if_fail(MARINA_IS_GUEST(guest), NULL);
 
-    self = g_object_new(MARINA_TYPE_MIGRATE_DIALOG, "transient-for", parent, NULL);
+    self = g_object_new(MARINA_TYPE_MIGRATE_DIALOG, "transient-for", parent, "use-header-bar", TRUE,
+                        NULL);
     self->manager = g_object_ref(manager);
     self->source = g_object_ref(source);
     self->guest = g_object_ref(guest);

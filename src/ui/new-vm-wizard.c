@@ -256,7 +256,8 @@ go_to_page(MarinaNewVmWizard *self, int page)
     g_autofree char *title = NULL;
 
     self->page = page;
-    step = g_strdup_printf(_("Step %d of %d"), page + 1, N_PAGES);
+    /* Translators: the plural follows the number of steps (the second number). */
+    step = g_strdup_printf(ngettext("Step %d of %d", "Step %d of %d", N_PAGES), page + 1, N_PAGES);
     title = g_markup_printf_escaped("<b><big>%s</big></b>", _(titles[page]));
     gtk_label_set_text(self->step_label, step);
     gtk_label_set_markup(self->title_label, title);
@@ -517,6 +518,7 @@ build_spec(MarinaNewVmWizard *self, const char *network)
     spec->network = g_strdup(network);
     marina_wizard_source_page_fill_spec(self->source_page, spec);
     marina_wizard_storage_page_fill_spec(self->storage_page, spec);
+    marina_wizard_summary_page_fill_spec(self->summary_page, spec);
     return g_steal_pointer(&spec);
 }
 

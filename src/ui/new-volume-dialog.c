@@ -418,7 +418,8 @@ marina_new_volume_dialog_new(GtkWindow *parent, MarinaConnection *connection, co
 
     g_return_val_if_fail(MARINA_IS_CONNECTION(connection), NULL);
     g_return_val_if_fail(pool_path != NULL && pool_name != NULL, NULL);
-    self = g_object_new(MARINA_TYPE_NEW_VOLUME_DIALOG, "transient-for", parent, NULL);
+    self = g_object_new(MARINA_TYPE_NEW_VOLUME_DIALOG, "transient-for", parent, "use-header-bar",
+                        TRUE, NULL);
     self->connection = g_object_ref(connection);
     self->pool = marina_pool_new(connection, pool_path);
     self->pool_name = g_strdup(pool_name);

@@ -190,7 +190,8 @@ on_response(GtkDialog *dialog, int response, gpointer user_data)
 GtkWidget *
 marina_preferences_dialog_new(GtkWindow *parent)
 {
-    return g_object_new(MARINA_TYPE_PREFERENCES_DIALOG, "transient-for", parent, NULL);
+    return g_object_new(MARINA_TYPE_PREFERENCES_DIALOG, "transient-for", parent, "use-header-bar",
+                        TRUE, NULL);
 }
 
 static void

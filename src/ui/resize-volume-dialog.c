@@ -185,9 +185,9 @@ marina_resize_volume_dialog_new(GtkWindow *parent, MarinaVolume *volume, const c
 
     g_return_val_if_fail(MARINA_IS_VOLUME(volume), NULL);
     title = g_strdup_printf(_("Resize Volume '%s'"), name);
-    /* As gtk_dialog_new_with_buttons(): buttons at the bottom, whatever the desktop says. */
+    /* One dialog style throughout Marina: the buttons in a header bar. */
     self = g_object_new(MARINA_TYPE_RESIZE_VOLUME_DIALOG, "transient-for", parent, "title", title,
-                        "use-header-bar", FALSE, NULL);
+                        "use-header-bar", TRUE, NULL);
     self->volume = g_object_ref(volume);
     self->name = g_strdup(name);
     self->capacity = capacity;

@@ -131,7 +131,7 @@ marina_ssh_question_dialog_new(GtkWindow *parent, MarinaAskpassQuestion *questio
                                const char *label, gboolean refused, gboolean offer_remember)
 {
     MarinaSshQuestionDialog *self = g_object_new(MARINA_TYPE_SSH_QUESTION_DIALOG, "use-header-bar",
-                                                 FALSE, "transient-for", parent, NULL);
+                                                 TRUE, "transient-for", parent, NULL);
 
     self->kind = marina_askpass_question_get_kind(question);
     switch (self->kind) {

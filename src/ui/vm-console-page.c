@@ -35,6 +35,9 @@ struct _MarinaVmConsolePage {
     gboolean disposed;
     gboolean connection_lost;
     gboolean fullscreen;
+    /* This window's scaling: "fit", "100" or "resize" (see the header). */
+    char *scaling;
+    GtkScrolledWindow *vnc_scroller; /* scrollbars for "100" */
 
     /* What the guest's configuration offers; guessed until it is known. */
     gboolean config_known;
@@ -69,6 +72,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE(MarinaVmConsolePage, marina_vm_console_page, GTK_TYPE_STACK)
 
 static void console_update(MarinaVmConsolePage *self);
+static void focus_visible(MarinaVmConsolePage *self);
 static void console_open_selected(MarinaVmConsolePage *self);
 
 static gboolean
@@ -125,8 +129,20 @@ show_console_page(MarinaVmConsolePage *self)
         gtk_stack_set_visible_child_name(GTK_STACK(self), name);
     }
     if (marina_form_is_current_page(GTK_WIDGET(self))) {
-        gtk_widget_grab_focus(gtk_stack_get_visible_child(GTK_STACK(self)));
+        focus_visible(self);
     }
+}
+
+/* The keyboard to the console shown (the display, not its scroller). */
+static void
+focus_visible(MarinaVmConsolePage *self)
+{
+    GtkWidget *child = gtk_stack_get_visible_child(GTK_STACK(self));
+
+    if (child == GTK_WIDGET(self->vnc_scroller))
+        child = GTK_WIDGET(self->vnc);
+    if (child != NULL)
+        gtk_widget_grab_focus(child);
 }
 
 static void
@@ -392,10 +408,11 @@ ask_password(MarinaVmConsolePage *self)
     const char *name = self->guest != NULL ? marina_guest_get_name(self->guest) : "";
     g_autofree char *title = g_strdup_printf(_("Console Password of %s"), name);
 
-    dialog =
-        gtk_dialog_new_with_buttons(title, GTK_IS_WINDOW(toplevel) ? GTK_WINDOW(toplevel) : NULL,
-                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT, _("_Cancel"),
-                                    GTK_RESPONSE_CANCEL, _("_Log In"), GTK_RESPONSE_ACCEPT, NULL);
+    /* Header bar buttons, as every Marina dialog has them. */
+    dialog = gtk_dialog_new_with_buttons(
+        title, GTK_IS_WINDOW(toplevel) ? GTK_WINDOW(toplevel) : NULL,
+        GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT | GTK_DIALOG_USE_HEADER_BAR, _("_Cancel"),
+        GTK_RESPONSE_CANCEL, _("_Log In"), GTK_RESPONSE_ACCEPT, NULL);
     gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_ACCEPT);
     box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 8);
     gtk_container_set_border_width(GTK_CONTAINER(box), 18);
@@ -553,6 +570,17 @@ add_view_item(GtkWidget *menu, const char *label, const char *target)
     gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
 }
 
+static void
+add_scaling_item(GtkWidget *menu, const char *label, const char *mode)
+{
+    GtkWidget *item = gtk_check_menu_item_new_with_label(label);
+
+    gtk_check_menu_item_set_draw_as_radio(GTK_CHECK_MENU_ITEM(item), TRUE);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(item), "win.scaling");
+    gtk_actionable_set_action_target(GTK_ACTIONABLE(item), "s", mode);
+    gtk_menu_shell_append(GTK_MENU_SHELL(menu), item);
+}
+
 /* The serial pages follow the configuration. */
 static void
 add_serial_pages(MarinaVmConsolePage *self)
@@ -582,6 +610,13 @@ marina_vm_console_page_build_view_menu(MarinaVmConsolePage *self)
         g_autofree char *target = serial_page_name(i);
 
         add_view_item(menu, label, target);
+    }
+    /* The graphical console's scaling, this window's own (win.scaling). */
+    if (self->has_graphics) {
+        gtk_menu_shell_append(GTK_MENU_SHELL(menu), gtk_separator_menu_item_new());
+        add_scaling_item(menu, _("Scale to fit window"), "fit");
+        add_scaling_item(menu, _("100 %"), "100");
+        add_scaling_item(menu, _("Resize guest to window"), "resize");
     }
     gtk_widget_show_all(menu);
     return menu;
@@ -707,7 +742,7 @@ marina_vm_console_page_focus(MarinaVmConsolePage *self)
 {
     g_return_if_fail(MARINA_IS_VM_CONSOLE_PAGE(self));
     if (guest_is_active(self) && selected_is_attached(self))
-        gtk_widget_grab_focus(gtk_stack_get_visible_child(GTK_STACK(self)));
+        focus_visible(self);
 }
 
 gboolean
@@ -741,17 +776,34 @@ marina_vm_console_page_get_pixbuf(MarinaVmConsolePage *self)
 
 /* ------------------------------------------------------------ settings */
 
+/* The mode a new window starts with: the last one chosen (Preferences or
+ * a window's View menu), kept in the console keys. */
+static char *
+default_scaling(GSettings *settings)
+{
+    g_autofree char *when = g_settings_get_string(settings, "console-scaling");
+
+    if (g_settings_get_boolean(settings, "console-resize-guest"))
+        return g_strdup("resize");
+    return g_strdup(g_strcmp0(when, "always") == 0 ? "fit" : "100");
+}
+
 static void
 apply_console_settings(MarinaVmConsolePage *self)
 {
-    g_autofree char *scaling = g_settings_get_string(self->settings, "console-scaling");
+    g_autofree char *when = g_settings_get_string(self->settings, "console-scaling");
     g_autofree char *grab = g_settings_get_string(self->settings, "grab-keys");
-    gboolean scale = g_strcmp0(scaling, "always") == 0 ||
-                     (g_strcmp0(scaling, "fullscreen") == 0 && self->fullscreen);
+    gboolean resize = g_strcmp0(self->scaling, "resize") == 0;
+    /* "100 %" still fits a fullscreen window when Preferences say so. */
+    gboolean scale = resize || g_strcmp0(self->scaling, "fit") == 0 ||
+                     (g_strcmp0(when, "fullscreen") == 0 && self->fullscreen);
 
     marina_vnc_console_set_scaling(self->vnc, scale);
-    marina_vnc_console_set_resize_guest(
-        self->vnc, g_settings_get_boolean(self->settings, "console-resize-guest"));
+    marina_vnc_console_set_resize_guest(self->vnc, resize);
+    /* Unscaled, the guest's screen keeps its size: scroll around it. */
+    gtk_scrolled_window_set_policy(self->vnc_scroller,
+                                   scale ? GTK_POLICY_NEVER : GTK_POLICY_AUTOMATIC,
+                                   scale ? GTK_POLICY_NEVER : GTK_POLICY_AUTOMATIC);
     if (!marina_vnc_console_set_grab_keys(self->vnc, grab)) {
         marina_vnc_console_set_grab_keys(self->vnc, "Control_L+Alt_L");
     }
@@ -760,9 +812,29 @@ apply_console_settings(MarinaVmConsolePage *self)
 static void
 on_settings_changed(GSettings *settings, const char *key, MarinaVmConsolePage *self)
 {
+    /* The scaling keys are the default for new windows: an open window
+     * keeps its own choice. */
     if (g_str_has_prefix(key, "console-") || g_strcmp0(key, "grab-keys") == 0) {
         apply_console_settings(self);
     }
+}
+
+void
+marina_vm_console_page_set_scaling(MarinaVmConsolePage *self, const char *mode)
+{
+    g_return_if_fail(MARINA_IS_VM_CONSOLE_PAGE(self));
+    g_return_if_fail(g_strcmp0(mode, "fit") == 0 || g_strcmp0(mode, "100") == 0 ||
+                     g_strcmp0(mode, "resize") == 0);
+    g_free(self->scaling);
+    self->scaling = g_strdup(mode);
+    apply_console_settings(self);
+}
+
+const char *
+marina_vm_console_page_get_scaling(MarinaVmConsolePage *self)
+{
+    g_return_val_if_fail(MARINA_IS_VM_CONSOLE_PAGE(self), "fit");
+    return self->scaling;
 }
 
 void
@@ -791,6 +863,7 @@ marina_vm_console_page_dispose(GObject *object)
     g_clear_object(&self->guest);
     g_clear_object(&self->settings);
     g_clear_pointer(&self->serials, g_ptr_array_unref);
+    g_clear_pointer(&self->scaling, g_free);
     G_OBJECT_CLASS(marina_vm_console_page_parent_class)->dispose(object);
 }
 
@@ -829,9 +902,13 @@ marina_vm_console_page_init(MarinaVmConsolePage *self)
     g_signal_connect(vnc, "password-needed", G_CALLBACK(on_vnc_password_needed), self);
     g_signal_connect(vnc, "password-refused", G_CALLBACK(on_vnc_password_refused), self);
     gtk_widget_show(vnc);
-    gtk_stack_add_named(GTK_STACK(self), vnc, "graphical");
+    self->vnc_scroller = GTK_SCROLLED_WINDOW(gtk_scrolled_window_new(NULL, NULL));
+    gtk_container_add(GTK_CONTAINER(self->vnc_scroller), vnc);
+    gtk_widget_show(GTK_WIDGET(self->vnc_scroller));
+    gtk_stack_add_named(GTK_STACK(self), GTK_WIDGET(self->vnc_scroller), "graphical");
 
     self->settings = g_settings_new("org.marinavm.Marina");
+    self->scaling = default_scaling(self->settings);
     g_signal_connect(self->settings, "changed", G_CALLBACK(on_settings_changed), self);
     apply_console_settings(self);
     gtk_stack_set_visible_child_name(GTK_STACK(self), "connecting");

@@ -38,6 +38,13 @@ gboolean marina_vm_console_page_select(MarinaVmConsolePage *self, const char *ta
 void marina_vm_console_page_reconnect(MarinaVmConsolePage *self);
 /* The daemon connection is gone: close the consoles and say so. */
 void marina_vm_console_page_connection_lost(MarinaVmConsolePage *self);
+/* This window's scaling of the graphical console: "fit" (scaled to the
+ * window, aspect kept), "100" (the guest's size, with scrollbars; scaled in
+ * fullscreen when Preferences say "fullscreen") or "resize" (the guest's
+ * display resized to the window). A new page starts with the last choice
+ * (console-scaling / console-resize-guest); the window keeps its own. */
+void marina_vm_console_page_set_scaling(MarinaVmConsolePage *self, const char *mode);
+const char *marina_vm_console_page_get_scaling(MarinaVmConsolePage *self);
 /* Scaling follows the window's fullscreen state. */
 void marina_vm_console_page_set_fullscreen(MarinaVmConsolePage *self, gboolean fullscreen);
 /* Gives the keyboard to the console shown, if it is attached. */

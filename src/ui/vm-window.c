@@ -47,6 +47,7 @@ struct _MarinaVmWindow {
 
     /* Template children */
     GtkHeaderBar *header_bar;
+    GtkWidget *run_button;
     GtkWidget *pause_button;
     GtkWidget *shutdown_button;
     GtkImage *pause_image;
@@ -131,16 +132,20 @@ update_actions(MarinaVmWindow *self)
                                  have && !self->held &&
                                      (running || paused || state == MARINA_DOMAIN_SHUTOFF));
     marina_ui_set_action_enabled(actions, "send-key", graphical);
-    marina_ui_set_action_enabled(actions, "screenshot",
-                                 have && active &&
-                                     marina_vm_console_page_has_graphics(self->console_page));
+    /* A picture of, and a whole screen for, the graphical console only while
+     * it shows the guest; leaving fullscreen stays possible whatever happens. */
+    marina_ui_set_action_enabled(actions, "screenshot", have && active && graphical);
+    marina_ui_set_action_enabled(actions, "fullscreen", graphical || self->fullscreen);
     /* Its menu also holds Migrate…, offered for a shut-off guest too; each
      * item follows its own action. */
     gtk_widget_set_sensitive(self->shutdown_button, have);
     gtk_widget_set_sensitive(GTK_WIDGET(self->sendkey_button), graphical);
     gtk_widget_set_sensitive(GTK_WIDGET(self->fs_sendkey_button), graphical);
 
-    /* One button, two meanings: its name says what a click does now. */
+    /* One button, two meanings: its name says what a click does now. A
+     * paused guest shows Resume alone, not beside an insensitive Run that
+     * looks the same. */
+    gtk_widget_set_visible(self->run_button, !paused);
     marina_ui_set_pause_face(self->pause_button, self->pause_image, paused,
                              paused ? _("Resume") : _("Pause"));
 }
@@ -509,6 +514,31 @@ action_screenshot(GSimpleAction *action, GVariant *param, gpointer user_data)
     }
 }
 
+/* ------------------------------------------------------------- scaling */
+
+/* This window's choice, and the default for the windows opened next. */
+static void
+action_scaling(GSimpleAction *action, GVariant *state, gpointer user_data)
+{
+    MarinaVmWindow *self = user_data;
+    const char *mode = g_variant_get_string(state, NULL);
+    g_autoptr(GSettings) settings = NULL;
+    g_autofree char *when = NULL;
+
+    if (g_strcmp0(mode, "fit") != 0 && g_strcmp0(mode, "100") != 0 &&
+        g_strcmp0(mode, "resize") != 0)
+        return;
+    g_simple_action_set_state(action, state);
+    marina_vm_console_page_set_scaling(self->console_page, mode);
+    settings = g_settings_new("org.marinavm.Marina");
+    when = g_settings_get_string(settings, "console-scaling");
+    g_settings_set_boolean(settings, "console-resize-guest", g_str_equal(mode, "resize"));
+    if (g_str_equal(mode, "fit"))
+        g_settings_set_string(settings, "console-scaling", "always");
+    else if (g_str_equal(mode, "100") && g_str_equal(when, "always"))
+        g_settings_set_string(settings, "console-scaling", "fullscreen");
+}
+
 /* ------------------------------------------------------------ fullscreen */
 
 static gboolean
@@ -586,6 +616,7 @@ set_fullscreen_state(MarinaVmWindow *self, gboolean fullscreen)
         gtk_revealer_set_reveal_child(self->fullscreen_revealer, FALSE);
     }
     marina_vm_console_page_set_fullscreen(self->console_page, fullscreen);
+    update_actions(self);
 }
 
 static void
@@ -718,6 +749,7 @@ static const GActionEntry win_actions[] = {
     {"send-key", action_send_key, "u", NULL, NULL, {0}},
     {"screenshot", action_screenshot, NULL, NULL, NULL, {0}},
     {"fullscreen", NULL, NULL, "false", action_fullscreen, {0}},
+    {"scaling", NULL, "s", "'fit'", action_scaling, {0}},
     {"console", action_console, "s", "'graphical'", NULL, {0}},
     {"reconnect-console", action_reconnect_console, NULL, NULL, NULL, {0}},
     {"show-console", action_show_console, NULL, NULL, NULL, {0}},
@@ -922,6 +954,7 @@ marina_vm_window_class_init(MarinaVmWindowClass *klass)
                                                 "/org/marinavm/Marina/ui/vm-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(widget_class, MarinaVmWindow, name)
     BIND(header_bar);
+    BIND(run_button);
     BIND(pause_button);
     BIND(shutdown_button);
     BIND(pause_image);
@@ -952,6 +985,10 @@ marina_vm_window_init(MarinaVmWindow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions),
                                     self);
+    /* A new window starts with the last scaling chosen. */
+    g_simple_action_set_state(
+        G_SIMPLE_ACTION(g_action_map_lookup_action(G_ACTION_MAP(self), "scaling")),
+        g_variant_new_string(marina_vm_console_page_get_scaling(self->console_page)));
     g_signal_connect_swapped(self->console_page, "changed", G_CALLBACK(update_actions), self);
     g_signal_connect(self->console_page, "console-selected", G_CALLBACK(on_console_selected), self);
 

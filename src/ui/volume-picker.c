@@ -184,8 +184,8 @@ marina_volume_picker_new(GtkWindow *parent, MarinaWizardHost *host)
     g_return_val_if_fail(MARINA_IS_WIZARD_HOST(host), NULL);
     if (marina_wizard_host_get_connection(host) == NULL)
         return NULL;
-    /* As gtk_dialog_new_with_buttons(): buttons at the bottom, whatever the desktop says. */
-    self = g_object_new(MARINA_TYPE_VOLUME_PICKER, "transient-for", parent, "use-header-bar", FALSE,
+    /* One dialog style throughout Marina: the buttons in a header bar. */
+    self = g_object_new(MARINA_TYPE_VOLUME_PICKER, "transient-for", parent, "use-header-bar", TRUE,
                         NULL);
     list_volumes(self, host);
     return self;

@@ -20,6 +20,7 @@ struct _MarinaWizardHost {
     guint cpus;
     guint64 memory_mib;
     GStrv bridges;
+    char *arch; /* the host's, from its node info; NULL until known */
     gboolean system;
     GPtrArray *pools; /* MarinaPoolInfo* */
     char *pools_error;
@@ -54,6 +55,8 @@ on_node_info(GObject *source, GAsyncResult *result, gpointer user_data)
         self->memory_mib = info->memory_kib / 1024;
     if (g_variant_dict_contains(info->dict, "cpus"))
         self->cpus = info->cpus;
+    g_free(self->arch);
+    self->arch = info->arch != NULL && *info->arch != '\0' ? g_strdup(info->arch) : NULL;
     g_strfreev(self->bridges);
     self->bridges =
         g_variant_dict_contains(info->dict, "bridges") ? g_strdupv(info->bridges) : NULL;
@@ -106,6 +109,7 @@ forget(MarinaWizardHost *self)
     self->cpus = 0;
     self->memory_mib = 0;
     g_clear_pointer(&self->bridges, g_strfreev);
+    g_clear_pointer(&self->arch, g_free);
     self->system = FALSE;
     g_ptr_array_set_size(self->pools, 0);
     g_clear_pointer(&self->pools_error, g_free);
@@ -195,6 +199,13 @@ marina_wizard_host_get_memory_mib(MarinaWizardHost *self)
 {
     g_return_val_if_fail(MARINA_IS_WIZARD_HOST(self), 0);
     return self->memory_mib;
+}
+
+const char *
+marina_wizard_host_get_arch(MarinaWizardHost *self)
+{
+    g_return_val_if_fail(MARINA_IS_WIZARD_HOST(self), NULL);
+    return self->arch;
 }
 
 const char *const *

@@ -44,6 +44,8 @@ gboolean marina_wizard_host_has_guest(MarinaWizardHost *self, const char *name);
 guint marina_wizard_host_get_cpus(MarinaWizardHost *self);
 guint64 marina_wizard_host_get_memory_mib(MarinaWizardHost *self);
 const char *const *marina_wizard_host_get_bridges(MarinaWizardHost *self);
+/* The host's architecture ("x86_64"), from its QEMU; NULL until known. */
+const char *marina_wizard_host_get_arch(MarinaWizardHost *self);
 gboolean marina_wizard_host_is_system(MarinaWizardHost *self);
 
 /* MarinaPoolInfo* as Host.ListPools fills them; empty until listed. */

@@ -88,9 +88,13 @@ marina_wizard_os_page_update(MarinaWizardOsPage *self)
     os = effective_os(self);
     if (os != NULL) {
         g_autofree char *disk = marina_ui_format_bytes(os->disk_bytes);
+        g_autofree char *vcpus =
+            g_strdup_printf(ngettext("%u vCPU", "%u vCPUs", os->vcpus), os->vcpus);
+        /* Translators: "Debian 12: 1024 MiB of memory, 2 vCPUs and a 20 GiB disk suggested,
+         * with virtio devices." */
         g_autofree char *text = g_strdup_printf(
-            _("%s: %" PRIu64 " MiB of memory, %u vCPUs and a %s disk suggested%s."), os->name,
-            os->memory_mib, os->vcpus, disk,
+            _("%s: %llu MiB of memory, %s and a %s disk suggested%s."), os->name,
+            (unsigned long long)os->memory_mib, vcpus, disk,
             os->virtio ? _(", with virtio devices") : _(", with emulated (non-virtio) devices"));
         marina_form_set_message(self->os_info_label, text);
     } else {

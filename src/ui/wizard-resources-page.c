@@ -54,17 +54,17 @@ memory_problem(MarinaWizardResourcesPage *self, double memory, GString *warnings
                                memory, MIN_MEMORY_MIB);
     if (host > 0 && memory > (double)host)
         return g_strdup_printf(
-            _("%.0f MiB is more memory than the host has (%" PRIu64 " MiB). Enter at most that."),
-            memory, host);
+            _("%.0f MiB is more memory than the host has (%llu MiB). Enter at most that."), memory,
+            (unsigned long long)host);
     if (host > 0 && memory > 0.9 * (double)host)
         g_string_append_printf(warnings,
-                               _("%.0f MiB is more than 90%% of the host's memory (%" PRIu64
-                                 " MiB): the host and other guests may run short.\n"),
-                               memory, host);
+                               _("%.0f MiB is more than 90%% of the host's memory (%llu MiB): "
+                                 "the host and other guests may run short.\n"),
+                               memory, (unsigned long long)host);
     if (self->os != NULL && self->os->min_memory_mib > 0 &&
         memory < (double)self->os->min_memory_mib)
-        g_string_append_printf(warnings, _("%s needs at least %" PRIu64 " MiB of memory.\n"),
-                               self->os->name, self->os->min_memory_mib);
+        g_string_append_printf(warnings, _("%s needs at least %llu MiB of memory.\n"),
+                               self->os->name, (unsigned long long)self->os->min_memory_mib);
     return NULL;
 }
 
@@ -77,12 +77,23 @@ vcpus_problem(MarinaWizardResourcesPage *self, GString *warnings)
     if (!marina_form_spin_text_value(self->vcpus_spin, &vcpus) || vcpus != (guint)vcpus)
         return g_strdup(_("Enter the number of vCPUs as a whole number, e.g. 2."));
     if (vcpus < 1 || vcpus > MAX_VCPUS)
-        return g_strdup_printf(_("A guest has between 1 and %d vCPUs."), MAX_VCPUS);
-    if (host > 0 && vcpus > host)
+        return g_strdup_printf(
+            ngettext("A guest has between 1 and %d vCPU.", "A guest has between 1 and %d vCPUs.",
+                     MAX_VCPUS),
+            MAX_VCPUS);
+    if (host > 0 && vcpus > host) {
+        /* Translators: completes "3 vCPUs are more than %s: ..." */
+        g_autofree char *cpus =
+            g_strdup_printf(ngettext("the host's %u CPU", "the host's %u CPUs", host), host);
+
         g_string_append_printf(warnings,
-                               _("%.0f vCPUs is more than the host's %u CPUs: the guest will "
-                                 "run slower, not faster.\n"),
-                               vcpus, host);
+                               ngettext("%u vCPU is more than %s: the guest will run slower, not "
+                                        "faster.\n",
+                                        "%u vCPUs are more than %s: the guest will run slower, not "
+                                        "faster.\n",
+                                        (guint)vcpus),
+                               (guint)vcpus, cpus);
+    }
     return NULL;
 }
 
@@ -172,7 +183,7 @@ update_host_hints(MarinaWizardResourcesPage *self)
     guint n_cpus = host_cpus(self);
 
     if (host_memory > 0)
-        memory = g_strdup_printf(_("Up to %" PRIu64 " MiB on the host"), host_memory);
+        memory = g_strdup_printf(_("Up to %llu MiB on the host"), (unsigned long long)host_memory);
     if (n_cpus > 0)
         cpus = g_strdup_printf(ngettext("The host has %u CPU", "The host has %u CPUs", n_cpus),
                                n_cpus);

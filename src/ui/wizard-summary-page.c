@@ -35,12 +35,20 @@ struct _MarinaWizardSummaryPage {
     GtkLabel *network_error;
     GtkToggleButton *customize_check;
     GtkLabel *finish_error;
+
+    /* The hardware a customized guest is defined with. */
+    GtkWidget *hardware_revealer;
+    GtkComboBoxText *firmware_combo;
+    GtkComboBoxText *chipset_combo;
+    GtkComboBoxText *arch_combo;
 };
 
 enum { SIGNAL_NAME_CHECKED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(MarinaWizardSummaryPage, marina_wizard_summary_page, GTK_TYPE_BOX)
+
+static void fill_arch_combo(MarinaWizardSummaryPage *self);
 
 /* ---------------------------------------------------------------- the name */
 
@@ -172,6 +180,8 @@ on_host_changed(MarinaWizardHost *host, guint what, MarinaWizardSummaryPage *sel
 {
     if (what & (MARINA_WIZARD_HOST_CONNECTION | MARINA_WIZARD_HOST_NODE | MARINA_WIZARD_HOST_MODE))
         fill_network_combo(self);
+    if (what & (MARINA_WIZARD_HOST_CONNECTION | MARINA_WIZARD_HOST_NODE))
+        fill_arch_combo(self);
 }
 
 void
@@ -181,6 +191,98 @@ marina_wizard_summary_page_set_host(MarinaWizardSummaryPage *self, MarinaWizardH
     g_return_if_fail(self->host == NULL);
     self->host = g_object_ref(host);
     g_signal_connect_object(host, "changed", G_CALLBACK(on_host_changed), self, 0);
+}
+
+/* ---------------------------------------------------------------- the hardware */
+
+/* The architectures the host's QEMU runs: an x86_64 QEMU (qemu-system-x86_64)
+ * runs 32-bit guests too. */
+static void
+fill_arch_combo(MarinaWizardSummaryPage *self)
+{
+    const char *host_arch = self->host != NULL ? marina_wizard_host_get_arch(self->host) : NULL;
+    g_autofree char *previous =
+        g_strdup(gtk_combo_box_get_active_id(GTK_COMBO_BOX(self->arch_combo)));
+
+    self->setting = TRUE;
+    gtk_combo_box_text_remove_all(self->arch_combo);
+    if (host_arch == NULL || g_str_equal(host_arch, "x86_64"))
+        gtk_combo_box_text_append(self->arch_combo, "x86_64", "x86_64");
+    gtk_combo_box_text_append(self->arch_combo, "i686", "i686");
+    if (previous == NULL ||
+        !gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->arch_combo), previous))
+        gtk_combo_box_set_active(GTK_COMBO_BOX(self->arch_combo), 0);
+    self->setting = FALSE;
+}
+
+static GtkComboBoxText *
+add_hardware_row(GtkGrid *grid, int row, const char *mnemonic, const char *accessible_name)
+{
+    GtkWidget *label = gtk_label_new_with_mnemonic(mnemonic);
+    GtkWidget *combo = gtk_combo_box_text_new();
+
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_label_set_mnemonic_widget(GTK_LABEL(label), combo);
+    gtk_widget_set_hexpand(combo, TRUE);
+    marina_form_set_accessible_name(combo, accessible_name);
+    gtk_grid_attach(grid, label, 0, row, 1, 1);
+    gtk_grid_attach(grid, combo, 1, row, 1, 1);
+    return GTK_COMBO_BOX_TEXT(combo);
+}
+
+/* Firmware, chipset and architecture, shown with "Customize configuration
+ * before install" as virt-manager's Overview offers them. */
+static void
+build_hardware(MarinaWizardSummaryPage *self)
+{
+    GtkWidget *grid = gtk_grid_new();
+    GValue position = G_VALUE_INIT;
+
+    gtk_grid_set_row_spacing(GTK_GRID(grid), 8);
+    gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
+    gtk_widget_set_margin_start(grid, 24);
+    self->firmware_combo = add_hardware_row(GTK_GRID(grid), 0, _("_Firmware:"), _("Firmware"));
+    gtk_combo_box_text_append(self->firmware_combo, "bios", _("BIOS"));
+    gtk_combo_box_text_append(self->firmware_combo, "efi", _("UEFI (OVMF)"));
+    gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->firmware_combo), "bios");
+    self->chipset_combo = add_hardware_row(GTK_GRID(grid), 1, _("C_hipset:"), _("Chipset"));
+    gtk_combo_box_text_append(self->chipset_combo, "pc", "i440FX");
+    gtk_combo_box_text_append(self->chipset_combo, "q35", "Q35");
+    gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->chipset_combo), "pc");
+    self->arch_combo = add_hardware_row(GTK_GRID(grid), 2, _("_Architecture:"), _("Architecture"));
+    fill_arch_combo(self);
+
+    self->hardware_revealer = gtk_revealer_new();
+    gtk_container_add(GTK_CONTAINER(self->hardware_revealer), grid);
+    gtk_widget_show_all(self->hardware_revealer);
+    g_object_bind_property(self->customize_check, "active", self->hardware_revealer,
+                           "reveal-child", G_BINDING_SYNC_CREATE);
+    gtk_box_pack_start(GTK_BOX(self), self->hardware_revealer, FALSE, FALSE, 0);
+    /* Right below the check box that reveals it. */
+    g_value_init(&position, G_TYPE_INT);
+    gtk_container_child_get_property(GTK_CONTAINER(self), GTK_WIDGET(self->customize_check),
+                                     "position", &position);
+    gtk_box_reorder_child(GTK_BOX(self), self->hardware_revealer, g_value_get_int(&position) + 1);
+}
+
+void
+marina_wizard_summary_page_fill_spec(MarinaWizardSummaryPage *self, MarinaInstallSpec *spec)
+{
+    const char *firmware, *machine, *arch;
+
+    g_return_if_fail(MARINA_IS_WIZARD_SUMMARY_PAGE(self));
+    /* Only what the person could see and choose: the defaults otherwise. */
+    if (!gtk_toggle_button_get_active(self->customize_check))
+        return;
+    firmware = gtk_combo_box_get_active_id(GTK_COMBO_BOX(self->firmware_combo));
+    machine = gtk_combo_box_get_active_id(GTK_COMBO_BOX(self->chipset_combo));
+    arch = gtk_combo_box_get_active_id(GTK_COMBO_BOX(self->arch_combo));
+    g_free(spec->firmware);
+    spec->firmware = g_strdup(firmware);
+    g_free(spec->machine);
+    spec->machine = g_strdup(machine);
+    g_free(spec->arch);
+    spec->arch = g_strdup(arch);
 }
 
 /* ---------------------------------------------------------------- the rest */
@@ -308,6 +410,7 @@ marina_wizard_summary_page_init(MarinaWizardSummaryPage *self)
     g_signal_connect(self->bridge_entry, "changed", G_CALLBACK(on_bridge_changed), self);
 
     fill_network_combo(self);
+    build_hardware(self);
     marina_form_set_message(self->network_error, NULL);
     marina_form_set_message(self->finish_error, NULL);
     update_network(self);

@@ -5,6 +5,7 @@
 
 #include <gtk/gtk.h>
 
+#include "install-spec.h"
 #include "os-catalog.h"
 #include "wizard-host.h"
 
@@ -32,6 +33,9 @@ char *marina_wizard_summary_page_get_name(MarinaWizardSummaryPage *self);
  * bridge name is wrong. */
 char *marina_wizard_summary_page_get_network(MarinaWizardSummaryPage *self);
 gboolean marina_wizard_summary_page_get_customize(MarinaWizardSummaryPage *self);
+/* The firmware, chipset (machine) and architecture chosen for a customized
+ * guest into @spec; nothing when it is not customized (the defaults). */
+void marina_wizard_summary_page_fill_spec(MarinaWizardSummaryPage *self, MarinaInstallSpec *spec);
 /* Why Finish failed (NULL: clears it). */
 void marina_wizard_summary_page_set_finish_error(MarinaWizardSummaryPage *self,
                                                  const char *message);

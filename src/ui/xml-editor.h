@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The XML tab of a guest's details: its inactive definition, editable while it is shut off. */
+/* The XML tab of a guest's details (GtkSourceView: XML highlighting, line
+ * numbers): the persistent definition, editable whatever the guest's state
+ * (applied while it runs, the change takes effect at its next boot, and the
+ * editor says so); or, while it runs, its running configuration, read-only.
+ * Text that does not parse is refused with the parser's message. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -17,7 +21,8 @@ GtkWidget *marina_xml_editor_new(void);
 void marina_xml_editor_set_domain(MarinaXmlEditor *self, MarinaDomain *domain);
 /* Fetches the definition again (unless the person has unapplied edits). */
 void marina_xml_editor_reload(MarinaXmlEditor *self);
-/* Editable only while the guest is shut off. */
+/* Whether the guest is shut off: while it runs, the running configuration
+ * can be shown, and an applied definition says it waits for the next boot. */
 void marina_xml_editor_set_shut_off(MarinaXmlEditor *self, gboolean shut_off);
 
 G_END_DECLS

@@ -122,7 +122,7 @@ test_list_follows_the_host(void **state)
         if (g == NULL)
             fail_msg("guest %s is not in the list", name);
         assert_int_equal(marina_guest_get_state(g, NULL), MARINA_DOMAIN_SHUTOFF);
-        assert_string_equal(marina_guest_get_state_label(g), "shut off");
+        assert_string_equal(marina_guest_get_state_label(g), "Shut off");
         assert_false(marina_guest_is_active(g));
         assert_int_equal(marina_guest_get_id(g), -1);
         assert_int_equal(marina_guest_get_max_memory_kib(g), 128 * 1024);

@@ -150,7 +150,7 @@ def run_checks(app, hostname, target):
     win = u.window(app, name=re.compile(r"Connection Details$"), timeout=20)
     title = win.get_name()
     u.log(f"window {title!r}")
-    assert title == "This computer (session) – Connection Details", title
+    assert title == "QEMU/KVM user session – Connection Details", title
 
     # Overview.
     u.find(win, role="label", name=hostname, timeout=15)

@@ -90,13 +90,14 @@ assert_label(const char *uri, const char *label, const char *canonical, gboolean
 static void
 test_labels_say_where_the_host_is(void **state)
 {
-    assert_label("marina:///session", "This computer (session)", "marina:///session", TRUE, TRUE);
+    assert_label("marina:///session", "QEMU/KVM user session", "marina:///session", TRUE, TRUE);
     /* The system daemon is not restarted by us: no automatic retry. */
-    assert_label("qemu:///system", "This computer (system)", "marina:///system", TRUE, FALSE);
-    assert_label("marina+ssh://alice@db1/system", "alice@db1 (system)",
+    assert_label("qemu:///system", "QEMU/KVM", "marina:///system", TRUE, FALSE);
+    assert_label("marina+ssh://alice@db1/system", "alice@db1 (SSH)",
                  "marina+ssh://alice@db1/system", FALSE, FALSE);
-    assert_label("marina+ssh://db2/session", "db2 (session)", "marina+ssh://db2/session", FALSE,
-                 FALSE);
+    assert_label("marina+ssh://db1/system", "db1 (SSH)", "marina+ssh://db1/system", FALSE, FALSE);
+    assert_label("marina+ssh://db2/session", "db2 (SSH, user session)",
+                 "marina+ssh://db2/session", FALSE, FALSE);
     assert_label("marina+unix:///run/test/marinad.sock", "marina+unix:///run/test/marinad.sock",
                  "marina+unix:///run/test/marinad.sock", TRUE, TRUE);
     /* Kept as given, so that connecting explains what is wrong with it. */
@@ -137,7 +138,7 @@ test_manager_finds_entries_in_any_spelling(void **state)
     assert_string_equal(log->str, "0-0+1;1-0+1;0-1+0;");
     assert_null(marina_connection_manager_lookup(manager, "marina:///session"));
     /* The caller's reference keeps the removed entry usable. */
-    assert_string_equal(marina_connection_entry_get_label(first), "This computer (session)");
+    assert_string_equal(marina_connection_entry_get_label(first), "QEMU/KVM user session");
     marina_connection_manager_remove(manager, session); /* not there: nothing happens */
     assert_int_equal(g_list_model_get_n_items(G_LIST_MODEL(manager)), 1);
 }
@@ -181,6 +182,11 @@ test_failed_connect_says_why(void **state)
     assert_non_null(marina_connection_entry_get_reason(entry));
     assert_string_equal(marina_connection_entry_get_reason(entry), ev.failure);
     assert_non_null(strstr(ev.failure, dir));
+    /* The short reason, for the row that names the connection: no URI, the socket still named. */
+    assert_non_null(marina_connection_entry_get_short_reason(entry));
+    assert_null(strstr(marina_connection_entry_get_short_reason(entry), uri));
+    assert_non_null(strstr(marina_connection_entry_get_short_reason(entry), dir));
+    assert_true(g_str_has_prefix(marina_connection_entry_get_short_reason(entry), "No daemon"));
 
     /* Disconnecting stops the automatic retry: nothing more happens. */
     marina_connection_entry_disconnect(entry);

@@ -129,7 +129,7 @@ test_entry_fills_every_field(void **state)
     assert_false(marina_guest_get_autostart(guest));
     assert_int_equal(marina_guest_get_max_memory_kib(guest), 2097152);
     assert_int_equal(marina_guest_get_vcpus(guest), 4);
-    assert_string_equal(marina_guest_get_state_label(guest), "running");
+    assert_string_equal(marina_guest_get_state_label(guest), "Running");
 }
 
 static void
@@ -212,7 +212,7 @@ test_state_change_notifies(void **state)
 
     g_signal_connect(guest, "notify", G_CALLBACK(count_notify), counts);
     assert_false(marina_guest_is_active(guest));
-    assert_string_equal(marina_guest_get_state_label(guest), "shut off");
+    assert_string_equal(marina_guest_get_state_label(guest), "Shut off");
 
     marina_guest_set_state(guest, MARINA_DOMAIN_RUNNING, MARINA_RUNNING_BOOTED);
     assert_int_equal(notified(counts, "state"), 1);
@@ -227,7 +227,7 @@ test_state_change_notifies(void **state)
     assert_int_equal(notified(counts, "state"), 2);
     assert_int_equal(notified(counts, "reason"), 1);
     assert_true(marina_guest_is_active(guest));
-    assert_string_equal(marina_guest_get_state_label(guest), "paused");
+    assert_string_equal(marina_guest_get_state_label(guest), "Paused");
 
     /* A number from a newer daemon reads as "no state", not as garbage. */
     marina_guest_set_state(guest, 42, 0);

@@ -206,6 +206,11 @@ test_validate_other_fields(void **state)
     g_free(s->machine);
     s->machine = g_strdup("q35");
     assert_true(marina_install_spec_validate(s, NULL));
+    s->firmware = g_strdup("coreboot");
+    assert_invalid(s, "firmware 'coreboot'");
+    g_free(s->firmware);
+    s->firmware = g_strdup("efi");
+    assert_true(marina_install_spec_validate(s, NULL));
 }
 
 static void
@@ -286,6 +291,7 @@ test_config_media(void **state)
     assert_int_equal(c->vcpus, 2);
     assert_string_equal(c->machine, "pc");
     assert_string_equal(c->arch, "x86_64");
+    assert_string_equal(c->firmware, "bios");
     assert_int_equal(c->boot_devs->len, 2);
     assert_string_equal(boot_dev(c, 0), "hd");
     assert_string_equal(boot_dev(c, 1), "cdrom");
@@ -356,6 +362,22 @@ test_config_not_virtio_and_q35(void **state)
     assert_int_equal(d->device, MARINA_DISK_DEVICE_CDROM);
     assert_int_equal(d->bus, MARINA_DISK_BUS_SATA);
     assert_string_equal(q->machine, "q35");
+}
+
+static void
+test_config_uefi_and_i686(void **state)
+{
+    g_autoptr(MarinaInstallSpec) s = media_spec();
+    g_autoptr(MarinaDomainConfig) c = NULL;
+
+    s->firmware = g_strdup("efi");
+    s->arch = g_strdup("i686");
+    s->machine = g_strdup("q35");
+    c = marina_install_spec_to_config(s, NULL);
+    assert_non_null(c);
+    assert_string_equal(c->firmware, "efi");
+    assert_string_equal(c->arch, "i686");
+    assert_string_equal(c->machine, "q35");
 }
 
 static void
@@ -571,6 +593,7 @@ main(void)
         cmocka_unit_test(test_parse_network),
         cmocka_unit_test(test_config_media),
         cmocka_unit_test(test_config_not_virtio_and_q35),
+        cmocka_unit_test(test_config_uefi_and_i686),
         cmocka_unit_test(test_config_methods),
         cmocka_unit_test(test_config_rejects_invalid_spec),
         cmocka_unit_test(test_os_metadata),
