@@ -729,8 +729,11 @@ on_query_tooltip(GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip 
             g_strdup_printf("%s\n%s", marina_connection_entry_get_uri(conn->entry),
                             marina_connection_entry_get_reason(conn->entry));
         gtk_tooltip_set_text(tooltip, text);
+        g_debug("connection row tooltip: %s", text);
     } else {
         gtk_tooltip_set_text(tooltip, marina_connection_entry_get_uri(conn->entry));
+        /* Tooltips are not on AT-SPI: the UI tests read them here. */
+        g_debug("connection row tooltip: %s", marina_connection_entry_get_uri(conn->entry));
     }
     gtk_tree_view_set_tooltip_row(view, tooltip, path);
     return TRUE;

@@ -169,8 +169,12 @@ check_xml(MarinaXmlEditor *self, const char *xml)
     }
     config = marina_domain_config_parse(xml, -1, NULL, &error);
     if (config == NULL) {
-        g_autofree char *text = g_strdup_printf(
-            _("Not applied: %s The definition is unchanged."), marina_error_message(error));
+        const char *why = marina_error_message(error);
+        /* The parser's message, as a sentence of its own. */
+        g_autofree char *sentence =
+            g_str_has_suffix(why, ".") ? g_strdup(why) : g_strconcat(why, ".", NULL);
+        g_autofree char *text =
+            g_strdup_printf(_("Not applied: %s The definition is unchanged."), sentence);
         show_message(self, GTK_MESSAGE_ERROR, text);
         return FALSE;
     }
