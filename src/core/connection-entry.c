@@ -58,7 +58,7 @@ ssh_label(const MarinaUri *uri)
         uri->user != NULL ? g_strdup_printf("%s@%s", uri->user, uri->host) : g_strdup(uri->host);
 
     if (marina_uri_is_session(uri))
-        /* Translators: a connection to a per-user daemon over ssh, "alice@db1 (SSH, user session)" */
+        /* Translators: a per-user daemon over ssh, "alice@db1 (SSH, user session)" */
         return g_strdup_printf(_("%s (SSH, user session)"), who);
     /* Translators: a connection over ssh, "alice@db1 (SSH)" */
     return g_strdup_printf(_("%s (SSH)"), who);
@@ -83,8 +83,8 @@ marina_connection_entry_label_for_uri(const char *text, gboolean *local, gboolea
             is_local = TRUE;
             retry = marina_uri_is_session(uri);
             /* virt-manager's names, which libvirt users know. */
-            label = g_strdup(marina_uri_is_session(uri) ? _("QEMU/KVM user session")
-                                                        : _("QEMU/KVM"));
+            label =
+                g_strdup(marina_uri_is_session(uri) ? _("QEMU/KVM user session") : _("QEMU/KVM"));
             break;
         case MARINA_URI_TRANSPORT_UNIX:
             is_local = TRUE;

@@ -446,8 +446,8 @@ marina_add_pool_dialog_new(GtkWindow *parent, MarinaConnection *connection,
     MarinaAddPoolDialog *self;
 
     g_return_val_if_fail(MARINA_IS_CONNECTION(connection), NULL);
-    self = g_object_new(MARINA_TYPE_ADD_POOL_DIALOG, "transient-for", parent, "use-header-bar", TRUE,
-                        NULL);
+    self = g_object_new(MARINA_TYPE_ADD_POOL_DIALOG, "transient-for", parent, "use-header-bar",
+                        TRUE, NULL);
     self->connection = g_object_ref(connection);
     self->host = marina_host_new(connection);
     self->taken = g_strdupv((char **)taken);

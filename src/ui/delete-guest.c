@@ -17,10 +17,10 @@
 
 /* One disk of the guest, a row of the dialog with its own check box. */
 typedef struct {
-    char *target;      /* vda, sdb, ... */
-    char *path;        /* the file or device, NULL for an empty drive */
-    char *volume;      /* the object path of the pool volume it is, or NULL */
-    char *note;        /* why it is not checked by default, for people, or NULL */
+    char *target; /* vda, sdb, ... */
+    char *path;   /* the file or device, NULL for an empty drive */
+    char *volume; /* the object path of the pool volume it is, or NULL */
+    char *note;   /* why it is not checked by default, for people, or NULL */
     gboolean can_delete;
     gboolean preselect;
     GtkWidget *check;
@@ -31,12 +31,12 @@ typedef struct {
     MarinaConnectionEntry *entry;
     MarinaGuest *guest;
     char *name;
-    GPtrArray *disks;      /* DeleteDisk* of the inactive definition */
-    GHashTable *volumes;   /* path -> MarinaVolumeInfo* of every active pool's volumes */
-    MarinaHost *host;      /* while the pools are listed */
-    guint listing;         /* pools whose volumes are being listed */
-    gboolean cancelled;    /* the manager closed while they were */
-    GPtrArray *doomed;     /* DeleteDisk* the person checked */
+    GPtrArray *disks;    /* DeleteDisk* of the inactive definition */
+    GHashTable *volumes; /* path -> MarinaVolumeInfo* of every active pool's volumes */
+    MarinaHost *host;    /* while the pools are listed */
+    guint listing;       /* pools whose volumes are being listed */
+    gboolean cancelled;  /* the manager closed while they were */
+    GPtrArray *doomed;   /* DeleteDisk* the person checked */
     guint pending;
     GString *failures;
 } DeleteOp;
@@ -315,9 +315,8 @@ disk_grid(DeleteOp *op)
     gtk_grid_set_column_spacing(GTK_GRID(grid), 12);
     for (guint i = 0; i < op->disks->len; i++) {
         DeleteDisk *disk = g_ptr_array_index(op->disks, i);
-        g_autofree char *name =
-            g_strdup_printf(_("Delete %s (%s)"), disk->target,
-                            disk->path != NULL ? disk->path : _("no media"));
+        g_autofree char *name = g_strdup_printf(_("Delete %s (%s)"), disk->target,
+                                                disk->path != NULL ? disk->path : _("no media"));
         GtkWidget *check = gtk_check_button_new_with_label(disk->target);
 
         disk->check = check;
@@ -402,9 +401,9 @@ classify_disks(DeleteOp *op)
 
     for (guint i = 0; i < op->disks->len; i++) {
         DeleteDisk *disk = g_ptr_array_index(op->disks, i);
-        const MarinaVolumeInfo *info =
-            disk->path != NULL && op->volumes != NULL ? g_hash_table_lookup(op->volumes, disk->path)
-                                                      : NULL;
+        const MarinaVolumeInfo *info = disk->path != NULL && op->volumes != NULL
+                                           ? g_hash_table_lookup(op->volumes, disk->path)
+                                           : NULL;
 
         if (info != NULL)
             disk->volume = g_strdup(info->object_path);
@@ -448,8 +447,8 @@ on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     DeleteOp *op = user_data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) volumes = marina_pool_list_volumes_finish(MARINA_POOL(source), result,
-                                                                   &error);
+    g_autoptr(GPtrArray) volumes =
+        marina_pool_list_volumes_finish(MARINA_POOL(source), result, &error);
 
     op->listing--;
     if (volumes == NULL && marina_ui_is_cancelled(error)) {

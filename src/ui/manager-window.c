@@ -409,9 +409,8 @@ update_actions(MarinaManagerWindow *self)
     marina_ui_set_action_enabled(actions, "define-xml", have_target);
     marina_ui_set_action_enabled(actions, "restore", have_target);
     /* Connect again only what is not connected: a working connection is left alone. */
-    marina_ui_set_action_enabled(actions, "reconnect",
-                                 is_conn && !connected &&
-                                     !marina_connection_entry_is_opening(entry));
+    marina_ui_set_action_enabled(
+        actions, "reconnect", is_conn && !connected && !marina_connection_entry_is_opening(entry));
     marina_ui_set_action_enabled(actions, "disconnect", is_conn && connected);
     marina_ui_set_action_enabled(actions, "remove-connection", is_conn);
     marina_ui_set_action_enabled(actions, "connection-details", have_target);

@@ -77,10 +77,9 @@ vcpus_problem(MarinaWizardResourcesPage *self, GString *warnings)
     if (!marina_form_spin_text_value(self->vcpus_spin, &vcpus) || vcpus != (guint)vcpus)
         return g_strdup(_("Enter the number of vCPUs as a whole number, e.g. 2."));
     if (vcpus < 1 || vcpus > MAX_VCPUS)
-        return g_strdup_printf(
-            ngettext("A guest has between 1 and %d vCPU.", "A guest has between 1 and %d vCPUs.",
-                     MAX_VCPUS),
-            MAX_VCPUS);
+        return g_strdup_printf(ngettext("A guest has between 1 and %d vCPU.",
+                                        "A guest has between 1 and %d vCPUs.", MAX_VCPUS),
+                               MAX_VCPUS);
     if (host > 0 && vcpus > host) {
         /* Translators: completes "3 vCPUs are more than %s: ..." */
         g_autofree char *cpus =

@@ -209,8 +209,7 @@ fill_arch_combo(MarinaWizardSummaryPage *self)
     if (host_arch == NULL || g_str_equal(host_arch, "x86_64"))
         gtk_combo_box_text_append(self->arch_combo, "x86_64", "x86_64");
     gtk_combo_box_text_append(self->arch_combo, "i686", "i686");
-    if (previous == NULL ||
-        !gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->arch_combo), previous))
+    if (previous == NULL || !gtk_combo_box_set_active_id(GTK_COMBO_BOX(self->arch_combo), previous))
         gtk_combo_box_set_active(GTK_COMBO_BOX(self->arch_combo), 0);
     self->setting = FALSE;
 }
@@ -255,8 +254,8 @@ build_hardware(MarinaWizardSummaryPage *self)
     self->hardware_revealer = gtk_revealer_new();
     gtk_container_add(GTK_CONTAINER(self->hardware_revealer), grid);
     gtk_widget_show_all(self->hardware_revealer);
-    g_object_bind_property(self->customize_check, "active", self->hardware_revealer,
-                           "reveal-child", G_BINDING_SYNC_CREATE);
+    g_object_bind_property(self->customize_check, "active", self->hardware_revealer, "reveal-child",
+                           G_BINDING_SYNC_CREATE);
     gtk_box_pack_start(GTK_BOX(self), self->hardware_revealer, FALSE, FALSE, 0);
     /* Right below the check box that reveals it. */
     g_value_init(&position, G_TYPE_INT);

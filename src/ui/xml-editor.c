@@ -146,8 +146,8 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
         g_string_append_c(text, '\n');
         g_string_append_printf(text, _("Marina ignored what it does not support:\n• %s"), joined);
     }
-    show_message(self, warnings != NULL && warnings[0] != NULL ? GTK_MESSAGE_WARNING
-                                                               : GTK_MESSAGE_INFO,
+    show_message(self,
+                 warnings != NULL && warnings[0] != NULL ? GTK_MESSAGE_WARNING : GTK_MESSAGE_INFO,
                  text->str);
     g_string_free(text, TRUE);
     self->modified = FALSE;
@@ -313,7 +313,8 @@ build_view_switch(MarinaXmlEditor *self)
         gtk_radio_button_new_with_mnemonic(NULL, _("_Definition (for the next boot)"));
     self->live_radio = gtk_radio_button_new_with_mnemonic_from_widget(
         GTK_RADIO_BUTTON(self->definition_radio), _("Running _configuration (read-only)"));
-    atk_object_set_name(gtk_widget_get_accessible(self->definition_radio), _("Show the definition"));
+    atk_object_set_name(gtk_widget_get_accessible(self->definition_radio),
+                        _("Show the definition"));
     atk_object_set_name(gtk_widget_get_accessible(self->live_radio),
                         _("Show the running configuration"));
     g_signal_connect(self->definition_radio, "toggled", G_CALLBACK(on_view_toggled), self);

@@ -96,8 +96,8 @@ test_labels_say_where_the_host_is(void **state)
     assert_label("marina+ssh://alice@db1/system", "alice@db1 (SSH)",
                  "marina+ssh://alice@db1/system", FALSE, FALSE);
     assert_label("marina+ssh://db1/system", "db1 (SSH)", "marina+ssh://db1/system", FALSE, FALSE);
-    assert_label("marina+ssh://db2/session", "db2 (SSH, user session)",
-                 "marina+ssh://db2/session", FALSE, FALSE);
+    assert_label("marina+ssh://db2/session", "db2 (SSH, user session)", "marina+ssh://db2/session",
+                 FALSE, FALSE);
     assert_label("marina+unix:///run/test/marinad.sock", "marina+unix:///run/test/marinad.sock",
                  "marina+unix:///run/test/marinad.sock", TRUE, TRUE);
     /* Kept as given, so that connecting explains what is wrong with it. */
