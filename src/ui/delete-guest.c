@@ -354,7 +354,7 @@ delete_confirm(DeleteOp *op)
     accept = gtk_dialog_add_button(GTK_DIALOG(dialog), _("_Delete"), GTK_RESPONSE_ACCEPT);
     gtk_style_context_add_class(gtk_widget_get_style_context(accept), "destructive-action");
     atk_object_set_name(gtk_widget_get_accessible(accept), _("Delete"));
-    gtk_dialog_set_default_response(GTK_DIALOG(dialog), GTK_RESPONSE_CANCEL);
+    /* No default: Enter does not delete, and Cancel is not drawn as the suggestion. */
     gtk_window_set_resizable(GTK_WINDOW(dialog), FALSE);
 
     area = gtk_dialog_get_content_area(GTK_DIALOG(dialog));
