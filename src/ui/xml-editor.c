@@ -23,6 +23,7 @@ struct _MarinaXmlEditor {
     gboolean live;     /* the running configuration is shown (read-only) */
     gboolean modified; /* edits not applied yet */
     gboolean loading;
+    char *uuid; /* of the definition loaded: Apply keeps to this guest */
 
     GtkSourceView *view;
     GtkSourceBuffer *buffer;
@@ -90,6 +91,12 @@ on_xml_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
         show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
         update_sensitivity(self);
         return;
+    }
+    if (!self->live) {
+        g_autoptr(MarinaDomainConfig) config = marina_domain_config_parse(xml, -1, NULL, NULL);
+
+        g_free(self->uuid);
+        self->uuid = config != NULL ? g_strdup(config->uuid) : NULL;
     }
     self->loading = TRUE; /* the buffer's "changed" is not an edit */
     gtk_source_buffer_begin_not_undoable_action(self->buffer);
@@ -175,6 +182,15 @@ check_xml(MarinaXmlEditor *self, const char *xml)
             g_str_has_suffix(why, ".") ? g_strdup(why) : g_strconcat(why, ".", NULL);
         g_autofree char *text =
             g_strdup_printf(_("Not applied: %s The definition is unchanged."), sentence);
+        show_message(self, GTK_MESSAGE_ERROR, text);
+        return FALSE;
+    }
+    /* Another UUID would define another guest beside this one. */
+    if (self->uuid != NULL && g_ascii_strcasecmp(config->uuid, self->uuid) != 0) {
+        g_autofree char *text = g_strdup_printf(
+            _("Not applied: the definition names another guest (UUID %s). Keep this guest's "
+              "<uuid>%s</uuid>; to make a new guest, use Define from XML in the manager."),
+            config->uuid, self->uuid);
         show_message(self, GTK_MESSAGE_ERROR, text);
         return FALSE;
     }
@@ -290,6 +306,7 @@ marina_xml_editor_finalize(GObject *object)
     MarinaXmlEditor *self = MARINA_XML_EDITOR(object);
 
     g_clear_object(&self->cancellable);
+    g_free(self->uuid);
     G_OBJECT_CLASS(marina_xml_editor_parent_class)->finalize(object);
 }
 

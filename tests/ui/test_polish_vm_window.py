@@ -178,6 +178,19 @@ def check_xml_editor(win):
     u.press(win, "Revert XML")
     u.wait_for(lambda: "</domian>" not in u.text_of(view), 15, "Revert to restore the text")
 
+    # Another UUID would define a second guest: refused, nothing defined.
+    other_uuid = re.sub(r"<uuid>[^<]*</uuid>", "<uuid>0badc0de-0000-4000-8000-000000000001</uuid>",
+                        u.text_of(view))
+    u.set_text(view, other_uuid)
+    u.press(win, "Apply XML")
+    text = u.wait_for(lambda: (lambda t: t if "another guest" in t else None)(message(win)),
+                      15, lambda: f"'another guest' (the message says {message(win)!r})")
+    u.log(f"another UUID: {text!r}")
+    assert u.marinactl(SESSION, "dumpxml", "--inactive", GUEST) == before
+    assert "0badc0de" not in u.marinactl(SESSION, "list", "--all", "--uuid", check=False)
+    u.press(win, "Revert XML")
+    u.wait_for(lambda: "0badc0de" not in u.text_of(view), 15, "Revert to restore the text")
+
     # A valid change while it runs: applied to the definition, for the next boot.
     edited = u.text_of(view).replace(
         f"<name>{GUEST}</name>",
