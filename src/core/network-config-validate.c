@@ -332,6 +332,13 @@ check_dns(const MarinaNetworkConfig *c, GError **error)
                               _("<domain name='%s'> is not a valid DNS domain; use letters, "
                                 "digits, '-' and dots, e.g. lab.example."),
                               c->domain);
+    if (c->domain_local && c->domain == NULL)
+        return marina_nc_fail(error, _("<domain localOnly='yes'> needs a name; add e.g. "
+                                       "name='lab.example'."));
+    /* dnsmasq answers no DNS at all then: hosts and forwarders would be ignored silently. */
+    if (!c->dns_enabled && (c->dns_hosts->len > 0 || c->dns_forwarders->len > 0))
+        return marina_nc_fail(error, _("<dns enable='no'> cannot have <host> or <forwarder> "
+                                       "entries; remove them or enable DNS."));
     if (c->dns_hosts->len > MARINA_NC_MAX_DNS_HOSTS ||
         c->dns_forwarders->len > MARINA_NC_MAX_FORWARDERS)
         return marina_nc_fail(error, _("<dns> has too many <host> or <forwarder> elements."));
@@ -400,7 +407,7 @@ static gboolean
 check_port_forward(const MarinaNetworkConfig *c, guint index, GError **error)
 {
     const MarinaNetPortForward *f = c->port_forwards->pdata[index];
-    MarinaNetAddr a;
+    MarinaNetAddr a, g;
     gboolean inside = FALSE;
 
     if (g_strcmp0(f->proto, "tcp") != 0 && g_strcmp0(f->proto, "udp") != 0)
@@ -420,6 +427,12 @@ check_port_forward(const MarinaNetworkConfig *c, guint index, GError **error)
                               _("<portForward> to='%u' is not valid: the guest ports %u - %u must "
                                 "lie in 1 to 65535."),
                               f->to, f->to, f->to + (f->end - f->start));
+    if (f->guest != NULL && f->address != NULL && marina_nc_addr_parse(f->guest, &g) &&
+        g.ipv6 != a.ipv6)
+        return marina_nc_fail(error,
+                              _("<portForward address='%s' guest='%s'> mixes IPv4 and IPv6; "
+                                "forward to a guest address of the same family."),
+                              f->address, f->guest);
     if (f->guest != NULL) {
         for (guint j = 0; j < c->ips->len; j++)
             inside = inside || marina_net_ip_contains(c->ips->pdata[j], f->guest);
@@ -449,6 +462,12 @@ check_forward(const MarinaNetworkConfig *c, GError **error)
     if ((guint)c->forward > MARINA_NET_FORWARD_BRIDGE)
         return marina_nc_fail(error, _("The forward mode is not valid; use nat, route, open, "
                                        "bridge or none."));
+    if (c->forward_dev != NULL && c->forward == MARINA_NET_FORWARD_NONE)
+        return marina_nc_fail(error,
+                              _("<forward dev='%s'> needs a forward mode; an isolated "
+                                "network forwards to no device. Remove dev or add "
+                                "mode='nat'."),
+                              c->forward_dev);
     if (!check_ifname("<forward dev>", c->forward_dev, error) ||
         !check_ifname("<bridge name>", c->bridge, error))
         return FALSE;
