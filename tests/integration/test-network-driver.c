@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../unit/net-config-fixture.h"
@@ -31,6 +32,8 @@ static char *run_dir;
 typedef struct {
     GPtrArray *runtimes; /* MarinaNetRuntime* */
     GPtrArray *links;    /* char*: veth / dummy links the test made */
+    GPtrArray *netns;    /* char*: named namespaces (guest, outside) */
+    GArray *pids;        /* GPid: servers the test started */
 } Fixture;
 
 /* ---- running the async calls to the end ---- */
@@ -249,6 +252,8 @@ setup(void **state)
 
     f->runtimes = g_ptr_array_new_with_free_func((GDestroyNotify)marina_net_runtime_free);
     f->links = g_ptr_array_new_with_free_func(g_free);
+    f->netns = g_ptr_array_new_with_free_func(g_free);
+    f->pids = g_array_new(FALSE, FALSE, sizeof(GPid));
     *state = f;
     return 0;
 }
@@ -274,8 +279,22 @@ teardown(void **state)
         int status;
         g_autofree char *out = run_status(cmd, &status);
     }
+    for (guint i = 0; i < f->pids->len; i++) {
+        GPid pid = g_array_index(f->pids, GPid, i);
+
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    for (guint i = 0; i < f->netns->len; i++) {
+        g_autofree char *cmd =
+            g_strdup_printf("ip netns del %s", (char *)g_ptr_array_index(f->netns, i));
+        int status;
+        g_autofree char *out = run_status(cmd, &status);
+    }
     g_ptr_array_unref(f->runtimes);
     g_ptr_array_unref(f->links);
+    g_ptr_array_unref(f->netns);
+    g_array_unref(f->pids);
     g_free(f);
     return 0;
 }
@@ -643,6 +662,181 @@ test_ipv6_and_port_forwards(void **state)
     assert_nothing_left("mtv6n0", 0, NULL);
 }
 
+/* ---- traffic through the rules: a guest and an outside host, each a
+ * namespace of its own, joined to ours by veth pairs ---- */
+
+/* A namespace "mtnd-<pid>-@role", removed in the teardown. */
+static char *
+add_netns(Fixture *f, const char *role)
+{
+    char *name = g_strdup_printf("mtnd-%d-%s", (int)getpid(), role);
+    g_autofree char *cmd =
+        g_strdup_printf("ip netns add %s && ip -n %s link set lo up", name, name);
+
+    g_ptr_array_add(f->netns, g_strdup(name));
+    g_free(run(cmd));
+    return name;
+}
+
+/* A guest in namespace @ns on @bridge with @cidr, its default route @gw. */
+static void
+plug_guest(Fixture *f, const char *ns, const char *bridge, const char *link, const char *cidr,
+           const char *gw)
+{
+    g_autofree char *cmd = NULL;
+
+    g_ptr_array_add(f->links, g_strdup(link));
+    cmd = g_strdup_printf("ip link add %s type veth peer name eth0 netns %s && "
+                          "ip link set %s master %s up && "
+                          "ip -n %s addr add %s dev eth0 && ip -n %s link set eth0 up && "
+                          "ip -n %s route add default via %s",
+                          link, ns, link, bridge, ns, cidr, ns, ns, gw);
+    g_free(run(cmd));
+}
+
+/* The outside host 10.99.0.2 in @ns, reached through 10.99.0.1 on "mtout0". */
+static void
+plug_outside(Fixture *f, const char *ns)
+{
+    g_autofree char *cmd = NULL;
+
+    g_ptr_array_add(f->links, g_strdup("mtout0"));
+    cmd = g_strdup_printf("ip link add mtout0 type veth peer name eth0 netns %s && "
+                          "ip addr add 10.99.0.1/24 dev mtout0 && ip link set mtout0 up && "
+                          "ip -n %s addr add 10.99.0.2/24 dev eth0 && ip -n %s link set eth0 up",
+                          ns, ns, ns);
+    g_free(run(cmd));
+}
+
+/* Whether @ns reaches @address with ping. */
+static gboolean
+pings(const char *ns, const char *address)
+{
+    g_autofree char *cmd =
+        g_strdup_printf("ip netns exec %s busybox ping -c 1 -W 1 %s", ns, address);
+    int status = -1;
+    g_autofree char *out = run_status(cmd, &status);
+
+    return g_spawn_check_wait_status(status, NULL);
+}
+
+/* Waits until the guest's bridge port forwards (STP listens and learns for
+ * two seconds each first). */
+static void
+wait_port_forwarding(const char *ns, const char *bridge_address)
+{
+    for (int i = 0; i < 20; i++) {
+        if (pings(ns, bridge_address))
+            return;
+    }
+    fail_msg("the guest in %s never reached %s", ns, bridge_address);
+}
+
+/* NAT: the guest reaches outside masqueraded, outside reaches the guest only
+ * through the port forward. */
+static void
+test_nat_traffic(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(MarinaNetworkConfigFixture) c = fixture_default_network("mttr0");
+    g_autofree char *guest = add_netns(f, "guest");
+    g_autofree char *outside = add_netns(f, "out");
+    g_autofree char *www = g_build_filename(run_dir, "www", NULL);
+    g_autofree char *index = g_build_filename(www, "index.html", NULL);
+    g_autofree char *cmd = NULL;
+    g_autofree char *page = NULL;
+    MarinaNetRuntime *rt;
+    GPid httpd = 0;
+
+    fixture_add_port_forward(c, "tcp", NULL, "192.168.122.10", 8022, 8022, 22);
+    rt = start_ok(f, c);
+    plug_guest(f, guest, "mttr0", "mtg0", "192.168.122.10/24", "192.168.122.1");
+    plug_outside(f, outside);
+    wait_port_forwarding(guest, "192.168.122.1");
+
+    /* The outside host has no route back: only masquerading gets an answer. */
+    assert_true(pings(guest, "10.99.0.2"));
+
+    /* A server on the guest's port 22, reached from outside on 8022. */
+    assert_int_equal(g_mkdir_with_parents(www, 0755), 0);
+    assert_true(g_file_set_contents(index, "marina guest\n", -1, NULL));
+    {
+        g_autofree char *argv_text =
+            g_strdup_printf("ip netns exec %s busybox httpd -f -p 22 -h %s", guest, www);
+        g_auto(GStrv) argv = g_strsplit(argv_text, " ", -1);
+
+        assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                  NULL, NULL, &httpd, NULL));
+        g_array_append_val(f->pids, httpd);
+    }
+    /* (busybox wget crashes here: a plain request through nc.) */
+    cmd = g_strdup_printf("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | "
+                          "ip netns exec %s busybox nc -w 3 10.99.0.1 8022",
+                          outside);
+    for (int i = 0; i < 20 && page == NULL; i++) {
+        int status = -1;
+        char *out = run_status(cmd, &status);
+
+        if (g_spawn_check_wait_status(status, NULL) && strstr(out, "marina guest") != NULL)
+            page = out;
+        else
+            g_free(out), g_usleep(100000);
+    }
+    assert_non_null(page);
+    assert_contains(page, "\r\n\r\nmarina guest\n");
+
+    /* New connections into the NAT network are refused, even with a route. */
+    g_clear_pointer(&cmd, g_free);
+    cmd = g_strdup_printf("ip -n %s route add 192.168.122.0/24 via 10.99.0.1", outside);
+    g_free(run(cmd));
+    assert_false(pings(outside, "192.168.122.10"));
+
+    stop_ok(f, rt);
+    assert_false(pings(guest, "10.99.0.2"));
+    assert_nothing_left("mttr0", 0, NULL);
+}
+
+/* Isolated: the guest reaches the host's address on the bridge, nothing
+ * beyond. Routed: both ways, without NAT. */
+static void
+test_isolated_and_routed_traffic(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(MarinaNetworkConfigFixture) iso =
+        fixture_config_new("iso", MARINA_NET_FORWARD_NONE, "mtti0");
+    g_autoptr(MarinaNetworkConfigFixture) routed =
+        fixture_config_new("routed", MARINA_NET_FORWARD_ROUTE, "mttr1");
+    g_autofree char *g1 = add_netns(f, "iso");
+    g_autofree char *g2 = add_netns(f, "routed");
+    g_autofree char *outside = add_netns(f, "out");
+    g_autofree char *cmd = NULL;
+    MarinaNetRuntime *a;
+    MarinaNetRuntime *b;
+
+    fixture_add_ip(iso, "10.77.6.1", 24, NULL, NULL);
+    fixture_add_ip(routed, "10.77.7.1", 24, NULL, NULL);
+    a = start_ok(f, iso);
+    b = start_ok(f, routed);
+    plug_guest(f, g1, "mtti0", "mtg1", "10.77.6.10/24", "10.77.6.1");
+    plug_guest(f, g2, "mttr1", "mtg2", "10.77.7.10/24", "10.77.7.1");
+    plug_outside(f, outside);
+    cmd = g_strdup_printf("ip -n %s route add 10.77.0.0/16 via 10.99.0.1", outside);
+    g_free(run(cmd));
+    wait_port_forwarding(g1, "10.77.6.1");
+    wait_port_forwarding(g2, "10.77.7.1");
+
+    assert_false(pings(g1, "10.99.0.2"));
+    assert_false(pings(outside, "10.77.6.10"));
+    assert_false(pings(g1, "10.77.7.10"));
+    assert_true(pings(g2, "10.99.0.2"));
+    assert_true(pings(outside, "10.77.7.10"));
+
+    stop_ok(f, a);
+    stop_ok(f, b);
+    assert_nothing_left("mtti0", 0, NULL);
+    assert_nothing_left("mttr1", 0, NULL);
+}
+
 int
 main(void)
 {
@@ -655,6 +849,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bridge_name_picked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_and_port_forwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nat_traffic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_isolated_and_routed_traffic, setup, teardown),
     };
     int failed;
 
