@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,15 +54,22 @@ wait_result(GAsyncResult **slot)
 }
 
 static MarinaNetRuntime *
-start(const MarinaNetworkConfig *config, const char *const *in_use, GError **error)
+start_in(const MarinaNetworkConfig *config, const char *dir, const char *const *in_use,
+         GError **error)
 {
     GAsyncResult *res = NULL;
     MarinaNetRuntime *rt;
 
-    marina_net_driver_start_async(config, run_dir, in_use, NULL, on_result, &res);
+    marina_net_driver_start_async(config, dir, in_use, NULL, on_result, &res);
     rt = marina_net_driver_start_finish(wait_result(&res), error);
     g_object_unref(res);
     return rt;
+}
+
+static MarinaNetRuntime *
+start(const MarinaNetworkConfig *config, const char *const *in_use, GError **error)
+{
+    return start_in(config, run_dir, in_use, error);
 }
 
 static gboolean
@@ -588,12 +596,20 @@ test_dhcp_exchange(void **state)
     g_autoptr(GError) error = NULL;
     const MarinaNetLease *l;
     MarinaNetRuntime *rt;
+    GPid pid;
     MarinaNetIp range = {.address = (char *)"192.168.122.1", .prefix = 24};
 
     fixture_add_host(ip, "52:54:00:77:00:01", NULL, "fixed", "192.168.122.77");
     rt = start_ok(f, c);
+    pid = rt->dnsmasq_pid;
     dhcp_client(f, "mtdhcp0", "mtv0", "52:54:00:77:00:01");
+    /* A host added while it runs: dnsmasq (no longer root) reads the hosts
+     * file again. */
+    fixture_add_host(ip, "52:54:00:77:00:02", NULL, "added", "192.168.122.88");
+    assert_ok(update(c, rt, &error), error);
+    assert_int_equal(rt->dnsmasq_pid, pid);
     dhcp_client(f, "mtdhcp0", "mtv1", "52:54:00:77:00:02");
+    dhcp_client(f, "mtdhcp0", "mtv2", "52:54:00:77:00:03");
 
     leases = marina_net_driver_read_leases(c, rt, &error);
     assert_ok(leases != NULL, error);
@@ -601,9 +617,14 @@ test_dhcp_exchange(void **state)
     if (l == NULL)
         fail_msg("no lease for the static host among %u", leases->len);
     assert_string_equal(l->address, "192.168.122.77");
+    assert_string_equal(l->hostname, "fixed");
     assert_int_equal(l->prefix, 24);
     assert_false(l->ipv6);
     l = find_lease(leases, "52:54:00:77:00:02");
+    if (l == NULL)
+        fail_msg("no lease for the host added by update among %u", leases->len);
+    assert_string_equal(l->address, "192.168.122.88");
+    l = find_lease(leases, "52:54:00:77:00:03");
     if (l == NULL)
         fail_msg("no lease for the dynamic client among %u", leases->len);
     assert_true(marina_net_ip_has(&range, l->address));
@@ -660,6 +681,53 @@ test_ipv6_and_port_forwards(void **state)
 
     stop_ok(f, rt);
     assert_nothing_left("mtv6n0", 0, NULL);
+}
+
+/* The user dnsmasq runs as (from /proc), or -1. */
+static int
+process_uid(GPid pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+    g_autofree char *text = NULL;
+    const char *line;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL) || (line = strstr(text, "\nUid:")) == NULL)
+        return -1;
+    return atoi(line + 5);
+}
+
+/* dnsmasq drops root when it can read its hosts files without it, and
+ * stays root (user=root) when the run directory is closed to others. */
+static void
+test_dnsmasq_user(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(MarinaNetworkConfigFixture) open_dir = fixture_default_network("mtusr0");
+    g_autoptr(MarinaNetworkConfigFixture) closed_dir =
+        fixture_config_new("closed", MARINA_NET_FORWARD_NAT, "mtusr1");
+    g_autofree char *private_dir = g_build_filename(run_dir, "private", NULL);
+    g_autofree char *networks = g_build_filename(private_dir, "networks", NULL);
+    g_autofree char *conf = NULL;
+    g_autoptr(GError) error = NULL;
+    MarinaNetRuntime *a;
+    MarinaNetRuntime *b;
+
+    fixture_add_ip(closed_dir, "10.77.8.1", 24, "10.77.8.10", "10.77.8.20");
+    assert_int_equal(g_mkdir(private_dir, 0700), 0);
+    a = start_ok(f, open_dir);
+    b = start_in(closed_dir, private_dir, NULL, &error);
+    assert_ok(b != NULL, error);
+    g_ptr_array_add(f->runtimes, b);
+    assert_int_not_equal(process_uid(a->dnsmasq_pid), 0);
+    assert_int_not_equal(process_uid(a->dnsmasq_pid), -1);
+    assert_int_equal(process_uid(b->dnsmasq_pid), 0);
+    assert_true(g_file_get_contents(b->dnsmasq_conf, &conf, NULL, NULL));
+    assert_contains(conf, "\nuser=root\n");
+    stop_ok(f, a);
+    stop_ok(f, b);
+    assert_int_equal(count_files(private_dir), 1); /* networks/, empty */
+    assert_int_equal(g_rmdir(networks), 0);
+    assert_int_equal(g_rmdir(private_dir), 0);
 }
 
 /* ---- traffic through the rules: a guest and an outside host, each a
@@ -849,6 +917,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bridge_name_picked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_and_port_forwards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dnsmasq_user, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nat_traffic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_isolated_and_routed_traffic, setup, teardown),
     };
