@@ -56,6 +56,18 @@ marina_net_bridge_setup_text(const MarinaNetworkConfig *config, const char *brid
                                ip->ipv6 ? " nodad" : "");
     }
     g_string_append_printf(s, "link set dev %s up\n", bridge);
+    /* <route>: networks beyond a guest acting as a router. They go with the
+     * bridge. */
+    for (guint i = 0; config->routes != NULL && i < config->routes->len; i++) {
+        const MarinaNetRoute *r = g_ptr_array_index(config->routes, i);
+
+        if (!marina_net_address_is_valid(r->address, r->ipv6) ||
+            !marina_net_address_is_valid(r->gateway, r->ipv6) || r->prefix > (r->ipv6 ? 128 : 32))
+            continue;
+        /* (ip tells the family from the addresses.) */
+        g_string_append_printf(s, "route add %s/%u via %s dev %s\n", r->address, r->prefix,
+                               r->gateway, bridge);
+    }
     return g_string_free(s, FALSE);
 }
 

@@ -138,6 +138,11 @@ gboolean marina_net_firewall_apply_finish(GAsyncResult *result, GError **error);
 void marina_net_firewall_delete_async(const char *table, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_net_firewall_delete_finish(GAsyncResult *result, GError **error);
+/* Whether @config has IPv4 port forwards the table carries (nat / route). */
+gboolean marina_net_firewall_forwards_ipv4(const MarinaNetworkConfig *config);
+/* Lets connections from the host's loopback address to a forwarded port
+ * go out to the guests on @bridge (route_localnet), for IPv4 port forwards. */
+gboolean marina_net_localnet_enable(const char *bridge, GError **error);
 /* Turns IPv4 (and, with an IPv6 <ip>, IPv6) forwarding on for nat / route. */
 gboolean marina_net_forwarding_enable(const MarinaNetworkConfig *config, GError **error);
 

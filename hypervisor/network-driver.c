@@ -320,6 +320,7 @@ marina_net_driver_stop_finish(GAsyncResult *result, GError **error)
 typedef struct {
     MarinaNetRuntime *rt;
     char *ruleset; /* NULL: no table */
+    gboolean localnet;
     gboolean dnsmasq;
     MarinaNetDnsmasqPaths paths;
     GError *error; /* why the start failed, while undoing it */
@@ -428,6 +429,10 @@ on_start_bridge(GObject *source, GAsyncResult *result, gpointer data)
     }
     if (start->ruleset == NULL) {
         start_dnsmasq(task);
+        return;
+    }
+    if (start->localnet && !marina_net_localnet_enable(start->rt->bridge, &error)) {
+        start_fail(task, error);
         return;
     }
     start->rt->firewall_table = marina_net_firewall_table_name(start->rt->bridge);
@@ -544,6 +549,7 @@ marina_net_driver_start_async(const MarinaNetworkConfig *config, const char *run
     start->rt = g_new0(MarinaNetRuntime, 1);
     start->rt->bridge = g_strdup(bridge);
     start->ruleset = marina_net_firewall_ruleset(config, bridge);
+    start->localnet = marina_net_firewall_forwards_ipv4(config);
     start->dnsmasq = marina_net_dnsmasq_needed(config);
     g_task_set_task_data(task, start, (GDestroyNotify)start_free);
     if (!check_programs(start->ruleset != NULL, start->dnsmasq, &error) ||
@@ -705,7 +711,9 @@ refresh_async(const MarinaNetworkConfig *config, MarinaNetRuntime *runtime, gpoi
             return;
         }
     }
-    if (!marina_net_forwarding_enable(config, &error)) {
+    if (!marina_net_forwarding_enable(config, &error) ||
+        (marina_net_firewall_forwards_ipv4(config) &&
+         !marina_net_localnet_enable(runtime->bridge, &error))) {
         g_task_return_error(task, error);
         g_object_unref(task);
         return;

@@ -137,30 +137,64 @@ append_forward(GString *s, const MarinaNetworkConfig *config, const char *bridge
                            bridge, bridge);
 }
 
+gboolean
+marina_net_firewall_forwards_ipv4(const MarinaNetworkConfig *config)
+{
+    gboolean ipv6;
+
+    if (config->forward != MARINA_NET_FORWARD_NAT && config->forward != MARINA_NET_FORWARD_ROUTE)
+        return FALSE;
+    for (guint i = 0; config->port_forwards != NULL && i < config->port_forwards->len; i++) {
+        if (port_forward_ok(g_ptr_array_index(config->port_forwards, i), &ipv6) && !ipv6)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
-append_postrouting(GString *s, const MarinaNetworkConfig *config)
+append_postrouting(GString *s, const MarinaNetworkConfig *config, const char *bridge)
 {
     const MarinaNetIp *ip = marina_net_config_ip(config, FALSE);
     g_autofree char *subnet = ip != NULL ? marina_net_ip_subnet(ip) : NULL;
     g_autofree char *out = out_dev(config);
     guint start = config->nat_port_start != 0 ? config->nat_port_start : NAT_PORT_START;
     guint end = config->nat_port_end != 0 ? config->nat_port_end : NAT_PORT_END;
+    gboolean nat = config->forward == MARINA_NET_FORWARD_NAT && subnet != NULL;
+    gboolean local = marina_net_firewall_forwards_ipv4(config);
 
-    if (config->forward != MARINA_NET_FORWARD_NAT || subnet == NULL)
+    if (!nat && !local)
         return;
     if (end < start || end > 65535)
         end = NAT_PORT_END, start = NAT_PORT_START;
-    g_string_append_printf(
-        s,
-        "    chain postrouting {\n"
-        "        type nat hook postrouting priority srcnat; policy accept;\n"
-        /* Multicast and broadcast stay as they are (as libvirt has it). */
-        "        ip saddr %s ip daddr 224.0.0.0/24 return\n"
-        "        ip saddr %s ip daddr 255.255.255.255 return\n"
-        "        %sip saddr %s ip daddr != %s meta l4proto { tcp, udp } masquerade to :%u-%u\n"
-        "        %sip saddr %s ip daddr != %s masquerade\n"
-        "    }\n",
-        subnet, subnet, out, subnet, subnet, start, end, out, subnet, subnet);
+    g_string_append(s, "    chain postrouting {\n"
+                       "        type nat hook postrouting priority srcnat; policy accept;\n");
+    /* A forwarded port used from the host's loopback address: the guest
+     * answers the bridge's address instead (with route_localnet on). */
+    if (local)
+        g_string_append_printf(s, "        oifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n",
+                               bridge);
+    if (nat)
+        g_string_append_printf(
+            s,
+            /* Multicast and broadcast stay as they are (as libvirt has it). */
+            "        ip saddr %s ip daddr 224.0.0.0/24 return\n"
+            "        ip saddr %s ip daddr 255.255.255.255 return\n"
+            "        %sip saddr %s ip daddr != %s meta l4proto { tcp, udp } masquerade to "
+            ":%u-%u\n"
+            "        %sip saddr %s ip daddr != %s masquerade\n",
+            subnet, subnet, out, subnet, subnet, start, end, out, subnet, subnet);
+    g_string_append(s, "    }\n");
+}
+
+gboolean
+marina_net_localnet_enable(const char *bridge, GError **error)
+{
+    g_autofree char *path = NULL;
+
+    if (!marina_net_ifname_is_valid(bridge))
+        return TRUE;
+    path = g_strdup_printf("/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+    return marina_net_write_sysctl(path, "1\n", error);
 }
 
 /* DNAT rules for the port forwards, in a chain of @hook. */
@@ -226,7 +260,7 @@ marina_net_firewall_ruleset(const MarinaNetworkConfig *config, const char *bridg
                            table, table);
     append_input(s, config, bridge);
     append_forward(s, config, bridge);
-    append_postrouting(s, config);
+    append_postrouting(s, config, bridge);
     if (config->forward != MARINA_NET_FORWARD_NONE) {
         append_dnat(s, config, "prerouting", "prerouting", "dstnat");
         /* Connections from the host itself to a forwarded port. */

@@ -651,9 +651,17 @@ test_ipv6_and_port_forwards(void **state)
 
     fixture_add_ip(c, "fd00:77::1", 64, "fd00:77::100", "fd00:77::1ff");
     fixture_add_port_forward(c, "tcp", NULL, "192.168.122.10", 2222, 2222, 22);
+    fixture_add_route(c, "10.50.0.0", 16, "192.168.122.2");
+    fixture_add_route(c, "fd00:78::", 64, "fd00:77::2");
     rt = start_ok(f, c);
     addrs = run("ip -o addr show dev mtv6n0");
     assert_contains(addrs, "inet6 fd00:77::1/64");
+    {
+        g_autofree char *routes = run("ip route show dev mtv6n0; ip -6 route show dev mtv6n0");
+
+        assert_contains(routes, "10.50.0.0/16 via 192.168.122.2");
+        assert_contains(routes, "fd00:78::/64 via fd00:77::2");
+    }
     assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/all/forwarding"), 1);
     rules = table_text("mtv6n0");
     assert_contains(rules, "dnat ip to 192.168.122.10:tcp dport map { 2222 : 22 }");
@@ -851,6 +859,12 @@ test_nat_traffic(void **state)
             g_free(out), g_usleep(100000);
     }
     assert_non_null(page);
+    assert_contains(page, "\r\n\r\nmarina guest\n");
+
+    /* And from the host itself, on its loopback address. */
+    g_clear_pointer(&cmd, g_free);
+    g_clear_pointer(&page, g_free);
+    page = run("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 127.0.0.1 8022");
     assert_contains(page, "\r\n\r\nmarina guest\n");
 
     /* New connections into the NAT network are refused, even with a route. */

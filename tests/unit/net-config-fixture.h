@@ -45,6 +45,26 @@ fixture_dns_host_free(MarinaNetDnsHost *h)
 }
 
 static inline void
+fixture_route_free(MarinaNetRoute *r)
+{
+    g_free(r->address);
+    g_free(r->gateway);
+    g_free(r);
+}
+
+static inline void
+fixture_add_route(MarinaNetworkConfig *c, const char *address, guint prefix, const char *gateway)
+{
+    MarinaNetRoute *r = g_new0(MarinaNetRoute, 1);
+
+    r->ipv6 = strchr(address, ':') != NULL;
+    r->address = g_strdup(address);
+    r->prefix = prefix;
+    r->gateway = g_strdup(gateway);
+    g_ptr_array_add(c->routes, r);
+}
+
+static inline void
 fixture_port_forward_free(MarinaNetPortForward *pf)
 {
     g_free(pf->proto);
@@ -151,7 +171,7 @@ fixture_config_new(const char *name, MarinaNetForwardMode mode, const char *brid
     c->dns_hosts = g_ptr_array_new_with_free_func((GDestroyNotify)fixture_dns_host_free);
     c->dns_forwarders = g_ptr_array_new_with_free_func(g_free);
     c->ips = g_ptr_array_new_with_free_func((GDestroyNotify)fixture_ip_free);
-    c->routes = g_ptr_array_new_with_free_func(g_free);
+    c->routes = g_ptr_array_new_with_free_func((GDestroyNotify)fixture_route_free);
     c->port_forwards = g_ptr_array_new_with_free_func((GDestroyNotify)fixture_port_forward_free);
     return c;
 }

@@ -327,13 +327,18 @@ test_bridge_setup_text(void **state)
     c->mtu = 9000;
     c->mac = g_strdup("52:54:00:01:02:03");
     fixture_add_ip(c, "fd00::1", 64, NULL, NULL);
+    fixture_add_route(c, "10.50.0.0", 16, "192.168.122.2");
+    fixture_add_route(c, "fd00:1::", 64, "fd00::2");
+    fixture_add_route(c, "10.60.0.0", 16, "bad;gateway");
     text = marina_net_bridge_setup_text(c, "virbr3");
     assert_string_equal(text, "link set dev virbr3 type bridge stp_state 1\n"
                               "link set dev virbr3 address 52:54:00:01:02:03\n"
                               "link set dev virbr3 mtu 9000\n"
                               "addr add 192.168.122.1/24 dev virbr3\n"
                               "addr add fd00::1/64 dev virbr3 nodad\n"
-                              "link set dev virbr3 up\n");
+                              "link set dev virbr3 up\n"
+                              "route add 10.50.0.0/16 via 192.168.122.2 dev virbr3\n"
+                              "route add fd00:1::/64 via fd00::2 dev virbr3\n");
     g_clear_pointer(&text, g_free);
     c->stp = FALSE;
     g_free(c->mac);
