@@ -381,7 +381,7 @@ check_can_start(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
 
         if (other == network || other->live == NULL)
             continue;
-        if (!marina_network_config_check_conflict(config, other->live, error))
+        if (marina_network_config_check_conflict(config, other->live, error))
             return FALSE;
         if (config->bridge != NULL && config->forward != MARINA_NET_FORWARD_BRIDGE &&
             g_str_equal(config->bridge, marina_daemon_network_get_bridge(other))) {
