@@ -626,6 +626,16 @@ test_update_ranges_dns_forwards(void **state)
     expect_update(c, "delete", "ip-dhcp-range", -1,
                   "<range start='10.10.0.100' end='10.10.0.199'/>");
     assert_int_equal(ip->ranges->len, 2);
+    expect_update(c, "add", "ip-dhcp-range", -1, "<range start='10.10.0.100' end='10.10.0.150'/>");
+    assert_int_equal(ip->ranges->len, 3);
+    assert_string_equal(((MarinaNetDhcpRange *)ip->ranges->pdata[2])->end, "10.10.0.150");
+    /* A range is known by its ends: modify replaces it with the same one. */
+    expect_update(c, "modify", "ip-dhcp-range", -1,
+                  "<range start='10.10.0.100' end='10.10.0.150'/>");
+    assert_int_equal(ip->ranges->len, 3);
+    expect_update(c, "delete", "ip-dhcp-range", 0,
+                  "<range start='10.10.0.100' end='10.10.0.150'/>");
+    assert_int_equal(ip->ranges->len, 2);
     expect_update_error(c, "modify", "ip-dhcp-range", -1,
                         "<range start='10.10.0.2' end='10.10.0.8'/>", MARINA_ERROR_INVALID_ARGUMENT,
                         "no DHCP range 10.10.0.2 - 10.10.0.8 to modify");
