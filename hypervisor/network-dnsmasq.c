@@ -349,9 +349,12 @@ write_if_changed(const char *path, const char *text, gboolean *changed, GError *
     }
     if (changed != NULL)
         *changed = TRUE;
-    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local)) {
+    /* Readable by dnsmasq's unprivileged user whatever the umask. */
+    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local) ||
+        g_chmod(path, 0644) != 0) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Could not write dnsmasq's file %s: %s."), path, local->message);
+                    _("Could not write dnsmasq's file %s: %s."), path,
+                    local != NULL ? local->message : g_strerror(errno));
         return FALSE;
     }
     return TRUE;
@@ -376,7 +379,7 @@ marina_net_dnsmasq_write_files(const MarinaNetworkConfig *config, const char *br
                     dir);
         return FALSE;
     }
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
+    if (g_mkdir_with_parents(dir, 0755) != 0 || g_chmod(dir, 0755) != 0) {
         saved = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Could not create the directory %s for dnsmasq: %s."), dir,

@@ -701,7 +701,16 @@ refresh_async(const MarinaNetworkConfig *config, MarinaNetRuntime *runtime, gpoi
         return;
     }
     r->ruleset = marina_net_firewall_ruleset(config, runtime->bridge);
-    r->dnsmasq = marina_net_dnsmasq_needed(config) && runtime->dnsmasq_conf != NULL;
+    r->dnsmasq = marina_net_dnsmasq_needed(config);
+    if (r->dnsmasq && runtime->dnsmasq_conf == NULL) {
+        /* It started without DHCP and DNS: where its files go is not known. */
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("Network '%s' now needs DHCP or DNS, which it ran without: "
+                                  "stop it and start it again."),
+                                config->name);
+        g_object_unref(task);
+        return;
+    }
     if (r->dnsmasq) {
         marina_net_dnsmasq_paths_init(&r->paths, runtime->dnsmasq_conf);
         if (!marina_net_dnsmasq_write_files(config, runtime->bridge, &r->paths, &r->conf_changed,

@@ -342,6 +342,8 @@ test_nat_network_lifecycle(void **state)
     assert_contains(details, " mtu 1400 ");
     assert_contains(details, " stp_state 1 ");
     assert_int_equal(read_uint("/proc/sys/net/ipv4/ip_forward"), 1);
+    /* No IPv6 in the network: none on its bridge. */
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtnat0/disable_ipv6"), 1);
 
     /* dnsmasq: alive, DHCP on 0.0.0.0:67, DNS on 192.168.122.1:53. */
     pid = rt->dnsmasq_pid;
@@ -635,8 +637,9 @@ test_dhcp_exchange(void **state)
     assert_nothing_left("mtdhcp0", 0, NULL);
 }
 
-/* IPv6 and port forwards: the bridge carries the IPv6 address, the table
- * the DNAT rules, dnsmasq answers router solicitations. */
+/* IPv6, routes and port forwards: the bridge carries the IPv6 address and
+ * the routes, the table the DNAT rules, dnsmasq serves DHCPv6; update
+ * reloads the table and restarts dnsmasq only for a changed range. */
 static void
 test_ipv6_and_port_forwards(void **state)
 {
@@ -663,6 +666,17 @@ test_ipv6_and_port_forwards(void **state)
         assert_contains(routes, "fd00:78::/64 via fd00:77::2");
     }
     assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/all/forwarding"), 1);
+    /* The host takes no addresses or routes from guests' advertisements. */
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtv6n0/accept_ra"), 0);
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtv6n0/autoconf"), 0);
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtv6n0/disable_ipv6"), 0);
+    /* DHCPv6 served. */
+    {
+        g_autofree char *udp6 = NULL;
+
+        assert_true(g_file_get_contents("/proc/net/udp6", &udp6, NULL, NULL));
+        assert_contains(udp6, "00000000000000000000000000000000:0223 ");
+    }
     rules = table_text("mtv6n0");
     assert_contains(rules, "dnat ip to 192.168.122.10:tcp dport map { 2222 : 22 }");
     assert_contains(rules, "ip6 daddr fd00:77::/64 accept");
