@@ -132,35 +132,50 @@ marina_net_runtime_load(GKeyFile *file, GError **error)
 
 /* ---- leases ---- */
 
+/* The text of @path, at most @max bytes; NULL with @error when it cannot
+ * be read or is longer. (Not mapped: dnsmasq truncates the file as it
+ * rewrites it, and a mapping would then fault.) */
+static char *
+read_capped(const char *path, gsize max, GError **error)
+{
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    g_autoptr(GFileInputStream) in = g_file_read(file, NULL, error);
+    g_autofree char *buf = NULL;
+    gsize got = 0;
+
+    if (in == NULL)
+        return NULL;
+    buf = g_malloc(max + 1);
+    if (!g_input_stream_read_all(G_INPUT_STREAM(in), buf, max + 1, &got, NULL, error))
+        return NULL;
+    if (got > max) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    _("it is larger than any dnsmasq writes"));
+        return NULL;
+    }
+    buf[got] = '\0';
+    return g_steal_pointer(&buf);
+}
+
 GPtrArray *
 marina_net_driver_read_leases(const MarinaNetworkConfig *config, const MarinaNetRuntime *runtime,
                               GError **error)
 {
-    g_autoptr(GMappedFile) file = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *text = NULL;
-    gsize len;
 
     if (runtime == NULL || runtime->leases_file == NULL)
         return g_ptr_array_new_with_free_func((GDestroyNotify)marina_net_lease_free);
-    file = g_mapped_file_new(runtime->leases_file, FALSE, &local);
-    if (file == NULL) {
+    text = read_capped(runtime->leases_file, LEASE_FILE_MAX, &local);
+    if (text == NULL) {
         /* No lease given yet: dnsmasq makes the file with the first. */
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
             return g_ptr_array_new_with_free_func((GDestroyNotify)marina_net_lease_free);
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Could not read the DHCP leases of network '%s': %s."), config->name,
-                    local->message);
+                    _("Could not read the DHCP leases of network '%s': %s."),
+                    config != NULL ? config->name : runtime->bridge, local->message);
         return NULL;
     }
-    len = g_mapped_file_get_length(file);
-    if (len > LEASE_FILE_MAX) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("The DHCP lease file of network '%s' is larger than any dnsmasq writes."),
-                    config->name);
-        return NULL;
-    }
-    text = g_strndup(g_mapped_file_get_contents(file), len);
     return marina_net_leases_parse(text, g_get_real_time() / G_USEC_PER_SEC, config);
 }
 

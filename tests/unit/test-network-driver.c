@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "net-config-fixture.h"
@@ -476,6 +478,21 @@ test_read_leases_from_file(void **state)
     after = marina_net_driver_read_leases(c, &rt, &error);
     assert_non_null(after);
     assert_int_equal(after->len, 1);
+    g_unlink(path);
+
+    /* Larger than any dnsmasq writes: refused, not read. */
+    {
+        g_autoptr(GPtrArray) huge = NULL;
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        assert_int_equal(ftruncate(fileno(f), 9 * 1024 * 1024), 0);
+        fclose(f);
+        huge = marina_net_driver_read_leases(c, &rt, &error);
+        assert_null(huge);
+        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED));
+        g_clear_error(&error);
+    }
     g_unlink(path);
     g_rmdir(dir);
 }
