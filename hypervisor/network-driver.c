@@ -417,12 +417,15 @@ static void
 on_start_firewall(GObject *source, GAsyncResult *result, gpointer data)
 {
     GTask *task = data;
+    Start *start = g_task_get_task_data(task);
     GError *error = NULL;
 
     if (!marina_net_firewall_apply_finish(result, &error)) {
         start_fail(task, error);
         return;
     }
+    /* Loaded in one transaction: there is a table to remove only now. */
+    start->rt->firewall_table = marina_net_firewall_table_name(start->rt->bridge);
     start_dnsmasq(task);
 }
 
@@ -431,6 +434,7 @@ on_start_bridge(GObject *source, GAsyncResult *result, gpointer data)
 {
     GTask *task = data;
     Start *start = g_task_get_task_data(task);
+    g_autofree char *table = NULL;
     GError *error = NULL;
     gboolean ok = marina_net_bridge_create_finish(result, &error);
 
@@ -450,9 +454,9 @@ on_start_bridge(GObject *source, GAsyncResult *result, gpointer data)
         start_fail(task, error);
         return;
     }
-    start->rt->firewall_table = marina_net_firewall_table_name(start->rt->bridge);
-    marina_net_firewall_apply_async(start->rt->firewall_table, start->ruleset,
-                                    g_task_get_cancellable(task), on_start_firewall, task);
+    table = marina_net_firewall_table_name(start->rt->bridge);
+    marina_net_firewall_apply_async(table, start->ruleset, g_task_get_cancellable(task),
+                                    on_start_firewall, task);
 }
 
 /* The bridge name @config gets, or NULL with @error. */

@@ -535,6 +535,38 @@ test_failed_start_is_undone(void **state)
     assert_nothing_left("mtfail0", 0, NULL);
 }
 
+/* nft refusing the table (a fake nft first in PATH): the bridge made before
+ * it goes again, and the error carries nft's words. */
+static void
+test_failed_firewall_is_undone(void **state)
+{
+    g_autoptr(MarinaNetworkConfigFixture) c = fixture_default_network("mtfw0");
+    g_autofree char *bin = g_build_filename(run_dir, "fakebin", NULL);
+    g_autofree char *nft = g_build_filename(bin, "nft", NULL);
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *new_path = g_strconcat(bin, ":", old_path, NULL);
+    g_autoptr(GError) error = NULL;
+    MarinaNetRuntime *rt;
+
+    (void)state;
+    assert_int_equal(g_mkdir_with_parents(bin, 0755), 0);
+    assert_true(g_file_set_contents(
+        nft,
+        "#!/bin/sh\necho 'Error: Could not process rule: Operation not supported' >&2\nexit 1\n",
+        -1, NULL));
+    assert_int_equal(g_chmod(nft, 0755), 0);
+    g_setenv("PATH", new_path, TRUE);
+    rt = start(c, NULL, &error);
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(nft);
+    g_rmdir(bin);
+    assert_null(rt);
+    assert_non_null(error);
+    assert_string_equal(error->message, "Could not load the firewall rules marina-net-mtfw0: "
+                                        "Error: Could not process rule: Operation not supported.");
+    assert_nothing_left("mtfw0", 0, NULL);
+}
+
 /* The first free virbrN is picked when the network names no bridge. */
 static void
 test_bridge_name_picked(void **state)
@@ -942,6 +974,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_open_network_has_no_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bridge_name_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_start_is_undone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_firewall_is_undone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bridge_name_picked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_and_port_forwards, setup, teardown),
