@@ -656,7 +656,15 @@ refresh_dnsmasq(GTask *task)
 {
     Refresh *r = g_task_get_task_data(task);
     gboolean alive = marina_net_dnsmasq_is_ours(r->rt->dnsmasq_pid, r->rt->dnsmasq_conf);
+    GPid pid;
 
+    /* One that runs on our files though its pid was not saved (the daemon
+     * stopped before saving it): take it rather than start a second. */
+    if (!alive && r->dnsmasq && (pid = pid_from_file(r->paths.pid)) != 0 &&
+        marina_net_dnsmasq_is_ours(pid, r->rt->dnsmasq_conf)) {
+        r->rt->dnsmasq_pid = pid;
+        alive = TRUE;
+    }
     if (!r->dnsmasq) {
         g_task_return_boolean(task, TRUE);
         g_object_unref(task);

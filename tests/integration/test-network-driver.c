@@ -392,6 +392,10 @@ test_nat_network_lifecycle(void **state)
     pid = rt->dnsmasq_pid;
     assert_ok(adopt(c, rt, &error), error);
     assert_int_equal(rt->dnsmasq_pid, pid);
+    /* Nor when the saved state lost dnsmasq's pid: the pid file has it. */
+    rt->dnsmasq_pid = 0;
+    assert_ok(adopt(c, rt, &error), error);
+    assert_int_equal(rt->dnsmasq_pid, pid);
 
     stop_ok(f, rt);
     assert_nothing_left("mtnat0", pid, conf);
