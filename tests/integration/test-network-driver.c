@@ -209,6 +209,18 @@ udp_listens(const char *hex_addr, guint port)
     return strstr(text, want) != NULL;
 }
 
+/* Whether dnsmasq on 192.168.122.1 answers @name with @address. */
+static gboolean
+resolves(const char *name, const char *address)
+{
+    g_autofree char *cmd = g_strdup_printf("busybox nslookup -type=a %s 192.168.122.1", name);
+    int status = -1;
+    g_autofree char *out = run_status(cmd, &status);
+    g_autofree char *want = g_strdup_printf("Address: %s\n", address);
+
+    return strstr(out, want) != NULL;
+}
+
 /* Waits up to @ms for dnsmasq @pid on @conf to be gone. */
 static gboolean
 wait_gone(GPid pid, const char *conf, guint ms)
@@ -364,8 +376,14 @@ test_nat_network_lifecycle(void **state)
     assert_contains(rules, "masquerade");
     assert_contains(rules, "iifname \"mtnat0\" udp dport { 53, 67 } accept");
 
-    /* A static host added: the hosts file is rewritten, dnsmasq keeps running. */
+    /* DNS from the bridge address: the network's DNS hosts. */
+    assert_true(resolves("files", "192.168.122.5"));
+    assert_false(resolves("later", "192.168.122.6"));
+
+    /* A static host and a DNS host added: the files are rewritten, dnsmasq
+     * keeps running and answers with them. */
     fixture_add_host(ip, "52:54:00:00:00:0b", NULL, "db", "192.168.122.11");
+    fixture_add_dns_host(c, "192.168.122.6", "later", NULL);
     assert_ok(update(c, rt, &error), error);
     assert_int_equal(rt->dnsmasq_pid, pid);
     g_usleep(200000);
@@ -376,6 +394,7 @@ test_nat_network_lifecycle(void **state)
         assert_true(g_file_get_contents(hosts, &text, NULL, NULL));
         assert_contains(text, "52:54:00:00:00:0b,192.168.122.11,db\n");
     }
+    assert_true(resolves("later", "192.168.122.6"));
 
     /* dnsmasq dies and the table goes; adopt brings both back, bridge untouched. */
     kill(pid, SIGKILL);
