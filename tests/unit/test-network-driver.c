@@ -577,6 +577,34 @@ test_runtime_hostile(void **state)
 }
 
 static void
+test_ra_route_devices(void **state)
+{
+    static const char routes[] =
+        "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 "
+        "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+        "20010db8000000000000000000000000 40 00000000000000000000000000000000 00 "
+        "00000000000000000000000000000000 00000100 00000001 00000000 00040001     eth1\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 00450003     eth1\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 00450003     wlan0\n"
+        /* hostile: too few fields, bad flags, bad device name */
+        "00000000000000000000000000000000 00 00040000 eth9\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 zzzzzzzz     eth8\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 00040000     a;b\n"
+        "garbage\n";
+    g_auto(GStrv) devices = marina_net_ra_route_devices(routes);
+    g_auto(GStrv) none = marina_net_ra_route_devices(NULL);
+
+    assert_int_equal(g_strv_length(devices), 2);
+    assert_string_equal(devices[0], "eth1");
+    assert_string_equal(devices[1], "wlan0");
+    assert_int_equal(g_strv_length(none), 0);
+}
+
+static void
 test_command_reason(void **state)
 {
     g_autofree char *nft =
@@ -609,6 +637,7 @@ main(void)
         cmocka_unit_test(test_read_leases_from_file),
         cmocka_unit_test(test_runtime_round_trip),
         cmocka_unit_test(test_runtime_hostile),
+        cmocka_unit_test(test_ra_route_devices),
         cmocka_unit_test(test_command_reason),
     };
 
