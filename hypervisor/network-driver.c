@@ -35,7 +35,8 @@ void
 marina_net_runtime_save(const MarinaNetRuntime *runtime, GKeyFile *file)
 {
     g_key_file_remove_group(file, GROUP, NULL);
-    g_key_file_set_string(file, GROUP, "bridge", runtime->bridge);
+    if (runtime->bridge != NULL)
+        g_key_file_set_string(file, GROUP, "bridge", runtime->bridge);
     g_key_file_set_boolean(file, GROUP, "made-bridge", runtime->made_bridge);
     g_key_file_set_integer(file, GROUP, "dnsmasq-pid", (int)runtime->dnsmasq_pid);
     if (runtime->dnsmasq_conf != NULL)
@@ -54,26 +55,38 @@ bad_runtime(GError **error, const char *key)
     return FALSE;
 }
 
-/* An absolute path of ours ending in @suffix: no "..", no line breaks. */
+/* A path the driver made for @bridge: "/.../networks/<bridge><suffix>",
+ * no "..", no line breaks. Stop removes these files: a damaged state file
+ * must not name any other. */
 static gboolean
-path_is_sane(const char *path, const char *suffix)
+path_is_ours(const char *path, const char *bridge, const char *suffix)
 {
-    return strlen(path) < PATH_MAX_LEN && g_path_is_absolute(path) &&
-           g_str_has_suffix(path, suffix) && strstr(path, "/../") == NULL &&
-           strchr(path, '\n') == NULL && g_utf8_validate(path, -1, NULL);
+    g_autofree char *base = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *dir_base = NULL;
+    g_autofree char *want = g_strconcat(bridge, suffix, NULL);
+
+    if (strlen(path) >= PATH_MAX_LEN || !g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
+        strchr(path, '\n') != NULL || !g_utf8_validate(path, -1, NULL))
+        return FALSE;
+    base = g_path_get_basename(path);
+    dir = g_path_get_dirname(path);
+    dir_base = g_path_get_basename(dir);
+    return g_str_equal(base, want) && g_str_equal(dir_base, "networks");
 }
 
-/* The optional string @key into *@out, checked with @ok; FALSE when present
- * and not acceptable. */
+/* The optional path @key into *@out; FALSE when present and not one the
+ * driver makes for @bridge. */
 static gboolean
-load_path(GKeyFile *file, const char *key, const char *suffix, char **out, GError **error)
+load_path(GKeyFile *file, const char *key, const char *bridge, const char *suffix, char **out,
+          GError **error)
 {
     g_autofree char *value = NULL;
 
     if (!g_key_file_has_key(file, GROUP, key, NULL))
         return TRUE;
     value = g_key_file_get_string(file, GROUP, key, NULL);
-    if (value == NULL || !path_is_sane(value, suffix))
+    if (value == NULL || !path_is_ours(value, bridge, suffix))
         return bad_runtime(error, key);
     *out = g_steal_pointer(&value);
     return TRUE;
@@ -113,8 +126,8 @@ marina_net_runtime_load(GKeyFile *file, GError **error)
         }
         rt->dnsmasq_pid = pid;
     }
-    if (!load_path(file, "dnsmasq-conf", ".conf", &rt->dnsmasq_conf, error) ||
-        !load_path(file, "leases-file", ".leases", &rt->leases_file, error))
+    if (!load_path(file, "dnsmasq-conf", rt->bridge, ".conf", &rt->dnsmasq_conf, error) ||
+        !load_path(file, "leases-file", rt->bridge, ".leases", &rt->leases_file, error))
         return NULL;
     table = g_key_file_get_string(file, GROUP, "firewall-table", NULL);
     if (table != NULL) {

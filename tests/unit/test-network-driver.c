@@ -559,6 +559,11 @@ test_runtime_hostile(void **state)
         "[runtime]\nbridge=virbr0\ndnsmasq-conf=/etc/passwd\n",
         "[runtime]\nbridge=virbr0\ndnsmasq-conf=/run/a\\nb.conf\n",
         "[runtime]\nbridge=virbr0\nleases-file=/etc/shadow\n",
+        /* Files of ours, but another network's or outside networks/. */
+        "[runtime]\nbridge=virbr0\ndnsmasq-conf=/etc/virbr0.conf\n",
+        "[runtime]\nbridge=virbr0\ndnsmasq-conf=/run/marina/networks/virbr1.conf\n",
+        "[runtime]\nbridge=virbr0\nleases-file=/run/marina/networks/virbr1.leases\n",
+        "[runtime]\nbridge=virbr0\nleases-file=/run/marina/networks/virbr0.conf\n",
         "[runtime]\nbridge=virbr0\nfirewall-table=filter\n",
         "[runtime]\nbridge=virbr0\nfirewall-table=marina-net-virbr1\n",
     };
