@@ -450,7 +450,7 @@ on_dnsmasq_started(GObject *source, GAsyncResult *result, gpointer data)
     GError *error = NULL;
     guint64 pid = 0;
 
-    if (!marina_net_command_finish(result, NULL, &error)) {
+    if (!marina_net_command_finish(result, NULL, NULL, &error)) {
         g_task_return_error(task, error);
         return;
     }

@@ -277,7 +277,7 @@ on_firewall_done(GObject *source, GAsyncResult *result, gpointer data)
     g_autofree char *err = NULL;
     GError *error = NULL;
 
-    if (marina_net_command_finish(result, &err, &error)) {
+    if (marina_net_command_finish(result, NULL, &err, &error)) {
         g_task_return_boolean(task, TRUE);
         return;
     }

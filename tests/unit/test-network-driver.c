@@ -610,6 +610,23 @@ test_ra_route_devices(void **state)
 }
 
 static void
+test_link_json_is_bridge(void **state)
+{
+    assert_true(marina_net_link_json_is_bridge(
+        "[{\"ifindex\":2,\"ifname\":\"virbr0\",\"linkinfo\":{\"info_kind\":\"bridge\","
+        "\"info_data\":{\"stp_state\":1}}}]"));
+    assert_false(marina_net_link_json_is_bridge(
+        "[{\"ifindex\":2,\"ifname\":\"eth0\",\"linkinfo\":{\"info_kind\":\"veth\"}}]"));
+    assert_false(marina_net_link_json_is_bridge("[{\"ifindex\":2,\"ifname\":\"eth0\"}]"));
+    assert_false(marina_net_link_json_is_bridge("[{\"linkinfo\":{\"info_kind\":7}}]"));
+    assert_false(marina_net_link_json_is_bridge("[{\"linkinfo\":[]}]"));
+    assert_false(marina_net_link_json_is_bridge("[]"));
+    assert_false(marina_net_link_json_is_bridge("{}"));
+    assert_false(marina_net_link_json_is_bridge("not json"));
+    assert_false(marina_net_link_json_is_bridge(NULL));
+}
+
+static void
 test_command_reason(void **state)
 {
     g_autofree char *nft =
@@ -643,6 +660,7 @@ main(void)
         cmocka_unit_test(test_runtime_round_trip),
         cmocka_unit_test(test_runtime_hostile),
         cmocka_unit_test(test_ra_route_devices),
+        cmocka_unit_test(test_link_json_is_bridge),
         cmocka_unit_test(test_command_reason),
     };
 
