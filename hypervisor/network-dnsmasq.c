@@ -549,6 +549,7 @@ marina_net_dnsmasq_kill_async(GPid pid, const char *conf, GCancellable *cancella
                               GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_autoptr(GSource) tick = NULL;
     Kill *k;
 
     g_task_set_source_tag(task, marina_net_dnsmasq_kill_async);
@@ -564,7 +565,10 @@ marina_net_dnsmasq_kill_async(GPid pid, const char *conf, GCancellable *cancella
     k->conf = g_strdup(conf);
     g_task_set_task_data(task, k, (GDestroyNotify)kill_free);
     kill(pid, SIGTERM);
-    g_timeout_add(50, on_kill_tick, task);
+    /* Ticks in the caller's main context, where the task completes. */
+    tick = g_timeout_source_new(50);
+    g_source_set_callback(tick, on_kill_tick, task, NULL);
+    g_source_attach(tick, g_task_get_context(task));
 }
 
 gboolean
