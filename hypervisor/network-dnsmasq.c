@@ -227,8 +227,10 @@ marina_net_dnsmasq_conf_text(const MarinaNetworkConfig *config, const char *brid
         g_string_append(s, "dhcp-no-override\ndhcp-authoritative\n");
         g_string_append_printf(s, "dhcp-lease-max=%u\n", MAX(lease_max, 1u));
         g_string_append_printf(s, "dhcp-hostsfile=%s\n", paths->hosts);
-        g_string_append_printf(s, "dhcp-leasefile=%s\n", paths->leases);
     }
+    /* Always ours: router advertisements alone would otherwise make it use
+     * the system's default lease file. */
+    g_string_append_printf(s, "dhcp-leasefile=%s\n", paths->leases);
     if (config->dns_enabled)
         g_string_append_printf(s, "addn-hosts=%s\n", paths->addn_hosts);
     if (ip6 != NULL) {
