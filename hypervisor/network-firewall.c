@@ -104,7 +104,9 @@ append_forward(GString *s, const MarinaNetworkConfig *config, const char *bridge
                        "        type filter hook forward priority filter; policy accept;\n");
     /* Guests on the same bridge always reach each other. */
     g_string_append_printf(s, "        iifname \"%s\" oifname \"%s\" accept\n", bridge, bridge);
-    append_forward_ports(s, config, bridge);
+    /* (An isolated network has no port forwards.) */
+    if (config->forward == MARINA_NET_FORWARD_NAT || config->forward == MARINA_NET_FORWARD_ROUTE)
+        append_forward_ports(s, config, bridge);
     for (guint i = 0; config->ips != NULL && i < config->ips->len; i++) {
         const MarinaNetIp *ip = g_ptr_array_index(config->ips, i);
         g_autofree char *subnet = marina_net_ip_subnet(ip);

@@ -318,6 +318,13 @@ test_firewall_port_forwards(void **state)
     }
     assert_lacks(rules, "icmp");
     assert_lacks(rules, "flush");
+    g_clear_pointer(&rules, g_free);
+
+    /* An isolated network forwards no ports. */
+    c->forward = MARINA_NET_FORWARD_NONE;
+    rules = marina_net_firewall_ruleset(c, "virbr0");
+    assert_lacks(rules, "dnat");
+    assert_lacks(rules, "192.168.122.10");
 }
 
 static void
