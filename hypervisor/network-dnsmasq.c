@@ -17,8 +17,6 @@
 #define LEASE_TIME "1h"
 /* A lease file line is far shorter: anything longer is not dnsmasq's. */
 #define LEASE_LINE_MAX 1024
-/* Largest lease file read. */
-#define LEASE_FILE_MAX (4 * 1024 * 1024)
 /* How long dnsmasq gets to leave after TERM, and after KILL (50 ms ticks). */
 #define TERM_TICKS 100
 #define KILL_TICKS 40
@@ -126,7 +124,7 @@ range_size(const MarinaNetDhcpRange *range, gboolean ipv6)
 
 /* dhcp-range lines for @ip; adds its addresses to @lease_max. */
 static void
-append_ranges(GString *s, const MarinaNetIp *ip, const char *bridge, guint *lease_max)
+append_ranges(GString *s, const MarinaNetIp *ip, guint *lease_max)
 {
     g_autofree char *subnet = marina_net_ip_subnet(ip);
     g_autofree char *mask =
@@ -157,7 +155,6 @@ append_ranges(GString *s, const MarinaNetIp *ip, const char *bridge, guint *leas
     /* IPv6 without DHCP: router advertisements only (SLAAC). */
     if (ip->ipv6 && !any)
         g_string_append_printf(s, "dhcp-range=%s,ra-only,%u\n", subnet, ip->prefix);
-    (void)bridge;
 }
 
 static gboolean
@@ -219,7 +216,7 @@ marina_net_dnsmasq_conf_text(const MarinaNetworkConfig *config, const char *brid
     for (guint i = 0; config->ips != NULL && i < config->ips->len; i++) {
         const MarinaNetIp *ip = g_ptr_array_index(config->ips, i);
 
-        append_ranges(s, ip, bridge, &lease_max);
+        append_ranges(s, ip, &lease_max);
         if (ip->tftp_root != NULL && g_path_is_absolute(ip->tftp_root) &&
             marina_net_token_is_safe(ip->tftp_root))
             g_string_append_printf(s, "enable-tftp\ntftp-root=%s\n", ip->tftp_root);
@@ -230,8 +227,10 @@ marina_net_dnsmasq_conf_text(const MarinaNetworkConfig *config, const char *brid
         g_string_append(s, "dhcp-no-override\ndhcp-authoritative\n");
         g_string_append_printf(s, "dhcp-lease-max=%u\n", MAX(lease_max, 1u));
         g_string_append_printf(s, "dhcp-hostsfile=%s\n", paths->hosts);
-        g_string_append_printf(s, "dhcp-leasefile=%s\n", paths->leases);
     }
+    /* Always ours: router advertisements alone would otherwise make it use
+     * the system's default lease file. */
+    g_string_append_printf(s, "dhcp-leasefile=%s\n", paths->leases);
     if (config->dns_enabled)
         g_string_append_printf(s, "addn-hosts=%s\n", paths->addn_hosts);
     if (ip6 != NULL) {
@@ -349,9 +348,12 @@ write_if_changed(const char *path, const char *text, gboolean *changed, GError *
     }
     if (changed != NULL)
         *changed = TRUE;
-    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local)) {
+    /* Readable by dnsmasq's unprivileged user whatever the umask. */
+    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local) ||
+        g_chmod(path, 0644) != 0) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Could not write dnsmasq's file %s: %s."), path, local->message);
+                    _("Could not write dnsmasq's file %s: %s."), path,
+                    local != NULL ? local->message : g_strerror(errno));
         return FALSE;
     }
     return TRUE;
@@ -376,7 +378,7 @@ marina_net_dnsmasq_write_files(const MarinaNetworkConfig *config, const char *br
                     dir);
         return FALSE;
     }
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
+    if (g_mkdir_with_parents(dir, 0755) != 0 || g_chmod(dir, 0755) != 0) {
         saved = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Could not create the directory %s for dnsmasq: %s."), dir,
@@ -450,7 +452,7 @@ on_dnsmasq_started(GObject *source, GAsyncResult *result, gpointer data)
     GError *error = NULL;
     guint64 pid = 0;
 
-    if (!marina_net_command_finish(result, NULL, &error)) {
+    if (!marina_net_command_finish(result, NULL, NULL, &error)) {
         g_task_return_error(task, error);
         return;
     }
@@ -549,6 +551,7 @@ marina_net_dnsmasq_kill_async(GPid pid, const char *conf, GCancellable *cancella
                               GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_autoptr(GSource) tick = NULL;
     Kill *k;
 
     g_task_set_source_tag(task, marina_net_dnsmasq_kill_async);
@@ -564,7 +567,10 @@ marina_net_dnsmasq_kill_async(GPid pid, const char *conf, GCancellable *cancella
     k->conf = g_strdup(conf);
     g_task_set_task_data(task, k, (GDestroyNotify)kill_free);
     kill(pid, SIGTERM);
-    g_timeout_add(50, on_kill_tick, task);
+    /* Ticks in the caller's main context, where the task completes. */
+    tick = g_timeout_source_new(50);
+    g_source_set_callback(tick, on_kill_tick, task, NULL);
+    g_source_attach(tick, g_task_get_context(task));
 }
 
 gboolean
