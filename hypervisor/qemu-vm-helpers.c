@@ -133,6 +133,99 @@ prepare_uefi(MarinaQemuVm *self, GError **error)
     return TRUE;
 }
 
+/* ---- PCI host devices ---------------------------------------------------- */
+
+#define PCI_DEVICES "/sys/bus/pci/devices"
+
+/* The host driver a PCI device is bound to ("" for none). */
+static char *
+pci_driver(const char *device_dir)
+{
+    g_autofree char *link = g_build_filename(device_dir, "driver", NULL);
+    g_autofree char *target = g_file_read_link(link, NULL);
+
+    return target != NULL ? g_path_get_basename(target) : g_strdup("");
+}
+
+static gboolean
+write_sysfs(const char *path, const char *value, GError **error)
+{
+    return g_file_set_contents_full(path, value, -1, G_FILE_SET_CONTENTS_NONE, 0200, error);
+}
+
+/* What managed='yes' means (libvirt's "detach"): the device leaves its host
+ * driver for vfio-pci, through which QEMU opens it. */
+static gboolean
+bind_to_vfio(const char *address, const char *device_dir, const char *driver, GError **error)
+{
+    g_autofree char *override = g_build_filename(device_dir, "driver_override", NULL);
+    g_autofree char *unbind = g_build_filename(device_dir, "driver", "unbind", NULL);
+
+    if (!write_sysfs(override, "vfio-pci", error) ||
+        (driver[0] != '\0' && !write_sysfs(unbind, address, error)))
+        return FALSE;
+    return write_sysfs("/sys/bus/pci/drivers_probe", address, error);
+}
+
+static gboolean
+prepare_pci_hostdev(MarinaQemuVm *self, const MarinaHostdevConfig *h, GError **error)
+{
+    g_autofree char *address = g_strdup_printf("%04x:%02x:%02x.%x", h->pci_domain, h->pci_bus,
+                                               h->pci_slot, h->pci_function);
+    g_autofree char *dir = g_build_filename(PCI_DEVICES, address, NULL);
+    g_autofree char *driver = NULL;
+    g_autofree char *now = NULL;
+    g_autoptr(GError) local = NULL;
+
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Guest '%s' cannot start: this host has no PCI device %s."), vm_name(self),
+                    address);
+        return FALSE;
+    }
+    driver = pci_driver(dir);
+    if (g_str_equal(driver, "vfio-pci"))
+        return TRUE;
+    if (!h->managed) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Guest '%s' cannot start: PCI host device %s is used by the host driver "
+                      "'%s'. Bind it to vfio-pci, or set managed='yes' on its <hostdev> to have "
+                      "Marina do it."),
+                    vm_name(self), address, driver[0] != '\0' ? driver : _("(none)"));
+        return FALSE;
+    }
+    if (bind_to_vfio(address, dir, driver, &local))
+        now = pci_driver(dir);
+    if (now == NULL || !g_str_equal(now, "vfio-pci")) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                    _("Guest '%s' cannot start: PCI host device %s could not be bound to "
+                      "vfio-pci (%s). Load the vfio-pci module (modprobe vfio-pci) and check "
+                      "that the IOMMU is on."),
+                    vm_name(self), address,
+                    local != NULL ? local->message : _("the driver did not take it"));
+        return FALSE;
+    }
+    g_info("Guest '%s': PCI host device %s moved from driver '%s' to vfio-pci", vm_name(self),
+           address, driver);
+    return TRUE;
+}
+
+/* Only the system daemon can give PCI devices; the command line refuses
+ * them in a session with its own message. */
+static gboolean
+prepare_pci_hostdevs(MarinaQemuVm *self, GError **error)
+{
+    const GPtrArray *hostdevs = LIVE(self)->hostdevs;
+
+    for (guint i = 0; CFG(self)->system && i < hostdevs->len; i++) {
+        const MarinaHostdevConfig *h = hostdevs->pdata[i];
+
+        if (h->type == MARINA_HOSTDEV_PCI && !prepare_pci_hostdev(self, h, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* ---- TPM emulator ------------------------------------------------------- */
 
 static void
@@ -253,7 +346,8 @@ marina_qemu_vm_prepare_host_side(MarinaQemuVm *self, GError **error)
 {
     /* A swtpm of an earlier start that never reached QEMU is not reused. */
     marina_qemu_vm_stop_swtpm(self);
-    return prepare_uefi(self, error) && start_swtpm(self, error);
+    return prepare_uefi(self, error) && prepare_pci_hostdevs(self, error) &&
+           start_swtpm(self, error);
 }
 
 /* ---- settings applied over QMP at start ---------------------------------- */

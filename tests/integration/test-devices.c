@@ -284,6 +284,28 @@ test_definition_keeps_the_new_hardware(void **state)
     assert_non_null(strstr(def, "<mtu size=\"1400\"/>"));
 }
 
+/* The session daemon cannot open VFIO: refused at define, saying why. */
+static void
+test_pci_host_device_needs_the_system_daemon(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *xml = harness_guest_xml(
+        "dev-pci", "    <hostdev mode='subsystem' type='pci' managed='yes'><source>"
+                   "<address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>"
+                   "</hostdev>\n");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *mode = marina_dbus_host_dup_mode(h->host);
+
+    if (g_strcmp0(mode, "session") != 0) {
+        print_message("not a session daemon, skipping\n");
+        skip();
+    }
+    assert_false(marina_dbus_host_call_define_domain_sync(h->host, xml, &path, NULL, NULL, &error));
+    assert_non_null(error);
+    assert_non_null(strstr(error->message, "PCI host devices need the system daemon"));
+}
+
 int
 main(void)
 {
@@ -293,6 +315,7 @@ main(void)
         cmocka_unit_test(test_link_down_at_start),
         cmocka_unit_test(test_vcpupin_applied),
         cmocka_unit_test(test_definition_keeps_the_new_hardware),
+        cmocka_unit_test(test_pci_host_device_needs_the_system_daemon),
     };
 
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
