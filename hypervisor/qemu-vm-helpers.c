@@ -308,11 +308,18 @@ start_swtpm(MarinaQemuVm *self, GError **error)
                                          G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     g_subprocess_launcher_take_fd(launcher, fd, 3);
     g_subprocess_launcher_set_child_setup(launcher, swtpm_child_setup, NULL, NULL);
-    /* --terminate: it ends when QEMU, its one client, hangs up. */
-    proc =
-        g_subprocess_launcher_spawn(launcher, error, swtpm, "socket", "--tpmstate", state_arg,
-                                    "--ctrl", "type=unixio,fd=3", "--log", log_arg, "--terminate",
-                                    g_strcmp0(tpm->version, "1.2") == 0 ? NULL : "--tpm2", NULL);
+    /* --terminate: it ends when QEMU, its one client, hangs up. TPM 1.2
+     * is swtpm's default; 2.0 needs --tpm2. */
+    {
+        const char *argv[] = {swtpm,         "socket",
+                              "--tpmstate",  state_arg,
+                              "--ctrl",      "type=unixio,fd=3",
+                              "--log",       log_arg,
+                              "--terminate", g_strcmp0(tpm->version, "1.2") == 0 ? NULL : "--tpm2",
+                              NULL};
+
+        proc = g_subprocess_launcher_spawnv(launcher, argv, error);
+    }
     if (proc == NULL) {
         g_prefix_error(error, _("Guest '%s' cannot start its TPM emulator: "), vm_name(self));
         return FALSE;
