@@ -509,7 +509,15 @@ marina_qemu_vm_apply_start_settings(MarinaQemuVm *self)
         json_object_set_boolean_member(args, "up", FALSE);
         marina_qmp_client_execute_async(self->qmp, "set_link", args, -1, NULL, on_link_set, NULL);
     }
-    if (live->vcpupins->len > 0)
+    marina_qemu_vm_pin_vcpus(self);
+}
+
+void
+marina_qemu_vm_pin_vcpus(MarinaQemuVm *self)
+{
+    const MarinaDomainConfig *live = LIVE(self);
+
+    if (self->qmp != NULL && live != NULL && live->vcpupins->len > 0)
         marina_qmp_client_execute_async(self->qmp, "query-cpus-fast", NULL, -1, NULL,
                                         on_vcpus_listed, g_object_ref(self));
 }
