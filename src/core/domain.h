@@ -231,4 +231,47 @@ void marina_domain_migrate_start_postcopy_async(MarinaDomain *self, GCancellable
 gboolean marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncResult *result,
                                                      GError **error);
 
+/* ---- Hardware (domain-hardware.c) ----
+ * Which definition a change applies to: the running guest (live), the
+ * persistent definition (config, from the next boot), or both; CURRENT is
+ * live when the guest runs, else config. */
+typedef enum {
+    MARINA_DOMAIN_AFFECT_CURRENT = 0,
+    MARINA_DOMAIN_AFFECT_LIVE = 1 << 0,
+    MARINA_DOMAIN_AFFECT_CONFIG = 1 << 1,
+    MARINA_DOMAIN_AFFECT_MAXIMUM = 1 << 2, /* SetMemory / SetVcpus only */
+} MarinaDomainAffect;
+
+/* UpdateDevice only: change a CD-ROM's medium even when the guest locked
+ * its tray (virsh change-media --force). */
+#define MARINA_DOMAIN_UPDATE_FORCE (1u << 2)
+
+/* Add the device element @xml (virsh attach-device). @flags: MarinaDomainAffect.
+ * *warnings (may be NULL): what the daemon ignored in @xml. A live change
+ * QEMU cannot make fails with MARINA_ERROR_UNSUPPORTED. */
+void marina_domain_attach_device_async(MarinaDomain *self, const char *xml, guint flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_domain_attach_device_finish(MarinaDomain *self, GAsyncResult *result,
+                                            char ***warnings, GError **error);
+/* Remove the device @xml names (a disk by target, an interface by MAC). */
+void marina_domain_detach_device_async(MarinaDomain *self, const char *xml, guint flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_domain_detach_device_finish(MarinaDomain *self, GAsyncResult *result,
+                                            GError **error);
+/* Change a device in place (media, link state); @flags may add
+ * MARINA_DOMAIN_UPDATE_FORCE. */
+void marina_domain_update_device_async(MarinaDomain *self, const char *xml, guint flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_domain_update_device_finish(MarinaDomain *self, GAsyncResult *result,
+                                            char ***warnings, GError **error);
+/* Grow disk @target to @bytes (virsh blockresize); shrinking is refused. */
+void marina_domain_resize_disk_async(MarinaDomain *self, const char *target, guint64 bytes,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean marina_domain_resize_disk_finish(MarinaDomain *self, GAsyncResult *result,
+                                          GError **error);
+
 G_END_DECLS
