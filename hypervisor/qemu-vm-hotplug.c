@@ -44,6 +44,7 @@ typedef struct {
     guint timer;
     gboolean deleted; /* the awaited DEVICE_DELETED came */
     gboolean waiting;
+    gboolean done; /* the task has its result: nothing more happens */
     GError *error; /* rolling back because of this */
     int undo_index;
 } Plan;
@@ -115,6 +116,25 @@ args_new(void)
 static void plan_continue(GTask *task);
 static void plan_undo(GTask *task);
 
+/* The plan holds its task while it runs (the waits for QEMU's events have
+ * no call in flight that would): let go once the result is in. */
+static void
+plan_return(GTask *task, GError *error)
+{
+    Plan *plan = g_task_get_task_data(task);
+
+    plan->done = TRUE;
+    if (plan->event_handler != 0)
+        g_signal_handler_disconnect(plan->qmp, plan->event_handler);
+    plan->event_handler = 0;
+    g_clear_handle_id(&plan->timer, g_source_remove);
+    if (error != NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+    g_object_unref(task);
+}
+
 static void
 execute(GTask *task, Step *step, GAsyncReadyCallback done)
 {
@@ -150,7 +170,7 @@ plan_undo(GTask *task)
             return;
         }
     }
-    g_task_return_error(task, g_steal_pointer(&plan->error));
+    plan_return(task, g_steal_pointer(&plan->error));
 }
 
 static void
@@ -172,7 +192,7 @@ on_device_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64
     Step *step;
     const char *id;
 
-    if (plan->next >= plan->steps->len || plan->error != NULL)
+    if (plan->done || plan->next >= plan->steps->len || plan->error != NULL)
         return;
     step = plan->steps->pdata[plan->next];
     if (!g_str_equal(name, "DEVICE_DELETED") || data == NULL ||
@@ -240,7 +260,7 @@ plan_continue(GTask *task)
     Step *step;
 
     if (plan->next >= plan->steps->len) {
-        g_task_return_boolean(task, TRUE);
+        plan_return(task, NULL);
         return;
     }
     step = plan->steps->pdata[plan->next];
@@ -260,8 +280,8 @@ plan_run(MarinaQemuVm *self, Plan *plan, GTask *task)
     }
     plan->qmp = g_object_ref(self->qmp);
     g_task_set_task_data(task, plan, (GDestroyNotify)plan_free);
-    plan->event_handler =
-        g_signal_connect(plan->qmp, "event", G_CALLBACK(on_device_event), task);
+    g_object_ref(task); /* until plan_return() */
+    plan->event_handler = g_signal_connect(plan->qmp, "event", G_CALLBACK(on_device_event), task);
     plan_continue(task);
 }
 
@@ -277,8 +297,7 @@ is_q35(MarinaQemuVm *self)
 }
 
 static void
-return_unsupported(MarinaQemuVm *self, GTask *task, const MarinaDevice *device,
-                   const char *why)
+return_unsupported(MarinaQemuVm *self, GTask *task, const MarinaDevice *device, const char *why)
 {
     g_autofree char *what = marina_device_describe(device);
 
@@ -295,8 +314,7 @@ check_pci_slot(MarinaQemuVm *self, GTask *task, const MarinaDevice *device)
 {
     if (!is_q35(self))
         return TRUE;
-    return_unsupported(self, task, device,
-                       _("the q35 machine's root bus has no hot-plug slots."));
+    return_unsupported(self, task, device, _("the q35 machine's root bus has no hot-plug slots."));
     return FALSE;
 }
 
@@ -381,12 +399,12 @@ attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
     if (disk->bus == MARINA_DISK_BUS_SCSI) {
         gboolean have_scsi = FALSE;
         for (guint i = 0; i < LIVE(self)->disks->len; i++)
-            have_scsi |= ((MarinaDiskConfig *)LIVE(self)->disks->pdata[i])->bus ==
-                         MARINA_DISK_BUS_SCSI;
+            have_scsi |=
+                ((MarinaDiskConfig *)LIVE(self)->disks->pdata[i])->bus == MARINA_DISK_BUS_SCSI;
         for (guint i = 0; i < LIVE(self)->controllers->len; i++)
-            have_scsi |= g_strcmp0(((MarinaControllerConfig *)LIVE(self)->controllers->pdata[i])
-                                       ->type,
-                                   "scsi") == 0;
+            have_scsi |=
+                g_strcmp0(((MarinaControllerConfig *)LIVE(self)->controllers->pdata[i])->type,
+                          "scsi") == 0;
         if (!have_scsi) {
             return_unsupported(self, task, device,
                                _("the guest has no SCSI controller to plug it into."));
@@ -410,9 +428,8 @@ attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
     step->undo = blockdev_del(drive_node);
 
     args = args_new();
-    json_object_set_string_member(args, "driver",
-                                  disk->bus == MARINA_DISK_BUS_VIRTIO ? "virtio-blk-pci"
-                                                                      : "scsi-hd");
+    json_object_set_string_member(
+        args, "driver", disk->bus == MARINA_DISK_BUS_VIRTIO ? "virtio-blk-pci" : "scsi-hd");
     json_object_set_string_member(args, "drive", drive_node);
     json_object_set_string_member(args, "id", id);
     if (disk->bus == MARINA_DISK_BUS_SCSI) {
@@ -483,8 +500,8 @@ change_media(MarinaQemuVm *self, const MarinaDiskConfig *current, const MarinaDe
         plan_add(plan, "blockdev-remove-medium", marina_qemu_json_args("id", id, NULL));
     } else {
         args = marina_qemu_json_args("id", id, "filename", disk->source, "format",
-                                     disk->format != NULL ? disk->format : "raw",
-                                     "read-only-mode", "read-only", NULL);
+                                     disk->format != NULL ? disk->format : "raw", "read-only-mode",
+                                     "read-only", NULL);
         json_object_set_boolean_member(args, "force", force);
         plan_add(plan, "blockdev-change-medium", args);
     }
@@ -665,8 +682,8 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     netdev = g_strdup_printf("hostnet%u", n);
     plan = plan_new(what);
     if (iface->type == MARINA_NET_TYPE_USER) {
-        step = plan_add(plan, "netdev_add",
-                        marina_qemu_json_args("type", "user", "id", netdev, NULL));
+        step =
+            plan_add(plan, "netdev_add", marina_qemu_json_args("type", "user", "id", netdev, NULL));
     } else {
         g_autofree char *tap_name = NULL;
         int fd = marina_tap_open_on_bridge(iface->source, iface->target_dev, &tap_name, &error);
@@ -679,8 +696,8 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
         step = plan_add(plan, "getfd", marina_qemu_json_args("fdname", netdev, NULL));
         step->fd = fd;
         step->undo = step_new("closefd", marina_qemu_json_args("fdname", netdev, NULL));
-        g_info("Guest '%s': tap %s on bridge %s for %s", vm_name(self), tap_name,
-               iface->source, mac);
+        g_info("Guest '%s': tap %s on bridge %s for %s", vm_name(self), tap_name, iface->source,
+               mac);
         step = plan_add(plan, "netdev_add",
                         marina_qemu_json_args("type", "tap", "id", netdev, "fd", netdev, NULL));
     }
@@ -738,8 +755,7 @@ detach_nic_found(GTask *task, const char *id, GPtrArray *names)
 
     if (id == NULL) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE,
-                                _("%s is not in the running guest '%s'."), what,
-                                vm_name(self));
+                                _("%s is not in the running guest '%s'."), what, vm_name(self));
         return;
     }
     netdev = netdev_of(id);
@@ -899,8 +915,8 @@ on_block_nodes(GTask *task, JsonNode *reply)
         JsonObject *image;
 
         if (node == NULL ||
-            g_strcmp0(json_object_get_string_member_with_default(node, "node-name", ""),
-                      r->node) != 0)
+            g_strcmp0(json_object_get_string_member_with_default(node, "node-name", ""), r->node) !=
+                0)
             continue;
         image = json_object_get_object_member(node, "image");
         if (image != NULL)
@@ -956,8 +972,7 @@ on_img_info(MarinaVolumeConfig *info, const GError *error, gpointer data)
 }
 
 void
-marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes,
-                           GTask *task)
+marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes, GTask *task)
 {
     MarinaQemuVm *self = MARINA_QEMU_VM(vm);
     Resize *r = g_new0(Resize, 1);

@@ -123,8 +123,8 @@ is_media_device(const MarinaDevice *device)
 {
     const MarinaDiskConfig *disk = device->config;
 
-    return device->kind == MARINA_DEVICE_DISK && (disk->device == MARINA_DISK_DEVICE_CDROM ||
-                                                  disk->device == MARINA_DISK_DEVICE_FLOPPY);
+    return device->kind == MARINA_DEVICE_DISK &&
+           (disk->device == MARINA_DISK_DEVICE_CDROM || disk->device == MARINA_DISK_DEVICE_FLOPPY);
 }
 
 static const char *
@@ -286,8 +286,7 @@ finish_call(DeviceCall *call, gboolean changed_live)
         g_dbus_method_invocation_return_value(call->invocation, NULL);
     else
         g_dbus_method_invocation_return_value(
-            call->invocation,
-            g_variant_new("(^as)", (const char *const *)call->warnings->pdata));
+            call->invocation, g_variant_new("(^as)", (const char *const *)call->warnings->pdata));
 }
 
 static void
@@ -344,8 +343,7 @@ run_live(DeviceCall *call)
 }
 
 static void
-handle_device_call(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params,
-                   DeviceOp op)
+handle_device_call(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params, DeviceOp op)
 {
     g_autoptr(DeviceCall) call = NULL;
     GError *error = NULL;
@@ -372,9 +370,9 @@ handle_device_call(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *
         return;
     }
     if (call->name == NULL) {
-        int index = op == OP_ATTACH ? -1
-                                    : marina_domain_config_find_device(PRIV(self)->def,
-                                                                       call->device, NULL);
+        int index = op == OP_ATTACH
+                        ? -1
+                        : marina_domain_config_find_device(PRIV(self)->def, call->device, NULL);
         call->name = device_event_name(call->device, index);
     }
     if (flags & AFFECT_LIVE)
@@ -384,22 +382,19 @@ handle_device_call(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *
 }
 
 void
-marina_vm_handle_attach_device(MarinaVm *self, GDBusMethodInvocation *invocation,
-                               GVariant *params)
+marina_vm_handle_attach_device(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params)
 {
     handle_device_call(self, invocation, params, OP_ATTACH);
 }
 
 void
-marina_vm_handle_detach_device(MarinaVm *self, GDBusMethodInvocation *invocation,
-                               GVariant *params)
+marina_vm_handle_detach_device(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params)
 {
     handle_device_call(self, invocation, params, OP_DETACH);
 }
 
 void
-marina_vm_handle_update_device(MarinaVm *self, GDBusMethodInvocation *invocation,
-                               GVariant *params)
+marina_vm_handle_update_device(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params)
 {
     handle_device_call(self, invocation, params, OP_UPDATE);
 }

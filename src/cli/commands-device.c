@@ -21,15 +21,21 @@ typedef struct {
 } Affect;
 
 #define AFFECT_ENTRIES(a)                                                                          \
-    {"live", 0, 0, G_OPTION_ARG_NONE, &(a).live, N_("Change the running guest"), NULL},           \
-        {"config", 0, 0, G_OPTION_ARG_NONE, &(a).config,                                           \
-         N_("Change the persistent definition (from the next boot)"), NULL},                       \
-        {"current", 0, 0, G_OPTION_ARG_NONE, &(a).current,                                         \
-         N_("The running guest if it runs, else the definition"), NULL }
+    {"live", 0, 0, G_OPTION_ARG_NONE, &(a).live, N_("Change the running guest"), NULL},            \
+        {"config",    0,                                                                           \
+         0,           G_OPTION_ARG_NONE,                                                           \
+         &(a).config, N_("Change the persistent definition (from the next boot)"),                 \
+         NULL},                                                                                    \
+    {                                                                                              \
+        "current", 0, 0, G_OPTION_ARG_NONE, &(a).current,                                          \
+            N_("The running guest if it runs, else the definition"), NULL                          \
+    }
 
 #define PERSISTENT_ENTRY(a)                                                                        \
-    {"persistent", 0, 0, G_OPTION_ARG_NONE, &(a).persistent,                                       \
-     N_("Change the definition, and the running guest if it runs"), NULL }
+    {                                                                                              \
+        "persistent", 0, 0, G_OPTION_ARG_NONE, &(a).persistent,                                    \
+            N_("Change the definition, and the running guest if it runs"), NULL                    \
+    }
 
 static gboolean
 domain_running(MarinaDomain *domain)
@@ -331,8 +337,9 @@ cmd_detach_interface(CliContext *ctx, int argc, char **argv)
         return CLI_FAILED;
     }
     if (matches > 1) {
-        fprintf(stderr, _("error: Guest has several interfaces of type %s; say which with "
-                          "--mac\n"),
+        fprintf(stderr,
+                _("error: Guest has several interfaces of type %s; say which with "
+                  "--mac\n"),
                 args[1]);
         return CLI_FAILED;
     }
@@ -352,12 +359,11 @@ cmd_change_media(CliContext *ctx, int argc, char **argv)
     const GOptionEntry entries[] = {
         AFFECT_ENTRIES(a),
         {"eject", 0, 0, G_OPTION_ARG_NONE, &eject, N_("Eject the medium"), NULL},
-        {"insert", 0, 0, G_OPTION_ARG_NONE, &insert, N_("Insert SOURCE into an empty drive"),
+        {"insert", 0, 0, G_OPTION_ARG_NONE, &insert, N_("Insert SOURCE into an empty drive"), NULL},
+        {"update", 0, 0, G_OPTION_ARG_NONE, &update, N_("Put SOURCE in (or eject, without SOURCE)"),
          NULL},
-        {"update", 0, 0, G_OPTION_ARG_NONE, &update,
-         N_("Put SOURCE in (or eject, without SOURCE)"), NULL},
-        {"force", 0, 0, G_OPTION_ARG_NONE, &a.force,
-         N_("Even if the guest has locked the tray"), NULL},
+        {"force", 0, 0, G_OPTION_ARG_NONE, &a.force, N_("Even if the guest has locked the tray"),
+         NULL},
         G_OPTION_ENTRY_NULL,
     };
     g_auto(GStrv) args = NULL;
@@ -387,14 +393,16 @@ cmd_change_media(CliContext *ctx, int argc, char **argv)
         return status;
     disk = cli_find_disk(config, args[1]);
     if (disk == NULL || disk->device == MARINA_DISK_DEVICE_DISK) {
-        fprintf(stderr, _("error: No CD-ROM or floppy drive found whose source path or target "
-                          "is %s\n"),
+        fprintf(stderr,
+                _("error: No CD-ROM or floppy drive found whose source path or target "
+                  "is %s\n"),
                 args[1]);
         return CLI_FAILED;
     }
     if (insert && disk->source != NULL) {
-        fprintf(stderr, _("error: Drive %s is not empty (it holds %s); use --update to change "
-                          "the medium\n"),
+        fprintf(stderr,
+                _("error: Drive %s is not empty (it holds %s); use --update to change "
+                  "the medium\n"),
                 disk->target_dev, disk->source);
         return CLI_FAILED;
     }
@@ -520,15 +528,13 @@ const CliCommand cli_device_commands[] = {
      N_("Add a network interface (TYPE user, network or bridge)")},
     {"detach-disk", cmd_detach_disk, "NAME TARGET " AFFECT_USAGE " [--persistent]",
      N_("Remove a disk")},
-    {"detach-interface", cmd_detach_interface, "NAME TYPE [--mac MAC] " AFFECT_USAGE
-                                               " [--persistent]",
-     N_("Remove a network interface")},
+    {"detach-interface", cmd_detach_interface,
+     "NAME TYPE [--mac MAC] " AFFECT_USAGE " [--persistent]", N_("Remove a network interface")},
     {"change-media", cmd_change_media,
      "NAME PATH [SOURCE] [--eject|--insert|--update] [--force] " AFFECT_USAGE,
      N_("Insert, change or eject a CD-ROM's or floppy's medium")},
     {"domblklist", cmd_domblklist, "NAME [--inactive] [--details]", N_("List a domain's disks")},
-    {"domiflist", cmd_domiflist, "NAME [--inactive]",
-     N_("List a domain's network interfaces")},
+    {"domiflist", cmd_domiflist, "NAME [--inactive]", N_("List a domain's network interfaces")},
     {"blockresize", cmd_blockresize, "NAME PATH SIZE",
      N_("Grow a disk (SIZE in KiB, or with a unit: 20G)")},
     {NULL},

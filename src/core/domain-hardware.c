@@ -136,8 +136,8 @@ marina_domain_resize_disk_async(MarinaDomain *self, const char *target, guint64 
     task = marina_client_task_new(self, marina_domain_resize_disk_async, cancellable, callback,
                                   user_data);
     proxy = hardware_caller(self);
-    marina_dbus_domain_call_resize_disk(proxy, target, bytes, cancellable,
-                                        marina_client_void_reply, task);
+    marina_dbus_domain_call_resize_disk(proxy, target, bytes, cancellable, marina_client_void_reply,
+                                        task);
 }
 
 gboolean
