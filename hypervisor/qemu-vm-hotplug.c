@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "qemu-command.h"
 #include "qemu-img.h"
 #include "qemu-vm-private.h"
 #include "tap-device.h"
@@ -995,4 +996,35 @@ marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 b
     }
     /* Shut off: the image itself (qemu-img; never while a guest holds it). */
     marina_qemu_img_info(r->target, r->path, r->format, on_img_info, task);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A changed definition                                                    */
+
+/* What DefineDomain checks (host-methods.c): the definition makes a QEMU
+ * command line. Descriptors are stand-ins; an interface on a virtual network
+ * is the network's business at start, so it gets one too. */
+gboolean
+marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
+{
+    const MarinaDaemonConfig *cfg = marina_vm_get_daemon_config(vm);
+    MarinaQemuCommandOptions opts = {.accel = cfg->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) argv = NULL;
+    int fds[64], taps[64];
+
+    opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(def), G_N_ELEMENTS(fds));
+    for (guint i = 0; i < opts.n_chardev_fds; i++)
+        fds[i] = 4 + (int)i;
+    opts.chardev_fds = fds;
+    opts.n_tap_fds = MIN(def->interfaces->len, G_N_ELEMENTS(taps));
+    for (guint i = 0; i < opts.n_tap_fds; i++) {
+        const MarinaInterfaceConfig *iface = def->interfaces->pdata[i];
+        gboolean tap = iface->type == MARINA_NET_TYPE_NETWORK ||
+                       (cfg->system && iface->type == MARINA_NET_TYPE_BRIDGE);
+        taps[i] = tap ? 100 + (int)i : -1;
+    }
+    opts.tap_fds = taps;
+    argv = marina_qemu_command_build(def, &opts, warnings, error);
+    return argv != NULL;
 }

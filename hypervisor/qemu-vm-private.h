@@ -125,6 +125,8 @@ void marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, con
                                   gboolean force, GTask *task);
 void marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes,
                                 GTask *task);
+gboolean marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def,
+                                         GError **error);
 
 /* qemu-vm-stats.c */
 void marina_qemu_vm_collect_stats(MarinaVm *vm, guint kinds, GTask *task);

@@ -673,6 +673,7 @@ marina_qemu_vm_class_init(MarinaQemuVmClass *klass)
     vm_class->detach_device = marina_qemu_vm_detach_device;
     vm_class->update_device = marina_qemu_vm_update_device;
     vm_class->resize_disk = marina_qemu_vm_resize_disk;
+    vm_class->check_definition = marina_qemu_vm_check_definition;
 }
 
 static void

@@ -215,6 +215,9 @@ prepare_config(DeviceCall *call, GError **error)
     if (call->op != OP_DETACH &&
         !marina_vm_registry_check_unique(p->ctx.registry, def, call->vm, error))
         return FALSE;
+    if (KLASS(call->vm)->check_definition != NULL &&
+        !KLASS(call->vm)->check_definition(call->vm, def, error))
+        return FALSE;
     call->new_def = g_steal_pointer(&def);
     return TRUE;
 }

@@ -126,6 +126,9 @@ struct _MarinaVmClass {
      * @force: change a CD-ROM's medium even when the guest locked the tray. */
     void (*update_device)(MarinaVm *self, const MarinaDevice *current, const MarinaDevice *device,
                           gboolean force, GTask *task);
+    /* Optional: refuse a definition this driver could never start, as
+     * DefineDomain does (checked before a device change is saved). */
+    gboolean (*check_definition)(MarinaVm *self, const MarinaDomainConfig *def, GError **error);
     /* Grow @disk to @bytes: live when the guest runs, else its image.
      * Shrinking is refused. */
     void (*resize_disk)(MarinaVm *self, const MarinaDiskConfig *disk, guint64 bytes, GTask *task);

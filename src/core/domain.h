@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "connection.h"
+#include "domain-affect.h"
 #include "domain-state.h"
 #include "job-watcher.h"
 #include "records.h"
@@ -232,15 +233,7 @@ gboolean marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncR
                                                      GError **error);
 
 /* ---- Hardware (domain-hardware.c) ----
- * Which definition a change applies to: the running guest (live), the
- * persistent definition (config, from the next boot), or both; CURRENT is
- * live when the guest runs, else config. */
-typedef enum {
-    MARINA_DOMAIN_AFFECT_CURRENT = 0,
-    MARINA_DOMAIN_AFFECT_LIVE = 1 << 0,
-    MARINA_DOMAIN_AFFECT_CONFIG = 1 << 1,
-    MARINA_DOMAIN_AFFECT_MAXIMUM = 1 << 2, /* SetMemory / SetVcpus only */
-} MarinaDomainAffect;
+ * @flags: MarinaDomainAffect (domain-affect.h). */
 
 /* UpdateDevice only: change a CD-ROM's medium even when the guest locked
  * its tray (virsh change-media --force). */

@@ -363,6 +363,15 @@ test_config_only_and_refusals(void **state)
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
     assert_non_null(strstr(error->message, "--config"));
     g_clear_error(&error);
+    /* A definition QEMU could not start (the pc machine's IDE bus has four
+     * places), --config alone: refused as DefineDomain refuses it. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        f->dom,
+        "<disk type='file' device='disk'><source file='/tmp/x.img'/>"
+        "<target dev='hde' bus='ide'/></disk>",
+        CONFIG, &warnings, NULL, &error));
+    assert_non_null(strstr(error->message, "hde"));
+    g_clear_error(&error);
     /* Detaching what is not there. */
     assert_false(marina_dbus_domain_call_detach_device_sync(
         f->dom,
