@@ -39,7 +39,9 @@ struct Step {
 typedef struct {
     GPtrArray *steps; /* Step* */
     guint next;
-    char *what; /* "Disk 'vdb'", for messages */
+    MarinaQemuVm *vm;
+    MarinaDevice *device; /* an unplug: what leaves the running configuration */
+    char *what;           /* "Disk 'vdb'", for messages */
     MarinaQmpClient *qmp;
     gulong event_handler;
     guint timer;
@@ -83,6 +85,8 @@ plan_free(Plan *plan)
         g_signal_handler_disconnect(plan->qmp, plan->event_handler);
     g_clear_handle_id(&plan->timer, g_source_remove);
     g_clear_object(&plan->qmp);
+    g_clear_object(&plan->vm);
+    g_clear_pointer(&plan->device, marina_device_free);
     g_ptr_array_unref(plan->steps);
     g_free(plan->what);
     g_clear_error(&plan->error);
@@ -211,21 +215,100 @@ on_device_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64
     }
 }
 
+/* A guest that lets go of a device after the unplug stopped waiting: the
+ * unplug is finished then (the steps after the wait), and the running
+ * configuration follows, so it and QEMU agree again. */
+typedef struct {
+    MarinaQemuVm *vm; /* weak */
+    MarinaQmpClient *qmp;
+    gulong handler;
+    char *id;
+    MarinaDevice *device;
+    GPtrArray *steps; /* Step*: what comes after the wait */
+} LateUnplug;
+
+static void
+late_unplug_free(gpointer data, GClosure *closure)
+{
+    LateUnplug *late = data;
+
+    if (late->vm != NULL)
+        g_object_remove_weak_pointer(G_OBJECT(late->vm), (gpointer *)&late->vm);
+    g_free(late->id);
+    marina_device_free(late->device);
+    g_ptr_array_unref(late->steps);
+    g_free(late);
+}
+
+static void
+on_late_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts,
+              gpointer user_data)
+{
+    LateUnplug *late = user_data;
+    MarinaDomainConfig *live;
+
+    if (!g_str_equal(name, "DEVICE_DELETED") || data == NULL ||
+        g_strcmp0(json_object_get_string_member_with_default(data, "device", ""), late->id) != 0)
+        return;
+    for (guint i = 0; i < late->steps->len; i++) {
+        Step *step = late->steps->pdata[i];
+        marina_qmp_client_execute_async(qmp, step->command, step->args, -1, NULL, NULL, NULL);
+    }
+    live = late->vm != NULL ? LIVE(late->vm) : NULL;
+    if (live != NULL && marina_domain_config_remove_device(live, late->device, NULL)) {
+        g_autofree char *what = marina_device_describe(late->device);
+        const char *event_name = late->device->kind == MARINA_DEVICE_DISK
+                                     ? ((MarinaDiskConfig *)late->device->config)->target_dev
+                                     : ((MarinaInterfaceConfig *)late->device->config)->mac;
+
+        g_info("Guest '%s' released %s late; it is unplugged now", vm_name(late->vm), what);
+        marina_qemu_vm_write_runtime_state(late->vm);
+        marina_vm_emit_config_changed(VM(late->vm), "device-detached", event_name);
+    }
+    /* Frees @late. */
+    g_signal_handler_disconnect(qmp, late->handler);
+}
+
+static void
+watch_late_unplug(Plan *plan, const char *id)
+{
+    LateUnplug *late;
+
+    if (plan->device == NULL || plan->vm == NULL)
+        return;
+    late = g_new0(LateUnplug, 1);
+    late->vm = plan->vm;
+    g_object_add_weak_pointer(G_OBJECT(late->vm), (gpointer *)&late->vm);
+    late->qmp = plan->qmp;
+    late->id = g_strdup(id);
+    late->device = marina_device_copy(plan->device);
+    late->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    for (guint i = plan->next + 1; i < plan->steps->len; i++) {
+        Step *step = plan->steps->pdata[i];
+        g_ptr_array_add(late->steps, step_new(step->command, json_object_ref(step->args)));
+    }
+    late->handler = g_signal_connect_data(plan->qmp, "event", G_CALLBACK(on_late_event), late,
+                                          late_unplug_free, 0);
+}
+
 static gboolean
 on_unplug_timeout(gpointer data)
 {
     GTask *task = data;
     Plan *plan = g_task_get_task_data(task);
+    Step *step = plan->steps->pdata[plan->next];
 
     plan->timer = 0;
     plan->waiting = FALSE;
+    watch_late_unplug(plan, step->wait_deleted);
     /* Nothing to undo: the guest was asked and may still let go later. */
     plan->next = 0;
     plan_fail(task, g_error_new(MARINA_ERROR, MARINA_ERROR_TIMEOUT,
                                 _("%s: the guest did not release it within %u seconds (it may be "
-                                  "in use, or the guest may not support hot-unplug). Nothing "
-                                  "was changed; try again, or use --config to remove it at the "
-                                  "next boot."),
+                                  "in use, or the guest may not support hot-unplug). The "
+                                  "definition is unchanged; should the guest release it later, "
+                                  "it is unplugged then. Try again, or use --config to remove "
+                                  "it at the next boot."),
                                 plan->what, UNPLUG_TIMEOUT_S));
     return G_SOURCE_REMOVE;
 }
@@ -280,6 +363,7 @@ plan_run(MarinaQemuVm *self, Plan *plan, GTask *task)
         return;
     }
     plan->qmp = g_object_ref(self->qmp);
+    plan->vm = g_object_ref(self);
     g_task_set_task_data(task, plan, (GDestroyNotify)plan_free);
     g_object_ref(task); /* until plan_return() */
     plan->event_handler = g_signal_connect(plan->qmp, "event", G_CALLBACK(on_device_event), task);
@@ -475,6 +559,7 @@ detach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
     if (disk->bus == MARINA_DISK_BUS_VIRTIO && !check_pci_slot(self, task, device))
         return;
     plan = plan_new(what);
+    plan->device = marina_device_copy(device);
     step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
     step->wait_deleted = g_strdup(id);
     plan_add(plan, "blockdev-del", marina_qemu_json_args("node-name", drive_node, NULL));
@@ -761,6 +846,7 @@ detach_nic_found(GTask *task, const char *id, GPtrArray *names)
     }
     netdev = netdev_of(id);
     plan = plan_new(what);
+    plan->device = marina_device_copy(g_object_get_data(G_OBJECT(task), "nic-device"));
     step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
     step->wait_deleted = g_strdup(id);
     plan_add(plan, "netdev_del", marina_qemu_json_args("id", netdev, NULL));
@@ -775,6 +861,8 @@ detach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
     if (!check_pci_slot(self, task, device))
         return;
     g_object_set_data_full(G_OBJECT(task), "what", marina_device_describe(device), g_free);
+    g_object_set_data_full(G_OBJECT(task), "nic-device", marina_device_copy(device),
+                           (GDestroyNotify)marina_device_free);
     find_nic(self, task, iface->mac, detach_nic_found);
 }
 
