@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -457,13 +458,96 @@ test_marinactl_lists(void **state)
                      2);
 }
 
+/* The test driver simulates the same calls: its guests run no QEMU. */
+static void
+test_test_driver(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("marina-hotplug-XXXXXX", NULL);
+    g_autofree char *node = g_build_filename(dir, "node.xml", NULL);
+    const char *args[] = {"--driver", "test", "--test-file", node, NULL};
+    const char *disk = "<disk type='file' device='disk'><source file='/img/t.qcow2'/>"
+                       "<driver name='qemu' type='qcow2'/><target dev='vdb' bus='virtio'/></disk>";
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *def = NULL;
+    Harness *h;
+
+    assert_true(g_file_set_contents(
+        node,
+        "<node><domain type='test'><name>t1</name><memory>65536</memory>"
+        "<os><type>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/img/a.img'/>"
+        "<target dev='vda' bus='virtio'/></disk>"
+        "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>"
+        "</devices></domain></node>",
+        -1, NULL));
+    h = harness_new_with_args(args);
+    assert_true(marina_dbus_host_call_lookup_domain_sync(h->host, "t1", &path, NULL, &error));
+    dom = harness_domain(h, NULL, path);
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 5000, NULL),
+                     MARINA_DOMAIN_RUNNING);
+
+    /* Live and config together: both have it. */
+    if (!marina_dbus_domain_call_attach_device_sync(dom, disk, LIVE | CONFIG, &warnings, NULL,
+                                                    &error))
+        fail_msg("AttachDevice: %s", error->message);
+    g_clear_pointer(&warnings, g_strfreev);
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 0, &live, NULL, &error));
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 1, &def, NULL, &error));
+    assert_non_null(strstr(live, "vdb"));
+    assert_non_null(strstr(def, "vdb"));
+    /* What a running guest cannot take: refused, nothing saved. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        dom,
+        "<disk type='file' device='disk'><source file='/img/i.img'/>"
+        "<target dev='hdb' bus='ide'/></disk>",
+        LIVE | CONFIG, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    g_clear_error(&error);
+    g_clear_pointer(&def, g_free);
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 1, &def, NULL, &error));
+    assert_null(strstr(def, "hdb"));
+    /* Media, and growing a disk but not shrinking it. */
+    assert_true(marina_dbus_domain_call_update_device_sync(
+        dom,
+        "<disk type='file' device='cdrom'><source file='/img/x.iso'/>"
+        "<target dev='hdc' bus='ide'/><readonly/></disk>",
+        0, &warnings, NULL, &error));
+    g_clear_pointer(&warnings, g_strfreev);
+    assert_true(marina_dbus_domain_call_resize_disk_sync(dom, "vdb", 1 << 30, NULL, &error));
+    assert_false(marina_dbus_domain_call_resize_disk_sync(dom, "vdb", 1 << 20, NULL, &error));
+    g_clear_error(&error);
+
+    /* Shut off: live is refused, current means the definition. */
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_SHUTOFF, 5000, NULL),
+                     MARINA_DOMAIN_SHUTOFF);
+    assert_false(marina_dbus_domain_call_detach_device_sync(dom, disk, LIVE, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING));
+    g_clear_error(&error);
+    assert_true(marina_dbus_domain_call_detach_device_sync(dom, disk, 0, NULL, &error));
+    g_clear_pointer(&def, g_free);
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 1, &def, NULL, &error));
+    assert_null(strstr(def, "vdb"));
+    harness_free(h);
+    g_unlink(node);
+    g_rmdir(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_disk_plug_and_unplug),     cmocka_unit_test(test_disk_grows_live),
-        cmocka_unit_test(test_nic_plug_and_unplug),      cmocka_unit_test(test_cdrom_media_live),
-        cmocka_unit_test(test_config_only_and_refusals), cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_disk_plug_and_unplug),
+        cmocka_unit_test(test_disk_grows_live),
+        cmocka_unit_test(test_nic_plug_and_unplug),
+        cmocka_unit_test(test_cdrom_media_live),
+        cmocka_unit_test(test_config_only_and_refusals),
+        cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_test_driver),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
