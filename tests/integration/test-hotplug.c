@@ -12,8 +12,10 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/domain-state.h"
@@ -537,6 +539,155 @@ test_test_driver(void **state)
     g_rmdir(dir);
 }
 
+/* ---- A bridged NIC on the system daemon, inside a network namespace ---- */
+
+typedef struct {
+    char *ns;   /* "marina-devlive-<random>" */
+    char *root; /* sockets, configuration, state */
+    GPid daemon;
+} BridgeHost;
+
+static BridgeHost bridge_host;
+
+static gboolean
+ns_run(const char *command, char **out)
+{
+    g_autofree char *full = g_strdup_printf("ip netns exec %s %s", bridge_host.ns, command);
+    int status = -1;
+
+    return g_spawn_command_line_sync(full, out, NULL, &status, NULL) &&
+           g_spawn_check_wait_status(status, NULL);
+}
+
+static int
+bridge_setup(void **state)
+{
+    g_autofree char *add = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *st = NULL;
+    g_autofree char *sock = NULL;
+
+    if (getuid() != 0)
+        return 0;
+    bridge_host.ns = g_strdup_printf("marina-devlive-%08x", g_random_int());
+    bridge_host.root = g_dir_make_tmp("marina-hpbr-XXXXXX", NULL);
+    add = g_strdup_printf("ip netns add %s", bridge_host.ns);
+    run_or_fail((const char *const[]){"sh", "-c", add, NULL});
+    assert_true(ns_run("ip link add brhp0 type bridge", NULL));
+    assert_true(ns_run("ip link set brhp0 up", NULL));
+    conf = g_build_filename(bridge_host.root, "marinad.conf", NULL);
+    sock = g_build_filename(bridge_host.root, "rw.sock", NULL);
+    st = g_build_filename(bridge_host.root, "st", NULL);
+    text = g_strdup_printf("[marinad]\nunix-socket-path=%s\nstats-interval-ms=0\n", sock);
+    assert_true(g_file_set_contents(conf, text, -1, NULL));
+    {
+        const char *argv[] = {"ip",       "netns",    "exec", bridge_host.ns, g_getenv("MARINAD"),
+                              "--system", "--config", conf,   "--state-dir",  st,
+                              NULL};
+        assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                      G_SPAWN_STDERR_TO_DEV_NULL,
+                                  NULL, NULL, &bridge_host.daemon, NULL));
+    }
+    for (int i = 0; i < 250 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
+        g_usleep(20000);
+    assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+    return 0;
+}
+
+static int
+bridge_teardown(void **state)
+{
+    g_autofree char *del = NULL;
+    g_autofree char *rm = NULL;
+    int status;
+
+    if (bridge_host.daemon > 0) {
+        /* The guest's QEMU goes with the namespace's taps; stop it first. */
+        kill(bridge_host.daemon, SIGTERM);
+        waitpid(bridge_host.daemon, &status, 0);
+        bridge_host.daemon = 0;
+    }
+    if (bridge_host.ns != NULL) {
+        g_autofree char *pids = NULL;
+        g_autofree char *kill_cmd = g_strdup_printf("ip netns pids %s", bridge_host.ns);
+
+        /* QEMU processes left in the namespace (the daemon leaves guests running). */
+        if (g_spawn_command_line_sync(kill_cmd, &pids, NULL, NULL, NULL) && pids != NULL) {
+            g_auto(GStrv) lines = g_strsplit(pids, "\n", -1);
+            for (guint i = 0; lines[i] != NULL; i++)
+                if (*lines[i] != '\0')
+                    kill((pid_t)g_ascii_strtoll(lines[i], NULL, 10), SIGKILL);
+        }
+        del = g_strdup_printf("ip netns del %s", bridge_host.ns);
+        g_spawn_command_line_sync(del, NULL, NULL, NULL, NULL);
+        g_clear_pointer(&bridge_host.ns, g_free);
+    }
+    if (bridge_host.root != NULL) {
+        rm = g_strdup_printf("rm -rf '%s'", bridge_host.root);
+        g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL);
+        g_clear_pointer(&bridge_host.root, g_free);
+    }
+    return 0;
+}
+
+static void
+test_bridge_nic(void **state)
+{
+    g_autofree char *sock = NULL;
+    g_autofree char *escaped = NULL;
+    g_autofree char *address = NULL;
+    g_autofree char *xml = harness_guest_xml("brhp", NULL);
+    g_autofree char *path = NULL;
+    g_autofree char *links = NULL;
+    g_autoptr(GDBusConnection) conn = NULL;
+    g_autoptr(MarinaDBusHost) host = NULL;
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    const char *nic = "<interface type='bridge'><mac address='52:54:00:7a:00:09'/>"
+                      "<source bridge='brhp0'/><model type='virtio'/></interface>";
+    Fixture f = {0};
+
+    if (getuid() != 0) {
+        print_message("bridged NICs need the system daemon (root); skipped\n");
+        return;
+    }
+    sock = g_build_filename(bridge_host.root, "rw.sock", NULL);
+    escaped = g_dbus_address_escape_value(sock);
+    address = g_strconcat("unix:path=", escaped, NULL);
+    conn = g_dbus_connection_new_for_address_sync(
+        address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+    assert_non_null(conn);
+    host = marina_dbus_host_proxy_new_sync(conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL,
+                                           "/org/marinavm/Marina1", NULL, &error);
+    assert_true(
+        marina_dbus_host_call_define_domain_sync(host, xml, &path, &warnings, NULL, &error));
+    dom = marina_dbus_domain_proxy_new_sync(conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL, path,
+                                            NULL, &error);
+    assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
+    f.dom = dom;
+    f.acc = acc;
+    f.fd = harness_open_serial(NULL, dom, acc);
+    assert_true(harness_wait_output(f.fd, acc, 0, READY, 60000));
+
+    attach(&f, nic, LIVE);
+    assert_true(guest_sees(&f, "/sys/class/net/eth0", TRUE));
+    /* Its tap is on the bridge, up. */
+    assert_true(ns_run("ip -o link show master brhp0", &links));
+    assert_non_null(strstr(links, "vnet"));
+    assert_non_null(strstr(links, "UP"));
+    detach(&f, nic, LIVE);
+    assert_true(guest_sees(&f, "/sys/class/net/eth0", FALSE));
+    g_clear_pointer(&links, g_free);
+    assert_true(HARNESS_WAIT_FOR(
+        ns_run("ip -o link show master brhp0", &links) && strstr(links, "vnet") == NULL, 5000));
+    close(f.fd);
+    marina_dbus_domain_call_destroy_sync(dom, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -548,6 +699,7 @@ main(void)
         cmocka_unit_test(test_config_only_and_refusals),
         cmocka_unit_test(test_marinactl_lists),
         cmocka_unit_test(test_test_driver),
+        cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
