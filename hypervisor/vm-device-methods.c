@@ -142,7 +142,8 @@ op_event(const DeviceCall *call)
 }
 
 static gboolean
-apply_op(MarinaDomainConfig *config, DeviceOp op, const MarinaDevice *device, GError **error)
+apply_op_checked(MarinaDomainConfig *config, DeviceOp op, const MarinaDevice *device,
+                 GError **error)
 {
     switch (op) {
     case OP_ATTACH:
@@ -153,6 +154,24 @@ apply_op(MarinaDomainConfig *config, DeviceOp op, const MarinaDevice *device, GE
         return marina_domain_config_replace_device(config, device, error);
     }
     g_return_val_if_reached(FALSE);
+}
+
+/* The test driver's guests say <domain type='test'>, which the model's
+ * checks (written for guests QEMU runs) refuse whatever the device: their
+ * devices are checked as those of a 'qemu' guest. */
+static gboolean
+apply_op(MarinaDomainConfig *config, DeviceOp op, const MarinaDevice *device, GError **error)
+{
+    gboolean ok;
+    char *type;
+
+    if (g_strcmp0(config->domain_type, "test") != 0)
+        return apply_op_checked(config, op, device, error);
+    type = config->domain_type;
+    config->domain_type = (char *)"qemu";
+    ok = apply_op_checked(config, op, device, error);
+    config->domain_type = type;
+    return ok;
 }
 
 /* ---------------------------------------------------------------------- */
