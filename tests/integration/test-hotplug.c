@@ -236,6 +236,22 @@ test_disk_grows_live(void **state)
     assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
 }
 
+/* Waits (~10 s) for /sys/class/net/@dev/carrier to read @want. */
+static gboolean
+guest_carrier(Fixture *f, const char *dev, int want)
+{
+    g_autofree char *line = g_strdup_printf(
+        "i=0; while [ $i -lt 40 ] && [ \"$(cat /sys/class/net/%s/carrier)\" != %d ]; do "
+        "sleep 0.25; i=$((i+1)); done; echo CARRIER-$(cat /sys/class/net/%s/carrier)-END",
+        dev, want, dev);
+    g_autofree char *expect = g_strdup_printf("CARRIER-%d-END", want);
+
+    if (harness_type_and_wait(f->fd, f->acc, line, expect, 15000))
+        return TRUE;
+    g_file_set_contents("/tmp/devlive/console.txt", f->acc->str, -1, NULL);
+    return FALSE;
+}
+
 static void
 test_nic_plug_and_unplug(void **state)
 {
@@ -258,6 +274,21 @@ test_nic_plug_and_unplug(void **state)
            "</interface>",
            LIVE);
     assert_true(guest_sees(f, "/sys/class/net/eth0", TRUE));
+
+    /* Its link, down and up again: the guest sees the carrier go and come. */
+    assert_true(harness_type_and_wait(f->fd, f->acc, "ip link set eth0 up; echo UP-$((2+3))",
+                                      "UP-5", 5000));
+    assert_true(guest_carrier(f, "eth0", 1));
+    update(f,
+           "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+           "<link state='down'/></interface>",
+           LIVE);
+    assert_true(guest_carrier(f, "eth0", 0));
+    update(f,
+           "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+           "<link state='up'/></interface>",
+           LIVE);
+    assert_true(guest_carrier(f, "eth0", 1));
 }
 
 static char *
