@@ -916,6 +916,40 @@ same_drive(const MarinaDiskConfig *a, const MarinaDiskConfig *b)
            a->readonly == b->readonly && g_strcmp0(a->target_dev, b->target_dev) == 0;
 }
 
+/* A VNC display's password: QEMU changes it when the display was started
+ * with one (password=on); nothing else of a display changes live. */
+static void
+change_vnc_password(MarinaQemuVm *self, const MarinaDevice *current, const MarinaDevice *device,
+                    GTask *task)
+{
+    const MarinaGraphicsConfig *a = current->config;
+    g_autoptr(MarinaDevice) same = marina_device_copy(device);
+    MarinaGraphicsConfig *b = same->config;
+    g_autofree char *xml_a = NULL, *xml_b = NULL;
+    g_autofree char *what = marina_device_describe(device);
+    const char *password = b->password;
+    Plan *plan;
+
+    if (a->password == NULL || password == NULL) {
+        return_unsupported(self, task, device,
+                           _("a password can be changed live only on a display that was started "
+                             "with one, and not removed."));
+        return;
+    }
+    b->password = a->password;
+    xml_a = marina_device_to_xml(current);
+    xml_b = marina_device_to_xml(same);
+    b->password = (char *)password;
+    if (!g_str_equal(xml_a, xml_b)) {
+        return_unsupported(self, task, device, _("only its password can change live."));
+        return;
+    }
+    plan = plan_new(what);
+    plan_add(plan, "set_password",
+             marina_qemu_json_args("protocol", "vnc", "password", password, NULL));
+    plan_run(self, plan, task);
+}
+
 /* @b is @a but for its <link state>. */
 static gboolean
 only_link_differs(const MarinaDevice *a, const MarinaDevice *b)
@@ -986,6 +1020,8 @@ marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, const Ma
             change_media(self, a, device, force, task);
     } else if (device->kind == MARINA_DEVICE_INTERFACE && only_link_differs(current, device)) {
         set_link(self, device, task);
+    } else if (device->kind == MARINA_DEVICE_GRAPHICS) {
+        change_vnc_password(self, current, device, task);
     } else {
         return_unsupported(self, task, device,
                            _("only CD-ROM and floppy media and an interface's link state can "
