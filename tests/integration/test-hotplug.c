@@ -452,8 +452,13 @@ ctl_status(int status, const char *out, const char *err)
     return status;
 }
 
+/* The status, and what marinactl said when it is not 0 (the argument order
+ * of a call is unspecified: the output is read after the run). */
 #define harness_marinactl(h, out, err, ...)                                                        \
-    ctl_status(harness_marinactl(h, out, err, __VA_ARGS__), *(out), *(err))
+    ({                                                                                             \
+        int status_ = harness_marinactl(h, out, err, __VA_ARGS__);                                 \
+        ctl_status(status_, *(out), *(err));                                                       \
+    })
 
 /* marinactl domblklist / domiflist print virsh's tables. */
 static void
@@ -489,6 +494,62 @@ test_marinactl_lists(void **state)
                                        "vde", "--subdriver", "qcow2", "--live", NULL),
                      0);
     assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "detach-disk", "hotplug", "vde", NULL), 0);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    /* change-media: insert, then eject, the test guest's CD-ROM. */
+    {
+        g_autofree char *iso = test_iso_path();
+        g_autofree char *live = NULL;
+        struct stat st;
+
+        assert_int_equal(stat(iso, &st), 0);
+        assert_int_equal(harness_marinactl(f->h, &out, &err, "change-media", "hotplug", "hdc", iso,
+                                           "--insert", "--live", NULL),
+                         0);
+        assert_non_null(strstr(out, "Successfully inserted media."));
+        assert_true(guest_cd_holds(f, (guint64)st.st_size / 512, TRUE));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        /* Inserting into a full drive is refused. */
+        assert_int_equal(harness_marinactl(f->h, &out, &err, "change-media", "hotplug", "hdc", iso,
+                                           "--insert", NULL),
+                         1);
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        assert_int_equal(harness_marinactl(f->h, &out, &err, "change-media", "hotplug", "hdc",
+                                           "--eject", "--force", NULL),
+                         0);
+        assert_non_null(strstr(out, "Successfully ejected media."));
+        assert_true(guest_cd_holds(f, (guint64)st.st_size / 512, FALSE));
+        live = get_xml(f, 0);
+        assert_null(strstr(live, iso));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+    }
+    /* blockresize: vde grown (KiB by default), then refused smaller. */
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "attach-disk", "hotplug", f->data_disk,
+                                       "vde", "--subdriver", "qcow2", NULL),
+                     0);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(
+        harness_marinactl(f->h, &out, &err, "blockresize", "hotplug", "vde", "65536", NULL), 0);
+    assert_non_null(strstr(out, "resized"));
+    assert_true(harness_type_and_wait(
+        f->fd, f->acc,
+        "i=0; while [ $i -lt 40 ] && [ $(cat /sys/block/vdb/size) != 131072 ]; do sleep 0.25; "
+        "i=$((i+1)); done; echo SZ-$(cat /sys/block/vdb/size)-END",
+        "SZ-131072-END", 15000));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(
+        harness_marinactl(f->h, &out, &err, "blockresize", "hotplug", "vde", "1M", NULL), 1);
+    assert_non_null(strstr(err, "shrink"));
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&err, g_free);
     assert_int_equal(harness_marinactl(f->h, &out, &err, "detach-disk", "hotplug", "vde", NULL), 0);
