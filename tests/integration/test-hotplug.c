@@ -442,6 +442,24 @@ test_config_only_and_refusals(void **state)
     g_free(def);
     def = get_xml(f, 1);
     assert_null(strstr(def, "vdd"));
+
+    /* Both at once: the guest has it and so has the definition, then neither. */
+    attach(f, disk, LIVE | CONFIG);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_free(def);
+    g_free(live);
+    def = get_xml(f, 1);
+    live = get_xml(f, 0);
+    assert_non_null(strstr(def, "vdd"));
+    assert_non_null(strstr(live, "vdd"));
+    detach(f, disk, LIVE | CONFIG);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    g_free(def);
+    g_free(live);
+    def = get_xml(f, 1);
+    live = get_xml(f, 0);
+    assert_null(strstr(def, "vdd"));
+    assert_null(strstr(live, "vdd"));
 }
 
 static int
