@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/client.h"
 #include "core/domain-state.h"
 #include "core/error.h"
 #include "harness.h"
@@ -659,6 +660,75 @@ test_test_driver(void **state)
     g_rmdir(dir);
 }
 
+/* ---- The client API (domain-hardware.c) and MarinaDomain's "config-changed" ---- */
+
+static void
+on_domain_config_changed(MarinaDomain *domain, const char *event, const char *device, gpointer data)
+{
+    GString *seen = data;
+
+    g_string_append_printf(seen, "%s:%s;", event, device);
+}
+
+#define AWAIT(result, call)                                                                        \
+    do {                                                                                           \
+        g_clear_object(&(result));                                                                 \
+        call;                                                                                      \
+        marina_sync_wait(&(result));                                                               \
+    } while (0)
+
+static void
+test_client_api(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaConnection) connection = marina_connection_open_sync(f->h->uri, NULL, &error);
+    g_autoptr(MarinaHost) host = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GString) seen = g_string_new(NULL);
+    g_autofree char *disk = hot_disk_xml(f, "vdf");
+    g_auto(GStrv) warnings = NULL;
+
+    assert_non_null(connection);
+    host = marina_host_new(connection);
+    AWAIT(r, marina_host_lookup_domain_async(host, "hotplug", NULL, marina_sync_wait_ready, &r));
+    domain = marina_host_lookup_domain_finish(host, r, &error);
+    assert_non_null(domain);
+    AWAIT(r, marina_domain_load_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_load_finish(domain, r, &error));
+    g_signal_connect(domain, "config-changed", G_CALLBACK(on_domain_config_changed), seen);
+
+    AWAIT(r, marina_domain_attach_device_async(domain, disk, MARINA_DOMAIN_AFFECT_CONFIG, NULL,
+                                               marina_sync_wait_ready, &r));
+    assert_true(marina_domain_attach_device_finish(domain, r, &warnings, &error));
+    assert_non_null(warnings);
+    assert_true(HARNESS_WAIT_FOR(strstr(seen->str, "device-attached:vdf;") != NULL, 5000));
+    /* The same again: a duplicate target, refused with the daemon's error. */
+    AWAIT(r, marina_domain_attach_device_async(domain, disk, MARINA_DOMAIN_AFFECT_CONFIG, NULL,
+                                               marina_sync_wait_ready, &r));
+    assert_false(marina_domain_attach_device_finish(domain, r, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG));
+    g_clear_error(&error);
+    AWAIT(r, marina_domain_detach_device_async(domain, disk, MARINA_DOMAIN_AFFECT_CONFIG, NULL,
+                                               marina_sync_wait_ready, &r));
+    assert_true(marina_domain_detach_device_finish(domain, r, &error));
+    assert_true(HARNESS_WAIT_FOR(strstr(seen->str, "device-detached:vdf;") != NULL, 5000));
+    AWAIT(r, marina_domain_update_device_async(
+                 domain,
+                 "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+                 "<link state='up'/></interface>",
+                 MARINA_DOMAIN_AFFECT_LIVE, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_update_device_finish(domain, r, NULL, &error));
+    assert_true(HARNESS_WAIT_FOR(strstr(seen->str, "device-updated:" NIC_MAC ";") != NULL, 5000));
+    AWAIT(r, marina_domain_resize_disk_async(domain, "vdz", 1 << 20, NULL, marina_sync_wait_ready,
+                                             &r));
+    assert_false(marina_domain_resize_disk_finish(domain, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE));
+    g_clear_object(&r);
+    marina_connection_close(connection);
+}
+
 /* ---- A bridged NIC on the system daemon, inside a network namespace ---- */
 
 typedef struct {
@@ -818,6 +888,7 @@ main(void)
         cmocka_unit_test(test_cdrom_media_live),
         cmocka_unit_test(test_config_only_and_refusals),
         cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_client_api),
         cmocka_unit_test(test_test_driver),
         cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
     };
