@@ -313,6 +313,16 @@ on_unplug_timeout(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* QEMU's answer when the guest holds a CD-ROM's tray shut and force was not
+ * given: the medium cannot change. */
+static gboolean
+is_tray_locked(const Step *step, const GError *error)
+{
+    return (g_str_equal(step->command, "blockdev-remove-medium") ||
+            g_str_equal(step->command, "blockdev-change-medium")) &&
+           (strstr(error->message, "locked") != NULL || strstr(error->message, "not open") != NULL);
+}
+
 static void
 on_step_done(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -324,7 +334,16 @@ on_step_done(GObject *source, GAsyncResult *result, gpointer data)
         marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
 
     if (reply == NULL) {
-        g_prefix_error(&error, "%s: ", plan->what);
+        if (is_tray_locked(step, error)) {
+            g_clear_error(&error);
+            error = g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("%s: the guest keeps the tray locked (is the disc mounted?). "
+                                  "Unmount it in the guest and try again, or force it (virsh's "
+                                  "--force)."),
+                                plan->what);
+        } else {
+            g_prefix_error(&error, "%s: ", plan->what);
+        }
         plan_fail(task, error);
         return;
     }
