@@ -348,8 +348,20 @@ test_cdrom_media_live(void **state)
     assert_true(guest_cd_holds(f, sectors, TRUE));
     live = get_xml(f, 0);
     assert_non_null(strstr(live, iso));
+    /* The guest holds the drive open, so its tray is locked: ejecting needs force. */
+    assert_true(harness_type_and_wait(f->fd, f->acc, "exec 3</dev/sr0; echo HELD-$((4+4))",
+                                      "HELD-8", 5000));
+    assert_false(marina_dbus_domain_call_update_device_sync(
+        f->dom, "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>",
+        LIVE, &warnings, NULL, &error));
+    assert_non_null(strstr(error->message, "locked"));
+    g_clear_error(&error);
+    live = (g_free(live), get_xml(f, 0));
+    assert_non_null(strstr(live, iso));
     update(f, "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>",
-           LIVE);
+           LIVE | 4);
+    assert_true(
+        harness_type_and_wait(f->fd, f->acc, "exec 3<&-; echo FREE-$((4+5))", "FREE-9", 5000));
     assert_true(guest_cd_holds(f, sectors, FALSE));
     g_free(live);
     live = get_xml(f, 0);
