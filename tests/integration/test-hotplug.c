@@ -672,6 +672,36 @@ test_test_driver(void **state)
     g_rmdir(dir);
 }
 
+/* A shut-off guest's disk grows through qemu-img. */
+static void
+test_resize_shut_off(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *image = g_build_filename(f->h->dir, "off.qcow2", NULL);
+    g_autofree char *devices =
+        g_strdup_printf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n",
+                        image);
+    g_autofree char *xml = harness_guest_xml("resizeoff", devices);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *info = NULL;
+    int status = 0;
+
+    run_or_fail(
+        (const char *const[]){"qemu-img", "create", "-q", "-f", "qcow2", image, "16M", NULL});
+    dom = harness_define(f->h, xml);
+    assert_true(marina_dbus_domain_call_resize_disk_sync(dom, "vda", 48 << 20, NULL, &error));
+    assert_true(g_spawn_sync(NULL, (char *[]){"qemu-img", "info", "-U", image, NULL}, NULL,
+                             G_SPAWN_SEARCH_PATH, NULL, NULL, &info, NULL, &status, NULL));
+    assert_non_null(strstr(info, "virtual size: 48 MiB"));
+    assert_false(marina_dbus_domain_call_resize_disk_sync(dom, "vda", 32 << 20, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    assert_non_null(strstr(error->message, "shrink"));
+    g_clear_error(&error);
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
 /* ---- The client API (domain-hardware.c) and MarinaDomain's "config-changed" ---- */
 
 static void
@@ -900,6 +930,7 @@ main(void)
         cmocka_unit_test(test_cdrom_media_live),
         cmocka_unit_test(test_config_only_and_refusals),
         cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_resize_shut_off),
         cmocka_unit_test(test_client_api),
         cmocka_unit_test(test_test_driver),
         cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
