@@ -672,6 +672,56 @@ test_test_driver(void **state)
     g_rmdir(dir);
 }
 
+/* On q35 a device goes into an empty PCIe root port; with none left, the
+ * refusal says what to add. */
+static void
+test_q35_root_port(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *base = harness_guest_xml("q35hp", NULL);
+    g_autoptr(GString) xml = g_string_new(base);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autofree char *disk = hot_disk_xml(f, "vdg");
+    Fixture q = {0};
+    char *at;
+
+    at = strstr(xml->str, "machine='pc'");
+    g_string_erase(xml, at - xml->str, strlen("machine='pc'"));
+    g_string_insert(xml, at - xml->str, "machine='q35'");
+    at = strstr(xml->str, "</devices>");
+    g_string_insert(xml, at - xml->str,
+                    "    <controller type='pci' index='0' model='pcie-root'/>\n"
+                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+    dom = harness_define(f->h, xml->str);
+    assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
+    q.dom = dom;
+    q.acc = acc;
+    q.fd = harness_open_serial(f->h, dom, acc);
+    assert_true(harness_wait_output(q.fd, acc, 0, READY, 60000));
+
+    /* The guest finds it behind the root port (bus 1). (Whether its driver
+     * binds is the test guest's business: with acpi=noirq, its q35 INTx
+     * routing clashes with the serial port's interrupt.) */
+    attach(&q, disk, LIVE);
+    assert_true(guest_sees(&q, "/sys/bus/pci/devices/0000:01:00.0", TRUE));
+    /* The one port is taken now. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        dom,
+        "<interface type='user'><mac address='52:54:00:7a:00:0a'/><model type='virtio'/>"
+        "</interface>",
+        LIVE, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "pcie-root-port"));
+    g_clear_error(&error);
+    detach(&q, disk, LIVE);
+    assert_true(guest_sees(&q, "/sys/bus/pci/devices/0000:01:00.0", FALSE));
+    close(q.fd);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
 /* A shut-off guest's disk grows through qemu-img. */
 static void
 test_resize_shut_off(void **state)
@@ -930,6 +980,7 @@ main(void)
         cmocka_unit_test(test_cdrom_media_live),
         cmocka_unit_test(test_config_only_and_refusals),
         cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_q35_root_port),
         cmocka_unit_test(test_resize_shut_off),
         cmocka_unit_test(test_client_api),
         cmocka_unit_test(test_test_driver),
