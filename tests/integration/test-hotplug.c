@@ -821,6 +821,47 @@ test_client_api(void **state)
     marina_connection_close(connection);
 }
 
+/* Hot-plugged devices outlive a daemon restart: the re-attached daemon's
+ * running configuration has them, and unplugs them (found in QEMU by id and
+ * MAC, not by their place in the list). */
+static void
+test_survives_daemon_restart(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *disk = hot_disk_xml(f, "vdh");
+    const char *nic = "<interface type='user'><mac address='" HOTPLUG_MAC "'/>"
+                      "<model type='virtio'/></interface>";
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *live = NULL;
+
+    attach(f, disk, LIVE);
+    attach(f, nic, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    assert_true(guest_sees(f, "/sys/class/net/eth1", TRUE));
+
+    g_clear_object(&f->dom);
+    harness_stop_daemon(f->h, SIGKILL);
+    close(f->fd);
+    harness_start_daemon(f->h);
+    harness_connect(f->h);
+    assert_true(
+        marina_dbus_host_call_lookup_domain_sync(f->h->host, "hotplug", &path, NULL, &error));
+    f->dom = harness_domain(f->h, NULL, path);
+    g_signal_connect(f->dom, "config-changed", G_CALLBACK(on_config_changed), f);
+    assert_int_equal(harness_wait_state(f->dom, MARINA_DOMAIN_RUNNING, 10000, NULL),
+                     MARINA_DOMAIN_RUNNING);
+    f->fd = harness_open_serial(f->h, f->dom, f->acc);
+    live = get_xml(f, 0);
+    assert_non_null(strstr(live, "vdh"));
+    assert_non_null(strstr(live, HOTPLUG_MAC));
+
+    detach(f, nic, LIVE);
+    detach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/class/net/eth1", FALSE));
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+}
+
 /* ---- A bridged NIC on the system daemon, inside a network namespace ---- */
 
 typedef struct {
@@ -983,6 +1024,7 @@ main(void)
         cmocka_unit_test(test_q35_root_port),
         cmocka_unit_test(test_resize_shut_off),
         cmocka_unit_test(test_client_api),
+        cmocka_unit_test(test_survives_daemon_restart),
         cmocka_unit_test(test_test_driver),
         cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
     };
