@@ -1314,6 +1314,10 @@ marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GEr
         taps[i] = tap ? 100 + (int)i : -1;
     }
     opts.tap_fds = taps;
+    /* PCI host devices and the host's TPM are for the system daemon; swtpm's
+     * socket is made at start. */
+    opts.privileged = cfg->system;
+    opts.tpm_socket = "/dev/null";
     argv = marina_qemu_command_build(def, &opts, warnings, error);
     return argv != NULL;
 }
