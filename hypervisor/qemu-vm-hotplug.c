@@ -716,51 +716,75 @@ nic_model(const char *model)
     return NULL;
 }
 
-/* Interfaces are found in QEMU by MAC: their "net<N>" ids follow the order at
- * start, which plugging and unplugging since has changed. */
+/* Devices the start path numbers by their place ("net<N>", "hostdev<N>")
+ * are found in QEMU by what they are (a MAC, a USB ID): plugging and
+ * unplugging since the start has changed the places. */
+typedef void (*ChildFound)(GTask *task, const char *id, GPtrArray *names);
+
 typedef struct {
     MarinaQemuVm *vm;
-    GTask *task; /* the change this lookup is for */
-    char *mac;
-    GPtrArray *names; /* "net<N>" children of /machine/peripheral */
-    guint next;
-    void (*found)(GTask *task, const char *id, GPtrArray *names);
-} NicLookup;
+    GTask *task;      /* the change this lookup is for */
+    char *prefix;     /* "net", "hostdev" */
+    char *props[2];   /* QOM properties compared, NULL-padded */
+    char *wanted[2];  /* their values as text (numbers in decimal) */
+    GPtrArray *names; /* "<prefix><N>" children of /machine/peripheral */
+    guint next;       /* the child being looked at */
+    guint prop;       /* its property being compared */
+    ChildFound found;
+} ChildLookup;
 
 static void
-nic_lookup_free(NicLookup *l)
+child_lookup_free(ChildLookup *l)
 {
     g_object_unref(l->task);
-    g_free(l->mac);
+    g_free(l->prefix);
+    for (guint i = 0; i < G_N_ELEMENTS(l->props); i++) {
+        g_free(l->props[i]);
+        g_free(l->wanted[i]);
+    }
     g_ptr_array_unref(l->names);
     g_free(l);
 }
 
-static void nic_lookup_next(NicLookup *l);
+static void child_lookup_next(ChildLookup *l);
 
-static void
-on_nic_mac(GObject *source, GAsyncResult *result, gpointer data)
+static char *
+value_text(JsonNode *node)
 {
-    NicLookup *l = data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) reply =
-        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    const char *mac = reply != NULL && JSON_NODE_HOLDS_VALUE(reply) &&
-                              json_node_get_value_type(reply) == G_TYPE_STRING
-                          ? json_node_get_string(reply)
-                          : NULL;
-
-    if (mac != NULL && g_ascii_strcasecmp(mac, l->mac) == 0) {
-        l->found(l->task, l->names->pdata[l->next], l->names);
-        nic_lookup_free(l);
-        return;
-    }
-    l->next++;
-    nic_lookup_next(l);
+    if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
+        return NULL;
+    if (json_node_get_value_type(node) == G_TYPE_STRING)
+        return g_strdup(json_node_get_string(node));
+    if (json_node_get_value_type(node) == G_TYPE_INT64)
+        return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+    return NULL;
 }
 
 static void
-nic_lookup_next(NicLookup *l)
+on_child_property(GObject *source, GAsyncResult *result, gpointer data)
+{
+    ChildLookup *l = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    g_autofree char *value = value_text(reply);
+
+    if (value != NULL && g_ascii_strcasecmp(value, l->wanted[l->prop]) == 0) {
+        l->prop++;
+        if (l->prop >= G_N_ELEMENTS(l->props) || l->props[l->prop] == NULL) {
+            l->found(l->task, l->names->pdata[l->next], l->names);
+            child_lookup_free(l);
+            return;
+        }
+    } else {
+        l->next++;
+        l->prop = 0;
+    }
+    child_lookup_next(l);
+}
+
+static void
+child_lookup_next(ChildLookup *l)
 {
     g_autofree char *path = NULL;
     JsonObject *args;
@@ -768,29 +792,30 @@ nic_lookup_next(NicLookup *l)
 
     if (l->next >= l->names->len || qmp == NULL) {
         l->found(l->task, NULL, l->names);
-        nic_lookup_free(l);
+        child_lookup_free(l);
         return;
     }
     path = g_strconcat("/machine/peripheral/", (char *)l->names->pdata[l->next], NULL);
-    args = marina_qemu_json_args("path", path, "property", "mac", NULL);
-    marina_qmp_client_execute_async(qmp, "qom-get", args, -1, NULL, on_nic_mac, l);
+    args = marina_qemu_json_args("path", path, "property", l->props[l->prop], NULL);
+    marina_qmp_client_execute_async(qmp, "qom-get", args, -1, NULL, on_child_property, l);
     json_object_unref(args);
 }
 
 static void
 on_peripherals(GObject *source, GAsyncResult *result, gpointer data)
 {
-    NicLookup *l = data;
+    ChildLookup *l = data;
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonNode) reply =
         marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    gsize plen = strlen(l->prefix);
     JsonArray *list;
 
     if (reply == NULL || !JSON_NODE_HOLDS_ARRAY(reply)) {
         g_task_return_new_error(l->task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                                 _("Could not list the guest's devices: %s"),
                                 error != NULL ? error->message : "?");
-        nic_lookup_free(l);
+        child_lookup_free(l);
         return;
     }
     list = json_node_get_array(reply);
@@ -798,35 +823,66 @@ on_peripherals(GObject *source, GAsyncResult *result, gpointer data)
         JsonObject *child = json_array_get_object_element(list, i);
         const char *name =
             child != NULL ? json_object_get_string_member_with_default(child, "name", "") : "";
-        if (g_str_has_prefix(name, "net") && strlen(name) > 3 &&
-            strspn(name + 3, "0123456789") == strlen(name + 3))
+        if (g_str_has_prefix(name, l->prefix) && strlen(name) > plen &&
+            strspn(name + plen, "0123456789") == strlen(name + plen))
             g_ptr_array_add(l->names, g_strdup(name));
     }
-    nic_lookup_next(l);
+    child_lookup_next(l);
 }
 
-/* Calls @found with the id of the interface with @mac (NULL: none) and the
- * ids of all of them. */
+/* Calls @found with the id of the "<prefix><N>" device whose QOM property
+ * @prop0 (and @prop1, unless NULL) read @want0 (@want1) (NULL: none), and
+ * the ids of all of them. */
 static void
-find_nic(MarinaQemuVm *self, GTask *task, const char *mac,
-         void (*found)(GTask *task, const char *id, GPtrArray *names))
+find_child(MarinaQemuVm *self, GTask *task, const char *prefix, const char *prop0,
+           const char *want0, const char *prop1, const char *want1, ChildFound found)
 {
-    NicLookup *l = g_new0(NicLookup, 1);
+    ChildLookup *l = g_new0(ChildLookup, 1);
     JsonObject *args;
 
     l->vm = self;
     l->task = g_object_ref(task);
-    l->mac = g_strdup(mac);
+    l->prefix = g_strdup(prefix);
+    l->props[0] = g_strdup(prop0);
+    l->wanted[0] = g_strdup(want0);
+    l->props[1] = g_strdup(prop1);
+    l->wanted[1] = g_strdup(want1);
     l->names = g_ptr_array_new_with_free_func(g_free);
     l->found = found;
     if (self->qmp == NULL) {
         l->found(l->task, NULL, l->names);
-        nic_lookup_free(l);
+        child_lookup_free(l);
         return;
     }
     args = marina_qemu_json_args("path", "/machine/peripheral", NULL);
     marina_qmp_client_execute_async(self->qmp, "qom-list", args, -1, NULL, on_peripherals, l);
     json_object_unref(args);
+}
+
+/* The interface with @mac ("net<N>"). */
+static void
+find_nic(MarinaQemuVm *self, GTask *task, const char *mac, ChildFound found)
+{
+    find_child(self, task, "net", "mac", mac, NULL, NULL, found);
+}
+
+/* "net<N>"'s netdev, "hostnet<N>", as the start path names it. */
+static char *
+netdev_of(const char *id)
+{
+    return g_strconcat("host", id, NULL);
+}
+
+/* The lowest "<prefix><N>" not in @names (g_free). */
+static char *
+free_id(const char *prefix, GPtrArray *names)
+{
+    for (guint n = 0;; n++) {
+        char *candidate = g_strdup_printf("%s%u", prefix, n);
+        if (!g_ptr_array_find_with_equal_func(names, candidate, g_str_equal, NULL))
+            return candidate;
+        g_free(candidate);
+    }
 }
 
 /* What attach_interface needs once it knows the free ids. */
@@ -857,21 +913,14 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     JsonObject *args;
     Plan *plan;
     Step *step;
-    guint n = 0;
 
     if (existing != NULL) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
                                 _("%s: the guest already has an interface with this MAC."), what);
         return;
     }
-    /* The lowest "net<N>" free. */
-    for (;; n++) {
-        g_autofree char *candidate = g_strdup_printf("net%u", n);
-        if (!g_ptr_array_find_with_equal_func(names, candidate, g_str_equal, NULL))
-            break;
-    }
-    id = g_strdup_printf("net%u", n);
-    netdev = g_strdup_printf("hostnet%u", n);
+    id = free_id("net", names);
+    netdev = netdev_of(id);
     plan = plan_new(what);
     if (iface->type == MARINA_NET_TYPE_USER) {
         step =
@@ -942,12 +991,6 @@ attach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
         return;
     }
     place_pci(self, device, task, attach_interface_at);
-}
-
-static char *
-netdev_of(const char *id)
-{
-    return g_strconcat("host", id, NULL);
 }
 
 static void
