@@ -827,6 +827,12 @@ on_peripherals(GObject *source, GAsyncResult *result, gpointer data)
             strspn(name + plen, "0123456789") == strlen(name + plen))
             g_ptr_array_add(l->names, g_strdup(name));
     }
+    if (l->props[0] == NULL) {
+        /* Only the ids taken were asked for. */
+        l->found(l->task, NULL, l->names);
+        child_lookup_free(l);
+        return;
+    }
     child_lookup_next(l);
 }
 
@@ -1028,6 +1034,104 @@ detach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
 }
 
 /* ---------------------------------------------------------------------- */
+/* USB host devices                                                        */
+
+static void
+attach_usb_with_ids(GTask *task, const char *unused, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const MarinaDevice *device = g_object_get_data(G_OBJECT(task), "usb-device");
+    const MarinaHostdevConfig *h = device->config;
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *id = free_id("hostdev", names);
+    JsonObject *args = marina_qemu_json_args("driver", "usb-host", "bus", "usb.0", "id", id, NULL);
+    Plan *plan = plan_new(what);
+
+    /* As the start path: by ID when given, else by where it is plugged. */
+    if (h->vendor_id != 0) {
+        json_object_set_int_member(args, "vendorid", h->vendor_id);
+        json_object_set_int_member(args, "productid", h->product_id);
+    }
+    if (h->usb_bus != 0 || h->usb_device != 0) {
+        json_object_set_int_member(args, "hostbus", h->usb_bus);
+        json_object_set_int_member(args, "hostaddr", h->usb_device);
+    }
+    plan_add(plan, "device_add", args);
+    plan_run(self, plan, task);
+}
+
+static void
+detach_usb_found(GTask *task, const char *id, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const MarinaDevice *device = g_object_get_data(G_OBJECT(task), "usb-device");
+    g_autofree char *what = marina_device_describe(device);
+    Plan *plan;
+    Step *step;
+
+    if (id == NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE,
+                                _("%s is not in the running guest '%s'."), what, vm_name(self));
+        return;
+    }
+    plan = plan_new(what);
+    plan->device = marina_device_copy(device);
+    step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
+    step->wait_deleted = g_strdup(id);
+    plan_run(self, plan, task);
+}
+
+static char **build_argv(MarinaVm *vm, const MarinaDomainConfig *def, GError **error);
+
+/* Whatever made the start path create the USB bus (a controller, a tablet,
+ * a USB disk), its command line says so. */
+static gboolean
+has_usb_bus(MarinaQemuVm *self)
+{
+    g_auto(GStrv) argv = build_argv(VM(self), LIVE(self), NULL);
+
+    for (guint i = 0; argv != NULL && argv[i] != NULL; i++)
+        if (g_str_has_suffix(argv[i], ",id=usb"))
+            return TRUE;
+    return FALSE;
+}
+
+static void
+hostdev(MarinaQemuVm *self, const MarinaDevice *device, GTask *task, gboolean attach)
+{
+    const MarinaHostdevConfig *h = device->config;
+    g_autofree char *vendor = NULL, *product = NULL, *bus = NULL, *addr = NULL;
+
+    if (h->type != MARINA_HOSTDEV_USB) {
+        return_unsupported(self, task, device,
+                           _("a PCI host device is handed to the guest when it starts (it has to "
+                             "be bound to vfio-pci first)."));
+        return;
+    }
+    if (attach && !has_usb_bus(self)) {
+        return_unsupported(self, task, device,
+                           _("the guest has no USB controller to plug it into."));
+        return;
+    }
+    g_object_set_data_full(G_OBJECT(task), "usb-device", marina_device_copy(device),
+                           (GDestroyNotify)marina_device_free);
+    if (attach) {
+        find_child(self, task, "hostdev", NULL, NULL, NULL, NULL, attach_usb_with_ids);
+        return;
+    }
+    if (h->vendor_id != 0) {
+        vendor = g_strdup_printf("%u", h->vendor_id);
+        product = g_strdup_printf("%u", h->product_id);
+        find_child(self, task, "hostdev", "vendorid", vendor, "productid", product,
+                   detach_usb_found);
+    } else {
+        bus = g_strdup_printf("%u", h->usb_bus);
+        addr = g_strdup_printf("%u", h->usb_device);
+        find_child(self, task, "hostdev", "hostbus", bus, "hostaddr", addr, detach_usb_found);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
 /* The driver's entry points                                               */
 
 void
@@ -1040,9 +1144,12 @@ marina_qemu_vm_attach_device(MarinaVm *vm, const MarinaDevice *device, GTask *ta
         attach_disk(self, device, task);
     else if (device->kind == MARINA_DEVICE_INTERFACE)
         attach_interface(self, device, task);
+    else if (device->kind == MARINA_DEVICE_HOSTDEV)
+        hostdev(self, device, task, TRUE);
     else
         return_unsupported(self, task, device,
-                           _("only disks and network interfaces can be plugged in live."));
+                           _("only disks, network interfaces and USB host devices can be "
+                             "plugged in live."));
     g_object_unref(task);
 }
 
@@ -1056,9 +1163,12 @@ marina_qemu_vm_detach_device(MarinaVm *vm, const MarinaDevice *device, GTask *ta
         detach_disk(self, device, task);
     else if (device->kind == MARINA_DEVICE_INTERFACE)
         detach_interface(self, device, task);
+    else if (device->kind == MARINA_DEVICE_HOSTDEV)
+        hostdev(self, device, task, FALSE);
     else
         return_unsupported(self, task, device,
-                           _("only disks and network interfaces can be unplugged live."));
+                           _("only disks, network interfaces and USB host devices can be "
+                             "unplugged live."));
     g_object_unref(task);
 }
 
@@ -1333,16 +1443,13 @@ marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 b
 /* ---------------------------------------------------------------------- */
 /* A changed definition                                                    */
 
-/* What DefineDomain checks (host-methods.c): the definition makes a QEMU
- * command line. Descriptors are stand-ins; an interface on a virtual network
- * is the network's business at start, so it gets one too. */
-gboolean
-marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
+/* @def's command line with stand-in descriptors (NULL-terminated), or NULL. */
+static char **
+build_argv(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
 {
     const MarinaDaemonConfig *cfg = marina_vm_get_daemon_config(vm);
     MarinaQemuCommandOptions opts = {.accel = cfg->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) argv = NULL;
     int fds[64], taps[64];
 
     opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(def), G_N_ELEMENTS(fds));
@@ -1361,6 +1468,16 @@ marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GEr
      * socket is made at start. */
     opts.privileged = cfg->system;
     opts.tpm_socket = "/dev/null";
-    argv = marina_qemu_command_build(def, &opts, warnings, error);
+    return marina_qemu_command_build(def, &opts, warnings, error);
+}
+
+/* What DefineDomain checks (host-methods.c): the definition makes a QEMU
+ * command line. Descriptors are stand-ins; an interface on a virtual network
+ * is the network's business at start, so it gets one too. */
+gboolean
+marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
+{
+    g_auto(GStrv) argv = build_argv(vm, def, error);
+
     return argv != NULL;
 }

@@ -420,6 +420,15 @@ test_config_only_and_refusals(void **state)
         CONFIG, &warnings, NULL, &error));
     assert_non_null(strstr(error->message, "hde"));
     g_clear_error(&error);
+    /* No USB controller, so no USB host device live. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        f->dom,
+        "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1d6b'/>"
+        "<product id='0x0f0f'/></source></hostdev>",
+        LIVE, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "USB"));
+    g_clear_error(&error);
     /* A display's password changes live; removing it cannot. */
     update(f, "<graphics type='vnc' passwd='second'/>", LIVE);
     assert_false(marina_dbus_domain_call_update_device_sync(f->dom, "<graphics type='vnc'/>", LIVE,
@@ -694,7 +703,8 @@ test_q35_root_port(void **state)
     at = strstr(xml->str, "</devices>");
     g_string_insert(xml, at - xml->str,
                     "    <controller type='pci' index='0' model='pcie-root'/>\n"
-                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n"
+                    "    <controller type='usb' model='qemu-xhci'/>\n");
     dom = harness_define(f->h, xml->str);
     assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
     q.dom = dom;
@@ -718,6 +728,21 @@ test_q35_root_port(void **state)
     g_clear_error(&error);
     detach(&q, disk, LIVE);
     assert_true(guest_sees(&q, "/sys/bus/pci/devices/0000:01:00.0", FALSE));
+
+    /* A USB host device (by ID; QEMU waits for it to be plugged into the host). */
+    {
+        const char *usb = "<hostdev mode='subsystem' type='usb'><source>"
+                          "<vendor id='0x1d6b'/><product id='0x0f0f'/></source></hostdev>";
+        g_autofree char *live = NULL;
+
+        attach(&q, usb, LIVE);
+        live = get_xml(&q, 0);
+        assert_non_null(strstr(live, "0x0f0f"));
+        detach(&q, usb, LIVE);
+        g_free(live);
+        live = get_xml(&q, 0);
+        assert_null(strstr(live, "0x0f0f"));
+    }
     close(q.fd);
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
 }
