@@ -215,8 +215,6 @@ test_default_network(void **state)
     const char *path, *name, *bridge, *forward;
     gboolean active, autostart, persistent;
 
-    harness_start_daemon(h);
-    harness_connect(h);
     assert_true(marina_dbus_host_call_list_networks_sync(h->host, &list, NULL, &error));
     g_variant_iter_init(&iter, list);
     while (g_variant_iter_next(&iter, "(&o&sbbb&s&s)", &path, &name, &active, &autostart,
@@ -294,8 +292,7 @@ test_define_start_undefine(void **state)
     assert_true(info_bool(info, "active"));
     assert_false(info_bool(info, "persistent"));
     stop_network(net);
-    assert_false(
-        marina_dbus_host_call_lookup_network_sync(h->host, "lab", &path, NULL, &error));
+    assert_false(marina_dbus_host_call_lookup_network_sync(h->host, "lab", &path, NULL, &error));
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_NETWORK));
 }
 
@@ -366,8 +363,9 @@ test_session_guest(void **state)
     assert_non_null(address);
     assert_string_equal(address, "10.0.2.15");
 
-    assert_true(harness_type_and_wait(fd, acc, "(while true; do nc -l -p 22 -e echo he\"\"llo; "
-                                               "done) >/dev/null 2>&1 &",
+    assert_true(harness_type_and_wait(fd, acc,
+                                      "(while true; do nc -l -p 22 -e echo he\"\"llo; "
+                                      "done) >/dev/null 2>&1 &",
                                       "#", 5000));
     answer = read_from_port(port, 20000);
     assert_non_null(answer);
@@ -404,8 +402,8 @@ start_system_daemon(Harness *h)
     g_autofree char *text = g_strdup_printf("[marinad]\nunix-socket-path=%s\n"
                                             "unix-socket-ro-path=%s\nstats-interval-ms=0\n",
                                             h->socket, ro);
-    const char *argv[] = {g_getenv("MARINAD"), "--system",  "--config", sys.conf,
-                          "--state-dir",       h->state_dir, "-v",      NULL};
+    const char *argv[] = {g_getenv("MARINAD"), "--system",   "--config", sys.conf,
+                          "--state-dir",       h->state_dir, "-v",       NULL};
     g_autofree char *log = g_build_filename(h->dir, "marinad.log", NULL);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     g_autoptr(GError) error = NULL;
@@ -420,8 +418,7 @@ start_system_daemon(Harness *h)
     harness_connect(h);
 }
 
-static int
-sh(const char *format, ...) G_GNUC_PRINTF(1, 2);
+static int sh(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 static int
 sh(const char *format, ...)
@@ -447,8 +444,7 @@ make_outside(void)
     g_autofree char *ns_exec = NULL;
 
     sys.outside = g_strdup_printf("marina-netd-%08x", g_random_int());
-    assert_int_equal(sh("ip netns add %s && ip -n %s link set lo up", sys.outside, sys.outside),
-                     0);
+    assert_int_equal(sh("ip netns add %s && ip -n %s link set lo up", sys.outside, sys.outside), 0);
     assert_int_equal(sh("ip link add mnetd0 type veth peer name eth0 netns %s && "
                         "ip addr add 10.77.0.1/24 dev mnetd0 && ip link set mnetd0 up && "
                         "ip -n %s addr add 10.77.0.2/24 dev eth0 && ip -n %s link set eth0 up && "
@@ -458,8 +454,8 @@ make_outside(void)
     g_mkdir_with_parents(www, 0755);
     assert_true(g_file_set_contents(index, "hello-outside\n", -1, NULL));
     {
-        const char *argv[] = {"ip",      "netns", "exec", sys.outside, "busybox", "httpd",
-                              "-f",      "-p",    "8080", "-h",        www,       NULL};
+        const char *argv[] = {"ip", "netns", "exec", sys.outside, "busybox", "httpd",
+                              "-f", "-p",    "8080", "-h",        www,       NULL};
         assert_true(g_spawn_async(NULL, (char **)argv, NULL,
                                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
                                   &sys.httpd, NULL));
@@ -496,10 +492,19 @@ system_setup(void **state)
 {
     if (!in_own_netns)
         return 0;
-    sys.h = harness_new();
-    sys.conf = g_build_filename(sys.h->dir, "marinad.conf", NULL);
-    make_outside();
-    start_system_daemon(sys.h);
+    {
+        g_autofree char *cmd = NULL;
+
+        sys.h = harness_new();
+        /* harness_new() starts a session daemon: a system one replaces it, on
+         * an empty state directory (its first start). */
+        harness_stop_daemon(sys.h, SIGTERM);
+        cmd = g_strdup_printf("rm -rf '%s'", sys.h->state_dir);
+        assert_int_equal(system(cmd), 0);
+        sys.conf = g_build_filename(sys.h->dir, "marinad.conf", NULL);
+        make_outside();
+        start_system_daemon(sys.h);
+    }
     *state = sys.h;
     return 0;
 }
@@ -532,8 +537,17 @@ system_teardown(void **state)
 static gboolean
 guest_fetches(int fd, GString *acc)
 {
-    return harness_type_and_wait(fd, acc, "wget -q -T 3 -O - http://10.77.0.2:8080/",
-                                 "hello-outside", 8000);
+    gsize from = acc->len;
+    gboolean ok = harness_type_and_wait(fd, acc,
+                                        "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | "
+                                        "nc -w 3 10.77.0.2 8080",
+                                        "hello-outside", 8000);
+
+    if (!ok && g_getenv("MARINA_TEST_KEEP") != NULL) {
+        harness_type_and_wait(fd, acc, "ip route; cat /etc/resolv.conf", "#", 3000);
+        fprintf(stderr, "guest console:\n%s\n", acc->str + from);
+    }
+    return ok;
 }
 
 static void
@@ -570,8 +584,7 @@ test_system_networks(void **state)
     g_clear_pointer(&info, g_variant_unref);
 
     /* A static host, live and in the definition, before its guest boots. */
-    update_network(def, "ip-dhcp-host", "<host mac='52:54:00:77:00:02' ip='192.168.122.50'/>",
-                   3);
+    update_network(def, "ip-dhcp-host", "<host mac='52:54:00:77:00:02' ip='192.168.122.50'/>", 3);
 
     /* NAT: a lease in the range, and a server beyond the bridge. */
     g1 = boot_guest(h, "sys1", "default", "52:54:00:77:00:01", &fd1, acc1);
@@ -605,6 +618,13 @@ test_system_networks(void **state)
     bridge = info_string(info, "bridge");
     assert_string_equal(bridge, "virbr0");
     g_clear_pointer(&info, g_variant_unref);
+    {
+        g_autofree char *path = g_strdup(g_dbus_proxy_get_object_path(G_DBUS_PROXY(g1)));
+        g_clear_object(&g1);
+        g1 = harness_domain(h, NULL, path);
+    }
+    close(fd1);
+    fd1 = harness_open_serial(h, g1, acc1);
     assert_true(guest_fetches(fd1, acc1));
 
     /* Isolated: an address from its own DHCP, nothing beyond the bridge. */
