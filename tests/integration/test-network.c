@@ -296,6 +296,103 @@ test_define_start_undefine(void **state)
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_NETWORK));
 }
 
+/* Hostile or wrong requests are refused with their reason; nothing changes. */
+static void
+test_bad_requests(void **state)
+{
+    Harness *h = *state;
+    g_autoptr(MarinaDBusNetwork) net = lookup_network(h, "default");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) list = NULL;
+    g_autofree char *big = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *path = NULL;
+    GString *huge = g_string_new("<network><name>big</name><description>");
+
+    while (huge->len < 300 * 1024)
+        g_string_append(huge, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    g_string_append(huge, "</description></network>");
+    big = g_string_free(huge, FALSE);
+    assert_false(marina_dbus_host_call_define_network_sync(h->host, big, NULL, NULL, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    assert_false(marina_dbus_host_call_define_network_sync(
+        h->host, "<network><name>a/b</name></network>", NULL, NULL, NULL, &error));
+    assert_non_null(error);
+    g_clear_error(&error);
+    assert_false(marina_dbus_host_call_define_network_sync(h->host, "<network><name>x", NULL, NULL,
+                                                           NULL, &error));
+    assert_non_null(error);
+    g_clear_error(&error);
+    assert_false(marina_dbus_host_call_lookup_network_sync(h->host, "nope", &path, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_NETWORK));
+    g_clear_error(&error);
+    assert_false(marina_dbus_network_call_get_xml_sync(net, 8, &xml, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    assert_false(marina_dbus_network_call_update_sync(
+        net, "add-last", "ip-dhcp-host", -1, "<host mac='52:54:00:00:00:09' ip='192.168.122.9'/>",
+        4, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    assert_false(marina_dbus_network_call_update_sync(net, "add-last", "ip-dhcp-host", 1000,
+                                                      "<host/>", 0, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    /* A DHCP host outside the network: the model refuses, nothing changes. */
+    assert_false(marina_dbus_network_call_update_sync(
+        net, "add-last", "ip-dhcp-host", -1, "<host mac='52:54:00:00:00:09' ip='10.9.9.9'/>", 3,
+        NULL, &error));
+    assert_non_null(error);
+    g_clear_error(&error);
+    assert_true(marina_dbus_network_call_get_xml_sync(net, 1, &xml, NULL, &error));
+    assert_null(strstr(xml, "10.9.9.9"));
+    assert_false(
+        marina_dbus_network_call_get_dhcpleases_sync(net, "not-a-mac", &list, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    assert_false(marina_dbus_network_call_start_sync(net, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING));
+}
+
+/* The host's interfaces and devices a guest may be given. */
+static void
+test_host_listings(void **state)
+{
+    Harness *h = *state;
+    g_autoptr(GVariant) ifaces = NULL;
+    g_autoptr(GVariant) usb = NULL;
+    g_autoptr(GVariant) pci = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean have_lo = FALSE;
+
+    assert_true(marina_dbus_host_call_list_host_interfaces_sync(h->host, &ifaces, NULL, &error));
+    for (gsize i = 0; i < g_variant_n_children(ifaces); i++) {
+        g_autoptr(GVariant) iface = g_variant_get_child_value(ifaces, i);
+        const char *name = NULL, *kind = NULL;
+
+        assert_true(g_variant_lookup(iface, "name", "&s", &name));
+        assert_true(g_variant_lookup(iface, "kind", "&s", &kind));
+        if (g_str_equal(name, "lo")) {
+            have_lo = TRUE;
+            assert_string_equal(kind, "loopback");
+        }
+    }
+    assert_true(have_lo);
+    assert_true(marina_dbus_host_call_list_host_devices_sync(h->host, "usb", &usb, NULL, &error));
+    assert_true(marina_dbus_host_call_list_host_devices_sync(h->host, "pci", &pci, NULL, &error));
+    for (gsize i = 0; i < g_variant_n_children(pci); i++) {
+        g_autoptr(GVariant) dev = g_variant_get_child_value(pci, i);
+        const char *name = NULL, *address = NULL;
+
+        assert_true(g_variant_lookup(dev, "name", "&s", &name));
+        assert_true(g_variant_lookup(dev, "address", "&s", &address));
+        assert_true(g_str_has_prefix(name, "pci_"));
+    }
+    assert_false(marina_dbus_host_call_list_host_devices_sync(h->host, "scsi", &usb, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+}
+
 static guint16
 free_port(void)
 {
@@ -583,6 +680,26 @@ test_system_networks(void **state)
     assert_string_equal(bridge, "virbr0");
     g_clear_pointer(&info, g_variant_unref);
 
+    /* The read-only socket reads networks and changes none. */
+    {
+        g_autofree char *ro = g_strconcat(h->socket, "-ro", NULL);
+        g_autofree char *escaped = g_dbus_address_escape_value(ro);
+        g_autofree char *address = g_strconcat("unix:path=", escaped, NULL);
+        g_autoptr(GDBusConnection) conn = g_dbus_connection_new_for_address_sync(
+            address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, NULL);
+        g_autoptr(MarinaDBusNetwork) ro_net = NULL;
+        g_autoptr(GVariant) ro_info = NULL;
+
+        assert_non_null(conn);
+        ro_net = marina_dbus_network_proxy_new_sync(
+            conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL,
+            g_dbus_proxy_get_object_path(G_DBUS_PROXY(def)), NULL, NULL);
+        assert_true(marina_dbus_network_call_get_info_sync(ro_net, &ro_info, NULL, NULL));
+        assert_false(marina_dbus_network_call_stop_sync(ro_net, NULL, &error));
+        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_READ_ONLY));
+        g_clear_error(&error);
+    }
+
     /* A static host, live and in the definition, before its guest boots. */
     update_network(def, "ip-dhcp-host", "<host mac='52:54:00:77:00:02' ip='192.168.122.50'/>", 3);
 
@@ -661,8 +778,8 @@ int
 main(void)
 {
     const struct CMUnitTest session_tests[] = {
-        cmocka_unit_test(test_default_network),
-        cmocka_unit_test(test_define_start_undefine),
+        cmocka_unit_test(test_default_network), cmocka_unit_test(test_define_start_undefine),
+        cmocka_unit_test(test_bad_requests),    cmocka_unit_test(test_host_listings),
         cmocka_unit_test(test_session_guest),
     };
     const struct CMUnitTest system_tests[] = {
