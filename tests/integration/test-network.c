@@ -284,6 +284,22 @@ test_define_start_undefine(void **state)
     assert_non_null(error);
     assert_non_null(strstr(error->message, "lab"));
     g_clear_error(&error);
+
+    /* A guest on a network that is not running does not start, and says why. */
+    {
+        g_autofree char *nic = nic_xml("lab2", "52:54:00:66:00:09");
+        g_autofree char *gxml = harness_guest_xml("offnet", nic);
+        g_autoptr(MarinaDBusDomain) dom = NULL;
+
+        assert_true(marina_dbus_host_call_define_network_sync(
+            h->host, "<network><name>lab2</name></network>", NULL, NULL, NULL, &error));
+        dom = harness_define(h, gxml);
+        assert_false(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
+        assert_non_null(error);
+        assert_non_null(strstr(error->message, "marinactl net-start lab2"));
+        g_clear_error(&error);
+        assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+    }
     assert_true(marina_dbus_network_call_undefine_sync(clash, NULL, &error));
 
     /* Undefined while running: transient until it stops, then gone. */
