@@ -184,6 +184,9 @@ parse_domain(Parser *p, xmlNode *node, GError **error)
 {
     marina_nc_warn_attrs(&p->base, node, "<domain>", MARINA_NC_ATTRS("name", "localOnly"), NULL);
     p->cfg->domain = marina_nc_prop(node, "name");
+    if (p->cfg->domain == NULL)
+        return marina_nc_fail(error, _("<domain> has no name; write e.g. <domain "
+                                       "name='lab.example'/> or remove it."));
     return marina_nc_read_yes_no(node, "localOnly", "<domain>", "yes", "no", &p->cfg->domain_local,
                                  error);
 }

@@ -7,7 +7,8 @@
  *   network-config-read.c      the hardened reader, warnings, attributes; the elements
  *                              net-update reads on their own
  *   network-config-parse.c     XML to config (warnings for what is ignored)
- *   network-config-validate.c  the rules a config must follow; conflicts between networks
+ *   network-config-validate.c  the rules a config must follow
+ *   network-config-check.c     ... for DNS and port forwards
  *   network-config-format.c    config to XML
  *   network-config-update.c    net-update: one <host>, <range> or <portForward> at a time
  */
@@ -67,6 +68,11 @@ char *marina_nc_prefix_to_netmask(guint prefix);
 gboolean marina_nc_ifname_is_valid(const char *name);
 /* DNS names: labels of letters, digits, '-' and '_' separated by dots, at most 253 bytes. */
 gboolean marina_nc_dns_name_is_valid(const char *name);
+
+/* Validation of <domain> / <dns> and of port forward @index (network-config-check.c). */
+gboolean marina_nc_check_dns(const MarinaNetworkConfig *config, GError **error);
+gboolean marina_nc_check_port_forward(const MarinaNetworkConfig *config, guint index,
+                                      GError **error);
 
 /* Sets MARINA_ERROR_INVALID_CONFIG; returns FALSE. */
 gboolean marina_nc_fail(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);

@@ -97,8 +97,11 @@ apply(GPtrArray *list, gpointer item, GDestroyNotify free_item, MatchFunc match,
     if ((cmd == CMD_DELETE || cmd == CMD_MODIFY) && !found) {
         free_item(item);
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-                    _("The network has no %s to %s; check the entry (net-dumpxml shows them)."),
-                    what, cmd == CMD_DELETE ? "delete" : "modify");
+                    cmd == CMD_DELETE ? _("The network has no %s to delete; check the entry "
+                                          "(net-dumpxml shows them).")
+                                      : _("The network has no %s to modify; check the entry "
+                                          "(net-dumpxml shows them)."),
+                    what);
         return FALSE;
     }
     switch (cmd) {

@@ -325,54 +325,6 @@ check_ips(const MarinaNetworkConfig *c, GError **error)
 /* ---- the rest ------------------------------------------------------------- */
 
 static gboolean
-check_dns(const MarinaNetworkConfig *c, GError **error)
-{
-    if (c->domain != NULL && !marina_nc_dns_name_is_valid(c->domain))
-        return marina_nc_fail(error,
-                              _("<domain name='%s'> is not a valid DNS domain; use letters, "
-                                "digits, '-' and dots, e.g. lab.example."),
-                              c->domain);
-    if (c->dns_hosts->len > MARINA_NC_MAX_DNS_HOSTS ||
-        c->dns_forwarders->len > MARINA_NC_MAX_FORWARDERS)
-        return marina_nc_fail(error, _("<dns> has too many <host> or <forwarder> elements."));
-    for (guint i = 0; i < c->dns_hosts->len; i++) {
-        const MarinaNetDnsHost *h = c->dns_hosts->pdata[i];
-        MarinaNetAddr a;
-
-        if (!marina_nc_addr_parse(h->ip, &a))
-            return marina_nc_fail(error, _("<dns>/<host ip='%s'> is not an IP address."),
-                                  h->ip != NULL ? h->ip : "");
-        if (h->hostnames == NULL || h->hostnames->len == 0)
-            return marina_nc_fail(error,
-                                  _("<dns>/<host ip='%s'> has no <hostname>; add one, e.g. "
-                                    "<hostname>web1</hostname>."),
-                                  h->ip);
-        for (guint j = 0; j < h->hostnames->len; j++) {
-            const char *name = h->hostnames->pdata[j];
-            if (!marina_nc_dns_name_is_valid(name))
-                return marina_nc_fail(error,
-                                      _("<dns>/<host ip='%s'>/<hostname> '%s' is not a valid "
-                                        "host name; use letters, digits, '-' and dots."),
-                                      h->ip, name);
-        }
-        for (guint j = 0; j < i; j++) {
-            if (g_strcmp0(((MarinaNetDnsHost *)c->dns_hosts->pdata[j])->ip, h->ip) == 0)
-                return marina_nc_fail(error,
-                                      _("<dns>/<host ip='%s'> appears twice; list every "
-                                        "<hostname> of that address in one <host>."),
-                                      h->ip);
-        }
-    }
-    for (guint i = 0; i < c->dns_forwarders->len; i++) {
-        MarinaNetAddr a;
-        if (!marina_nc_addr_parse(c->dns_forwarders->pdata[i], &a))
-            return marina_nc_fail(error, _("<dns>/<forwarder addr='%s'> is not an IP address."),
-                                  (const char *)c->dns_forwarders->pdata[i]);
-    }
-    return TRUE;
-}
-
-static gboolean
 check_routes(const MarinaNetworkConfig *c, GError **error)
 {
     for (guint i = 0; i < c->routes->len; i++) {
@@ -397,58 +349,17 @@ check_routes(const MarinaNetworkConfig *c, GError **error)
 }
 
 static gboolean
-check_port_forward(const MarinaNetworkConfig *c, guint index, GError **error)
-{
-    const MarinaNetPortForward *f = c->port_forwards->pdata[index];
-    MarinaNetAddr a;
-    gboolean inside = FALSE;
-
-    if (g_strcmp0(f->proto, "tcp") != 0 && g_strcmp0(f->proto, "udp") != 0)
-        return marina_nc_fail(error,
-                              _("<portForward proto='%s'> is not supported; use tcp or udp."),
-                              f->proto != NULL ? f->proto : "");
-    if (f->address != NULL && !marina_nc_addr_parse(f->address, &a))
-        return marina_nc_fail(error, _("<portForward address='%s'> is not an IP address."),
-                              f->address);
-    if (f->start < 1 || f->start > 65535 || f->end < f->start || f->end > 65535)
-        return marina_nc_fail(error,
-                              _("<portForward> ports %u - %u are not valid; use ports 1 to 65535 "
-                                "with start <= end."),
-                              f->start, f->end);
-    if (f->to < 1 || f->to + (f->end - f->start) > 65535)
-        return marina_nc_fail(error,
-                              _("<portForward> to='%u' is not valid: the guest ports %u - %u must "
-                                "lie in 1 to 65535."),
-                              f->to, f->to, f->to + (f->end - f->start));
-    if (f->guest != NULL) {
-        for (guint j = 0; j < c->ips->len; j++)
-            inside = inside || marina_net_ip_contains(c->ips->pdata[j], f->guest);
-        if (!inside)
-            return marina_nc_fail(error,
-                                  _("<portForward guest='%s'> is not inside any <ip> of the "
-                                    "network; give the guest's address on this network."),
-                                  f->guest);
-    }
-    for (guint j = 0; j < index; j++) {
-        const MarinaNetPortForward *o = c->port_forwards->pdata[j];
-        gboolean same_addr =
-            f->address == NULL || o->address == NULL || g_str_equal(f->address, o->address);
-        if (g_str_equal(f->proto, o->proto) && same_addr && f->start <= o->end &&
-            o->start <= f->end)
-            return marina_nc_fail(error,
-                                  _("<portForward> %s ports %u - %u overlap another forward of "
-                                    "ports %u - %u; each host port can be forwarded once."),
-                                  f->proto, f->start, f->end, o->start, o->end);
-    }
-    return TRUE;
-}
-
-static gboolean
 check_forward(const MarinaNetworkConfig *c, GError **error)
 {
     if ((guint)c->forward > MARINA_NET_FORWARD_BRIDGE)
         return marina_nc_fail(error, _("The forward mode is not valid; use nat, route, open, "
                                        "bridge or none."));
+    if (c->forward_dev != NULL && c->forward == MARINA_NET_FORWARD_NONE)
+        return marina_nc_fail(error,
+                              _("<forward dev='%s'> needs a forward mode; an isolated "
+                                "network forwards to no device. Remove dev or add "
+                                "mode='nat'."),
+                              c->forward_dev);
     if (!check_ifname("<forward dev>", c->forward_dev, error) ||
         !check_ifname("<bridge name>", c->bridge, error))
         return FALSE;
@@ -517,10 +428,10 @@ marina_network_config_validate(const MarinaNetworkConfig *c, GError **error)
         c->port_forwards->len > MARINA_NC_MAX_PORT_FORWARDS)
         return marina_nc_fail(error, _("The network has too many <route> or <portForward> "
                                        "elements."));
-    if (!check_ips(c, error) || !check_dns(c, error) || !check_routes(c, error))
+    if (!check_ips(c, error) || !marina_nc_check_dns(c, error) || !check_routes(c, error))
         return FALSE;
     for (guint i = 0; i < c->port_forwards->len; i++) {
-        if (!check_port_forward(c, i, error))
+        if (!marina_nc_check_port_forward(c, i, error))
             return FALSE;
     }
     return TRUE;

@@ -384,6 +384,15 @@ test_hostile_input(void **state)
     expect_parse_error("<network><name>a</name><title>x\ty</title></network>",
                        "<title> contains a line break");
     expect_parse_error("<network></network>", "has no <name>");
+    expect_parse_error("<network><name>a</name><domain localOnly='yes'/></network>",
+                       "<domain> has no name");
+    expect_parse_error("<network><name>a</name><dns enable='no'><host ip='10.0.0.2'>"
+                       "<hostname>h</hostname></host></dns></network>",
+                       "<dns enable='no'> cannot have <host>");
+    expect_parse_error("<network><name>a</name><portForward address='::1' guest='10.0.0.2'>"
+                       "<range start='22'/></portForward><ip address='10.0.0.1' prefix='24'/>"
+                       "</network>",
+                       "mixes IPv4 and IPv6");
     expect_parse_error("<network><name>..</name></network>", "cannot be a network name");
 }
 
@@ -498,6 +507,13 @@ test_built_in_code(void **state)
     assert_round_trip(c);
     xml = marina_network_config_to_xml(c);
     assert_non_null(strstr(xml, "<name>a&amp;b &lt;&apos;q&apos;&gt;</name>"));
+    c->forward_dev = g_strdup("eth0");
+    assert_false(marina_network_config_validate(c, &error));
+    assert_non_null(strstr(error->message, "<forward dev='eth0'> needs a forward mode"));
+    g_clear_error(&error);
+    c->forward = MARINA_NET_FORWARD_ROUTE;
+    assert_true(marina_network_config_validate(c, NULL));
+    assert_round_trip(c);
     c->forward = (MarinaNetForwardMode)42;
     assert_false(marina_network_config_validate(c, &error));
     assert_non_null(strstr(error->message, "forward mode"));
@@ -609,6 +625,16 @@ test_update_ranges_dns_forwards(void **state)
     assert_string_equal(((MarinaNetDhcpRange *)ip->ranges->pdata[0])->start, "10.10.0.2");
     expect_update(c, "delete", "ip-dhcp-range", -1,
                   "<range start='10.10.0.100' end='10.10.0.199'/>");
+    assert_int_equal(ip->ranges->len, 2);
+    expect_update(c, "add", "ip-dhcp-range", -1, "<range start='10.10.0.100' end='10.10.0.150'/>");
+    assert_int_equal(ip->ranges->len, 3);
+    assert_string_equal(((MarinaNetDhcpRange *)ip->ranges->pdata[2])->end, "10.10.0.150");
+    /* A range is known by its ends: modify replaces it with the same one. */
+    expect_update(c, "modify", "ip-dhcp-range", -1,
+                  "<range start='10.10.0.100' end='10.10.0.150'/>");
+    assert_int_equal(ip->ranges->len, 3);
+    expect_update(c, "delete", "ip-dhcp-range", 0,
+                  "<range start='10.10.0.100' end='10.10.0.150'/>");
     assert_int_equal(ip->ranges->len, 2);
     expect_update_error(c, "modify", "ip-dhcp-range", -1,
                         "<range start='10.10.0.2' end='10.10.0.8'/>", MARINA_ERROR_INVALID_ARGUMENT,
