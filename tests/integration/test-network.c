@@ -182,7 +182,11 @@ guest_address(int fd, GString *acc, const char *prefix)
                                   8000);
         from = acc->len;
         if (harness_type_and_wait(fd, acc, "ip -4 -o addr show dev eth0", needle, 1000)) {
-            hit = strstr(acc->str + from, needle) + 5;
+            gsize at = strstr(acc->str + from, needle) - acc->str + 5;
+            /* The rest of the address may still be on its way. */
+            if (!harness_wait_output(fd, acc, at, "/", 3000))
+                continue;
+            hit = acc->str + at;
             return g_strndup(hit, strcspn(hit, "/ \r\n"));
         }
         harness_iterate(500);
