@@ -1173,9 +1173,8 @@ list_names(const char *dir, const char *ext)
         if (!g_str_has_suffix(file, ext))
             continue;
         name = g_strndup(file, strlen(file) - strlen(ext));
-        /* Only files we wrote: a stray "notes~.xml" is a name too, but a
-         * hidden editor file is not. */
-        if (name[0] != '.' && marina_network_name_is_valid(name, NULL))
+        /* Only names a network may have. */
+        if (marina_network_name_is_valid(name, NULL))
             g_ptr_array_add(names, g_steal_pointer(&name));
     }
     return names;

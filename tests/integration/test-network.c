@@ -236,9 +236,12 @@ test_default_network(void **state)
     info = network_info(net);
     how = info_string(info, "how");
     detail = info_string(info, "how-detail");
-    /* This host has no /etc/qemu/bridge.conf allowing a bridge. */
-    assert_string_equal(how, "user");
-    assert_non_null(strstr(detail, "user-mode"));
+    /* A host whose /etc/qemu/bridge.conf lets users join virbr0 uses the
+     * bridge helper; elsewhere (CI) user-mode networking, which says why. */
+    if (g_str_equal(how, "user"))
+        assert_non_null(strstr(detail, "user-mode"));
+    else
+        assert_string_equal(how, "bridge-helper");
 }
 
 static const char lab_xml[] = "<network><name>lab</name>"
@@ -457,6 +460,8 @@ test_session_guest(void **state)
 {
     Harness *h = *state;
     g_autoptr(MarinaDBusNetwork) net = lookup_network(h, "default");
+    g_autoptr(GVariant) before = network_info(net);
+    g_autofree char *how = info_string(before, "how");
     g_autoptr(MarinaDBusDomain) dom = NULL;
     g_autoptr(GString) acc = g_string_new(NULL);
     g_autoptr(GVariant) info = NULL;
@@ -469,6 +474,10 @@ test_session_guest(void **state)
     guint16 port = free_port();
     int fd;
 
+    if (!g_str_equal(how, "user")) {
+        skip(); /* this host lets the session use its bridge */
+        return;
+    }
     forward = g_strdup_printf("<portForward proto='tcp' address='127.0.0.1'>"
                               "<range start='%u' end='%u' to='22'/></portForward>",
                               port, port);
