@@ -245,10 +245,13 @@ add_network(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
 static void
 remove_network(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
 {
+    gpointer key = NULL;
+
     if (self->listener.removed != NULL)
         self->listener.removed(network, self->listener.user_data);
     /* Its object may be answering this very call: let go from an idle. */
-    g_hash_table_steal(self->networks, network->name);
+    if (g_hash_table_steal_extended(self->networks, network->name, &key, NULL))
+        g_free(key);
     network->registry = NULL;
     g_idle_add_once((GSourceOnceFunc)marina_daemon_network_unref, network);
 }
