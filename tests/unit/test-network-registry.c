@@ -301,6 +301,39 @@ test_attach_user_mode(void **state)
     iface_free(missing);
 }
 
+/* The test driver's registry: even as the system daemon it makes nothing
+ * and writes nothing. */
+static void
+test_in_memory(void **state)
+{
+    Fixture *f = *state;
+    MarinaDaemonConfig config = f->config;
+    MarinaNetworkRegistry *registry;
+    MarinaNetworkRegistry *saved = f->registry;
+    g_autofree char *dir = g_build_filename(f->dir, "mem", NULL);
+    MarinaDaemonNetwork *net;
+
+    config.system = TRUE;
+    config.state_dir = dir;
+    config.runtime_dir = dir;
+    registry = marina_network_registry_new(&config, NULL, NULL);
+    marina_network_registry_keep_in_memory(registry);
+    f->registry = registry;
+    marina_network_registry_load(registry, on_loaded, f);
+    wait_done(f);
+    assert_true(
+        marina_daemon_network_is_active(marina_network_registry_lookup(registry, "default")));
+    net = define(f, "<network><name>mem</name><bridge name='mnetmem0'/>"
+                    "<ip address='10.60.0.1' prefix='24'/></network>");
+    start(f, net);
+    assert_null(f->error);
+    assert_true(marina_daemon_network_is_active(net));
+    assert_false(g_file_test("/sys/class/net/mnetmem0", G_FILE_TEST_EXISTS));
+    assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+    marina_network_registry_free(registry);
+    f->registry = saved;
+}
+
 int
 main(void)
 {
@@ -311,6 +344,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_undefine_running_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_user_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_in_memory, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
