@@ -787,6 +787,13 @@ test_system_networks(void **state)
     close(fd1);
     fd1 = harness_open_serial(h, g1, acc1);
     assert_true(guest_fetches(fd1, acc1));
+    {
+        g_autofree char *live = NULL;
+
+        /* The re-attached guest still knows its tap. */
+        assert_true(marina_dbus_domain_call_get_xml_sync(g1, 0, &live, NULL, &error));
+        assert_non_null(strstr(live, "<target dev=\"vnet"));
+    }
 
     /* Isolated: an address from its own DHCP, nothing beyond the bridge. */
     iso = define_network(h, "<network><name>iso</name><bridge name='mnetiso0'/>"
