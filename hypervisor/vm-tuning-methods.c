@@ -511,7 +511,7 @@ add_arp_addresses(const char *mac, GVariantBuilder *addresses, guint *count)
         flags = g_ascii_strtoull(cols[2], NULL, 16);
         if (!(flags & 0x2) || !g_hostname_is_ip_address(cols[0])) /* ATF_COM: complete */
             continue;
-        g_variant_builder_add(addresses, "(sus)", "ipv4", cols[0], 0u);
+        g_variant_builder_add(addresses, "(sus)", "ipv4", 0u, cols[0]);
         (*count)++;
     }
 }
