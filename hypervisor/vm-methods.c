@@ -337,6 +337,10 @@ static const struct {
     {"PinVcpu", marina_vm_handle_pin_vcpu},
     {"GetVcpuInfo", marina_vm_handle_get_vcpu_info},
     {"GetInterfaceAddresses", marina_vm_handle_get_interface_addresses},
+    {"AttachDevice", marina_vm_handle_attach_device},
+    {"DetachDevice", marina_vm_handle_detach_device},
+    {"UpdateDevice", marina_vm_handle_update_device},
+    {"ResizeDisk", marina_vm_handle_resize_disk},
 };
 
 /* Migration needs more than one guest knows (other hosts, jobs, storage):

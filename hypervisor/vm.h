@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include "core/domain-config.h"
+#include "core/domain-device-edit.h"
 #include "core/domain-state.h"
 #include "daemon-config.h"
 #include "job-registry.h"
@@ -128,6 +129,24 @@ struct _MarinaVmClass {
     /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
      * one per online vCPU. */
     void (*get_vcpu_info)(MarinaVm *self, GTask *task);
+    /* Hardware of the running guest (vm-device-methods.c). Each completes
+     * @task with TRUE once the guest has the change, or an error:
+     * MARINA_ERROR_UNSUPPORTED when it cannot be made live. The devices are
+     * the caller's and live until @task completes; the base class updates
+     * the running configuration only after success. NULL: nothing live. */
+    void (*attach_device)(MarinaVm *self, const MarinaDevice *device, GTask *task);
+    /* @device is the running configuration's own entry. */
+    void (*detach_device)(MarinaVm *self, const MarinaDevice *device, GTask *task);
+    /* @current: the running configuration's entry that @device replaces.
+     * @force: change a CD-ROM's medium even when the guest locked the tray. */
+    void (*update_device)(MarinaVm *self, const MarinaDevice *current, const MarinaDevice *device,
+                          gboolean force, GTask *task);
+    /* Optional: refuse a definition this driver could never start, as
+     * DefineDomain does (checked before a device change is saved). */
+    gboolean (*check_definition)(MarinaVm *self, const MarinaDomainConfig *def, GError **error);
+    /* Grow @disk to @bytes: live when the guest runs, else its image.
+     * Shrinking is refused. */
+    void (*resize_disk)(MarinaVm *self, const MarinaDiskConfig *disk, guint64 bytes, GTask *task);
 };
 
 /* One vCPU of a running guest (GetVcpuInfo). */
