@@ -492,6 +492,31 @@ marina_vm_apply_vcpu_pins(MarinaVm *self)
     }
 }
 
+static void
+on_start_balloon_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error))
+        g_warning("Guest '%s' keeps all its memory, not its <currentMemory>: %s",
+                  marina_vm_get_name(MARINA_VM(source)), error->message);
+}
+
+void
+marina_vm_apply_start_tuning(MarinaVm *self)
+{
+    const MarinaDomainConfig *live = marina_vm_get_live(self);
+
+    if (live == NULL || !KLASS(self)->is_controllable(self))
+        return;
+    /* QEMU gives a guest its maximum; <currentMemory> is what the balloon leaves it. */
+    if (live->current_memory_kib > 0 && live->current_memory_kib < live->memory_kib &&
+        KLASS(self)->set_memory != NULL)
+        KLASS(self)->set_memory(self, live->current_memory_kib,
+                                g_task_new(self, NULL, on_start_balloon_done, NULL));
+    marina_vm_apply_vcpu_pins(self);
+}
+
 /* ---- GetVcpuInfo ---------------------------------------------------------------------------- */
 
 /* Where vCPU @vcpu may run by the configuration: its <vcpupin>, else <vcpu cpuset>, else

@@ -503,7 +503,7 @@ on_driver_started(GObject *source, GAsyncResult *result, gpointer data)
         g_task_return_error(outer, error);
         return;
     }
-    marina_vm_apply_vcpu_pins(MARINA_VM(source));
+    marina_vm_apply_start_tuning(MARINA_VM(source));
     g_task_return_boolean(outer, TRUE);
 }
 
