@@ -173,10 +173,11 @@ finish_call(MarinaVm *self, TuneCall *call)
     GError *error = NULL;
 
     if (call->new_def != NULL) {
-        if (!marina_vm_save_definition(self, g_steal_pointer(&call->new_def), &error)) {
+        if (!marina_vm_save_definition(self, call->new_def, &error)) {
             g_dbus_method_invocation_take_error(g_steal_pointer(&call->invocation), error);
             return;
         }
+        call->new_def = NULL; /* the guest's definition now */
     }
     marina_vm_emit_config_changed(self, event_of(call->kind), "");
     g_dbus_method_invocation_return_value(g_steal_pointer(&call->invocation), NULL);
@@ -301,14 +302,14 @@ marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation, G
             return;
     }
     if (!live) {
-        call->invocation = g_object_ref(invocation);
+        call->invocation = invocation; /* GDBus's reference, answered once */
         finish_call(self, call);
         return;
     }
     if (!check_memory(self, marina_vm_get_live(self), call->kib, TRUE, invocation) ||
         !require_hook(self, invocation, KLASS(self)->set_memory))
         return;
-    call->invocation = g_object_ref(invocation);
+    call->invocation = invocation; /* GDBus's reference, answered once */
     KLASS(self)->set_memory(self, call->kib, g_task_new(self, NULL, on_live_done, call));
     call = NULL; /* the task's callback owns it */
 }
@@ -374,14 +375,14 @@ marina_vm_handle_set_vcpus(MarinaVm *self, GDBusMethodInvocation *invocation, GV
             return;
     }
     if (!live) {
-        call->invocation = g_object_ref(invocation);
+        call->invocation = invocation; /* GDBus's reference, answered once */
         finish_call(self, call);
         return;
     }
     if (!check_vcpus(self, marina_vm_get_live(self), call->count, TRUE, invocation) ||
         !require_hook(self, invocation, KLASS(self)->set_vcpus))
         return;
-    call->invocation = g_object_ref(invocation);
+    call->invocation = invocation; /* GDBus's reference, answered once */
     KLASS(self)->set_vcpus(self, call->count, g_task_new(self, NULL, on_live_done, call));
     call = NULL;
 }
@@ -434,7 +435,7 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
             return;
     }
     if (!live) {
-        call->invocation = g_object_ref(invocation);
+        call->invocation = invocation; /* GDBus's reference, answered once */
         finish_call(self, call);
         return;
     }
@@ -450,7 +451,7 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
     }
     if (!require_hook(self, invocation, KLASS(self)->pin_vcpu))
         return;
-    call->invocation = g_object_ref(invocation);
+    call->invocation = invocation; /* GDBus's reference, answered once */
     KLASS(self)->pin_vcpu(self, call->count, &cpus, g_task_new(self, NULL, on_live_done, call));
     call = NULL;
 }
@@ -588,7 +589,7 @@ on_vcpu_info(GObject *source, GAsyncResult *result, gpointer data)
 
     online = g_task_propagate_pointer(G_TASK(result), &error);
     if (online == NULL) {
-        g_dbus_method_invocation_take_error(g_steal_pointer(&invocation), error);
+        g_dbus_method_invocation_take_error(invocation, error);
         return;
     }
     reply_vcpu_info(self, invocation, online, marina_vm_get_config(self));
