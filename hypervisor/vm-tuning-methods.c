@@ -8,6 +8,7 @@
 #include "access.h"
 #include "core/error.h"
 #include "cpu-list.h"
+#include "network-driver.h"
 #include "vm-private.h"
 
 /*
@@ -42,7 +43,8 @@ typedef struct {
     TuneKind kind;
     MarinaDomainConfig *new_def; /* to save once the live change succeeded, or NULL */
     guint64 kib;
-    guint count; /* vCPUs, or the vCPU pinned */
+    guint count;   /* vCPUs, or the vCPU pinned */
+    char *cpulist; /* pinned to these host CPUs (NULL: anywhere) */
 } TuneCall;
 
 static void
@@ -50,6 +52,7 @@ tune_call_free(TuneCall *call)
 {
     g_clear_object(&call->invocation);
     marina_domain_config_free(call->new_def);
+    g_free(call->cpulist);
     g_free(call);
 }
 
@@ -74,6 +77,41 @@ marina_vm_vcpu_info_free(MarinaVmVcpuInfo *info)
         return;
     g_free(info->affinity);
     g_free(info);
+}
+
+/* <cputune><vcpupin> of @vcpu in @c set to @cpulist, or removed (NULL). */
+static void
+set_vcpu_pin(MarinaDomainConfig *c, guint vcpu, const char *cpulist)
+{
+    MarinaVcpuPin *pin;
+
+    for (guint i = 0; i < c->vcpupins->len; i++) {
+        pin = c->vcpupins->pdata[i];
+        if (pin->vcpu != vcpu)
+            continue;
+        if (cpulist == NULL) {
+            g_ptr_array_remove_index(c->vcpupins, i);
+        } else {
+            g_free(pin->cpuset);
+            pin->cpuset = g_strdup(cpulist);
+        }
+        return;
+    }
+    if (cpulist == NULL)
+        return;
+    pin = g_new0(MarinaVcpuPin, 1);
+    pin->vcpu = vcpu;
+    pin->cpuset = g_strdup(cpulist);
+    g_ptr_array_add(c->vcpupins, pin);
+}
+
+/* Pins of vCPUs at or above @vcpus go (libvirt does the same when the maximum drops). */
+static void
+drop_vcpu_pins_from(MarinaDomainConfig *c, guint vcpus)
+{
+    for (guint i = c->vcpupins->len; i-- > 0;)
+        if (((MarinaVcpuPin *)c->vcpupins->pdata[i])->vcpu >= vcpus)
+            g_ptr_array_remove_index(c->vcpupins, i);
 }
 
 static const char *
@@ -135,10 +173,11 @@ finish_call(MarinaVm *self, TuneCall *call)
     GError *error = NULL;
 
     if (call->new_def != NULL) {
-        if (!marina_vm_save_definition(self, g_steal_pointer(&call->new_def), &error)) {
+        if (!marina_vm_save_definition(self, call->new_def, &error)) {
             g_dbus_method_invocation_take_error(g_steal_pointer(&call->invocation), error);
             return;
         }
+        call->new_def = NULL; /* the guest's definition now */
     }
     marina_vm_emit_config_changed(self, event_of(call->kind), "");
     g_dbus_method_invocation_return_value(g_steal_pointer(&call->invocation), NULL);
@@ -162,6 +201,11 @@ on_live_done(GObject *source, GAsyncResult *result, gpointer data)
         live->current_memory_kib = call->kib;
     else if (live != NULL && call->kind == TUNE_VCPUS)
         live->current_vcpus = call->count;
+    else if (live != NULL && call->kind == TUNE_PIN)
+        set_vcpu_pin(live, call->count, call->cpulist);
+    /* vCPUs that came online run where the running configuration pins them. */
+    if (live != NULL && call->kind == TUNE_VCPUS)
+        marina_vm_apply_vcpu_pins(self);
     finish_call(self, call);
 }
 
@@ -184,12 +228,17 @@ copy_definition(MarinaVm *self)
     return marina_domain_config_copy(marina_vm_get_definition(self));
 }
 
+/* As any definition: the model's rules, then the driver's (what it could never start). */
 static gboolean
-check_definition(const MarinaDomainConfig *def, GDBusMethodInvocation *invocation)
+check_definition(MarinaVm *self, const MarinaDomainConfig *def, GDBusMethodInvocation *invocation)
 {
     GError *error = NULL;
 
-    return marina_domain_config_validate(def, &error) || fail(invocation, error);
+    if (!marina_domain_config_validate(def, &error))
+        return fail(invocation, error);
+    if (KLASS(self)->check_definition != NULL && !KLASS(self)->check_definition(self, def, &error))
+        return fail(invocation, error);
+    return TRUE;
 }
 
 /* ---- SetMemory ------------------------------------------------------------------------------ */
@@ -249,18 +298,18 @@ marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation, G
                 return;
             call->new_def->current_memory_kib = call->kib;
         }
-        if (!check_definition(call->new_def, invocation))
+        if (!check_definition(self, call->new_def, invocation))
             return;
     }
     if (!live) {
-        call->invocation = g_object_ref(invocation);
+        call->invocation = invocation; /* GDBus's reference, answered once */
         finish_call(self, call);
         return;
     }
     if (!check_memory(self, marina_vm_get_live(self), call->kib, TRUE, invocation) ||
         !require_hook(self, invocation, KLASS(self)->set_memory))
         return;
-    call->invocation = g_object_ref(invocation);
+    call->invocation = invocation; /* GDBus's reference, answered once */
     KLASS(self)->set_memory(self, call->kib, g_task_new(self, NULL, on_live_done, call));
     call = NULL; /* the task's callback owns it */
 }
@@ -316,23 +365,24 @@ marina_vm_handle_set_vcpus(MarinaVm *self, GDBusMethodInvocation *invocation, GV
         if (flags & AFFECT_MAXIMUM) {
             call->new_def->vcpus = call->count;
             call->new_def->current_vcpus = MIN(call->new_def->current_vcpus, call->count);
+            drop_vcpu_pins_from(call->new_def, call->count);
         } else {
             if (!check_vcpus(self, call->new_def, call->count, FALSE, invocation))
                 return;
             call->new_def->current_vcpus = call->count;
         }
-        if (!check_definition(call->new_def, invocation))
+        if (!check_definition(self, call->new_def, invocation))
             return;
     }
     if (!live) {
-        call->invocation = g_object_ref(invocation);
+        call->invocation = invocation; /* GDBus's reference, answered once */
         finish_call(self, call);
         return;
     }
     if (!check_vcpus(self, marina_vm_get_live(self), call->count, TRUE, invocation) ||
         !require_hook(self, invocation, KLASS(self)->set_vcpus))
         return;
-    call->invocation = g_object_ref(invocation);
+    call->invocation = invocation; /* GDBus's reference, answered once */
     KLASS(self)->set_vcpus(self, call->count, g_task_new(self, NULL, on_live_done, call));
     call = NULL;
 }
@@ -358,7 +408,7 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
 {
     g_autoptr(TuneCall) call = g_new0(TuneCall, 1);
     const char *cpulist;
-    cpu_set_t cpus;
+    cpu_set_t cpus, all;
     gboolean live, config;
     GError *error = NULL;
     guint flags;
@@ -372,13 +422,21 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
         fail(invocation, error);
         return;
     }
+    /* Every CPU of the host is no pinning at all (libvirt drops such a <vcpupin>). */
+    marina_cpu_list_all(&all);
+    if (!CPU_EQUAL(&cpus, &all))
+        call->cpulist = marina_cpu_list_format(&cpus);
     if (config) {
-        /* The definition has no place for per-vCPU pinning (<cputune><vcpupin>) yet. */
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-            _("vCPU pinning cannot be kept in the definition of guest '%s' yet; pin the running "
-              "guest (--live), or set the CPUs of all its vCPUs with <vcpu cpuset='...'>."),
-            marina_vm_get_name(self));
+        call->new_def = copy_definition(self);
+        if (!check_vcpu_index(self, call->new_def, call->count, invocation))
+            return;
+        set_vcpu_pin(call->new_def, call->count, call->cpulist);
+        if (!check_definition(self, call->new_def, invocation))
+            return;
+    }
+    if (!live) {
+        call->invocation = invocation; /* GDBus's reference, answered once */
+        finish_call(self, call);
         return;
     }
     if (!check_vcpu_index(self, marina_vm_get_live(self), call->count, invocation))
@@ -386,27 +444,94 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
     if (call->count >= marina_vm_get_live(self)->current_vcpus) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("vCPU %u of guest '%s' is offline; bring it online first (setvcpus)."), call->count,
-            marina_vm_get_name(self));
+            _("vCPU %u of guest '%s' is offline; bring it online first (setvcpus), or pin it in "
+              "the definition (--config)."),
+            call->count, marina_vm_get_name(self));
         return;
     }
     if (!require_hook(self, invocation, KLASS(self)->pin_vcpu))
         return;
-    call->invocation = g_object_ref(invocation);
+    call->invocation = invocation; /* GDBus's reference, answered once */
     KLASS(self)->pin_vcpu(self, call->count, &cpus, g_task_new(self, NULL, on_live_done, call));
     call = NULL;
 }
 
+/* ---- Pins of the definition, at start ------------------------------------------------------ */
+
+static void
+on_start_pin_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error))
+        g_warning("Guest '%s': vCPU %u could not be pinned as its definition says: %s",
+                  marina_vm_get_name(MARINA_VM(source)), GPOINTER_TO_UINT(data), error->message);
+}
+
+void
+marina_vm_apply_vcpu_pins(MarinaVm *self)
+{
+    const MarinaDomainConfig *live = marina_vm_get_live(self);
+
+    if (live == NULL || KLASS(self)->pin_vcpu == NULL || !KLASS(self)->is_controllable(self))
+        return;
+    for (guint i = 0; i < live->vcpupins->len; i++) {
+        const MarinaVcpuPin *pin = live->vcpupins->pdata[i];
+        g_autoptr(GError) error = NULL;
+        cpu_set_t cpus;
+
+        if (pin->vcpu >= live->current_vcpus)
+            continue; /* offline: pinned when it comes online (vcpupin --live) */
+        if (!marina_cpu_list_parse(pin->cpuset, marina_cpu_list_host_cpus(), &cpus, &error)) {
+            g_warning("Guest '%s': vCPU %u is not pinned: %s", marina_vm_get_name(self), pin->vcpu,
+                      error->message);
+            continue;
+        }
+        KLASS(self)->pin_vcpu(
+            self, pin->vcpu, &cpus,
+            g_task_new(self, NULL, on_start_pin_done, GUINT_TO_POINTER(pin->vcpu)));
+    }
+}
+
+static void
+on_start_balloon_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error))
+        g_warning("Guest '%s' keeps all its memory, not its <currentMemory>: %s",
+                  marina_vm_get_name(MARINA_VM(source)), error->message);
+}
+
+void
+marina_vm_apply_start_tuning(MarinaVm *self)
+{
+    const MarinaDomainConfig *live = marina_vm_get_live(self);
+
+    if (live == NULL || !KLASS(self)->is_controllable(self))
+        return;
+    /* QEMU gives a guest its maximum; <currentMemory> is what the balloon leaves it. */
+    if (live->current_memory_kib > 0 && live->current_memory_kib < live->memory_kib &&
+        KLASS(self)->set_memory != NULL)
+        KLASS(self)->set_memory(self, live->current_memory_kib,
+                                g_task_new(self, NULL, on_start_balloon_done, NULL));
+    marina_vm_apply_vcpu_pins(self);
+}
+
 /* ---- GetVcpuInfo ---------------------------------------------------------------------------- */
 
-/* Where a vCPU may run by the configuration: <vcpu cpuset>, else anywhere. */
+/* Where vCPU @vcpu may run by the configuration: its <vcpupin>, else <vcpu cpuset>, else
+ * anywhere. */
 static char *
-configured_affinity(const MarinaDomainConfig *c)
+configured_affinity(const MarinaDomainConfig *c, guint vcpu)
 {
+    const char *list = c->cpuset;
     cpu_set_t set;
 
-    if (c->cpuset == NULL ||
-        !marina_cpu_list_parse(c->cpuset, marina_cpu_list_host_cpus(), &set, NULL))
+    for (guint i = 0; i < c->vcpupins->len; i++)
+        if (((MarinaVcpuPin *)c->vcpupins->pdata[i])->vcpu == vcpu)
+            list = ((MarinaVcpuPin *)c->vcpupins->pdata[i])->cpuset;
+    if (list == NULL || !marina_cpu_list_parse(list, marina_cpu_list_host_cpus(), &set, NULL))
         marina_cpu_list_all(&set);
     return marina_cpu_list_format(&set);
 }
@@ -433,7 +558,6 @@ static void
 reply_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation, GPtrArray *online,
                 const MarinaDomainConfig *c)
 {
-    g_autofree char *affinity = configured_affinity(c);
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
@@ -447,7 +571,7 @@ reply_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation, GPtrArray *on
         if (info == NULL) {
             own = marina_vm_vcpu_info_new(v);
             own->online = online == NULL && v < c->current_vcpus;
-            own->affinity = g_strdup(affinity);
+            own->affinity = configured_affinity(c, v);
             info = own;
         }
         g_variant_builder_add_value(&b, vcpu_info_to_variant(info));
@@ -465,7 +589,7 @@ on_vcpu_info(GObject *source, GAsyncResult *result, gpointer data)
 
     online = g_task_propagate_pointer(G_TASK(result), &error);
     if (online == NULL) {
-        g_dbus_method_invocation_take_error(g_steal_pointer(&invocation), error);
+        g_dbus_method_invocation_take_error(invocation, error);
         return;
     }
     reply_vcpu_info(self, invocation, online, marina_vm_get_config(self));
@@ -511,9 +635,37 @@ add_arp_addresses(const char *mac, GVariantBuilder *addresses, guint *count)
         flags = g_ascii_strtoull(cols[2], NULL, 16);
         if (!(flags & 0x2) || !g_hostname_is_ip_address(cols[0])) /* ATF_COM: complete */
             continue;
-        g_variant_builder_add(addresses, "(sus)", "ipv4", cols[0], 0u);
+        g_variant_builder_add(addresses, "(sus)", "ipv4", 0u, cols[0]);
         (*count)++;
     }
+}
+
+/* The DHCP leases of @mac in Marina's running virtual networks; *network set to the network
+ * that handed them out. FALSE with @error when the registry could not read them. */
+static gboolean
+add_lease_addresses(MarinaVm *self, const char *mac, GVariantBuilder *addresses, guint *count,
+                    char **network, GError **error)
+{
+    g_autoptr(GPtrArray) leases = NULL;
+    GError *local = NULL;
+
+    if (KLASS(self)->find_leases == NULL)
+        return TRUE;
+    leases = KLASS(self)->find_leases(self, mac, network, &local);
+    if (leases == NULL) {
+        if (local == NULL)
+            return TRUE;
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    for (guint i = 0; i < leases->len; i++) {
+        const MarinaNetLease *lease = leases->pdata[i];
+
+        g_variant_builder_add(addresses, "(sus)", lease->ipv6 ? "ipv6" : "ipv4", lease->prefix,
+                              lease->address);
+        (*count)++;
+    }
+    return TRUE;
 }
 
 static const char *
@@ -558,16 +710,22 @@ marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *
     g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
     for (guint i = 0; i < live->interfaces->len; i++) {
         const MarinaInterfaceConfig *nic = live->interfaces->pdata[i];
+        g_autofree char *network = NULL;
         GVariantBuilder addresses;
+        GError *error = NULL;
         GVariantDict d;
         char buf[32];
         guint count = 0;
 
         g_variant_builder_init(&addresses, G_VARIANT_TYPE("a(sus)"));
-        /* "lease": Marina's virtual networks hand out the leases; none runs in this daemon
-         * yet, so there are none to report. */
-        if (g_str_equal(source, "arp"))
+        if (g_str_equal(source, "arp")) {
             add_arp_addresses(nic->mac, &addresses, &count);
+        } else if (!add_lease_addresses(self, nic->mac, &addresses, &count, &network, &error)) {
+            g_variant_builder_clear(&addresses);
+            g_variant_builder_clear(&b);
+            g_dbus_method_invocation_take_error(invocation, error);
+            return;
+        }
         if (count == 0) {
             /* As libvirt: only interfaces with an address are listed. */
             g_variant_builder_clear(&addresses);
@@ -577,8 +735,9 @@ marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *
         g_variant_dict_insert(&d, "name", "s", interface_name(nic, i, buf, sizeof buf));
         g_variant_dict_insert(&d, "mac", "s", nic->mac);
         g_variant_dict_insert(&d, "network", "s",
-                              nic->type == MARINA_NET_TYPE_NETWORK && nic->source ? nic->source
-                                                                                  : "");
+                              network != NULL                                       ? network
+                              : nic->type == MARINA_NET_TYPE_NETWORK && nic->source ? nic->source
+                                                                                    : "");
         g_variant_dict_insert_value(&d, "addresses", g_variant_builder_end(&addresses));
         g_variant_builder_add_value(&b, g_variant_dict_end(&d));
     }

@@ -133,6 +133,10 @@ struct _MarinaVmClass {
     /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
      * one per online vCPU. */
     void (*get_vcpu_info)(MarinaVm *self, GTask *task);
+    /* The DHCP leases (MarinaNetLease*) of the guest interface @mac in the
+     * daemon's virtual networks, *network set to the network's name; NULL
+     * and no error when none. NULL hook: the driver has no networks. */
+    GPtrArray *(*find_leases)(MarinaVm *self, const char *mac, char **network, GError **error);
     /* Hardware of the running guest (vm-device-methods.c). Each completes
      * @task with TRUE once the guest has the change, or an error:
      * MARINA_ERROR_UNSUPPORTED when it cannot be made live. The devices are
