@@ -95,6 +95,13 @@ marina_hw_page_watch(MarinaHwPage *page, gpointer widget)
 {
     static const char *const signals[] = {"changed", "toggled", "value-changed"};
 
+    if (GTK_IS_COMBO_BOX(widget) && gtk_combo_box_get_has_entry(widget)) {
+        /* The typing part answers to the same name as the list. */
+        AtkObject *combo = gtk_widget_get_accessible(widget);
+        GtkWidget *entry = gtk_bin_get_child(GTK_BIN(widget));
+
+        atk_object_set_name(gtk_widget_get_accessible(entry), atk_object_get_name(combo));
+    }
     for (guint i = 0; i < G_N_ELEMENTS(signals); i++) {
         if (g_signal_lookup(signals[i], G_OBJECT_TYPE(widget)) != 0) {
             g_signal_connect(widget, signals[i], G_CALLBACK(on_widget_changed), page);
