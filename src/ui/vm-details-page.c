@@ -394,7 +394,8 @@ same_entry(const MarinaHwEntry *a, const MarinaHwEntry *b)
 }
 
 /* The list for @config; the selected row stays selected when it is still
- * there (the same kind and index), else the first of its kind, else Overview. */
+ * there (the same kind and index), else the first of its kind, else the row
+ * now at its place (not XML: it would drop into the editor). */
 static void
 rebuild_rows(MarinaVmDetailsPage *self)
 {
@@ -402,6 +403,7 @@ rebuild_rows(MarinaVmDetailsPage *self)
     g_autoptr(GList) old = gtk_container_get_children(GTK_CONTAINER(self->details_list));
     const MarinaHwEntry *selected = row_entry(self->current_row);
     MarinaHwEntry keep = {0};
+    int position = self->current_row != NULL ? gtk_list_box_row_get_index(self->current_row) : 0;
     GtkListBoxRow *select = NULL;
     GtkListBoxRow *same_kind = NULL;
     gboolean unchanged = g_list_length(old) == entries->len;
@@ -429,9 +431,12 @@ rebuild_rows(MarinaVmDetailsPage *self)
         if (selected != NULL && entry->kind == keep.kind && same_kind == NULL)
             same_kind = GTK_LIST_BOX_ROW(row);
     }
+    /* A removed device: its neighbour, as a list of files does. */
     if (select == NULL)
-        select =
-            same_kind != NULL ? same_kind : gtk_list_box_get_row_at_index(self->details_list, 0);
+        select = same_kind != NULL
+                     ? same_kind
+                     : gtk_list_box_get_row_at_index(self->details_list,
+                                                     MIN(MAX(position, 0), (int)entries->len - 2));
     gtk_list_box_select_row(self->details_list, select);
     self->selecting = FALSE;
     show_row_full(self, select, TRUE);
