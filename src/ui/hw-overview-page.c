@@ -12,7 +12,7 @@
 struct _MarinaHwOverviewPage {
     GtkScrolledWindow parent_instance;
 
-    GtkEntry *name_entry;
+    GtkLabel *name_value;
     GtkEntry *title_entry;
     GtkTextView *description_view;
     GtkLabel *uuid_value;
@@ -49,11 +49,10 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
                                                config->arch ? config->arch : "x86_64");
 
     (void)index;
-    marina_hw_page_entry_set(self->name_entry, config->name);
-    /* A running guest keeps its name: QEMU and its consoles know it by it. */
-    gtk_widget_set_sensitive(GTK_WIDGET(self->name_entry), live == NULL);
-    gtk_widget_set_tooltip_text(GTK_WIDGET(self->name_entry),
-                                live == NULL ? NULL : _("Shut the guest off to rename it."));
+    (void)live;
+    /* Shown only: the daemon keys a definition by name and UUID together
+     * and has no rename yet (redefining under a new name is refused). */
+    gtk_label_set_text(self->name_value, config->name);
     marina_hw_page_entry_set(self->title_entry, config->title);
     gtk_text_buffer_set_text(gtk_text_view_get_buffer(self->description_view),
                              config->description != NULL ? config->description : "", -1);
@@ -68,21 +67,13 @@ static gboolean
 store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
 {
     MarinaHwOverviewPage *self = MARINA_HW_OVERVIEW_PAGE(page);
-    g_autofree char *name = marina_hw_page_entry_get(self->name_entry);
-    g_autoptr(GError) name_error = NULL;
     GtkTextBuffer *buffer = gtk_text_view_get_buffer(self->description_view);
     GtkTextIter start, end;
     g_autofree char *description = NULL;
 
-    if (name == NULL || !marina_domain_name_is_valid(name, &name_error)) {
-        marina_hw_page_set_error(error, _("Name"), "%s",
-                                 name == NULL ? _("give the guest a name.") : name_error->message);
-        return FALSE;
-    }
+    (void)error;
     gtk_text_buffer_get_bounds(buffer, &start, &end);
     description = gtk_text_buffer_get_text(buffer, &start, &end, FALSE);
-    g_free(config->name);
-    config->name = g_steal_pointer(&name);
     g_free(config->title);
     config->title = marina_hw_page_entry_get(self->title_entry);
     g_free(config->description);
@@ -112,7 +103,7 @@ marina_hw_overview_page_class_init(MarinaHwOverviewPageClass *klass)
     gtk_widget_class_set_template_from_resource(widget_class,
                                                 "/org/marinavm/Marina/ui/hw-overview-page.ui");
 #define BIND(name) gtk_widget_class_bind_template_child(widget_class, MarinaHwOverviewPage, name)
-    BIND(name_entry);
+    BIND(name_value);
     BIND(title_entry);
     BIND(description_view);
     BIND(uuid_value);
@@ -127,7 +118,6 @@ static void
 marina_hw_overview_page_init(MarinaHwOverviewPage *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
-    marina_hw_page_watch(MARINA_HW_PAGE(self), self->name_entry);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->title_entry);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->description_view);
 }

@@ -49,6 +49,13 @@ marina_hw_page_is_loading(MarinaHwPage *self)
     return g_object_get_data(G_OBJECT(self), LOADING_KEY) != NULL;
 }
 
+void
+marina_hw_page_set_loading(MarinaHwPage *self, gboolean loading)
+{
+    g_return_if_fail(MARINA_IS_HW_PAGE(self));
+    g_object_set_data(G_OBJECT(self), LOADING_KEY, loading ? GINT_TO_POINTER(TRUE) : NULL);
+}
+
 gboolean
 marina_hw_page_is_modified(MarinaHwPage *self)
 {

@@ -39,6 +39,9 @@ void marina_hw_page_changed(MarinaHwPage *self);
 gboolean marina_hw_page_is_modified(MarinaHwPage *self);
 /* Whether load() is filling the widgets now (edits are not the person's). */
 gboolean marina_hw_page_is_loading(MarinaHwPage *self);
+/* For a page that fills a widget later (a list that loads): the widgets'
+ * changes until set_loading(FALSE) are not the person's edits. */
+void marina_hw_page_set_loading(MarinaHwPage *self, gboolean loading);
 
 /* Marks @widget as having a persistent value that differs from the running
  * guest's (it takes effect at the next boot): a tooltip and accessible

@@ -11,7 +11,7 @@
 typedef struct {
     MarinaConnection *connection;
     char *path;
-    char *pool; /* the name of the pool being looked through */
+    char *pool;       /* the name of the pool being looked through */
     GPtrArray *pools; /* MarinaPoolInfo*, the active ones not looked at yet */
 } Lookup;
 

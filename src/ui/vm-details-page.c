@@ -132,17 +132,13 @@ update_buttons(MarinaVmDetailsPage *self)
     gboolean modified = page != NULL && marina_hw_page_is_modified(page);
     gboolean editable = page != NULL && self->config != NULL && !self->busy;
 
-    /* The XML tab and the graphs have their own ways; OS information is shown only. */
+    /* The XML tab and the graphs have their own ways. */
     gtk_widget_set_visible(self->footer, page != NULL);
     gtk_widget_set_sensitive(self->apply_button, editable && modified);
     gtk_widget_set_sensitive(self->revert_button, editable && modified);
     gtk_widget_set_visible(self->remove_button,
                            entry != NULL && marina_hw_kind_is_device(entry->kind));
     gtk_widget_set_sensitive(self->remove_button, editable && !modified);
-    gtk_widget_set_visible(GTK_WIDGET(self->apply_button),
-                           entry == NULL || entry->kind != MARINA_HW_OS);
-    gtk_widget_set_visible(GTK_WIDGET(self->revert_button),
-                           entry == NULL || entry->kind != MARINA_HW_OS);
 }
 
 /* ------------------------------------------------------------ performance */

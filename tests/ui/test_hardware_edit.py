@@ -1,5 +1,5 @@
 """The hardware editor on a shut-off guest: Memory, CPUs, Boot options, the
-NIC's model and the disk's cache are edited and applied page by page, and
+NIC's model, the disk's cache and the OS are edited and applied page by page, and
 the defined XML (marinactl dumpxml) has each change; Apply is enabled only
 once something changed."""
 
@@ -57,6 +57,20 @@ def checks(app, manager):
     xml = h.dumpxml(GUEST)
     assert re.search(r"<driver [^>]*cache=.writeback.", xml), xml
     u.log("memory, vCPUs, boot menu, NIC model and disk cache applied")
+
+    # The OS from the libosinfo database, recorded in the metadata.
+    h.select(win, "OS information")
+    h.fill(win, "Operating system", "no such system", role="text")
+    text = h.apply(win, expect=r"^Operating system: ")
+    assert "is not in the libosinfo database" in text, text
+    h.fill(win, "Operating system", "debian11", role="text")
+    family = h.field(win, "Operating system family", role="label")
+    u.wait_for(lambda: u.text_of(family) == "linux", 30,
+               lambda: f"the page to know debian11 (family {u.text_of(family)!r})")
+    h.apply(win)
+    xml = h.dumpxml(GUEST)
+    assert re.search(r"<libosinfo:os id=.http://debian.org/debian/11./>", xml), xml
+    u.log("OS recorded as Debian 11")
 
 
 h.run(checks)
