@@ -834,6 +834,9 @@ on_details_row_selected(GtkListBox *box, GtkListBoxRow *row, MarinaVmDetailsPage
         return;
     }
     show_row(self, row);
+    /* The definition may have changed elsewhere (the XML tab, marinactl
+     * edit): read it again, the page follows when nothing is edited. */
+    reload(self);
 }
 
 /* ---------------------------------------------------------------- public */
