@@ -32,6 +32,7 @@ struct _MarinaHwDiskPage {
     GtkCheckButton *readonly_check;
     GtkCheckButton *shareable_check;
     GtkWidget *eject_button;
+    GtkLabel *volume_label;
     GtkLabel *volume_value;
     GtkWidget *grow_button;
 };
@@ -183,6 +184,10 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->readonly_check), disk->readonly);
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->shareable_check), disk->shareable);
     update_eject(self);
+    /* Only a disk is a volume to grow; media and floppies are images as they are. */
+    gtk_widget_set_visible(GTK_WIDGET(self->volume_label), disk->device == MARINA_DISK_DEVICE_DISK);
+    gtk_widget_set_visible(GTK_WIDGET(self->volume_value), disk->device == MARINA_DISK_DEVICE_DISK);
+    gtk_widget_set_visible(self->grow_button, disk->device == MARINA_DISK_DEVICE_DISK);
     look_up_volume(self, disk->source);
     marina_hw_page_mark_pending(GTK_WIDGET(self->source_entry),
                                 running != NULL && g_strcmp0(running->source, disk->source) != 0);
@@ -278,6 +283,7 @@ marina_hw_disk_page_class_init(MarinaHwDiskPageClass *klass)
     BIND(readonly_check);
     BIND(shareable_check);
     BIND(eject_button);
+    BIND(volume_label);
     BIND(volume_value);
     BIND(grow_button);
 #undef BIND

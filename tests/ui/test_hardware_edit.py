@@ -3,6 +3,7 @@ NIC's model, the disk's cache and the OS are edited and applied page by page, an
 the defined XML (marinactl dumpxml) has each change; Apply is enabled only
 once something changed."""
 
+import os
 import re
 
 import hwtest as h
@@ -41,6 +42,7 @@ def checks(app, manager):
 
     h.select(win, "Boot options")
     h.toggle(win, "Boot menu")
+    u.screenshot(os.path.join(u.LOGS, "hardware-boot.png"))
     h.apply(win)
     xml = h.dumpxml(GUEST)
     assert re.search(r"<bootmenu enable=.yes./>", xml), xml
@@ -53,6 +55,7 @@ def checks(app, manager):
 
     h.select(win, h.DISK_ROW)
     h.choose(win, "Cache mode", "writeback")
+    u.screenshot(os.path.join(u.LOGS, "hardware-disk.png"))
     h.apply(win)
     xml = h.dumpxml(GUEST)
     assert re.search(r"<driver [^>]*cache=.writeback.", xml), xml
