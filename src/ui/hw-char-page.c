@@ -15,6 +15,7 @@ struct _MarinaHwCharPage {
 
     guint index; /* serial ports first, then consoles */
 
+    GtkLabel *heading;
     GtkComboBox *type_combo;
     GtkSpinButton *port_spin;
     GtkComboBox *target_combo;
@@ -43,6 +44,7 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     if (c == NULL)
         return;
     self->index = index;
+    gtk_label_set_text(self->heading, c->kind == MARINA_CHAR_CONSOLE ? _("Console") : _("Serial"));
     marina_hw_page_combo_set(self->type_combo, c->type, "pty");
     gtk_spin_button_set_value(self->port_spin, c->port);
     marina_hw_page_combo_set(self->target_combo, c->target_type,
@@ -94,6 +96,7 @@ marina_hw_char_page_class_init(MarinaHwCharPageClass *klass)
 
     gtk_widget_class_set_template_from_resource(widget_class,
                                                 "/org/marinavm/Marina/ui/hw-char-page.ui");
+    gtk_widget_class_bind_template_child(widget_class, MarinaHwCharPage, heading);
     gtk_widget_class_bind_template_child(widget_class, MarinaHwCharPage, type_combo);
     gtk_widget_class_bind_template_child(widget_class, MarinaHwCharPage, port_spin);
     gtk_widget_class_bind_template_child(widget_class, MarinaHwCharPage, target_combo);
