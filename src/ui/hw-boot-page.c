@@ -117,6 +117,17 @@ on_down_clicked(MarinaHwBootPage *self)
     move_selected(self, 1);
 }
 
+static gboolean
+same_boot_order(GPtrArray *a, GPtrArray *b)
+{
+    if (a->len != b->len)
+        return FALSE;
+    for (guint i = 0; i < a->len; i++)
+        if (g_strcmp0(a->pdata[i], b->pdata[i]) != 0)
+            return FALSE;
+    return TRUE;
+}
+
 static void
 load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainConfig *live,
      guint index)
@@ -129,6 +140,9 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     marina_hw_page_entry_set(self->kernel_entry, config->kernel);
     marina_hw_page_entry_set(self->initrd_entry, config->initrd);
     marina_hw_page_entry_set(self->cmdline_entry, config->cmdline);
+    marina_hw_page_mark_pending(GTK_WIDGET(self->boot_list),
+                                live != NULL &&
+                                    !same_boot_order(live->boot_devs, config->boot_devs));
     marina_hw_page_mark_pending(GTK_WIDGET(self->menu_check),
                                 live != NULL && live->boot_menu != config->boot_menu);
     marina_hw_page_mark_pending(GTK_WIDGET(self->kernel_entry),

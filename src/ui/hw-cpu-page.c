@@ -51,6 +51,8 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
                                 live != NULL && live->current_vcpus != config->current_vcpus);
     marina_hw_page_mark_pending(GTK_WIDGET(self->max_vcpus_spin),
                                 live != NULL && live->vcpus != config->vcpus);
+    marina_hw_page_mark_pending(GTK_WIDGET(self->cpuset_entry),
+                                live != NULL && g_strcmp0(live->cpuset, config->cpuset) != 0);
     marina_hw_page_mark_pending(GTK_WIDGET(self->mode_combo),
                                 live != NULL && (g_strcmp0(live->cpu_mode, config->cpu_mode) != 0 ||
                                                  g_strcmp0(live->cpu_model, config->cpu_model)));

@@ -195,6 +195,10 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
                                 running != NULL && g_strcmp0(running->cache, disk->cache) != 0);
     marina_hw_page_mark_pending(GTK_WIDGET(self->bus_combo),
                                 running != NULL && running->bus != disk->bus);
+    marina_hw_page_mark_pending(GTK_WIDGET(self->readonly_check),
+                                running != NULL && running->readonly != disk->readonly);
+    marina_hw_page_mark_pending(GTK_WIDGET(self->shareable_check),
+                                running != NULL && running->shareable != disk->shareable);
 }
 
 static gboolean

@@ -77,6 +77,8 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     marina_hw_page_mark_pending(GTK_WIDGET(self->type_combo),
                                 running != NULL && (running->type != iface->type ||
                                                     g_strcmp0(running->source, iface->source)));
+    /* Found by its MAC in the running guest: one it lacks is new there. */
+    marina_hw_page_mark_pending(GTK_WIDGET(self->mac_entry), live != NULL && running == NULL);
 }
 
 static gboolean

@@ -15,6 +15,8 @@ G_DEFINE_INTERFACE(MarinaHwPage, marina_hw_page, GTK_TYPE_WIDGET)
  * final type with the interface. */
 #define MODIFIED_KEY "marina-hw-page-modified"
 #define LOADING_KEY "marina-hw-page-loading"
+/* The style class of a field waiting for the next boot ("warning" draws it). */
+#define PENDING_CLASS "marina-pending"
 
 static void
 marina_hw_page_default_init(MarinaHwPageInterface *iface)
@@ -83,11 +85,38 @@ marina_hw_page_mark_pending(GtkWidget *widget, gboolean pending)
         gtk_widget_set_tooltip_text(widget, text);
         atk_object_set_description(accessible, text);
         gtk_style_context_add_class(style, "warning");
-    } else if (gtk_style_context_has_class(style, "warning")) {
+        gtk_style_context_add_class(style, PENDING_CLASS);
+    } else if (gtk_style_context_has_class(style, PENDING_CLASS)) {
         gtk_widget_set_tooltip_text(widget, NULL);
         atk_object_set_description(accessible, "");
         gtk_style_context_remove_class(style, "warning");
+        gtk_style_context_remove_class(style, PENDING_CLASS);
     }
+}
+
+static void
+find_pending(GtkWidget *widget, gpointer data)
+{
+    gboolean *found = data;
+
+    if (*found)
+        return;
+    if (gtk_style_context_has_class(gtk_widget_get_style_context(widget), PENDING_CLASS)) {
+        *found = TRUE;
+        return;
+    }
+    if (GTK_IS_CONTAINER(widget))
+        gtk_container_forall(GTK_CONTAINER(widget), find_pending, data);
+}
+
+gboolean
+marina_hw_page_has_pending(MarinaHwPage *self)
+{
+    gboolean found = FALSE;
+
+    g_return_val_if_fail(MARINA_IS_HW_PAGE(self), FALSE);
+    find_pending(GTK_WIDGET(self), &found);
+    return found;
 }
 
 static void

@@ -47,6 +47,8 @@ void marina_hw_page_set_loading(MarinaHwPage *self, gboolean loading);
  * guest's (it takes effect at the next boot): a tooltip and accessible
  * description say so; @pending FALSE clears the mark. */
 void marina_hw_page_mark_pending(GtkWidget *widget, gboolean pending);
+/* Whether a field of @self is marked as waiting for the next boot. */
+gboolean marina_hw_page_has_pending(MarinaHwPage *self);
 
 /* Helpers for the pages' forms. */
 /* Connects "changed" / "toggled" / "value-changed" of @widget to
