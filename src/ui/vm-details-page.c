@@ -9,7 +9,6 @@
 
 #include "domain-config.h"
 #include "error.h"
-#include "graph.h"
 #include "host.h"
 #include "hw-boot-page.h"
 #include "hw-char-page.h"
@@ -29,9 +28,8 @@
 #include "hw-video-page.h"
 #include "hw-watchdog-page.h"
 #include "ui-util.h"
+#include "vm-performance-page.h"
 #include "xml-editor.h"
-
-enum { GRAPH_CPU, GRAPH_MEMORY, GRAPH_DISK, GRAPH_NET, N_GRAPHS };
 
 #define ENTRY_KEY "marina-hw-entry"
 
@@ -41,7 +39,7 @@ struct _MarinaVmDetailsPage {
     MarinaGuest *guest;
     MarinaDomain *domain;
     GCancellable *cancellable;
-    GtkWidget *graphs[N_GRAPHS];
+    MarinaVmPerformancePage *performance;
     MarinaXmlEditor *xml_editor;
     GtkWidget *pages[MARINA_HW_N_KINDS]; /* a MarinaHwPage per kind; NULL for the others */
 
@@ -57,7 +55,6 @@ struct _MarinaVmDetailsPage {
     /* Template children */
     GtkListBox *details_list;
     GtkStack *details_stack;
-    GtkGrid *performance_grid;
     GtkWidget *footer;
     GtkLabel *message_label;
     GtkWidget *remove_button;
@@ -141,112 +138,6 @@ update_buttons(MarinaVmDetailsPage *self)
     gtk_widget_set_sensitive(self->remove_button, editable && !modified);
 }
 
-/* ------------------------------------------------------------ performance */
-
-static GtkWidget *
-add_graph(MarinaVmDetailsPage *self, int row, int column, const char *heading,
-          const char *accessible_name)
-{
-    GtkWidget *label = gtk_label_new(NULL);
-    GtkWidget *graph = marina_graph_new();
-
-    gtk_label_set_markup(GTK_LABEL(label), heading);
-    gtk_label_set_xalign(GTK_LABEL(label), 0);
-    gtk_widget_set_margin_top(label, row > 0 ? 12 : 0);
-    gtk_widget_set_hexpand(graph, TRUE);
-    gtk_widget_set_vexpand(graph, TRUE);
-    marina_graph_set_capacity(MARINA_GRAPH(graph), MARINA_GUEST_HISTORY);
-    atk_object_set_name(gtk_widget_get_accessible(graph), accessible_name);
-    gtk_grid_attach(self->performance_grid, label, column, row * 2, 1, 1);
-    gtk_grid_attach(self->performance_grid, graph, column, row * 2 + 1, 1, 1);
-    gtk_widget_show(label);
-    gtk_widget_show(graph);
-    return graph;
-}
-
-static void
-build_performance_page(MarinaVmDetailsPage *self)
-{
-    g_autofree char *cpu = g_strdup_printf("<b>%s</b>", _("CPU usage"));
-    g_autofree char *memory = g_strdup_printf("<b>%s</b>", _("Memory usage"));
-    /* The colours match the graph's two series (blue first, orange second). */
-    g_autofree char *disk = g_strdup_printf(
-        "<b>%s</b>  <span foreground='#3385e3'>■</span> %s  <span foreground='#e66100'>■</span> "
-        "%s",
-        _("Disk I/O"), _("read"), _("write"));
-    g_autofree char *net = g_strdup_printf(
-        "<b>%s</b>  <span foreground='#3385e3'>■</span> %s  <span foreground='#e66100'>■</span> "
-        "%s",
-        _("Network I/O"), _("received"), _("sent"));
-
-    self->graphs[GRAPH_CPU] = add_graph(self, 0, 0, cpu, _("CPU usage graph"));
-    self->graphs[GRAPH_MEMORY] = add_graph(self, 0, 1, memory, _("Memory usage graph"));
-    self->graphs[GRAPH_DISK] = add_graph(self, 1, 0, disk, _("Disk I/O graph"));
-    self->graphs[GRAPH_NET] = add_graph(self, 1, 1, net, _("Network I/O graph"));
-}
-
-static char *
-format_rate(double bytes_per_s)
-{
-    g_autofree char *size = g_format_size((guint64)MAX(bytes_per_s, 0));
-
-    /* Translators: a transfer rate, e.g. "1.2 MB/s" */
-    return g_strdup_printf(_("%s/s"), size);
-}
-
-static void
-set_pair_graph(MarinaVmDetailsPage *self, int graph, MarinaGuestSeries a, MarinaGuestSeries b,
-               const char *format)
-{
-    guint n_a = 0, n_b = 0;
-    const double *va = marina_guest_get_history(self->guest, a, &n_a);
-    const double *vb = marina_guest_get_history(self->guest, b, &n_b);
-    g_autofree char *ra = format_rate(marina_guest_get_latest(self->guest, a));
-    g_autofree char *rb = format_rate(marina_guest_get_latest(self->guest, b));
-    g_autofree char *label = NULL;
-
-    if (n_a == 0 && n_b == 0) {
-        label = g_strdup(_("Not measured"));
-    } else {
-        label = g_strdup_printf(format, ra, rb);
-    }
-    marina_graph_set_data(MARINA_GRAPH(self->graphs[graph]), va, n_a, vb, n_b, 0);
-    marina_graph_set_label(MARINA_GRAPH(self->graphs[graph]), label);
-}
-
-static void
-update_graphs(MarinaVmDetailsPage *self)
-{
-    guint n = 0;
-    const double *v;
-    g_autofree char *cpu = NULL;
-    g_autofree char *mem = NULL;
-    g_autofree char *total = NULL;
-
-    if (self->guest == NULL)
-        return;
-    v = marina_guest_get_history(self->guest, MARINA_GUEST_SERIES_CPU, &n);
-    cpu = g_strdup_printf(_("%.0f %%"),
-                          marina_guest_get_latest(self->guest, MARINA_GUEST_SERIES_CPU));
-    marina_graph_set_data(MARINA_GRAPH(self->graphs[GRAPH_CPU]), v, n, NULL, 0, 100);
-    marina_graph_set_label(MARINA_GRAPH(self->graphs[GRAPH_CPU]), n > 0 ? cpu : "");
-
-    v = marina_guest_get_history(self->guest, MARINA_GUEST_SERIES_MEMORY, &n);
-    total = marina_ui_format_bytes(marina_guest_get_max_memory_kib(self->guest) * 1024);
-    /* Translators: memory in use, e.g. "34 % of 128.0 MiB" */
-    mem = g_strdup_printf(_("%.0f %% of %s"),
-                          marina_guest_get_latest(self->guest, MARINA_GUEST_SERIES_MEMORY), total);
-    marina_graph_set_data(MARINA_GRAPH(self->graphs[GRAPH_MEMORY]), v, n, NULL, 0, 100);
-    marina_graph_set_label(MARINA_GRAPH(self->graphs[GRAPH_MEMORY]), n > 0 ? mem : "");
-
-    /* Translators: disk rates, e.g. "read 1.2 MB/s, write 40 kB/s" */
-    set_pair_graph(self, GRAPH_DISK, MARINA_GUEST_SERIES_DISK_READ, MARINA_GUEST_SERIES_DISK_WRITE,
-                   _("read %s, write %s"));
-    /* Translators: network rates, e.g. "in 1.2 MB/s, out 40 kB/s" */
-    set_pair_graph(self, GRAPH_NET, MARINA_GUEST_SERIES_NET_RX, MARINA_GUEST_SERIES_NET_TX,
-                   _("in %s, out %s"));
-}
-
 static gboolean
 performance_visible(MarinaVmDetailsPage *self)
 {
@@ -267,6 +158,9 @@ static void on_page_changed(MarinaHwPage *page, MarinaVmDetailsPage *self);
 static void
 build_pages(MarinaVmDetailsPage *self)
 {
+    self->performance = MARINA_VM_PERFORMANCE_PAGE(marina_vm_performance_page_new());
+    gtk_widget_show(GTK_WIDGET(self->performance));
+    gtk_stack_add_named(self->details_stack, GTK_WIDGET(self->performance), "performance");
     self->pages[MARINA_HW_OVERVIEW] = marina_hw_overview_page_new();
     self->pages[MARINA_HW_OS] = marina_hw_os_page_new();
     self->pages[MARINA_HW_CPU] = marina_hw_cpu_page_new();
@@ -332,7 +226,7 @@ show_row_full(MarinaVmDetailsPage *self, GtkListBoxRow *row, gboolean keep_messa
     self->current_row = row;
     gtk_stack_set_visible_child_name(self->details_stack, marina_hw_kind_name(entry->kind));
     if (entry->kind == MARINA_HW_PERFORMANCE)
-        update_graphs(self);
+        marina_vm_performance_page_update(self->performance);
     else if (entry->kind == MARINA_HW_XML)
         marina_xml_editor_reload(self->xml_editor);
     else
@@ -867,6 +761,7 @@ marina_vm_details_page_set_guest(MarinaVmDetailsPage *self, MarinaGuest *guest)
         g_clear_object(&self->guest);
     }
     self->guest = g_object_ref(guest);
+    marina_vm_performance_page_set_guest(self->performance, guest);
     for (guint i = 0; i < G_N_ELEMENTS(watched); i++)
         g_signal_connect(guest, watched[i], G_CALLBACK(on_guest_changed), self);
     update_overview(self);
@@ -914,7 +809,7 @@ marina_vm_details_page_stats_updated(MarinaVmDetailsPage *self)
 {
     g_return_if_fail(MARINA_IS_VM_DETAILS_PAGE(self));
     if (performance_visible(self))
-        update_graphs(self);
+        marina_vm_performance_page_update(self->performance);
 }
 
 void
@@ -943,7 +838,7 @@ marina_vm_details_page_map(GtkWidget *widget)
 
     GTK_WIDGET_CLASS(marina_vm_details_page_parent_class)->map(widget);
     if (self->guest != NULL && performance_visible(self))
-        update_graphs(self);
+        marina_vm_performance_page_update(self->performance);
 }
 
 static void
@@ -986,7 +881,6 @@ marina_vm_details_page_class_init(MarinaVmDetailsPageClass *klass)
 #define BIND(name) gtk_widget_class_bind_template_child(widget_class, MarinaVmDetailsPage, name)
     BIND(details_list);
     BIND(details_stack);
-    BIND(performance_grid);
     BIND(footer);
     BIND(message_label);
     BIND(remove_button);
@@ -1004,7 +898,6 @@ marina_vm_details_page_init(MarinaVmDetailsPage *self)
 {
     self->cancellable = g_cancellable_new();
     gtk_widget_init_template(GTK_WIDGET(self));
-    build_performance_page(self);
     build_pages(self);
     /* Until the definition is read: the guest's own rows. */
     rebuild_rows(self);

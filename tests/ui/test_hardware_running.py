@@ -39,6 +39,11 @@ def checks(app, manager):
                lambda: f"the maximum memory to be marked for the next boot "
                        f"({spin.get_description()!r})")
     u.log("maximum memory marked as waiting for the next boot")
+
+    # The graphs are a page of the list too.
+    h.select(win, "Performance")
+    for graph in ("CPU usage graph", "Memory usage graph", "Disk I/O graph", "Network I/O graph"):
+        u.find(win, name=graph, timeout=10)
     u.marinactl(h.SESSION, "destroy", GUEST)
 
 
