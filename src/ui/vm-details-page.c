@@ -9,7 +9,7 @@
 
 #include "domain-config.h"
 #include "error.h"
-#include "host.h"
+#include "hw-apply.h"
 #include "hw-boot-page.h"
 #include "hw-char-page.h"
 #include "hw-controller-page.h"
@@ -51,6 +51,7 @@ struct _MarinaVmDetailsPage {
     GtkListBoxRow *current_row;
     GtkListBoxRow *leave_to; /* where to go once the asked-about change is applied */
     gboolean selecting;      /* the selection changes by code, not by the person */
+    char *announce; /* notes of a change QEMU took live, said once the definitions are read */
 
     /* Template children */
     GtkListBox *details_list;
@@ -65,6 +66,7 @@ struct _MarinaVmDetailsPage {
 G_DEFINE_FINAL_TYPE(MarinaVmDetailsPage, marina_vm_details_page, GTK_TYPE_PANED)
 
 static void reload(MarinaVmDetailsPage *self);
+static void announce(MarinaVmDetailsPage *self);
 
 static gboolean
 guest_shut_off(MarinaVmDetailsPage *self)
@@ -369,6 +371,8 @@ loaded(MarinaVmDetailsPage *self, MarinaDomainConfig *config, MarinaDomainConfig
     if (self->reload_again) {
         self->reload_again = FALSE;
         reload(self);
+    } else if (self->announce != NULL) {
+        announce(self);
     }
 }
 
@@ -442,47 +446,54 @@ reload(MarinaVmDetailsPage *self)
 
 typedef struct {
     MarinaVmDetailsPage *self;
-    char *xml;          /* the new definition, NULL when it did not change */
-    gboolean autostart; /* the new autostart, when autostart_changed */
-    gboolean autostart_changed;
-    gboolean running;    /* the guest ran when Apply was pressed */
-    const char *done;    /* the message on success */
-    GtkListBoxRow *then; /* the row to show afterwards (leaving a page), or NULL */
-    char *warnings;      /* what the daemon ignored, or NULL */
+    GtkListBoxRow *then;     /* the row to show afterwards (leaving a page), or NULL */
+    gboolean running;        /* the guest ran when Apply was pressed */
+    gboolean new_definition; /* the persistent definition changed */
 } ApplyOp;
 
 static void
-apply_op_free(ApplyOp *op)
+show_result(MarinaVmDetailsPage *self, const char *done, const char *notes)
 {
-    g_object_unref(op->self);
-    g_free(op->xml);
-    g_free(op->warnings);
-    g_free(op);
+    g_autofree char *text = notes != NULL ? g_strdup_printf("%s\n%s", done, notes) : NULL;
+
+    show_message(self, notes != NULL ? GTK_MESSAGE_WARNING : GTK_MESSAGE_INFO,
+                 text != NULL ? text : done);
+}
+
+/* After a change QEMU took live: what still differs from the running guest
+ * waits for the next boot, the page's marks say whether anything does. */
+static void
+announce(MarinaVmDetailsPage *self)
+{
+    MarinaHwPage *page = current_page(self);
+    g_autofree char *notes = g_steal_pointer(&self->announce);
+
+    show_result(self,
+                page != NULL && marina_hw_page_has_pending(page)
+                    ? _("Applied. The change takes effect at the next boot.")
+                    : _("Applied."),
+                *notes != '\0' ? notes : NULL);
 }
 
 static void
-apply_failed(ApplyOp *op, const GError *error)
+on_applied(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    MarinaVmDetailsPage *self = op->self;
-
-    self->busy = FALSE;
-    if (!marina_ui_is_cancelled(error)) {
-        show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
-        update_buttons(self);
-    }
-    apply_op_free(op);
-}
-
-static void
-apply_done(ApplyOp *op)
-{
+    ApplyOp *op = user_data;
     MarinaVmDetailsPage *self = op->self;
     MarinaHwPage *page = current_page(self);
-    g_autofree char *text = NULL;
+    g_autofree char *notes = NULL;
+    gboolean live_done = FALSE;
+    g_autoptr(GError) error = NULL;
 
+    (void)source;
     self->busy = FALSE;
-    if (op->warnings != NULL)
-        text = g_strdup_printf("%s\n%s", op->done, op->warnings);
+    if (!marina_hw_apply_finish(result, &notes, &live_done, &error)) {
+        if (!marina_ui_is_cancelled(error)) {
+            show_message(self, GTK_MESSAGE_ERROR, marina_error_message(error));
+            update_buttons(self);
+        }
+        goto out;
+    }
     /* The page is no longer edited: the reload shows what the daemon stored. */
     if (page != NULL)
         marina_hw_page_load(page, self->config, self->live, row_entry(self->current_row)->index);
@@ -492,81 +503,40 @@ apply_done(ApplyOp *op)
         self->selecting = FALSE;
         show_row(self, op->then);
     }
-    show_message(self, op->warnings != NULL ? GTK_MESSAGE_WARNING : GTK_MESSAGE_INFO,
-                 text != NULL ? text : op->done);
+    if (live_done) {
+        g_free(self->announce);
+        self->announce = g_strdup(notes != NULL ? notes : "");
+    } else {
+        /* Everything went to the persistent definition; a running guest
+         * sees it when it boots next. */
+        show_result(self,
+                    op->running && op->new_definition
+                        ? _("Applied. The change takes effect at the next boot.")
+                        : _("Applied."),
+                    notes);
+    }
     update_buttons(self);
     reload(self);
-    apply_op_free(op);
+out:
+    g_object_unref(self);
+    g_free(op);
 }
 
+/* Sends @change (taken); @then: the row to show once it is applied. */
 static void
-on_autostart_set(GObject *source, GAsyncResult *result, gpointer user_data)
+send(MarinaVmDetailsPage *self, MarinaHwChange *change, gboolean new_definition,
+     GtkListBoxRow *then)
 {
-    ApplyOp *op = user_data;
-    g_autoptr(GError) error = NULL;
-
-    if (!marina_domain_set_autostart_finish(MARINA_DOMAIN(source), result, &error)) {
-        apply_failed(op, error);
-        return;
-    }
-    apply_done(op);
-}
-
-static void
-set_autostart_then_done(ApplyOp *op)
-{
-    if (!op->autostart_changed) {
-        apply_done(op);
-        return;
-    }
-    marina_domain_set_autostart_async(op->self->domain, op->autostart, op->self->cancellable,
-                                      on_autostart_set, op);
-}
-
-static void
-on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
-{
-    ApplyOp *op = user_data;
-    g_autoptr(GError) error = NULL;
-    g_auto(GStrv) warnings = NULL;
-    g_autoptr(MarinaDomain) defined =
-        marina_host_define_domain_finish(MARINA_HOST(source), result, &warnings, &error);
-
-    if (defined == NULL) {
-        apply_failed(op, error);
-        return;
-    }
-    if (warnings != NULL && warnings[0] != NULL) {
-        g_autofree char *joined = g_strjoinv("\n• ", warnings);
-
-        op->warnings = g_strdup_printf(_("Marina ignored what it does not support:\n• %s"), joined);
-    }
-    set_autostart_then_done(op);
-}
-
-/* Sends the definition @config (NULL: unchanged) and the autostart. */
-static void
-send(MarinaVmDetailsPage *self, MarinaDomainConfig *config, ApplyOp *op)
-{
-    g_autoptr(MarinaHost) host = NULL;
+    ApplyOp *op = g_new0(ApplyOp, 1);
 
     op->self = g_object_ref(self);
+    op->then = then;
     op->running = !guest_shut_off(self);
-    /* Everything goes to the persistent definition; a running guest sees it
-     * when it boots next. */
-    op->done = op->running && config != NULL
-                   ? _("Applied. The change takes effect at the next boot.")
-                   : _("Applied.");
+    op->new_definition = new_definition;
     self->busy = TRUE;
     show_message(self, GTK_MESSAGE_INFO, NULL);
     update_buttons(self);
-    if (config == NULL) {
-        set_autostart_then_done(op);
-        return;
-    }
-    op->xml = marina_domain_config_to_xml(config);
-    host = marina_host_new(marina_domain_get_connection(self->domain));
-    marina_host_define_domain_async(host, op->xml, self->cancellable, on_defined, op);
+    marina_hw_apply_async(self->domain, change, self->cancellable, on_applied, op);
 }
 
 static void
@@ -578,7 +548,8 @@ apply(MarinaVmDetailsPage *self, GtkListBoxRow *then)
     g_autoptr(GError) error = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
-    ApplyOp *op;
+    MarinaHwChange *change;
+    gboolean new_definition;
 
     if (page == NULL || self->config == NULL || self->domain == NULL || self->busy)
         return;
@@ -588,15 +559,19 @@ apply(MarinaVmDetailsPage *self, GtkListBoxRow *then)
         show_message(self, GTK_MESSAGE_ERROR, error->message);
         return;
     }
-    op = g_new0(ApplyOp, 1);
-    op->then = then;
-    if (entry->kind == MARINA_HW_BOOT) {
-        op->autostart = marina_hw_boot_page_get_autostart(MARINA_HW_BOOT_PAGE(page));
-        op->autostart_changed = op->autostart != marina_domain_get_autostart(self->domain);
-    }
+    change = marina_hw_change_new();
     before = marina_domain_config_to_xml(self->config);
     after = marina_domain_config_to_xml(copy);
-    send(self, g_strcmp0(before, after) != 0 ? copy : NULL, op);
+    new_definition = g_strcmp0(before, after) != 0;
+    if (new_definition)
+        marina_hw_change_set_definition(change, copy);
+    if (entry->kind == MARINA_HW_BOOT) {
+        gboolean autostart = marina_hw_boot_page_get_autostart(MARINA_HW_BOOT_PAGE(page));
+
+        if (autostart != marina_domain_get_autostart(self->domain))
+            marina_hw_change_set_autostart(change, autostart);
+    }
+    send(self, change, new_definition, then);
 }
 
 static void
@@ -623,6 +598,7 @@ on_remove_response(GtkDialog *dialog, int response, gpointer user_data)
     const MarinaHwEntry *entry = row_entry(self->current_row);
     g_autoptr(MarinaDomainConfig) copy = NULL;
     g_autoptr(GError) error = NULL;
+    MarinaHwChange *change;
 
     gtk_widget_destroy(GTK_WIDGET(dialog));
     if (response != GTK_RESPONSE_ACCEPT || entry == NULL || self->config == NULL || self->busy)
@@ -637,7 +613,9 @@ on_remove_response(GtkDialog *dialog, int response, gpointer user_data)
         show_message(self, GTK_MESSAGE_ERROR, error->message);
         goto out;
     }
-    send(self, copy, g_new0(ApplyOp, 1));
+    change = marina_hw_change_new();
+    marina_hw_change_set_definition(change, copy);
+    send(self, change, TRUE, NULL);
 out:
     g_object_unref(self);
 }
@@ -865,6 +843,7 @@ marina_vm_details_page_finalize(GObject *object)
     g_clear_pointer(&self->config, marina_domain_config_free);
     g_clear_pointer(&self->live, marina_domain_config_free);
     g_clear_object(&self->cancellable);
+    g_free(self->announce);
     G_OBJECT_CLASS(marina_vm_details_page_parent_class)->finalize(object);
 }
 
