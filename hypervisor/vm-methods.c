@@ -332,6 +332,10 @@ static const struct {
     {"OpenSerial", handle_open_serial},
     {"OpenGraphics", handle_open_graphics},
     {"Screenshot", handle_screenshot},
+    {"AttachDevice", marina_vm_handle_attach_device},
+    {"DetachDevice", marina_vm_handle_detach_device},
+    {"UpdateDevice", marina_vm_handle_update_device},
+    {"ResizeDisk", marina_vm_handle_resize_disk},
 };
 
 /* Migration needs more than one guest knows (other hosts, jobs, storage):

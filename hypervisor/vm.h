@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "core/domain-config.h"
+#include "core/domain-device-edit.h"
 #include "core/domain-state.h"
 #include "daemon-config.h"
 #include "job-registry.h"
@@ -112,6 +113,25 @@ struct _MarinaVmClass {
     gboolean (*store_autostart)(MarinaVm *self, gboolean on, GError **error);
     void (*load_flags)(MarinaVm *self, gboolean *autostart, gboolean *managed_save);
     void (*discard_managed_save)(MarinaVm *self);
+
+    /* Hardware of the running guest (vm-device-methods.c). Each completes
+     * @task with TRUE once the guest has the change, or an error:
+     * MARINA_ERROR_UNSUPPORTED when it cannot be made live. The devices are
+     * the caller's and live until @task completes; the base class updates
+     * the running configuration only after success. NULL: nothing live. */
+    void (*attach_device)(MarinaVm *self, const MarinaDevice *device, GTask *task);
+    /* @device is the running configuration's own entry. */
+    void (*detach_device)(MarinaVm *self, const MarinaDevice *device, GTask *task);
+    /* @current: the running configuration's entry that @device replaces.
+     * @force: change a CD-ROM's medium even when the guest locked the tray. */
+    void (*update_device)(MarinaVm *self, const MarinaDevice *current, const MarinaDevice *device,
+                          gboolean force, GTask *task);
+    /* Optional: refuse a definition this driver could never start, as
+     * DefineDomain does (checked before a device change is saved). */
+    gboolean (*check_definition)(MarinaVm *self, const MarinaDomainConfig *def, GError **error);
+    /* Grow @disk to @bytes: live when the guest runs, else its image.
+     * Shrinking is refused. */
+    void (*resize_disk)(MarinaVm *self, const MarinaDiskConfig *disk, guint64 bytes, GTask *task);
 };
 
 enum {
@@ -259,6 +279,9 @@ gboolean marina_vm_remove_stop_waiter(MarinaVm *self, GTask *task);
  * read or holds another guest. */
 int marina_vm_open_save_image(MarinaVm *self, const char *file, MarinaDomainConfig **config,
                               gboolean *running, GError **error);
+/* The guest's definition or running configuration changed (ConfigChanged):
+ * @event as in the D-Bus XML, @device as the user names it, or "". */
+void marina_vm_emit_config_changed(MarinaVm *self, const char *event, const char *device);
 /* For open_serial: FALSE (and @invocation answered) when the guest has no
  * console @index among its @count. */
 gboolean marina_vm_check_serial_index(MarinaVm *self, GDBusMethodInvocation *invocation,
