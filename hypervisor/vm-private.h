@@ -71,6 +71,17 @@ void marina_vm_handle_update_device(MarinaVm *self, GDBusMethodInvocation *invoc
                                     GVariant *params);
 void marina_vm_handle_resize_disk(MarinaVm *self, GDBusMethodInvocation *invocation,
                                   GVariant *params);
+/* vm-tuning-methods.c: SetMemory, SetVcpus, PinVcpu, GetVcpuInfo, GetInterfaceAddresses. */
+void marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                 GVariant *params);
+void marina_vm_handle_set_vcpus(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                GVariant *params);
+void marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation,
+                               GVariant *params);
+void marina_vm_handle_get_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                    GVariant *params);
+void marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                              GVariant *params);
 
 /* vm-install.c: the StartInstall method. */
 void marina_vm_handle_start_install(MarinaVm *self, GDBusMethodInvocation *invocation,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sched.h>
 
 #include "core/domain-config.h"
 #include "core/domain-device-edit.h"
@@ -132,7 +133,36 @@ struct _MarinaVmClass {
     /* Grow @disk to @bytes: live when the guest runs, else its image.
      * Shrinking is refused. */
     void (*resize_disk)(MarinaVm *self, const MarinaDiskConfig *disk, guint64 bytes, GTask *task);
+    /* ---- Tuning of the running guest (vm-tuning-methods.c) ----
+     * The base class has checked the values against the running
+     * configuration and updates it after success; each completes @task with
+     * TRUE or an error (MARINA_ERROR_UNSUPPORTED when the guest cannot do it
+     * live). NULL: nothing can be changed live. */
+    /* Balloon the guest to @kib (at most its maximum memory). */
+    void (*set_memory)(MarinaVm *self, guint64 kib, GTask *task);
+    /* Bring the guest's online vCPUs to @count (1 .. its maximum). */
+    void (*set_vcpus)(MarinaVm *self, guint count, GTask *task);
+    /* Run online vCPU @vcpu on the host CPUs of @cpus only. */
+    void (*pin_vcpu)(MarinaVm *self, guint vcpu, const cpu_set_t *cpus, GTask *task);
+    /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
+     * one per online vCPU. */
+    void (*get_vcpu_info)(MarinaVm *self, GTask *task);
 };
+
+/* One vCPU of a running guest (GetVcpuInfo). */
+typedef struct {
+    guint vcpu;
+    gboolean online;
+    int cpu;           /* host CPU it last ran on, -1 unknown */
+    const char *state; /* "running", "halted", "offline" (static) */
+    guint64 cpu_time_ns;
+    char *affinity; /* host CPU list */
+    int thread_id;  /* -1 unknown */
+} MarinaVmVcpuInfo;
+
+MarinaVmVcpuInfo *marina_vm_vcpu_info_new(guint vcpu);
+void marina_vm_vcpu_info_free(MarinaVmVcpuInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVmVcpuInfo, marina_vm_vcpu_info_free)
 
 enum {
     MARINA_VM_START_PAUSED = 1 << 0,
