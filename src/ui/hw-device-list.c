@@ -221,6 +221,52 @@ marina_hw_kind_name(MarinaHwKind kind)
 }
 
 static gboolean
+point_at(GPtrArray *list, guint index, MarinaDeviceKind kind, MarinaDevice *out)
+{
+    if (index >= list->len)
+        return FALSE;
+    out->kind = kind;
+    out->config = list->pdata[index];
+    return TRUE;
+}
+
+gboolean
+marina_hw_device_at(const MarinaDomainConfig *config, MarinaHwKind kind, guint index,
+                    MarinaDevice *out)
+{
+    switch (kind) {
+    case MARINA_HW_DISK:
+        return point_at(config->disks, index, MARINA_DEVICE_DISK, out);
+    case MARINA_HW_NIC:
+        return point_at(config->interfaces, index, MARINA_DEVICE_INTERFACE, out);
+    case MARINA_HW_INPUT:
+        return point_at(config->inputs, index, MARINA_DEVICE_INPUT, out);
+    case MARINA_HW_GRAPHICS:
+        return point_at(config->graphics, index, MARINA_DEVICE_GRAPHICS, out);
+    case MARINA_HW_SOUND:
+        return point_at(config->sounds, index, MARINA_DEVICE_SOUND, out);
+    case MARINA_HW_CHAR:
+        if (index < config->serials->len)
+            return point_at(config->serials, index, MARINA_DEVICE_SERIAL, out);
+        return point_at(config->consoles, index - config->serials->len, MARINA_DEVICE_CONSOLE, out);
+    case MARINA_HW_VIDEO:
+        return point_at(config->videos, index, MARINA_DEVICE_VIDEO, out);
+    case MARINA_HW_CONTROLLER:
+        return point_at(config->controllers, index, MARINA_DEVICE_CONTROLLER, out);
+    case MARINA_HW_RNG:
+        return point_at(config->rngs, index, MARINA_DEVICE_RNG, out);
+    case MARINA_HW_WATCHDOG:
+        if (config->watchdog == NULL)
+            return FALSE;
+        out->kind = MARINA_DEVICE_WATCHDOG;
+        out->config = config->watchdog;
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+static gboolean
 remove_at(GPtrArray *list, guint index)
 {
     if (index >= list->len)

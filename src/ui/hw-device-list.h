@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "domain-config.h"
+#include "domain-device-edit.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,11 @@ gboolean marina_hw_kind_is_device(MarinaHwKind kind);
 
 /* The stack page name of @kind ("overview", "disk" ...). */
 const char *marina_hw_kind_name(MarinaHwKind kind);
+
+/* The device @index of @kind in @config as a MarinaDevice that points into
+ * @config (not a copy); FALSE when there is none or @kind is no device. */
+gboolean marina_hw_device_at(const MarinaDomainConfig *config, MarinaHwKind kind, guint index,
+                             MarinaDevice *out);
 
 /* Removes the device @index of @kind from @config; FALSE when there is none. */
 gboolean marina_hw_remove_device(MarinaDomainConfig *config, MarinaHwKind kind, guint index);

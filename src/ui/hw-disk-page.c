@@ -28,6 +28,7 @@ struct _MarinaHwDiskPage {
     GtkLabel *target_value;
     GtkComboBox *bus_combo;
     GtkComboBox *cache_combo;
+    GtkComboBox *discard_combo;
     GtkLabel *format_value;
     GtkCheckButton *readonly_check;
     GtkCheckButton *shareable_check;
@@ -180,6 +181,7 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     gtk_label_set_text(self->target_value, disk->target_dev);
     marina_hw_page_combo_set(self->bus_combo, bus_ids[disk->bus], "virtio");
     marina_hw_page_combo_set(self->cache_combo, disk->cache, "default");
+    marina_hw_page_combo_set(self->discard_combo, disk->discard, "default");
     gtk_label_set_text(self->format_value, disk->format != NULL ? disk->format : "raw");
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->readonly_check), disk->readonly);
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->shareable_check), disk->shareable);
@@ -193,6 +195,8 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
                                 running != NULL && g_strcmp0(running->source, disk->source) != 0);
     marina_hw_page_mark_pending(GTK_WIDGET(self->cache_combo),
                                 running != NULL && g_strcmp0(running->cache, disk->cache) != 0);
+    marina_hw_page_mark_pending(GTK_WIDGET(self->discard_combo),
+                                running != NULL && g_strcmp0(running->discard, disk->discard) != 0);
     marina_hw_page_mark_pending(GTK_WIDGET(self->bus_combo),
                                 running != NULL && running->bus != disk->bus);
     marina_hw_page_mark_pending(GTK_WIDGET(self->readonly_check),
@@ -207,6 +211,7 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
     MarinaHwDiskPage *self = MARINA_HW_DISK_PAGE(page);
     g_autofree char *source = marina_hw_page_entry_get(self->source_entry);
     g_autofree char *cache = marina_hw_page_combo_get(self->cache_combo);
+    g_autofree char *discard = marina_hw_page_combo_get(self->discard_combo);
     const char *bus = gtk_combo_box_get_active_id(self->bus_combo);
     const char *target = gtk_label_get_text(self->target_value);
     MarinaDiskConfig *disk = marina_domain_config_find_disk(config, target);
@@ -238,6 +243,8 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
     disk->source = g_steal_pointer(&source);
     g_free(disk->cache);
     disk->cache = g_strcmp0(cache, "default") == 0 ? NULL : g_steal_pointer(&cache);
+    g_free(disk->discard);
+    disk->discard = g_strcmp0(discard, "default") == 0 ? NULL : g_steal_pointer(&discard);
     disk->readonly = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->readonly_check));
     disk->shareable = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->shareable_check));
     return TRUE;
@@ -283,6 +290,7 @@ marina_hw_disk_page_class_init(MarinaHwDiskPageClass *klass)
     BIND(target_value);
     BIND(bus_combo);
     BIND(cache_combo);
+    BIND(discard_combo);
     BIND(format_value);
     BIND(readonly_check);
     BIND(shareable_check);
@@ -303,6 +311,7 @@ marina_hw_disk_page_init(MarinaHwDiskPage *self)
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->source_entry);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->bus_combo);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->cache_combo);
+    marina_hw_page_watch(MARINA_HW_PAGE(self), self->discard_combo);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->readonly_check);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->shareable_check);
 }

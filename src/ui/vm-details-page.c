@@ -449,6 +449,7 @@ typedef struct {
     GtkListBoxRow *then;     /* the row to show afterwards (leaving a page), or NULL */
     gboolean running;        /* the guest ran when Apply was pressed */
     gboolean new_definition; /* the persistent definition changed */
+    gboolean removal;        /* Remove, not Apply */
 } ApplyOp;
 
 static void
@@ -503,7 +504,9 @@ on_applied(GObject *source, GAsyncResult *result, gpointer user_data)
         self->selecting = FALSE;
         show_row(self, op->then);
     }
-    if (live_done) {
+    if (live_done && op->removal) {
+        show_result(self, _("Removed from the running guest and its definition."), notes);
+    } else if (live_done) {
         g_free(self->announce);
         self->announce = g_strdup(notes != NULL ? notes : "");
     } else {
@@ -525,10 +528,11 @@ out:
 /* Sends @change (taken); @then: the row to show once it is applied. */
 static void
 send(MarinaVmDetailsPage *self, MarinaHwChange *change, gboolean new_definition,
-     GtkListBoxRow *then)
+     GtkListBoxRow *then, gboolean removal)
 {
     ApplyOp *op = g_new0(ApplyOp, 1);
 
+    op->removal = removal;
     op->self = g_object_ref(self);
     op->then = then;
     op->running = !guest_shut_off(self);
@@ -565,13 +569,15 @@ apply(MarinaVmDetailsPage *self, GtkListBoxRow *then)
     new_definition = g_strcmp0(before, after) != 0;
     if (new_definition)
         marina_hw_change_set_definition(change, copy);
+    /* What QEMU can change in the running guest goes there too. */
+    marina_hw_change_add_live(change, entry->kind, entry->index, copy, self->live);
     if (entry->kind == MARINA_HW_BOOT) {
         gboolean autostart = marina_hw_boot_page_get_autostart(MARINA_HW_BOOT_PAGE(page));
 
         if (autostart != marina_domain_get_autostart(self->domain))
             marina_hw_change_set_autostart(change, autostart);
     }
-    send(self, change, new_definition, then);
+    send(self, change, new_definition, then, FALSE);
 }
 
 static void
@@ -615,7 +621,9 @@ on_remove_response(GtkDialog *dialog, int response, gpointer user_data)
     }
     change = marina_hw_change_new();
     marina_hw_change_set_definition(change, copy);
-    send(self, change, TRUE, NULL);
+    /* Hot-unplug: the running guest loses it now where QEMU can do that. */
+    marina_hw_change_add_live_removal(change, entry->kind, entry->index, self->config, self->live);
+    send(self, change, TRUE, NULL, TRUE);
 out:
     g_object_unref(self);
 }
@@ -633,8 +641,9 @@ on_remove_clicked(MarinaVmDetailsPage *self)
     title = g_strdup_printf(_("Remove %s?"), entry->label);
     detail = guest_shut_off(self)
                  ? _("The device is removed from the guest's definition. Files it uses stay.")
-                 : _("The device is removed from the guest's definition; the running guest "
-                     "keeps it until it is shut off. Files it uses stay.");
+                 : _("The device is removed from the guest's definition and unplugged from the "
+                     "running guest where that is possible (otherwise the guest keeps it until "
+                     "it is shut off). Files it uses stay.");
     dialog = marina_ui_confirm_dialog(GTK_WINDOW(gtk_widget_get_toplevel(GTK_WIDGET(self))), title,
                                       detail, _("_Remove"));
     g_signal_connect(dialog, "response", G_CALLBACK(on_remove_response), g_object_ref(self));
@@ -753,6 +762,16 @@ on_domain_changed(MarinaDomain *domain, MarinaVmDetailsPage *self)
     reload(self);
 }
 
+static void
+on_config_changed(MarinaDomain *domain, const char *event, const char *device,
+                  MarinaVmDetailsPage *self)
+{
+    (void)domain;
+    (void)event;
+    (void)device;
+    reload(self);
+}
+
 void
 marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domain)
 {
@@ -760,8 +779,12 @@ marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domai
     if (self->domain != NULL)
         g_signal_handlers_disconnect_by_data(self->domain, self);
     g_set_object(&self->domain, domain);
-    if (domain != NULL)
+    if (domain != NULL) {
         g_signal_connect(domain, "changed", G_CALLBACK(on_domain_changed), self);
+        /* A device or tuning change, from here, marinactl or another client. */
+        g_signal_connect(domain, "config-changed", G_CALLBACK(on_config_changed), self);
+    }
+    marina_hw_nic_page_set_domain(MARINA_HW_NIC_PAGE(self->pages[MARINA_HW_NIC]), domain);
     marina_hw_disk_page_set_connection(MARINA_HW_DISK_PAGE(self->pages[MARINA_HW_DISK]),
                                        domain != NULL ? marina_domain_get_connection(domain)
                                                       : NULL);
