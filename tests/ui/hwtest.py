@@ -13,8 +13,9 @@ NIC_ROW = "NIC :a1:b2:c3"
 DISK_ROW = "VirtIO Disk 1"
 
 
-def guest_xml(name):
-    """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card."""
+def guest_xml(name, balloon=False):
+    """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card;
+    BALLOON: with a virtio balloon (its memory can change while it runs)."""
     disk = os.path.join(u.TMP, f"{name}.img")
     with open(disk, "wb") as f:
         f.truncate(1 << 20)
@@ -24,15 +25,23 @@ def guest_xml(name):
                f"    <interface type='user'><mac address='{MAC}'/><model type='virtio'/>"
                f"</interface>\n"
                f"    <sound model='ich9'/>")
-    return u.test_guest_xml(name).replace("<devices>", devices, 1)
+    xml = u.test_guest_xml(name).replace("<devices>", devices, 1)
+    if balloon:
+        xml = xml.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>")
+    return xml
 
 
-def define(name):
+def define(name, balloon=False):
     path = os.path.join(u.TMP, f"{name}.xml")
     with open(path, "w") as f:
-        f.write(guest_xml(name))
+        f.write(guest_xml(name, balloon))
     u.marinactl(SESSION, "define", path)
     u.log(f"{name} defined")
+
+
+def serial_log(name):
+    """The daemon's log of the guest's first serial port (session state dir)."""
+    return os.path.join(os.environ["XDG_DATA_HOME"], "marina", "log", f"{name}-serial0.log")
 
 
 def dumpxml(name, inactive=True):

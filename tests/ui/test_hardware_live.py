@@ -1,0 +1,58 @@
+"""Changes QEMU makes in a running guest: the memory balloon and the NIC's
+link state are applied to the running guest and its definition at once
+("Applied.", no field waits for the next boot), and Remove unplugs the
+NIC from the running guest as well as from the definition."""
+
+import re
+
+import hwtest as h
+import uitest as u
+
+GUEST = "hw-live"
+READY = "MARINA-GUEST-READY"
+
+
+def live_xml():
+    return h.dumpxml(GUEST, inactive=False)
+
+
+def checks(app, manager):
+    h.define(GUEST, balloon=True)
+    u.marinactl(h.SESSION, "start", GUEST)
+    win = h.open_details(app, manager, GUEST)
+
+    h.select(win, "Memory")
+    u.wait_for(lambda: h.value(win, "Current memory") == "128", 10, "the memory page to show 128")
+    h.fill(win, "Current memory", "96")
+    text = h.apply(win)
+    assert text == "Applied.", f"the balloon change says {text!r}"
+    u.wait_for(lambda: re.search(r"<currentMemory unit=.KiB.>98304</currentMemory>", live_xml()),
+               20, lambda: f"the running guest to have 96 MiB:\n{live_xml()}")
+    assert re.search(r"<currentMemory unit=.KiB.>98304</currentMemory>", h.dumpxml(GUEST))
+    u.log("memory ballooned to 96 MiB, running and defined")
+
+    h.select(win, h.NIC_ROW)
+    h.toggle(win, "Link up")
+    text = h.apply(win)
+    assert text == "Applied.", f"the link change says {text!r}"
+    u.wait_for(lambda: re.search(r"<link state=.down./>", live_xml()), 20,
+               lambda: f"the running NIC's link to be down:\n{live_xml()}")
+    assert re.search(r"<link state=.down./>", h.dumpxml(GUEST)), h.dumpxml(GUEST)
+    u.log("link down, running and defined")
+
+    # Hot-unplug needs the guest's ACPI: wait until it has booted.
+    u.wait_for(lambda: READY in open(h.serial_log(GUEST), errors="replace").read(), 90,
+               f"{GUEST} to boot", interval=0.5)
+    u.press(win, "Remove device")
+    dialog = u.window(app, role=re.compile("^(alert|dialog)$"), timeout=10)
+    u.press(dialog, "Remove")
+    text = u.wait_for(lambda: (lambda t: t if t.startswith(("Removed", "Applied")) else None)(
+        h.message(win)), 60, lambda: f"the removal's outcome ({h.message(win)!r})")
+    u.log(f"remove: {text!r}")
+    assert text == "Removed from the running guest and its definition.", text
+    assert "<interface" not in h.dumpxml(GUEST), "the NIC is still defined"
+    assert "<interface" not in live_xml(), "the NIC is still in the running guest"
+    u.marinactl(h.SESSION, "destroy", GUEST)
+
+
+h.run(checks)
