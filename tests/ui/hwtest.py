@@ -13,9 +13,10 @@ NIC_ROW = "NIC :a1:b2:c3"
 DISK_ROW = "VirtIO Disk 1"
 
 
-def guest_xml(name, balloon=False):
+def guest_xml(name, balloon=False, max_vcpus=1):
     """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card;
-    BALLOON: with a virtio balloon (its memory can change while it runs)."""
+    BALLOON: with a virtio balloon (its memory can change while it runs); MAX_VCPUS: the
+    maximum for hot-plug (one vCPU runs)."""
     disk = os.path.join(u.TMP, f"{name}.img")
     with open(disk, "wb") as f:
         f.truncate(1 << 20)
@@ -28,13 +29,15 @@ def guest_xml(name, balloon=False):
     xml = u.test_guest_xml(name).replace("<devices>", devices, 1)
     if balloon:
         xml = xml.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>")
+    if max_vcpus > 1:
+        xml = xml.replace("<vcpu>1</vcpu>", f"<vcpu current='1'>{max_vcpus}</vcpu>")
     return xml
 
 
-def define(name, balloon=False):
+def define(name, balloon=False, max_vcpus=1):
     path = os.path.join(u.TMP, f"{name}.xml")
     with open(path, "w") as f:
-        f.write(guest_xml(name, balloon))
+        f.write(guest_xml(name, balloon, max_vcpus))
     u.marinactl(SESSION, "define", path)
     u.log(f"{name} defined")
 

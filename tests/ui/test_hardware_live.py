@@ -1,5 +1,5 @@
-"""Changes QEMU makes in a running guest: the memory balloon and the NIC's
-link state are applied to the running guest and its definition at once
+"""Changes QEMU makes in a running guest: the memory balloon, the NIC's
+link state and a hot-plugged vCPU are applied to the running guest and its definition at once
 ("Applied.", no field waits for the next boot), and Remove unplugs the
 NIC from the running guest as well as from the definition."""
 
@@ -17,7 +17,7 @@ def live_xml():
 
 
 def checks(app, manager):
-    h.define(GUEST, balloon=True)
+    h.define(GUEST, balloon=True, max_vcpus=2)
     u.marinactl(h.SESSION, "start", GUEST)
     win = h.open_details(app, manager, GUEST)
 
@@ -43,6 +43,18 @@ def checks(app, manager):
     # Hot-unplug needs the guest's ACPI: wait until it has booted.
     u.wait_for(lambda: READY in open(h.serial_log(GUEST), errors="replace").read(), 90,
                f"{GUEST} to boot", interval=0.5)
+
+    # A second vCPU plugged in (up to the maximum the guest started with).
+    h.select(win, "CPUs")
+    h.fill(win, "vCPU allocation", "2")
+    text = h.apply(win, timeout=60)
+    assert text == "Applied.", f"the vCPU hot-plug says {text!r}"
+    # Two of two online: no current attribute, or current='2'.
+    u.wait_for(lambda: re.search(r"<vcpu(?![^>]*current=.1.)[^>]*>2</vcpu>", live_xml()), 30,
+               lambda: f"the running guest to have 2 vCPUs:\n{live_xml()}")
+    u.log("second vCPU plugged in")
+
+    h.select(win, h.NIC_ROW)
     u.press(win, "Remove device")
     dialog = u.window(app, role=re.compile("^(alert|dialog)$"), timeout=10)
     u.press(dialog, "Remove")
