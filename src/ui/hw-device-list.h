@@ -29,6 +29,8 @@ typedef enum {
     MARINA_HW_CONTROLLER,
     MARINA_HW_WATCHDOG,
     MARINA_HW_RNG,
+    MARINA_HW_HOSTDEV,
+    MARINA_HW_TPM,
     MARINA_HW_XML,
     MARINA_HW_N_KINDS,
 } MarinaHwKind;
@@ -46,6 +48,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHwEntry, marina_hw_entry_free)
 /* Every row for @config, in order (MarinaHwEntry*, owned by the array).
  * @config NULL: the rows of the guest itself only (no devices known yet). */
 GPtrArray *marina_hw_device_list(const MarinaDomainConfig *config);
+
+/* "USB 046d:c52b", "PCI 0000:01:00.0": a host device as the list names it. */
+char *marina_hw_hostdev_name(const MarinaHostdevConfig *hostdev);
 
 /* Whether rows of @kind are devices (they can be removed). */
 gboolean marina_hw_kind_is_device(MarinaHwKind kind);

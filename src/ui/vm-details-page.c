@@ -17,6 +17,7 @@
 #include "hw-device-list.h"
 #include "hw-disk-page.h"
 #include "hw-graphics-page.h"
+#include "hw-hostdev-page.h"
 #include "hw-input-page.h"
 #include "hw-memory-page.h"
 #include "hw-nic-page.h"
@@ -25,6 +26,7 @@
 #include "hw-page.h"
 #include "hw-rng-page.h"
 #include "hw-sound-page.h"
+#include "hw-tpm-page.h"
 #include "hw-video-page.h"
 #include "hw-watchdog-page.h"
 #include "ui-util.h"
@@ -178,6 +180,8 @@ build_pages(MarinaVmDetailsPage *self)
     self->pages[MARINA_HW_CONTROLLER] = marina_hw_controller_page_new();
     self->pages[MARINA_HW_WATCHDOG] = marina_hw_watchdog_page_new();
     self->pages[MARINA_HW_RNG] = marina_hw_rng_page_new();
+    self->pages[MARINA_HW_HOSTDEV] = marina_hw_hostdev_page_new();
+    self->pages[MARINA_HW_TPM] = marina_hw_tpm_page_new();
     for (guint k = 0; k < MARINA_HW_N_KINDS; k++) {
         if (self->pages[k] == NULL)
             continue;
