@@ -789,9 +789,7 @@ marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domai
         g_signal_connect(domain, "config-changed", G_CALLBACK(on_config_changed), self);
     }
     marina_hw_nic_page_set_domain(MARINA_HW_NIC_PAGE(self->pages[MARINA_HW_NIC]), domain);
-    marina_hw_disk_page_set_connection(MARINA_HW_DISK_PAGE(self->pages[MARINA_HW_DISK]),
-                                       domain != NULL ? marina_domain_get_connection(domain)
-                                                      : NULL);
+    marina_hw_disk_page_set_domain(MARINA_HW_DISK_PAGE(self->pages[MARINA_HW_DISK]), domain);
     marina_xml_editor_set_domain(self->xml_editor, domain);
     if (self->guest != NULL)
         marina_xml_editor_set_shut_off(self->xml_editor, guest_shut_off(self));

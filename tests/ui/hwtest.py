@@ -13,11 +13,15 @@ NIC_ROW = "NIC :a1:b2:c3"
 DISK_ROW = "VirtIO Disk 1"
 
 
+def disk_path(name):
+    return os.path.join(u.TMP, f"{name}.img")
+
+
 def guest_xml(name, balloon=False, max_vcpus=1):
     """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card;
     BALLOON: with a virtio balloon (its memory can change while it runs); MAX_VCPUS: the
     maximum for hot-plug (one vCPU runs)."""
-    disk = os.path.join(u.TMP, f"{name}.img")
+    disk = disk_path(name)
     with open(disk, "wb") as f:
         f.truncate(1 << 20)
     devices = (f"<devices>\n"

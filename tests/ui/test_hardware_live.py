@@ -1,8 +1,10 @@
 """Changes QEMU makes in a running guest: the memory balloon, the NIC's
 link state and a hot-plugged vCPU are applied to the running guest and its definition at once
 ("Applied.", no field waits for the next boot), and Remove unplugs the
-NIC from the running guest as well as from the definition."""
+NIC from the running guest as well as from the definition; its disk grows
+while it runs."""
 
+import os
 import re
 
 import hwtest as h
@@ -53,6 +55,19 @@ def checks(app, manager):
     u.wait_for(lambda: re.search(r"<vcpu(?![^>]*current=.1.)[^>]*>2</vcpu>", live_xml()), 30,
                lambda: f"the running guest to have 2 vCPUs:\n{live_xml()}")
     u.log("second vCPU plugged in")
+
+    # The disk grows while the guest runs (QEMU's block_resize).
+    h.select(win, h.DISK_ROW)
+    u.press(win, "Grow the disk")
+    dialog = u.window(app, role=re.compile("^(dialog|frame)$"), name="Grow Disk 'vda'",
+                      timeout=10)
+    u.set_text(u.find(dialog, role="spin button", name="New disk size"), "0.5")
+    u.press(dialog, "Grow")
+    u.wait_for(lambda: u.is_gone(dialog), 30,
+               lambda: f"the grow dialog to close ({u.text_of(u.find(dialog, name='Grow disk error'))!r})")
+    u.wait_for(lambda: os.path.getsize(h.disk_path(GUEST)) == 512 << 20, 10,
+               lambda: f"the image to be 512 MiB ({os.path.getsize(h.disk_path(GUEST))})")
+    u.log("disk grown to 512 MiB while running")
 
     h.select(win, h.NIC_ROW)
     u.press(win, "Remove device")
