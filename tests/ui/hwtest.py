@@ -17,10 +17,10 @@ def disk_path(name):
     return os.path.join(u.TMP, f"{name}.img")
 
 
-def guest_xml(name, balloon=False, max_vcpus=1):
+def guest_xml(name, balloon=False, max_vcpus=1, cdrom=False):
     """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card;
     BALLOON: with a virtio balloon (its memory can change while it runs); MAX_VCPUS: the
-    maximum for hot-plug (one vCPU runs)."""
+    maximum for hot-plug (one vCPU runs); CDROM: with an empty IDE CD-ROM drive."""
     disk = disk_path(name)
     with open(disk, "wb") as f:
         f.truncate(1 << 20)
@@ -33,15 +33,18 @@ def guest_xml(name, balloon=False, max_vcpus=1):
     xml = u.test_guest_xml(name).replace("<devices>", devices, 1)
     if balloon:
         xml = xml.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>")
+    if cdrom:
+        xml = xml.replace("</devices>", "  <disk type='file' device='cdrom'><target dev='hdc' "
+                          "bus='ide'/><readonly/></disk>\n  </devices>")
     if max_vcpus > 1:
         xml = xml.replace("<vcpu>1</vcpu>", f"<vcpu current='1'>{max_vcpus}</vcpu>")
     return xml
 
 
-def define(name, balloon=False, max_vcpus=1):
+def define(name, balloon=False, max_vcpus=1, cdrom=False):
     path = os.path.join(u.TMP, f"{name}.xml")
     with open(path, "w") as f:
-        f.write(guest_xml(name, balloon, max_vcpus))
+        f.write(guest_xml(name, balloon, max_vcpus, cdrom))
     u.marinactl(SESSION, "define", path)
     u.log(f"{name} defined")
 

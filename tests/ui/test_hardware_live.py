@@ -1,5 +1,5 @@
 """Changes QEMU makes in a running guest: the memory balloon, the NIC's
-link state and a hot-plugged vCPU are applied to the running guest and its definition at once
+link state, a hot-plugged vCPU and CD-ROM media are applied to the running guest and its definition at once
 ("Applied.", no field waits for the next boot), and Remove unplugs the
 NIC from the running guest as well as from the definition; its disk grows
 while it runs."""
@@ -19,7 +19,7 @@ def live_xml():
 
 
 def checks(app, manager):
-    h.define(GUEST, balloon=True, max_vcpus=2)
+    h.define(GUEST, balloon=True, max_vcpus=2, cdrom=True)
     u.marinactl(h.SESSION, "start", GUEST)
     win = h.open_details(app, manager, GUEST)
 
@@ -68,6 +68,19 @@ def checks(app, manager):
     u.wait_for(lambda: os.path.getsize(h.disk_path(GUEST)) == 512 << 20, 10,
                lambda: f"the image to be 512 MiB ({os.path.getsize(h.disk_path(GUEST))})")
     u.log("disk grown to 512 MiB while running")
+
+    # CD-ROM media inserted into and ejected from the running guest's drive.
+    iso = os.path.join(os.environ.get("MARINA_TEST_GUEST_DIR", ""), "marina-test.iso")
+    if os.path.exists(iso):
+        h.select(win, "IDE CD-ROM 1")
+        h.fill(win, "Disk source path", iso, role="text")
+        assert h.apply(win) == "Applied.", h.message(win)
+        u.wait_for(lambda: iso in live_xml(), 20, lambda: f"the medium in the guest:\n{live_xml()}")
+        u.press(win, "Disconnect media")
+        assert h.apply(win) == "Applied.", h.message(win)
+        u.wait_for(lambda: iso not in live_xml(), 20, lambda: f"the medium out:\n{live_xml()}")
+        assert iso not in h.dumpxml(GUEST), "the definition still has the medium"
+        u.log("CD-ROM media inserted and ejected live")
 
     h.select(win, h.NIC_ROW)
     u.press(win, "Remove device")
