@@ -8,6 +8,7 @@
 #include "access.h"
 #include "core/error.h"
 #include "cpu-list.h"
+#include "network-driver.h"
 #include "vm-private.h"
 
 /*
@@ -573,6 +574,34 @@ add_arp_addresses(const char *mac, GVariantBuilder *addresses, guint *count)
     }
 }
 
+/* The DHCP leases of @mac in Marina's running virtual networks; *network set to the network
+ * that handed them out. FALSE with @error when the registry could not read them. */
+static gboolean
+add_lease_addresses(MarinaVm *self, const char *mac, GVariantBuilder *addresses, guint *count,
+                    char **network, GError **error)
+{
+    g_autoptr(GPtrArray) leases = NULL;
+    GError *local = NULL;
+
+    if (KLASS(self)->find_leases == NULL)
+        return TRUE;
+    leases = KLASS(self)->find_leases(self, mac, network, &local);
+    if (leases == NULL) {
+        if (local == NULL)
+            return TRUE;
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    for (guint i = 0; i < leases->len; i++) {
+        const MarinaNetLease *lease = leases->pdata[i];
+
+        g_variant_builder_add(addresses, "(sus)", lease->ipv6 ? "ipv6" : "ipv4", lease->prefix,
+                              lease->address);
+        (*count)++;
+    }
+    return TRUE;
+}
+
 static const char *
 interface_name(const MarinaInterfaceConfig *nic, guint index, char *buf, gsize size)
 {
@@ -615,16 +644,22 @@ marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *
     g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
     for (guint i = 0; i < live->interfaces->len; i++) {
         const MarinaInterfaceConfig *nic = live->interfaces->pdata[i];
+        g_autofree char *network = NULL;
         GVariantBuilder addresses;
+        GError *error = NULL;
         GVariantDict d;
         char buf[32];
         guint count = 0;
 
         g_variant_builder_init(&addresses, G_VARIANT_TYPE("a(sus)"));
-        /* "lease": Marina's virtual networks hand out the leases; none runs in this daemon
-         * yet, so there are none to report. */
-        if (g_str_equal(source, "arp"))
+        if (g_str_equal(source, "arp")) {
             add_arp_addresses(nic->mac, &addresses, &count);
+        } else if (!add_lease_addresses(self, nic->mac, &addresses, &count, &network, &error)) {
+            g_variant_builder_clear(&addresses);
+            g_variant_builder_clear(&b);
+            g_dbus_method_invocation_take_error(invocation, error);
+            return;
+        }
         if (count == 0) {
             /* As libvirt: only interfaces with an address are listed. */
             g_variant_builder_clear(&addresses);
@@ -634,8 +669,9 @@ marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *
         g_variant_dict_insert(&d, "name", "s", interface_name(nic, i, buf, sizeof buf));
         g_variant_dict_insert(&d, "mac", "s", nic->mac);
         g_variant_dict_insert(&d, "network", "s",
-                              nic->type == MARINA_NET_TYPE_NETWORK && nic->source ? nic->source
-                                                                                  : "");
+                              network != NULL                                       ? network
+                              : nic->type == MARINA_NET_TYPE_NETWORK && nic->source ? nic->source
+                                                                                    : "");
         g_variant_dict_insert_value(&d, "addresses", g_variant_builder_end(&addresses));
         g_variant_builder_add_value(&b, g_variant_dict_end(&d));
     }

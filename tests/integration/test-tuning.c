@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/domain-state.h"
+#include "core/error.h"
 #include "harness.h"
 
 #define READY "MARINA-GUEST-READY"
@@ -414,6 +415,116 @@ test_edit(void **state)
     g_unsetenv("EDITOR");
 }
 
+/* A D-Bus call that must fail with @code and leave the definition as it was. */
+#define ASSERT_REFUSED(call, code)                                                                 \
+    do {                                                                                           \
+        g_autoptr(GError) e_ = NULL;                                                               \
+        g_autofree char *after_ = NULL;                                                            \
+        if ((call))                                                                                \
+            fail_msg("%s succeeded", #call);                                                       \
+        if (!g_error_matches(e_, MARINA_ERROR, (code)))                                            \
+            fail_msg("%s: %s, expected code %d", #call, e_ ? e_->message : "(no error)", (code));  \
+        after_ = inactive_xml(dom);                                                                \
+        assert_string_equal(after_, before);                                                       \
+    } while (0)
+
+static void
+on_config_changed(GDBusConnection *conn, const char *sender, const char *path,
+                  const char *interface, const char *signal, GVariant *params, gpointer data)
+{
+    GPtrArray *events = data;
+    const char *event, *device;
+
+    g_variant_get(params, "(&s&s)", &event, &device);
+    g_ptr_array_add(events, g_strdup(event));
+}
+
+static void
+test_hostile_calls_and_events(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *xml = tuning_guest_xml("tune-bad");
+    g_autoptr(MarinaDBusDomain) dom = harness_define(h, xml);
+    g_autofree char *before = inactive_xml(dom);
+    g_autofree char *long_list = g_strnfill(5000, '1');
+    g_autofree char *def = NULL;
+    g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GVariant) vcpus = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *path = g_dbus_proxy_get_object_path(G_DBUS_PROXY(dom));
+    gboolean online = FALSE;
+    guint sub;
+
+    /* Sizes, counts, flags and CPU lists a client may send: each refused with its reason,
+     * nothing written. */
+    ASSERT_REFUSED(marina_dbus_domain_call_set_memory_sync(dom, 0, 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_memory_sync(dom, 1024, 8, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_memory_sync(dom, G_MAXUINT64, 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_memory_sync(dom, G_MAXUINT64, 6, NULL, &e_),
+                   MARINA_ERROR_INVALID_CONFIG);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_memory_sync(dom, 65536, 1, NULL, &e_),
+                   MARINA_ERROR_NOT_RUNNING);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_vcpus_sync(dom, 0, 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_vcpus_sync(dom, 3, 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_vcpus_sync(dom, G_MAXUINT32, 6, NULL, &e_),
+                   MARINA_ERROR_INVALID_CONFIG);
+    ASSERT_REFUSED(marina_dbus_domain_call_set_vcpus_sync(dom, 2, 0xffffffff, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, 99, "0", 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, G_MAXUINT32, "0", 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, 0, "0-99999", 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, 0, long_list, 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, 0, "0;reboot", 2, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, 0, "0", 4, NULL, &e_),
+                   MARINA_ERROR_INVALID_ARGUMENT);
+    ASSERT_REFUSED(marina_dbus_domain_call_pin_vcpu_sync(dom, 0, "0", 1, NULL, &e_),
+                   MARINA_ERROR_NOT_RUNNING);
+    {
+        g_autoptr(GVariant) ifaces = NULL;
+
+        ASSERT_REFUSED(
+            marina_dbus_domain_call_get_interface_addresses_sync(dom, "dns", &ifaces, NULL, &e_),
+            MARINA_ERROR_INVALID_ARGUMENT);
+        ASSERT_REFUSED(
+            marina_dbus_domain_call_get_interface_addresses_sync(dom, "arp", &ifaces, NULL, &e_),
+            MARINA_ERROR_NOT_RUNNING);
+    }
+
+    /* A shut-off guest lists its configured vCPUs: 0 online at boot, 1 not. */
+    assert_true(marina_dbus_domain_call_get_vcpu_info_sync(dom, &vcpus, NULL, &error));
+    assert_int_equal(g_variant_n_children(vcpus), 2);
+    {
+        g_autoptr(GVariant) v1 = g_variant_get_child_value(vcpus, 1);
+        assert_true(g_variant_lookup(v1, "online", "b", &online));
+        assert_false(online);
+    }
+
+    /* Changes to the definition: saved, and every client told (ConfigChanged). */
+    sub = g_dbus_connection_signal_subscribe(h->conn, NULL, "org.marinavm.Marina1.Domain",
+                                             "ConfigChanged", path, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                             on_config_changed, events, NULL);
+    assert_true(marina_dbus_domain_call_set_memory_sync(dom, 65536, 0, NULL, &error));
+    assert_true(marina_dbus_domain_call_pin_vcpu_sync(dom, 1, "0", 2, NULL, &error));
+    assert_true(HARNESS_WAIT_FOR(events->len >= 2, 5000));
+    assert_string_equal(events->pdata[0], "memory-changed");
+    assert_string_equal(events->pdata[1], "vcpus-changed");
+    g_dbus_connection_signal_unsubscribe(h->conn, sub);
+    def = inactive_xml(dom);
+    assert_non_null(strstr(def, "<currentMemory unit=\"KiB\">65536</currentMemory>"));
+    assert_non_null(strstr(def, "<vcpupin vcpu=\"1\" cpuset=\"0\"/>"));
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
 int
 main(void)
 {
@@ -422,6 +533,7 @@ main(void)
         cmocka_unit_test(test_vcpu_hotplug_and_pin),
         cmocka_unit_test(test_domifaddr),
         cmocka_unit_test(test_edit),
+        cmocka_unit_test(test_hostile_calls_and_events),
     };
 
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
