@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "host.h"
 #include "hw-page.h"
 #include "ui-util.h"
 
@@ -16,6 +17,9 @@ struct _MarinaHwNicPage {
     char *mac; /* the MAC the shown interface had when loaded: how it is found */
     MarinaDomain *domain;
     GCancellable *addresses; /* the address query of the interface shown */
+    GCancellable *sources;   /* the lists of networks and bridges */
+    GStrv networks;          /* the host's virtual networks, NULL until listed */
+    GStrv bridges;           /* the host's bridges, NULL until listed */
 
     GtkComboBox *type_combo;
     GtkLabel *source_label;
@@ -47,6 +51,97 @@ find_interface(const MarinaDomainConfig *config, const char *mac)
     return NULL;
 }
 
+/* The list under the name entry: the host's networks or bridges (the
+ * person may still type another name). */
+static void
+fill_sources(MarinaHwNicPage *self)
+{
+    const char *type = gtk_combo_box_get_active_id(self->type_combo);
+    GStrv names = g_strcmp0(type, "bridge") == 0 ? self->bridges : self->networks;
+    GtkEntry *entry = GTK_ENTRY(gtk_bin_get_child(GTK_BIN(self->source_combo)));
+    g_autofree char *text = g_strdup(gtk_entry_get_text(entry));
+    gboolean loading = marina_hw_page_is_loading(MARINA_HW_PAGE(self));
+
+    if (!loading)
+        marina_hw_page_set_loading(MARINA_HW_PAGE(self), TRUE);
+    gtk_combo_box_text_remove_all(GTK_COMBO_BOX_TEXT(self->source_combo));
+    for (guint i = 0; names != NULL && names[i] != NULL; i++)
+        gtk_combo_box_text_append(GTK_COMBO_BOX_TEXT(self->source_combo), names[i], names[i]);
+    gtk_entry_set_text(entry, text);
+    if (!loading)
+        marina_hw_page_set_loading(MARINA_HW_PAGE(self), FALSE);
+}
+
+static void
+on_networks(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) networks =
+        marina_host_list_networks_finish(MARINA_HOST(source), result, &error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    MarinaHwNicPage *self;
+
+    if (marina_ui_is_cancelled(error))
+        return;
+    self = MARINA_HW_NIC_PAGE(user_data);
+    if (networks == NULL) {
+        g_debug("No network list: %s", error->message);
+        return;
+    }
+    for (guint i = 0; i < networks->len; i++)
+        g_ptr_array_add(names, g_strdup(((MarinaNetworkRecord *)networks->pdata[i])->name));
+    g_ptr_array_add(names, NULL);
+    g_strfreev(self->networks);
+    self->networks = (GStrv)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+    fill_sources(self);
+}
+
+static void
+on_interfaces(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) ifaces =
+        marina_host_list_host_interfaces_finish(MARINA_HOST(source), result, &error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    MarinaHwNicPage *self;
+
+    if (marina_ui_is_cancelled(error))
+        return;
+    self = MARINA_HW_NIC_PAGE(user_data);
+    if (ifaces == NULL) {
+        g_debug("No host interface list: %s", error->message);
+        return;
+    }
+    for (guint i = 0; i < ifaces->len; i++) {
+        const MarinaHostInterface *iface = ifaces->pdata[i];
+
+        if (g_strcmp0(iface->kind, "bridge") == 0)
+            g_ptr_array_add(names, g_strdup(iface->name));
+    }
+    g_ptr_array_add(names, NULL);
+    g_strfreev(self->bridges);
+    self->bridges = (GStrv)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+    fill_sources(self);
+}
+
+/* The host's networks and bridges, for the list; the page works with a
+ * typed name while they load (or when the host cannot say). */
+static void
+list_sources(MarinaHwNicPage *self)
+{
+    g_autoptr(MarinaHost) host = NULL;
+
+    g_cancellable_cancel(self->sources);
+    g_clear_object(&self->sources);
+    if (self->domain == NULL)
+        return;
+    self->sources = g_cancellable_new();
+    host = marina_host_new(marina_domain_get_connection(self->domain));
+    /* The page outlives both calls: dispose cancels them first. */
+    marina_host_list_networks_async(host, self->sources, on_networks, self);
+    marina_host_list_host_interfaces_async(host, self->sources, on_interfaces, self);
+}
+
 static void
 update_source(MarinaHwNicPage *self)
 {
@@ -54,6 +149,7 @@ update_source(MarinaHwNicPage *self)
     gboolean user = g_strcmp0(type, "user") == 0;
 
     gtk_widget_set_sensitive(GTK_WIDGET(self->source_combo), !user);
+    fill_sources(self);
     gtk_label_set_text(self->source_label,
                        g_strcmp0(type, "bridge") == 0 ? _("Bridge name:") : _("Network name:"));
 }
@@ -142,7 +238,10 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     self->mac = g_strdup(iface->mac);
     running = live != NULL ? find_interface(live, iface->mac) : NULL;
     marina_hw_page_combo_set(self->type_combo, type_ids[iface->type], "user");
-    marina_hw_page_combo_set(self->source_combo, iface->source, NULL);
+    fill_sources(self);
+    marina_hw_page_entry_set(GTK_ENTRY(gtk_bin_get_child(GTK_BIN(self->source_combo))),
+                             iface->source);
+    list_sources(self);
     marina_hw_page_combo_set(self->model_combo, iface->model, "virtio");
     marina_hw_page_entry_set(self->mac_entry, iface->mac);
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->link_check), !iface->link_down);
@@ -218,6 +317,8 @@ marina_hw_nic_page_dispose(GObject *object)
 
     g_cancellable_cancel(self->addresses);
     g_clear_object(&self->addresses);
+    g_cancellable_cancel(self->sources);
+    g_clear_object(&self->sources);
     g_clear_object(&self->domain);
     G_OBJECT_CLASS(marina_hw_nic_page_parent_class)->dispose(object);
 }
@@ -226,6 +327,8 @@ static void
 marina_hw_nic_page_finalize(GObject *object)
 {
     g_free(MARINA_HW_NIC_PAGE(object)->mac);
+    g_strfreev(MARINA_HW_NIC_PAGE(object)->networks);
+    g_strfreev(MARINA_HW_NIC_PAGE(object)->bridges);
     G_OBJECT_CLASS(marina_hw_nic_page_parent_class)->finalize(object);
 }
 
