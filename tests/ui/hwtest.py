@@ -17,10 +17,11 @@ def disk_path(name):
     return os.path.join(u.TMP, f"{name}.img")
 
 
-def guest_xml(name, balloon=False, max_vcpus=1, cdrom=False):
+def guest_xml(name, balloon=False, max_vcpus=1, cdrom=False, tpm=False):
     """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card;
     BALLOON: with a virtio balloon (its memory can change while it runs); MAX_VCPUS: the
-    maximum for hot-plug (one vCPU runs); CDROM: with an empty IDE CD-ROM drive."""
+    maximum for hot-plug (one vCPU runs); CDROM: with an empty IDE CD-ROM drive; TPM: with
+    an emulated TPM 2.0."""
     disk = disk_path(name)
     with open(disk, "wb") as f:
         f.truncate(1 << 20)
@@ -33,6 +34,9 @@ def guest_xml(name, balloon=False, max_vcpus=1, cdrom=False):
     xml = u.test_guest_xml(name).replace("<devices>", devices, 1)
     if balloon:
         xml = xml.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>")
+    if tpm:
+        xml = xml.replace("</devices>", "  <tpm model='tpm-tis'><backend type='emulator' "
+                          "version='2.0'/></tpm>\n  </devices>")
     if cdrom:
         xml = xml.replace("</devices>", "  <disk type='file' device='cdrom'><target dev='hdc' "
                           "bus='ide'/><readonly/></disk>\n  </devices>")
@@ -41,10 +45,10 @@ def guest_xml(name, balloon=False, max_vcpus=1, cdrom=False):
     return xml
 
 
-def define(name, balloon=False, max_vcpus=1, cdrom=False):
+def define(name, balloon=False, max_vcpus=1, cdrom=False, tpm=False):
     path = os.path.join(u.TMP, f"{name}.xml")
     with open(path, "w") as f:
-        f.write(guest_xml(name, balloon, max_vcpus, cdrom))
+        f.write(guest_xml(name, balloon, max_vcpus, cdrom, tpm))
     u.marinactl(SESSION, "define", path)
     u.log(f"{name} defined")
 
