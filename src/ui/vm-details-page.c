@@ -73,8 +73,11 @@ static void announce(MarinaVmDetailsPage *self);
 static gboolean
 guest_shut_off(MarinaVmDetailsPage *self)
 {
-    MarinaDomainState state = marina_guest_get_state(self->guest, NULL);
+    MarinaDomainState state;
 
+    if (self->guest == NULL)
+        return TRUE; /* not known yet: nothing is sent before it is */
+    state = marina_guest_get_state(self->guest, NULL);
     return state == MARINA_DOMAIN_SHUTOFF || state == MARINA_DOMAIN_CRASHED;
 }
 
