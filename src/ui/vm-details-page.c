@@ -528,6 +528,7 @@ on_applied(GObject *source, GAsyncResult *result, gpointer user_data)
     update_buttons(self);
     reload(self);
 out:
+    g_clear_object(&op->then);
     g_object_unref(self);
     g_free(op);
 }
@@ -540,8 +541,9 @@ send(MarinaVmDetailsPage *self, MarinaHwChange *change, gboolean new_definition,
     ApplyOp *op = g_new0(ApplyOp, 1);
 
     op->removal = removal;
+    /* Held: the list may be rebuilt while the change is sent. */
+    op->then = then != NULL ? g_object_ref(then) : NULL;
     op->self = g_object_ref(self);
-    op->then = then;
     op->running = !guest_shut_off(self);
     op->new_definition = new_definition;
     self->busy = TRUE;
