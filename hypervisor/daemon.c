@@ -188,6 +188,19 @@ on_guest_changed(MarinaVmRegistry *guests, MarinaVm *vm, GVariant *properties, M
 }
 
 static void
+on_guest_config_changed(MarinaVmRegistry *guests, MarinaVm *vm, const char *event,
+                        const char *device, MarinaDaemon *self)
+{
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_dbus_connection_emit_signal(key, NULL, marina_vm_get_object_path(vm), DOMAIN_INTERFACE,
+                                      "ConfigChanged", g_variant_new("(ss)", event, device), NULL);
+}
+
+static void
 on_guest_removed(MarinaVmRegistry *guests, MarinaVm *vm, MarinaDaemon *self)
 {
     marina_dbus_host_emit_domain_removed(self->host, marina_vm_get_object_path(vm),
@@ -600,5 +613,7 @@ marina_daemon_new(MarinaDaemonConfig *config)
     g_signal_connect(self->guests, "guest-event", G_CALLBACK(on_guest_event), self);
     g_signal_connect(self->guests, "guest-changed", G_CALLBACK(on_guest_changed), self);
     g_signal_connect(self->guests, "guest-removed", G_CALLBACK(on_guest_removed), self);
+    g_signal_connect(self->guests, "guest-config-changed", G_CALLBACK(on_guest_config_changed),
+                     self);
     return self;
 }

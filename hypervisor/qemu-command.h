@@ -32,6 +32,12 @@ typedef struct {
      * daemon creates the taps); type user needs none. */
     const int *tap_fds;
     guint n_tap_fds;
+    /* The system daemon: PCI host devices and the host's TPM may be given
+     * to a guest (a session daemon cannot open VFIO or /dev/tpm0). */
+    gboolean privileged;
+    /* swtpm's data socket for a guest with <tpm><backend type='emulator'>
+     * (the daemon starts swtpm first); NULL = such a guest cannot start. */
+    const char *tpm_socket;
 } MarinaQemuCommandOptions;
 
 /* Number of character device slots (serial ports, then virtio consoles) the

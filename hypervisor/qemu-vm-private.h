@@ -118,8 +118,24 @@ void marina_qemu_vm_restore(MarinaVm *vm, const char *file, guint flags, gboolea
 /* qemu-vm-migrate-out.c */
 JsonObject *marina_qemu_migrate_capabilities(gboolean auto_converge, gboolean postcopy);
 
+/* qemu-vm-hotplug.c: MarinaVmClass's attach_device ... resize_disk */
+void marina_qemu_vm_attach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task);
+void marina_qemu_vm_detach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task);
+void marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, const MarinaDevice *device,
+                                  gboolean force, GTask *task);
+void marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes,
+                                GTask *task);
+gboolean marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def,
+                                         GError **error);
+
 /* qemu-vm-stats.c */
 void marina_qemu_vm_collect_stats(MarinaVm *vm, guint kinds, GTask *task);
 void marina_qemu_vm_add_info(MarinaVm *vm, GVariantDict *info);
+
+/* qemu-vm-tuning.c: the tuning hooks (balloon, vCPU hot-plug, pinning, vCPU figures) */
+void marina_qemu_vm_set_memory(MarinaVm *vm, guint64 kib, GTask *task);
+void marina_qemu_vm_set_vcpus(MarinaVm *vm, guint count, GTask *task);
+void marina_qemu_vm_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task);
+void marina_qemu_vm_get_vcpu_info(MarinaVm *vm, GTask *task);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "cpu-list.h"
 #include "save-image.h"
 #include "test-node.h"
 #include "test-vm.h"
@@ -51,6 +52,12 @@ struct _MarinaTestVm {
     guint64 disk_rd, disk_wr, disk_rd_reqs, disk_wr_reqs;
     guint64 net_rx, net_tx;
     gint64 last_sample_us;
+
+    /* Disk sizes set by ResizeDisk (target -> guint64*): shrinking is refused */
+    GHashTable *disk_sizes;
+    /* Tuning: each running vCPU's pinning (char* CPU list, NULL: not pinned), cleared at
+     * every start */
+    GPtrArray *vcpu_pins;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaTestVm, marina_test_vm, MARINA_TYPE_VM)
@@ -341,6 +348,7 @@ power_on(MarinaTestVm *self, gboolean paused, gboolean restored)
     MarinaVm *vm = VM(self);
 
     self->running = TRUE;
+    g_ptr_array_set_size(self->vcpu_pins, 0);
     marina_vm_assign_id(vm);
     reset_stats(self);
     g_string_truncate(self->scrollback, 0);
@@ -593,6 +601,158 @@ marina_test_vm_set_initial_state(MarinaTestVm *self, MarinaDomainState state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Hardware: what a hot-plug capable guest would do                        */
+
+/* As on QEMU's pc machine: virtio and SCSI disks, interfaces plug and
+ * unplug; everything else waits for the next boot. */
+static gboolean
+test_can_plug(MarinaTestVm *self, const MarinaDevice *device, GError **error)
+{
+    g_autofree char *what = marina_device_describe(device);
+
+    if (device->kind == MARINA_DEVICE_INTERFACE)
+        return TRUE;
+    if (device->kind == MARINA_DEVICE_DISK) {
+        const MarinaDiskConfig *disk = device->config;
+        if (disk->device == MARINA_DISK_DEVICE_DISK &&
+            (disk->bus == MARINA_DISK_BUS_VIRTIO || disk->bus == MARINA_DISK_BUS_SCSI))
+            return TRUE;
+    }
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                _("%s cannot be added to or removed from the running guest '%s'. Use --config: "
+                  "it applies at the next boot."),
+                what, vm_name(self));
+    return FALSE;
+}
+
+static void
+test_attach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+    GError *error = NULL;
+
+    if (!test_can_plug(self, device, &error)) {
+        g_task_return_error(task, error);
+        return;
+    }
+    g_task_return_boolean(task, TRUE);
+}
+
+static void
+test_detach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task)
+{
+    test_attach_device(vm, device, task);
+}
+
+/* In place: a CD-ROM's or floppy's medium, and nothing else. */
+static void
+test_update_device(MarinaVm *vm, const MarinaDevice *current, const MarinaDevice *device,
+                   gboolean force, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *old_xml = NULL;
+    g_autofree char *new_xml = NULL;
+
+    if (device->kind == MARINA_DEVICE_DISK) {
+        const MarinaDiskConfig *a = current->config, *b = device->config;
+        if (a->device != MARINA_DISK_DEVICE_DISK && a->device == b->device && a->bus == b->bus) {
+            g_task_return_boolean(task, TRUE);
+            return;
+        }
+    }
+    old_xml = marina_device_to_xml(current);
+    new_xml = marina_device_to_xml(device);
+    if (g_str_equal(old_xml, new_xml)) {
+        g_task_return_boolean(task, TRUE);
+        return;
+    }
+    g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                            _("%s of the running guest '%s' cannot change this way. Use "
+                              "--config: it applies at the next boot."),
+                            what, vm_name(self));
+}
+
+static void
+test_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+    guint64 *size = g_hash_table_lookup(self->disk_sizes, disk->target_dev);
+
+    if (size != NULL && bytes < *size) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                                _("Disk '%s' is %llu bytes; it cannot shrink to %llu."),
+                                disk->target_dev, (unsigned long long)*size,
+                                (unsigned long long)bytes);
+        return;
+    }
+    g_hash_table_insert(self->disk_sizes, g_strdup(disk->target_dev),
+                        g_memdup2(&bytes, sizeof(bytes)));
+    g_task_return_boolean(task, TRUE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tuning: the balloon and vCPU count take effect at once (the base class    */
+/* keeps them in the running configuration); pinning is remembered.         */
+
+static void
+test_set_memory(MarinaVm *vm, guint64 kib, GTask *task)
+{
+    return_true(task);
+}
+
+static void
+test_set_vcpus(MarinaVm *vm, guint count, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+
+    /* A vCPU taken away loses its pinning, as a QEMU thread would. */
+    if (self->vcpu_pins->len > count)
+        g_ptr_array_set_size(self->vcpu_pins, count);
+    return_true(task);
+}
+
+static void
+test_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+
+    if (self->vcpu_pins->len <= vcpu)
+        g_ptr_array_set_size(self->vcpu_pins, vcpu + 1);
+    g_free(self->vcpu_pins->pdata[vcpu]);
+    self->vcpu_pins->pdata[vcpu] = marina_cpu_list_format(cpus);
+    return_true(task);
+}
+
+static void
+test_get_vcpu_info(MarinaVm *vm, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+    const MarinaDomainConfig *live = marina_vm_get_live(vm);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vm_vcpu_info_free);
+    gboolean paused = marina_vm_get_state(vm, NULL) == MARINA_DOMAIN_PAUSED;
+    guint host_cpus = marina_cpu_list_host_cpus();
+    cpu_set_t all;
+
+    marina_cpu_list_all(&all);
+    for (guint v = 0; v < live->current_vcpus; v++) {
+        MarinaVmVcpuInfo *info = marina_vm_vcpu_info_new(v);
+        const char *pin = v < self->vcpu_pins->len ? self->vcpu_pins->pdata[v] : NULL;
+
+        info->online = TRUE;
+        info->state = paused ? "halted" : "running";
+        info->cpu = (int)(v % host_cpus);
+        info->cpu_time_ns = self->cpu_time_ns / live->current_vcpus;
+        info->affinity = pin != NULL ? g_strdup(pin)
+                         : live->cpuset != NULL ? g_strdup(live->cpuset)
+                                                : marina_cpu_list_format(&all);
+        g_ptr_array_add(out, info);
+    }
+    g_task_return_pointer(task, out, (GDestroyNotify)g_ptr_array_unref);
+    g_object_unref(task);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Object                                                                  */
 
 static void
@@ -615,6 +775,8 @@ marina_test_vm_finalize(GObject *object)
     g_string_free(self->scrollback, TRUE);
     marina_domain_config_free(self->managed);
     g_free(self->vcpu_percent);
+    g_hash_table_unref(self->disk_sizes);
+    g_clear_pointer(&self->vcpu_pins, g_ptr_array_unref);
     G_OBJECT_CLASS(marina_test_vm_parent_class)->finalize(object);
 }
 
@@ -647,6 +809,15 @@ marina_test_vm_class_init(MarinaTestVmClass *klass)
     vm_class->store_autostart = test_store_autostart;
     vm_class->load_flags = test_load_flags;
     vm_class->discard_managed_save = test_discard_managed_save;
+    vm_class->attach_device = test_attach_device;
+    vm_class->detach_device = test_detach_device;
+    vm_class->update_device = test_update_device;
+    vm_class->resize_disk = test_resize_disk;
+    /* Tuning */
+    vm_class->set_memory = test_set_memory;
+    vm_class->set_vcpus = test_set_vcpus;
+    vm_class->pin_vcpu = test_pin_vcpu;
+    vm_class->get_vcpu_info = test_get_vcpu_info;
 }
 
 static void
@@ -654,4 +825,6 @@ marina_test_vm_init(MarinaTestVm *self)
 {
     self->scrollback = g_string_new(NULL);
     self->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)console_free);
+    self->disk_sizes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    self->vcpu_pins = g_ptr_array_new_with_free_func(g_free);
 }

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sched.h>
 
 #include "core/domain-config.h"
+#include "core/domain-device-edit.h"
 #include "core/domain-state.h"
 #include "daemon-config.h"
 #include "job-registry.h"
@@ -112,7 +114,55 @@ struct _MarinaVmClass {
     gboolean (*store_autostart)(MarinaVm *self, gboolean on, GError **error);
     void (*load_flags)(MarinaVm *self, gboolean *autostart, gboolean *managed_save);
     void (*discard_managed_save)(MarinaVm *self);
+
+    /* Hardware of the running guest (vm-device-methods.c). Each completes
+     * @task with TRUE once the guest has the change, or an error:
+     * MARINA_ERROR_UNSUPPORTED when it cannot be made live. The devices are
+     * the caller's and live until @task completes; the base class updates
+     * the running configuration only after success. NULL: nothing live. */
+    void (*attach_device)(MarinaVm *self, const MarinaDevice *device, GTask *task);
+    /* @device is the running configuration's own entry. */
+    void (*detach_device)(MarinaVm *self, const MarinaDevice *device, GTask *task);
+    /* @current: the running configuration's entry that @device replaces.
+     * @force: change a CD-ROM's medium even when the guest locked the tray. */
+    void (*update_device)(MarinaVm *self, const MarinaDevice *current, const MarinaDevice *device,
+                          gboolean force, GTask *task);
+    /* Optional: refuse a definition this driver could never start, as
+     * DefineDomain does (checked before a device change is saved). */
+    gboolean (*check_definition)(MarinaVm *self, const MarinaDomainConfig *def, GError **error);
+    /* Grow @disk to @bytes: live when the guest runs, else its image.
+     * Shrinking is refused. */
+    void (*resize_disk)(MarinaVm *self, const MarinaDiskConfig *disk, guint64 bytes, GTask *task);
+    /* ---- Tuning of the running guest (vm-tuning-methods.c) ----
+     * The base class has checked the values against the running
+     * configuration and updates it after success; each completes @task with
+     * TRUE or an error (MARINA_ERROR_UNSUPPORTED when the guest cannot do it
+     * live). NULL: nothing can be changed live. */
+    /* Balloon the guest to @kib (at most its maximum memory). */
+    void (*set_memory)(MarinaVm *self, guint64 kib, GTask *task);
+    /* Bring the guest's online vCPUs to @count (1 .. its maximum). */
+    void (*set_vcpus)(MarinaVm *self, guint count, GTask *task);
+    /* Run online vCPU @vcpu on the host CPUs of @cpus only. */
+    void (*pin_vcpu)(MarinaVm *self, guint vcpu, const cpu_set_t *cpus, GTask *task);
+    /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
+     * one per online vCPU. */
+    void (*get_vcpu_info)(MarinaVm *self, GTask *task);
 };
+
+/* One vCPU of a running guest (GetVcpuInfo). */
+typedef struct {
+    guint vcpu;
+    gboolean online;
+    int cpu;           /* host CPU it last ran on, -1 unknown */
+    const char *state; /* "running", "halted", "offline" (static) */
+    guint64 cpu_time_ns;
+    char *affinity; /* host CPU list */
+    int thread_id;  /* -1 unknown */
+} MarinaVmVcpuInfo;
+
+MarinaVmVcpuInfo *marina_vm_vcpu_info_new(guint vcpu);
+void marina_vm_vcpu_info_free(MarinaVmVcpuInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVmVcpuInfo, marina_vm_vcpu_info_free)
 
 enum {
     MARINA_VM_START_PAUSED = 1 << 0,
@@ -259,6 +309,9 @@ gboolean marina_vm_remove_stop_waiter(MarinaVm *self, GTask *task);
  * read or holds another guest. */
 int marina_vm_open_save_image(MarinaVm *self, const char *file, MarinaDomainConfig **config,
                               gboolean *running, GError **error);
+/* The guest's definition or running configuration changed (ConfigChanged):
+ * @event as in the D-Bus XML, @device as the user names it, or "". */
+void marina_vm_emit_config_changed(MarinaVm *self, const char *event, const char *device);
 /* For open_serial: FALSE (and @invocation answered) when the guest has no
  * console @index among its @count. */
 gboolean marina_vm_check_serial_index(MarinaVm *self, GDBusMethodInvocation *invocation,

@@ -27,6 +27,11 @@ const char *const marina_dc_disk_buses[] = {"virtio", "sata", "ide", "scsi", "us
 const char *const marina_dc_disk_formats[] = {"raw", "qcow2", NULL};
 const char *const marina_dc_disk_caches[] = {
     "none", "writeback", "writethrough", "directsync", "unsafe", "default", NULL};
+const char *const marina_dc_disk_discards[] = {"unmap", "ignore", NULL};
+const char *const marina_dc_hostdev_types[] = {"usb", "pci", NULL};
+const char *const marina_dc_tpm_models[] = {"tpm-tis", "tpm-crb", NULL};
+const char *const marina_dc_tpm_backends[] = {"emulator", "passthrough", NULL};
+const char *const marina_dc_tpm_versions[] = {"2.0", "1.2", NULL};
 const char *const marina_dc_controller_types[] = {"usb", "scsi",          "sata", "ide",
                                                   "pci", "virtio-serial", NULL};
 const char *const marina_dc_net_types[] = {"user", "network", "bridge", NULL};
@@ -212,6 +217,13 @@ marina_dc_parse_guint(const char *what, const char *text, guint min, guint max, 
 gboolean
 marina_dc_check_cpuset(const char *cpuset, GError **error)
 {
+    return marina_dc_check_cpulist("<vcpu", cpuset, error);
+}
+
+/* @element is the start of the element as written, e.g. "<vcpu". */
+gboolean
+marina_dc_check_cpulist(const char *element, const char *cpuset, GError **error)
+{
     g_autofree guint8 *bits = g_malloc0(MARINA_DC_MAX_CPUSET_CPU / 8 + 1);
     g_auto(GStrv) items = NULL;
     gboolean any = FALSE;
@@ -237,9 +249,9 @@ marina_dc_check_cpuset(const char *cpuset, GError **error)
                                                     &last, &local))))
             return marina_dc_fail(
                 error,
-                _("<vcpu cpuset='%s'> is not a valid CPU list; write CPUs %d or below "
+                _("%s cpuset='%s'> is not a valid CPU list; write CPUs %d or below "
                   "like '0-3,^2,5' (ranges, '^' to exclude one, commas between)."),
-                cpuset, MARINA_DC_MAX_CPUSET_CPU);
+                element, cpuset, MARINA_DC_MAX_CPUSET_CPU);
         if (dash == NULL)
             last = first;
         for (guint64 cpu = first; cpu <= last; cpu++) {
@@ -252,7 +264,7 @@ marina_dc_check_cpuset(const char *cpuset, GError **error)
     for (guint i = 0; i <= MARINA_DC_MAX_CPUSET_CPU / 8; i++)
         any = any || bits[i] != 0;
     if (!any)
-        return marina_dc_fail(error, _("<vcpu cpuset='%s'> names no CPU; list at least one."),
+        return marina_dc_fail(error, _("%s cpuset='%s'> names no CPU; list at least one."), element,
                               cpuset);
     return TRUE;
 }

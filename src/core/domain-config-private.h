@@ -8,6 +8,7 @@
  *   domain-xml.c       reading and writing steps: attributes, text, warnings
  *   domain-devices.c   one description per device type: its fields and hooks
  *   domain-devices-io.c  the same for serial ports, consoles, graphics, video, input, sound
+ *   domain-devices-host.c  the same for host devices and the TPM
  *   domain-fields.c    parse, write, check, free and copy a device from its description
  *   domain-parse.c     XML to config (top-level elements, then the devices)
  *   domain-validate.c  the rules a config must follow
@@ -30,6 +31,7 @@ G_BEGIN_DECLS
 #define MARINA_DC_MAX_INTERFACES 64
 #define MARINA_DC_MAX_CONTROLLERS 128
 #define MARINA_DC_MAX_OTHER_DEVICES 32 /* serials, consoles, graphics, videos, inputs, ... */
+#define MARINA_DC_MAX_HOSTDEVS 32
 #define MARINA_DC_MAX_BOOT_DEVS 4
 #define MARINA_DC_MAX_WARNINGS 100
 #define MARINA_DC_MAX_VCPUS 255
@@ -54,6 +56,11 @@ extern const char *const marina_dc_disk_devices[];
 extern const char *const marina_dc_disk_buses[];
 extern const char *const marina_dc_disk_formats[];
 extern const char *const marina_dc_disk_caches[];
+extern const char *const marina_dc_disk_discards[];
+extern const char *const marina_dc_hostdev_types[];
+extern const char *const marina_dc_tpm_models[];
+extern const char *const marina_dc_tpm_backends[];
+extern const char *const marina_dc_tpm_versions[];
 extern const char *const marina_dc_controller_types[];
 extern const char *const marina_dc_net_types[];
 extern const char *const marina_dc_net_models[];
@@ -96,6 +103,7 @@ gboolean marina_dc_parse_uint(const char *what, const char *text, guint64 min, g
 gboolean marina_dc_parse_guint(const char *what, const char *text, guint min, guint max, guint *out,
                                GError **error);
 gboolean marina_dc_check_cpuset(const char *cpuset, GError **error);
+gboolean marina_dc_check_cpulist(const char *element, const char *cpuset, GError **error);
 gboolean marina_dc_check_mac(const char *mac, GError **error);
 /* xx:xx:xx:xx:xx:xx with one or two hex digits per group, as libvirt accepts. */
 gboolean marina_dc_mac_parse(const char *text, guint8 mac[6]);
@@ -153,6 +161,11 @@ typedef enum {
     MARINA_FIELD_MAC,        /* char*: a unicast MAC address, stored in canonical form */
     MARINA_FIELD_BOOT_ORDER, /* guint: <boot order='N'/>; 0 = none */
     MARINA_FIELD_FIXED,      /* no storage: the attribute, if given, must be .example */
+    MARINA_FIELD_BOOL,       /* gboolean: a yes/no attribute, written when TRUE (or ALWAYS) */
+    /* No storage of its own: the field's parse / format hooks read and write
+     * several numeric members at once (a hostdev's <source>), the device's
+     * validate hook checks them. */
+    MARINA_FIELD_HOOK,
 } MarinaFieldKind;
 
 typedef enum {
@@ -229,6 +242,13 @@ extern const MarinaDeviceType marina_dc_input_type;
 extern const MarinaDeviceType marina_dc_sound_type;
 extern const MarinaDeviceType marina_dc_rng_type;
 extern const MarinaDeviceType marina_dc_watchdog_type;
+extern const MarinaDeviceType marina_dc_hostdev_type;
+extern const MarinaDeviceType marina_dc_tpm_type; /* one at most: MarinaDomainConfig.tpm */
+
+/* Whether two host devices name the same device of the host (domain-devices-host.c). */
+gboolean marina_dc_hostdev_same_source(const MarinaHostdevConfig *a, const MarinaHostdevConfig *b);
+/* "USB host device 046d:c52b", "PCI host device 0000:01:00.0" (translated). */
+char *marina_dc_hostdev_name(const MarinaHostdevConfig *h);
 
 /* Every device type kept in a list, in the order <devices> is written. */
 extern const MarinaDeviceType *const marina_dc_list_types[];
@@ -274,5 +294,11 @@ void marina_dc_add_attr_child(xmlNode *parent, const char *name, const char *att
 /* The hardened reader for the domain XML and its <metadata> (domain-parse.c). */
 xmlDoc *marina_dc_read_xml(const char *xml, gssize len, GError **error);
 xmlDoc *marina_dc_parse_metadata_fragment(const char *metadata_xml, GError **error);
+/* One device element read into @p->cfg (a new, empty config) as inside
+ * <devices> (domain-parse.c); the caller finds it in its list and validates it. */
+gboolean marina_dc_parse_device_element(MarinaDcParser *p, xmlNode *node, GError **error);
+/* The lowest index no other controller of @type (but @except) has. */
+guint marina_dc_controller_free_index(const MarinaDomainConfig *c, const char *type,
+                                      gconstpointer except);
 
 G_END_DECLS

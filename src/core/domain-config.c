@@ -29,6 +29,7 @@ static const gsize owned_strings[] = {
     G_STRUCT_OFFSET(MarinaDomainConfig, firmware),
     G_STRUCT_OFFSET(MarinaDomainConfig, loader),
     G_STRUCT_OFFSET(MarinaDomainConfig, nvram),
+    G_STRUCT_OFFSET(MarinaDomainConfig, nvram_template),
     G_STRUCT_OFFSET(MarinaDomainConfig, cpu_mode),
     G_STRUCT_OFFSET(MarinaDomainConfig, cpu_model),
     G_STRUCT_OFFSET(MarinaDomainConfig, clock_offset),
@@ -57,6 +58,7 @@ marina_domain_config_new(void)
     c->on_reboot = MARINA_LIFECYCLE_RESTART;
     c->on_crash = MARINA_LIFECYCLE_DESTROY;
     c->boot_devs = g_ptr_array_new_with_free_func(g_free);
+    c->vcpupins = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vcpu_pin_free);
     for (guint i = 0; i < marina_dc_n_list_types; i++) {
         const MarinaDeviceType *type = marina_dc_list_types[i];
 
@@ -73,9 +75,11 @@ marina_domain_config_free(MarinaDomainConfig *c)
     for (guint i = 0; i < G_N_ELEMENTS(owned_strings); i++)
         g_free(*STRING_AT(c, owned_strings[i]));
     g_clear_pointer(&c->boot_devs, g_ptr_array_unref);
+    g_clear_pointer(&c->vcpupins, g_ptr_array_unref);
     for (guint i = 0; i < marina_dc_n_list_types; i++)
         g_clear_pointer(list_slot(c, marina_dc_list_types[i]), g_ptr_array_unref);
     marina_dc_device_free(&marina_dc_watchdog_type, c->watchdog);
+    marina_dc_device_free(&marina_dc_tpm_type, c->tpm);
     g_free(c);
 }
 
@@ -103,7 +107,26 @@ marina_domain_config_copy(const MarinaDomainConfig *s)
     }
     c->watchdog =
         s->watchdog != NULL ? marina_dc_device_copy(&marina_dc_watchdog_type, s->watchdog) : NULL;
+    c->tpm = s->tpm != NULL ? marina_dc_device_copy(&marina_dc_tpm_type, s->tpm) : NULL;
+    c->vcpupins = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vcpu_pin_free);
+    for (guint i = 0; s->vcpupins != NULL && i < s->vcpupins->len; i++) {
+        const MarinaVcpuPin *from = s->vcpupins->pdata[i];
+        MarinaVcpuPin *pin = g_new0(MarinaVcpuPin, 1);
+
+        pin->vcpu = from->vcpu;
+        pin->cpuset = g_strdup(from->cpuset);
+        g_ptr_array_add(c->vcpupins, pin);
+    }
     return c;
+}
+
+void
+marina_vcpu_pin_free(MarinaVcpuPin *pin)
+{
+    if (pin == NULL)
+        return;
+    g_free(pin->cpuset);
+    g_free(pin);
 }
 
 MarinaDiskConfig *

@@ -40,6 +40,7 @@ typedef struct {
     char *format;      /* <driver type=>: "raw" or "qcow2"; NULL = raw */
     char *cache;       /* <driver cache=>: none, writeback, writethrough, directsync, unsafe,
                           default; NULL = QEMU default */
+    char *discard;     /* <driver discard=>: "unmap" or "ignore"; NULL = QEMU default (ignore) */
     char *target_dev;  /* <target dev=>: vda, sda, hdc, fda ... (required) */
     MarinaDiskBus bus; /* <target bus=>; default derived from target_dev prefix */
     gboolean readonly;
@@ -52,6 +53,9 @@ typedef struct {
     char *type;  /* usb, scsi, sata, ide, pci, virtio-serial */
     guint index; /* <controller index=> */
     char *model; /* model attribute or NULL; "none" for usb means no USB */
+    /* TRUE when the XML gave no index: the whole-domain parser assigns the
+     * next free one of its type, marina_domain_config_add_device() too. */
+    gboolean index_auto;
 } MarinaControllerConfig;
 
 typedef enum {
@@ -62,12 +66,14 @@ typedef enum {
 
 typedef struct {
     MarinaNetType type;
-    char *mac;    /* "52:54:00:xx:xx:xx", always set after parsing (generated) */
+    char *mac;              /* "52:54:00:xx:xx:xx", always set after parsing (generated) */
     gboolean mac_generated; /* TRUE when the XML had no <mac>: the daemon may pick another */
-    char *model;  /* virtio, e1000, e1000e, rtl8139, ne2k_pci, pcnet; NULL = virtio */
-    char *source; /* network name (NETWORK) or bridge name (BRIDGE); NULL for USER */
-    char *target_dev; /* <target dev=>: tap name, or NULL */
+    char *model;            /* virtio, e1000, e1000e, rtl8139, ne2k_pci, pcnet; NULL = virtio */
+    char *source;           /* network name (NETWORK) or bridge name (BRIDGE); NULL for USER */
+    char *target_dev;       /* <target dev=>: tap name, or NULL */
     guint boot_order;
+    gboolean link_down; /* <link state='down'/>: the guest sees no carrier; FALSE = up */
+    guint mtu;          /* <mtu size=>: 68 to 65535; 0 = not set */
 } MarinaInterfaceConfig;
 
 typedef enum {
@@ -80,6 +86,9 @@ typedef struct {
     char *type;        /* <serial type=>: pty, unix, file, null ... as written */
     guint port;        /* <target port=> */
     char *target_type; /* console <target type=>: "serial" or "virtio"; serial: "isa-serial" */
+    /* TRUE when the XML gave no <target port=>: marina_domain_config_add_device()
+     * picks the lowest free one. */
+    gboolean port_auto;
 } MarinaCharConfig;
 
 typedef struct {
@@ -106,7 +115,7 @@ typedef struct {
 } MarinaSoundConfig;
 
 typedef struct {
-    char *model; /* i6300esb, ib700, itco */
+    char *model;  /* i6300esb, ib700, itco */
     char *action; /* reset, shutdown, poweroff, pause, none, inject-nmi; NULL = reset */
 } MarinaWatchdogConfig;
 
@@ -114,6 +123,53 @@ typedef struct {
     char *model;   /* virtio */
     char *backend; /* <backend model='random'>/dev/urandom</backend>: the device path */
 } MarinaRngConfig;
+
+typedef enum {
+    MARINA_HOSTDEV_USB,
+    MARINA_HOSTDEV_PCI,
+} MarinaHostdevType;
+
+/* <hostdev mode='subsystem' type='usb|pci' managed='yes|no'>: a host device
+ * given to the guest. USB by <source><vendor id/><product id/> and/or
+ * <source><address bus device/>; PCI by <source><address domain bus slot
+ * function/>. The numbers are 0 when not given (no USB ID or bus is 0). */
+typedef struct {
+    MarinaHostdevType type;
+    gboolean managed; /* managed='yes': the daemon detaches it from its host driver */
+    guint vendor_id;  /* USB <vendor id='0x046d'/>, 0x0001 to 0xffff */
+    guint product_id; /* USB <product id='0xc52b'/> */
+    guint usb_bus;    /* USB <address bus='1' device='4'/> */
+    guint usb_device;
+    guint pci_domain;   /* PCI <address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/> */
+    guint pci_bus;      /* 0 to 0xff */
+    guint pci_slot;     /* 0 to 0x1f */
+    guint pci_function; /* 0 to 7 */
+} MarinaHostdevConfig;
+
+typedef enum {
+    MARINA_TPM_MODEL_TIS, /* tpm-tis (libvirt's default) */
+    MARINA_TPM_MODEL_CRB, /* tpm-crb */
+} MarinaTpmModel;
+
+typedef enum {
+    MARINA_TPM_BACKEND_EMULATOR,    /* swtpm, state kept per guest */
+    MARINA_TPM_BACKEND_PASSTHROUGH, /* the host's TPM */
+} MarinaTpmBackend;
+
+/* <tpm model=><backend type='emulator' version='2.0'/></tpm> or
+ * <backend type='passthrough'><device path='/dev/tpm0'/></backend>. */
+typedef struct {
+    MarinaTpmModel model;
+    MarinaTpmBackend backend;
+    char *version;     /* emulator: "2.0" or "1.2"; NULL = 2.0 */
+    char *device_path; /* passthrough: NULL = /dev/tpm0 */
+} MarinaTpmConfig;
+
+/* <cputune><vcpupin vcpu='0' cpuset='0-1'/>: where one vCPU may run. */
+typedef struct {
+    guint vcpu;   /* below the maximum vCPU count */
+    char *cpuset; /* libvirt CPU list, e.g. "0-3,^2" */
+} MarinaVcpuPin;
 
 typedef enum {
     MARINA_LIFECYCLE_DESTROY,
@@ -136,9 +192,9 @@ typedef struct {
     guint current_vcpus;        /* <vcpu current=>; = vcpus if absent */
     char *cpuset;               /* <vcpu cpuset=> as written, validated */
 
-    char *os_type;  /* "hvm" */
-    char *arch;     /* "x86_64" (default) */
-    char *machine;  /* "pc", "q35", "pc-i440fx-7.2" ...; NULL = "pc" */
+    char *os_type;        /* "hvm" */
+    char *arch;           /* "x86_64" (default) */
+    char *machine;        /* "pc", "q35", "pc-i440fx-7.2" ...; NULL = "pc" */
     GPtrArray *boot_devs; /* char*: "hd", "cdrom", "network", "fd" in order */
     gboolean boot_menu;
     char *kernel;
@@ -146,7 +202,8 @@ typedef struct {
     char *cmdline;
     char *firmware; /* "bios" (default) or "efi" */
     char *loader;   /* <loader> path or NULL */
-    char *nvram;    /* <nvram> path or NULL */
+    char *nvram;    /* <nvram> path or NULL; with UEFI the daemon fills it in at first start */
+    char *nvram_template; /* <nvram template=>: the variables file a new NVRAM is copied from */
 
     gboolean acpi;
     gboolean apic;
@@ -154,6 +211,13 @@ typedef struct {
 
     char *cpu_mode;  /* host-passthrough, host-model, custom, maximum; NULL = QEMU default */
     char *cpu_model; /* with custom */
+    /* <cpu><topology sockets dies cores threads/>: all 0 when absent; when
+     * given, their product is the maximum vCPU count (dies 0 means 1). */
+    guint cpu_sockets;
+    guint cpu_dies;
+    guint cpu_cores;
+    guint cpu_threads;
+    GPtrArray *vcpupins; /* MarinaVcpuPin*, <cputune><vcpupin>, one per vCPU at most */
 
     char *clock_offset; /* "utc" (default) or "localtime" */
 
@@ -161,21 +225,25 @@ typedef struct {
     MarinaLifecycleAction on_reboot;   /* default RESTART */
     MarinaLifecycleAction on_crash;    /* default DESTROY */
 
-    char *emulator; /* <emulator> path or NULL (daemon default) */
-    GPtrArray *disks;       /* MarinaDiskConfig* */
-    GPtrArray *controllers; /* MarinaControllerConfig* */
-    GPtrArray *interfaces;  /* MarinaInterfaceConfig* */
-    GPtrArray *serials;     /* MarinaCharConfig* (kind SERIAL) */
-    GPtrArray *consoles;    /* MarinaCharConfig* (kind CONSOLE) */
-    GPtrArray *graphics;    /* MarinaGraphicsConfig* */
-    GPtrArray *videos;      /* MarinaVideoConfig* */
-    GPtrArray *inputs;      /* MarinaInputConfig* */
-    GPtrArray *sounds;      /* MarinaSoundConfig* */
-    char *memballoon_model; /* "virtio" or "none"; NULL = virtio */
-    GPtrArray *rngs;        /* MarinaRngConfig* */
+    char *emulator;                 /* <emulator> path or NULL (daemon default) */
+    GPtrArray *disks;               /* MarinaDiskConfig* */
+    GPtrArray *controllers;         /* MarinaControllerConfig* */
+    GPtrArray *interfaces;          /* MarinaInterfaceConfig* */
+    GPtrArray *serials;             /* MarinaCharConfig* (kind SERIAL) */
+    GPtrArray *consoles;            /* MarinaCharConfig* (kind CONSOLE) */
+    GPtrArray *graphics;            /* MarinaGraphicsConfig* */
+    GPtrArray *videos;              /* MarinaVideoConfig* */
+    GPtrArray *inputs;              /* MarinaInputConfig* */
+    GPtrArray *sounds;              /* MarinaSoundConfig* */
+    char *memballoon_model;         /* "virtio" or "none"; NULL = virtio */
+    GPtrArray *rngs;                /* MarinaRngConfig* */
     MarinaWatchdogConfig *watchdog; /* NULL = none */
-    char *metadata_xml; /* <metadata> kept verbatim (serialized), or NULL */
+    GPtrArray *hostdevs;            /* MarinaHostdevConfig* */
+    MarinaTpmConfig *tpm;           /* NULL = none */
+    char *metadata_xml;             /* <metadata> kept verbatim (serialized), or NULL */
 } MarinaDomainConfig;
+
+void marina_vcpu_pin_free(MarinaVcpuPin *pin);
 
 /* Largest domain XML document accepted, in bytes. */
 #define MARINA_DOMAIN_XML_MAX (1024 * 1024)
@@ -222,7 +290,6 @@ MarinaDiskConfig *marina_domain_config_find_disk(const MarinaDomainConfig *confi
 
 /* Parse a libvirt memory value with unit ("b", "KiB", "M", "GiB", ...) into
  * KiB. Units are case-insensitive where libvirt's are; default unit KiB. */
-gboolean marina_parse_memory(const char *value, const char *unit, guint64 *out_kib,
-                             GError **error);
+gboolean marina_parse_memory(const char *value, const char *unit, guint64 *out_kib, GError **error);
 
 G_END_DECLS

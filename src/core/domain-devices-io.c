@@ -43,6 +43,7 @@ char_target_parse(MarinaDcParser *p, MarinaCharConfig *ch, xmlNode *node, const 
     ch->target_type = marina_dc_get_prop(node, "type");
     if (port != NULL && !marina_dc_parse_guint(what, port, 0, 255, &ch->port, error))
         return FALSE;
+    ch->port_auto = ch->port_auto && port == NULL;
     MARINA_DC_FOR_EACH_ELEMENT(child, node)
     {
         g_autofree char *target = g_strdup_printf("%s/<target>", path);
@@ -81,12 +82,14 @@ serial_init(MarinaDcParser *p, gpointer dev, GPtrArray *list)
 
     ch->kind = MARINA_CHAR_SERIAL;
     ch->port = list->len; /* libvirt numbers serials in order */
+    ch->port_auto = TRUE;
 }
 
 static void
 console_init(MarinaDcParser *p, gpointer dev, GPtrArray *list)
 {
     ((MarinaCharConfig *)dev)->kind = MARINA_CHAR_CONSOLE;
+    ((MarinaCharConfig *)dev)->port_auto = TRUE;
 }
 
 static gboolean

@@ -187,6 +187,8 @@ static const MarinaField disk_fields[] = {
      .label = N_("%s: <driver> type"), .values = marina_dc_disk_formats},
     {"driver", "cache", MARINA_FIELD_NAME, DISK(cache), MARINA_FIELD_DEVICE_LABEL,
      .label = N_("%s: <driver> cache"), .values = marina_dc_disk_caches},
+    {"driver", "discard", MARINA_FIELD_NAME, DISK(discard), MARINA_FIELD_DEVICE_LABEL,
+     .label = N_("%s: <driver> discard"), .values = marina_dc_disk_discards},
     /* Checked by disk_validate (before <driver>, as the path matters most). */
     {"source", "file", MARINA_FIELD_PATH, DISK(source), MARINA_FIELD_HAND_CHECKED,
      .parse = disk_source_parse, .format = disk_source_format},
@@ -220,6 +222,25 @@ const MarinaDeviceType marina_dc_disk_type = {
 
 /* ---- controller --------------------------------------------------------- */
 
+static void
+controller_init(MarinaDcParser *p, gpointer dev, GPtrArray *list)
+{
+    ((MarinaControllerConfig *)dev)->index_auto = TRUE;
+}
+
+/* An absent index is assigned later (the next free one of its type), as libvirt does. */
+static gboolean
+controller_index_parse(MarinaDcParser *p, gpointer dev, xmlNode *node, GError **error)
+{
+    MarinaControllerConfig *ctl = dev;
+    g_autofree char *index = marina_dc_get_prop(node, "index");
+
+    if (index == NULL)
+        return TRUE;
+    ctl->index_auto = FALSE;
+    return marina_dc_parse_guint("<controller index>", index, 0, 255, &ctl->index, error);
+}
+
 static gboolean
 controller_validate(const MarinaDomainConfig *c, gconstpointer dev, guint index, GError **error)
 {
@@ -242,7 +263,8 @@ static const MarinaField controller_fields[] = {
      .missing = N_("A <controller> has no type; add e.g. type='usb'.")},
     {NULL, "index", MARINA_FIELD_UINT, CONTROLLER(index), MARINA_FIELD_ALWAYS,
      .label = "<controller index>", .min = 0, .max = 255,
-     .invalid = N_("<controller index='%u'> is out of range; use 0 to 255.")},
+     .invalid = N_("<controller index='%u'> is out of range; use 0 to 255."),
+     .parse = controller_index_parse},
     {NULL, "model", MARINA_FIELD_TOKEN, CONTROLLER(model), .label = "<controller model>",
      .max = 64},
 };
@@ -260,6 +282,7 @@ const MarinaDeviceType marina_dc_controller_type = {
     .quiet_children = MARINA_DC_ATTRS("model", "target", "master"),
     MARINA_DC_FIELDS(controller_fields),
     .free_func = controller_free,
+    .init = controller_init,
     .validate = controller_validate,
 };
 
@@ -312,6 +335,29 @@ interface_target_parse(MarinaDcParser *p, gpointer dev, xmlNode *node, GError **
     return TRUE;
 }
 
+/* <link state='up|down'/>: only "down" is written, up being the default. */
+static gboolean
+interface_link_parse(MarinaDcParser *p, gpointer dev, xmlNode *node, GError **error)
+{
+    MarinaInterfaceConfig *n = dev;
+    g_autofree char *state = marina_dc_get_prop(node, "state");
+    static const char *const states[] = {"up", "down", NULL};
+    int index = 0;
+
+    marina_dc_warn_attrs(p, node, "<interface>/<link>", MARINA_DC_ATTRS("state"), NULL);
+    if (!marina_dc_parse_enum("<interface>/<link state>", state, states, &index, error))
+        return FALSE;
+    n->link_down = index == 1;
+    return TRUE;
+}
+
+static void
+interface_link_format(xmlNode *node, gconstpointer dev)
+{
+    if (((const MarinaInterfaceConfig *)dev)->link_down)
+        marina_dc_add_attr_child(node, "link", "state", "down");
+}
+
 static gboolean
 interface_validate(const MarinaDomainConfig *c, gconstpointer dev, guint index, GError **error)
 {
@@ -359,6 +405,10 @@ static const MarinaField interface_fields[] = {
     {"model", "type", MARINA_FIELD_NAME, IFACE(model), MARINA_FIELD_HAND_CHECKED,
      .label = "<interface>/<model type>", .values = marina_dc_net_models},
     {"boot", "order", MARINA_FIELD_BOOT_ORDER, IFACE(boot_order)},
+    {"link", "state", MARINA_FIELD_BOOL, IFACE(link_down), .label = "<interface>/<link state>",
+     .parse = interface_link_parse, .format = interface_link_format},
+    {"mtu", "size", MARINA_FIELD_UINT, IFACE(mtu), .label = "<interface>/<mtu size>", .min = 68,
+     .max = 65535, .invalid = N_("<interface>/<mtu size='%u'> is out of range; use 68 to 65535.")},
 };
 
 const MarinaDeviceType marina_dc_interface_type = {
@@ -454,7 +504,7 @@ const MarinaDeviceType *const marina_dc_list_types[] = {
     &marina_dc_disk_type,   &marina_dc_controller_type, &marina_dc_interface_type,
     &marina_dc_serial_type, &marina_dc_console_type,    &marina_dc_graphics_type,
     &marina_dc_video_type,  &marina_dc_input_type,      &marina_dc_sound_type,
-    &marina_dc_rng_type,
+    &marina_dc_rng_type,    &marina_dc_hostdev_type,
 };
 
 const guint marina_dc_n_list_types = G_N_ELEMENTS(marina_dc_list_types);

@@ -117,9 +117,12 @@ read_value(const MarinaField *f, gpointer dev, char *value, GError **error)
         g_free(*STRING_AT(dev, f));
         *STRING_AT(dev, f) = marina_mac_canonicalize(value);
         return TRUE;
+    case MARINA_FIELD_BOOL:
+        return marina_dc_parse_yes_no(f->label, value, BOOL_AT(dev, f), error);
     case MARINA_FIELD_INT:
     case MARINA_FIELD_FLAG:
     case MARINA_FIELD_BOOT_ORDER:
+    case MARINA_FIELD_HOOK:
         return TRUE; /* read by hooks, or by read_field */
     case MARINA_FIELD_STRING:
     case MARINA_FIELD_TOKEN:
@@ -297,8 +300,11 @@ field_is_set(const MarinaField *f, gconstpointer dev)
         return *UINT_AT(dev, f) > 0 || (f->flags & MARINA_FIELD_ALWAYS);
     case MARINA_FIELD_FLAG:
         return *BOOL_AT(dev, f);
+    case MARINA_FIELD_BOOL:
+        return *BOOL_AT(dev, f) || (f->flags & MARINA_FIELD_ALWAYS);
     case MARINA_FIELD_FIXED:
     case MARINA_FIELD_INT:
+    case MARINA_FIELD_HOOK:
         return FALSE;
     default:
         return *STRING_AT(dev, f) != NULL || (f->flags & MARINA_FIELD_ALWAYS);
@@ -319,9 +325,14 @@ write_attr(xmlNode *node, const MarinaField *f, gconstpointer dev)
         if (field_is_set(f, dev))
             marina_dc_set_prop_uint(node, f->attribute, *UINT_AT(dev, f));
         break;
+    case MARINA_FIELD_BOOL:
+        if (field_is_set(f, dev))
+            marina_dc_set_prop(node, f->attribute, *BOOL_AT(dev, f) ? "yes" : "no");
+        break;
     case MARINA_FIELD_INT:
     case MARINA_FIELD_FLAG:
     case MARINA_FIELD_BOOT_ORDER:
+    case MARINA_FIELD_HOOK:
         break;
     default:
         marina_dc_set_prop(node, f->attribute, *STRING_AT(dev, f));

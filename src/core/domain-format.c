@@ -68,7 +68,11 @@ write_os(xmlNode *root, const MarinaDomainConfig *c)
         marina_dc_set_prop(loader, "readonly", "yes");
         marina_dc_set_prop(loader, "type", g_strcmp0(c->firmware, "efi") == 0 ? "pflash" : "rom");
     }
-    add_text_opt(os, "nvram", c->nvram);
+    if (c->nvram != NULL || c->nvram_template != NULL) {
+        xmlNode *nvram = marina_dc_add_text(os, "nvram", c->nvram != NULL ? c->nvram : "");
+
+        marina_dc_set_prop(nvram, "template", c->nvram_template);
+    }
     add_text_opt(os, "kernel", c->kernel);
     add_text_opt(os, "initrd", c->initrd);
     add_text_opt(os, "cmdline", c->cmdline);
@@ -76,6 +80,23 @@ write_os(xmlNode *root, const MarinaDomainConfig *c)
         marina_dc_set_prop(marina_dc_add_child(os, "boot"), "dev", c->boot_devs->pdata[i]);
     if (c->boot_menu)
         marina_dc_set_prop(marina_dc_add_child(os, "bootmenu"), "enable", "yes");
+}
+
+static void
+write_cputune(xmlNode *root, const MarinaDomainConfig *c)
+{
+    xmlNode *cputune;
+
+    if (c->vcpupins == NULL || c->vcpupins->len == 0)
+        return;
+    cputune = marina_dc_add_child(root, "cputune");
+    for (guint i = 0; i < c->vcpupins->len; i++) {
+        const MarinaVcpuPin *pin = c->vcpupins->pdata[i];
+        xmlNode *node = marina_dc_add_child(cputune, "vcpupin");
+
+        marina_dc_set_prop_uint(node, "vcpu", pin->vcpu);
+        marina_dc_set_prop(node, "cpuset", pin->cpuset);
+    }
 }
 
 static void
@@ -90,10 +111,19 @@ write_platform(xmlNode *root, const MarinaDomainConfig *c)
         if (c->pae)
             marina_dc_add_child(features, "pae");
     }
-    if (c->cpu_mode != NULL || c->cpu_model != NULL) {
+    if (c->cpu_mode != NULL || c->cpu_model != NULL || c->cpu_sockets != 0) {
         xmlNode *cpu = marina_dc_add_child(root, "cpu");
         marina_dc_set_prop(cpu, "mode", c->cpu_mode);
         add_text_opt(cpu, "model", c->cpu_model);
+        if (c->cpu_sockets != 0) {
+            xmlNode *topology = marina_dc_add_child(cpu, "topology");
+
+            marina_dc_set_prop_uint(topology, "sockets", c->cpu_sockets);
+            if (c->cpu_dies != 0)
+                marina_dc_set_prop_uint(topology, "dies", c->cpu_dies);
+            marina_dc_set_prop_uint(topology, "cores", c->cpu_cores);
+            marina_dc_set_prop_uint(topology, "threads", c->cpu_threads);
+        }
     }
     marina_dc_set_prop(marina_dc_add_child(root, "clock"), "offset",
                        c->clock_offset != NULL ? c->clock_offset : "utc");
@@ -126,9 +156,12 @@ write_devices(xmlNode *root, const MarinaDomainConfig *c)
     write_list(devices, c, &marina_dc_serial_type);
     write_list(devices, c, &marina_dc_console_type);
     write_list(devices, c, &marina_dc_input_type);
+    if (c->tpm != NULL)
+        marina_dc_device_write(devices, &marina_dc_tpm_type, c->tpm);
     write_list(devices, c, &marina_dc_graphics_type);
     write_list(devices, c, &marina_dc_sound_type);
     write_list(devices, c, &marina_dc_video_type);
+    write_list(devices, c, &marina_dc_hostdev_type);
     if (c->watchdog != NULL)
         marina_dc_device_write(devices, &marina_dc_watchdog_type, c->watchdog);
     marina_dc_add_attr_child(devices, "memballoon", "model", c->memballoon_model);
@@ -163,6 +196,7 @@ marina_domain_config_to_xml(const MarinaDomainConfig *c)
     if (c->current_vcpus != 0 && c->current_vcpus != c->vcpus)
         marina_dc_set_prop_uint(vcpu, "current", c->current_vcpus);
     marina_dc_set_prop(vcpu, "cpuset", c->cpuset);
+    write_cputune(root, c);
     write_os(root, c);
     write_platform(root, c);
     write_devices(root, c);

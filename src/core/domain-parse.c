@@ -198,8 +198,16 @@ parse_os_child(MarinaDcParser *p, xmlNode *child, GError **error)
         return marina_dc_take_text(child, "<os>/<loader>", &c->loader, error);
     }
     if (marina_dc_node_is(child, "nvram")) {
-        marina_dc_warn_attrs(p, child, "<os>/<nvram>", NULL, NULL);
-        return marina_dc_take_text(child, "<os>/<nvram>", &c->nvram, error);
+        /* An empty <nvram template=…/> asks for a new NVRAM from that template. */
+        marina_dc_warn_attrs(p, child, "<os>/<nvram>", MARINA_DC_ATTRS("template"), NULL);
+        g_free(c->nvram_template);
+        c->nvram_template = marina_dc_get_prop(child, "template");
+        if (!marina_dc_take_text(child, "<os>/<nvram>", &c->nvram, error))
+            return FALSE;
+        g_strstrip(c->nvram);
+        if (c->nvram[0] == '\0')
+            g_clear_pointer(&c->nvram, g_free);
+        return TRUE;
     }
     marina_dc_warn_element(p, "<os>", child);
     return TRUE;
@@ -242,6 +250,32 @@ parse_features(MarinaDcParser *p, xmlNode *node, GError **error)
     return TRUE;
 }
 
+/* <topology sockets='1' dies='1' cores='2' threads='2'/>; dies may be left out. */
+static gboolean
+parse_cpu_topology(MarinaDcParser *p, xmlNode *node, GError **error)
+{
+    MarinaDomainConfig *c = p->cfg;
+    static const char *const names[] = {"sockets", "dies", "cores", "threads"};
+    guint *slots[] = {&c->cpu_sockets, &c->cpu_dies, &c->cpu_cores, &c->cpu_threads};
+
+    if (c->cpu_sockets != 0)
+        return marina_dc_fail(error, _("<cpu>/<topology> appears more than once; keep one."));
+    marina_dc_warn_attrs(p, node, "<cpu>/<topology>", (const char *const *)names, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *value = marina_dc_get_prop(node, names[i]);
+        g_autofree char *what = g_strdup_printf("<cpu>/<topology %s>", names[i]);
+
+        if (value == NULL && i != 1)
+            return marina_dc_fail(error,
+                                  _("<cpu>/<topology> needs sockets, cores and threads, e.g. "
+                                    "<topology sockets='1' cores='2' threads='1'/>."));
+        if (value != NULL &&
+            !marina_dc_parse_guint(what, value, 1, MARINA_DC_MAX_VCPUS, slots[i], error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 parse_cpu(MarinaDcParser *p, xmlNode *node, GError **error)
 {
@@ -256,6 +290,9 @@ parse_cpu(MarinaDcParser *p, xmlNode *node, GError **error)
             if (!marina_dc_take_text(child, "<cpu>/<model>", &c->cpu_model, error))
                 return FALSE;
             g_strstrip(c->cpu_model);
+        } else if (marina_dc_node_is(child, "topology")) {
+            if (!parse_cpu_topology(p, child, error))
+                return FALSE;
         } else {
             marina_dc_warn_element(p, "<cpu>", child);
         }
@@ -263,6 +300,46 @@ parse_cpu(MarinaDcParser *p, xmlNode *node, GError **error)
     /* libvirt's default mode is custom when a model is given. */
     if (c->cpu_mode == NULL && c->cpu_model != NULL)
         c->cpu_mode = g_strdup("custom");
+    return TRUE;
+}
+
+static gboolean
+parse_vcpupin(MarinaDcParser *p, xmlNode *node, GError **error)
+{
+    g_autofree char *vcpu = marina_dc_get_prop(node, "vcpu");
+    g_autoptr(GError) local = NULL;
+    MarinaVcpuPin *pin;
+
+    marina_dc_warn_attrs(p, node, "<cputune>/<vcpupin>", MARINA_DC_ATTRS("vcpu", "cpuset"), NULL);
+    if (p->cfg->vcpupins->len >= MARINA_DC_MAX_VCPUS)
+        return marina_dc_fail(error, _("<cputune> has more than %d <vcpupin> elements."),
+                              MARINA_DC_MAX_VCPUS);
+    if (vcpu == NULL)
+        return marina_dc_fail(error, _("<cputune>/<vcpupin> needs vcpu and cpuset, e.g. "
+                                       "<vcpupin vcpu='0' cpuset='0-1'/>."));
+    pin = g_new0(MarinaVcpuPin, 1);
+    g_ptr_array_add(p->cfg->vcpupins, pin);
+    pin->cpuset = marina_dc_get_prop(node, "cpuset");
+    if (pin->cpuset == NULL)
+        return marina_dc_fail(error,
+                              _("<cputune>/<vcpupin vcpu='%s'> has no cpuset; add e.g. "
+                                "cpuset='0-1'."),
+                              vcpu);
+    return marina_dc_parse_guint("<cputune>/<vcpupin vcpu>", vcpu, 0, MARINA_DC_MAX_VCPUS - 1,
+                                 &pin->vcpu, error);
+}
+
+static gboolean
+parse_cputune(MarinaDcParser *p, xmlNode *node, GError **error)
+{
+    marina_dc_warn_attrs(p, node, "<cputune>", NULL, NULL);
+    MARINA_DC_FOR_EACH_ELEMENT(child, node)
+    {
+        if (!marina_dc_node_is(child, "vcpupin"))
+            marina_dc_warn_element(p, "<cputune>", child);
+        else if (!parse_vcpupin(p, child, error))
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -380,6 +457,16 @@ parse_graphics(MarinaDcParser *p, xmlNode *node, GError **error)
 }
 
 static gboolean
+parse_tpm(MarinaDcParser *p, xmlNode *node, GError **error)
+{
+    if (p->cfg->tpm != NULL)
+        return marina_dc_fail(error,
+                              _("<devices>/<tpm> appears more than once; Marina supports one."));
+    p->cfg->tpm = g_new0(MarinaTpmConfig, 1);
+    return marina_dc_device_parse(p, &marina_dc_tpm_type, p->cfg->tpm, node, error);
+}
+
+static gboolean
 parse_watchdog(MarinaDcParser *p, xmlNode *node, GError **error)
 {
     if (p->cfg->watchdog != NULL)
@@ -398,10 +485,8 @@ typedef struct {
 
 /* Device elements that are not a plain list of described devices. */
 static const ElementEntry special_device_elements[] = {
-    {"emulator", parse_emulator},
-    {"graphics", parse_graphics},
-    {"memballoon", parse_memballoon},
-    {"watchdog", parse_watchdog},
+    {"emulator", parse_emulator}, {"graphics", parse_graphics}, {"memballoon", parse_memballoon},
+    {"watchdog", parse_watchdog}, {"tpm", parse_tpm},
 };
 
 static gboolean
@@ -443,6 +528,7 @@ static const ElementEntry domain_elements[] = {
     {"os", parse_os},
     {"features", parse_features},
     {"cpu", parse_cpu},
+    {"cputune", parse_cputune},
     {"clock", parse_clock},
     {"on_poweroff", parse_on_poweroff},
     {"on_reboot", parse_on_reboot},
@@ -482,6 +568,19 @@ parse_domain(MarinaDcParser *p, xmlNode *root, GError **error)
     return TRUE;
 }
 
+/* What a device gets when its XML leaves it out, in a domain or alone. */
+static void
+fill_device_defaults(MarinaDomainConfig *c)
+{
+    for (guint i = 0; i < c->interfaces->len; i++) {
+        MarinaInterfaceConfig *n = c->interfaces->pdata[i];
+        if (n->mac == NULL) {
+            n->mac = marina_mac_generate();
+            n->mac_generated = TRUE;
+        }
+    }
+}
+
 static void
 fill_defaults(MarinaDcParser *p)
 {
@@ -505,13 +604,56 @@ fill_defaults(MarinaDcParser *p)
             g_strdup(c->loader != NULL && g_strcmp0(p->loader_type, "rom") != 0 ? "efi" : "bios");
     if (c->clock_offset == NULL)
         c->clock_offset = g_strdup("utc");
-    for (guint i = 0; i < c->interfaces->len; i++) {
-        MarinaInterfaceConfig *n = c->interfaces->pdata[i];
-        if (n->mac == NULL) {
-            n->mac = marina_mac_generate();
-            n->mac_generated = TRUE;
+    fill_device_defaults(c);
+    for (guint i = 0; i < c->controllers->len; i++) {
+        MarinaControllerConfig *ctl = c->controllers->pdata[i];
+
+        if (ctl->index_auto) {
+            ctl->index = marina_dc_controller_free_index(c, ctl->type, ctl);
+            ctl->index_auto = FALSE;
         }
     }
+}
+
+guint
+marina_dc_controller_free_index(const MarinaDomainConfig *c, const char *type, gconstpointer except)
+{
+    for (guint index = 0;; index++) {
+        gboolean used = FALSE;
+
+        for (guint i = 0; i < c->controllers->len && !used; i++) {
+            const MarinaControllerConfig *other = c->controllers->pdata[i];
+
+            used = other != except && !other->index_auto && other->index == index &&
+                   g_strcmp0(other->type, type) == 0;
+        }
+        if (!used)
+            return index;
+    }
+}
+
+/* One device element alone (attach-device, the hardware editor), read into
+ * the empty config of @p with the same dispatch and tables as inside
+ * <devices>; what the element leaves to assign stays marked (index_auto,
+ * port_auto) for marina_domain_config_add_device(). */
+gboolean
+marina_dc_parse_device_element(MarinaDcParser *p, xmlNode *node, GError **error)
+{
+    g_autofree char *type = NULL;
+
+    if (marina_dc_node_is(node, "emulator"))
+        return marina_dc_fail(error, _("<emulator> is not a device; it belongs to the guest's "
+                                       "definition as a whole."));
+    type = marina_dc_node_is(node, "graphics") ? marina_dc_get_prop(node, "type") : NULL;
+    if (type != NULL && marina_dc_enum_index(type, marina_dc_foreign_graphics_types) >= 0)
+        return marina_dc_fail(error,
+                              _("<graphics type='%s'> is not supported; Marina only shows VNC "
+                                "graphics."),
+                              type);
+    if (!parse_device(p, node, error))
+        return FALSE;
+    fill_device_defaults(p->cfg);
+    return TRUE;
 }
 
 MarinaDomainConfig *

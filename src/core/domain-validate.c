@@ -103,13 +103,68 @@ validate_os(const MarinaDomainConfig *c, GError **error)
                                 error) &&
            marina_dc_check_path("<os>/<nvram>", c->nvram, "/var/lib/marina/nvram/guest_VARS.fd",
                                 error) &&
+           marina_dc_check_path("<os>/<nvram template>", c->nvram_template,
+                                "/usr/share/OVMF/OVMF_VARS_4M.fd", error) &&
            marina_dc_check_path("<devices>/<emulator>", c->emulator, "/usr/bin/qemu-system-x86_64",
                                 error);
+}
+
+/* As libvirt: the topology accounts for every vCPU, no more and no fewer. */
+static gboolean
+validate_topology(const MarinaDomainConfig *c, GError **error)
+{
+    guint64 product;
+    guint dies = c->cpu_dies != 0 ? c->cpu_dies : 1;
+
+    if (c->cpu_sockets == 0 && c->cpu_cores == 0 && c->cpu_threads == 0 && c->cpu_dies == 0)
+        return TRUE;
+    if (c->cpu_sockets == 0 || c->cpu_cores == 0 || c->cpu_threads == 0)
+        return marina_dc_fail(error, _("<cpu>/<topology> needs sockets, cores and threads of at "
+                                       "least 1 each."));
+    product = (guint64)c->cpu_sockets * dies * c->cpu_cores * c->cpu_threads;
+    if (product != c->vcpus)
+        return marina_dc_fail(error,
+                              _("<cpu>/<topology> gives %u sockets × %u dies × %u cores × %u "
+                                "threads = %" PRIu64 " vCPUs, but <vcpu> is %u; make them equal."),
+                              c->cpu_sockets, dies, c->cpu_cores, c->cpu_threads, product,
+                              c->vcpus);
+    return TRUE;
+}
+
+static gboolean
+validate_vcpupins(const MarinaDomainConfig *c, GError **error)
+{
+    if (c->vcpupins == NULL)
+        return marina_dc_fail(error, _("The configuration is incomplete; create it with "
+                                       "marina_domain_config_new()."));
+    for (guint i = 0; i < c->vcpupins->len; i++) {
+        const MarinaVcpuPin *pin = c->vcpupins->pdata[i];
+
+        if (pin->vcpu >= c->vcpus)
+            return marina_dc_fail(error,
+                                  _("<cputune>/<vcpupin vcpu='%u'>: the guest has vCPUs 0 to %u "
+                                    "only."),
+                                  pin->vcpu, c->vcpus - 1);
+        if (pin->cpuset == NULL)
+            return marina_dc_fail(error, _("<cputune>/<vcpupin vcpu='%u'> has no cpuset."),
+                                  pin->vcpu);
+        if (!marina_dc_check_cpulist("<cputune>/<vcpupin", pin->cpuset, error))
+            return FALSE;
+        for (guint j = 0; j < i; j++) {
+            if (((const MarinaVcpuPin *)c->vcpupins->pdata[j])->vcpu == pin->vcpu)
+                return marina_dc_fail(error,
+                                      _("<cputune> pins vCPU %u twice; keep one <vcpupin> for it."),
+                                      pin->vcpu);
+        }
+    }
+    return TRUE;
 }
 
 static gboolean
 validate_cpu(const MarinaDomainConfig *c, GError **error)
 {
+    if (!validate_topology(c, error) || !validate_vcpupins(c, error))
+        return FALSE;
     if (!marina_dc_check_enum("<cpu mode>", c->cpu_mode, marina_dc_cpu_modes, error) ||
         !marina_dc_check_token("<cpu>/<model>", c->cpu_model, 64, error) ||
         !marina_dc_check_enum("<clock offset>", c->clock_offset, marina_dc_clock_offsets, error))
@@ -170,6 +225,7 @@ validate_counts(const MarinaDomainConfig *c, GError **error)
         {c->inputs, MARINA_DC_MAX_OTHER_DEVICES, "<input>"},
         {c->sounds, MARINA_DC_MAX_OTHER_DEVICES, "<sound>"},
         {c->rngs, MARINA_DC_MAX_OTHER_DEVICES, "<rng>"},
+        {c->hostdevs, MARINA_DC_MAX_HOSTDEVS, "<hostdev>"},
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {
@@ -225,10 +281,13 @@ validate_devices(const MarinaDomainConfig *c, GError **error)
         !validate_list(c, &marina_dc_video_type, error) ||
         !validate_list(c, &marina_dc_input_type, error) ||
         !validate_list(c, &marina_dc_sound_type, error) ||
-        !validate_list(c, &marina_dc_rng_type, error))
+        !validate_list(c, &marina_dc_rng_type, error) ||
+        !validate_list(c, &marina_dc_hostdev_type, error))
         return FALSE;
     if (c->watchdog != NULL &&
         !marina_dc_device_validate(c, &marina_dc_watchdog_type, c->watchdog, 0, error))
+        return FALSE;
+    if (c->tpm != NULL && !marina_dc_device_validate(c, &marina_dc_tpm_type, c->tpm, 0, error))
         return FALSE;
     return marina_dc_check_enum("<memballoon model>", c->memballoon_model,
                                 marina_dc_memballoon_models, error);

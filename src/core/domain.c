@@ -22,7 +22,7 @@ struct _MarinaDomain {
 
 G_DEFINE_FINAL_TYPE(MarinaDomain, marina_domain, G_TYPE_OBJECT)
 
-enum { SIGNAL_CHANGED, SIGNAL_STATE_CHANGED, N_SIGNALS };
+enum { SIGNAL_CHANGED, SIGNAL_STATE_CHANGED, SIGNAL_CONFIG_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 static void
@@ -59,6 +59,11 @@ marina_domain_class_init(MarinaDomainClass *klass)
     signals[SIGNAL_STATE_CHANGED] =
         g_signal_new("state-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 4, G_TYPE_UINT, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
+    /* ConfigChanged (event, device), once loaded: the definition or the
+     * running configuration changed. */
+    signals[SIGNAL_CONFIG_CHANGED] =
+        g_signal_new("config-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -138,6 +143,13 @@ on_state_changed(MarinaDBusDomain *proxy, guint state, guint reason, const char 
 }
 
 static void
+on_config_changed(MarinaDBusDomain *proxy, const char *event, const char *device,
+                  gpointer user_data)
+{
+    g_signal_emit(user_data, signals[SIGNAL_CONFIG_CHANGED], 0, event, device);
+}
+
+static void
 on_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(GTask) task = user_data;
@@ -156,6 +168,7 @@ on_loaded(GObject *source, GAsyncResult *result, gpointer user_data)
     self->loaded = proxy;
     g_signal_connect(proxy, "g-properties-changed", G_CALLBACK(on_properties_changed), self);
     g_signal_connect(proxy, "state-changed", G_CALLBACK(on_state_changed), self);
+    g_signal_connect(proxy, "config-changed", G_CALLBACK(on_config_changed), self);
     g_task_return_boolean(task, TRUE);
 }
 

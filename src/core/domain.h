@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "connection.h"
+#include "domain-affect.h"
 #include "domain-state.h"
 #include "job-watcher.h"
 #include "records.h"
@@ -230,5 +231,71 @@ void marina_domain_migrate_start_postcopy_async(MarinaDomain *self, GCancellable
                                                 GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncResult *result,
                                                      GError **error);
+
+/* ---- Hardware (domain-hardware.c) ----
+ * @flags: MarinaDomainAffect (domain-affect.h). */
+
+/* UpdateDevice only: change a CD-ROM's medium even when the guest locked
+ * its tray (virsh change-media --force). */
+#define MARINA_DOMAIN_UPDATE_FORCE (1u << 2)
+
+/* Add the device element @xml (virsh attach-device). @flags: MarinaDomainAffect.
+ * *warnings (may be NULL): what the daemon ignored in @xml. A live change
+ * QEMU cannot make fails with MARINA_ERROR_UNSUPPORTED. */
+void marina_domain_attach_device_async(MarinaDomain *self, const char *xml, guint flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_domain_attach_device_finish(MarinaDomain *self, GAsyncResult *result,
+                                            char ***warnings, GError **error);
+/* Remove the device @xml names (a disk by target, an interface by MAC). */
+void marina_domain_detach_device_async(MarinaDomain *self, const char *xml, guint flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_domain_detach_device_finish(MarinaDomain *self, GAsyncResult *result,
+                                            GError **error);
+/* Change a device in place (media, link state); @flags may add
+ * MARINA_DOMAIN_UPDATE_FORCE. */
+void marina_domain_update_device_async(MarinaDomain *self, const char *xml, guint flags,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean marina_domain_update_device_finish(MarinaDomain *self, GAsyncResult *result,
+                                            char ***warnings, GError **error);
+/* Grow disk @target to @bytes (virsh blockresize); shrinking is refused. */
+void marina_domain_resize_disk_async(MarinaDomain *self, const char *target, guint64 bytes,
+                                     GCancellable *cancellable, GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean marina_domain_resize_disk_finish(MarinaDomain *self, GAsyncResult *result,
+                                          GError **error);
+/* ---- Memory and vCPUs (domain-tuning.c) ----
+ * @flags: MarinaDomainAffect. CURRENT changes the running guest when it runs, else the
+ * definition; MAXIMUM (memory, vCPUs) changes the maximum, in the definition only. */
+
+/* Memory in KiB: live through the balloon (at most the maximum). */
+void marina_domain_set_memory_async(MarinaDomain *self, guint64 kib, guint flags,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean marina_domain_set_memory_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+/* Virtual CPUs: live by hot-plug / unplug up to the maximum. */
+void marina_domain_set_vcpus_async(MarinaDomain *self, guint count, guint flags,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean marina_domain_set_vcpus_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+/* Pin vCPU @vcpu to the host CPUs @cpulist ("0-2,4"). */
+void marina_domain_pin_vcpu_async(MarinaDomain *self, guint vcpu, const char *cpulist,
+                                  guint flags, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_domain_pin_vcpu_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+/* Every vCPU of the guest: a GPtrArray of MarinaVcpuInfo*. */
+void marina_domain_get_vcpu_info_async(MarinaDomain *self, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *marina_domain_get_vcpu_info_finish(MarinaDomain *self, GAsyncResult *result,
+                                              GError **error);
+/* The running guest's addresses from @source: "lease", "arp" or "agent"; a GPtrArray of
+ * MarinaInterfaceAddresses* (interfaces with at least one address). */
+void marina_domain_get_interface_addresses_async(MarinaDomain *self, const char *source,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *marina_domain_get_interface_addresses_finish(MarinaDomain *self, GAsyncResult *result,
+                                                        GError **error);
 
 G_END_DECLS

@@ -168,6 +168,44 @@ MarinaJobInfo *marina_job_info_copy(const MarinaJobInfo *info);
  * "absent" from 0 or "". */
 gboolean marina_node_info_has(const MarinaNodeInfo *info, const char *key);
 
+/* ---- vCPUs and guest addresses (Domain.GetVcpuInfo, GetInterfaceAddresses; records-tuning.c) */
+
+/* One vCPU (virsh vcpuinfo). A shut-off guest lists its configured vCPUs (state "offline",
+ * online as it would boot). */
+typedef struct {
+    guint vcpu;
+    gboolean online;
+    int cpu;     /* host CPU it last ran on, -1 unknown */
+    char *state; /* "running", "halted", "offline" */
+    guint64 cpu_time_ns;
+    char *affinity; /* host CPU list, e.g. "0-3" */
+    int thread_id;  /* -1 unknown */
+} MarinaVcpuInfo;
+
+typedef struct {
+    char *type; /* "ipv4" or "ipv6" */
+    char *address;
+    guint prefix; /* 0 when unknown (ARP) */
+} MarinaIpAddress;
+
+/* One interface of a guest with its addresses (virsh domifaddr). */
+typedef struct {
+    char *name;    /* "vnet0" (tap) or "net0" */
+    char *mac;
+    char *network; /* "" when not on a virtual network */
+    GPtrArray *addresses; /* MarinaIpAddress* */
+} MarinaInterfaceAddresses;
+
+void marina_vcpu_info_free(MarinaVcpuInfo *info);
+void marina_ip_address_free(MarinaIpAddress *address);
+void marina_interface_addresses_free(MarinaInterfaceAddresses *iface);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVcpuInfo, marina_vcpu_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaIpAddress, marina_ip_address_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaInterfaceAddresses, marina_interface_addresses_free)
+
+GPtrArray *marina_vcpu_infos_from_variant(GVariant *vcpus);              /* aa{sv} */
+GPtrArray *marina_interface_addresses_from_variant(GVariant *interfaces); /* aa{sv} */
+
 void marina_domain_record_free(MarinaDomainRecord *record);
 void marina_domain_info_free(MarinaDomainInfo *info);
 void marina_node_info_free(MarinaNodeInfo *info);

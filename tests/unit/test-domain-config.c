@@ -332,13 +332,18 @@ test_virsh_dumpxml_parses_with_warnings_naming_ignored_parts(void **state)
     assert_warning(warnings, "<on_lockfailure>");
     assert_warning(warnings, "<pm>");
     assert_warning(warnings, "<qemu:commandline>");
-    assert_warning(warnings, "<devices>/<hostdev>: not supported by Marina yet");
+    assert_false(has_warning(warnings, "<hostdev>"));
+    assert_int_equal(c->hostdevs->len, 1);
+    assert_int_equal(((MarinaHostdevConfig *)c->hostdevs->pdata[0])->vendor_id, 0x046d);
+    assert_int_equal(((MarinaHostdevConfig *)c->hostdevs->pdata[0])->product_id, 0xc52b);
+    assert_true(((MarinaHostdevConfig *)c->hostdevs->pdata[0])->managed);
     assert_warning(warnings, "<devices>/<channel>");
     assert_warning(warnings, "<devices>/<audio>");
     assert_warning(warnings, "<features>/<vmport>");
     assert_warning(warnings, "<clock>/<timer>");
     assert_warning(warnings, "<memballoon>/<stats>");
-    assert_warning(warnings, "'discard'");
+    assert_false(has_warning(warnings, "'discard'"));
+    assert_string_equal(((MarinaDiskConfig *)c->disks->pdata[0])->discard, "unmap");
     assert_warning(warnings, "'ports'");
     assert_warning(warnings, "'check' of <cpu>");
     /* Repeated elements warn once. */

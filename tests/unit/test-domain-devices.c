@@ -44,6 +44,9 @@ static const char base_xml[] =
     "    <sound model='ich9'/>\n"
     "    <watchdog model='i6300esb' action='reset'/>\n"
     "    <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>\n"
+    "    <hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/>"
+    "<product id='0xc52b'/></source></hostdev>\n"
+    "    <tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>\n"
     "  </devices>\n"
     "</domain>\n";
 
@@ -52,9 +55,10 @@ static const char base_xml[] =
 static const MarinaDeviceType *
 all_types(guint i)
 {
-    return i < marina_dc_n_list_types    ? marina_dc_list_types[i]
-           : i == marina_dc_n_list_types ? &marina_dc_watchdog_type
-                                         : NULL;
+    return i < marina_dc_n_list_types        ? marina_dc_list_types[i]
+           : i == marina_dc_n_list_types     ? &marina_dc_watchdog_type
+           : i == marina_dc_n_list_types + 1 ? &marina_dc_tpm_type
+                                             : NULL;
 }
 
 static gpointer
@@ -62,6 +66,8 @@ first_device(const MarinaDomainConfig *c, const MarinaDeviceType *type)
 {
     GPtrArray *list;
 
+    if (type == &marina_dc_tpm_type)
+        return c->tpm;
     if (type->list_offset == 0)
         return c->watchdog;
     list = marina_dc_device_list(c, type);
@@ -93,7 +99,9 @@ field_equal(const MarinaField *f, gconstpointer a, gconstpointer b)
         return TRUE;
     if (is_string(f->kind))
         return g_strcmp0(*(char **)FIELD_AT(a, f), *(char **)FIELD_AT(b, f)) == 0;
-    if (f->kind == MARINA_FIELD_FLAG)
+    if (f->kind == MARINA_FIELD_HOOK)
+        return TRUE;
+    if (f->kind == MARINA_FIELD_FLAG || f->kind == MARINA_FIELD_BOOL)
         return !*(gboolean *)FIELD_AT(a, f) == !*(gboolean *)FIELD_AT(b, f);
     return *(int *)FIELD_AT(a, f) == *(int *)FIELD_AT(b, f); /* guint, int and enums */
 }
@@ -132,6 +140,7 @@ candidates(const MarinaField *f)
         g_ptr_array_add(out, g_strdup("5901"));
         break;
     case MARINA_FIELD_FLAG:
+    case MARINA_FIELD_BOOL:
         g_ptr_array_add(out, g_strdup("0"));
         g_ptr_array_add(out, g_strdup("1"));
         break;
@@ -143,6 +152,7 @@ candidates(const MarinaField *f)
         g_ptr_array_add(out, g_strdup("65535"));
         break;
     case MARINA_FIELD_FIXED:
+    case MARINA_FIELD_HOOK: /* no storage of its own: the device's own tests */
         break;
     }
     return out;
@@ -307,7 +317,10 @@ hostile_value(const MarinaField *f)
         return "zz:54:00:00:00:01";
     case MARINA_FIELD_FIXED:
         return "not-it";
+    case MARINA_FIELD_BOOL:
+        return "maybe";
     case MARINA_FIELD_FLAG:
+    case MARINA_FIELD_HOOK:
         return NULL;
     }
     return NULL;
@@ -376,12 +389,15 @@ test_device_tables_are_well_formed(void **state)
             gboolean checked = !(f->flags & MARINA_FIELD_HAND_CHECKED);
 
             /* Inside the struct, and not overlapping the next field's storage. */
-            assert_true(f->kind == MARINA_FIELD_FIXED || f->offset + sizeof(int) <= type->size);
+            assert_true(f->kind == MARINA_FIELD_FIXED || f->kind == MARINA_FIELD_HOOK ||
+                        f->offset + sizeof(int) <= type->size);
+            if (f->kind == MARINA_FIELD_HOOK)
+                assert_true(f->parse != NULL && f->format != NULL);
             if (f->kind == MARINA_FIELD_NAME || f->kind == MARINA_FIELD_ENUM)
                 assert_non_null(f->values);
             if (checked && f->kind != MARINA_FIELD_FLAG && f->kind != MARINA_FIELD_FIXED &&
                 f->kind != MARINA_FIELD_MAC && f->kind != MARINA_FIELD_BOOT_ORDER &&
-                f->kind != MARINA_FIELD_INT)
+                f->kind != MARINA_FIELD_INT && f->kind != MARINA_FIELD_HOOK)
                 assert_non_null(f->label); /* messages name the field */
             if (f->flags & MARINA_FIELD_DEVICE_LABEL)
                 assert_non_null(type->name_format);

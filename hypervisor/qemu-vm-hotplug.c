@@ -1,0 +1,1118 @@
+#define G_LOG_DOMAIN "marinad-qemu"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "qemu-command.h"
+#include "qemu-img.h"
+#include "qemu-vm-private.h"
+#include "tap-device.h"
+
+/*
+ * Hardware of a running guest through QMP: disks and interfaces plugged and
+ * unplugged, CD-ROM / floppy media, link state, disk growth. The ids are the
+ * ones the start path gives (qemu-command-devices.c): a disk's nodes are
+ * "file-<target>" and "drive-<target>", its device "disk-<target>"; an
+ * interface is device "net<N>" on netdev "hostnet<N>".
+ *
+ * Each change is a plan of QMP commands run in order; a step that fails
+ * undoes the steps before it that can be undone, so the guest is left as it
+ * was. An unplug waits for QEMU's DEVICE_DELETED (the guest has to let go).
+ */
+
+/* How long a guest has to release an unplugged device. */
+#define UNPLUG_TIMEOUT_S 15
+
+typedef struct Step Step;
+struct Step {
+    char *command;
+    JsonObject *args;
+    int fd;             /* sent with the command, closed with the step; -1 for none */
+    char *wait_deleted; /* after the command, wait for DEVICE_DELETED of this id */
+    Step *undo;         /* run, errors ignored, when a later step fails */
+};
+
+typedef struct {
+    GPtrArray *steps; /* Step* */
+    guint next;
+    MarinaQemuVm *vm;
+    MarinaDevice *device; /* an unplug: what leaves the running configuration */
+    char *what;           /* "Disk 'vdb'", for messages */
+    MarinaQmpClient *qmp;
+    gulong event_handler;
+    guint timer;
+    gboolean deleted; /* the awaited DEVICE_DELETED came */
+    gboolean waiting;
+    gboolean done; /* the task has its result: nothing more happens */
+    GError *error; /* rolling back because of this */
+    int undo_index;
+} Plan;
+
+static Step *
+step_new(const char *command, JsonObject *args)
+{
+    Step *step = g_new0(Step, 1);
+
+    step->command = g_strdup(command);
+    step->args = args;
+    step->fd = -1;
+    return step;
+}
+
+static void
+step_free(Step *step)
+{
+    if (step == NULL)
+        return;
+    g_free(step->command);
+    if (step->args != NULL)
+        json_object_unref(step->args);
+    if (step->fd >= 0)
+        close(step->fd);
+    g_free(step->wait_deleted);
+    step_free(step->undo);
+    g_free(step);
+}
+
+static void
+plan_free(Plan *plan)
+{
+    if (plan->event_handler != 0)
+        g_signal_handler_disconnect(plan->qmp, plan->event_handler);
+    g_clear_handle_id(&plan->timer, g_source_remove);
+    g_clear_object(&plan->qmp);
+    g_clear_object(&plan->vm);
+    g_clear_pointer(&plan->device, marina_device_free);
+    g_ptr_array_unref(plan->steps);
+    g_free(plan->what);
+    g_clear_error(&plan->error);
+    g_free(plan);
+}
+
+static Plan *
+plan_new(const char *what)
+{
+    Plan *plan = g_new0(Plan, 1);
+
+    plan->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    plan->what = g_strdup(what);
+    return plan;
+}
+
+static Step *
+plan_add(Plan *plan, const char *command, JsonObject *args)
+{
+    Step *step = step_new(command, args);
+
+    g_ptr_array_add(plan->steps, step);
+    return step;
+}
+
+static JsonObject *
+args_new(void)
+{
+    return json_object_new();
+}
+
+static void plan_continue(GTask *task);
+static void plan_undo(GTask *task);
+
+/* The plan holds its task while it runs (the waits for QEMU's events have
+ * no call in flight that would): let go once the result is in. */
+static void
+plan_return(GTask *task, GError *error)
+{
+    Plan *plan = g_task_get_task_data(task);
+
+    plan->done = TRUE;
+    if (plan->event_handler != 0)
+        g_signal_handler_disconnect(plan->qmp, plan->event_handler);
+    plan->event_handler = 0;
+    g_clear_handle_id(&plan->timer, g_source_remove);
+    if (error != NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_boolean(task, TRUE);
+    g_object_unref(task);
+}
+
+static void
+execute(GTask *task, Step *step, GAsyncReadyCallback done)
+{
+    Plan *plan = g_task_get_task_data(task);
+
+    marina_qmp_client_execute_async(plan->qmp, step->command, step->args, step->fd, NULL, done,
+                                    g_object_ref(task));
+}
+
+static void
+on_undo_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+
+    if (reply == NULL)
+        g_debug("undo step failed: %s", error->message);
+    plan_undo(task);
+}
+
+/* Undo, newest first, what the steps before the failed one did. */
+static void
+plan_undo(GTask *task)
+{
+    Plan *plan = g_task_get_task_data(task);
+
+    while (plan->undo_index >= 0) {
+        Step *step = plan->steps->pdata[plan->undo_index--];
+        if (step->undo != NULL) {
+            execute(task, step->undo, on_undo_done);
+            return;
+        }
+    }
+    plan_return(task, g_steal_pointer(&plan->error));
+}
+
+static void
+plan_fail(GTask *task, GError *error)
+{
+    Plan *plan = g_task_get_task_data(task);
+
+    plan->error = error;
+    plan->undo_index = (int)plan->next - 1;
+    plan_undo(task);
+}
+
+static void
+on_device_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts,
+                gpointer user_data)
+{
+    GTask *task = user_data;
+    Plan *plan = g_task_get_task_data(task);
+    Step *step;
+    const char *id;
+
+    if (plan->done || plan->next >= plan->steps->len || plan->error != NULL)
+        return;
+    step = plan->steps->pdata[plan->next];
+    if (!g_str_equal(name, "DEVICE_DELETED") || data == NULL ||
+        !json_object_has_member(data, "device"))
+        return;
+    id = json_object_get_string_member_with_default(data, "device", "");
+    if (step->wait_deleted == NULL || g_strcmp0(id, step->wait_deleted) != 0)
+        return;
+    plan->deleted = TRUE;
+    if (plan->waiting) {
+        plan->waiting = FALSE;
+        g_clear_handle_id(&plan->timer, g_source_remove);
+        plan->next++;
+        plan_continue(task);
+    }
+}
+
+/* A guest that lets go of a device after the unplug stopped waiting: the
+ * unplug is finished then (the steps after the wait), and the running
+ * configuration follows, so it and QEMU agree again. */
+typedef struct {
+    MarinaQemuVm *vm; /* weak */
+    MarinaQmpClient *qmp;
+    gulong handler;
+    char *id;
+    MarinaDevice *device;
+    GPtrArray *steps; /* Step*: what comes after the wait */
+} LateUnplug;
+
+static void
+late_unplug_free(gpointer data, GClosure *closure)
+{
+    LateUnplug *late = data;
+
+    if (late->vm != NULL)
+        g_object_remove_weak_pointer(G_OBJECT(late->vm), (gpointer *)&late->vm);
+    g_free(late->id);
+    marina_device_free(late->device);
+    g_ptr_array_unref(late->steps);
+    g_free(late);
+}
+
+static void
+on_late_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts,
+              gpointer user_data)
+{
+    LateUnplug *late = user_data;
+    MarinaDomainConfig *live;
+
+    if (!g_str_equal(name, "DEVICE_DELETED") || data == NULL ||
+        g_strcmp0(json_object_get_string_member_with_default(data, "device", ""), late->id) != 0)
+        return;
+    for (guint i = 0; i < late->steps->len; i++) {
+        Step *step = late->steps->pdata[i];
+        marina_qmp_client_execute_async(qmp, step->command, step->args, -1, NULL, NULL, NULL);
+    }
+    live = late->vm != NULL ? LIVE(late->vm) : NULL;
+    if (live != NULL && marina_domain_config_remove_device(live, late->device, NULL)) {
+        g_autofree char *what = marina_device_describe(late->device);
+        const char *event_name = late->device->kind == MARINA_DEVICE_DISK
+                                     ? ((MarinaDiskConfig *)late->device->config)->target_dev
+                                     : ((MarinaInterfaceConfig *)late->device->config)->mac;
+
+        g_info("Guest '%s' released %s late; it is unplugged now", vm_name(late->vm), what);
+        marina_qemu_vm_write_runtime_state(late->vm);
+        marina_vm_emit_config_changed(VM(late->vm), "device-detached", event_name);
+    }
+    /* Frees @late. */
+    g_signal_handler_disconnect(qmp, late->handler);
+}
+
+static void
+watch_late_unplug(Plan *plan, const char *id)
+{
+    LateUnplug *late;
+
+    if (plan->device == NULL || plan->vm == NULL)
+        return;
+    late = g_new0(LateUnplug, 1);
+    late->vm = plan->vm;
+    g_object_add_weak_pointer(G_OBJECT(late->vm), (gpointer *)&late->vm);
+    late->qmp = plan->qmp;
+    late->id = g_strdup(id);
+    late->device = marina_device_copy(plan->device);
+    late->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    for (guint i = plan->next + 1; i < plan->steps->len; i++) {
+        Step *step = plan->steps->pdata[i];
+        g_ptr_array_add(late->steps, step_new(step->command, json_object_ref(step->args)));
+    }
+    late->handler = g_signal_connect_data(plan->qmp, "event", G_CALLBACK(on_late_event), late,
+                                          late_unplug_free, 0);
+}
+
+static gboolean
+on_unplug_timeout(gpointer data)
+{
+    GTask *task = data;
+    Plan *plan = g_task_get_task_data(task);
+    Step *step = plan->steps->pdata[plan->next];
+
+    plan->timer = 0;
+    plan->waiting = FALSE;
+    watch_late_unplug(plan, step->wait_deleted);
+    /* Nothing to undo: the guest was asked and may still let go later. */
+    plan->next = 0;
+    plan_fail(task, g_error_new(MARINA_ERROR, MARINA_ERROR_TIMEOUT,
+                                _("%s: the guest did not release it within %u seconds (it may be "
+                                  "in use, or the guest may not support hot-unplug). The "
+                                  "definition is unchanged; should the guest release it later, "
+                                  "it is unplugged then. Try again, or use --config to remove "
+                                  "it at the next boot."),
+                                plan->what, UNPLUG_TIMEOUT_S));
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_step_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    Plan *plan = g_task_get_task_data(task);
+    Step *step = plan->steps->pdata[plan->next];
+    GError *error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+
+    if (reply == NULL) {
+        g_prefix_error(&error, "%s: ", plan->what);
+        plan_fail(task, error);
+        return;
+    }
+    if (step->wait_deleted != NULL && !plan->deleted) {
+        plan->waiting = TRUE;
+        plan->timer = g_timeout_add_seconds(UNPLUG_TIMEOUT_S, on_unplug_timeout, task);
+        return;
+    }
+    plan->next++;
+    plan_continue(task);
+}
+
+static void
+plan_continue(GTask *task)
+{
+    Plan *plan = g_task_get_task_data(task);
+    Step *step;
+
+    if (plan->next >= plan->steps->len) {
+        plan_return(task, NULL);
+        return;
+    }
+    step = plan->steps->pdata[plan->next];
+    plan->deleted = FALSE;
+    execute(task, step, on_step_done);
+}
+
+/* Runs @plan (taken) for @task. */
+static void
+plan_run(MarinaQemuVm *self, Plan *plan, GTask *task)
+{
+    if (self->qmp == NULL) {
+        plan_free(plan);
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
+                                _("The guest's QEMU process has gone away"));
+        return;
+    }
+    plan->qmp = g_object_ref(self->qmp);
+    plan->vm = g_object_ref(self);
+    g_task_set_task_data(task, plan, (GDestroyNotify)plan_free);
+    g_object_ref(task); /* until plan_return() */
+    plan->event_handler = g_signal_connect(plan->qmp, "event", G_CALLBACK(on_device_event), task);
+    plan_continue(task);
+}
+
+/* ---------------------------------------------------------------------- */
+/* What cannot change live                                                 */
+
+static gboolean
+is_q35(MarinaQemuVm *self)
+{
+    const char *machine = LIVE(self)->machine;
+
+    return machine != NULL && strstr(machine, "q35") != NULL;
+}
+
+static void
+return_unsupported(MarinaQemuVm *self, GTask *task, const MarinaDevice *device, const char *why)
+{
+    g_autofree char *what = marina_device_describe(device);
+
+    g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                            _("%s cannot be changed this way while guest '%s' runs: %s Use "
+                              "--config: it applies at the next boot."),
+                            what, vm_name(self), why);
+}
+
+/* PCI devices plug into the pc machine's root bus, where QEMU finds a free
+ * slot itself; q35's root bus takes no hot-plug. */
+static gboolean
+check_pci_slot(MarinaQemuVm *self, GTask *task, const MarinaDevice *device)
+{
+    if (!is_q35(self))
+        return TRUE;
+    return_unsupported(self, task, device, _("the q35 machine's root bus has no hot-plug slots."));
+    return FALSE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Disks                                                                   */
+
+static const char *
+cache_flags(const MarinaDiskConfig *disk, gboolean *direct, gboolean *no_flush,
+            gboolean *write_cache_off)
+{
+    const char *c = disk->cache;
+
+    *direct = *no_flush = *write_cache_off = FALSE;
+    if (c == NULL || g_str_equal(c, "default") || g_str_equal(c, "writeback"))
+        return c;
+    *direct = g_str_equal(c, "none") || g_str_equal(c, "directsync");
+    *write_cache_off = g_str_equal(c, "writethrough") || g_str_equal(c, "directsync");
+    *no_flush = g_str_equal(c, "unsafe");
+    return c;
+}
+
+static JsonObject *
+blockdev_args(const char *driver, const char *node, gboolean readonly, const char *cache)
+{
+    JsonObject *args = args_new();
+
+    json_object_set_string_member(args, "driver", driver);
+    json_object_set_string_member(args, "node-name", node);
+    json_object_set_boolean_member(args, "read-only", readonly);
+    (void)cache;
+    return args;
+}
+
+static Step *
+blockdev_del(const char *node)
+{
+    return step_new("blockdev-del", marina_qemu_json_args("node-name", node, NULL));
+}
+
+static void
+set_cache(JsonObject *args, const MarinaDiskConfig *disk)
+{
+    gboolean direct, no_flush, wc_off;
+
+    if (cache_flags(disk, &direct, &no_flush, &wc_off) == NULL)
+        return;
+    JsonObject *cache = json_object_new();
+    json_object_set_boolean_member(cache, "direct", direct);
+    json_object_set_boolean_member(cache, "no-flush", no_flush);
+    json_object_set_object_member(args, "cache", cache);
+}
+
+static void
+attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
+{
+    const MarinaDiskConfig *disk = device->config;
+    const char *t = disk->target_dev;
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *file_node = g_strconcat("file-", t, NULL);
+    g_autofree char *drive_node = g_strconcat("drive-", t, NULL);
+    g_autofree char *id = g_strconcat("disk-", t, NULL);
+    const char *format = disk->format != NULL ? disk->format : "raw";
+    gboolean direct, no_flush, wc_off;
+    JsonObject *args;
+    Plan *plan;
+    Step *step;
+
+    if (disk->device != MARINA_DISK_DEVICE_DISK ||
+        (disk->bus != MARINA_DISK_BUS_VIRTIO && disk->bus != MARINA_DISK_BUS_SCSI)) {
+        return_unsupported(self, task, device,
+                           _("only virtio and SCSI disks can be plugged into a running guest "
+                             "(CD-ROMs, floppies, IDE, SATA and USB disks cannot)."));
+        return;
+    }
+    if (disk->source == NULL || !g_path_is_absolute(disk->source)) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                                _("%s needs a source with an absolute path."), what);
+        return;
+    }
+    if (disk->bus == MARINA_DISK_BUS_VIRTIO && !check_pci_slot(self, task, device))
+        return;
+    if (disk->bus == MARINA_DISK_BUS_SCSI) {
+        gboolean have_scsi = FALSE;
+        for (guint i = 0; i < LIVE(self)->disks->len; i++)
+            have_scsi |=
+                ((MarinaDiskConfig *)LIVE(self)->disks->pdata[i])->bus == MARINA_DISK_BUS_SCSI;
+        for (guint i = 0; i < LIVE(self)->controllers->len; i++)
+            have_scsi |=
+                g_strcmp0(((MarinaControllerConfig *)LIVE(self)->controllers->pdata[i])->type,
+                          "scsi") == 0;
+        if (!have_scsi) {
+            return_unsupported(self, task, device,
+                               _("the guest has no SCSI controller to plug it into."));
+            return;
+        }
+    }
+    cache_flags(disk, &direct, &no_flush, &wc_off);
+    plan = plan_new(what);
+
+    args = blockdev_args(disk->type == MARINA_DISK_TYPE_BLOCK ? "host_device" : "file", file_node,
+                         disk->readonly, disk->cache);
+    json_object_set_string_member(args, "filename", disk->source);
+    set_cache(args, disk);
+    step = plan_add(plan, "blockdev-add", args);
+    step->undo = blockdev_del(file_node);
+
+    args = blockdev_args(format, drive_node, disk->readonly, disk->cache);
+    json_object_set_string_member(args, "file", file_node);
+    set_cache(args, disk);
+    step = plan_add(plan, "blockdev-add", args);
+    step->undo = blockdev_del(drive_node);
+
+    args = args_new();
+    json_object_set_string_member(
+        args, "driver", disk->bus == MARINA_DISK_BUS_VIRTIO ? "virtio-blk-pci" : "scsi-hd");
+    json_object_set_string_member(args, "drive", drive_node);
+    json_object_set_string_member(args, "id", id);
+    if (disk->bus == MARINA_DISK_BUS_SCSI) {
+        /* Where the start path puts it: SCSI id from the target's letters. */
+        int index = 0;
+        for (const char *p = t + 2; *p != '\0'; p++)
+            index = index * 26 + (*p - 'a' + 1);
+        json_object_set_string_member(args, "bus", "scsi0.0");
+        json_object_set_int_member(args, "channel", 0);
+        json_object_set_int_member(args, "scsi-id", index - 1);
+        json_object_set_int_member(args, "lun", 0);
+    }
+    if (disk->serial != NULL)
+        json_object_set_string_member(args, "serial", disk->serial);
+    if (wc_off)
+        json_object_set_string_member(args, "write-cache", "off");
+    if (disk->shareable)
+        json_object_set_boolean_member(args, "share-rw", TRUE);
+    plan_add(plan, "device_add", args);
+    plan_run(self, plan, task);
+}
+
+static void
+detach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
+{
+    const MarinaDiskConfig *disk = device->config;
+    const char *t = disk->target_dev;
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *id = g_strconcat("disk-", t, NULL);
+    g_autofree char *file_node = g_strconcat("file-", t, NULL);
+    g_autofree char *drive_node = g_strconcat("drive-", t, NULL);
+    Plan *plan;
+    Step *step;
+
+    if (disk->device != MARINA_DISK_DEVICE_DISK ||
+        (disk->bus != MARINA_DISK_BUS_VIRTIO && disk->bus != MARINA_DISK_BUS_SCSI)) {
+        return_unsupported(self, task, device,
+                           _("only virtio and SCSI disks can be unplugged from a running "
+                             "guest; eject a CD-ROM's medium with change-media instead."));
+        return;
+    }
+    if (disk->bus == MARINA_DISK_BUS_VIRTIO && !check_pci_slot(self, task, device))
+        return;
+    plan = plan_new(what);
+    plan->device = marina_device_copy(device);
+    step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
+    step->wait_deleted = g_strdup(id);
+    plan_add(plan, "blockdev-del", marina_qemu_json_args("node-name", drive_node, NULL));
+    plan_add(plan, "blockdev-del", marina_qemu_json_args("node-name", file_node, NULL));
+    plan_run(self, plan, task);
+}
+
+/* A CD-ROM's or floppy's medium: inserted, changed or ejected. @force: even
+ * when the guest keeps the tray locked (virsh change-media --force). */
+static void
+change_media(MarinaQemuVm *self, const MarinaDiskConfig *current, const MarinaDevice *device,
+             gboolean force, GTask *task)
+{
+    const MarinaDiskConfig *disk = device->config;
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *id = g_strconcat("disk-", disk->target_dev, NULL);
+    Plan *plan = plan_new(what);
+    JsonObject *args;
+
+    if (disk->source == NULL) {
+        args = marina_qemu_json_args("id", id, NULL);
+        json_object_set_boolean_member(args, "force", force);
+        plan_add(plan, "blockdev-open-tray", args);
+        plan_add(plan, "blockdev-remove-medium", marina_qemu_json_args("id", id, NULL));
+    } else {
+        args = marina_qemu_json_args("id", id, "filename", disk->source, "format",
+                                     disk->format != NULL ? disk->format : "raw", "read-only-mode",
+                                     "read-only", NULL);
+        json_object_set_boolean_member(args, "force", force);
+        plan_add(plan, "blockdev-change-medium", args);
+    }
+    (void)current;
+    plan_run(self, plan, task);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Interfaces                                                              */
+
+static const char *
+nic_model(const char *model)
+{
+    static const char *const models[][2] = {
+        {"virtio", "virtio-net-pci"}, {"e1000", "e1000"},       {"e1000e", "e1000e"},
+        {"rtl8139", "rtl8139"},       {"ne2k_pci", "ne2k_pci"}, {"pcnet", "pcnet"},
+    };
+
+    for (guint m = 0; m < G_N_ELEMENTS(models); m++)
+        if (g_str_equal(model != NULL ? model : "virtio", models[m][0]))
+            return models[m][1];
+    return NULL;
+}
+
+/* Interfaces are found in QEMU by MAC: their "net<N>" ids follow the order at
+ * start, which plugging and unplugging since has changed. */
+typedef struct {
+    MarinaQemuVm *vm;
+    GTask *task; /* the change this lookup is for */
+    char *mac;
+    GPtrArray *names; /* "net<N>" children of /machine/peripheral */
+    guint next;
+    void (*found)(GTask *task, const char *id, GPtrArray *names);
+} NicLookup;
+
+static void
+nic_lookup_free(NicLookup *l)
+{
+    g_object_unref(l->task);
+    g_free(l->mac);
+    g_ptr_array_unref(l->names);
+    g_free(l);
+}
+
+static void nic_lookup_next(NicLookup *l);
+
+static void
+on_nic_mac(GObject *source, GAsyncResult *result, gpointer data)
+{
+    NicLookup *l = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    const char *mac = reply != NULL && JSON_NODE_HOLDS_VALUE(reply) &&
+                              json_node_get_value_type(reply) == G_TYPE_STRING
+                          ? json_node_get_string(reply)
+                          : NULL;
+
+    if (mac != NULL && g_ascii_strcasecmp(mac, l->mac) == 0) {
+        l->found(l->task, l->names->pdata[l->next], l->names);
+        nic_lookup_free(l);
+        return;
+    }
+    l->next++;
+    nic_lookup_next(l);
+}
+
+static void
+nic_lookup_next(NicLookup *l)
+{
+    g_autofree char *path = NULL;
+    JsonObject *args;
+    MarinaQmpClient *qmp = l->vm->qmp;
+
+    if (l->next >= l->names->len || qmp == NULL) {
+        l->found(l->task, NULL, l->names);
+        nic_lookup_free(l);
+        return;
+    }
+    path = g_strconcat("/machine/peripheral/", (char *)l->names->pdata[l->next], NULL);
+    args = marina_qemu_json_args("path", path, "property", "mac", NULL);
+    marina_qmp_client_execute_async(qmp, "qom-get", args, -1, NULL, on_nic_mac, l);
+    json_object_unref(args);
+}
+
+static void
+on_peripherals(GObject *source, GAsyncResult *result, gpointer data)
+{
+    NicLookup *l = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    JsonArray *list;
+
+    if (reply == NULL || !JSON_NODE_HOLDS_ARRAY(reply)) {
+        g_task_return_new_error(l->task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("Could not list the guest's devices: %s"),
+                                error != NULL ? error->message : "?");
+        nic_lookup_free(l);
+        return;
+    }
+    list = json_node_get_array(reply);
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *child = json_array_get_object_element(list, i);
+        const char *name =
+            child != NULL ? json_object_get_string_member_with_default(child, "name", "") : "";
+        if (g_str_has_prefix(name, "net") && strlen(name) > 3 &&
+            strspn(name + 3, "0123456789") == strlen(name + 3))
+            g_ptr_array_add(l->names, g_strdup(name));
+    }
+    nic_lookup_next(l);
+}
+
+/* Calls @found with the id of the interface with @mac (NULL: none) and the
+ * ids of all of them. */
+static void
+find_nic(MarinaQemuVm *self, GTask *task, const char *mac,
+         void (*found)(GTask *task, const char *id, GPtrArray *names))
+{
+    NicLookup *l = g_new0(NicLookup, 1);
+    JsonObject *args;
+
+    l->vm = self;
+    l->task = g_object_ref(task);
+    l->mac = g_strdup(mac);
+    l->names = g_ptr_array_new_with_free_func(g_free);
+    l->found = found;
+    if (self->qmp == NULL) {
+        l->found(l->task, NULL, l->names);
+        nic_lookup_free(l);
+        return;
+    }
+    args = marina_qemu_json_args("path", "/machine/peripheral", NULL);
+    marina_qmp_client_execute_async(self->qmp, "qom-list", args, -1, NULL, on_peripherals, l);
+    json_object_unref(args);
+}
+
+/* What attach_interface needs once it knows the free ids. */
+typedef struct {
+    MarinaDevice *device;
+} NicAttach;
+
+static void
+nic_attach_free(NicAttach *a)
+{
+    marina_device_free(a->device);
+    g_free(a);
+}
+
+static void
+attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    NicAttach *a = g_object_get_data(G_OBJECT(task), "nic-attach");
+    const MarinaInterfaceConfig *iface = a->device->config;
+    g_autofree char *what = marina_device_describe(a->device);
+    g_autofree char *id = NULL;
+    g_autofree char *netdev = NULL;
+    g_autofree char *mac = marina_mac_canonicalize(iface->mac);
+    GError *error = NULL;
+    JsonObject *args;
+    Plan *plan;
+    Step *step;
+    guint n = 0;
+
+    if (existing != NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                                _("%s: the guest already has an interface with this MAC."), what);
+        return;
+    }
+    /* The lowest "net<N>" free. */
+    for (;; n++) {
+        g_autofree char *candidate = g_strdup_printf("net%u", n);
+        if (!g_ptr_array_find_with_equal_func(names, candidate, g_str_equal, NULL))
+            break;
+    }
+    id = g_strdup_printf("net%u", n);
+    netdev = g_strdup_printf("hostnet%u", n);
+    plan = plan_new(what);
+    if (iface->type == MARINA_NET_TYPE_USER) {
+        step =
+            plan_add(plan, "netdev_add", marina_qemu_json_args("type", "user", "id", netdev, NULL));
+    } else {
+        g_autofree char *tap_name = NULL;
+        int fd = marina_tap_open_on_bridge(iface->source, iface->target_dev, &tap_name, &error);
+
+        if (fd < 0) {
+            plan_free(plan);
+            g_task_return_error(task, error);
+            return;
+        }
+        step = plan_add(plan, "getfd", marina_qemu_json_args("fdname", netdev, NULL));
+        step->fd = fd;
+        step->undo = step_new("closefd", marina_qemu_json_args("fdname", netdev, NULL));
+        g_info("Guest '%s': tap %s on bridge %s for %s", vm_name(self), tap_name, iface->source,
+               mac);
+        step = plan_add(plan, "netdev_add",
+                        marina_qemu_json_args("type", "tap", "id", netdev, "fd", netdev, NULL));
+    }
+    step->undo = step_new("netdev_del", marina_qemu_json_args("id", netdev, NULL));
+    args = marina_qemu_json_args("driver", nic_model(iface->model), "netdev", netdev, "id", id,
+                                 "mac", mac, NULL);
+    plan_add(plan, "device_add", args);
+    plan_run(self, plan, task);
+}
+
+static void
+attach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
+{
+    const MarinaInterfaceConfig *iface = device->config;
+    NicAttach *a;
+
+    if (nic_model(iface->model) == NULL) {
+        return_unsupported(self, task, device, _("its model is not one Marina runs."));
+        return;
+    }
+    if (!check_pci_slot(self, task, device))
+        return;
+    if (iface->type == MARINA_NET_TYPE_NETWORK) {
+        return_unsupported(
+            self, task, device,
+            _("interfaces on a virtual network cannot be plugged in live by this daemon yet."));
+        return;
+    }
+    if (iface->type == MARINA_NET_TYPE_BRIDGE && !CFG(self)->system) {
+        return_unsupported(self, task, device,
+                           _("a bridged interface needs the system daemon (marina:///system) to "
+                             "make its tap device."));
+        return;
+    }
+    a = g_new0(NicAttach, 1);
+    a->device = marina_device_copy(device);
+    g_object_set_data_full(G_OBJECT(task), "nic-attach", a, (GDestroyNotify)nic_attach_free);
+    find_nic(self, task, iface->mac, attach_nic_with_ids);
+}
+
+static char *
+netdev_of(const char *id)
+{
+    return g_strconcat("host", id, NULL);
+}
+
+static void
+detach_nic_found(GTask *task, const char *id, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const char *what = g_object_get_data(G_OBJECT(task), "what");
+    g_autofree char *netdev = NULL;
+    Plan *plan;
+    Step *step;
+
+    if (id == NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE,
+                                _("%s is not in the running guest '%s'."), what, vm_name(self));
+        return;
+    }
+    netdev = netdev_of(id);
+    plan = plan_new(what);
+    plan->device = marina_device_copy(g_object_get_data(G_OBJECT(task), "nic-device"));
+    step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
+    step->wait_deleted = g_strdup(id);
+    plan_add(plan, "netdev_del", marina_qemu_json_args("id", netdev, NULL));
+    plan_run(self, plan, task);
+}
+
+static void
+detach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
+{
+    const MarinaInterfaceConfig *iface = device->config;
+
+    if (!check_pci_slot(self, task, device))
+        return;
+    g_object_set_data_full(G_OBJECT(task), "what", marina_device_describe(device), g_free);
+    g_object_set_data_full(G_OBJECT(task), "nic-device", marina_device_copy(device),
+                           (GDestroyNotify)marina_device_free);
+    find_nic(self, task, iface->mac, detach_nic_found);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The driver's entry points                                               */
+
+void
+marina_qemu_vm_attach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task)
+{
+    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
+
+    g_object_ref(task);
+    if (device->kind == MARINA_DEVICE_DISK)
+        attach_disk(self, device, task);
+    else if (device->kind == MARINA_DEVICE_INTERFACE)
+        attach_interface(self, device, task);
+    else
+        return_unsupported(self, task, device,
+                           _("only disks and network interfaces can be plugged in live."));
+    g_object_unref(task);
+}
+
+void
+marina_qemu_vm_detach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task)
+{
+    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
+
+    g_object_ref(task);
+    if (device->kind == MARINA_DEVICE_DISK)
+        detach_disk(self, device, task);
+    else if (device->kind == MARINA_DEVICE_INTERFACE)
+        detach_interface(self, device, task);
+    else
+        return_unsupported(self, task, device,
+                           _("only disks and network interfaces can be unplugged live."));
+    g_object_unref(task);
+}
+
+/* Whether @a and @b differ only where @b's field was set from @a (the
+ * media's source and format); TRUE when the rest is the same. */
+static gboolean
+same_drive(const MarinaDiskConfig *a, const MarinaDiskConfig *b)
+{
+    return a->device == b->device && a->bus == b->bus && a->type == b->type &&
+           a->readonly == b->readonly && g_strcmp0(a->target_dev, b->target_dev) == 0;
+}
+
+void
+marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, const MarinaDevice *device,
+                             gboolean force, GTask *task)
+{
+    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
+    g_autofree char *old_xml = marina_device_to_xml(current);
+    g_autofree char *new_xml = marina_device_to_xml(device);
+
+    g_object_ref(task);
+    if (g_str_equal(old_xml, new_xml)) {
+        g_task_return_boolean(task, TRUE);
+    } else if (device->kind == MARINA_DEVICE_DISK) {
+        const MarinaDiskConfig *a = current->config, *b = device->config;
+
+        if (a->device == MARINA_DISK_DEVICE_DISK)
+            return_unsupported(self, task, device,
+                               _("only a CD-ROM's or floppy's medium can change live."));
+        else if (!same_drive(a, b))
+            return_unsupported(self, task, device,
+                               _("only the medium can change live, not the drive's bus, "
+                                 "type or target."));
+        else
+            change_media(self, a, device, force, task);
+    } else {
+        return_unsupported(self, task, device,
+                           _("only CD-ROM and floppy media and an interface's link state can "
+                             "change live."));
+    }
+    g_object_unref(task);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Growing a disk                                                          */
+
+typedef struct {
+    char *node;
+    char *target;
+    char *path;
+    char *format;
+    guint64 bytes;
+} Resize;
+
+static void
+resize_free(Resize *r)
+{
+    g_free(r->node);
+    g_free(r->target);
+    g_free(r->path);
+    g_free(r->format);
+    g_free(r);
+}
+
+static gboolean
+refuse_shrink(GTask *task, Resize *r, guint64 size)
+{
+    if (r->bytes >= size)
+        return FALSE;
+    g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
+                            _("Disk '%s' is %llu bytes; it cannot shrink to %llu bytes. Give a "
+                              "size larger than now."),
+                            r->target, (unsigned long long)size, (unsigned long long)r->bytes);
+    return TRUE;
+}
+
+static void
+on_block_resized(GTask *task, JsonNode *reply)
+{
+    g_task_return_boolean(task, TRUE);
+    g_object_unref(task);
+}
+
+static void
+on_resize_failed(GTask *task, GError *error)
+{
+    Resize *r = g_task_get_task_data(task);
+
+    g_prefix_error(&error, _("Disk '%s' could not grow: "), r->target);
+    g_task_return_error(task, error);
+    g_object_unref(task);
+}
+
+static void
+on_block_nodes(GTask *task, JsonNode *reply)
+{
+    Resize *r = g_task_get_task_data(task);
+    JsonArray *nodes = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+    gint64 size = -1;
+    JsonObject *args;
+
+    for (guint i = 0; nodes != NULL && i < json_array_get_length(nodes); i++) {
+        JsonObject *node = json_array_get_object_element(nodes, i);
+        JsonObject *image;
+
+        if (node == NULL ||
+            g_strcmp0(json_object_get_string_member_with_default(node, "node-name", ""), r->node) !=
+                0)
+            continue;
+        image = json_object_get_object_member(node, "image");
+        if (image != NULL)
+            size = json_object_get_int_member_with_default(image, "virtual-size", -1);
+    }
+    if (size < 0) {
+        on_resize_failed(task, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                           _("QEMU does not know the disk's image.")));
+        return;
+    }
+    if (refuse_shrink(task, r, (guint64)size)) {
+        g_object_unref(task);
+        return;
+    }
+    args = marina_qemu_json_args("node-name", r->node, NULL);
+    json_object_set_int_member(args, "size", (gint64)r->bytes);
+    marina_qemu_vm_qmp_step(task, "block_resize", args, -1, on_block_resized, on_resize_failed);
+}
+
+static void
+on_img_resized(gboolean ok, const char *output, gpointer data)
+{
+    GTask *task = data;
+    Resize *r = g_task_get_task_data(task);
+
+    if (ok)
+        g_task_return_boolean(task, TRUE);
+    else
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("Disk '%s' (%s) could not grow: %s"), r->target, r->path,
+                                marina_storage_command_last_line(output));
+    g_object_unref(task);
+}
+
+static void
+on_img_info(MarinaVolumeConfig *info, const GError *error, gpointer data)
+{
+    GTask *task = data;
+    Resize *r = g_task_get_task_data(task);
+
+    if (info == NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("Disk '%s' (%s) cannot be read: %s"), r->target, r->path,
+                                error != NULL ? error->message : "?");
+        g_object_unref(task);
+        return;
+    }
+    if (refuse_shrink(task, r, info->capacity)) {
+        g_object_unref(task);
+        return;
+    }
+    marina_qemu_img_resize(r->path, r->format, r->bytes, on_img_resized, task);
+}
+
+void
+marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes, GTask *task)
+{
+    MarinaQemuVm *self = MARINA_QEMU_VM(vm);
+    Resize *r = g_new0(Resize, 1);
+
+    r->node = g_strconcat("drive-", disk->target_dev, NULL);
+    r->target = g_strdup(disk->target_dev);
+    r->path = g_strdup(disk->source);
+    r->format = g_strdup(disk->format != NULL ? disk->format : "raw");
+    r->bytes = bytes;
+    g_task_set_task_data(task, r, (GDestroyNotify)resize_free);
+    g_object_ref(task);
+    if (marina_vm_is_active(vm)) {
+        JsonObject *args = json_object_new();
+
+        json_object_set_boolean_member(args, "flat", TRUE);
+        (void)self;
+        marina_qemu_vm_qmp_step(task, "query-named-block-nodes", args, -1, on_block_nodes,
+                                on_resize_failed);
+        return;
+    }
+    /* Shut off: the image itself (qemu-img; never while a guest holds it). */
+    marina_qemu_img_info(r->target, r->path, r->format, on_img_info, task);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A changed definition                                                    */
+
+/* What DefineDomain checks (host-methods.c): the definition makes a QEMU
+ * command line. Descriptors are stand-ins; an interface on a virtual network
+ * is the network's business at start, so it gets one too. */
+gboolean
+marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
+{
+    const MarinaDaemonConfig *cfg = marina_vm_get_daemon_config(vm);
+    MarinaQemuCommandOptions opts = {.accel = cfg->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) argv = NULL;
+    int fds[64], taps[64];
+
+    opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(def), G_N_ELEMENTS(fds));
+    for (guint i = 0; i < opts.n_chardev_fds; i++)
+        fds[i] = 4 + (int)i;
+    opts.chardev_fds = fds;
+    opts.n_tap_fds = MIN(def->interfaces->len, G_N_ELEMENTS(taps));
+    for (guint i = 0; i < opts.n_tap_fds; i++) {
+        const MarinaInterfaceConfig *iface = def->interfaces->pdata[i];
+        gboolean tap = iface->type == MARINA_NET_TYPE_NETWORK ||
+                       (cfg->system && iface->type == MARINA_NET_TYPE_BRIDGE);
+        taps[i] = tap ? 100 + (int)i : -1;
+    }
+    opts.tap_fds = taps;
+    argv = marina_qemu_command_build(def, &opts, warnings, error);
+    return argv != NULL;
+}

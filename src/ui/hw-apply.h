@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What Apply and Remove send for a guest's hardware pages: the persistent
+ * definition first (every change goes there), then the autostart flag, then
+ * what a running guest can take at once. */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "domain-config.h"
+#include "domain.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MarinaHwChange MarinaHwChange;
+
+MarinaHwChange *marina_hw_change_new(void);
+void marina_hw_change_free(MarinaHwChange *change);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHwChange, marina_hw_change_free)
+
+/* The new persistent definition (copied as XML). */
+void marina_hw_change_set_definition(MarinaHwChange *change, const MarinaDomainConfig *config);
+void marina_hw_change_set_autostart(MarinaHwChange *change, gboolean autostart);
+/* Whether the change has a live part (see the setters of hw-apply-live). */
+gboolean marina_hw_change_has_live(const MarinaHwChange *change);
+gboolean marina_hw_change_is_empty(const MarinaHwChange *change);
+
+/* Sends @change (taken) for @domain. */
+void marina_hw_apply_async(MarinaDomain *domain, MarinaHwChange *change, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
+/* FALSE with the daemon's error when the definition or the autostart flag
+ * was refused (nothing live was tried then). Otherwise TRUE, with @notes
+ * (may be NULL) saying what the daemon ignored and which live part QEMU
+ * refused (that part waits for the next boot), and @live_done TRUE when
+ * every live part was done. */
+gboolean marina_hw_apply_finish(GAsyncResult *result, char **notes, gboolean *live_done,
+                                GError **error);
+
+G_END_DECLS

@@ -1,0 +1,706 @@
+/* A running guest's hardware changed through the daemon (Domain.AttachDevice,
+ * DetachDevice, UpdateDevice, ResizeDisk) and seen from inside the guest: a
+ * qcow2 disk plugged in and out (/sys/block), a user-mode NIC plugged in
+ * (/sys/class/net), a CD-ROM's medium inserted and ejected on the pc
+ * machine's IDE bus, a disk grown; a --config change seen only in the
+ * definition; invalid and duplicate devices refused with the definition
+ * unchanged; ConfigChanged sent; marinactl's domblklist / domiflist. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/domain-state.h"
+#include "core/error.h"
+#include "harness.h"
+
+#define READY "MARINA-GUEST-READY"
+#define LIVE 1
+#define CONFIG 2
+#define NIC_MAC "52:54:00:7a:00:01"
+#define HOTPLUG_MAC "52:54:00:7a:00:02"
+
+typedef struct {
+    Harness *h;
+    MarinaDBusDomain *dom;
+    GString *acc;
+    int fd;
+    char *data_disk; /* a fresh qcow2 the tests plug in */
+    guint config_changed;
+    char *last_event;
+    char *last_device;
+} Fixture;
+
+static void
+on_config_changed(MarinaDBusDomain *dom, const char *event, const char *device, gpointer data)
+{
+    Fixture *f = data;
+
+    f->config_changed++;
+    g_free(f->last_event);
+    g_free(f->last_device);
+    f->last_event = g_strdup(event);
+    f->last_device = g_strdup(device);
+}
+
+static void
+run_or_fail(const char *const *argv)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *err = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+                      &status, &error) ||
+        !g_spawn_check_wait_status(status, NULL))
+        fail_msg("%s failed: %s", argv[0], error != NULL ? error->message : err);
+}
+
+static int
+group_setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+    g_autofree char *base = g_build_filename(harness_guest_dir(), "data.qcow2", NULL);
+    g_autofree char *devices = g_strdup_printf(
+        "    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        "<source file='%s'/><target dev='vda' bus='virtio'/><readonly/></disk>\n"
+        "    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>\n"
+        "    <interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+        "</interface>\n",
+        base);
+    g_autofree char *xml = harness_guest_xml("hotplug", devices);
+    g_autoptr(GError) error = NULL;
+
+    f->h = harness_new();
+    harness_start_daemon(f->h);
+    harness_connect(f->h);
+    f->data_disk = g_build_filename(f->h->dir, "hot.qcow2", NULL);
+    run_or_fail((const char *const[]){"qemu-img", "create", "-q", "-f", "qcow2", f->data_disk,
+                                      "16M", NULL});
+    f->dom = harness_define(f->h, xml);
+    g_signal_connect(f->dom, "config-changed", G_CALLBACK(on_config_changed), f);
+    if (!marina_dbus_domain_call_start_sync(f->dom, 0, NULL, &error))
+        fail_msg("start: %s", error->message);
+    f->acc = g_string_new(NULL);
+    f->fd = harness_open_serial(f->h, f->dom, f->acc);
+    assert_true(harness_wait_output(f->fd, f->acc, 0, READY, 60000));
+    *state = f;
+    return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+    Fixture *f = *state;
+
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->dom != NULL)
+        marina_dbus_domain_call_destroy_sync(f->dom, NULL, NULL);
+    g_clear_object(&f->dom);
+    harness_free(f->h);
+    g_string_free(f->acc, TRUE);
+    g_free(f->data_disk);
+    g_free(f->last_event);
+    g_free(f->last_device);
+    g_free(f);
+    return 0;
+}
+
+/* Asks the guest, for up to ~20 s, whether @path exists until the answer is
+ * @want; TRUE when it is. */
+static gboolean
+guest_sees(Fixture *f, const char *path, gboolean want)
+{
+    g_autofree char *line = g_strdup_printf(
+        "i=0; while [ $i -lt 80 ]; do [ %s -e %s ] && break; sleep 0.25; i=$((i+1)); done; "
+        "[ -e %s ] && echo HAS-$((1+0))-END || echo HAS-$((0+0))-END",
+        want ? "" : "!", path, path);
+
+    return harness_type_and_wait(f->fd, f->acc, line, want ? "HAS-1-END" : "HAS-0-END", 30000);
+}
+
+static char *
+get_xml(Fixture *f, guint flags)
+{
+    g_autoptr(GError) error = NULL;
+    char *xml = NULL;
+
+    if (!marina_dbus_domain_call_get_xml_sync(f->dom, flags, &xml, NULL, &error))
+        fail_msg("GetXML: %s", error->message);
+    return xml;
+}
+
+static void
+attach(Fixture *f, const char *xml, guint flags)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+
+    if (!marina_dbus_domain_call_attach_device_sync(f->dom, xml, flags, &warnings, NULL, &error))
+        fail_msg("AttachDevice %s: %s", xml, error->message);
+}
+
+static void
+detach(Fixture *f, const char *xml, guint flags)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!marina_dbus_domain_call_detach_device_sync(f->dom, xml, flags, NULL, &error))
+        fail_msg("DetachDevice %s: %s", xml, error->message);
+}
+
+static void
+update(Fixture *f, const char *xml, guint flags)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+
+    if (!marina_dbus_domain_call_update_device_sync(f->dom, xml, flags, &warnings, NULL, &error))
+        fail_msg("UpdateDevice %s: %s", xml, error->message);
+}
+
+static char *
+hot_disk_xml(Fixture *f, const char *target)
+{
+    return g_strdup_printf("<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                           "<source file='%s'/><target dev='%s' bus='virtio'/></disk>",
+                           f->data_disk, target);
+}
+
+static void
+test_disk_plug_and_unplug(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *disk = hot_disk_xml(f, "vdb");
+    g_autofree char *live = NULL;
+    g_autofree char *inactive = NULL;
+    guint before = f->config_changed;
+
+    assert_true(guest_sees(f, "/sys/block/vda", TRUE));
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    attach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    live = get_xml(f, 0);
+    inactive = get_xml(f, 1);
+    assert_non_null(strstr(live, "dev=\"vdb\"") ?: strstr(live, "dev='vdb'"));
+    /* Live only: the definition does not have it. */
+    assert_null(strstr(inactive, "vdb"));
+    assert_true(HARNESS_WAIT_FOR(f->config_changed > before, 5000));
+    assert_string_equal(f->last_event, "device-attached");
+    assert_string_equal(f->last_device, "vdb");
+
+    detach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    g_free(live);
+    live = get_xml(f, 0);
+    assert_null(strstr(live, "vdb"));
+    assert_true(HARNESS_WAIT_FOR(
+        f->last_event != NULL && g_str_equal(f->last_event, "device-detached"), 5000));
+}
+
+static void
+test_disk_grows_live(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *disk = hot_disk_xml(f, "vdc");
+    g_autoptr(GError) error = NULL;
+
+    /* The guest names its disks in the order they come: vdb is free again. */
+    attach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    /* 16 MiB = 32768 sectors; grown to 32 MiB = 65536. */
+    assert_true(harness_type_and_wait(f->fd, f->acc, "echo SZ-$(cat /sys/block/vdb/size)-END",
+                                      "SZ-32768-END", 10000));
+    assert_true(marina_dbus_domain_call_resize_disk_sync(f->dom, "vdc", 32 << 20, NULL, &error));
+    assert_true(harness_type_and_wait(
+        f->fd, f->acc,
+        "i=0; while [ $i -lt 40 ] && [ $(cat /sys/block/vdb/size) != 65536 ]; do sleep 0.25; "
+        "i=$((i+1)); done; echo SZ-$(cat /sys/block/vdb/size)-END",
+        "SZ-65536-END", 15000));
+    /* Shrinking is refused. */
+    assert_false(marina_dbus_domain_call_resize_disk_sync(f->dom, "vdc", 8 << 20, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_resize_disk_sync(f->dom, "vdz", 8 << 20, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE));
+    detach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+}
+
+static void
+test_nic_plug_and_unplug(void **state)
+{
+    Fixture *f = *state;
+    const char *nic = "<interface type='user'><mac address='" HOTPLUG_MAC "'/>"
+                      "<model type='virtio'/></interface>";
+
+    assert_true(guest_sees(f, "/sys/class/net/eth0", TRUE));
+    attach(f, nic, LIVE);
+    assert_true(guest_sees(f, "/sys/class/net/eth1", TRUE));
+    assert_true(harness_type_and_wait(f->fd, f->acc, "echo MAC-$(cat /sys/class/net/eth1/address)",
+                                      "MAC-" HOTPLUG_MAC, 5000));
+    detach(f, nic, LIVE);
+    assert_true(guest_sees(f, "/sys/class/net/eth1", FALSE));
+    /* The one from the start (net0) unplugs too, found by its MAC. */
+    detach(f, "<interface type='user'><mac address='" NIC_MAC "'/></interface>", LIVE);
+    assert_true(guest_sees(f, "/sys/class/net/eth0", FALSE));
+    attach(f,
+           "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+           "</interface>",
+           LIVE);
+    assert_true(guest_sees(f, "/sys/class/net/eth0", TRUE));
+}
+
+static char *
+test_iso_path(void)
+{
+    char *path = g_build_filename(harness_guest_dir(), "marina-test.iso", NULL);
+
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        fail_msg("%s is missing: build the test-iso target (meson test builds it)", path);
+    return path;
+}
+
+/* Whether the guest's sr0 holds a medium of @sectors 512-byte sectors
+ * (@want): it can read from the drive and the size is the image's. Opening
+ * the drive makes the kernel look at the medium. (The size of an empty
+ * drive is what it was, or a made-up capacity: only reading tells.) */
+static gboolean
+guest_cd_holds(Fixture *f, guint64 sectors, gboolean want)
+{
+    const char *line =
+        "i=0; while [ $i -lt 40 ]; do r=0; dd if=/dev/sr0 of=/dev/null bs=2048 count=1 "
+        "2>/dev/null && [ $(cat /sys/block/sr0/size) = %llu ] && r=1; [ $r = %d ] && break; "
+        "sleep 0.25; i=$((i+1)); done; echo CD-$r-END";
+    g_autofree char *typed = g_strdup_printf(line, (unsigned long long)sectors, want ? 1 : 0);
+
+    if (harness_type_and_wait(f->fd, f->acc, typed, want ? "CD-1-END" : "CD-0-END", 20000))
+        return TRUE;
+    g_file_set_contents("/tmp/devlive/console.txt", f->acc->str, -1, NULL);
+    return FALSE;
+}
+
+static void
+test_cdrom_media_live(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *iso = test_iso_path();
+    g_autofree char *insert = g_strdup_printf(
+        "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/><source file='%s'/>"
+        "<target dev='hdc' bus='ide'/><readonly/></disk>",
+        iso);
+    g_autofree char *live = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+
+    struct stat st;
+    guint64 sectors;
+
+    assert_int_equal(stat(iso, &st), 0);
+    sectors = (guint64)st.st_size / 512;
+    assert_true(guest_sees(f, "/sys/block/sr0", TRUE));
+    assert_true(guest_cd_holds(f, sectors, FALSE));
+    update(f, insert, LIVE);
+    assert_true(HARNESS_WAIT_FOR(
+        f->last_event != NULL && g_str_equal(f->last_event, "media-changed"), 5000));
+    assert_true(guest_cd_holds(f, sectors, TRUE));
+    live = get_xml(f, 0);
+    assert_non_null(strstr(live, iso));
+    update(f, "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>",
+           LIVE);
+    assert_true(guest_cd_holds(f, sectors, FALSE));
+    g_free(live);
+    live = get_xml(f, 0);
+    assert_null(strstr(live, iso));
+
+    /* A live change of the drive's bus cannot be made. */
+    assert_false(marina_dbus_domain_call_update_device_sync(
+        f->dom, "<disk type='file' device='cdrom'><target dev='hdc' bus='scsi'/><readonly/></disk>",
+        LIVE, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED) ||
+                g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG));
+}
+
+static void
+test_config_only_and_refusals(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *disk = hot_disk_xml(f, "vdd");
+    g_autofree char *dup = hot_disk_xml(f, "vda");
+    g_autofree char *before_def = get_xml(f, 1);
+    g_autofree char *before_live = get_xml(f, 0);
+    g_autofree char *def = NULL;
+    g_autofree char *live = NULL;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+
+    /* Refused: not XML, not a device, a duplicate target, bad flags. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(f->dom, "<disk", LIVE | CONFIG,
+                                                            &warnings, NULL, &error));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        f->dom, "<domain><name>x</name></domain>", CONFIG, &warnings, NULL, &error));
+    g_clear_error(&error);
+    assert_false(marina_dbus_domain_call_attach_device_sync(f->dom, dup, LIVE | CONFIG, &warnings,
+                                                            NULL, &error));
+    g_clear_error(&error);
+    assert_false(
+        marina_dbus_domain_call_attach_device_sync(f->dom, disk, 8, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    g_clear_error(&error);
+    /* Not live-pluggable (an IDE disk): refused, and with config nothing saved. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        f->dom,
+        "<disk type='file' device='disk'><source file='/tmp/x.img'/>"
+        "<target dev='hdb' bus='ide'/></disk>",
+        LIVE | CONFIG, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "--config"));
+    g_clear_error(&error);
+    /* A definition QEMU could not start (the pc machine's IDE bus has four
+     * places), --config alone: refused as DefineDomain refuses it. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        f->dom,
+        "<disk type='file' device='disk'><source file='/tmp/x.img'/>"
+        "<target dev='hde' bus='ide'/></disk>",
+        CONFIG, &warnings, NULL, &error));
+    assert_non_null(strstr(error->message, "hde"));
+    g_clear_error(&error);
+    /* Detaching what is not there. */
+    assert_false(marina_dbus_domain_call_detach_device_sync(
+        f->dom,
+        "<disk type='file' device='disk'><source file='/tmp/q.img'/>"
+        "<target dev='vdq' bus='virtio'/></disk>",
+        LIVE, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE));
+    g_clear_error(&error);
+    def = get_xml(f, 1);
+    live = get_xml(f, 0);
+    assert_string_equal(def, before_def);
+    assert_string_equal(live, before_live);
+
+    /* --config alone: in the definition, not in the running guest. */
+    attach(f, disk, CONFIG);
+    g_free(def);
+    g_free(live);
+    def = get_xml(f, 1);
+    live = get_xml(f, 0);
+    assert_non_null(strstr(def, "vdd"));
+    assert_null(strstr(live, "vdd"));
+    assert_true(guest_sees(f, "/sys/block/vdd", FALSE));
+    detach(f, disk, CONFIG);
+    g_free(def);
+    def = get_xml(f, 1);
+    assert_null(strstr(def, "vdd"));
+}
+
+static int
+ctl_status(int status, const char *out, const char *err)
+{
+    if (status != 0)
+        print_message("marinactl exited with %d: %s%s\n", status, out ? out : "", err ? err : "");
+    return status;
+}
+
+#define harness_marinactl(h, out, err, ...)                                                        \
+    ctl_status(harness_marinactl(h, out, err, __VA_ARGS__), *(out), *(err))
+
+/* marinactl domblklist / domiflist print virsh's tables. */
+static void
+test_marinactl_lists(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *data = g_build_filename(harness_guest_dir(), "data.qcow2", NULL);
+    g_autofree char *row = NULL;
+
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "domblklist", "hotplug", NULL), 0);
+    assert_non_null(strstr(out, " Target   Source\n"));
+    row = g_strdup_printf(" vda      %s\n", data);
+    assert_non_null(strstr(out, row));
+    assert_non_null(strstr(out, " hdc      -\n"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(
+        harness_marinactl(f->h, &out, &err, "domblklist", "hotplug", "--details", NULL), 0);
+    assert_non_null(strstr(out, " Type   Device   Target   Source\n"));
+    assert_non_null(strstr(out, " file   cdrom    hdc      -\n"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "domiflist", "hotplug", NULL), 0);
+    assert_non_null(strstr(out, " Interface   Type   Source   Model    MAC\n"));
+    assert_non_null(strstr(out, " -           user   -        virtio   " NIC_MAC "\n"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    /* attach-disk / detach-disk through marinactl, live. */
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "attach-disk", "hotplug", f->data_disk,
+                                       "vde", "--subdriver", "qcow2", "--live", NULL),
+                     0);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "detach-disk", "hotplug", "vde", NULL), 0);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    /* --current with --live is a usage error. */
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "detach-disk", "hotplug", "vda",
+                                       "--current", "--live", NULL),
+                     2);
+}
+
+/* The test driver simulates the same calls: its guests run no QEMU. */
+static void
+test_test_driver(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("marina-hotplug-XXXXXX", NULL);
+    g_autofree char *node = g_build_filename(dir, "node.xml", NULL);
+    const char *args[] = {"--driver", "test", "--test-file", node, NULL};
+    const char *disk = "<disk type='file' device='disk'><source file='/img/t.qcow2'/>"
+                       "<driver name='qemu' type='qcow2'/><target dev='vdb' bus='virtio'/></disk>";
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *live = NULL;
+    g_autofree char *def = NULL;
+    Harness *h;
+
+    assert_true(g_file_set_contents(
+        node,
+        "<node><domain type='test'><name>t1</name><memory>65536</memory>"
+        "<os><type>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/img/a.img'/>"
+        "<target dev='vda' bus='virtio'/></disk>"
+        "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>"
+        "</devices></domain></node>",
+        -1, NULL));
+    h = harness_new_with_args(args);
+    assert_true(marina_dbus_host_call_lookup_domain_sync(h->host, "t1", &path, NULL, &error));
+    dom = harness_domain(h, NULL, path);
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_RUNNING, 5000, NULL),
+                     MARINA_DOMAIN_RUNNING);
+
+    /* Live and config together: both have it. */
+    if (!marina_dbus_domain_call_attach_device_sync(dom, disk, LIVE | CONFIG, &warnings, NULL,
+                                                    &error))
+        fail_msg("AttachDevice: %s", error->message);
+    g_clear_pointer(&warnings, g_strfreev);
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 0, &live, NULL, &error));
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 1, &def, NULL, &error));
+    assert_non_null(strstr(live, "vdb"));
+    assert_non_null(strstr(def, "vdb"));
+    /* What a running guest cannot take: refused, nothing saved. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        dom,
+        "<disk type='file' device='disk'><source file='/img/i.img'/>"
+        "<target dev='hdb' bus='ide'/></disk>",
+        LIVE | CONFIG, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    g_clear_error(&error);
+    g_clear_pointer(&def, g_free);
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 1, &def, NULL, &error));
+    assert_null(strstr(def, "hdb"));
+    /* Media, and growing a disk but not shrinking it. */
+    assert_true(marina_dbus_domain_call_update_device_sync(
+        dom,
+        "<disk type='file' device='cdrom'><source file='/img/x.iso'/>"
+        "<target dev='hdc' bus='ide'/><readonly/></disk>",
+        0, &warnings, NULL, &error));
+    g_clear_pointer(&warnings, g_strfreev);
+    assert_true(marina_dbus_domain_call_resize_disk_sync(dom, "vdb", 1 << 30, NULL, &error));
+    assert_false(marina_dbus_domain_call_resize_disk_sync(dom, "vdb", 1 << 20, NULL, &error));
+    g_clear_error(&error);
+
+    /* Shut off: live is refused, current means the definition. */
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+    assert_int_equal(harness_wait_state(dom, MARINA_DOMAIN_SHUTOFF, 5000, NULL),
+                     MARINA_DOMAIN_SHUTOFF);
+    assert_false(marina_dbus_domain_call_detach_device_sync(dom, disk, LIVE, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING));
+    g_clear_error(&error);
+    assert_true(marina_dbus_domain_call_detach_device_sync(dom, disk, 0, NULL, &error));
+    g_clear_pointer(&def, g_free);
+    assert_true(marina_dbus_domain_call_get_xml_sync(dom, 1, &def, NULL, &error));
+    assert_null(strstr(def, "vdb"));
+    harness_free(h);
+    g_unlink(node);
+    g_rmdir(dir);
+}
+
+/* ---- A bridged NIC on the system daemon, inside a network namespace ---- */
+
+typedef struct {
+    char *ns;   /* "marina-devlive-<random>" */
+    char *root; /* sockets, configuration, state */
+    GPid daemon;
+} BridgeHost;
+
+static BridgeHost bridge_host;
+
+static gboolean
+ns_run(const char *command, char **out)
+{
+    g_autofree char *full = g_strdup_printf("ip netns exec %s %s", bridge_host.ns, command);
+    int status = -1;
+
+    return g_spawn_command_line_sync(full, out, NULL, &status, NULL) &&
+           g_spawn_check_wait_status(status, NULL);
+}
+
+static int
+bridge_setup(void **state)
+{
+    g_autofree char *add = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *st = NULL;
+    g_autofree char *sock = NULL;
+
+    if (getuid() != 0)
+        return 0;
+    bridge_host.ns = g_strdup_printf("marina-devlive-%08x", g_random_int());
+    bridge_host.root = g_dir_make_tmp("marina-hpbr-XXXXXX", NULL);
+    add = g_strdup_printf("ip netns add %s", bridge_host.ns);
+    run_or_fail((const char *const[]){"sh", "-c", add, NULL});
+    assert_true(ns_run("ip link add brhp0 type bridge", NULL));
+    assert_true(ns_run("ip link set brhp0 up", NULL));
+    conf = g_build_filename(bridge_host.root, "marinad.conf", NULL);
+    sock = g_build_filename(bridge_host.root, "rw.sock", NULL);
+    st = g_build_filename(bridge_host.root, "st", NULL);
+    text = g_strdup_printf("[marinad]\nunix-socket-path=%s\nstats-interval-ms=0\n", sock);
+    assert_true(g_file_set_contents(conf, text, -1, NULL));
+    {
+        const char *argv[] = {"ip",       "netns",    "exec", bridge_host.ns, g_getenv("MARINAD"),
+                              "--system", "--config", conf,   "--state-dir",  st,
+                              NULL};
+        assert_true(g_spawn_async(NULL, (char **)argv, NULL,
+                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                                      G_SPAWN_STDERR_TO_DEV_NULL,
+                                  NULL, NULL, &bridge_host.daemon, NULL));
+    }
+    for (int i = 0; i < 250 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
+        g_usleep(20000);
+    assert_true(g_file_test(sock, G_FILE_TEST_EXISTS));
+    return 0;
+}
+
+static int
+bridge_teardown(void **state)
+{
+    g_autofree char *del = NULL;
+    g_autofree char *rm = NULL;
+    int status;
+
+    if (bridge_host.daemon > 0) {
+        /* The guest's QEMU goes with the namespace's taps; stop it first. */
+        kill(bridge_host.daemon, SIGTERM);
+        waitpid(bridge_host.daemon, &status, 0);
+        bridge_host.daemon = 0;
+    }
+    if (bridge_host.ns != NULL) {
+        g_autofree char *pids = NULL;
+        g_autofree char *kill_cmd = g_strdup_printf("ip netns pids %s", bridge_host.ns);
+
+        /* QEMU processes left in the namespace (the daemon leaves guests running). */
+        if (g_spawn_command_line_sync(kill_cmd, &pids, NULL, NULL, NULL) && pids != NULL) {
+            g_auto(GStrv) lines = g_strsplit(pids, "\n", -1);
+            for (guint i = 0; lines[i] != NULL; i++)
+                if (*lines[i] != '\0')
+                    kill((pid_t)g_ascii_strtoll(lines[i], NULL, 10), SIGKILL);
+        }
+        del = g_strdup_printf("ip netns del %s", bridge_host.ns);
+        g_spawn_command_line_sync(del, NULL, NULL, NULL, NULL);
+        g_clear_pointer(&bridge_host.ns, g_free);
+    }
+    if (bridge_host.root != NULL) {
+        rm = g_strdup_printf("rm -rf '%s'", bridge_host.root);
+        g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL);
+        g_clear_pointer(&bridge_host.root, g_free);
+    }
+    return 0;
+}
+
+static void
+test_bridge_nic(void **state)
+{
+    g_autofree char *sock = NULL;
+    g_autofree char *escaped = NULL;
+    g_autofree char *address = NULL;
+    g_autofree char *xml = harness_guest_xml("brhp", NULL);
+    g_autofree char *path = NULL;
+    g_autofree char *links = NULL;
+    g_autoptr(GDBusConnection) conn = NULL;
+    g_autoptr(MarinaDBusHost) host = NULL;
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    const char *nic = "<interface type='bridge'><mac address='52:54:00:7a:00:09'/>"
+                      "<source bridge='brhp0'/><model type='virtio'/></interface>";
+    Fixture f = {0};
+
+    if (getuid() != 0) {
+        print_message("bridged NICs need the system daemon (root); skipped\n");
+        return;
+    }
+    sock = g_build_filename(bridge_host.root, "rw.sock", NULL);
+    escaped = g_dbus_address_escape_value(sock);
+    address = g_strconcat("unix:path=", escaped, NULL);
+    conn = g_dbus_connection_new_for_address_sync(
+        address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL, &error);
+    assert_non_null(conn);
+    host = marina_dbus_host_proxy_new_sync(conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL,
+                                           "/org/marinavm/Marina1", NULL, &error);
+    assert_true(
+        marina_dbus_host_call_define_domain_sync(host, xml, &path, &warnings, NULL, &error));
+    dom = marina_dbus_domain_proxy_new_sync(conn, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, NULL, path,
+                                            NULL, &error);
+    assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
+    f.dom = dom;
+    f.acc = acc;
+    f.fd = harness_open_serial(NULL, dom, acc);
+    assert_true(harness_wait_output(f.fd, acc, 0, READY, 60000));
+
+    attach(&f, nic, LIVE);
+    assert_true(guest_sees(&f, "/sys/class/net/eth0", TRUE));
+    /* Its tap is on the bridge, up. */
+    assert_true(ns_run("ip -o link show master brhp0", &links));
+    assert_non_null(strstr(links, "vnet"));
+    assert_non_null(strstr(links, "UP"));
+    detach(&f, nic, LIVE);
+    assert_true(guest_sees(&f, "/sys/class/net/eth0", FALSE));
+    g_clear_pointer(&links, g_free);
+    assert_true(HARNESS_WAIT_FOR(
+        ns_run("ip -o link show master brhp0", &links) && strstr(links, "vnet") == NULL, 5000));
+    close(f.fd);
+    marina_dbus_domain_call_destroy_sync(dom, NULL, NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_disk_plug_and_unplug),
+        cmocka_unit_test(test_disk_grows_live),
+        cmocka_unit_test(test_nic_plug_and_unplug),
+        cmocka_unit_test(test_cdrom_media_live),
+        cmocka_unit_test(test_config_only_and_refusals),
+        cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_test_driver),
+        cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
