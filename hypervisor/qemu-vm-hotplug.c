@@ -791,6 +791,12 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     args = marina_qemu_json_args("driver", nic_model(iface->model), "netdev", netdev, "id", id,
                                  "mac", mac, NULL);
     plan_add(plan, "device_add", args);
+    if (iface->link_down) {
+        /* Plugged in with its cable out, as <link state='down'/> says. */
+        args = marina_qemu_json_args("name", id, NULL);
+        json_object_set_boolean_member(args, "up", FALSE);
+        plan_add(plan, "set_link", args);
+    }
     plan_run(self, plan, task);
 }
 
@@ -910,6 +916,85 @@ same_drive(const MarinaDiskConfig *a, const MarinaDiskConfig *b)
            a->readonly == b->readonly && g_strcmp0(a->target_dev, b->target_dev) == 0;
 }
 
+/* A VNC display's password: QEMU changes it when the display was started
+ * with one (password=on); nothing else of a display changes live. */
+static void
+change_vnc_password(MarinaQemuVm *self, const MarinaDevice *current, const MarinaDevice *device,
+                    GTask *task)
+{
+    const MarinaGraphicsConfig *a = current->config;
+    g_autoptr(MarinaDevice) same = marina_device_copy(device);
+    MarinaGraphicsConfig *b = same->config;
+    g_autofree char *xml_a = NULL, *xml_b = NULL;
+    g_autofree char *what = marina_device_describe(device);
+    const char *password = b->password;
+    Plan *plan;
+
+    if (a->password == NULL || password == NULL) {
+        return_unsupported(self, task, device,
+                           _("a password can be changed live only on a display that was started "
+                             "with one, and not removed."));
+        return;
+    }
+    b->password = a->password;
+    xml_a = marina_device_to_xml(current);
+    xml_b = marina_device_to_xml(same);
+    b->password = (char *)password;
+    if (!g_str_equal(xml_a, xml_b)) {
+        return_unsupported(self, task, device, _("only its password can change live."));
+        return;
+    }
+    plan = plan_new(what);
+    plan_add(plan, "set_password",
+             marina_qemu_json_args("protocol", "vnc", "password", password, NULL));
+    plan_run(self, plan, task);
+}
+
+/* @b is @a but for its <link state>. */
+static gboolean
+only_link_differs(const MarinaDevice *a, const MarinaDevice *b)
+{
+    g_autoptr(MarinaDevice) same = marina_device_copy(b);
+    g_autofree char *xml_a = marina_device_to_xml(a);
+    g_autofree char *xml_b = NULL;
+
+    ((MarinaInterfaceConfig *)same->config)->link_down =
+        ((const MarinaInterfaceConfig *)a->config)->link_down;
+    xml_b = marina_device_to_xml(same);
+    return g_str_equal(xml_a, xml_b);
+}
+
+static void
+set_link_found(GTask *task, const char *id, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const MarinaDevice *device = g_object_get_data(G_OBJECT(task), "nic-device");
+    g_autofree char *what = marina_device_describe(device);
+    JsonObject *args;
+    Plan *plan;
+
+    if (id == NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE,
+                                _("%s is not in the running guest '%s'."), what, vm_name(self));
+        return;
+    }
+    plan = plan_new(what);
+    args = marina_qemu_json_args("name", id, NULL);
+    json_object_set_boolean_member(args, "up",
+                                   !((const MarinaInterfaceConfig *)device->config)->link_down);
+    plan_add(plan, "set_link", args);
+    plan_run(self, plan, task);
+}
+
+/* The guest sees its interface's carrier go or come (set_link). */
+static void
+set_link(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
+{
+    g_object_set_data_full(G_OBJECT(task), "nic-device", marina_device_copy(device),
+                           (GDestroyNotify)marina_device_free);
+    find_nic(self, task, ((const MarinaInterfaceConfig *)device->config)->mac, set_link_found);
+}
+
 void
 marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, const MarinaDevice *device,
                              gboolean force, GTask *task)
@@ -933,6 +1018,10 @@ marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, const Ma
                                  "type or target."));
         else
             change_media(self, a, device, force, task);
+    } else if (device->kind == MARINA_DEVICE_INTERFACE && only_link_differs(current, device)) {
+        set_link(self, device, task);
+    } else if (device->kind == MARINA_DEVICE_GRAPHICS) {
+        change_vnc_password(self, current, device, task);
     } else {
         return_unsupported(self, task, device,
                            _("only CD-ROM and floppy media and an interface's link state can "

@@ -662,7 +662,24 @@ test_update_device(MarinaVm *vm, const MarinaDevice *current, const MarinaDevice
         }
     }
     old_xml = marina_device_to_xml(current);
-    new_xml = marina_device_to_xml(device);
+    if (device->kind == MARINA_DEVICE_INTERFACE) {
+        /* The link state may change; nothing else. */
+        g_autoptr(MarinaDevice) same = marina_device_copy(device);
+        ((MarinaInterfaceConfig *)same->config)->link_down =
+            ((const MarinaInterfaceConfig *)current->config)->link_down;
+        new_xml = marina_device_to_xml(same);
+    } else if (device->kind == MARINA_DEVICE_GRAPHICS &&
+               ((const MarinaGraphicsConfig *)current->config)->password != NULL &&
+               ((const MarinaGraphicsConfig *)device->config)->password != NULL) {
+        /* A display's password may change (not be added or removed). */
+        g_autoptr(MarinaDevice) same = marina_device_copy(device);
+        MarinaGraphicsConfig *g = same->config;
+        g_free(g->password);
+        g->password = g_strdup(((const MarinaGraphicsConfig *)current->config)->password);
+        new_xml = marina_device_to_xml(same);
+    } else {
+        new_xml = marina_device_to_xml(device);
+    }
     if (g_str_equal(old_xml, new_xml)) {
         g_task_return_boolean(task, TRUE);
         return;

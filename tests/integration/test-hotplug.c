@@ -74,7 +74,8 @@ group_setup(void **state)
         "<source file='%s'/><target dev='vda' bus='virtio'/><readonly/></disk>\n"
         "    <disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>\n"
         "    <interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
-        "</interface>\n",
+        "</interface>\n"
+        "    <graphics type='vnc' passwd='first'/>\n",
         base);
     g_autofree char *xml = harness_guest_xml("hotplug", devices);
     g_autoptr(GError) error = NULL;
@@ -236,6 +237,22 @@ test_disk_grows_live(void **state)
     assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
 }
 
+/* Waits (~10 s) for /sys/class/net/@dev/carrier to read @want. */
+static gboolean
+guest_carrier(Fixture *f, const char *dev, int want)
+{
+    g_autofree char *line = g_strdup_printf(
+        "i=0; while [ $i -lt 40 ] && [ \"$(cat /sys/class/net/%s/carrier)\" != %d ]; do "
+        "sleep 0.25; i=$((i+1)); done; echo CARRIER-$(cat /sys/class/net/%s/carrier)-END",
+        dev, want, dev);
+    g_autofree char *expect = g_strdup_printf("CARRIER-%d-END", want);
+
+    if (harness_type_and_wait(f->fd, f->acc, line, expect, 15000))
+        return TRUE;
+    g_file_set_contents("/tmp/devlive/console.txt", f->acc->str, -1, NULL);
+    return FALSE;
+}
+
 static void
 test_nic_plug_and_unplug(void **state)
 {
@@ -258,6 +275,21 @@ test_nic_plug_and_unplug(void **state)
            "</interface>",
            LIVE);
     assert_true(guest_sees(f, "/sys/class/net/eth0", TRUE));
+
+    /* Its link, down and up again: the guest sees the carrier go and come. */
+    assert_true(harness_type_and_wait(f->fd, f->acc, "ip link set eth0 up; echo UP-$((2+3))",
+                                      "UP-5", 5000));
+    assert_true(guest_carrier(f, "eth0", 1));
+    update(f,
+           "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+           "<link state='down'/></interface>",
+           LIVE);
+    assert_true(guest_carrier(f, "eth0", 0));
+    update(f,
+           "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+           "<link state='up'/></interface>",
+           LIVE);
+    assert_true(guest_carrier(f, "eth0", 1));
 }
 
 static char *
@@ -375,6 +407,13 @@ test_config_only_and_refusals(void **state)
         CONFIG, &warnings, NULL, &error));
     assert_non_null(strstr(error->message, "hde"));
     g_clear_error(&error);
+    /* A display's password changes live; removing it cannot. */
+    update(f, "<graphics type='vnc' passwd='second'/>", LIVE);
+    assert_false(marina_dbus_domain_call_update_device_sync(f->dom, "<graphics type='vnc'/>", LIVE,
+                                                            &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    g_clear_error(&error);
+    g_clear_pointer(&warnings, g_strfreev);
     /* Detaching what is not there. */
     assert_false(marina_dbus_domain_call_detach_device_sync(
         f->dom,
@@ -386,7 +425,9 @@ test_config_only_and_refusals(void **state)
     def = get_xml(f, 1);
     live = get_xml(f, 0);
     assert_string_equal(def, before_def);
-    assert_string_equal(live, before_live);
+    assert_non_null(strstr(live, "second"));
+    g_free(before_live);
+    before_live = g_strdup(live);
 
     /* --config alone: in the definition, not in the running guest. */
     attach(f, disk, CONFIG);
@@ -411,8 +452,13 @@ ctl_status(int status, const char *out, const char *err)
     return status;
 }
 
+/* The status, and what marinactl said when it is not 0 (the argument order
+ * of a call is unspecified: the output is read after the run). */
 #define harness_marinactl(h, out, err, ...)                                                        \
-    ctl_status(harness_marinactl(h, out, err, __VA_ARGS__), *(out), *(err))
+    ({                                                                                             \
+        int status_ = harness_marinactl(h, out, err, __VA_ARGS__);                                 \
+        ctl_status(status_, *(out), *(err));                                                       \
+    })
 
 /* marinactl domblklist / domiflist print virsh's tables. */
 static void
@@ -448,6 +494,62 @@ test_marinactl_lists(void **state)
                                        "vde", "--subdriver", "qcow2", "--live", NULL),
                      0);
     assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "detach-disk", "hotplug", "vde", NULL), 0);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    /* change-media: insert, then eject, the test guest's CD-ROM. */
+    {
+        g_autofree char *iso = test_iso_path();
+        g_autofree char *live = NULL;
+        struct stat st;
+
+        assert_int_equal(stat(iso, &st), 0);
+        assert_int_equal(harness_marinactl(f->h, &out, &err, "change-media", "hotplug", "hdc", iso,
+                                           "--insert", "--live", NULL),
+                         0);
+        assert_non_null(strstr(out, "Successfully inserted media."));
+        assert_true(guest_cd_holds(f, (guint64)st.st_size / 512, TRUE));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        /* Inserting into a full drive is refused. */
+        assert_int_equal(harness_marinactl(f->h, &out, &err, "change-media", "hotplug", "hdc", iso,
+                                           "--insert", NULL),
+                         1);
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+        assert_int_equal(harness_marinactl(f->h, &out, &err, "change-media", "hotplug", "hdc",
+                                           "--eject", "--force", NULL),
+                         0);
+        assert_non_null(strstr(out, "Successfully ejected media."));
+        assert_true(guest_cd_holds(f, (guint64)st.st_size / 512, FALSE));
+        live = get_xml(f, 0);
+        assert_null(strstr(live, iso));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+    }
+    /* blockresize: vde grown (KiB by default), then refused smaller. */
+    assert_int_equal(harness_marinactl(f->h, &out, &err, "attach-disk", "hotplug", f->data_disk,
+                                       "vde", "--subdriver", "qcow2", NULL),
+                     0);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(
+        harness_marinactl(f->h, &out, &err, "blockresize", "hotplug", "vde", "65536", NULL), 0);
+    assert_non_null(strstr(out, "resized"));
+    assert_true(harness_type_and_wait(
+        f->fd, f->acc,
+        "i=0; while [ $i -lt 40 ] && [ $(cat /sys/block/vdb/size) != 131072 ]; do sleep 0.25; "
+        "i=$((i+1)); done; echo SZ-$(cat /sys/block/vdb/size)-END",
+        "SZ-131072-END", 15000));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(
+        harness_marinactl(f->h, &out, &err, "blockresize", "hotplug", "vde", "1M", NULL), 1);
+    assert_non_null(strstr(err, "shrink"));
     g_clear_pointer(&out, g_free);
     g_clear_pointer(&err, g_free);
     assert_int_equal(harness_marinactl(f->h, &out, &err, "detach-disk", "hotplug", "vde", NULL), 0);
