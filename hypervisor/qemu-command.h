@@ -38,6 +38,12 @@ typedef struct {
     /* swtpm's data socket for a guest with <tpm><backend type='emulator'>
      * (the daemon starts swtpm first); NULL = such a guest cannot start. */
     const char *tpm_socket;
+    /* One -netdev value (without id) per <interface> in config order, NULL
+     * for none: how a type 'network' interface without a tap joins its
+     * network here ("user,hostfwd=..." or "bridge,br=...,helper=...", see
+     * network-registry.h). */
+    const char *const *netdevs;
+    guint n_netdevs;
 } MarinaQemuCommandOptions;
 
 /* Number of character device slots (serial ports, then virtio consoles) the

@@ -428,6 +428,12 @@ marina_vm_get_daemon_config(MarinaVm *self)
     return PRIV(self)->ctx.config;
 }
 
+MarinaNetworkRegistry *
+marina_vm_get_networks(MarinaVm *self)
+{
+    return PRIV(self)->ctx.networks;
+}
+
 const MarinaDomainConfig *
 marina_vm_get_definition(MarinaVm *self)
 {

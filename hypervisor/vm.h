@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 G_DECLARE_DERIVABLE_TYPE(MarinaVm, marina_vm, MARINA, VM, GObject)
 
 typedef struct _MarinaVmRegistry MarinaVmRegistry;
+typedef struct _MarinaNetworkRegistry MarinaNetworkRegistry;
 
 /* One guest's statistics (see StatsUpdated); @kinds (MarinaStatsKind bits)
  * says which groups beyond vcpus, memory-kib and the timestamp are set. */
@@ -55,6 +56,9 @@ typedef struct {
      * (migration-methods.c), which daemon.c hands down here; NULL: refused. */
     MarinaVmMethodFunc migration_method;
     gpointer migration_data;
+    /* The virtual networks guests' <interface type='network'> attach to
+     * (network-registry.h); NULL (unit tests, the test driver): none. */
+    MarinaNetworkRegistry *networks;
 } MarinaVmContext;
 
 /*
@@ -275,6 +279,8 @@ MarinaDomainConfig *marina_vm_read_save_image(const char *file, GError **error);
 /* ---- For drivers ---------------------------------------------------- */
 
 const MarinaDaemonConfig *marina_vm_get_daemon_config(MarinaVm *self);
+/* The daemon's virtual networks (MarinaVmContext.networks), or NULL. */
+MarinaNetworkRegistry *marina_vm_get_networks(MarinaVm *self);
 /* Give the guest, which has just started, a fresh running id. */
 void marina_vm_assign_id(MarinaVm *self);
 /* Tell clients (through the registry) of an event without a change of

@@ -39,6 +39,7 @@ extern const CliCommand cli_install_commands[];
 extern const CliCommand cli_migrate_commands[];
 extern const CliCommand cli_device_commands[];
 extern const CliCommand cli_tuning_commands[];
+extern const CliCommand cli_network_commands[];
 
 /* `event` (commands-event.c), listed with the domain commands. */
 int cli_cmd_event(CliContext *ctx, int argc, char **argv);

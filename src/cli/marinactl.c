@@ -22,6 +22,7 @@ static const CliCommand *const command_groups[] = {
     cli_migrate_commands, cli_host_commands,    cli_storage_commands,
     cli_device_commands,
     cli_tuning_commands,
+    cli_network_commands,
 };
 
 static const char *const group_titles[] = {
@@ -29,6 +30,7 @@ static const char *const group_titles[] = {
     N_("Migration"),       N_("Host and connection"), N_("Storage pools and volumes"),
     N_("Devices"),
     N_("Memory, vCPUs and editing"),
+    N_("Virtual networks and host devices"),
 };
 /* clang-format on */
 
