@@ -553,12 +553,12 @@ storage_xml(MarinaAddHwPages *self, const MarinaDomainConfig *config, const char
                  ? g_markup_printf_escaped("<driver name='qemu' type='%s' cache='%s'/>", format,
                                            combo_id(s->cache))
                  : g_markup_printf_escaped("<driver name='qemu' type='%s'/>", format);
-    return g_markup_printf_escaped(
-        "<disk type='%s' device='%s'>%s%s<target dev='%s' bus='%s'/>%s%s</disk>",
-        path != NULL && g_str_has_prefix(path, "/dev/") ? "block" : "file", device, driver,
-        source != NULL ? source : "", target, bus,
-        gtk_toggle_button_get_active(s->readonly) ? "<readonly/>" : "",
-        gtk_toggle_button_get_active(s->shareable) ? "<shareable/>" : "");
+    /* The parts are escaped already (ids, paths); only the frame is added. */
+    return g_strdup_printf("<disk type='%s' device='%s'>%s%s<target dev='%s' bus='%s'/>%s%s</disk>",
+                           path != NULL && g_str_has_prefix(path, "/dev/") ? "block" : "file",
+                           device, driver, source != NULL ? source : "", target, bus,
+                           gtk_toggle_button_get_active(s->readonly) ? "<readonly/>" : "",
+                           gtk_toggle_button_get_active(s->shareable) ? "<shareable/>" : "");
 }
 
 /* ---------------------------------------------------------------- network */
@@ -653,10 +653,9 @@ network_xml(MarinaAddHwPages *self, GError **error)
         type = "bridge";
         source_xml = g_markup_printf_escaped("<source bridge='%s'/>", bridge);
     }
-    return g_markup_printf_escaped("<interface type='%s'><mac address='%s'/>%s<model type='%s'/>"
-                                   "</interface>",
-                                   type, mac, source_xml != NULL ? source_xml : "",
-                                   combo_id(n->model));
+    return g_strdup_printf("<interface type='%s'><mac address='%s'/>%s<model type='%s'/>"
+                           "</interface>",
+                           type, mac, source_xml != NULL ? source_xml : "", combo_id(n->model));
 }
 
 /* ------------------------------------------------------------ small pages */
@@ -922,8 +921,8 @@ graphics_xml(MarinaAddHwPages *self)
                                 : g_strdup_printf("port='%d' autoport='no'",
                                                   gtk_spin_button_get_value_as_int(self->port));
 
-    return g_markup_printf_escaped("<graphics type='vnc' %s listen='%s'%s/>", port,
-                                   combo_id(self->listen), passwd);
+    return g_strdup_printf("<graphics type='vnc' %s listen='%s'%s/>", port, combo_id(self->listen),
+                           passwd);
 }
 
 static char *

@@ -1,0 +1,154 @@
+"""Add Hardware from the Details view: a new 1 GiB qcow2 disk image made in the
+default pool for a shut-off guest, a user-mode e1000 NIC with a typed MAC, a
+MAC already in use refused with the message and nothing added, and a disk
+hot-plugged into a running guest (shown as its "VirtIO Disk 2" row, in the
+running and the persistent definition)."""
+
+import os
+import re
+
+import hwtest as h
+import uitest as u
+
+GUEST = "hw-add"
+LIVE_GUEST = "hw-add-live"
+NEW_MAC = "52:54:00:ad:d0:01"
+
+
+def open_dialog(app, win):
+    u.press(win, "Add Hardware")
+    dialog = u.window(app, name="Add New Virtual Hardware", timeout=15)
+    finish = u.find(dialog, role="push button", name="Finish")
+    u.wait_for(lambda: finish.get_state_set().contains(u.Atspi.StateType.SENSITIVE), 20,
+               "Finish to be enabled (the guest's definition read)")
+    return dialog
+
+
+def choose_kind(dialog, label):
+    kinds = u.find(dialog, role="list box", name="Hardware kinds")
+    row = u.find(kinds, role="list item", name=label)
+    if not u.Atspi.Selection.select_child(kinds, row.get_index_in_parent()):
+        u.click(row)
+    u.wait_for(lambda: row.get_state_set().contains(u.Atspi.StateType.SELECTED), 10,
+               f"kind {label!r} to be selected")
+
+
+def dialog_message(dialog):
+    hits = u.find_all(dialog, role="label", name="Add Hardware message")
+    return u.text_of(hits[0]) if hits else ""
+
+
+def is_open(app):
+    return any(w.get_name() == "Add New Virtual Hardware" for w in u.windows(app))
+
+
+def finish(app, dialog):
+    u.press(dialog, "Finish")
+    u.wait_for(lambda: not is_open(app) or dialog_message(dialog), 90,
+               "the dialog to close or say what went wrong")
+    assert not is_open(app), f"the dialog stayed open: {dialog_message(dialog)!r}"
+
+
+def wait_for_pool(dialog):
+    """The default pool offered in the Storage pool list."""
+    combo = h.field(dialog, "Storage pool", role="combo box")
+
+    def listed():
+        items = u.find_all(combo, role="menu item", showing=False)
+        return [i for i in items if i.get_name().startswith("default")]
+    u.wait_for(listed, 30, "the default pool to be offered")
+
+
+def add_new_disk(app, win):
+    dialog = open_dialog(app, win)
+    wait_for_pool(dialog)
+    h.fill(dialog, "Disk size (GiB)", "1")
+    finish(app, dialog)
+
+
+def volume_of(xml, target):
+    disk = re.search(r"<disk[^>]*>(?:(?!</disk>).)*<target dev=.%s.(?:(?!</disk>).)*</disk>"
+                     % target, xml, re.S)
+    assert disk, f"no disk {target} in\n{xml}"
+    return re.search(r"<source file=.([^'\"]+).", disk.group(0)).group(1)
+
+
+def shut_off_guest(app, manager):
+    h.define(GUEST)
+    win = h.open_details(app, manager, GUEST)
+
+    add_new_disk(app, win)
+    xml = h.dumpxml(GUEST)
+    path = volume_of(xml, "vdb")
+    assert path.endswith(f"{GUEST}-vdb.qcow2"), path
+    assert re.search(r"<driver name=.qemu. type=.qcow2./>\s*<source file=.%s." % re.escape(path),
+                     xml), xml
+    info = u.marinactl(h.SESSION, "vol-info", "--pool", "default", f"{GUEST}-vdb.qcow2")
+    assert re.search(r"Capacity:\s+1\.00 GiB", info), info
+    u.wait_for(lambda: "VirtIO Disk 2" in h.rows(win), 20,
+               lambda: f"a 'VirtIO Disk 2' row ({h.rows(win)})")
+    u.log(f"new disk: {path}")
+
+    dialog = open_dialog(app, win)
+    choose_kind(dialog, "Network")
+    h.choose(dialog, "Network source", "User-mode networking")
+    h.choose(dialog, "Device model", "e1000")
+    h.fill(dialog, "MAC address", NEW_MAC, role="text")
+    finish(app, dialog)
+    xml = h.dumpxml(GUEST)
+    nic = re.search(r"<interface type=.user.>(?:(?!</interface>).)*%s(?:(?!</interface>).)*"
+                    r"</interface>" % NEW_MAC, xml, re.S)
+    assert nic and re.search(r"<model type=.e1000./>", nic.group(0)), xml
+    u.wait_for(lambda: "NIC :ad:d0:01" in h.rows(win), 20,
+               lambda: f"a 'NIC :ad:d0:01' row ({h.rows(win)})")
+    u.log("NIC added")
+
+    before = h.dumpxml(GUEST)
+    dialog = open_dialog(app, win)
+    choose_kind(dialog, "Network")
+    h.choose(dialog, "Network source", "User-mode networking")
+    h.fill(dialog, "MAC address", h.MAC, role="text")
+    u.press(dialog, "Finish")
+    text = u.wait_for(lambda: dialog_message(dialog), 20, "the duplicate MAC to be refused")
+    u.log(f"refused: {text!r}")
+    assert "MAC address" in text and h.MAC in text and "already used" in text, text
+    assert is_open(app), "the dialog closed on a refused MAC"
+    assert h.dumpxml(GUEST) == before, "the definition changed on a refused MAC"
+    u.press(dialog, "Cancel")
+    u.wait_for(lambda: not is_open(app), 10, "the dialog to close on Cancel")
+
+
+def define_live_guest():
+    """hwtest's guest with a MAC of its own (MACs are unique across guests)."""
+    path = os.path.join(u.TMP, f"{LIVE_GUEST}.xml")
+    with open(path, "w") as f:
+        f.write(h.guest_xml(LIVE_GUEST).replace(h.MAC, "52:54:00:ad:d0:99"))
+    u.marinactl(h.SESSION, "define", path)
+
+
+def running_guest(app, manager):
+    define_live_guest()
+    u.marinactl(h.SESSION, "start", LIVE_GUEST)
+    u.wait_for(lambda: u.marinactl(h.SESSION, "domstate", LIVE_GUEST).strip() == "running", 30,
+               f"{LIVE_GUEST} to run")
+    win = h.open_details(app, manager, LIVE_GUEST)
+    add_new_disk(app, win)
+    live = h.dumpxml(LIVE_GUEST, inactive=False)
+    inactive = h.dumpxml(LIVE_GUEST)
+    vdb = re.compile(r"<target dev=.vdb. bus=.virtio./>")
+    assert vdb.search(live), f"not plugged in:\n{live}"
+    assert vdb.search(inactive), f"not in the definition:\n{inactive}"
+    u.wait_for(lambda: "VirtIO Disk 2" in h.rows(win), 20,
+               lambda: f"a 'VirtIO Disk 2' row ({h.rows(win)})")
+    text = u.wait_for(lambda: h.message(win), 20, "the Details page to say it was added")
+    assert text.startswith("Added") and "next boot" not in text, text
+    u.log(f"hot-plugged: {text!r}")
+    u.marinactl(h.SESSION, "destroy", LIVE_GUEST)
+
+
+def checks(app, manager):
+    shut_off_guest(app, manager)
+    running_guest(app, manager)
+
+
+h.run(checks)
