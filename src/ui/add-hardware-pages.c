@@ -18,6 +18,11 @@
 
 #define KIND_KEY "marina-add-hw-kind"
 
+/* VFIO needs the system daemon's privileges. */
+#define PCI_SESSION_NOTE                                                                           \
+    N_("PCI host devices can be given to a guest only on the system daemon (QEMU/KVM): this "      \
+       "connection is a user session.")
+
 /* One choice of a combo box: its id and (untranslated) label. */
 typedef struct {
     const char *id;
@@ -860,7 +865,9 @@ marina_add_hw_pages_set_host_devices(MarinaAddHwPages *self, const char *type, G
         g_ptr_array_add(page->list, g_ptr_array_steal_index(devices, i--));
     }
     gtk_combo_box_set_active(GTK_COMBO_BOX(page->devices), 0);
-    if (error != NULL)
+    if (page == &self->pci && self->host != NULL && !marina_wizard_host_is_system(self->host))
+        note_set(page->status, _(PCI_SESSION_NOTE));
+    else if (error != NULL)
         note_set(page->status, error);
     else if (page->list->len == 0)
         note_set(page->status, _("The host has no such device to give to a guest."));
@@ -878,9 +885,7 @@ hostdev_xml(MarinaAddHwPages *self, MarinaAddHwKind kind, GError **error)
     guint domain, bus, slot, function;
 
     if (!usb && self->host != NULL && !marina_wizard_host_is_system(self->host)) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED, "%s",
-                    _("PCI host devices can be given to a guest only on the system daemon "
-                      "(QEMU/KVM): this connection is a user session."));
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED, "%s", _(PCI_SESSION_NOTE));
         return NULL;
     }
     if (active < 0 || (guint)active >= page->list->len) {
@@ -1070,9 +1075,7 @@ on_host_changed(MarinaWizardHost *host, guint what, MarinaAddHwPages *self)
         fill_pools(self);
     if (what & MARINA_WIZARD_HOST_MODE) {
         if (!marina_wizard_host_is_system(self->host))
-            note_set(self->pci.status,
-                     _("PCI host devices can be given to a guest only on the system daemon "
-                       "(QEMU/KVM): this connection is a user session."));
+            note_set(self->pci.status, _(PCI_SESSION_NOTE));
         gtk_widget_set_sensitive(GTK_WIDGET(self->pci.devices),
                                  marina_wizard_host_is_system(self->host));
     }

@@ -2,7 +2,8 @@
 default pool for a shut-off guest, a user-mode e1000 NIC with a typed MAC, a
 MAC already in use refused with the message and nothing added, and a disk
 hot-plugged into a running guest (shown as its "VirtIO Disk 2" row, in the
-running and the persistent definition)."""
+running and the persistent definition), and a sound card added to the running
+guest's definition for the next boot (PCI host devices refused in a session)."""
 
 import os
 import re
@@ -143,6 +144,23 @@ def running_guest(app, manager):
     text = u.wait_for(lambda: h.message(win), 20, "the Details page to say it was added")
     assert text.startswith("Added") and "next boot" not in text, text
     u.log(f"hot-plugged: {text!r}")
+
+    # QEMU plugs no sound card in: the definition takes it for the next boot.
+    dialog = open_dialog(app, win)
+    choose_kind(dialog, "PCI Host Device")
+    u.find(dialog, role="label", name=re.compile("only on the system daemon"), timeout=20)
+    choose_kind(dialog, "Sound")
+    h.choose(dialog, "Sound model", "AC97")
+    u.screenshot(os.path.join(u.LOGS, "add-hardware-sound.png"))
+    finish(app, dialog)
+    text = u.wait_for(lambda: (lambda t: t if "ac97" in t else None)(h.message(win)), 20,
+                      lambda: f"the Details page to say the sound card was added "
+                              f"({h.message(win)!r})")
+    assert text.endswith("It takes effect at the next boot."), text
+    ac97 = re.compile(r"<sound model=.ac97./>")
+    assert ac97.search(h.dumpxml(LIVE_GUEST)), "the sound card is not in the definition"
+    assert not ac97.search(h.dumpxml(LIVE_GUEST, inactive=False)), "the sound card went live"
+    u.log(f"for the next boot: {text!r}")
     u.marinactl(h.SESSION, "destroy", LIVE_GUEST)
 
 
