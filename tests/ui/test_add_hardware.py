@@ -64,6 +64,7 @@ def add_new_disk(app, win):
     dialog = open_dialog(app, win)
     wait_for_pool(dialog)
     h.fill(dialog, "Disk size (GiB)", "1")
+    u.screenshot(os.path.join(u.LOGS, "add-hardware-storage.png"))
     finish(app, dialog)
 
 
