@@ -308,11 +308,18 @@ start_swtpm(MarinaQemuVm *self, GError **error)
                                          G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     g_subprocess_launcher_take_fd(launcher, fd, 3);
     g_subprocess_launcher_set_child_setup(launcher, swtpm_child_setup, NULL, NULL);
-    /* --terminate: it ends when QEMU, its one client, hangs up. */
-    proc =
-        g_subprocess_launcher_spawn(launcher, error, swtpm, "socket", "--tpmstate", state_arg,
-                                    "--ctrl", "type=unixio,fd=3", "--log", log_arg, "--terminate",
-                                    g_strcmp0(tpm->version, "1.2") == 0 ? NULL : "--tpm2", NULL);
+    /* --terminate: it ends when QEMU, its one client, hangs up. TPM 1.2
+     * is swtpm's default; 2.0 needs --tpm2. */
+    {
+        const char *argv[] = {swtpm,         "socket",
+                              "--tpmstate",  state_arg,
+                              "--ctrl",      "type=unixio,fd=3",
+                              "--log",       log_arg,
+                              "--terminate", g_strcmp0(tpm->version, "1.2") == 0 ? NULL : "--tpm2",
+                              NULL};
+
+        proc = g_subprocess_launcher_spawnv(launcher, argv, error);
+    }
     if (proc == NULL) {
         g_prefix_error(error, _("Guest '%s' cannot start its TPM emulator: "), vm_name(self));
         return FALSE;
@@ -502,7 +509,15 @@ marina_qemu_vm_apply_start_settings(MarinaQemuVm *self)
         json_object_set_boolean_member(args, "up", FALSE);
         marina_qmp_client_execute_async(self->qmp, "set_link", args, -1, NULL, on_link_set, NULL);
     }
-    if (live->vcpupins->len > 0)
+    marina_qemu_vm_pin_vcpus(self);
+}
+
+void
+marina_qemu_vm_pin_vcpus(MarinaQemuVm *self)
+{
+    const MarinaDomainConfig *live = LIVE(self);
+
+    if (self->qmp != NULL && live != NULL && live->vcpupins->len > 0)
         marina_qmp_client_execute_async(self->qmp, "query-cpus-fast", NULL, -1, NULL,
                                         on_vcpus_listed, g_object_ref(self));
 }

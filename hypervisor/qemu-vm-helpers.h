@@ -30,6 +30,9 @@ void marina_qemu_vm_apply_start_settings(MarinaQemuVm *self);
 
 /* ---- vCPU pinning, also for live pinning (PinVcpu) ---- */
 
+/* Applies the live config's <vcpupin>s to the vCPU threads QEMU has now
+ * (again after vCPUs are hot-plugged); failures are logged. */
+void marina_qemu_vm_pin_vcpus(MarinaQemuVm *self);
 /* Thread id of vCPU @vcpu in a QMP query-cpus-fast reply, or -1. */
 int marina_qemu_vcpu_thread_id(JsonNode *query_cpus_fast, guint vcpu);
 /* Pins thread @tid of QEMU to the CPUs of @cpulist (libvirt syntax,

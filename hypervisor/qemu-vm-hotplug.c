@@ -313,6 +313,16 @@ on_unplug_timeout(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* QEMU's answer when the guest holds a CD-ROM's tray shut and force was not
+ * given: the medium cannot change. */
+static gboolean
+is_tray_locked(const Step *step, const GError *error)
+{
+    return (g_str_equal(step->command, "blockdev-remove-medium") ||
+            g_str_equal(step->command, "blockdev-change-medium")) &&
+           (strstr(error->message, "locked") != NULL || strstr(error->message, "not open") != NULL);
+}
+
 static void
 on_step_done(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -324,7 +334,22 @@ on_step_done(GObject *source, GAsyncResult *result, gpointer data)
         marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
 
     if (reply == NULL) {
-        g_prefix_error(&error, "%s: ", plan->what);
+        if (g_str_equal(step->command, "device_del") && strstr(error->message, "hotplug") != NULL) {
+            g_clear_error(&error);
+            error = g_error_new(MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                                _("%s is on a bus without hot-plug (it was there when the guest "
+                                  "started). Use --config: it applies at the next boot."),
+                                plan->what);
+        } else if (is_tray_locked(step, error)) {
+            g_clear_error(&error);
+            error = g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("%s: the guest keeps the tray locked (is the disc mounted?). "
+                                  "Unmount it in the guest and try again, or force it (virsh's "
+                                  "--force)."),
+                                plan->what);
+        } else {
+            g_prefix_error(&error, "%s: ", plan->what);
+        }
         plan_fail(task, error);
         return;
     }
@@ -392,15 +417,81 @@ return_unsupported(MarinaQemuVm *self, GTask *task, const MarinaDevice *device, 
                             what, vm_name(self), why);
 }
 
-/* PCI devices plug into the pc machine's root bus, where QEMU finds a free
- * slot itself; q35's root bus takes no hot-plug. */
-static gboolean
-check_pci_slot(MarinaQemuVm *self, GTask *task, const MarinaDevice *device)
+/* Where a PCI device goes: on the pc machine's root bus QEMU finds a free
+ * slot itself (@bus NULL); q35's root bus takes no hot-plug, so a device
+ * goes into an empty PCIe root port ("pci.<index>", see the start path). */
+typedef void (*Placed)(MarinaQemuVm *self, const MarinaDevice *device, const char *bus,
+                       GTask *task);
+
+static const char *
+free_root_port(JsonNode *reply)
 {
-    if (!is_q35(self))
-        return TRUE;
-    return_unsupported(self, task, device, _("the q35 machine's root bus has no hot-plug slots."));
-    return FALSE;
+    JsonArray *buses = JSON_NODE_HOLDS_ARRAY(reply) ? json_node_get_array(reply) : NULL;
+
+    for (guint b = 0; buses != NULL && b < json_array_get_length(buses); b++) {
+        JsonObject *bus = json_array_get_object_element(buses, b);
+        JsonArray *devices = bus != NULL && json_object_has_member(bus, "devices")
+                                 ? json_object_get_array_member(bus, "devices")
+                                 : NULL;
+
+        for (guint d = 0; devices != NULL && d < json_array_get_length(devices); d++) {
+            JsonObject *dev = json_array_get_object_element(devices, d);
+            const char *id =
+                dev != NULL ? json_object_get_string_member_with_default(dev, "qdev_id", "") : "";
+            JsonObject *bridge = dev != NULL && json_object_has_member(dev, "pci_bridge")
+                                     ? json_object_get_object_member(dev, "pci_bridge")
+                                     : NULL;
+            JsonArray *below = bridge != NULL && json_object_has_member(bridge, "devices")
+                                   ? json_object_get_array_member(bridge, "devices")
+                                   : NULL;
+
+            if (bridge != NULL && g_str_has_prefix(id, "pci.") &&
+                (below == NULL || json_array_get_length(below) == 0))
+                return id;
+        }
+    }
+    return NULL;
+}
+
+static void
+on_pci_listed(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const MarinaDevice *device = g_object_get_data(G_OBJECT(task), "place-device");
+    Placed placed = (Placed)g_object_get_data(G_OBJECT(task), "place-then");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    const char *port = reply != NULL ? free_root_port(reply) : NULL;
+    g_autofree char *bus = g_strdup(port);
+
+    if (bus == NULL) {
+        return_unsupported(self, task, device,
+                           _("the q35 machine's root bus takes no hot-plug and no PCIe root port "
+                             "is free. Add an empty one (<controller type='pci' "
+                             "model='pcie-root-port'/>) for the next boot."));
+        return;
+    }
+    placed(self, device, bus, task);
+}
+
+static void
+place_pci(MarinaQemuVm *self, const MarinaDevice *device, GTask *task, Placed placed)
+{
+    if (!is_q35(self)) {
+        placed(self, device, NULL, task);
+        return;
+    }
+    if (self->qmp == NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
+                                _("The guest's QEMU process has gone away"));
+        return;
+    }
+    g_object_set_data(G_OBJECT(task), "place-device", (gpointer)device);
+    g_object_set_data(G_OBJECT(task), "place-then", (gpointer)placed);
+    marina_qmp_client_execute_async(self->qmp, "query-pci", NULL, -1, NULL, on_pci_listed,
+                                    g_object_ref(task));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -452,20 +543,14 @@ set_cache(JsonObject *args, const MarinaDiskConfig *disk)
     json_object_set_object_member(args, "cache", cache);
 }
 
+static void attach_disk_at(MarinaQemuVm *self, const MarinaDevice *device, const char *bus,
+                           GTask *task);
+
 static void
 attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
 {
     const MarinaDiskConfig *disk = device->config;
-    const char *t = disk->target_dev;
     g_autofree char *what = marina_device_describe(device);
-    g_autofree char *file_node = g_strconcat("file-", t, NULL);
-    g_autofree char *drive_node = g_strconcat("drive-", t, NULL);
-    g_autofree char *id = g_strconcat("disk-", t, NULL);
-    const char *format = disk->format != NULL ? disk->format : "raw";
-    gboolean direct, no_flush, wc_off;
-    JsonObject *args;
-    Plan *plan;
-    Step *step;
 
     if (disk->device != MARINA_DISK_DEVICE_DISK ||
         (disk->bus != MARINA_DISK_BUS_VIRTIO && disk->bus != MARINA_DISK_BUS_SCSI)) {
@@ -479,8 +564,6 @@ attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
                                 _("%s needs a source with an absolute path."), what);
         return;
     }
-    if (disk->bus == MARINA_DISK_BUS_VIRTIO && !check_pci_slot(self, task, device))
-        return;
     if (disk->bus == MARINA_DISK_BUS_SCSI) {
         gboolean have_scsi = FALSE;
         for (guint i = 0; i < LIVE(self)->disks->len; i++)
@@ -495,7 +578,28 @@ attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
                                _("the guest has no SCSI controller to plug it into."));
             return;
         }
+        attach_disk_at(self, device, NULL, task);
+        return;
     }
+    place_pci(self, device, task, attach_disk_at);
+}
+
+/* The disk's nodes, then its device on @bus (NULL: where QEMU puts it). */
+static void
+attach_disk_at(MarinaQemuVm *self, const MarinaDevice *device, const char *bus, GTask *task)
+{
+    const MarinaDiskConfig *disk = device->config;
+    const char *t = disk->target_dev;
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *file_node = g_strconcat("file-", t, NULL);
+    g_autofree char *drive_node = g_strconcat("drive-", t, NULL);
+    g_autofree char *id = g_strconcat("disk-", t, NULL);
+    const char *format = disk->format != NULL ? disk->format : "raw";
+    gboolean direct, no_flush, wc_off;
+    JsonObject *args;
+    Plan *plan;
+    Step *step;
+
     cache_flags(disk, &direct, &no_flush, &wc_off);
     plan = plan_new(what);
 
@@ -527,6 +631,8 @@ attach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
         json_object_set_int_member(args, "scsi-id", index - 1);
         json_object_set_int_member(args, "lun", 0);
     }
+    if (bus != NULL)
+        json_object_set_string_member(args, "bus", bus);
     if (disk->serial != NULL)
         json_object_set_string_member(args, "serial", disk->serial);
     if (wc_off)
@@ -556,8 +662,6 @@ detach_disk(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
                              "guest; eject a CD-ROM's medium with change-media instead."));
         return;
     }
-    if (disk->bus == MARINA_DISK_BUS_VIRTIO && !check_pci_slot(self, task, device))
-        return;
     plan = plan_new(what);
     plan->device = marina_device_copy(device);
     step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
@@ -728,12 +832,14 @@ find_nic(MarinaQemuVm *self, GTask *task, const char *mac,
 /* What attach_interface needs once it knows the free ids. */
 typedef struct {
     MarinaDevice *device;
+    char *bus; /* the PCIe root port (q35), or NULL */
 } NicAttach;
 
 static void
 nic_attach_free(NicAttach *a)
 {
     marina_device_free(a->device);
+    g_free(a->bus);
     g_free(a);
 }
 
@@ -790,6 +896,8 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     step->undo = step_new("netdev_del", marina_qemu_json_args("id", netdev, NULL));
     args = marina_qemu_json_args("driver", nic_model(iface->model), "netdev", netdev, "id", id,
                                  "mac", mac, NULL);
+    if (a->bus != NULL)
+        json_object_set_string_member(args, "bus", a->bus);
     plan_add(plan, "device_add", args);
     if (iface->link_down) {
         /* Plugged in with its cable out, as <link state='down'/> says. */
@@ -800,18 +908,27 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     plan_run(self, plan, task);
 }
 
+/* Its place known: the ids still free, then the plan (attach_nic_with_ids). */
+static void
+attach_interface_at(MarinaQemuVm *self, const MarinaDevice *device, const char *bus, GTask *task)
+{
+    NicAttach *a = g_new0(NicAttach, 1);
+
+    a->device = marina_device_copy(device);
+    a->bus = g_strdup(bus);
+    g_object_set_data_full(G_OBJECT(task), "nic-attach", a, (GDestroyNotify)nic_attach_free);
+    find_nic(self, task, ((const MarinaInterfaceConfig *)device->config)->mac, attach_nic_with_ids);
+}
+
 static void
 attach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
 {
     const MarinaInterfaceConfig *iface = device->config;
-    NicAttach *a;
 
     if (nic_model(iface->model) == NULL) {
         return_unsupported(self, task, device, _("its model is not one Marina runs."));
         return;
     }
-    if (!check_pci_slot(self, task, device))
-        return;
     if (iface->type == MARINA_NET_TYPE_NETWORK) {
         return_unsupported(
             self, task, device,
@@ -824,10 +941,7 @@ attach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
                              "make its tap device."));
         return;
     }
-    a = g_new0(NicAttach, 1);
-    a->device = marina_device_copy(device);
-    g_object_set_data_full(G_OBJECT(task), "nic-attach", a, (GDestroyNotify)nic_attach_free);
-    find_nic(self, task, iface->mac, attach_nic_with_ids);
+    place_pci(self, device, task, attach_interface_at);
 }
 
 static char *
@@ -864,8 +978,6 @@ detach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
 {
     const MarinaInterfaceConfig *iface = device->config;
 
-    if (!check_pci_slot(self, task, device))
-        return;
     g_object_set_data_full(G_OBJECT(task), "what", marina_device_describe(device), g_free);
     g_object_set_data_full(G_OBJECT(task), "nic-device", marina_device_copy(device),
                            (GDestroyNotify)marina_device_free);

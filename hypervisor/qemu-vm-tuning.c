@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "cpu-list.h"
+#include "network-registry.h"
 #include "qemu-vm-private.h"
 
 /*
@@ -512,4 +513,16 @@ void
 marina_qemu_vm_get_vcpu_info(MarinaVm *vm, GTask *task)
 {
     marina_qemu_vm_qmp_step(task, "query-cpus-fast", NULL, -1, on_info_threads, fail_task);
+}
+
+/* ---- Addresses ------------------------------------------------------------------------------ */
+
+GPtrArray *
+marina_qemu_vm_find_leases(MarinaVm *vm, const char *mac, char **network, GError **error)
+{
+    MarinaNetworkRegistry *networks = marina_vm_get_networks(vm);
+
+    if (networks == NULL)
+        return NULL;
+    return marina_network_registry_find_leases(networks, mac, network, error);
 }

@@ -669,16 +669,17 @@ marina_qemu_vm_class_init(MarinaQemuVmClass *klass)
     vm_class->add_info = marina_qemu_vm_add_info;
     vm_class->reattach = marina_qemu_vm_reattach;
     vm_class->state_changed = qemu_state_changed;
-    vm_class->attach_device = marina_qemu_vm_attach_device;
-    vm_class->detach_device = marina_qemu_vm_detach_device;
-    vm_class->update_device = marina_qemu_vm_update_device;
-    vm_class->resize_disk = marina_qemu_vm_resize_disk;
-    vm_class->check_definition = marina_qemu_vm_check_definition;
     /* Tuning (qemu-vm-tuning.c) */
     vm_class->set_memory = marina_qemu_vm_set_memory;
     vm_class->set_vcpus = marina_qemu_vm_set_vcpus;
     vm_class->pin_vcpu = marina_qemu_vm_pin_vcpu;
     vm_class->get_vcpu_info = marina_qemu_vm_get_vcpu_info;
+    vm_class->find_leases = marina_qemu_vm_find_leases;
+    vm_class->attach_device = marina_qemu_vm_attach_device;
+    vm_class->detach_device = marina_qemu_vm_detach_device;
+    vm_class->update_device = marina_qemu_vm_update_device;
+    vm_class->resize_disk = marina_qemu_vm_resize_disk;
+    vm_class->check_definition = marina_qemu_vm_check_definition;
 }
 
 static void

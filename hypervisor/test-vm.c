@@ -55,9 +55,6 @@ struct _MarinaTestVm {
 
     /* Disk sizes set by ResizeDisk (target -> guint64*): shrinking is refused */
     GHashTable *disk_sizes;
-    /* Tuning: each running vCPU's pinning (char* CPU list, NULL: not pinned), cleared at
-     * every start */
-    GPtrArray *vcpu_pins;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaTestVm, marina_test_vm, MARINA_TYPE_VM)
@@ -348,7 +345,6 @@ power_on(MarinaTestVm *self, gboolean paused, gboolean restored)
     MarinaVm *vm = VM(self);
 
     self->running = TRUE;
-    g_ptr_array_set_size(self->vcpu_pins, 0);
     marina_vm_assign_id(vm);
     reset_stats(self);
     g_string_truncate(self->scrollback, 0);
@@ -601,6 +597,59 @@ marina_test_vm_set_initial_state(MarinaTestVm *self, MarinaDomainState state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Tuning: the balloon, the vCPU count and pinning take effect at once; the   */
+/* base class keeps them in the running configuration, which is what the    */
+/* simulated vCPUs report.                                                   */
+
+static void
+test_set_memory(MarinaVm *vm, guint64 kib, GTask *task)
+{
+    return_true(task);
+}
+
+static void
+test_set_vcpus(MarinaVm *vm, guint count, GTask *task)
+{
+    return_true(task);
+}
+
+static void
+test_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task)
+{
+    return_true(task);
+}
+
+static void
+test_get_vcpu_info(MarinaVm *vm, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+    const MarinaDomainConfig *live = marina_vm_get_live(vm);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vm_vcpu_info_free);
+    gboolean paused = marina_vm_get_state(vm, NULL) == MARINA_DOMAIN_PAUSED;
+    guint host_cpus = marina_cpu_list_host_cpus();
+    cpu_set_t all;
+
+    marina_cpu_list_all(&all);
+    for (guint v = 0; v < live->current_vcpus; v++) {
+        MarinaVmVcpuInfo *info = marina_vm_vcpu_info_new(v);
+        const char *pin = live->cpuset;
+
+        for (guint i = 0; i < live->vcpupins->len; i++)
+            if (((MarinaVcpuPin *)live->vcpupins->pdata[i])->vcpu == v)
+                pin = ((MarinaVcpuPin *)live->vcpupins->pdata[i])->cpuset;
+
+        info->online = TRUE;
+        info->state = paused ? "halted" : "running";
+        info->cpu = (int)(v % host_cpus);
+        info->cpu_time_ns = self->cpu_time_ns / live->current_vcpus;
+        info->affinity = pin != NULL ? g_strdup(pin) : marina_cpu_list_format(&all);
+        g_ptr_array_add(out, info);
+    }
+    g_task_return_pointer(task, out, (GDestroyNotify)g_ptr_array_unref);
+    g_object_unref(task);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Hardware: what a hot-plug capable guest would do                        */
 
 /* As on QEMU's pc machine: virtio and SCSI disks, interfaces plug and
@@ -709,67 +758,6 @@ test_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes, GTas
 }
 
 /* ---------------------------------------------------------------------- */
-/* Tuning: the balloon and vCPU count take effect at once (the base class    */
-/* keeps them in the running configuration); pinning is remembered.         */
-
-static void
-test_set_memory(MarinaVm *vm, guint64 kib, GTask *task)
-{
-    return_true(task);
-}
-
-static void
-test_set_vcpus(MarinaVm *vm, guint count, GTask *task)
-{
-    MarinaTestVm *self = MARINA_TEST_VM(vm);
-
-    /* A vCPU taken away loses its pinning, as a QEMU thread would. */
-    if (self->vcpu_pins->len > count)
-        g_ptr_array_set_size(self->vcpu_pins, count);
-    return_true(task);
-}
-
-static void
-test_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task)
-{
-    MarinaTestVm *self = MARINA_TEST_VM(vm);
-
-    if (self->vcpu_pins->len <= vcpu)
-        g_ptr_array_set_size(self->vcpu_pins, vcpu + 1);
-    g_free(self->vcpu_pins->pdata[vcpu]);
-    self->vcpu_pins->pdata[vcpu] = marina_cpu_list_format(cpus);
-    return_true(task);
-}
-
-static void
-test_get_vcpu_info(MarinaVm *vm, GTask *task)
-{
-    MarinaTestVm *self = MARINA_TEST_VM(vm);
-    const MarinaDomainConfig *live = marina_vm_get_live(vm);
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vm_vcpu_info_free);
-    gboolean paused = marina_vm_get_state(vm, NULL) == MARINA_DOMAIN_PAUSED;
-    guint host_cpus = marina_cpu_list_host_cpus();
-    cpu_set_t all;
-
-    marina_cpu_list_all(&all);
-    for (guint v = 0; v < live->current_vcpus; v++) {
-        MarinaVmVcpuInfo *info = marina_vm_vcpu_info_new(v);
-        const char *pin = v < self->vcpu_pins->len ? self->vcpu_pins->pdata[v] : NULL;
-
-        info->online = TRUE;
-        info->state = paused ? "halted" : "running";
-        info->cpu = (int)(v % host_cpus);
-        info->cpu_time_ns = self->cpu_time_ns / live->current_vcpus;
-        info->affinity = pin != NULL ? g_strdup(pin)
-                         : live->cpuset != NULL ? g_strdup(live->cpuset)
-                                                : marina_cpu_list_format(&all);
-        g_ptr_array_add(out, info);
-    }
-    g_task_return_pointer(task, out, (GDestroyNotify)g_ptr_array_unref);
-    g_object_unref(task);
-}
-
-/* ---------------------------------------------------------------------- */
 /* Object                                                                  */
 
 static void
@@ -793,7 +781,6 @@ marina_test_vm_finalize(GObject *object)
     marina_domain_config_free(self->managed);
     g_free(self->vcpu_percent);
     g_hash_table_unref(self->disk_sizes);
-    g_clear_pointer(&self->vcpu_pins, g_ptr_array_unref);
     G_OBJECT_CLASS(marina_test_vm_parent_class)->finalize(object);
 }
 
@@ -826,15 +813,15 @@ marina_test_vm_class_init(MarinaTestVmClass *klass)
     vm_class->store_autostart = test_store_autostart;
     vm_class->load_flags = test_load_flags;
     vm_class->discard_managed_save = test_discard_managed_save;
-    vm_class->attach_device = test_attach_device;
-    vm_class->detach_device = test_detach_device;
-    vm_class->update_device = test_update_device;
-    vm_class->resize_disk = test_resize_disk;
     /* Tuning */
     vm_class->set_memory = test_set_memory;
     vm_class->set_vcpus = test_set_vcpus;
     vm_class->pin_vcpu = test_pin_vcpu;
     vm_class->get_vcpu_info = test_get_vcpu_info;
+    vm_class->attach_device = test_attach_device;
+    vm_class->detach_device = test_detach_device;
+    vm_class->update_device = test_update_device;
+    vm_class->resize_disk = test_resize_disk;
 }
 
 static void
@@ -843,5 +830,4 @@ marina_test_vm_init(MarinaTestVm *self)
     self->scrollback = g_string_new(NULL);
     self->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)console_free);
     self->disk_sizes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    self->vcpu_pins = g_ptr_array_new_with_free_func(g_free);
 }

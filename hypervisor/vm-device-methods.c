@@ -332,10 +332,17 @@ finish_call(DeviceCall *call, gboolean changed_live)
     const char *event = op_event(call);
 
     if (call->new_def != NULL) {
-        MarinaDomainConfig *def = g_steal_pointer(&call->new_def);
+        MarinaDomainConfig *def;
 
-        if (!marina_vm_save_definition(self, def, &error)) {
-            marina_domain_config_free(def);
+        /* The definition may have changed while QEMU worked (another call, a
+         * DefineDomain): the change goes onto the one there is now. */
+        if (changed_live) {
+            g_clear_pointer(&call->new_def, marina_domain_config_free);
+            prepare_config(call, &error);
+        }
+        def = g_steal_pointer(&call->new_def);
+        if (def == NULL || !marina_vm_save_definition(self, def, &error)) {
+            g_clear_pointer(&def, marina_domain_config_free);
             if (changed_live) {
                 g_prefix_error(&error,
                                _("The running guest '%s' has the change, but its definition "

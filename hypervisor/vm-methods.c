@@ -332,15 +332,15 @@ static const struct {
     {"OpenSerial", handle_open_serial},
     {"OpenGraphics", handle_open_graphics},
     {"Screenshot", handle_screenshot},
-    {"AttachDevice", marina_vm_handle_attach_device},
-    {"DetachDevice", marina_vm_handle_detach_device},
-    {"UpdateDevice", marina_vm_handle_update_device},
-    {"ResizeDisk", marina_vm_handle_resize_disk},
     {"SetMemory", marina_vm_handle_set_memory},
     {"SetVcpus", marina_vm_handle_set_vcpus},
     {"PinVcpu", marina_vm_handle_pin_vcpu},
     {"GetVcpuInfo", marina_vm_handle_get_vcpu_info},
     {"GetInterfaceAddresses", marina_vm_handle_get_interface_addresses},
+    {"AttachDevice", marina_vm_handle_attach_device},
+    {"DetachDevice", marina_vm_handle_detach_device},
+    {"UpdateDevice", marina_vm_handle_update_device},
+    {"ResizeDisk", marina_vm_handle_resize_disk},
 };
 
 /* Migration needs more than one guest knows (other hosts, jobs, storage):

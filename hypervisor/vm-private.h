@@ -62,15 +62,6 @@ void marina_vm_notify_state_changed(MarinaVm *self);
 /* FALSE (with @error) while the guest runs or is being prepared. */
 gboolean marina_vm_check_startable(MarinaVm *self, GError **error);
 
-/* vm-device-methods.c: AttachDevice, DetachDevice, UpdateDevice, ResizeDisk. */
-void marina_vm_handle_attach_device(MarinaVm *self, GDBusMethodInvocation *invocation,
-                                    GVariant *params);
-void marina_vm_handle_detach_device(MarinaVm *self, GDBusMethodInvocation *invocation,
-                                    GVariant *params);
-void marina_vm_handle_update_device(MarinaVm *self, GDBusMethodInvocation *invocation,
-                                    GVariant *params);
-void marina_vm_handle_resize_disk(MarinaVm *self, GDBusMethodInvocation *invocation,
-                                  GVariant *params);
 /* vm-tuning-methods.c: SetMemory, SetVcpus, PinVcpu, GetVcpuInfo, GetInterfaceAddresses. */
 void marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation,
                                  GVariant *params);
@@ -82,6 +73,15 @@ void marina_vm_handle_get_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invoc
                                     GVariant *params);
 void marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *invocation,
                                               GVariant *params);
+/* vm-device-methods.c: AttachDevice, DetachDevice, UpdateDevice, ResizeDisk. */
+void marina_vm_handle_attach_device(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                    GVariant *params);
+void marina_vm_handle_detach_device(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                    GVariant *params);
+void marina_vm_handle_update_device(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                    GVariant *params);
+void marina_vm_handle_resize_disk(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                  GVariant *params);
 
 /* vm-install.c: the StartInstall method. */
 void marina_vm_handle_start_install(MarinaVm *self, GDBusMethodInvocation *invocation,

@@ -8,6 +8,7 @@
 #include "access.h"
 #include "core/error.h"
 #include "cpu-list.h"
+#include "network-driver.h"
 #include "vm-private.h"
 
 /*
@@ -42,7 +43,8 @@ typedef struct {
     TuneKind kind;
     MarinaDomainConfig *new_def; /* to save once the live change succeeded, or NULL */
     guint64 kib;
-    guint count; /* vCPUs, or the vCPU pinned */
+    guint count;   /* vCPUs, or the vCPU pinned */
+    char *cpulist; /* pinned to these host CPUs (NULL: anywhere) */
 } TuneCall;
 
 static void
@@ -50,6 +52,7 @@ tune_call_free(TuneCall *call)
 {
     g_clear_object(&call->invocation);
     marina_domain_config_free(call->new_def);
+    g_free(call->cpulist);
     g_free(call);
 }
 
@@ -74,6 +77,41 @@ marina_vm_vcpu_info_free(MarinaVmVcpuInfo *info)
         return;
     g_free(info->affinity);
     g_free(info);
+}
+
+/* <cputune><vcpupin> of @vcpu in @c set to @cpulist, or removed (NULL). */
+static void
+set_vcpu_pin(MarinaDomainConfig *c, guint vcpu, const char *cpulist)
+{
+    MarinaVcpuPin *pin;
+
+    for (guint i = 0; i < c->vcpupins->len; i++) {
+        pin = c->vcpupins->pdata[i];
+        if (pin->vcpu != vcpu)
+            continue;
+        if (cpulist == NULL) {
+            g_ptr_array_remove_index(c->vcpupins, i);
+        } else {
+            g_free(pin->cpuset);
+            pin->cpuset = g_strdup(cpulist);
+        }
+        return;
+    }
+    if (cpulist == NULL)
+        return;
+    pin = g_new0(MarinaVcpuPin, 1);
+    pin->vcpu = vcpu;
+    pin->cpuset = g_strdup(cpulist);
+    g_ptr_array_add(c->vcpupins, pin);
+}
+
+/* Pins of vCPUs at or above @vcpus go (libvirt does the same when the maximum drops). */
+static void
+drop_vcpu_pins_from(MarinaDomainConfig *c, guint vcpus)
+{
+    for (guint i = c->vcpupins->len; i-- > 0;)
+        if (((MarinaVcpuPin *)c->vcpupins->pdata[i])->vcpu >= vcpus)
+            g_ptr_array_remove_index(c->vcpupins, i);
 }
 
 static const char *
@@ -162,6 +200,8 @@ on_live_done(GObject *source, GAsyncResult *result, gpointer data)
         live->current_memory_kib = call->kib;
     else if (live != NULL && call->kind == TUNE_VCPUS)
         live->current_vcpus = call->count;
+    else if (live != NULL && call->kind == TUNE_PIN)
+        set_vcpu_pin(live, call->count, call->cpulist);
     finish_call(self, call);
 }
 
@@ -184,12 +224,17 @@ copy_definition(MarinaVm *self)
     return marina_domain_config_copy(marina_vm_get_definition(self));
 }
 
+/* As any definition: the model's rules, then the driver's (what it could never start). */
 static gboolean
-check_definition(const MarinaDomainConfig *def, GDBusMethodInvocation *invocation)
+check_definition(MarinaVm *self, const MarinaDomainConfig *def, GDBusMethodInvocation *invocation)
 {
     GError *error = NULL;
 
-    return marina_domain_config_validate(def, &error) || fail(invocation, error);
+    if (!marina_domain_config_validate(def, &error))
+        return fail(invocation, error);
+    if (KLASS(self)->check_definition != NULL && !KLASS(self)->check_definition(self, def, &error))
+        return fail(invocation, error);
+    return TRUE;
 }
 
 /* ---- SetMemory ------------------------------------------------------------------------------ */
@@ -249,7 +294,7 @@ marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation, G
                 return;
             call->new_def->current_memory_kib = call->kib;
         }
-        if (!check_definition(call->new_def, invocation))
+        if (!check_definition(self, call->new_def, invocation))
             return;
     }
     if (!live) {
@@ -316,12 +361,13 @@ marina_vm_handle_set_vcpus(MarinaVm *self, GDBusMethodInvocation *invocation, GV
         if (flags & AFFECT_MAXIMUM) {
             call->new_def->vcpus = call->count;
             call->new_def->current_vcpus = MIN(call->new_def->current_vcpus, call->count);
+            drop_vcpu_pins_from(call->new_def, call->count);
         } else {
             if (!check_vcpus(self, call->new_def, call->count, FALSE, invocation))
                 return;
             call->new_def->current_vcpus = call->count;
         }
-        if (!check_definition(call->new_def, invocation))
+        if (!check_definition(self, call->new_def, invocation))
             return;
     }
     if (!live) {
@@ -358,7 +404,7 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
 {
     g_autoptr(TuneCall) call = g_new0(TuneCall, 1);
     const char *cpulist;
-    cpu_set_t cpus;
+    cpu_set_t cpus, all;
     gboolean live, config;
     GError *error = NULL;
     guint flags;
@@ -372,13 +418,21 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
         fail(invocation, error);
         return;
     }
+    /* Every CPU of the host is no pinning at all (libvirt drops such a <vcpupin>). */
+    marina_cpu_list_all(&all);
+    if (!CPU_EQUAL(&cpus, &all))
+        call->cpulist = marina_cpu_list_format(&cpus);
     if (config) {
-        /* The definition has no place for per-vCPU pinning (<cputune><vcpupin>) yet. */
-        g_dbus_method_invocation_return_error(
-            invocation, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-            _("vCPU pinning cannot be kept in the definition of guest '%s' yet; pin the running "
-              "guest (--live), or set the CPUs of all its vCPUs with <vcpu cpuset='...'>."),
-            marina_vm_get_name(self));
+        call->new_def = copy_definition(self);
+        if (!check_vcpu_index(self, call->new_def, call->count, invocation))
+            return;
+        set_vcpu_pin(call->new_def, call->count, call->cpulist);
+        if (!check_definition(self, call->new_def, invocation))
+            return;
+    }
+    if (!live) {
+        call->invocation = g_object_ref(invocation);
+        finish_call(self, call);
         return;
     }
     if (!check_vcpu_index(self, marina_vm_get_live(self), call->count, invocation))
@@ -386,8 +440,9 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
     if (call->count >= marina_vm_get_live(self)->current_vcpus) {
         g_dbus_method_invocation_return_error(
             invocation, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,
-            _("vCPU %u of guest '%s' is offline; bring it online first (setvcpus)."), call->count,
-            marina_vm_get_name(self));
+            _("vCPU %u of guest '%s' is offline; bring it online first (setvcpus), or pin it in "
+              "the definition (--config)."),
+            call->count, marina_vm_get_name(self));
         return;
     }
     if (!require_hook(self, invocation, KLASS(self)->pin_vcpu))
@@ -399,14 +454,18 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
 
 /* ---- GetVcpuInfo ---------------------------------------------------------------------------- */
 
-/* Where a vCPU may run by the configuration: <vcpu cpuset>, else anywhere. */
+/* Where vCPU @vcpu may run by the configuration: its <vcpupin>, else <vcpu cpuset>, else
+ * anywhere. */
 static char *
-configured_affinity(const MarinaDomainConfig *c)
+configured_affinity(const MarinaDomainConfig *c, guint vcpu)
 {
+    const char *list = c->cpuset;
     cpu_set_t set;
 
-    if (c->cpuset == NULL ||
-        !marina_cpu_list_parse(c->cpuset, marina_cpu_list_host_cpus(), &set, NULL))
+    for (guint i = 0; i < c->vcpupins->len; i++)
+        if (((MarinaVcpuPin *)c->vcpupins->pdata[i])->vcpu == vcpu)
+            list = ((MarinaVcpuPin *)c->vcpupins->pdata[i])->cpuset;
+    if (list == NULL || !marina_cpu_list_parse(list, marina_cpu_list_host_cpus(), &set, NULL))
         marina_cpu_list_all(&set);
     return marina_cpu_list_format(&set);
 }
@@ -433,7 +492,6 @@ static void
 reply_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation, GPtrArray *online,
                 const MarinaDomainConfig *c)
 {
-    g_autofree char *affinity = configured_affinity(c);
     GVariantBuilder b;
 
     g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
@@ -447,7 +505,7 @@ reply_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation, GPtrArray *on
         if (info == NULL) {
             own = marina_vm_vcpu_info_new(v);
             own->online = online == NULL && v < c->current_vcpus;
-            own->affinity = g_strdup(affinity);
+            own->affinity = configured_affinity(c, v);
             info = own;
         }
         g_variant_builder_add_value(&b, vcpu_info_to_variant(info));
@@ -516,6 +574,34 @@ add_arp_addresses(const char *mac, GVariantBuilder *addresses, guint *count)
     }
 }
 
+/* The DHCP leases of @mac in Marina's running virtual networks; *network set to the network
+ * that handed them out. FALSE with @error when the registry could not read them. */
+static gboolean
+add_lease_addresses(MarinaVm *self, const char *mac, GVariantBuilder *addresses, guint *count,
+                    char **network, GError **error)
+{
+    g_autoptr(GPtrArray) leases = NULL;
+    GError *local = NULL;
+
+    if (KLASS(self)->find_leases == NULL)
+        return TRUE;
+    leases = KLASS(self)->find_leases(self, mac, network, &local);
+    if (leases == NULL) {
+        if (local == NULL)
+            return TRUE;
+        g_propagate_error(error, local);
+        return FALSE;
+    }
+    for (guint i = 0; i < leases->len; i++) {
+        const MarinaNetLease *lease = leases->pdata[i];
+
+        g_variant_builder_add(addresses, "(sus)", lease->ipv6 ? "ipv6" : "ipv4", lease->prefix,
+                              lease->address);
+        (*count)++;
+    }
+    return TRUE;
+}
+
 static const char *
 interface_name(const MarinaInterfaceConfig *nic, guint index, char *buf, gsize size)
 {
@@ -558,16 +644,22 @@ marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *
     g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
     for (guint i = 0; i < live->interfaces->len; i++) {
         const MarinaInterfaceConfig *nic = live->interfaces->pdata[i];
+        g_autofree char *network = NULL;
         GVariantBuilder addresses;
+        GError *error = NULL;
         GVariantDict d;
         char buf[32];
         guint count = 0;
 
         g_variant_builder_init(&addresses, G_VARIANT_TYPE("a(sus)"));
-        /* "lease": Marina's virtual networks hand out the leases; none runs in this daemon
-         * yet, so there are none to report. */
-        if (g_str_equal(source, "arp"))
+        if (g_str_equal(source, "arp")) {
             add_arp_addresses(nic->mac, &addresses, &count);
+        } else if (!add_lease_addresses(self, nic->mac, &addresses, &count, &network, &error)) {
+            g_variant_builder_clear(&addresses);
+            g_variant_builder_clear(&b);
+            g_dbus_method_invocation_take_error(invocation, error);
+            return;
+        }
         if (count == 0) {
             /* As libvirt: only interfaces with an address are listed. */
             g_variant_builder_clear(&addresses);
@@ -577,8 +669,9 @@ marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *
         g_variant_dict_insert(&d, "name", "s", interface_name(nic, i, buf, sizeof buf));
         g_variant_dict_insert(&d, "mac", "s", nic->mac);
         g_variant_dict_insert(&d, "network", "s",
-                              nic->type == MARINA_NET_TYPE_NETWORK && nic->source ? nic->source
-                                                                                  : "");
+                              network != NULL                                       ? network
+                              : nic->type == MARINA_NET_TYPE_NETWORK && nic->source ? nic->source
+                                                                                    : "");
         g_variant_dict_insert_value(&d, "addresses", g_variant_builder_end(&addresses));
         g_variant_builder_add_value(&b, g_variant_dict_end(&d));
     }

@@ -119,6 +119,24 @@ struct _MarinaVmClass {
     void (*load_flags)(MarinaVm *self, gboolean *autostart, gboolean *managed_save);
     void (*discard_managed_save)(MarinaVm *self);
 
+    /* ---- Tuning of the running guest (vm-tuning-methods.c) ----
+     * The base class has checked the values against the running
+     * configuration and updates it after success; each completes @task with
+     * TRUE or an error (MARINA_ERROR_UNSUPPORTED when the guest cannot do it
+     * live). NULL: nothing can be changed live. */
+    /* Balloon the guest to @kib (at most its maximum memory). */
+    void (*set_memory)(MarinaVm *self, guint64 kib, GTask *task);
+    /* Bring the guest's online vCPUs to @count (1 .. its maximum). */
+    void (*set_vcpus)(MarinaVm *self, guint count, GTask *task);
+    /* Run online vCPU @vcpu on the host CPUs of @cpus only. */
+    void (*pin_vcpu)(MarinaVm *self, guint vcpu, const cpu_set_t *cpus, GTask *task);
+    /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
+     * one per online vCPU. */
+    void (*get_vcpu_info)(MarinaVm *self, GTask *task);
+    /* The DHCP leases (MarinaNetLease*) of the guest interface @mac in the
+     * daemon's virtual networks, *network set to the network's name; NULL
+     * and no error when none. NULL hook: the driver has no networks. */
+    GPtrArray *(*find_leases)(MarinaVm *self, const char *mac, char **network, GError **error);
     /* Hardware of the running guest (vm-device-methods.c). Each completes
      * @task with TRUE once the guest has the change, or an error:
      * MARINA_ERROR_UNSUPPORTED when it cannot be made live. The devices are
@@ -137,20 +155,6 @@ struct _MarinaVmClass {
     /* Grow @disk to @bytes: live when the guest runs, else its image.
      * Shrinking is refused. */
     void (*resize_disk)(MarinaVm *self, const MarinaDiskConfig *disk, guint64 bytes, GTask *task);
-    /* ---- Tuning of the running guest (vm-tuning-methods.c) ----
-     * The base class has checked the values against the running
-     * configuration and updates it after success; each completes @task with
-     * TRUE or an error (MARINA_ERROR_UNSUPPORTED when the guest cannot do it
-     * live). NULL: nothing can be changed live. */
-    /* Balloon the guest to @kib (at most its maximum memory). */
-    void (*set_memory)(MarinaVm *self, guint64 kib, GTask *task);
-    /* Bring the guest's online vCPUs to @count (1 .. its maximum). */
-    void (*set_vcpus)(MarinaVm *self, guint count, GTask *task);
-    /* Run online vCPU @vcpu on the host CPUs of @cpus only. */
-    void (*pin_vcpu)(MarinaVm *self, guint vcpu, const cpu_set_t *cpus, GTask *task);
-    /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
-     * one per online vCPU. */
-    void (*get_vcpu_info)(MarinaVm *self, GTask *task);
 };
 
 /* One vCPU of a running guest (GetVcpuInfo). */

@@ -37,8 +37,8 @@ extern const CliCommand cli_console_commands[];
 extern const CliCommand cli_storage_commands[];
 extern const CliCommand cli_install_commands[];
 extern const CliCommand cli_migrate_commands[];
-extern const CliCommand cli_device_commands[];
 extern const CliCommand cli_tuning_commands[];
+extern const CliCommand cli_device_commands[];
 extern const CliCommand cli_network_commands[];
 
 /* `event` (commands-event.c), listed with the domain commands. */

@@ -232,6 +232,37 @@ void marina_domain_migrate_start_postcopy_async(MarinaDomain *self, GCancellable
 gboolean marina_domain_migrate_start_postcopy_finish(MarinaDomain *self, GAsyncResult *result,
                                                      GError **error);
 
+/* ---- Memory and vCPUs (domain-tuning.c) ----
+ * @flags: MarinaDomainAffect. CURRENT changes the running guest when it runs, else the
+ * definition; MAXIMUM (memory, vCPUs) changes the maximum, in the definition only. */
+
+/* Memory in KiB: live through the balloon (at most the maximum). */
+void marina_domain_set_memory_async(MarinaDomain *self, guint64 kib, guint flags,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+gboolean marina_domain_set_memory_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+/* Virtual CPUs: live by hot-plug / unplug up to the maximum. */
+void marina_domain_set_vcpus_async(MarinaDomain *self, guint count, guint flags,
+                                   GCancellable *cancellable, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean marina_domain_set_vcpus_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+/* Pin vCPU @vcpu to the host CPUs @cpulist ("0-2,4"). */
+void marina_domain_pin_vcpu_async(MarinaDomain *self, guint vcpu, const char *cpulist,
+                                  guint flags, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean marina_domain_pin_vcpu_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+/* Every vCPU of the guest: a GPtrArray of MarinaVcpuInfo*. */
+void marina_domain_get_vcpu_info_async(MarinaDomain *self, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *marina_domain_get_vcpu_info_finish(MarinaDomain *self, GAsyncResult *result,
+                                              GError **error);
+/* The running guest's addresses from @source: "lease", "arp" or "agent"; a GPtrArray of
+ * MarinaInterfaceAddresses* (interfaces with at least one address). */
+void marina_domain_get_interface_addresses_async(MarinaDomain *self, const char *source,
+                                                 GCancellable *cancellable,
+                                                 GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *marina_domain_get_interface_addresses_finish(MarinaDomain *self, GAsyncResult *result,
+                                                        GError **error);
 /* ---- Hardware (domain-hardware.c) ----
  * @flags: MarinaDomainAffect (domain-affect.h). */
 
@@ -266,36 +297,5 @@ void marina_domain_resize_disk_async(MarinaDomain *self, const char *target, gui
                                      gpointer user_data);
 gboolean marina_domain_resize_disk_finish(MarinaDomain *self, GAsyncResult *result,
                                           GError **error);
-/* ---- Memory and vCPUs (domain-tuning.c) ----
- * @flags: MarinaDomainAffect. CURRENT changes the running guest when it runs, else the
- * definition; MAXIMUM (memory, vCPUs) changes the maximum, in the definition only. */
-
-/* Memory in KiB: live through the balloon (at most the maximum). */
-void marina_domain_set_memory_async(MarinaDomain *self, guint64 kib, guint flags,
-                                    GCancellable *cancellable, GAsyncReadyCallback callback,
-                                    gpointer user_data);
-gboolean marina_domain_set_memory_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
-/* Virtual CPUs: live by hot-plug / unplug up to the maximum. */
-void marina_domain_set_vcpus_async(MarinaDomain *self, guint count, guint flags,
-                                   GCancellable *cancellable, GAsyncReadyCallback callback,
-                                   gpointer user_data);
-gboolean marina_domain_set_vcpus_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
-/* Pin vCPU @vcpu to the host CPUs @cpulist ("0-2,4"). */
-void marina_domain_pin_vcpu_async(MarinaDomain *self, guint vcpu, const char *cpulist,
-                                  guint flags, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data);
-gboolean marina_domain_pin_vcpu_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
-/* Every vCPU of the guest: a GPtrArray of MarinaVcpuInfo*. */
-void marina_domain_get_vcpu_info_async(MarinaDomain *self, GCancellable *cancellable,
-                                       GAsyncReadyCallback callback, gpointer user_data);
-GPtrArray *marina_domain_get_vcpu_info_finish(MarinaDomain *self, GAsyncResult *result,
-                                              GError **error);
-/* The running guest's addresses from @source: "lease", "arp" or "agent"; a GPtrArray of
- * MarinaInterfaceAddresses* (interfaces with at least one address). */
-void marina_domain_get_interface_addresses_async(MarinaDomain *self, const char *source,
-                                                 GCancellable *cancellable,
-                                                 GAsyncReadyCallback callback, gpointer user_data);
-GPtrArray *marina_domain_get_interface_addresses_finish(MarinaDomain *self, GAsyncResult *result,
-                                                        GError **error);
 
 G_END_DECLS

@@ -14,6 +14,13 @@ struct _MarinaHwChange {
     char *xml; /* the new definition, or NULL */
     gboolean set_autostart;
     gboolean autostart;
+    /* The live part */
+    gboolean live_memory;
+    guint64 memory_kib;
+    gboolean live_vcpus;
+    guint vcpus;
+    char *update_xml; /* a device changed in place */
+    char *detach_xml; /* a device unplugged */
 };
 
 typedef struct {
@@ -36,6 +43,8 @@ marina_hw_change_free(MarinaHwChange *change)
     if (change == NULL)
         return;
     g_free(change->xml);
+    g_free(change->update_xml);
+    g_free(change->detach_xml);
     g_free(change);
 }
 
@@ -53,11 +62,145 @@ marina_hw_change_set_autostart(MarinaHwChange *change, gboolean autostart)
     change->autostart = autostart;
 }
 
+void
+marina_hw_change_set_live_memory(MarinaHwChange *change, guint64 kib)
+{
+    change->live_memory = TRUE;
+    change->memory_kib = kib;
+}
+
+void
+marina_hw_change_set_live_vcpus(MarinaHwChange *change, guint count)
+{
+    change->live_vcpus = TRUE;
+    change->vcpus = count;
+}
+
+void
+marina_hw_change_set_live_update(MarinaHwChange *change, const MarinaDevice *device)
+{
+    g_free(change->update_xml);
+    change->update_xml = marina_device_to_xml(device);
+}
+
+void
+marina_hw_change_set_live_detach(MarinaHwChange *change, const MarinaDevice *device)
+{
+    g_free(change->detach_xml);
+    change->detach_xml = marina_device_to_xml(device);
+}
+
+/* The running guest's own copy of @device, or NULL. */
+static MarinaDevice *
+live_copy(const MarinaDomainConfig *live, const MarinaDevice *device)
+{
+    int index = marina_domain_config_find_device(live, device, NULL);
+    g_autoptr(MarinaDevice) found = NULL;
+    MarinaDevice pointer = {0};
+
+    if (index < 0)
+        return NULL;
+    switch (device->kind) {
+    case MARINA_DEVICE_DISK:
+        pointer = (MarinaDevice){device->kind, live->disks->pdata[index]};
+        break;
+    case MARINA_DEVICE_INTERFACE:
+        pointer = (MarinaDevice){device->kind, live->interfaces->pdata[index]};
+        break;
+    case MARINA_DEVICE_GRAPHICS:
+        pointer = (MarinaDevice){device->kind, live->graphics->pdata[index]};
+        break;
+    default:
+        return NULL;
+    }
+    return marina_device_copy(&pointer);
+}
+
+/* A device of the running guest with one field from the new definition:
+ * only what QEMU changes in place is sent, the rest waits for the boot. */
+static void
+add_live_device(MarinaHwChange *change, const MarinaDevice *device, const MarinaDomainConfig *live)
+{
+    g_autoptr(MarinaDevice) running = live_copy(live, device);
+    gboolean differs = FALSE;
+
+    if (running == NULL)
+        return;
+    if (device->kind == MARINA_DEVICE_DISK) {
+        MarinaDiskConfig *now = running->config;
+        const MarinaDiskConfig *want = device->config;
+
+        if (want->device == MARINA_DISK_DEVICE_DISK || g_strcmp0(now->source, want->source) == 0)
+            return;
+        differs = TRUE;
+        g_free(now->source);
+        now->source = g_strdup(want->source);
+    } else if (device->kind == MARINA_DEVICE_INTERFACE) {
+        MarinaInterfaceConfig *now = running->config;
+        const MarinaInterfaceConfig *want = device->config;
+
+        differs = now->link_down != want->link_down;
+        now->link_down = want->link_down;
+    } else if (device->kind == MARINA_DEVICE_GRAPHICS) {
+        MarinaGraphicsConfig *now = running->config;
+        const MarinaGraphicsConfig *want = device->config;
+
+        differs = g_strcmp0(now->password, want->password) != 0;
+        g_free(now->password);
+        now->password = g_strdup(want->password);
+    }
+    if (differs)
+        marina_hw_change_set_live_update(change, running);
+}
+
+void
+marina_hw_change_add_live(MarinaHwChange *change, MarinaHwKind kind, guint index,
+                          const MarinaDomainConfig *config, const MarinaDomainConfig *live)
+{
+    MarinaDevice device = {0};
+
+    if (live == NULL)
+        return;
+    switch (kind) {
+    case MARINA_HW_MEMORY:
+        /* The balloon gives back up to the maximum the guest started with. */
+        if (config->current_memory_kib != live->current_memory_kib &&
+            config->current_memory_kib <= live->memory_kib &&
+            g_strcmp0(live->memballoon_model, "none") != 0)
+            marina_hw_change_set_live_memory(change, config->current_memory_kib);
+        return;
+    case MARINA_HW_CPU:
+        if (config->current_vcpus != live->current_vcpus && config->current_vcpus <= live->vcpus)
+            marina_hw_change_set_live_vcpus(change, config->current_vcpus);
+        return;
+    case MARINA_HW_DISK:
+    case MARINA_HW_NIC:
+    case MARINA_HW_GRAPHICS:
+        if (marina_hw_device_at(config, kind, index, &device))
+            add_live_device(change, &device, live);
+        return;
+    default:
+        return;
+    }
+}
+
+void
+marina_hw_change_add_live_removal(MarinaHwChange *change, MarinaHwKind kind, guint index,
+                                  const MarinaDomainConfig *config, const MarinaDomainConfig *live)
+{
+    MarinaDevice device = {0};
+
+    if (live == NULL || !marina_hw_device_at(config, kind, index, &device))
+        return;
+    if (marina_domain_config_find_device(live, &device, NULL) >= 0)
+        marina_hw_change_set_live_detach(change, &device);
+}
+
 gboolean
 marina_hw_change_has_live(const MarinaHwChange *change)
 {
-    (void)change;
-    return FALSE;
+    return change->live_memory || change->live_vcpus || change->update_xml != NULL ||
+           change->detach_xml != NULL;
 }
 
 gboolean
@@ -84,6 +227,69 @@ add_note(Apply *apply, const char *note)
 }
 
 static void next_step(GTask *task);
+
+/* A live part QEMU refused: the definition has it, the guest gets it at its
+ * next boot; the person reads why. */
+static void
+live_step_done(GTask *task, gboolean ok, GError *error)
+{
+    Apply *apply = g_task_get_task_data(task);
+
+    if (!ok) {
+        g_autofree char *note = NULL;
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_task_return_error(task, error);
+            g_object_unref(task);
+            return;
+        }
+        /* Translators: %s is the daemon's reason */
+        note = g_strdup_printf(_("The running guest keeps its old setting until its next boot: %s"),
+                               marina_error_message(error));
+        add_note(apply, note);
+        apply->live_failed = TRUE;
+        g_error_free(error);
+    }
+    next_step(task);
+}
+
+static void
+on_memory_set(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    gboolean ok = marina_domain_set_memory_finish(MARINA_DOMAIN(source), result, &error);
+
+    live_step_done(user_data, ok, error);
+}
+
+static void
+on_vcpus_set(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    gboolean ok = marina_domain_set_vcpus_finish(MARINA_DOMAIN(source), result, &error);
+
+    live_step_done(user_data, ok, error);
+}
+
+static void
+on_device_updated(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    gboolean ok =
+        marina_domain_update_device_finish(MARINA_DOMAIN(source), result, &warnings, &error);
+
+    live_step_done(user_data, ok, error);
+}
+
+static void
+on_device_detached(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GError *error = NULL;
+    gboolean ok = marina_domain_detach_device_finish(MARINA_DOMAIN(source), result, &error);
+
+    live_step_done(user_data, ok, error);
+}
 
 static void
 on_autostart_set(GObject *source, GAsyncResult *result, gpointer user_data)
@@ -147,6 +353,43 @@ next_step(GTask *task)
         if (apply->change->set_autostart) {
             marina_domain_set_autostart_async(apply->domain, apply->change->autostart, cancellable,
                                               on_autostart_set, task);
+            return;
+        }
+        next_step(task);
+        return;
+    /* The definition is stored: the live parts touch the running guest only. */
+    case 2:
+        if (apply->change->live_memory) {
+            marina_domain_set_memory_async(apply->domain, apply->change->memory_kib,
+                                           MARINA_DOMAIN_AFFECT_LIVE, cancellable, on_memory_set,
+                                           task);
+            return;
+        }
+        next_step(task);
+        return;
+    case 3:
+        if (apply->change->live_vcpus) {
+            marina_domain_set_vcpus_async(apply->domain, apply->change->vcpus,
+                                          MARINA_DOMAIN_AFFECT_LIVE, cancellable, on_vcpus_set,
+                                          task);
+            return;
+        }
+        next_step(task);
+        return;
+    case 4:
+        if (apply->change->update_xml != NULL) {
+            marina_domain_update_device_async(apply->domain, apply->change->update_xml,
+                                              MARINA_DOMAIN_AFFECT_LIVE, cancellable,
+                                              on_device_updated, task);
+            return;
+        }
+        next_step(task);
+        return;
+    case 5:
+        if (apply->change->detach_xml != NULL) {
+            marina_domain_detach_device_async(apply->domain, apply->change->detach_xml,
+                                              MARINA_DOMAIN_AFFECT_LIVE, cancellable,
+                                              on_device_detached, task);
             return;
         }
         next_step(task);

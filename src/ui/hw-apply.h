@@ -7,7 +7,9 @@
 #include <gio/gio.h>
 
 #include "domain-config.h"
+#include "domain-device-edit.h"
 #include "domain.h"
+#include "hw-device-list.h"
 
 G_BEGIN_DECLS
 
@@ -20,7 +22,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHwChange, marina_hw_change_free)
 /* The new persistent definition (copied as XML). */
 void marina_hw_change_set_definition(MarinaHwChange *change, const MarinaDomainConfig *config);
 void marina_hw_change_set_autostart(MarinaHwChange *change, gboolean autostart);
-/* Whether the change has a live part (see the setters of hw-apply-live). */
+/* The live part, for a running guest (the definition has the same already):
+ * balloon to @kib; bring the online vCPUs to @count; change @device in place
+ * (a CD-ROM's media, a link state, a display password); unplug @device. */
+void marina_hw_change_set_live_memory(MarinaHwChange *change, guint64 kib);
+void marina_hw_change_set_live_vcpus(MarinaHwChange *change, guint count);
+void marina_hw_change_set_live_update(MarinaHwChange *change, const MarinaDevice *device);
+void marina_hw_change_set_live_detach(MarinaHwChange *change, const MarinaDevice *device);
+/* Adds what of the new definition @config a running guest (@live) can take
+ * at once for the page @kind / @index: the balloon, the vCPU count, a
+ * CD-ROM's media, a link state, a display password. The rest of what
+ * differs waits for the next boot. */
+void marina_hw_change_add_live(MarinaHwChange *change, MarinaHwKind kind, guint index,
+                               const MarinaDomainConfig *config, const MarinaDomainConfig *live);
+/* Adds the unplugging of device @index of @kind of @config (the definition
+ * before it was removed) when the running guest (@live) has it. */
+void marina_hw_change_add_live_removal(MarinaHwChange *change, MarinaHwKind kind, guint index,
+                                       const MarinaDomainConfig *config,
+                                       const MarinaDomainConfig *live);
+/* Whether the change has a live part. */
 gboolean marina_hw_change_has_live(const MarinaHwChange *change);
 gboolean marina_hw_change_is_empty(const MarinaHwChange *change);
 

@@ -167,6 +167,32 @@ add_devices(GPtrArray *rows, const MarinaDomainConfig *config)
         add(rows, MARINA_HW_RNG, i, "dialog-password-symbolic",
             g_strdup_printf(_("RNG %s"), r->backend != NULL ? r->backend : "/dev/urandom"));
     }
+    for (guint i = 0; i < config->hostdevs->len; i++) {
+        g_autofree char *name = marina_hw_hostdev_name(config->hostdevs->pdata[i]);
+
+        add(rows, MARINA_HW_HOSTDEV, i, "media-removable-symbolic", g_steal_pointer(&name));
+    }
+    if (config->tpm != NULL)
+        /* Translators: the TPM and its version, e.g. "TPM v2.0" */
+        add(rows, MARINA_HW_TPM, 0, "auth-sim-symbolic",
+            g_strdup_printf(_("TPM v%s"), config->tpm->backend == MARINA_TPM_BACKEND_PASSTHROUGH
+                                              ? _("(host)")
+                                          : config->tpm->version != NULL ? config->tpm->version
+                                                                         : "2.0"));
+}
+
+char *
+marina_hw_hostdev_name(const MarinaHostdevConfig *h)
+{
+    if (h->type == MARINA_HOSTDEV_PCI)
+        /* Translators: a host PCI device given to the guest, e.g. "PCI 0000:01:00.0" */
+        return g_strdup_printf(_("PCI %04x:%02x:%02x.%x"), h->pci_domain, h->pci_bus, h->pci_slot,
+                               h->pci_function);
+    if (h->vendor_id != 0)
+        /* Translators: a host USB device given to the guest, e.g. "USB 046d:c52b" */
+        return g_strdup_printf(_("USB %04x:%04x"), h->vendor_id, h->product_id);
+    /* Translators: a host USB device by its place, e.g. "USB bus 1 device 4" */
+    return g_strdup_printf(_("USB bus %u device %u"), h->usb_bus, h->usb_device);
 }
 
 GPtrArray *
@@ -191,7 +217,7 @@ marina_hw_device_list(const MarinaDomainConfig *config)
 gboolean
 marina_hw_kind_is_device(MarinaHwKind kind)
 {
-    return kind >= MARINA_HW_DISK && kind <= MARINA_HW_RNG;
+    return kind >= MARINA_HW_DISK && kind <= MARINA_HW_TPM;
 }
 
 const char *
@@ -212,6 +238,8 @@ marina_hw_kind_name(MarinaHwKind kind)
         [MARINA_HW_CHAR] = "char",
         [MARINA_HW_VIDEO] = "video",
         [MARINA_HW_CONTROLLER] = "controller",
+        [MARINA_HW_HOSTDEV] = "hostdev",
+        [MARINA_HW_TPM] = "tpm",
         [MARINA_HW_WATCHDOG] = "watchdog",
         [MARINA_HW_RNG] = "rng",
         [MARINA_HW_XML] = "xml",
@@ -221,11 +249,81 @@ marina_hw_kind_name(MarinaHwKind kind)
 }
 
 static gboolean
+point_at(GPtrArray *list, guint index, MarinaDeviceKind kind, MarinaDevice *out)
+{
+    if (index >= list->len)
+        return FALSE;
+    out->kind = kind;
+    out->config = list->pdata[index];
+    return TRUE;
+}
+
+gboolean
+marina_hw_device_at(const MarinaDomainConfig *config, MarinaHwKind kind, guint index,
+                    MarinaDevice *out)
+{
+    switch (kind) {
+    case MARINA_HW_DISK:
+        return point_at(config->disks, index, MARINA_DEVICE_DISK, out);
+    case MARINA_HW_NIC:
+        return point_at(config->interfaces, index, MARINA_DEVICE_INTERFACE, out);
+    case MARINA_HW_INPUT:
+        return point_at(config->inputs, index, MARINA_DEVICE_INPUT, out);
+    case MARINA_HW_GRAPHICS:
+        return point_at(config->graphics, index, MARINA_DEVICE_GRAPHICS, out);
+    case MARINA_HW_SOUND:
+        return point_at(config->sounds, index, MARINA_DEVICE_SOUND, out);
+    case MARINA_HW_CHAR:
+        if (index < config->serials->len)
+            return point_at(config->serials, index, MARINA_DEVICE_SERIAL, out);
+        return point_at(config->consoles, index - config->serials->len, MARINA_DEVICE_CONSOLE, out);
+    case MARINA_HW_VIDEO:
+        return point_at(config->videos, index, MARINA_DEVICE_VIDEO, out);
+    case MARINA_HW_CONTROLLER:
+        return point_at(config->controllers, index, MARINA_DEVICE_CONTROLLER, out);
+    case MARINA_HW_RNG:
+        return point_at(config->rngs, index, MARINA_DEVICE_RNG, out);
+    case MARINA_HW_WATCHDOG:
+        if (config->watchdog == NULL)
+            return FALSE;
+        out->kind = MARINA_DEVICE_WATCHDOG;
+        out->config = config->watchdog;
+        return TRUE;
+    case MARINA_HW_HOSTDEV:
+        return point_at(config->hostdevs, index, MARINA_DEVICE_HOSTDEV, out);
+    case MARINA_HW_TPM:
+        if (config->tpm == NULL)
+            return FALSE;
+        out->kind = MARINA_DEVICE_TPM;
+        out->config = config->tpm;
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+static gboolean
 remove_at(GPtrArray *list, guint index)
 {
     if (index >= list->len)
         return FALSE;
     g_ptr_array_remove_index(list, index);
+    return TRUE;
+}
+
+/* A device the definition has at most one of (watchdog, TPM): freed as the
+ * model frees it, the field left NULL. */
+static gboolean
+take_single(MarinaDeviceKind kind, gpointer *field)
+{
+    MarinaDevice *device;
+
+    if (*field == NULL)
+        return FALSE;
+    device = g_new0(MarinaDevice, 1);
+    device->kind = kind;
+    device->config = g_steal_pointer(field);
+    marina_device_free(device);
     return TRUE;
 }
 
@@ -254,12 +352,11 @@ marina_hw_remove_device(MarinaDomainConfig *config, MarinaHwKind kind, guint ind
     case MARINA_HW_RNG:
         return remove_at(config->rngs, index);
     case MARINA_HW_WATCHDOG:
-        if (config->watchdog == NULL)
-            return FALSE;
-        g_free(config->watchdog->model);
-        g_free(config->watchdog->action);
-        g_clear_pointer(&config->watchdog, g_free);
-        return TRUE;
+        return take_single(MARINA_DEVICE_WATCHDOG, (gpointer *)&config->watchdog);
+    case MARINA_HW_HOSTDEV:
+        return remove_at(config->hostdevs, index);
+    case MARINA_HW_TPM:
+        return take_single(MARINA_DEVICE_TPM, (gpointer *)&config->tpm);
     default:
         return FALSE;
     }

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "domain-config.h"
+#include "domain-device-edit.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,8 @@ typedef enum {
     MARINA_HW_CONTROLLER,
     MARINA_HW_WATCHDOG,
     MARINA_HW_RNG,
+    MARINA_HW_HOSTDEV,
+    MARINA_HW_TPM,
     MARINA_HW_XML,
     MARINA_HW_N_KINDS,
 } MarinaHwKind;
@@ -46,11 +49,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHwEntry, marina_hw_entry_free)
  * @config NULL: the rows of the guest itself only (no devices known yet). */
 GPtrArray *marina_hw_device_list(const MarinaDomainConfig *config);
 
+/* "USB 046d:c52b", "PCI 0000:01:00.0": a host device as the list names it. */
+char *marina_hw_hostdev_name(const MarinaHostdevConfig *hostdev);
+
 /* Whether rows of @kind are devices (they can be removed). */
 gboolean marina_hw_kind_is_device(MarinaHwKind kind);
 
 /* The stack page name of @kind ("overview", "disk" ...). */
 const char *marina_hw_kind_name(MarinaHwKind kind);
+
+/* The device @index of @kind in @config as a MarinaDevice that points into
+ * @config (not a copy); FALSE when there is none or @kind is no device. */
+gboolean marina_hw_device_at(const MarinaDomainConfig *config, MarinaHwKind kind, guint index,
+                             MarinaDevice *out);
 
 /* Removes the device @index of @kind from @config; FALSE when there is none. */
 gboolean marina_hw_remove_device(MarinaDomainConfig *config, MarinaHwKind kind, guint index);

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "form-util.h"
+#include "hw-grow-disk-dialog.h"
 #include "hw-page.h"
 #include "hw-volume-lookup.h"
 #include "resize-volume-dialog.h"
@@ -18,6 +19,7 @@ struct _MarinaHwDiskPage {
     GtkScrolledWindow parent_instance;
 
     MarinaDiskDevice device;
+    MarinaDomain *domain;
     MarinaConnection *connection; /* where to look for the disk's volume */
     GCancellable *lookup;         /* the volume lookup of the disk shown */
     MarinaVolumeInfo *volume;     /* the pool volume the disk is, or NULL */
@@ -28,6 +30,7 @@ struct _MarinaHwDiskPage {
     GtkLabel *target_value;
     GtkComboBox *bus_combo;
     GtkComboBox *cache_combo;
+    GtkComboBox *discard_combo;
     GtkLabel *format_value;
     GtkCheckButton *readonly_check;
     GtkCheckButton *shareable_check;
@@ -79,22 +82,19 @@ show_volume(MarinaHwDiskPage *self)
 {
     g_autofree char *capacity = NULL;
     g_autofree char *text = NULL;
+    g_autofree char *source = marina_hw_page_entry_get(self->source_entry);
 
+    /* Any disk with an image grows through the daemon; a volume's size shows. */
+    gtk_widget_set_sensitive(self->grow_button, self->domain != NULL && source != NULL);
     if (self->volume == NULL) {
         gtk_label_set_text(self->volume_value,
                            _("None: the disk is not a volume of a storage pool"));
-        gtk_widget_set_sensitive(self->grow_button, FALSE);
         return;
     }
     capacity = marina_ui_format_bytes(self->volume->capacity);
     /* Translators: a disk's volume: "<pool>/<volume>, <capacity>" */
     text = g_strdup_printf(_("%s/%s, %s"), self->volume->pool, self->volume->name, capacity);
     gtk_label_set_text(self->volume_value, text);
-    /* A running guest would not see its disk grow: the daemon's ResizeDisk
-     * does that, the volume alone only while the guest is off. */
-    gtk_widget_set_sensitive(self->grow_button, !self->running);
-    gtk_widget_set_tooltip_text(self->grow_button,
-                                self->running ? _("Shut the guest off to grow its disk.") : NULL);
 }
 
 static void
@@ -145,8 +145,21 @@ on_grow_clicked(MarinaHwDiskPage *self)
     g_autoptr(MarinaVolume) volume = NULL;
     MarinaResizeVolumeDialog *dialog;
 
-    if (self->volume == NULL || self->connection == NULL)
+    if (self->domain == NULL)
         return;
+    /* A running guest must see its disk grow: QEMU does it (ResizeDisk).
+     * Otherwise a pool's volume grows as the pool's own, the rest as images. */
+    if (self->running || self->volume == NULL) {
+        GtkWidget *grow = marina_hw_grow_disk_dialog_new(
+            GTK_WINDOW(gtk_widget_get_toplevel(GTK_WIDGET(self))), self->domain,
+            gtk_label_get_text(self->target_value),
+            self->volume != NULL ? self->volume->capacity : 0, self->running);
+
+        g_signal_connect_object(grow, "destroy", G_CALLBACK(on_resize_closed), self,
+                                G_CONNECT_SWAPPED);
+        gtk_widget_show(grow);
+        return;
+    }
     volume = marina_volume_new(self->connection, self->volume->object_path);
     dialog = marina_resize_volume_dialog_new(GTK_WINDOW(gtk_widget_get_toplevel(GTK_WIDGET(self))),
                                              volume, self->volume->name, self->volume->capacity);
@@ -156,10 +169,14 @@ on_grow_clicked(MarinaHwDiskPage *self)
 }
 
 void
-marina_hw_disk_page_set_connection(MarinaHwDiskPage *self, MarinaConnection *connection)
+marina_hw_disk_page_set_domain(MarinaHwDiskPage *self, MarinaDomain *domain)
 {
     g_return_if_fail(MARINA_IS_HW_DISK_PAGE(self));
-    g_set_object(&self->connection, connection);
+    g_set_object(&self->domain, domain);
+    if (domain != NULL)
+        g_set_object(&self->connection, marina_domain_get_connection(domain));
+    else
+        g_clear_object(&self->connection);
 }
 
 static void
@@ -180,6 +197,7 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
     gtk_label_set_text(self->target_value, disk->target_dev);
     marina_hw_page_combo_set(self->bus_combo, bus_ids[disk->bus], "virtio");
     marina_hw_page_combo_set(self->cache_combo, disk->cache, "default");
+    marina_hw_page_combo_set(self->discard_combo, disk->discard, "default");
     gtk_label_set_text(self->format_value, disk->format != NULL ? disk->format : "raw");
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->readonly_check), disk->readonly);
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->shareable_check), disk->shareable);
@@ -193,6 +211,8 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
                                 running != NULL && g_strcmp0(running->source, disk->source) != 0);
     marina_hw_page_mark_pending(GTK_WIDGET(self->cache_combo),
                                 running != NULL && g_strcmp0(running->cache, disk->cache) != 0);
+    marina_hw_page_mark_pending(GTK_WIDGET(self->discard_combo),
+                                running != NULL && g_strcmp0(running->discard, disk->discard) != 0);
     marina_hw_page_mark_pending(GTK_WIDGET(self->bus_combo),
                                 running != NULL && running->bus != disk->bus);
     marina_hw_page_mark_pending(GTK_WIDGET(self->readonly_check),
@@ -207,6 +227,7 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
     MarinaHwDiskPage *self = MARINA_HW_DISK_PAGE(page);
     g_autofree char *source = marina_hw_page_entry_get(self->source_entry);
     g_autofree char *cache = marina_hw_page_combo_get(self->cache_combo);
+    g_autofree char *discard = marina_hw_page_combo_get(self->discard_combo);
     const char *bus = gtk_combo_box_get_active_id(self->bus_combo);
     const char *target = gtk_label_get_text(self->target_value);
     MarinaDiskConfig *disk = marina_domain_config_find_disk(config, target);
@@ -238,6 +259,8 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
     disk->source = g_steal_pointer(&source);
     g_free(disk->cache);
     disk->cache = g_strcmp0(cache, "default") == 0 ? NULL : g_steal_pointer(&cache);
+    g_free(disk->discard);
+    disk->discard = g_strcmp0(discard, "default") == 0 ? NULL : g_steal_pointer(&discard);
     disk->readonly = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->readonly_check));
     disk->shareable = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->shareable_check));
     return TRUE;
@@ -265,6 +288,7 @@ marina_hw_disk_page_dispose(GObject *object)
     g_cancellable_cancel(self->lookup);
     g_clear_object(&self->lookup);
     g_clear_object(&self->connection);
+    g_clear_object(&self->domain);
     g_clear_pointer(&self->volume, marina_volume_info_free);
     G_OBJECT_CLASS(marina_hw_disk_page_parent_class)->dispose(object);
 }
@@ -283,6 +307,7 @@ marina_hw_disk_page_class_init(MarinaHwDiskPageClass *klass)
     BIND(target_value);
     BIND(bus_combo);
     BIND(cache_combo);
+    BIND(discard_combo);
     BIND(format_value);
     BIND(readonly_check);
     BIND(shareable_check);
@@ -303,6 +328,7 @@ marina_hw_disk_page_init(MarinaHwDiskPage *self)
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->source_entry);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->bus_combo);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->cache_combo);
+    marina_hw_page_watch(MARINA_HW_PAGE(self), self->discard_combo);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->readonly_check);
     marina_hw_page_watch(MARINA_HW_PAGE(self), self->shareable_check);
 }

@@ -4,7 +4,7 @@
 
 #include <gtk/gtk.h>
 
-#include "connection.h"
+#include "domain.h"
 
 G_BEGIN_DECLS
 
@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(MarinaHwDiskPage, marina_hw_disk_page, MARINA, HW_DISK_PAGE, GtkScrolledWindow)
 
 GtkWidget *marina_hw_disk_page_new(void);
-/* The guest's connection: a disk that is a pool volume there can be grown. */
-void marina_hw_disk_page_set_connection(MarinaHwDiskPage *self, MarinaConnection *connection);
+/* The guest: its disks grow through it (Domain.ResizeDisk), or as volumes of
+ * its connection's pools while it is shut off. */
+void marina_hw_disk_page_set_domain(MarinaHwDiskPage *self, MarinaDomain *domain);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "form-util.h"
 #include "hw-page.h"
 
 /* VNC passwords longer than this are cut by the protocol (DES key). */
@@ -75,6 +76,8 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
     g_autofree char *listen = marina_hw_page_combo_get(self->listen_combo);
     g_autofree char *password = marina_hw_page_entry_get(self->password_entry);
     g_autoptr(GInetAddress) address = NULL;
+    gboolean autoport = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->autoport_check));
+    double port = -1;
 
     if (g == NULL) {
         marina_hw_page_set_error(error, _("Display"),
@@ -97,11 +100,18 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
                                  VNC_PASSWORD_MAX);
         return FALSE;
     }
+    /* The number typed, not the one the spin button still holds. */
+    if (!autoport &&
+        (!marina_form_spin_text_value(self->port_spin, &port) || port < 5900 || port > 65535)) {
+        marina_hw_page_set_error(error, _("Port"),
+                                 _("“%s” is not allowed; give a port from 5900 to 65535, or "
+                                   "choose it automatically."),
+                                 gtk_entry_get_text(GTK_ENTRY(self->port_spin)));
+        return FALSE;
+    }
     g_free(g->listen);
     g->listen = g_steal_pointer(&listen);
-    g->port = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->autoport_check))
-                  ? -1
-                  : gtk_spin_button_get_value_as_int(self->port_spin);
+    g->port = autoport ? -1 : (int)port;
     g_free(g->password);
     g->password = g_steal_pointer(&password);
     g_free(g->keymap);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "form-util.h"
 #include "hw-page.h"
 
 struct _MarinaHwVideoPage {
@@ -47,6 +48,7 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
     MarinaHwVideoPage *self = MARINA_HW_VIDEO_PAGE(page);
     MarinaVideoConfig *v =
         self->index < config->videos->len ? config->videos->pdata[self->index] : NULL;
+    double vram = 0, heads = 0;
 
     if (v == NULL) {
         marina_hw_page_set_error(error, _("Video"),
@@ -54,10 +56,24 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
                                    "device."));
         return FALSE;
     }
+    /* The numbers typed, not the ones the spin buttons still hold. */
+    if (!marina_form_spin_text_value(self->vram_spin, &vram) || vram > 1048576) {
+        marina_hw_page_set_error(error, _("Video RAM"),
+                                 _("“%s” is not allowed; give 0 (the model's default) to "
+                                   "1048576 KiB."),
+                                 gtk_entry_get_text(GTK_ENTRY(self->vram_spin)));
+        return FALSE;
+    }
+    if (!marina_form_spin_text_value(self->heads_spin, &heads) || heads > 16) {
+        marina_hw_page_set_error(error, _("Heads"),
+                                 _("“%s” is not allowed; give 0 (the model's default) to 16."),
+                                 gtk_entry_get_text(GTK_ENTRY(self->heads_spin)));
+        return FALSE;
+    }
     g_free(v->model);
     v->model = marina_hw_page_combo_get(self->model_combo);
-    v->vram_kib = (guint)gtk_spin_button_get_value_as_int(self->vram_spin);
-    v->heads = (guint)gtk_spin_button_get_value_as_int(self->heads_spin);
+    v->vram_kib = (guint)vram;
+    v->heads = (guint)heads;
     return TRUE;
 }
 

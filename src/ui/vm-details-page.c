@@ -18,6 +18,7 @@
 #include "hw-device-list.h"
 #include "hw-disk-page.h"
 #include "hw-graphics-page.h"
+#include "hw-hostdev-page.h"
 #include "hw-input-page.h"
 #include "hw-memory-page.h"
 #include "hw-nic-page.h"
@@ -26,6 +27,7 @@
 #include "hw-page.h"
 #include "hw-rng-page.h"
 #include "hw-sound-page.h"
+#include "hw-tpm-page.h"
 #include "hw-video-page.h"
 #include "hw-watchdog-page.h"
 #include "ui-util.h"
@@ -72,8 +74,11 @@ static void announce(MarinaVmDetailsPage *self);
 static gboolean
 guest_shut_off(MarinaVmDetailsPage *self)
 {
-    MarinaDomainState state = marina_guest_get_state(self->guest, NULL);
+    MarinaDomainState state;
 
+    if (self->guest == NULL)
+        return TRUE; /* not known yet: nothing is sent before it is */
+    state = marina_guest_get_state(self->guest, NULL);
     return state == MARINA_DOMAIN_SHUTOFF || state == MARINA_DOMAIN_CRASHED;
 }
 
@@ -179,6 +184,8 @@ build_pages(MarinaVmDetailsPage *self)
     self->pages[MARINA_HW_CONTROLLER] = marina_hw_controller_page_new();
     self->pages[MARINA_HW_WATCHDOG] = marina_hw_watchdog_page_new();
     self->pages[MARINA_HW_RNG] = marina_hw_rng_page_new();
+    self->pages[MARINA_HW_HOSTDEV] = marina_hw_hostdev_page_new();
+    self->pages[MARINA_HW_TPM] = marina_hw_tpm_page_new();
     for (guint k = 0; k < MARINA_HW_N_KINDS; k++) {
         if (self->pages[k] == NULL)
             continue;
@@ -450,6 +457,7 @@ typedef struct {
     GtkListBoxRow *then;     /* the row to show afterwards (leaving a page), or NULL */
     gboolean running;        /* the guest ran when Apply was pressed */
     gboolean new_definition; /* the persistent definition changed */
+    gboolean removal;        /* Remove, not Apply */
 } ApplyOp;
 
 static void
@@ -504,7 +512,9 @@ on_applied(GObject *source, GAsyncResult *result, gpointer user_data)
         self->selecting = FALSE;
         show_row(self, op->then);
     }
-    if (live_done) {
+    if (live_done && op->removal) {
+        show_result(self, _("Removed from the running guest and its definition."), notes);
+    } else if (live_done) {
         g_free(self->announce);
         self->announce = g_strdup(notes != NULL ? notes : "");
     } else {
@@ -519,6 +529,7 @@ on_applied(GObject *source, GAsyncResult *result, gpointer user_data)
     update_buttons(self);
     reload(self);
 out:
+    g_clear_object(&op->then);
     g_object_unref(self);
     g_free(op);
 }
@@ -526,12 +537,14 @@ out:
 /* Sends @change (taken); @then: the row to show once it is applied. */
 static void
 send(MarinaVmDetailsPage *self, MarinaHwChange *change, gboolean new_definition,
-     GtkListBoxRow *then)
+     GtkListBoxRow *then, gboolean removal)
 {
     ApplyOp *op = g_new0(ApplyOp, 1);
 
+    op->removal = removal;
+    /* Held: the list may be rebuilt while the change is sent. */
+    op->then = then != NULL ? g_object_ref(then) : NULL;
     op->self = g_object_ref(self);
-    op->then = then;
     op->running = !guest_shut_off(self);
     op->new_definition = new_definition;
     self->busy = TRUE;
@@ -566,13 +579,15 @@ apply(MarinaVmDetailsPage *self, GtkListBoxRow *then)
     new_definition = g_strcmp0(before, after) != 0;
     if (new_definition)
         marina_hw_change_set_definition(change, copy);
+    /* What QEMU can change in the running guest goes there too. */
+    marina_hw_change_add_live(change, entry->kind, entry->index, copy, self->live);
     if (entry->kind == MARINA_HW_BOOT) {
         gboolean autostart = marina_hw_boot_page_get_autostart(MARINA_HW_BOOT_PAGE(page));
 
         if (autostart != marina_domain_get_autostart(self->domain))
             marina_hw_change_set_autostart(change, autostart);
     }
-    send(self, change, new_definition, then);
+    send(self, change, new_definition, then, FALSE);
 }
 
 static void
@@ -616,7 +631,9 @@ on_remove_response(GtkDialog *dialog, int response, gpointer user_data)
     }
     change = marina_hw_change_new();
     marina_hw_change_set_definition(change, copy);
-    send(self, change, TRUE, NULL);
+    /* Hot-unplug: the running guest loses it now where QEMU can do that. */
+    marina_hw_change_add_live_removal(change, entry->kind, entry->index, self->config, self->live);
+    send(self, change, TRUE, NULL, TRUE);
 out:
     g_object_unref(self);
 }
@@ -634,8 +651,9 @@ on_remove_clicked(MarinaVmDetailsPage *self)
     title = g_strdup_printf(_("Remove %s?"), entry->label);
     detail = guest_shut_off(self)
                  ? _("The device is removed from the guest's definition. Files it uses stay.")
-                 : _("The device is removed from the guest's definition; the running guest "
-                     "keeps it until it is shut off. Files it uses stay.");
+                 : _("The device is removed from the guest's definition and unplugged from the "
+                     "running guest where that is possible (otherwise the guest keeps it until "
+                     "it is shut off). Files it uses stay.");
     dialog = marina_ui_confirm_dialog(GTK_WINDOW(gtk_widget_get_toplevel(GTK_WIDGET(self))), title,
                                       detail, _("_Remove"));
     g_signal_connect(dialog, "response", G_CALLBACK(on_remove_response), g_object_ref(self));
@@ -777,6 +795,16 @@ on_domain_changed(MarinaDomain *domain, MarinaVmDetailsPage *self)
     reload(self);
 }
 
+static void
+on_config_changed(MarinaDomain *domain, const char *event, const char *device,
+                  MarinaVmDetailsPage *self)
+{
+    (void)domain;
+    (void)event;
+    (void)device;
+    reload(self);
+}
+
 void
 marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domain)
 {
@@ -784,11 +812,13 @@ marina_vm_details_page_set_domain(MarinaVmDetailsPage *self, MarinaDomain *domai
     if (self->domain != NULL)
         g_signal_handlers_disconnect_by_data(self->domain, self);
     g_set_object(&self->domain, domain);
-    if (domain != NULL)
+    if (domain != NULL) {
         g_signal_connect(domain, "changed", G_CALLBACK(on_domain_changed), self);
-    marina_hw_disk_page_set_connection(MARINA_HW_DISK_PAGE(self->pages[MARINA_HW_DISK]),
-                                       domain != NULL ? marina_domain_get_connection(domain)
-                                                      : NULL);
+        /* A device or tuning change, from here, marinactl or another client. */
+        g_signal_connect(domain, "config-changed", G_CALLBACK(on_config_changed), self);
+    }
+    marina_hw_nic_page_set_domain(MARINA_HW_NIC_PAGE(self->pages[MARINA_HW_NIC]), domain);
+    marina_hw_disk_page_set_domain(MARINA_HW_DISK_PAGE(self->pages[MARINA_HW_DISK]), domain);
     marina_xml_editor_set_domain(self->xml_editor, domain);
     if (self->guest != NULL)
         marina_xml_editor_set_shut_off(self->xml_editor, guest_shut_off(self));

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/client.h"
 #include "core/domain-state.h"
 #include "core/error.h"
 #include "harness.h"
@@ -347,8 +348,20 @@ test_cdrom_media_live(void **state)
     assert_true(guest_cd_holds(f, sectors, TRUE));
     live = get_xml(f, 0);
     assert_non_null(strstr(live, iso));
+    /* The guest holds the drive open, so its tray is locked: ejecting needs force. */
+    assert_true(harness_type_and_wait(f->fd, f->acc, "exec 3</dev/sr0; echo HELD-$((4+4))",
+                                      "HELD-8", 5000));
+    assert_false(marina_dbus_domain_call_update_device_sync(
+        f->dom, "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>",
+        LIVE, &warnings, NULL, &error));
+    assert_non_null(strstr(error->message, "locked"));
+    g_clear_error(&error);
+    live = (g_free(live), get_xml(f, 0));
+    assert_non_null(strstr(live, iso));
     update(f, "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>",
-           LIVE);
+           LIVE | 4);
+    assert_true(
+        harness_type_and_wait(f->fd, f->acc, "exec 3<&-; echo FREE-$((4+5))", "FREE-9", 5000));
     assert_true(guest_cd_holds(f, sectors, FALSE));
     g_free(live);
     live = get_xml(f, 0);
@@ -442,6 +455,24 @@ test_config_only_and_refusals(void **state)
     g_free(def);
     def = get_xml(f, 1);
     assert_null(strstr(def, "vdd"));
+
+    /* Both at once: the guest has it and so has the definition, then neither. */
+    attach(f, disk, LIVE | CONFIG);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    g_free(def);
+    g_free(live);
+    def = get_xml(f, 1);
+    live = get_xml(f, 0);
+    assert_non_null(strstr(def, "vdd"));
+    assert_non_null(strstr(live, "vdd"));
+    detach(f, disk, LIVE | CONFIG);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    g_free(def);
+    g_free(live);
+    def = get_xml(f, 1);
+    live = get_xml(f, 0);
+    assert_null(strstr(def, "vdd"));
+    assert_null(strstr(live, "vdd"));
 }
 
 static int
@@ -641,6 +672,155 @@ test_test_driver(void **state)
     g_rmdir(dir);
 }
 
+/* On q35 a device goes into an empty PCIe root port; with none left, the
+ * refusal says what to add. */
+static void
+test_q35_root_port(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *base = harness_guest_xml("q35hp", NULL);
+    g_autoptr(GString) xml = g_string_new(base);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autofree char *disk = hot_disk_xml(f, "vdg");
+    Fixture q = {0};
+    char *at;
+
+    at = strstr(xml->str, "machine='pc'");
+    g_string_erase(xml, at - xml->str, strlen("machine='pc'"));
+    g_string_insert(xml, at - xml->str, "machine='q35'");
+    at = strstr(xml->str, "</devices>");
+    g_string_insert(xml, at - xml->str,
+                    "    <controller type='pci' index='0' model='pcie-root'/>\n"
+                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+    dom = harness_define(f->h, xml->str);
+    assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
+    q.dom = dom;
+    q.acc = acc;
+    q.fd = harness_open_serial(f->h, dom, acc);
+    assert_true(harness_wait_output(q.fd, acc, 0, READY, 60000));
+
+    /* The guest finds it behind the root port (bus 1). (Whether its driver
+     * binds is the test guest's business: with acpi=noirq, its q35 INTx
+     * routing clashes with the serial port's interrupt.) */
+    attach(&q, disk, LIVE);
+    assert_true(guest_sees(&q, "/sys/bus/pci/devices/0000:01:00.0", TRUE));
+    /* The one port is taken now. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        dom,
+        "<interface type='user'><mac address='52:54:00:7a:00:0a'/><model type='virtio'/>"
+        "</interface>",
+        LIVE, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "pcie-root-port"));
+    g_clear_error(&error);
+    detach(&q, disk, LIVE);
+    assert_true(guest_sees(&q, "/sys/bus/pci/devices/0000:01:00.0", FALSE));
+    close(q.fd);
+    assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
+}
+
+/* A shut-off guest's disk grows through qemu-img. */
+static void
+test_resize_shut_off(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *image = g_build_filename(f->h->dir, "off.qcow2", NULL);
+    g_autofree char *devices =
+        g_strdup_printf("    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+                        "<source file='%s'/><target dev='vda' bus='virtio'/></disk>\n",
+                        image);
+    g_autofree char *xml = harness_guest_xml("resizeoff", devices);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *info = NULL;
+    int status = 0;
+
+    run_or_fail(
+        (const char *const[]){"qemu-img", "create", "-q", "-f", "qcow2", image, "16M", NULL});
+    dom = harness_define(f->h, xml);
+    assert_true(marina_dbus_domain_call_resize_disk_sync(dom, "vda", 48 << 20, NULL, &error));
+    assert_true(g_spawn_sync(NULL, (char *[]){"qemu-img", "info", "-U", image, NULL}, NULL,
+                             G_SPAWN_SEARCH_PATH, NULL, NULL, &info, NULL, &status, NULL));
+    assert_non_null(strstr(info, "virtual size: 48 MiB"));
+    assert_false(marina_dbus_domain_call_resize_disk_sync(dom, "vda", 32 << 20, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+    assert_non_null(strstr(error->message, "shrink"));
+    g_clear_error(&error);
+    assert_true(marina_dbus_domain_call_undefine_sync(dom, 0, NULL, &error));
+}
+
+/* ---- The client API (domain-hardware.c) and MarinaDomain's "config-changed" ---- */
+
+static void
+on_domain_config_changed(MarinaDomain *domain, const char *event, const char *device, gpointer data)
+{
+    GString *seen = data;
+
+    g_string_append_printf(seen, "%s:%s;", event, device);
+}
+
+#define AWAIT(result, call)                                                                        \
+    do {                                                                                           \
+        g_clear_object(&(result));                                                                 \
+        call;                                                                                      \
+        marina_sync_wait(&(result));                                                               \
+    } while (0)
+
+static void
+test_client_api(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaConnection) connection = marina_connection_open_sync(f->h->uri, NULL, &error);
+    g_autoptr(MarinaHost) host = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GString) seen = g_string_new(NULL);
+    g_autofree char *disk = hot_disk_xml(f, "vdf");
+    g_auto(GStrv) warnings = NULL;
+
+    assert_non_null(connection);
+    host = marina_host_new(connection);
+    AWAIT(r, marina_host_lookup_domain_async(host, "hotplug", NULL, marina_sync_wait_ready, &r));
+    domain = marina_host_lookup_domain_finish(host, r, &error);
+    assert_non_null(domain);
+    AWAIT(r, marina_domain_load_async(domain, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_load_finish(domain, r, &error));
+    g_signal_connect(domain, "config-changed", G_CALLBACK(on_domain_config_changed), seen);
+
+    AWAIT(r, marina_domain_attach_device_async(domain, disk, MARINA_DOMAIN_AFFECT_CONFIG, NULL,
+                                               marina_sync_wait_ready, &r));
+    assert_true(marina_domain_attach_device_finish(domain, r, &warnings, &error));
+    assert_non_null(warnings);
+    assert_true(HARNESS_WAIT_FOR(strstr(seen->str, "device-attached:vdf;") != NULL, 5000));
+    /* The same again: a duplicate target, refused with the daemon's error. */
+    AWAIT(r, marina_domain_attach_device_async(domain, disk, MARINA_DOMAIN_AFFECT_CONFIG, NULL,
+                                               marina_sync_wait_ready, &r));
+    assert_false(marina_domain_attach_device_finish(domain, r, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG));
+    g_clear_error(&error);
+    AWAIT(r, marina_domain_detach_device_async(domain, disk, MARINA_DOMAIN_AFFECT_CONFIG, NULL,
+                                               marina_sync_wait_ready, &r));
+    assert_true(marina_domain_detach_device_finish(domain, r, &error));
+    assert_true(HARNESS_WAIT_FOR(strstr(seen->str, "device-detached:vdf;") != NULL, 5000));
+    AWAIT(r, marina_domain_update_device_async(
+                 domain,
+                 "<interface type='user'><mac address='" NIC_MAC "'/><model type='virtio'/>"
+                 "<link state='up'/></interface>",
+                 MARINA_DOMAIN_AFFECT_LIVE, NULL, marina_sync_wait_ready, &r));
+    assert_true(marina_domain_update_device_finish(domain, r, NULL, &error));
+    assert_true(HARNESS_WAIT_FOR(strstr(seen->str, "device-updated:" NIC_MAC ";") != NULL, 5000));
+    AWAIT(r, marina_domain_resize_disk_async(domain, "vdz", 1 << 20, NULL, marina_sync_wait_ready,
+                                             &r));
+    assert_false(marina_domain_resize_disk_finish(domain, r, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE));
+    g_clear_object(&r);
+    marina_connection_close(connection);
+}
+
 /* ---- A bridged NIC on the system daemon, inside a network namespace ---- */
 
 typedef struct {
@@ -800,6 +980,9 @@ main(void)
         cmocka_unit_test(test_cdrom_media_live),
         cmocka_unit_test(test_config_only_and_refusals),
         cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_q35_root_port),
+        cmocka_unit_test(test_resize_shut_off),
+        cmocka_unit_test(test_client_api),
         cmocka_unit_test(test_test_driver),
         cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
     };

@@ -13,9 +13,16 @@ NIC_ROW = "NIC :a1:b2:c3"
 DISK_ROW = "VirtIO Disk 1"
 
 
-def guest_xml(name):
-    """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card."""
-    disk = os.path.join(u.TMP, f"{name}.img")
+def disk_path(name):
+    return os.path.join(u.TMP, f"{name}.img")
+
+
+def guest_xml(name, balloon=False, max_vcpus=1, cdrom=False, tpm=False):
+    """The UI tests' guest with a 1 MiB raw disk (vda), a user-mode NIC and a sound card;
+    BALLOON: with a virtio balloon (its memory can change while it runs); MAX_VCPUS: the
+    maximum for hot-plug (one vCPU runs); CDROM: with an empty IDE CD-ROM drive; TPM: with
+    an emulated TPM 2.0."""
+    disk = disk_path(name)
     with open(disk, "wb") as f:
         f.truncate(1 << 20)
     devices = (f"<devices>\n"
@@ -24,15 +31,31 @@ def guest_xml(name):
                f"    <interface type='user'><mac address='{MAC}'/><model type='virtio'/>"
                f"</interface>\n"
                f"    <sound model='ich9'/>")
-    return u.test_guest_xml(name).replace("<devices>", devices, 1)
+    xml = u.test_guest_xml(name).replace("<devices>", devices, 1)
+    if balloon:
+        xml = xml.replace("<memballoon model='none'/>", "<memballoon model='virtio'/>")
+    if tpm:
+        xml = xml.replace("</devices>", "  <tpm model='tpm-tis'><backend type='emulator' "
+                          "version='2.0'/></tpm>\n  </devices>")
+    if cdrom:
+        xml = xml.replace("</devices>", "  <disk type='file' device='cdrom'><target dev='hdc' "
+                          "bus='ide'/><readonly/></disk>\n  </devices>")
+    if max_vcpus > 1:
+        xml = xml.replace("<vcpu>1</vcpu>", f"<vcpu current='1'>{max_vcpus}</vcpu>")
+    return xml
 
 
-def define(name):
+def define(name, balloon=False, max_vcpus=1, cdrom=False, tpm=False):
     path = os.path.join(u.TMP, f"{name}.xml")
     with open(path, "w") as f:
-        f.write(guest_xml(name))
+        f.write(guest_xml(name, balloon, max_vcpus, cdrom, tpm))
     u.marinactl(SESSION, "define", path)
     u.log(f"{name} defined")
+
+
+def serial_log(name):
+    """The daemon's log of the guest's first serial port (session state dir)."""
+    return os.path.join(os.environ["XDG_DATA_HOME"], "marina", "log", f"{name}-serial0.log")
 
 
 def dumpxml(name, inactive=True):

@@ -49,7 +49,7 @@ def checks(app, manager):
     volume = h.field(win, "Storage volume", role="label")
     u.wait_for(lambda: text(volume).startswith(f"default/{VOLUME}, 1.0 GiB"), 20,
                lambda: f"the disk's volume to be shown ({u.text_of(volume)!r})")
-    u.press(win, "Grow the volume")
+    u.press(win, "Grow the disk")
     dialog = u.window(app, role=re.compile("^(dialog|frame)$"), name=re.compile("Resize"),
                       timeout=10)
     spin = u.find(dialog, role="spin button")

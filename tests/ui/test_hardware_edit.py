@@ -1,5 +1,5 @@
 """The hardware editor on a shut-off guest: Memory, CPUs, Boot options, the
-NIC's model, the disk's cache and the OS are edited and applied page by page, and
+NIC's model and network, the disk's cache and the OS are edited and applied page by page, and
 the defined XML (marinactl dumpxml) has each change; Apply is enabled only
 once something changed."""
 
@@ -52,6 +52,15 @@ def checks(app, manager):
     h.apply(win)
     xml = h.dumpxml(GUEST)
     assert re.search(r"<model type=.e1000./>", xml), xml
+
+    # On the host's virtual network 'default', chosen from the list the daemon gives.
+    h.choose(win, "Network source", "Virtual network")
+    h.choose(win, "Network or bridge name", "default")
+    h.apply(win)
+    xml = h.dumpxml(GUEST)
+    assert re.search(r"<interface type=.network.>", xml), xml
+    assert re.search(r"<source network=.default./>", xml), xml
+    u.log("NIC on the virtual network 'default'")
 
     h.select(win, h.DISK_ROW)
     h.choose(win, "Cache mode", "writeback")

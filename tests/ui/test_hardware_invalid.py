@@ -1,7 +1,7 @@
 """Refused values and the page's own ways back: memory of 0 MiB and 0 vCPUs
 are refused with a message naming the field and the defined XML stays as it
 was; Revert shows the stored values again; leaving a page with changes asks
-Apply / Discard / Cancel; Remove (confirmed) takes the sound card out of the
+Apply / Discard / Cancel; a CRB TPM of version 1.2 and a 9-character VNC password are refused; Remove (confirmed) takes the sound card out of the
 shut-off guest's definition."""
 
 import os
@@ -14,7 +14,7 @@ GUEST = "hw-invalid"
 
 
 def checks(app, manager):
-    h.define(GUEST)
+    h.define(GUEST, tpm=True)
     before = h.dumpxml(GUEST)
     win = h.open_details(app, manager, GUEST)
 
@@ -54,6 +54,33 @@ def checks(app, manager):
     u.wait_for(lambda: memory_row.get_state_set().contains(u.Atspi.StateType.SELECTED), 10,
                "the Memory page after Discard")
     assert h.dumpxml(GUEST) == before, "Discard changed the definition"
+
+    # A TPM model that cannot take the version is refused; a right pair applies.
+    h.select(win, "TPM v2.0")
+    h.choose(win, "TPM model", "CRB (tpm-crb)")
+    h.choose(win, "TPM version", "1.2")
+    text = h.apply(win, expect=r"^TPM model: ")
+    assert "CRB works with TPM 2.0 only" in text, text
+    assert h.dumpxml(GUEST) == before, "a refused TPM changed the definition"
+    h.choose(win, "TPM version", "2.0")
+    h.apply(win)
+    assert re.search(r"<tpm model=.tpm-crb.", h.dumpxml(GUEST)), h.dumpxml(GUEST)
+    u.log("TPM: CRB with 1.2 refused, CRB with 2.0 applied")
+
+    # The display: a password VNC would cut is refused; a fixed port on loopback applies.
+    h.select(win, "Display VNC")
+    h.fill(win, "Password", "123456789", role="password text")
+    text = h.apply(win, expect=r"^Password: ")
+    assert "at most 8 characters" in text, text
+    h.fill(win, "Password", "secret", role="password text")
+    h.toggle(win, "Automatic port")
+    h.fill(win, "Port", "5907")
+    h.apply(win)
+    xml = h.dumpxml(GUEST)
+    graphics = re.search(r"<graphics[^>]*>", xml).group(0)
+    for want in (r"port=.5907.", r"passwd=.secret.", r"listen=.127\.0\.0\.1."):
+        assert re.search(want, graphics), f"{want} not in {graphics}"
+    u.log(f"display: {graphics}")
 
     # Remove the sound card, confirmed.
     h.select(win, "Sound ich9")

@@ -136,10 +136,11 @@ test_interfaces(void **state)
     assert_string_equal(iface->mac, "52:54:00:aa:bb:cc");
     assert_string_equal(iface->model, "e1000");
 
-    bridge = cli_build_interface("bridge", "br0", NULL, NULL, "vnet7", &error);
+    bridge = cli_build_interface("bridge", "br0", NULL, NULL, "tap7", &error);
     assert_non_null(bridge);
     iface = bridge->config;
     assert_string_equal(iface->source, "br0");
+    assert_string_equal(iface->target_dev, "tap7");
 
     bad = cli_build_interface("network", NULL, NULL, NULL, NULL, &error);
     assert_null(bad);

@@ -25,6 +25,11 @@ static const char guest_xml[] =
     "<graphics type='vnc'/><sound model='ich9'/><video><model type='vga'/></video>"
     "<watchdog model='i6300esb' action='reset'/>"
     "<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>"
+    "<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/>"
+    "<product id='0xc52b'/></source></hostdev>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0000' bus='0x01' slot='0x00' function='0x1'/></source></hostdev>"
+    "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>"
     "</devices></domain>";
 
 static MarinaDomainConfig *
@@ -72,7 +77,8 @@ test_rows_name_every_device(void **state)
     assert_labels(rows, "Overview|OS information|Performance|CPUs|Memory|Boot options|"
                         "VirtIO Disk 1|SATA CD-ROM 1|VirtIO Disk 2|SATA Disk 1|NIC :a1:b2:c3|"
                         "Tablet|Keyboard|Display VNC|Sound ich9|Serial 1|Console|Video VGA|"
-                        "Controller USB 0|Watchdog|RNG /dev/urandom|XML");
+                        "Controller USB 0|Watchdog|RNG /dev/urandom|USB 046d:c52b|"
+                        "PCI 0000:01:00.1|TPM v2.0|XML");
 }
 
 /* Each device row knows its place in its kind's list; serial ports come
@@ -94,6 +100,7 @@ test_rows_carry_kind_and_index(void **state)
     assert_true(marina_hw_kind_is_device(MARINA_HW_RNG));
     assert_false(marina_hw_kind_is_device(MARINA_HW_MEMORY));
     assert_false(marina_hw_kind_is_device(MARINA_HW_XML));
+    assert_true(marina_hw_kind_is_device(MARINA_HW_TPM));
     assert_string_equal(marina_hw_kind_name(MARINA_HW_NIC), "nic");
 }
 
@@ -119,6 +126,9 @@ test_remove_device(void **state)
     assert_true(marina_hw_remove_device(config, MARINA_HW_CHAR, 1)); /* the console */
     assert_true(marina_hw_remove_device(config, MARINA_HW_WATCHDOG, 0));
     assert_false(marina_hw_remove_device(config, MARINA_HW_WATCHDOG, 0));
+    assert_true(marina_hw_remove_device(config, MARINA_HW_HOSTDEV, 0));
+    assert_true(marina_hw_remove_device(config, MARINA_HW_TPM, 0));
+    assert_null(config->tpm);
     assert_false(marina_hw_remove_device(config, MARINA_HW_NIC, 5));
     assert_false(marina_hw_remove_device(config, MARINA_HW_MEMORY, 0));
     assert_true(marina_domain_config_validate(config, NULL));
@@ -126,7 +136,7 @@ test_remove_device(void **state)
     assert_labels(rows, "Overview|OS information|Performance|CPUs|Memory|Boot options|"
                         "VirtIO Disk 1|VirtIO Disk 2|SATA Disk 1|NIC :a1:b2:c3|Tablet|Keyboard|"
                         "Display VNC|Sound ich9|Serial 1|Video VGA|Controller USB 0|"
-                        "RNG /dev/urandom|XML");
+                        "RNG /dev/urandom|PCI 0000:01:00.1|XML");
 }
 
 int
