@@ -716,51 +716,75 @@ nic_model(const char *model)
     return NULL;
 }
 
-/* Interfaces are found in QEMU by MAC: their "net<N>" ids follow the order at
- * start, which plugging and unplugging since has changed. */
+/* Devices the start path numbers by their place ("net<N>", "hostdev<N>")
+ * are found in QEMU by what they are (a MAC, a USB ID): plugging and
+ * unplugging since the start has changed the places. */
+typedef void (*ChildFound)(GTask *task, const char *id, GPtrArray *names);
+
 typedef struct {
     MarinaQemuVm *vm;
-    GTask *task; /* the change this lookup is for */
-    char *mac;
-    GPtrArray *names; /* "net<N>" children of /machine/peripheral */
-    guint next;
-    void (*found)(GTask *task, const char *id, GPtrArray *names);
-} NicLookup;
+    GTask *task;      /* the change this lookup is for */
+    char *prefix;     /* "net", "hostdev" */
+    char *props[2];   /* QOM properties compared, NULL-padded */
+    char *wanted[2];  /* their values as text (numbers in decimal) */
+    GPtrArray *names; /* "<prefix><N>" children of /machine/peripheral */
+    guint next;       /* the child being looked at */
+    guint prop;       /* its property being compared */
+    ChildFound found;
+} ChildLookup;
 
 static void
-nic_lookup_free(NicLookup *l)
+child_lookup_free(ChildLookup *l)
 {
     g_object_unref(l->task);
-    g_free(l->mac);
+    g_free(l->prefix);
+    for (guint i = 0; i < G_N_ELEMENTS(l->props); i++) {
+        g_free(l->props[i]);
+        g_free(l->wanted[i]);
+    }
     g_ptr_array_unref(l->names);
     g_free(l);
 }
 
-static void nic_lookup_next(NicLookup *l);
+static void child_lookup_next(ChildLookup *l);
 
-static void
-on_nic_mac(GObject *source, GAsyncResult *result, gpointer data)
+static char *
+value_text(JsonNode *node)
 {
-    NicLookup *l = data;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) reply =
-        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
-    const char *mac = reply != NULL && JSON_NODE_HOLDS_VALUE(reply) &&
-                              json_node_get_value_type(reply) == G_TYPE_STRING
-                          ? json_node_get_string(reply)
-                          : NULL;
-
-    if (mac != NULL && g_ascii_strcasecmp(mac, l->mac) == 0) {
-        l->found(l->task, l->names->pdata[l->next], l->names);
-        nic_lookup_free(l);
-        return;
-    }
-    l->next++;
-    nic_lookup_next(l);
+    if (node == NULL || !JSON_NODE_HOLDS_VALUE(node))
+        return NULL;
+    if (json_node_get_value_type(node) == G_TYPE_STRING)
+        return g_strdup(json_node_get_string(node));
+    if (json_node_get_value_type(node) == G_TYPE_INT64)
+        return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(node));
+    return NULL;
 }
 
 static void
-nic_lookup_next(NicLookup *l)
+on_child_property(GObject *source, GAsyncResult *result, gpointer data)
+{
+    ChildLookup *l = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) reply =
+        marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    g_autofree char *value = value_text(reply);
+
+    if (value != NULL && g_ascii_strcasecmp(value, l->wanted[l->prop]) == 0) {
+        l->prop++;
+        if (l->prop >= G_N_ELEMENTS(l->props) || l->props[l->prop] == NULL) {
+            l->found(l->task, l->names->pdata[l->next], l->names);
+            child_lookup_free(l);
+            return;
+        }
+    } else {
+        l->next++;
+        l->prop = 0;
+    }
+    child_lookup_next(l);
+}
+
+static void
+child_lookup_next(ChildLookup *l)
 {
     g_autofree char *path = NULL;
     JsonObject *args;
@@ -768,29 +792,30 @@ nic_lookup_next(NicLookup *l)
 
     if (l->next >= l->names->len || qmp == NULL) {
         l->found(l->task, NULL, l->names);
-        nic_lookup_free(l);
+        child_lookup_free(l);
         return;
     }
     path = g_strconcat("/machine/peripheral/", (char *)l->names->pdata[l->next], NULL);
-    args = marina_qemu_json_args("path", path, "property", "mac", NULL);
-    marina_qmp_client_execute_async(qmp, "qom-get", args, -1, NULL, on_nic_mac, l);
+    args = marina_qemu_json_args("path", path, "property", l->props[l->prop], NULL);
+    marina_qmp_client_execute_async(qmp, "qom-get", args, -1, NULL, on_child_property, l);
     json_object_unref(args);
 }
 
 static void
 on_peripherals(GObject *source, GAsyncResult *result, gpointer data)
 {
-    NicLookup *l = data;
+    ChildLookup *l = data;
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonNode) reply =
         marina_qmp_client_execute_finish(MARINA_QMP_CLIENT(source), result, &error);
+    gsize plen = strlen(l->prefix);
     JsonArray *list;
 
     if (reply == NULL || !JSON_NODE_HOLDS_ARRAY(reply)) {
         g_task_return_new_error(l->task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                                 _("Could not list the guest's devices: %s"),
                                 error != NULL ? error->message : "?");
-        nic_lookup_free(l);
+        child_lookup_free(l);
         return;
     }
     list = json_node_get_array(reply);
@@ -798,35 +823,72 @@ on_peripherals(GObject *source, GAsyncResult *result, gpointer data)
         JsonObject *child = json_array_get_object_element(list, i);
         const char *name =
             child != NULL ? json_object_get_string_member_with_default(child, "name", "") : "";
-        if (g_str_has_prefix(name, "net") && strlen(name) > 3 &&
-            strspn(name + 3, "0123456789") == strlen(name + 3))
+        if (g_str_has_prefix(name, l->prefix) && strlen(name) > plen &&
+            strspn(name + plen, "0123456789") == strlen(name + plen))
             g_ptr_array_add(l->names, g_strdup(name));
     }
-    nic_lookup_next(l);
+    if (l->props[0] == NULL) {
+        /* Only the ids taken were asked for. */
+        l->found(l->task, NULL, l->names);
+        child_lookup_free(l);
+        return;
+    }
+    child_lookup_next(l);
 }
 
-/* Calls @found with the id of the interface with @mac (NULL: none) and the
- * ids of all of them. */
+/* Calls @found with the id of the "<prefix><N>" device whose QOM property
+ * @prop0 (and @prop1, unless NULL) read @want0 (@want1) (NULL: none), and
+ * the ids of all of them. */
 static void
-find_nic(MarinaQemuVm *self, GTask *task, const char *mac,
-         void (*found)(GTask *task, const char *id, GPtrArray *names))
+find_child(MarinaQemuVm *self, GTask *task, const char *prefix, const char *prop0,
+           const char *want0, const char *prop1, const char *want1, ChildFound found)
 {
-    NicLookup *l = g_new0(NicLookup, 1);
+    ChildLookup *l = g_new0(ChildLookup, 1);
     JsonObject *args;
 
     l->vm = self;
     l->task = g_object_ref(task);
-    l->mac = g_strdup(mac);
+    l->prefix = g_strdup(prefix);
+    l->props[0] = g_strdup(prop0);
+    l->wanted[0] = g_strdup(want0);
+    l->props[1] = g_strdup(prop1);
+    l->wanted[1] = g_strdup(want1);
     l->names = g_ptr_array_new_with_free_func(g_free);
     l->found = found;
     if (self->qmp == NULL) {
         l->found(l->task, NULL, l->names);
-        nic_lookup_free(l);
+        child_lookup_free(l);
         return;
     }
     args = marina_qemu_json_args("path", "/machine/peripheral", NULL);
     marina_qmp_client_execute_async(self->qmp, "qom-list", args, -1, NULL, on_peripherals, l);
     json_object_unref(args);
+}
+
+/* The interface with @mac ("net<N>"). */
+static void
+find_nic(MarinaQemuVm *self, GTask *task, const char *mac, ChildFound found)
+{
+    find_child(self, task, "net", "mac", mac, NULL, NULL, found);
+}
+
+/* "net<N>"'s netdev, "hostnet<N>", as the start path names it. */
+static char *
+netdev_of(const char *id)
+{
+    return g_strconcat("host", id, NULL);
+}
+
+/* The lowest "<prefix><N>" not in @names (g_free). */
+static char *
+free_id(const char *prefix, GPtrArray *names)
+{
+    for (guint n = 0;; n++) {
+        char *candidate = g_strdup_printf("%s%u", prefix, n);
+        if (!g_ptr_array_find_with_equal_func(names, candidate, g_str_equal, NULL))
+            return candidate;
+        g_free(candidate);
+    }
 }
 
 /* What attach_interface needs once it knows the free ids. */
@@ -857,21 +919,14 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     JsonObject *args;
     Plan *plan;
     Step *step;
-    guint n = 0;
 
     if (existing != NULL) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
                                 _("%s: the guest already has an interface with this MAC."), what);
         return;
     }
-    /* The lowest "net<N>" free. */
-    for (;; n++) {
-        g_autofree char *candidate = g_strdup_printf("net%u", n);
-        if (!g_ptr_array_find_with_equal_func(names, candidate, g_str_equal, NULL))
-            break;
-    }
-    id = g_strdup_printf("net%u", n);
-    netdev = g_strdup_printf("hostnet%u", n);
+    id = free_id("net", names);
+    netdev = netdev_of(id);
     plan = plan_new(what);
     if (iface->type == MARINA_NET_TYPE_USER) {
         step =
@@ -944,12 +999,6 @@ attach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
     place_pci(self, device, task, attach_interface_at);
 }
 
-static char *
-netdev_of(const char *id)
-{
-    return g_strconcat("host", id, NULL);
-}
-
 static void
 detach_nic_found(GTask *task, const char *id, GPtrArray *names)
 {
@@ -985,6 +1034,104 @@ detach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
 }
 
 /* ---------------------------------------------------------------------- */
+/* USB host devices                                                        */
+
+static void
+attach_usb_with_ids(GTask *task, const char *unused, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const MarinaDevice *device = g_object_get_data(G_OBJECT(task), "usb-device");
+    const MarinaHostdevConfig *h = device->config;
+    g_autofree char *what = marina_device_describe(device);
+    g_autofree char *id = free_id("hostdev", names);
+    JsonObject *args = marina_qemu_json_args("driver", "usb-host", "bus", "usb.0", "id", id, NULL);
+    Plan *plan = plan_new(what);
+
+    /* As the start path: by ID when given, else by where it is plugged. */
+    if (h->vendor_id != 0) {
+        json_object_set_int_member(args, "vendorid", h->vendor_id);
+        json_object_set_int_member(args, "productid", h->product_id);
+    }
+    if (h->usb_bus != 0 || h->usb_device != 0) {
+        json_object_set_int_member(args, "hostbus", h->usb_bus);
+        json_object_set_int_member(args, "hostaddr", h->usb_device);
+    }
+    plan_add(plan, "device_add", args);
+    plan_run(self, plan, task);
+}
+
+static void
+detach_usb_found(GTask *task, const char *id, GPtrArray *names)
+{
+    MarinaQemuVm *self = g_task_get_source_object(task);
+    const MarinaDevice *device = g_object_get_data(G_OBJECT(task), "usb-device");
+    g_autofree char *what = marina_device_describe(device);
+    Plan *plan;
+    Step *step;
+
+    if (id == NULL) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE,
+                                _("%s is not in the running guest '%s'."), what, vm_name(self));
+        return;
+    }
+    plan = plan_new(what);
+    plan->device = marina_device_copy(device);
+    step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
+    step->wait_deleted = g_strdup(id);
+    plan_run(self, plan, task);
+}
+
+static char **build_argv(MarinaVm *vm, const MarinaDomainConfig *def, GError **error);
+
+/* Whatever made the start path create the USB bus (a controller, a tablet,
+ * a USB disk), its command line says so. */
+static gboolean
+has_usb_bus(MarinaQemuVm *self)
+{
+    g_auto(GStrv) argv = build_argv(VM(self), LIVE(self), NULL);
+
+    for (guint i = 0; argv != NULL && argv[i] != NULL; i++)
+        if (g_str_has_suffix(argv[i], ",id=usb"))
+            return TRUE;
+    return FALSE;
+}
+
+static void
+hostdev(MarinaQemuVm *self, const MarinaDevice *device, GTask *task, gboolean attach)
+{
+    const MarinaHostdevConfig *h = device->config;
+    g_autofree char *vendor = NULL, *product = NULL, *bus = NULL, *addr = NULL;
+
+    if (h->type != MARINA_HOSTDEV_USB) {
+        return_unsupported(self, task, device,
+                           _("a PCI host device is handed to the guest when it starts (it has to "
+                             "be bound to vfio-pci first)."));
+        return;
+    }
+    if (attach && !has_usb_bus(self)) {
+        return_unsupported(self, task, device,
+                           _("the guest has no USB controller to plug it into."));
+        return;
+    }
+    g_object_set_data_full(G_OBJECT(task), "usb-device", marina_device_copy(device),
+                           (GDestroyNotify)marina_device_free);
+    if (attach) {
+        find_child(self, task, "hostdev", NULL, NULL, NULL, NULL, attach_usb_with_ids);
+        return;
+    }
+    if (h->vendor_id != 0) {
+        vendor = g_strdup_printf("%u", h->vendor_id);
+        product = g_strdup_printf("%u", h->product_id);
+        find_child(self, task, "hostdev", "vendorid", vendor, "productid", product,
+                   detach_usb_found);
+    } else {
+        bus = g_strdup_printf("%u", h->usb_bus);
+        addr = g_strdup_printf("%u", h->usb_device);
+        find_child(self, task, "hostdev", "hostbus", bus, "hostaddr", addr, detach_usb_found);
+    }
+}
+
+/* ---------------------------------------------------------------------- */
 /* The driver's entry points                                               */
 
 void
@@ -997,9 +1144,12 @@ marina_qemu_vm_attach_device(MarinaVm *vm, const MarinaDevice *device, GTask *ta
         attach_disk(self, device, task);
     else if (device->kind == MARINA_DEVICE_INTERFACE)
         attach_interface(self, device, task);
+    else if (device->kind == MARINA_DEVICE_HOSTDEV)
+        hostdev(self, device, task, TRUE);
     else
         return_unsupported(self, task, device,
-                           _("only disks and network interfaces can be plugged in live."));
+                           _("only disks, network interfaces and USB host devices can be "
+                             "plugged in live."));
     g_object_unref(task);
 }
 
@@ -1013,9 +1163,12 @@ marina_qemu_vm_detach_device(MarinaVm *vm, const MarinaDevice *device, GTask *ta
         detach_disk(self, device, task);
     else if (device->kind == MARINA_DEVICE_INTERFACE)
         detach_interface(self, device, task);
+    else if (device->kind == MARINA_DEVICE_HOSTDEV)
+        hostdev(self, device, task, FALSE);
     else
         return_unsupported(self, task, device,
-                           _("only disks and network interfaces can be unplugged live."));
+                           _("only disks, network interfaces and USB host devices can be "
+                             "unplugged live."));
     g_object_unref(task);
 }
 
@@ -1290,16 +1443,13 @@ marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 b
 /* ---------------------------------------------------------------------- */
 /* A changed definition                                                    */
 
-/* What DefineDomain checks (host-methods.c): the definition makes a QEMU
- * command line. Descriptors are stand-ins; an interface on a virtual network
- * is the network's business at start, so it gets one too. */
-gboolean
-marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
+/* @def's command line with stand-in descriptors (NULL-terminated), or NULL. */
+static char **
+build_argv(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
 {
     const MarinaDaemonConfig *cfg = marina_vm_get_daemon_config(vm);
     MarinaQemuCommandOptions opts = {.accel = cfg->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) argv = NULL;
     int fds[64], taps[64];
 
     opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(def), G_N_ELEMENTS(fds));
@@ -1314,6 +1464,20 @@ marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GEr
         taps[i] = tap ? 100 + (int)i : -1;
     }
     opts.tap_fds = taps;
-    argv = marina_qemu_command_build(def, &opts, warnings, error);
+    /* PCI host devices and the host's TPM are for the system daemon; swtpm's
+     * socket is made at start. */
+    opts.privileged = cfg->system;
+    opts.tpm_socket = "/dev/null";
+    return marina_qemu_command_build(def, &opts, warnings, error);
+}
+
+/* What DefineDomain checks (host-methods.c): the definition makes a QEMU
+ * command line. Descriptors are stand-ins; an interface on a virtual network
+ * is the network's business at start, so it gets one too. */
+gboolean
+marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def, GError **error)
+{
+    g_auto(GStrv) argv = build_argv(vm, def, error);
+
     return argv != NULL;
 }

@@ -652,14 +652,17 @@ test_get_vcpu_info(MarinaVm *vm, GTask *task)
 /* ---------------------------------------------------------------------- */
 /* Hardware: what a hot-plug capable guest would do                        */
 
-/* As on QEMU's pc machine: virtio and SCSI disks, interfaces plug and
- * unplug; everything else waits for the next boot. */
+/* As on QEMU's pc machine: virtio and SCSI disks, interfaces and USB host
+ * devices plug and unplug; everything else waits for the next boot. */
 static gboolean
 test_can_plug(MarinaTestVm *self, const MarinaDevice *device, GError **error)
 {
     g_autofree char *what = marina_device_describe(device);
 
     if (device->kind == MARINA_DEVICE_INTERFACE)
+        return TRUE;
+    if (device->kind == MARINA_DEVICE_HOSTDEV &&
+        ((const MarinaHostdevConfig *)device->config)->type == MARINA_HOSTDEV_USB)
         return TRUE;
     if (device->kind == MARINA_DEVICE_DISK) {
         const MarinaDiskConfig *disk = device->config;

@@ -420,6 +420,15 @@ test_config_only_and_refusals(void **state)
         CONFIG, &warnings, NULL, &error));
     assert_non_null(strstr(error->message, "hde"));
     g_clear_error(&error);
+    /* No USB controller, so no USB host device live. */
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        f->dom,
+        "<hostdev mode='subsystem' type='usb'><source><vendor id='0x1d6b'/>"
+        "<product id='0x0f0f'/></source></hostdev>",
+        LIVE, &warnings, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "USB"));
+    g_clear_error(&error);
     /* A display's password changes live; removing it cannot. */
     update(f, "<graphics type='vnc' passwd='second'/>", LIVE);
     assert_false(marina_dbus_domain_call_update_device_sync(f->dom, "<graphics type='vnc'/>", LIVE,
@@ -694,7 +703,8 @@ test_q35_root_port(void **state)
     at = strstr(xml->str, "</devices>");
     g_string_insert(xml, at - xml->str,
                     "    <controller type='pci' index='0' model='pcie-root'/>\n"
-                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n");
+                    "    <controller type='pci' index='1' model='pcie-root-port'/>\n"
+                    "    <controller type='usb' model='qemu-xhci'/>\n");
     dom = harness_define(f->h, xml->str);
     assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
     q.dom = dom;
@@ -718,6 +728,21 @@ test_q35_root_port(void **state)
     g_clear_error(&error);
     detach(&q, disk, LIVE);
     assert_true(guest_sees(&q, "/sys/bus/pci/devices/0000:01:00.0", FALSE));
+
+    /* A USB host device (by ID; QEMU waits for it to be plugged into the host). */
+    {
+        const char *usb = "<hostdev mode='subsystem' type='usb'><source>"
+                          "<vendor id='0x1d6b'/><product id='0x0f0f'/></source></hostdev>";
+        g_autofree char *live = NULL;
+
+        attach(&q, usb, LIVE);
+        live = get_xml(&q, 0);
+        assert_non_null(strstr(live, "0x0f0f"));
+        detach(&q, usb, LIVE);
+        g_free(live);
+        live = get_xml(&q, 0);
+        assert_null(strstr(live, "0x0f0f"));
+    }
     close(q.fd);
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
 }
@@ -819,6 +844,47 @@ test_client_api(void **state)
     assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_DEVICE));
     g_clear_object(&r);
     marina_connection_close(connection);
+}
+
+/* Hot-plugged devices outlive a daemon restart: the re-attached daemon's
+ * running configuration has them, and unplugs them (found in QEMU by id and
+ * MAC, not by their place in the list). */
+static void
+test_survives_daemon_restart(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *disk = hot_disk_xml(f, "vdh");
+    const char *nic = "<interface type='user'><mac address='" HOTPLUG_MAC "'/>"
+                      "<model type='virtio'/></interface>";
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *live = NULL;
+
+    attach(f, disk, LIVE);
+    attach(f, nic, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    assert_true(guest_sees(f, "/sys/class/net/eth1", TRUE));
+
+    g_clear_object(&f->dom);
+    harness_stop_daemon(f->h, SIGKILL);
+    close(f->fd);
+    harness_start_daemon(f->h);
+    harness_connect(f->h);
+    assert_true(
+        marina_dbus_host_call_lookup_domain_sync(f->h->host, "hotplug", &path, NULL, &error));
+    f->dom = harness_domain(f->h, NULL, path);
+    g_signal_connect(f->dom, "config-changed", G_CALLBACK(on_config_changed), f);
+    assert_int_equal(harness_wait_state(f->dom, MARINA_DOMAIN_RUNNING, 10000, NULL),
+                     MARINA_DOMAIN_RUNNING);
+    f->fd = harness_open_serial(f->h, f->dom, f->acc);
+    live = get_xml(f, 0);
+    assert_non_null(strstr(live, "vdh"));
+    assert_non_null(strstr(live, HOTPLUG_MAC));
+
+    detach(f, nic, LIVE);
+    detach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/class/net/eth1", FALSE));
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
 }
 
 /* ---- A bridged NIC on the system daemon, inside a network namespace ---- */
@@ -983,6 +1049,7 @@ main(void)
         cmocka_unit_test(test_q35_root_port),
         cmocka_unit_test(test_resize_shut_off),
         cmocka_unit_test(test_client_api),
+        cmocka_unit_test(test_survives_daemon_restart),
         cmocka_unit_test(test_test_driver),
         cmocka_unit_test_setup_teardown(test_bridge_nic, bridge_setup, bridge_teardown),
     };
