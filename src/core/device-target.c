@@ -164,3 +164,16 @@ marina_device_can_hotplug(const MarinaDevice *device)
         return FALSE;
     }
 }
+
+char *
+marina_volume_free_name(const char *base, const char *ext, const char *const *taken)
+{
+    g_return_val_if_fail(base != NULL && ext != NULL, NULL);
+    for (guint i = 0;; i++) {
+        g_autofree char *name = i == 0 ? g_strdup_printf("%s.%s", base, ext)
+                                       : g_strdup_printf("%s-%u.%s", base, i, ext);
+
+        if (taken == NULL || !g_strv_contains(taken, name))
+            return g_steal_pointer(&name);
+    }
+}

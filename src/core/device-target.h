@@ -34,4 +34,9 @@ gboolean marina_device_check_new(const MarinaDomainConfig *config, const MarinaD
  * input device, a USB host device. Others wait for the next boot. */
 gboolean marina_device_can_hotplug(const MarinaDevice *device);
 
+/* A volume name for a new disk image: "@base.@ext", or "@base-1.@ext",
+ * "@base-2.@ext" ... when the pool has one by that name (@taken: its
+ * volumes' names, NULL-terminated, may be NULL). */
+char *marina_volume_free_name(const char *base, const char *ext, const char *const *taken);
+
 G_END_DECLS

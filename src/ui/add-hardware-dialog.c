@@ -6,6 +6,7 @@
 #include "add-hardware-dialog.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "add-hardware-pages.h"
 #include "device-target.h"
@@ -389,21 +390,77 @@ on_volume_created(GObject *source, GAsyncResult *result, gpointer user_data)
     marina_job_watcher_wait_async(job, self->cancellable, on_volume_allocated, g_object_ref(self));
 }
 
+/* A disk image to make once the pool's volumes are known. */
+typedef struct {
+    MarinaAddHardwareDialog *self;
+    MarinaPool *pool;
+    char *base; /* "<guest>-<target>" */
+    char *format;
+    guint64 capacity;
+} NewImage;
+
+static void
+new_image_free(NewImage *image)
+{
+    g_object_unref(image->self);
+    g_object_unref(image->pool);
+    g_free(image->base);
+    g_free(image->format);
+    g_free(image);
+}
+
+static void
+on_volumes_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    NewImage *image = user_data;
+    MarinaAddHardwareDialog *self = image->self;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) volumes =
+        marina_pool_list_volumes_finish(MARINA_POOL(source), result, &error);
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autoptr(MarinaVolumeConfig) volume = NULL;
+    g_autofree char *xml = NULL;
+
+    if (volumes == NULL) {
+        if (!marina_ui_is_cancelled(error)) {
+            g_autofree char *text =
+                marina_ui_error_text(_("Could not list the volumes of the pool"), error);
+
+            show_message(self, text);
+            set_busy(self, FALSE);
+        }
+        new_image_free(image);
+        return;
+    }
+    /* A disk image left from a device removed earlier keeps its name. */
+    for (guint i = 0; i < volumes->len; i++)
+        g_ptr_array_add(names, ((MarinaVolumeInfo *)g_ptr_array_index(volumes, i))->name);
+    g_ptr_array_add(names, NULL);
+    volume = g_new0(MarinaVolumeConfig, 1);
+    volume->name =
+        marina_volume_free_name(image->base, image->format, (const char *const *)names->pdata);
+    volume->capacity = image->capacity;
+    volume->format = g_strdup(image->format);
+    xml = marina_volume_config_format(volume);
+    marina_pool_create_volume_async(image->pool, xml, self->cancellable, on_volume_created,
+                                    g_object_ref(self));
+    new_image_free(image);
+}
+
 static void
 create_volume(MarinaAddHardwareDialog *self, const char *pool_path, const char *name,
               guint64 capacity, const char *format)
 {
-    g_autoptr(MarinaPool) pool =
-        marina_pool_new(marina_domain_get_connection(self->domain), pool_path);
-    g_autoptr(MarinaVolumeConfig) volume = g_new0(MarinaVolumeConfig, 1);
-    g_autofree char *xml = NULL;
+    NewImage *image = g_new0(NewImage, 1);
+    g_autofree char *suffix = g_strconcat(".", format, NULL);
 
-    volume->name = g_strdup(name);
-    volume->capacity = capacity;
-    volume->format = g_strdup(format);
-    xml = marina_volume_config_format(volume);
-    marina_pool_create_volume_async(pool, xml, self->cancellable, on_volume_created,
-                                    g_object_ref(self));
+    image->self = g_object_ref(self);
+    image->pool = marina_pool_new(marina_domain_get_connection(self->domain), pool_path);
+    image->base = g_str_has_suffix(name, suffix) ? g_strndup(name, strlen(name) - strlen(suffix))
+                                                 : g_strdup(name);
+    image->format = g_strdup(format);
+    image->capacity = capacity;
+    marina_pool_list_volumes_async(image->pool, self->cancellable, on_volumes_listed, image);
 }
 
 static void

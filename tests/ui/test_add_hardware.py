@@ -1,5 +1,5 @@
 """Add Hardware from the Details view: a new 1 GiB qcow2 disk image made in the
-default pool for a shut-off guest, a user-mode e1000 NIC with a typed MAC, a
+default pool for a shut-off guest (named beside an image already there), a user-mode e1000 NIC with a typed MAC, a
 MAC already in use refused with the message and nothing added, and a disk
 hot-plugged into a running guest (shown as its "VirtIO Disk 2" row, in the
 running and the persistent definition), and a sound card added to the running
@@ -77,15 +77,17 @@ def volume_of(xml, target):
 
 def shut_off_guest(app, manager):
     h.define(GUEST)
+    # A disk image left behind by an earlier guest: the new one gets a name of its own.
+    u.marinactl(h.SESSION, "vol-create-as", "default", f"{GUEST}-vdb.qcow2", "1M")
     win = h.open_details(app, manager, GUEST)
 
     add_new_disk(app, win)
     xml = h.dumpxml(GUEST)
     path = volume_of(xml, "vdb")
-    assert path.endswith(f"{GUEST}-vdb.qcow2"), path
+    assert path.endswith(f"{GUEST}-vdb-1.qcow2"), path
     assert re.search(r"<driver name=.qemu. type=.qcow2./>\s*<source file=.%s." % re.escape(path),
                      xml), xml
-    info = u.marinactl(h.SESSION, "vol-info", "--pool", "default", f"{GUEST}-vdb.qcow2")
+    info = u.marinactl(h.SESSION, "vol-info", "--pool", "default", f"{GUEST}-vdb-1.qcow2")
     assert re.search(r"Capacity:\s+1\.00 GiB", info), info
     u.wait_for(lambda: "VirtIO Disk 2" in h.rows(win), 20,
                lambda: f"a 'VirtIO Disk 2' row ({h.rows(win)})")

@@ -235,6 +235,20 @@ test_hotplug(void **state)
     }
 }
 
+static void
+test_volume_name(void **state)
+{
+    const char *const taken[] = {"web-vdb.qcow2", "web-vdb-1.qcow2", "web-vdc.raw", NULL};
+    g_autofree char *first = marina_volume_free_name("web-vdc", "qcow2", taken);
+    g_autofree char *second = marina_volume_free_name("web-vdb", "qcow2", taken);
+    g_autofree char *none = marina_volume_free_name("web-vdb", "qcow2", NULL);
+
+    (void)state;
+    assert_string_equal(first, "web-vdc.qcow2");
+    assert_string_equal(second, "web-vdb-2.qcow2");
+    assert_string_equal(none, "web-vdb.qcow2");
+}
+
 int
 main(void)
 {
@@ -242,7 +256,7 @@ main(void)
         cmocka_unit_test(test_first_targets), cmocka_unit_test(test_next_free),
         cmocka_unit_test(test_after_z),       cmocka_unit_test(test_ide_full),
         cmocka_unit_test(test_check_new),     cmocka_unit_test(test_second_watchdog),
-        cmocka_unit_test(test_hotplug),
+        cmocka_unit_test(test_hotplug),       cmocka_unit_test(test_volume_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
