@@ -61,15 +61,15 @@ bus_label(MarinaDiskBus bus)
 {
     switch (bus) {
     case MARINA_DISK_BUS_VIRTIO:
-        return _("VirtIO");
+        return "VirtIO";
     case MARINA_DISK_BUS_SATA:
-        return _("SATA");
+        return "SATA";
     case MARINA_DISK_BUS_IDE:
-        return _("IDE");
+        return "IDE";
     case MARINA_DISK_BUS_SCSI:
-        return _("SCSI");
+        return "SCSI";
     case MARINA_DISK_BUS_USB:
-        return _("USB");
+        return "USB";
     case MARINA_DISK_BUS_FDC:
     default:
         return _("floppy");

@@ -240,17 +240,17 @@ static const Choice disk_devices[] = {
     {"floppy", N_("Floppy device")},
 };
 
-static const Choice disk_formats[] = {{"qcow2", N_("qcow2")}, {"raw", N_("raw")}};
+static const Choice disk_formats[] = {{"qcow2", "qcow2"}, {"raw", "raw"}};
 
 static const Choice cache_modes[] = {
-    {"", N_("Hypervisor default")},   {"none", N_("none")},
-    {"writeback", N_("writeback")},   {"writethrough", N_("writethrough")},
-    {"directsync", N_("directsync")}, {"unsafe", N_("unsafe")},
+    {"", N_("Hypervisor default")}, {"none", "none"},
+    {"writeback", "writeback"},     {"writethrough", "writethrough"},
+    {"directsync", "directsync"},   {"unsafe", "unsafe"},
 };
 
 static const Choice disk_buses[] = {
-    {"virtio", N_("VirtIO")}, {"sata", N_("SATA")}, {"scsi", N_("SCSI")},
-    {"usb", N_("USB")},       {"ide", N_("IDE")},   {"fdc", N_("Floppy")},
+    {"virtio", "VirtIO"}, {"sata", "SATA"}, {"scsi", "SCSI"},
+    {"usb", "USB"},       {"ide", "IDE"},   {"fdc", N_("Floppy")},
 };
 
 static MarinaDiskBus
@@ -569,8 +569,8 @@ storage_xml(MarinaAddHwPages *self, const MarinaDomainConfig *config, const char
 /* ---------------------------------------------------------------- network */
 
 static const Choice nic_models[] = {
-    {"virtio", N_("virtio")},   {"e1000", N_("e1000")},       {"e1000e", N_("e1000e")},
-    {"rtl8139", N_("rtl8139")}, {"ne2k_pci", N_("ne2k_pci")}, {"pcnet", N_("pcnet")},
+    {"virtio", "virtio"},   {"e1000", "e1000"},       {"e1000e", "e1000e"},
+    {"rtl8139", "rtl8139"}, {"ne2k_pci", "ne2k_pci"}, {"pcnet", "pcnet"},
 };
 
 static void
@@ -670,24 +670,23 @@ static const Choice input_types[] = {
     {"mouse", N_("Mouse")},
     {"keyboard", N_("Keyboard")},
 };
-static const Choice input_buses[] = {
-    {"usb", N_("USB")}, {"ps2", N_("PS/2")}, {"virtio", N_("VirtIO")}};
+static const Choice input_buses[] = {{"usb", "USB"}, {"ps2", "PS/2"}, {"virtio", "VirtIO"}};
 static const Choice listen_choices[] = {
     {"127.0.0.1", N_("Localhost only (127.0.0.1)")},
     {"0.0.0.0", N_("All interfaces (0.0.0.0)")},
 };
 static const Choice sound_models[] = {
-    {"ich9", N_("HDA (ICH9)")}, {"ich6", N_("HDA (ICH6)")}, {"ac97", N_("AC97")},
-    {"es1370", N_("ES1370")},   {"usb", N_("USB audio")},
+    {"ich9", "HDA (ICH9)"}, {"ich6", "HDA (ICH6)"},   {"ac97", "AC97"},
+    {"es1370", "ES1370"},   {"usb", N_("USB audio")},
 };
 static const Choice console_targets[] = {{"virtio", N_("VirtIO console")},
                                          {"serial", N_("Serial port")}};
 static const Choice video_models[] = {
-    {"virtio", N_("Virtio")}, {"vga", N_("VGA")},       {"bochs", N_("Bochs")},
-    {"qxl", N_("QXL")},       {"cirrus", N_("Cirrus")}, {"ramfb", N_("ramfb")},
+    {"virtio", "Virtio"}, {"vga", "VGA"},       {"bochs", "Bochs"},
+    {"qxl", "QXL"},       {"cirrus", "Cirrus"}, {"ramfb", "ramfb"},
 };
 static const Choice watchdog_models[] = {
-    {"i6300esb", N_("i6300esb")}, {"ib700", N_("ib700")}, {"itco", N_("iTCO")}};
+    {"i6300esb", "i6300esb"}, {"ib700", "ib700"}, {"itco", "iTCO"}};
 static const Choice watchdog_actions[] = {
     {"reset", N_("Forcefully reset the guest")},
     {"shutdown", N_("Gracefully shut down the guest")},
@@ -696,19 +695,18 @@ static const Choice watchdog_actions[] = {
     {"none", N_("No action")},
     {"inject-nmi", N_("Send a non-maskable interrupt")},
 };
-static const Choice tpm_versions[] = {{"2.0", N_("2.0")}, {"1.2", N_("1.2")}};
-static const Choice tpm_models[] = {{"tpm-tis", N_("TIS")}, {"tpm-crb", N_("CRB")}};
+static const Choice tpm_versions[] = {{"2.0", "2.0"}, {"1.2", "1.2"}};
+static const Choice tpm_models[] = {{"tpm-tis", "TIS"}, {"tpm-crb", "CRB"}};
 static const Choice controller_types[] = {
-    {"usb", N_("USB")},
-    {"scsi", N_("SCSI")},
-    {"virtio-serial", N_("VirtIO Serial")},
-    {"sata", N_("SATA")},
+    {"usb", "USB"},
+    {"scsi", "SCSI"},
+    {"virtio-serial", "VirtIO Serial"},
+    {"sata", "SATA"},
 };
-static const Choice usb_models[] = {{"qemu-xhci", N_("USB 3 (qemu-xhci)")},
-                                    {"ich9-ehci1", N_("USB 2 (ich9-ehci1)")},
-                                    {"piix3-uhci", N_("USB 1 (piix3-uhci)")}};
-static const Choice scsi_models[] = {{"virtio-scsi", N_("VirtIO SCSI")},
-                                     {"lsilogic", N_("LSI Logic")}};
+static const Choice usb_models[] = {{"qemu-xhci", "USB 3 (qemu-xhci)"},
+                                    {"ich9-ehci1", "USB 2 (ich9-ehci1)"},
+                                    {"piix3-uhci", "USB 1 (piix3-uhci)"}};
+static const Choice scsi_models[] = {{"virtio-scsi", "VirtIO SCSI"}, {"lsilogic", "LSI Logic"}};
 static const Choice default_model[] = {{"", N_("Default")}};
 
 static void
@@ -1074,8 +1072,14 @@ on_host_changed(MarinaWizardHost *host, guint what, MarinaAddHwPages *self)
     if (what & MARINA_WIZARD_HOST_POOLS)
         fill_pools(self);
     if (what & MARINA_WIZARD_HOST_MODE) {
-        if (!marina_wizard_host_is_system(self->host))
+        gboolean system = marina_wizard_host_is_system(self->host);
+
+        if (!system)
             note_set(self->pci.status, _(PCI_SESSION_NOTE));
+        else if (self->pci.list->len == 0)
+            note_set(self->pci.status, _("The host has no such device to give to a guest."));
+        else
+            note_set(self->pci.status, NULL);
         gtk_widget_set_sensitive(GTK_WIDGET(self->pci.devices),
                                  marina_wizard_host_is_system(self->host));
     }
