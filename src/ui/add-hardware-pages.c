@@ -341,7 +341,9 @@ update_storage(MarinaAddHwPages *self)
     gtk_widget_set_sensitive(GTK_WIDGET(s->format), create);
     gtk_widget_set_sensitive(GTK_WIDGET(s->path), !create);
     gtk_widget_set_sensitive(s->browse_volume, !create && self->host != NULL);
-    gtk_widget_set_sensitive(s->browse_file, !create);
+    /* A remote host's files are not this computer's. */
+    marina_form_set_browse_local(
+        s->browse_file, !create && (self->host == NULL || marina_wizard_host_is_local(self->host)));
     update_target(self);
 }
 

@@ -121,6 +121,46 @@ def shut_off_guest(app, manager):
     u.press(dialog, "Cancel")
     u.wait_for(lambda: not is_open(app), 10, "the dialog to close on Cancel")
 
+    existing_volume(app, win)
+
+
+def pick_volume(app, dialog, name):
+    """Browse volumes → the picker → NAME chosen; returns its path."""
+    u.press(dialog, "Browse volumes")
+    picker = u.window(app, name="Choose a Volume", timeout=20)
+    table = u.find(picker, role="table", name="Volumes")
+
+    def row_of_volume():
+        for r in range(u.Atspi.Table.get_n_rows(table)):
+            cell = u.Atspi.Table.get_accessible_at(table, r, 1)
+            if cell is not None and cell.get_name() == name:
+                return r + 1
+        return None
+    row = u.wait_for(row_of_volume, 20, f"{name} in the volume list") - 1
+    headers = u.GuestTree(table).headers()
+    path = u.Atspi.Table.get_accessible_at(table, row, headers.index("Path")).get_name()
+    if not u.Atspi.Table.add_row_selection(table, row):
+        u.click(u.Atspi.Table.get_accessible_at(table, row, 1))
+    u.press(picker, "Choose")
+    return path
+
+
+def existing_volume(app, win):
+    """An existing volume chosen with the picker, on the SATA bus."""
+    volume = f"{GUEST}-data.qcow2"
+    u.marinactl(h.SESSION, "vol-create-as", "default", volume, "1M", "--format", "qcow2")
+    dialog = open_dialog(app, win)
+    u.do_action(h.field(dialog, "Use an existing file or volume", role="radio button"))
+    path = pick_volume(app, dialog, volume)
+    entry = h.field(dialog, "Disk path", role="text")
+    u.wait_for(lambda: u.text_of(entry) == path, 10, "the chosen volume's path in Disk path")
+    h.choose(dialog, "Bus", "SATA")
+    finish(app, dialog)
+    xml = h.dumpxml(GUEST)
+    assert volume_of(xml, "sda") == path, xml
+    assert re.search(r"<target dev=.sda. bus=.sata./>", xml), xml
+    u.log(f"existing volume added as sda: {path}")
+
 
 def define_live_guest():
     """hwtest's guest with a MAC of its own (MACs are unique across guests)."""
