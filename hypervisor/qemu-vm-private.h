@@ -137,6 +137,7 @@ void marina_qemu_vm_set_memory(MarinaVm *vm, guint64 kib, GTask *task);
 void marina_qemu_vm_set_vcpus(MarinaVm *vm, guint count, GTask *task);
 void marina_qemu_vm_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task);
 void marina_qemu_vm_get_vcpu_info(MarinaVm *vm, GTask *task);
+void marina_qemu_vm_balloon_changed(MarinaQemuVm *self, JsonObject *data);
 GPtrArray *marina_qemu_vm_find_leases(MarinaVm *vm, const char *mac, char **network,
                                       GError **error);
 

@@ -88,6 +88,24 @@ marina_qemu_vm_set_memory(MarinaVm *vm, guint64 kib, GTask *task)
     marina_qemu_vm_qmp_step(task, "balloon", args, -1, succeed_task, balloon_failed);
 }
 
+/* QEMU's BALLOON_CHANGE (at most once a second while the guest inflates or deflates): the
+ * memory the guest has now, as libvirt reports it. */
+void
+marina_qemu_vm_balloon_changed(MarinaQemuVm *self, JsonObject *data)
+{
+    MarinaDomainConfig *live = LIVE(self);
+    gint64 actual = data != NULL ? json_object_get_int_member_with_default(data, "actual", -1) : -1;
+    guint64 kib;
+
+    if (live == NULL || actual <= 0)
+        return;
+    kib = (guint64)actual / 1024;
+    if (kib == 0 || kib > live->memory_kib || kib == live->current_memory_kib)
+        return;
+    live->current_memory_kib = kib;
+    marina_vm_emit_config_changed(VM(self), "memory-changed", "");
+}
+
 /* ---- vCPU hot-plug -------------------------------------------------------------------------- */
 
 /* One CPU slot of query-hotpluggable-cpus. */

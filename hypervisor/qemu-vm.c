@@ -408,6 +408,8 @@ on_qmp_event(MarinaQmpClient *qmp, const char *name, JsonObject *data, gint64 ts
             marina_vm_set_state(VM(self), MARINA_DOMAIN_CRASHED, MARINA_CRASHED_PANICKED, "crashed",
                                 "panicked");
         }
+    } else if (g_str_equal(name, "BALLOON_CHANGE")) {
+        marina_qemu_vm_balloon_changed(self, data);
     } else if (g_str_equal(name, "BLOCK_IO_ERROR")) {
         g_warning("Guest '%s': disk I/O error", vm_name(self));
     }

@@ -491,6 +491,22 @@ marina_vm_save_definition(MarinaVm *self, MarinaDomainConfig *def, GError **erro
 /* ---------------------------------------------------------------------- */
 /* Start and restore                                                       */
 
+/* The driver's start or restore is done: the vCPU pins of the definition apply, then the
+ * caller hears of it. */
+static void
+on_driver_started(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) outer = data;
+    GError *error = NULL;
+
+    if (!g_task_propagate_boolean(G_TASK(result), &error)) {
+        g_task_return_error(outer, error);
+        return;
+    }
+    marina_vm_apply_start_tuning(MARINA_VM(source));
+    g_task_return_boolean(outer, TRUE);
+}
+
 gboolean
 marina_vm_check_startable(MarinaVm *self, GError **error)
 {
@@ -535,7 +551,7 @@ marina_vm_start_async(MarinaVm *self, guint flags, GCancellable *cancellable,
     task = g_task_new(self, cancellable, callback, user_data);
     g_task_set_source_tag(task, marina_vm_start_async);
     marina_vm_set_live(self, marina_domain_config_copy(p->def));
-    KLASS(self)->start(self, flags, task);
+    KLASS(self)->start(self, flags, g_task_new(self, cancellable, on_driver_started, task));
 }
 
 gboolean
@@ -557,7 +573,8 @@ marina_vm_restore_async(MarinaVm *self, const char *file, guint flags, gboolean 
         g_object_unref(task);
         return;
     }
-    KLASS(self)->restore(self, file, flags, delete_after, task);
+    KLASS(self)->restore(self, file, flags, delete_after,
+                         g_task_new(self, cancellable, on_driver_started, task));
 }
 
 gboolean

@@ -747,6 +747,46 @@ test_q35_root_port(void **state)
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, &error));
 }
 
+/* A guest that does not let go in time (paused here): the unplug fails with
+ * Timeout and nothing changes; once the guest lets go (resumed), the unplug
+ * completes and the running configuration follows. */
+static void
+test_unplug_timeout_then_late_release(void **state)
+{
+    Fixture *f = *state;
+    g_autofree char *disk = hot_disk_xml(f, "vdi");
+    g_autofree char *live = NULL;
+    g_autofree char *def = NULL;
+    g_autoptr(GError) error = NULL;
+
+    attach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    assert_true(marina_dbus_domain_call_suspend_sync(f->dom, NULL, &error));
+    assert_false(marina_dbus_domain_call_detach_device_sync(f->dom, disk, LIVE, NULL, &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_TIMEOUT));
+    assert_non_null(strstr(error->message, "vdi"));
+    g_clear_error(&error);
+    live = get_xml(f, 0);
+    assert_non_null(strstr(live, "vdi"));
+
+    g_free(f->last_event);
+    f->last_event = NULL;
+    assert_true(marina_dbus_domain_call_resume_sync(f->dom, NULL, &error));
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+    assert_true(HARNESS_WAIT_FOR(
+        f->last_event != NULL && g_str_equal(f->last_event, "device-detached"), 10000));
+    g_free(live);
+    live = get_xml(f, 0);
+    assert_null(strstr(live, "vdi"));
+    def = get_xml(f, 1);
+    assert_null(strstr(def, "vdi"));
+    /* The nodes went too: the same target plugs in again. */
+    attach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", TRUE));
+    detach(f, disk, LIVE);
+    assert_true(guest_sees(f, "/sys/block/vdb", FALSE));
+}
+
 /* A shut-off guest's disk grows through qemu-img. */
 static void
 test_resize_shut_off(void **state)
@@ -1046,6 +1086,7 @@ main(void)
         cmocka_unit_test(test_cdrom_media_live),
         cmocka_unit_test(test_config_only_and_refusals),
         cmocka_unit_test(test_marinactl_lists),
+        cmocka_unit_test(test_unplug_timeout_then_late_release),
         cmocka_unit_test(test_q35_root_port),
         cmocka_unit_test(test_resize_shut_off),
         cmocka_unit_test(test_client_api),

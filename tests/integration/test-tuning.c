@@ -140,16 +140,35 @@ test_balloon_and_maximum(void **state)
 {
     Harness *h = *state;
     g_autofree char *xml = tuning_guest_xml("tune-mem");
-    g_autoptr(MarinaDBusDomain) dom = harness_define(h, xml);
+    g_autoptr(GString) mem_xml = g_string_new(xml);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
     g_autoptr(GString) acc = g_string_new(NULL);
     g_autoptr(GVariant) info = NULL;
     g_autofree char *err = NULL, *def = NULL;
-    guint64 before, after = 0, kib = 0;
+    guint64 booted, before = 0, after = 0, kib = 0;
     gint64 end;
     int fd;
 
+    /* <currentMemory> below the maximum: the guest boots ballooned to 112 of its 128 MiB. */
+    g_assert_cmpint(g_string_replace(mem_xml, "<memory unit='MiB'>128</memory>",
+                                     "<memory unit='MiB'>128</memory>"
+                                     "<currentMemory unit='MiB'>112</currentMemory>",
+                                     1),
+                    ==, 1);
+    dom = harness_define(h, mem_xml->str);
     fd = boot(h, dom, acc);
-    before = guest_mem_total_kib(fd, acc);
+    booted = guest_mem_total_kib(fd, acc);
+
+    /* Given all 128 MiB: MemTotal grows by about 16 MiB. */
+    ctl(h, 0, NULL, NULL, "setmem", "tune-mem", "128M", NULL);
+    end = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+    do {
+        harness_iterate(500);
+        before = guest_mem_total_kib(fd, acc);
+    } while (before < booted + 12 * 1024 && g_get_monotonic_time() < end);
+    if (before < booted + 12 * 1024)
+        fail_msg("MemTotal %llu kB at boot (112 MiB), %llu kB with 128 MiB",
+                 (unsigned long long)booted, (unsigned long long)before);
 
     /* 128 MiB -> 96 MiB through the balloon: the guest's MemTotal drops by about 32 MiB. */
     ctl(h, 0, NULL, NULL, "setmem", "tune-mem", "96M", "--live", NULL);
@@ -161,9 +180,13 @@ test_balloon_and_maximum(void **state)
     if (after + 24 * 1024 > before)
         fail_msg("MemTotal %llu kB before, %llu kB after ballooning to 96 MiB",
                  (unsigned long long)before, (unsigned long long)after);
-    info = domain_info(dom);
-    assert_true(g_variant_lookup(info, "memory-kib", "t", &kib));
-    assert_int_equal(kib, 96 * 1024);
+    /* What the guest has now (QEMU's BALLOON_CHANGE), once the balloon has settled. */
+    assert_true(HARNESS_WAIT_FOR(({
+                                     g_autoptr(GVariant) i = domain_info(dom);
+                                     g_variant_lookup(i, "memory-kib", "t", &kib);
+                                     kib == 96 * 1024;
+                                 }),
+                                 10000));
 
     /* More than the maximum is refused while it runs; so is a new maximum for the running
      * guest. */
@@ -248,10 +271,17 @@ test_vcpu_hotplug_and_pin(void **state)
     gint64 end;
     int fd;
 
+    /* Pinning to host CPU 1 and then 0 needs two of them. */
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        skip();
+        return;
+    }
     /* CPU hot-plug arrives as an ACPI event: without acpi=noirq (with it the kernel sees no
      * CPU slot beyond the ones it booted with). */
     g_assert_cmpint(g_string_replace(cpu_xml, " acpi=noirq", "", 1), ==, 1);
     dom = harness_define(h, cpu_xml->str);
+    /* vCPU 1, offline at boot, pinned in the definition: it runs there once plugged in. */
+    ctl(h, 0, NULL, NULL, "vcpupin", "tune-cpu", "1", "1", NULL);
     fd = boot(h, dom, acc);
     online = guest_run(fd, acc, "cat /sys/devices/system/cpu/online");
     assert_non_null(strstr(online, "0"));
@@ -277,6 +307,13 @@ test_vcpu_hotplug_and_pin(void **state)
     ctl(h, 0, &out, NULL, "vcpuinfo", "tune-cpu", "--pretty", NULL);
     assert_non_null(strstr(out, "VCPU:           1\n"));
     g_clear_pointer(&out, g_free);
+    vcpu_thread(dom, 1, &tid, &affinity, &is_online);
+    assert_true(is_online);
+    assert_string_equal(affinity, "1");
+    g_clear_pointer(&affinity, g_free);
+    allowed = thread_cpus_allowed(dom, tid);
+    assert_string_equal(allowed, "1");
+    g_clear_pointer(&allowed, g_free);
     ctl(h, 1, NULL, &err, "setvcpus", "tune-cpu", "3", "--live", NULL);
     assert_non_null(strstr(err, "at most 2"));
     g_clear_pointer(&err, g_free);
@@ -317,6 +354,7 @@ test_vcpu_hotplug_and_pin(void **state)
     g_free(out);
     out = inactive_xml(dom);
     assert_non_null(strstr(out, "current=\"1\">2</vcpu>"));
+    assert_non_null(strstr(out, "<vcpupin vcpu=\"1\" cpuset=\"1\"/>"));
 
     close(fd);
     assert_true(marina_dbus_domain_call_destroy_sync(dom, NULL, NULL));
