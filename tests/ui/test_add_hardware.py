@@ -122,6 +122,7 @@ def shut_off_guest(app, manager):
     u.wait_for(lambda: not is_open(app), 10, "the dialog to close on Cancel")
 
     existing_volume(app, win)
+    attach_refused(app, win)
 
 
 def pick_volume(app, dialog, name):
@@ -168,6 +169,29 @@ def define_live_guest():
     with open(path, "w") as f:
         f.write(h.guest_xml(LIVE_GUEST).replace(h.MAC, "52:54:00:ad:d0:99"))
     u.marinactl(h.SESSION, "define", path)
+
+
+def attach_refused(app, win):
+    """The definition changed behind the dialog (marinactl took vdc): the daemon
+    refuses the device, and the disk image made for it is deleted again."""
+    dialog = open_dialog(app, win)
+    wait_for_pool(dialog)
+    other = os.path.join(u.TMP, "other.img")
+    with open(other, "wb") as f:
+        f.truncate(1 << 20)
+    u.marinactl(h.SESSION, "attach-disk", GUEST, other, "vdc", "--config")
+    before = h.dumpxml(GUEST)
+    h.fill(dialog, "Disk size (GiB)", "1")
+    u.press(dialog, "Finish")
+    text = u.wait_for(lambda: (lambda t: t if "deleted" in t else None)(dialog_message(dialog)),
+                      60, lambda: f"the refusal and the image's deletion ({dialog_message(dialog)!r})")
+    u.log(f"refused by the daemon: {text!r}")
+    assert "vdc" in text and text.endswith("The new disk image was deleted again."), text
+    assert h.dumpxml(GUEST) == before, "the definition changed on a refused device"
+    volumes = u.marinactl(h.SESSION, "vol-list", "default")
+    assert f"{GUEST}-vdc" not in volumes, f"the new image was left behind:\n{volumes}"
+    u.press(dialog, "Cancel")
+    u.wait_for(lambda: not is_open(app), 10, "the dialog to close on Cancel")
 
 
 def running_guest(app, manager):
