@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "add-hardware-dialog.h"
 #include "domain-config.h"
 #include "error.h"
 #include "hw-apply.h"
@@ -659,6 +660,29 @@ on_remove_clicked(MarinaVmDetailsPage *self)
     gtk_widget_show(dialog);
 }
 
+/* ------------------------------------------------------------ adding */
+
+static void
+on_device_added(MarinaAddHardwareDialog *dialog, const char *message, MarinaVmDetailsPage *self)
+{
+    (void)dialog;
+    show_message(self, GTK_MESSAGE_INFO, message);
+    reload(self);
+}
+
+static void
+on_add_hardware_clicked(MarinaVmDetailsPage *self)
+{
+    MarinaAddHardwareDialog *dialog;
+
+    if (self->guest == NULL || self->domain == NULL)
+        return;
+    dialog = marina_add_hardware_dialog_new(
+        GTK_WINDOW(gtk_widget_get_toplevel(GTK_WIDGET(self))), self->guest, self->domain);
+    g_signal_connect_object(dialog, "device-added", G_CALLBACK(on_device_added), self, 0);
+    gtk_widget_show(GTK_WIDGET(dialog));
+}
+
 /* ------------------------------------------------------ leaving a page */
 
 enum { RESPONSE_APPLY = 1, RESPONSE_DISCARD = 2 };
@@ -900,6 +924,7 @@ marina_vm_details_page_class_init(MarinaVmDetailsPageClass *klass)
     gtk_widget_class_bind_template_callback(widget_class, on_apply_clicked);
     gtk_widget_class_bind_template_callback(widget_class, on_revert_clicked);
     gtk_widget_class_bind_template_callback(widget_class, on_remove_clicked);
+    gtk_widget_class_bind_template_callback(widget_class, on_add_hardware_clicked);
 }
 
 static void
