@@ -238,6 +238,10 @@ parse_for_host(MarinaHostMethods *self, const char *xml, GPtrArray *warnings, GE
         netdevs[i] = "user";
     opts.netdevs = netdevs;
     opts.n_netdevs = opts.n_tap_fds;
+    /* PCI host devices and the host's TPM are for the system daemon; swtpm's
+     * socket is made at start. */
+    opts.privileged = self->context->config->system;
+    opts.tpm_socket = "/dev/null";
     argv = marina_qemu_command_build(config, &opts, warnings, error);
     if (argv == NULL)
         return NULL;
@@ -438,6 +442,7 @@ handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     g_autofree char *run =
         g_build_filename(self->context->config->runtime_dir, "guests", "UUID", NULL);
     g_autofree char *vnc = NULL;
+    g_autofree char *tpm = NULL;
     g_autofree int *fds = NULL;
     MarinaQemuCommandOptions opts = {0};
     GError *error = NULL;
@@ -458,6 +463,9 @@ handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     opts.chardev_fds = fds;
     opts.vnc_socket = vnc;
     opts.start_paused = TRUE;
+    opts.privileged = self->context->config->system;
+    tpm = g_build_filename(self->context->config->runtime_dir, "guests", config->uuid, "tpm", NULL);
+    opts.tpm_socket = tpm;
     argv = marina_qemu_command_build(config, &opts, warnings, &error);
     if (argv == NULL) {
         g_dbus_method_invocation_take_error(invocation, error);

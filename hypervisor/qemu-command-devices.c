@@ -253,6 +253,14 @@ marina_qemu_add_disk(MarinaQemuBuilder *b, const MarinaDiskConfig *disk, GError 
             cache_opts =
                 g_strdup_printf(",cache.direct=%s,cache.no-flush=%s", cache.direct ? "on" : "off",
                                 cache.no_flush ? "on" : "off");
+        /* The guest's TRIM reaches the image (both nodes, as libvirt does). */
+        if (marina_qemu_str_eq(disk->discard, "unmap")) {
+            g_autofree char *with_discard =
+                g_strdup_printf("%s,discard=unmap", cache_opts != NULL ? cache_opts : "");
+
+            g_free(cache_opts);
+            cache_opts = g_steal_pointer(&with_discard);
+        }
         g_string_append_printf(node, "driver=%s,node-name=file-%s,filename=%s,read-only=%s%s",
                                disk->type == MARINA_DISK_TYPE_BLOCK ? "host_device" : "file",
                                target, path, readonly ? "on" : "off",
@@ -351,6 +359,13 @@ marina_qemu_add_interface(MarinaQemuBuilder *b, const MarinaInterfaceConfig *ifa
     g_string_append_printf(dev, ",netdev=hostnet%u,id=net%u,mac=%s", i, i, mac);
     if (iface->boot_order > 0)
         g_string_append_printf(dev, ",bootindex=%u", iface->boot_order);
+    if (iface->mtu > 0 && g_str_equal(model, "virtio-net-pci"))
+        g_string_append_printf(dev, ",host_mtu=%u", iface->mtu);
+    else if (iface->mtu > 0)
+        marina_qemu_warn(b,
+                         _("Interface %s: the MTU is only passed to virtio network cards; the "
+                           "%s card uses its default."),
+                         mac, wanted);
     marina_qemu_add_gstring(b, "-device", dev);
     return TRUE;
 }

@@ -4,7 +4,8 @@
  * Shared by the files that build the QEMU command line (qemu-command.c:
  * machine, CPU, memory, boot, controllers; qemu-command-devices.c: disks,
  * network, balloon, RNG, watchdog; qemu-command-display.c: serial ports,
- * consoles, graphics, video, input, sound). Not for use elsewhere.
+ * consoles, graphics, video, input, sound; qemu-command-host.c: host devices,
+ * TPM). Not for use elsewhere.
  */
 
 #include <glib.h>
@@ -44,6 +45,12 @@ gboolean marina_qemu_add_disk(MarinaQemuBuilder *b, const MarinaDiskConfig *disk
 gboolean marina_qemu_add_interface(MarinaQemuBuilder *b, const MarinaInterfaceConfig *iface,
                                    guint i, GError **error);
 gboolean marina_qemu_add_misc(MarinaQemuBuilder *b, GError **error);
+
+/* qemu-command-host.c: host devices (USB, PCI) and the TPM. */
+gboolean marina_qemu_add_hostdevs(MarinaQemuBuilder *b, GError **error);
+gboolean marina_qemu_add_tpm(MarinaQemuBuilder *b, GError **error);
+/* Whether a USB host device needs the USB controller. */
+gboolean marina_qemu_hostdevs_need_usb(const MarinaDomainConfig *config);
 
 /* qemu-command-display.c */
 gboolean marina_qemu_add_chardevs(MarinaQemuBuilder *b, GError **error);

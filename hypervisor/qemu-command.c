@@ -21,10 +21,12 @@
  *   USB controller            "usb" (bus "usb.0"); SATA "sata0"; SCSI "scsi0";
  *   virtio-serial             "virtio-serial0"; balloon "balloon0"
  *   PCI root port / bridge    "pci.<controller index>" (empty, for hot-plug)
+ *   hostdev i                 device "hostdev<i>"
+ *   TPM                       chardev "chrtpm", tpmdev "tpm0", device "tpm0dev"
  */
 
 #define DEFAULT_EMULATOR "qemu-system-x86_64"
-#define DEFAULT_OVMF_CODE "/usr/share/OVMF/OVMF_CODE.fd"
+#define DEFAULT_OVMF_CODE "/usr/share/OVMF/OVMF_CODE_4M.fd"
 
 char *
 marina_qemu_escape_opt(const char *value)
@@ -214,7 +216,18 @@ add_cpu_memory(MarinaQemuBuilder *b, GError **error)
                     current, c->vcpus);
         return FALSE;
     }
-    marina_qemu_addf(b, "-smp", "%u,maxcpus=%u", current, c->vcpus);
+    if (c->cpu_sockets == 0) {
+        marina_qemu_addf(b, "-smp", "%u,maxcpus=%u", current, c->vcpus);
+        return TRUE;
+    }
+    /* The model checks sockets × dies × cores × threads = maxcpus. */
+    if (c->cpu_dies > 1)
+        marina_qemu_addf(b, "-smp", "cpus=%u,maxcpus=%u,sockets=%u,dies=%u,cores=%u,threads=%u",
+                         current, c->vcpus, c->cpu_sockets, c->cpu_dies, c->cpu_cores,
+                         c->cpu_threads);
+    else
+        marina_qemu_addf(b, "-smp", "cpus=%u,maxcpus=%u,sockets=%u,cores=%u,threads=%u", current,
+                         c->vcpus, c->cpu_sockets, c->cpu_cores, c->cpu_threads);
     return TRUE;
 }
 
@@ -385,6 +398,7 @@ add_controllers(MarinaQemuBuilder *b, GError **error)
 
         b->need_usb |= marina_qemu_str_eq(sound->model, "usb");
     }
+    b->need_usb |= marina_qemu_hostdevs_need_usb(c);
 
     for (guint i = 0; c->controllers != NULL && i < c->controllers->len; i++) {
         const MarinaControllerConfig *ctrl = c->controllers->pdata[i];
@@ -540,7 +554,8 @@ marina_qemu_command_build(const MarinaDomainConfig *config, const MarinaQemuComm
         return NULL;
     marina_qemu_add_graphics(&b);
     if (!marina_qemu_add_videos(&b, error) || !marina_qemu_add_inputs(&b, error) ||
-        !marina_qemu_add_sounds(&b, error) || !marina_qemu_add_misc(&b, error))
+        !marina_qemu_add_sounds(&b, error) || !marina_qemu_add_misc(&b, error) ||
+        !marina_qemu_add_hostdevs(&b, error) || !marina_qemu_add_tpm(&b, error))
         return NULL;
 
     if (options->start_paused)

@@ -38,6 +38,12 @@ typedef struct {
      * network-registry.h). */
     const char *const *netdevs;
     guint n_netdevs;
+    /* The system daemon: PCI host devices and the host's TPM may be given
+     * to a guest (a session daemon cannot open VFIO or /dev/tpm0). */
+    gboolean privileged;
+    /* swtpm's data socket for a guest with <tpm><backend type='emulator'>
+     * (the daemon starts swtpm first); NULL = such a guest cannot start. */
+    const char *tpm_socket;
 } MarinaQemuCommandOptions;
 
 /* Number of character device slots (serial ports, then virtio consoles) the

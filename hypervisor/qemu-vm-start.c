@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "host-info.h"
 #include "qemu-command.h"
+#include "qemu-vm-helpers.h"
 #include "qemu-vm-private.h"
 #include "network-registry.h"
 #include "tap-device.h"
@@ -42,6 +43,8 @@ static gboolean
 must_hold(const MarinaDomainConfig *config, const StartData *d)
 {
     if ((d->flags & (MARINA_VM_START_PAUSED | MARINA_VM_START_INCOMING)) || d->restore_fd >= 0)
+        return TRUE;
+    if (marina_qemu_vm_has_start_settings(config))
         return TRUE;
     for (guint i = 0; i < config->graphics->len; i++)
         if (((MarinaGraphicsConfig *)config->graphics->pdata[i])->password != NULL)
@@ -343,6 +346,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     opts.n_tap_fds = n_ifaces;
     opts.netdevs = (const char *const *)netdevs;
     opts.n_netdevs = n_ifaces;
+    opts.privileged = CFG(self)->system;
+    opts.tpm_socket = marina_qemu_vm_tpm_socket(self);
     d->held = must_hold(LIVE(self), d);
     opts.start_paused = d->held;
     argv = marina_qemu_command_build(LIVE(self), &opts, warnings, error);
@@ -386,6 +391,7 @@ fail_start(GTask *task, GError *error)
     const char *name = vm_name(self);
 
     self->starting = FALSE;
+    marina_qemu_vm_stop_swtpm(self);
     if (self->pid > 0) {
         self->start_failed = TRUE;
         kill(self->pid, SIGKILL);
@@ -502,6 +508,7 @@ after_qmp_ready(GTask *task)
     StartData *d = g_task_get_task_data(task);
 
     marina_qemu_vm_write_runtime_state(self);
+    marina_qemu_vm_apply_start_settings(self);
     for (guint i = 0; i < LIVE(self)->graphics->len; i++) {
         MarinaGraphicsConfig *g = LIVE(self)->graphics->pdata[i];
         if (g->password != NULL)
@@ -620,7 +627,9 @@ marina_qemu_vm_launch(GTask *task)
 
     d->log_path = marina_state_log_path(CFG(self), LIVE(self)->name, ".log");
     if (!check_host_memory(self, &error) || !check_guest_files(self, &error) ||
-        !prepare_guest_dir(self, &error) || (self->proc = spawn_qemu(self, d, &error)) == NULL) {
+        !prepare_guest_dir(self, &error) || !marina_qemu_vm_prepare_host_side(self, &error) ||
+        (self->proc = spawn_qemu(self, d, &error)) == NULL) {
+        marina_qemu_vm_stop_swtpm(self);
         marina_vm_set_live(VM(self), NULL);
         g_task_return_error(task, error);
         g_object_unref(task);

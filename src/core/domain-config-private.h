@@ -118,6 +118,7 @@ typedef struct {
     gboolean have_vcpu;
     gboolean have_current_vcpus;
     gboolean have_memballoon;
+    gboolean hostdev_source_seen; /* of the <hostdev> being read */
     char *loader_type;
 } MarinaDcParser;
 

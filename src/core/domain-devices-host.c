@@ -99,6 +99,7 @@ hostdev_source_parse(MarinaDcParser *p, gpointer dev, xmlNode *node, GError **er
 
     /* startupPolicy and guestReset tune behaviour Marina does not offer. */
     marina_dc_warn_attrs(p, node, "<hostdev>/<source>", NULL, NULL);
+    p->hostdev_source_seen = TRUE;
     MARINA_DC_FOR_EACH_ELEMENT(child, node)
     {
         gboolean ok = TRUE;
@@ -240,6 +241,23 @@ static const MarinaField hostdev_fields[] = {
      .format = hostdev_source_format},
 };
 
+static void
+hostdev_init(MarinaDcParser *p, gpointer dev, GPtrArray *list)
+{
+    p->hostdev_source_seen = FALSE;
+}
+
+/* A PCI address of all zeros is the host bridge: a real one must be written. */
+static gboolean
+hostdev_finish(MarinaDcParser *p, gpointer dev, GError **error)
+{
+    if (((MarinaHostdevConfig *)dev)->type == MARINA_HOSTDEV_PCI && !p->hostdev_source_seen)
+        return marina_dc_fail(error, _("A PCI <hostdev> names no device; add <source><address "
+                                       "domain='0x0000' bus='0x01' slot='0x00' "
+                                       "function='0x0'/></source>."));
+    return TRUE;
+}
+
 const MarinaDeviceType marina_dc_hostdev_type = {
     .element = "hostdev",
     .path = "<devices>/<hostdev>",
@@ -250,6 +268,8 @@ const MarinaDeviceType marina_dc_hostdev_type = {
     .plural = N_("host devices"),
     MARINA_DC_FIELDS(hostdev_fields),
     .free_func = hostdev_free,
+    .init = hostdev_init,
+    .finish = hostdev_finish,
     .validate = hostdev_validate,
 };
 

@@ -125,10 +125,11 @@ test_unknown_elements_warn(void **state)
     assert_true(marina_dbus_host_call_define_domain_sync(
         h->host,
         "<domain type='kvm'><name>warned</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-        "<devices><hostdev mode='subsystem' type='pci'/></devices><frobnicate/></domain>",
+        "<devices><smartcard mode='passthrough' type='spicevmc'/></devices><frobnicate/>"
+        "</domain>",
         &path, &warnings, NULL, &error));
     for (guint i = 0; warnings[i] != NULL; i++)
-        if (strstr(warnings[i], "hostdev") != NULL)
+        if (strstr(warnings[i], "smartcard") != NULL)
             named = TRUE;
     assert_true(named);
 }

@@ -298,6 +298,208 @@ test_rom_loader_round_trips_as_bios(void **state)
     assert_string_equal(efi->firmware, "efi");
 }
 
+/* parse → write → parse → write gives the same text, with no warnings. */
+static MarinaDomainConfig *
+round_trip(const char *xml)
+{
+    g_autoptr(MarinaDomainConfig) first = parse_ok(xml, NULL);
+    g_autofree char *out1 = marina_domain_config_to_xml(first);
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    MarinaDomainConfig *second = parse_ok(out1, warnings);
+    g_autofree char *out2 = marina_domain_config_to_xml(second);
+    g_autoptr(MarinaDomainConfig) copy = marina_domain_config_copy(second);
+    g_autofree char *out3 = marina_domain_config_to_xml(copy);
+
+    if (warnings->len > 0)
+        fail_msg("the written XML warns: %s\n%s", (char *)warnings->pdata[0], out1);
+    assert_string_equal(out1, out2);
+    assert_string_equal(out1, out3);
+    return second;
+}
+
+static void
+test_uefi_firmware_round_trips(void **state)
+{
+    g_autofree char *xml = minimal_domain(
+        "<os firmware='efi'><type arch='x86_64' machine='q35'>hvm</type>"
+        "<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader>"
+        "<nvram template='/usr/share/OVMF/OVMF_VARS_4M.fd'>/var/lib/marina/nvram/t1_VARS.fd"
+        "</nvram><bootmenu enable='yes'/></os>");
+    g_autofree char *template_only = minimal_domain(
+        "<os firmware='efi'><nvram template='/usr/share/OVMF/OVMF_VARS_4M.ms.fd'/></os>");
+    g_autoptr(MarinaDomainConfig) c = round_trip(xml);
+    g_autoptr(MarinaDomainConfig) t = round_trip(template_only);
+    g_autofree char *out = marina_domain_config_to_xml(c);
+
+    assert_string_equal(c->firmware, "efi");
+    assert_string_equal(c->loader, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+    assert_string_equal(c->nvram, "/var/lib/marina/nvram/t1_VARS.fd");
+    assert_string_equal(c->nvram_template, "/usr/share/OVMF/OVMF_VARS_4M.fd");
+    assert_true(c->boot_menu);
+    assert_non_null(strstr(out, "<loader readonly=\"yes\" type=\"pflash\">"));
+    assert_null(t->nvram);
+    assert_string_equal(t->nvram_template, "/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
+    {
+        g_autofree char *bad = minimal_domain("<os><nvram template='vars.fd'/></os>");
+
+        assert_parse_error(bad, "<os>/<nvram template>", "absolute", NULL);
+    }
+}
+
+static void
+test_cpu_topology_round_trips_and_is_checked(void **state)
+{
+    g_autofree char *xml =
+        minimal_domain("<vcpu current='2'>8</vcpu><cpu mode='custom'><model>Skylake-Client</model>"
+                       "<topology sockets='2' dies='1' cores='2' threads='2'/></cpu>");
+    g_autoptr(MarinaDomainConfig) c = round_trip(xml);
+    g_autofree char *no_dies =
+        minimal_domain("<vcpu>4</vcpu><cpu mode='host-passthrough'><topology sockets='1' cores='4' "
+                       "threads='1'/></cpu>");
+    g_autoptr(MarinaDomainConfig) d = round_trip(no_dies);
+    g_autofree char *wrong =
+        minimal_domain("<vcpu>6</vcpu><cpu><topology sockets='1' cores='4' threads='1'/></cpu>");
+    g_autofree char *partial =
+        minimal_domain("<vcpu>4</vcpu><cpu><topology sockets='1' cores='4'/></cpu>");
+    g_autofree char *zero =
+        minimal_domain("<vcpu>4</vcpu><cpu><topology sockets='0' cores='4' threads='1'/></cpu>");
+
+    assert_int_equal(c->cpu_sockets, 2);
+    assert_int_equal(c->cpu_dies, 1);
+    assert_int_equal(c->cpu_cores, 2);
+    assert_int_equal(c->cpu_threads, 2);
+    assert_string_equal(c->cpu_model, "Skylake-Client");
+    assert_int_equal(d->cpu_dies, 0);
+    assert_int_equal(d->cpu_cores, 4);
+    assert_parse_error(wrong, "<cpu>/<topology>", "= 4 vCPUs", "<vcpu> is 6", NULL);
+    assert_parse_error(partial, "<cpu>/<topology>", "threads", NULL);
+    assert_parse_error(zero, "<cpu>/<topology sockets>", NULL);
+    /* A config built in code is held to the same rule. */
+    c->cpu_threads = 1;
+    {
+        g_autoptr(GError) error = NULL;
+
+        assert_false(marina_domain_config_validate(c, &error));
+        assert_non_null(strstr(error->message, "<vcpu> is 8"));
+    }
+}
+
+static void
+test_vcpupin_round_trips_and_is_checked(void **state)
+{
+    g_autofree char *xml =
+        minimal_domain("<vcpu>4</vcpu><cputune><vcpupin vcpu='0' cpuset='0'/><vcpupin vcpu='3' "
+                       "cpuset='1-3,^2'/></cputune>");
+    g_autoptr(MarinaDomainConfig) c = round_trip(xml);
+    static const struct {
+        const char *cputune;
+        const char *needle;
+    } bad[] = {
+        {"<cputune><vcpupin vcpu='4' cpuset='0'/></cputune>", "vCPUs 0 to 3"},
+        {"<cputune><vcpupin vcpu='0' cpuset='x'/></cputune>", "<cputune>/<vcpupin cpuset='x'>"},
+        {"<cputune><vcpupin vcpu='0' cpuset='1,^1'/></cputune>", "names no CPU"},
+        {"<cputune><vcpupin vcpu='1' cpuset='0'/><vcpupin vcpu='1' cpuset='1'/></cputune>",
+         "pins vCPU 1 twice"},
+        {"<cputune><vcpupin cpuset='0'/></cputune>", "needs vcpu and cpuset"},
+        {"<cputune><vcpupin vcpu='0'/></cputune>", "has no cpuset"},
+        {"<cputune><vcpupin vcpu='-1' cpuset='0'/></cputune>", "<cputune>/<vcpupin vcpu>"},
+    };
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *shares = minimal_domain("<cputune><shares>1024</shares></cputune>");
+    g_autoptr(MarinaDomainConfig) s = parse_ok(shares, warnings);
+
+    assert_int_equal(c->vcpupins->len, 2);
+    assert_int_equal(((MarinaVcpuPin *)c->vcpupins->pdata[1])->vcpu, 3);
+    assert_string_equal(((MarinaVcpuPin *)c->vcpupins->pdata[1])->cpuset, "1-3,^2");
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *body = g_strdup_printf("<vcpu>4</vcpu>%s", bad[i].cputune);
+        g_autofree char *doc = minimal_domain(body);
+
+        assert_parse_error(doc, bad[i].needle, NULL);
+    }
+    assert_true(has_warning(warnings, "<cputune>/<shares>"));
+    assert_int_equal(s->vcpupins->len, 0);
+}
+
+static void
+test_host_devices_tpm_and_nic_settings_round_trip(void **state)
+{
+    g_autofree char *xml = with_devices(
+        "<disk type='file' device='disk'><driver name='qemu' type='raw' discard='ignore'/>"
+        "<source file='/var/lib/marina/a.img'/><target dev='vda' bus='virtio'/></disk>"
+        "<interface type='user'><mac address='52:54:00:00:00:0a'/><link state='down'/>"
+        "<mtu size='1500'/></interface>"
+        "<interface type='user'><mac address='52:54:00:00:00:0b'/><link state='up'/>"
+        "</interface>"
+        "<tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm>"
+        "<hostdev mode='subsystem' type='usb' managed='yes'><source><vendor id='0x046d'/>"
+        "<product id='0xc52b'/><address bus='3' device='7'/></source></hostdev>"
+        "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' "
+        "bus='0x01' slot='0x00' function='0x1'/></source><address type='pci' domain='0x0000' "
+        "bus='0x00' slot='0x07' function='0x0'/></hostdev>");
+    g_autoptr(MarinaDomainConfig) c = round_trip(xml);
+    const MarinaHostdevConfig *usb, *pci;
+    const MarinaInterfaceConfig *down, *up;
+
+    assert_string_equal(((MarinaDiskConfig *)c->disks->pdata[0])->discard, "ignore");
+    down = c->interfaces->pdata[0];
+    up = c->interfaces->pdata[1];
+    assert_true(down->link_down);
+    assert_int_equal(down->mtu, 1500);
+    assert_false(up->link_down);
+    assert_int_equal(up->mtu, 0);
+    assert_non_null(c->tpm);
+    assert_int_equal(c->tpm->model, MARINA_TPM_MODEL_CRB);
+    assert_int_equal(c->hostdevs->len, 2);
+    usb = c->hostdevs->pdata[0];
+    pci = c->hostdevs->pdata[1];
+    assert_int_equal(usb->vendor_id, 0x046d);
+    assert_int_equal(usb->usb_bus, 3);
+    assert_int_equal(usb->usb_device, 7);
+    assert_int_equal(pci->type, MARINA_HOSTDEV_PCI);
+    assert_int_equal(pci->pci_bus, 1);
+    assert_int_equal(pci->pci_function, 1);
+}
+
+static void
+test_host_devices_and_tpm_are_checked(void **state)
+{
+    assert_devices_error("<tpm><backend type='emulator'/></tpm><tpm><backend "
+                         "type='emulator'/></tpm>",
+                         "<devices>/<tpm> appears more than once");
+    assert_devices_error("<hostdev mode='subsystem' type='pci'><source><address bus='0x01'/>"
+                         "</source></hostdev><hostdev mode='subsystem' type='pci'><source>"
+                         "<address domain='0' bus='1' slot='0' function='0'/></source></hostdev>",
+                         "PCI host device 0000:01:00.0 is given to the guest twice");
+    assert_devices_error("<hostdev mode='subsystem' type='usb'><source><vendor id='0x10000'/>"
+                         "<product id='1'/></source></hostdev>",
+                         "<hostdev>/<source>/<vendor>");
+    assert_devices_error("<hostdev mode='subsystem' type='usb'><source><vendor id='0'/>"
+                         "<product id='1'/></source></hostdev>",
+                         "0 is not a USB ID");
+    assert_devices_error("<hostdev mode='subsystem' type='pci'><source><address "
+                         "function='8'/></source></hostdev>",
+                         "<address function>");
+    assert_devices_error("<hostdev mode='subsystem' type='usb' managed='sometimes'><source>"
+                         "<address bus='1' device='2'/></source></hostdev>",
+                         "<hostdev managed>");
+    assert_devices_error("<interface type='user'><mtu size='65536'/></interface>",
+                         "<interface>/<mtu size>");
+}
+
+static void
+test_controller_without_index_gets_the_next_free_one(void **state)
+{
+    g_autofree char *xml = with_devices("<controller type='usb' index='0'/>"
+                                        "<controller type='pci' model='pci-root'/>"
+                                        "<controller type='usb' model='qemu-xhci'/>");
+    g_autoptr(MarinaDomainConfig) c = round_trip(xml);
+
+    assert_int_equal(((MarinaControllerConfig *)c->controllers->pdata[1])->index, 0);
+    assert_int_equal(((MarinaControllerConfig *)c->controllers->pdata[2])->index, 1);
+    assert_false(((MarinaControllerConfig *)c->controllers->pdata[2])->index_auto);
+}
+
 static void
 test_copy_is_deep_and_equal(void **state)
 {
@@ -1156,6 +1358,12 @@ main(void)
         cmocka_unit_test(test_metadata_is_kept_verbatim),
         cmocka_unit_test(test_metadata_keeps_namespace_declared_on_domain),
         cmocka_unit_test(test_rom_loader_round_trips_as_bios),
+        cmocka_unit_test(test_uefi_firmware_round_trips),
+        cmocka_unit_test(test_cpu_topology_round_trips_and_is_checked),
+        cmocka_unit_test(test_vcpupin_round_trips_and_is_checked),
+        cmocka_unit_test(test_host_devices_tpm_and_nic_settings_round_trip),
+        cmocka_unit_test(test_host_devices_and_tpm_are_checked),
+        cmocka_unit_test(test_controller_without_index_gets_the_next_free_one),
         cmocka_unit_test(test_copy_is_deep_and_equal),
         cmocka_unit_test(test_virsh_dumpxml_parses_with_warnings_naming_ignored_parts),
         cmocka_unit_test(test_parse_warns_about_spice_graphics),

@@ -190,6 +190,7 @@ test_bad_devices_are_refused_by_name(void **state)
         {"<interface type='user'><mtu size='20'/></interface>", "mtu"},
         {"<hostdev mode='capabilities' type='usb'/>", "mode"},
         {"<hostdev mode='subsystem' type='usb'/>", "names no device"},
+        {"<hostdev mode='subsystem' type='pci' managed='yes'/>", "A PCI <hostdev> names no device"},
         {"<hostdev mode='subsystem' type='usb'><source><vendor id='0x046d'/></source></hostdev>",
          "product"},
         {"<hostdev mode='subsystem' type='pci'><source><address bus='0x100'/></source></hostdev>",

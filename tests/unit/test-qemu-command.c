@@ -610,9 +610,135 @@ test_rng_watchdog_balloon_efi(G_GNUC_UNUSED void **state)
     assert_pair(argv, "-action", "watchdog=poweroff");
     assert_int_equal(count_pairs_with_prefix(argv, "-device", "virtio-balloon"), 0);
     assert_pair(argv, "-drive",
-                "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd");
+                "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd");
     assert_pair(argv, "-drive",
                 "if=pflash,format=raw,unit=1,file=/var/lib/marina/nvram/web1,,VARS.fd");
+}
+
+static MarinaHostdevConfig *
+add_hostdev(MarinaDomainConfig *c, MarinaHostdevType type)
+{
+    MarinaHostdevConfig *h = g_new0(MarinaHostdevConfig, 1);
+
+    h->type = type;
+    push(&c->hostdevs, h);
+    return h;
+}
+
+static void
+test_host_devices(G_GNUC_UNUSED void **state)
+{
+    g_autoptr(MarinaDomainConfig) c = base_config();
+    MarinaQemuCommandOptions options = base_options();
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) argv = NULL;
+    MarinaHostdevConfig *by_id = add_hostdev(c, MARINA_HOSTDEV_USB);
+    MarinaHostdevConfig *by_address = add_hostdev(c, MARINA_HOSTDEV_USB);
+    MarinaHostdevConfig *pci;
+
+    by_id->vendor_id = 0x046d;
+    by_id->product_id = 0xc52b;
+    by_address->usb_bus = 1;
+    by_address->usb_device = 4;
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(error);
+    /* A USB host device brings the USB controller. */
+    assert_pair(argv, "-device", "qemu-xhci,id=usb");
+    assert_pair(argv, "-device", "usb-host,bus=usb.0,vendorid=0x046d,productid=0xc52b,id=hostdev0");
+    assert_pair(argv, "-device", "usb-host,bus=usb.0,hostbus=1,hostaddr=4,id=hostdev1");
+    g_clear_pointer(&argv, g_strfreev);
+
+    /* PCI: the system daemon only. */
+    pci = add_hostdev(c, MARINA_HOSTDEV_PCI);
+    pci->pci_bus = 1;
+    pci->pci_slot = 0x1f;
+    pci->pci_function = 3;
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(argv);
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    assert_non_null(strstr(error->message, "PCI host devices need the system daemon"));
+    g_clear_error(&error);
+    options.privileged = TRUE;
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(error);
+    assert_pair(argv, "-device", "vfio-pci,host=0000:01:1f.3,id=hostdev2");
+}
+
+static void
+test_tpm(G_GNUC_UNUSED void **state)
+{
+    g_autoptr(MarinaDomainConfig) c = base_config();
+    MarinaQemuCommandOptions options = base_options();
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) argv = NULL;
+
+    c->tpm = g_new0(MarinaTpmConfig, 1);
+    c->tpm->model = MARINA_TPM_MODEL_CRB;
+    c->tpm->version = g_strdup("2.0");
+    /* No swtpm socket: the daemon did not start swtpm; refused, not run without a TPM. */
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(argv);
+    g_clear_error(&error);
+    options.tpm_socket = "/run/marina/web1,-swtpm.sock";
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(error);
+    assert_pair(argv, "-chardev", "socket,id=chrtpm,path=/run/marina/web1,,-swtpm.sock");
+    assert_pair(argv, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm");
+    assert_pair(argv, "-device", "tpm-crb,tpmdev=tpm0,id=tpm0dev");
+    g_clear_pointer(&argv, g_strfreev);
+
+    c->tpm->model = MARINA_TPM_MODEL_TIS;
+    c->tpm->backend = MARINA_TPM_BACKEND_PASSTHROUGH;
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(argv);
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED));
+    g_clear_error(&error);
+    options.privileged = TRUE;
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(error);
+    assert_pair(argv, "-tpmdev", "passthrough,id=tpm0,path=/dev/tpm0");
+    assert_pair(argv, "-device", "tpm-tis,tpmdev=tpm0,id=tpm0dev");
+}
+
+static void
+test_topology_discard_mtu(G_GNUC_UNUSED void **state)
+{
+    g_autoptr(MarinaDomainConfig) c = base_config();
+    MarinaQemuCommandOptions options = base_options();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) argv = NULL;
+    MarinaDiskConfig *disk;
+
+    c->vcpus = 8;
+    c->current_vcpus = 4;
+    c->cpu_sockets = 2;
+    c->cpu_cores = 2;
+    c->cpu_threads = 2;
+    disk = add_disk(c, MARINA_DISK_DEVICE_DISK, MARINA_DISK_BUS_VIRTIO, "vda", "/images/a.qcow2",
+                    "qcow2");
+    disk->discard = g_strdup("unmap");
+    add_interface(c, MARINA_NET_TYPE_USER, "52:54:00:12:34:56", "virtio")->mtu = 9000;
+    add_interface(c, MARINA_NET_TYPE_USER, "52:54:00:12:34:57", "e1000")->mtu = 1400;
+    argv = marina_qemu_command_build(c, &options, warnings, &error);
+    assert_null(error);
+    assert_pair(argv, "-smp", "cpus=4,maxcpus=8,sockets=2,cores=2,threads=2");
+    assert_pair(argv, "-blockdev",
+                "driver=file,node-name=file-vda,filename=/images/a.qcow2,read-only=off,"
+                "discard=unmap");
+    assert_pair(argv, "-blockdev",
+                "driver=qcow2,node-name=drive-vda,file=file-vda,read-only=off,discard=unmap");
+    assert_pair(argv, "-device",
+                "virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:12:34:56,host_mtu=9000");
+    assert_pair(argv, "-device", "e1000,netdev=hostnet1,id=net1,mac=52:54:00:12:34:57");
+    assert_true(warnings_mention(warnings, "MTU"));
+    g_clear_pointer(&argv, g_strfreev);
+
+    c->cpu_dies = 2;
+    c->cpu_sockets = 1;
+    argv = marina_qemu_command_build(c, &options, NULL, &error);
+    assert_null(error);
+    assert_pair(argv, "-smp", "cpus=4,maxcpus=8,sockets=1,dies=2,cores=2,threads=2");
 }
 
 static void
@@ -927,6 +1053,18 @@ test_real_qemu_accepts_pc_command_line(G_GNUC_UNUSED void **state)
     vda->boot_order = 1;
     vda->serial = g_strdup("S,1");
     vda->cache = g_strdup("writeback");
+    vda->discard = g_strdup("unmap");
+    c->cpu_sockets = 1;
+    c->cpu_cores = 2;
+    c->cpu_threads = 1;
+    add_interface(c, MARINA_NET_TYPE_USER, "52:54:00:12:34:57", "virtio")->mtu = 9000;
+    add_interface(c, MARINA_NET_TYPE_USER, "52:54:00:12:34:58", "virtio")->link_down = TRUE;
+    {
+        MarinaHostdevConfig *usb = add_hostdev(c, MARINA_HOSTDEV_USB);
+
+        usb->vendor_id = 0x1d6b; /* absent or not: QEMU waits for it */
+        usb->product_id = 0x0104;
+    }
     add_disk(c, MARINA_DISK_DEVICE_CDROM, MARINA_DISK_BUS_SATA, "sda", NULL, NULL);
     add_disk(c, MARINA_DISK_DEVICE_CDROM, MARINA_DISK_BUS_IDE, "hdc", NULL, NULL)->boot_order = 2;
     add_disk(c, MARINA_DISK_DEVICE_DISK, MARINA_DISK_BUS_SCSI, "sdb", disk2_path, "qcow2")
@@ -961,6 +1099,7 @@ test_real_qemu_accepts_pc_command_line(G_GNUC_UNUSED void **state)
     assert_non_null(strstr(report.peripherals, "\"name\":\"disk-vda\""));
     assert_non_null(strstr(report.peripherals, "\"name\":\"disk-sda\""));
     assert_non_null(strstr(report.peripherals, "\"name\":\"net0\""));
+    assert_non_null(strstr(report.peripherals, "\"name\":\"hostdev0\""));
 
     qemu_report_clear(&report);
     g_unlink(disk_path);
@@ -1025,7 +1164,7 @@ test_real_qemu_accepts_q35_command_line(G_GNUC_UNUSED void **state)
     g_ptr_array_add(c->boot_devs, g_strdup("hd"));
 
     /* UEFI with a writable variable store whose path has a comma. */
-    if (g_file_get_contents("/usr/share/OVMF/OVMF_VARS.fd", &vars, &vars_len, NULL)) {
+    if (g_file_get_contents("/usr/share/OVMF/OVMF_VARS_4M.fd", &vars, &vars_len, NULL)) {
         nvram = g_build_filename(dir, "VA,RS.fd", NULL);
         assert_true(g_file_set_contents(nvram, vars, vars_len, &error));
         c->firmware = g_strdup("efi");
@@ -1039,7 +1178,7 @@ test_real_qemu_accepts_q35_command_line(G_GNUC_UNUSED void **state)
         g_autofree char *expected = g_strdup_printf("\"file\":\"%s\"", nvram);
 
         assert_non_null(strstr(report.block, expected));
-        assert_non_null(strstr(report.block, "OVMF_CODE.fd"));
+        assert_non_null(strstr(report.block, "OVMF_CODE_4M.fd"));
     }
     qemu_report_clear(&report);
     {
@@ -1076,6 +1215,9 @@ main(void)
         cmocka_unit_test(test_videos),
         cmocka_unit_test(test_rng_watchdog_balloon_efi),
         cmocka_unit_test(test_kernel_boot),
+        cmocka_unit_test(test_host_devices),
+        cmocka_unit_test(test_tpm),
+        cmocka_unit_test(test_topology_discard_mtu),
         cmocka_unit_test(test_configs_that_cannot_run),
         cmocka_unit_test(test_real_qemu_accepts_pc_command_line),
         cmocka_unit_test(test_real_qemu_accepts_q35_command_line),
