@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "cpu-list.h"
 #include "network-registry.h"
+#include "qemu-vm-helpers.h"
 #include "qemu-vm-private.h"
 
 /*
@@ -229,6 +230,8 @@ plug_next(GTask *task, JsonNode *reply)
     CpuSlot *slot;
 
     if (c->pending->len == 0) {
+        /* The new vCPUs run where the running configuration pins them. */
+        marina_qemu_vm_pin_vcpus(task_vm(task));
         succeed_task(task, NULL);
         return;
     }
@@ -416,46 +419,29 @@ typedef struct {
     cpu_set_t cpus;
 } PinRequest;
 
+/* The pinning itself is devmodel's start-time helper (qemu-vm-helpers.c), run on the thread
+ * QEMU names for the vCPU once we know it is one of our QEMU's. */
 static void
 on_pin_threads(GTask *task, JsonNode *reply)
 {
     MarinaQemuVm *self = task_vm(task);
     PinRequest *req = g_task_get_task_data(task);
-    g_autoptr(GArray) threads = NULL;
+    g_autofree char *list = marina_cpu_list_format(&req->cpus);
     GError *error = NULL;
+    int tid = marina_qemu_vcpu_thread_id(reply, req->vcpu);
 
-    threads = parse_vcpu_threads(reply, &error);
-    if (threads == NULL) {
+    if (tid <= 0 || !thread_of_guest(self, tid)) {
+        fail_task(task, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                    _("QEMU names no thread for vCPU %u of guest '%s'."), req->vcpu,
+                                    vm_name(self)));
+        return;
+    }
+    if (!marina_qemu_pin_thread(tid, list, &error)) {
+        g_prefix_error(&error, _("vCPU %u of guest '%s': "), req->vcpu, vm_name(self));
         fail_task(task, error);
         return;
     }
-    for (guint i = 0; i < threads->len; i++) {
-        const VcpuThread *t = &g_array_index(threads, VcpuThread, i);
-
-        if (t->vcpu != req->vcpu)
-            continue;
-        if (!thread_of_guest(self, t->tid))
-            break;
-        if (sched_setaffinity((pid_t)t->tid, sizeof req->cpus, &req->cpus) != 0) {
-            int saved = errno;
-            g_autofree char *list = marina_cpu_list_format(&req->cpus);
-
-            fail_task(task,
-                      g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                  saved == EINVAL
-                                      ? _("vCPU %u of guest '%s' cannot run on CPUs %s: none of "
-                                          "them is online or allowed here.")
-                                      : _("vCPU %u of guest '%s' could not be pinned to CPUs %s: "
-                                          "%s"),
-                                  req->vcpu, vm_name(self), list, g_strerror(saved)));
-            return;
-        }
-        succeed_task(task, NULL);
-        return;
-    }
-    fail_task(task, g_error_new(MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                                _("QEMU names no thread for vCPU %u of guest '%s'."), req->vcpu,
-                                vm_name(self)));
+    succeed_task(task, NULL);
 }
 
 void

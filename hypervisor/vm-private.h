@@ -73,11 +73,8 @@ void marina_vm_handle_get_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invoc
                                     GVariant *params);
 void marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *invocation,
                                               GVariant *params);
-/* Pin the online vCPUs as the running configuration's <cputune><vcpupin> says (failures are
- * logged, the guest runs). */
-void marina_vm_apply_vcpu_pins(MarinaVm *self);
 /* The guest has just started (or been restored): balloon it to its <currentMemory> when that
- * is below its maximum, and pin its vCPUs. */
+ * is below its maximum (the driver pins its vCPUs as it starts it). */
 void marina_vm_apply_start_tuning(MarinaVm *self);
 /* vm-device-methods.c: AttachDevice, DetachDevice, UpdateDevice, ResizeDisk. */
 void marina_vm_handle_attach_device(MarinaVm *self, GDBusMethodInvocation *invocation,

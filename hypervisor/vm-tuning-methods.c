@@ -203,9 +203,6 @@ on_live_done(GObject *source, GAsyncResult *result, gpointer data)
         live->current_vcpus = call->count;
     else if (live != NULL && call->kind == TUNE_PIN)
         set_vcpu_pin(live, call->count, call->cpulist);
-    /* vCPUs that came online run where the running configuration pins them. */
-    if (live != NULL && call->kind == TUNE_VCPUS)
-        marina_vm_apply_vcpu_pins(self);
     finish_call(self, call);
 }
 
@@ -456,42 +453,7 @@ marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVa
     call = NULL;
 }
 
-/* ---- Pins of the definition, at start ------------------------------------------------------ */
-
-static void
-on_start_pin_done(GObject *source, GAsyncResult *result, gpointer data)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (!g_task_propagate_boolean(G_TASK(result), &error))
-        g_warning("Guest '%s': vCPU %u could not be pinned as its definition says: %s",
-                  marina_vm_get_name(MARINA_VM(source)), GPOINTER_TO_UINT(data), error->message);
-}
-
-void
-marina_vm_apply_vcpu_pins(MarinaVm *self)
-{
-    const MarinaDomainConfig *live = marina_vm_get_live(self);
-
-    if (live == NULL || KLASS(self)->pin_vcpu == NULL || !KLASS(self)->is_controllable(self))
-        return;
-    for (guint i = 0; i < live->vcpupins->len; i++) {
-        const MarinaVcpuPin *pin = live->vcpupins->pdata[i];
-        g_autoptr(GError) error = NULL;
-        cpu_set_t cpus;
-
-        if (pin->vcpu >= live->current_vcpus)
-            continue; /* offline: pinned when it comes online (vcpupin --live) */
-        if (!marina_cpu_list_parse(pin->cpuset, marina_cpu_list_host_cpus(), &cpus, &error)) {
-            g_warning("Guest '%s': vCPU %u is not pinned: %s", marina_vm_get_name(self), pin->vcpu,
-                      error->message);
-            continue;
-        }
-        KLASS(self)->pin_vcpu(
-            self, pin->vcpu, &cpus,
-            g_task_new(self, NULL, on_start_pin_done, GUINT_TO_POINTER(pin->vcpu)));
-    }
-}
+/* ---- Memory of the definition, at start ------------------------------------------------------ */
 
 static void
 on_start_balloon_done(GObject *source, GAsyncResult *result, gpointer data)
@@ -515,7 +477,6 @@ marina_vm_apply_start_tuning(MarinaVm *self)
         KLASS(self)->set_memory != NULL)
         KLASS(self)->set_memory(self, live->current_memory_kib,
                                 g_task_new(self, NULL, on_start_balloon_done, NULL));
-    marina_vm_apply_vcpu_pins(self);
 }
 
 /* ---- GetVcpuInfo ---------------------------------------------------------------------------- */

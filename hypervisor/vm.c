@@ -491,7 +491,7 @@ marina_vm_save_definition(MarinaVm *self, MarinaDomainConfig *def, GError **erro
 /* ---------------------------------------------------------------------- */
 /* Start and restore                                                       */
 
-/* The driver's start or restore is done: the vCPU pins of the definition apply, then the
+/* The driver's start or restore is done: the definition's <currentMemory> applies, then the
  * caller hears of it. */
 static void
 on_driver_started(GObject *source, GAsyncResult *result, gpointer data)

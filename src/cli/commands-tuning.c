@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "commands.h"
+#include "domain-config.h"
 #include "editor.h"
 #include "error.h"
 #include "sync-wait.h"
@@ -133,6 +134,47 @@ get_vcpus(MarinaDomain *domain, GError **error)
     return marina_domain_get_vcpu_info_finish(domain, cli_wait(&r), error);
 }
 
+static char *inactive_xml(MarinaDomain *domain, GError **error);
+
+/* The pinning the definition holds (vcpupin --config): each vCPU's <vcpupin>, else
+ * <vcpu cpuset>, else every CPU of the daemon's host. */
+static GPtrArray *
+config_vcpus(CliContext *ctx, MarinaDomain *domain, GError **error)
+{
+    g_autofree char *xml = inactive_xml(domain, error);
+    g_autoptr(MarinaDomainConfig) config = NULL;
+    g_autoptr(MarinaNodeInfo) node = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autofree char *all = NULL;
+    GPtrArray *out;
+    MarinaHost *host;
+
+    if (xml == NULL || (config = marina_domain_config_parse(xml, -1, NULL, error)) == NULL ||
+        (host = cli_host(ctx, error)) == NULL)
+        return NULL;
+    marina_host_get_node_info_async(host, NULL, marina_sync_wait_ready, cli_slot(&r));
+    if ((node = marina_host_get_node_info_finish(host, cli_wait(&r), error)) == NULL)
+        return NULL;
+    all = node->cpus > 1 ? g_strdup_printf("0-%u", node->cpus - 1) : g_strdup("0");
+    out = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vcpu_info_free);
+    for (guint v = 0; v < config->vcpus; v++) {
+        MarinaVcpuInfo *info = g_new0(MarinaVcpuInfo, 1);
+        const char *affinity = config->cpuset != NULL ? config->cpuset : all;
+
+        for (guint i = 0; i < config->vcpupins->len; i++)
+            if (((MarinaVcpuPin *)config->vcpupins->pdata[i])->vcpu == v)
+                affinity = ((MarinaVcpuPin *)config->vcpupins->pdata[i])->cpuset;
+        info->vcpu = v;
+        info->online = v < config->current_vcpus;
+        info->cpu = -1;
+        info->thread_id = -1;
+        info->state = g_strdup("offline");
+        info->affinity = g_strdup(affinity);
+        g_ptr_array_add(out, info);
+    }
+    return out;
+}
+
 static int
 cmd_vcpupin(CliContext *ctx, int argc, char **argv)
 {
@@ -162,8 +204,9 @@ cmd_vcpupin(CliContext *ctx, int argc, char **argv)
             return cli_report_error(error);
         return CLI_OK;
     }
-    /* No CPU list: the table, as virsh prints it. */
-    if ((vcpus = get_vcpus(domain, &error)) == NULL)
+    /* No CPU list: the table, as virsh prints it (with --config, the definition's). */
+    vcpus = o.config ? config_vcpus(ctx, domain, &error) : get_vcpus(domain, &error);
+    if (vcpus == NULL)
         return cli_report_error(error);
     if (args[1] != NULL && vcpu >= vcpus->len) {
         g_set_error(&error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT,

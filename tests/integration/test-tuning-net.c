@@ -140,7 +140,9 @@ guest_address(int fd, GString *acc)
             harness_type_and_wait(fd, acc, "udhcpc -i eth0 -s /etc/udhcpc.script -n -q -t 3", "#",
                                   8000);
         from = acc->len;
-        if (harness_type_and_wait(fd, acc, "ip -4 -o addr show dev eth0", needle, 1000)) {
+        /* The whole address: up to the "/24" that follows it (output comes in pieces). */
+        if (harness_type_and_wait(fd, acc, "ip -4 -o addr show dev eth0", needle, 1000) &&
+            harness_wait_output(fd, acc, from, "/24", 2000)) {
             const char *hit = strstr(acc->str + from, needle) + strlen("inet ");
             return g_strndup(hit, strcspn(hit, "/ \r\n"));
         }

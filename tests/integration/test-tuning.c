@@ -282,6 +282,9 @@ test_vcpu_hotplug_and_pin(void **state)
     dom = harness_define(h, cpu_xml->str);
     /* vCPU 1, offline at boot, pinned in the definition: it runs there once plugged in. */
     ctl(h, 0, NULL, NULL, "vcpupin", "tune-cpu", "1", "1", NULL);
+    ctl(h, 0, &out, NULL, "vcpupin", "tune-cpu", "--config", NULL);
+    assert_non_null(strstr(out, " 1      1\n"));
+    g_clear_pointer(&out, g_free);
     fd = boot(h, dom, acc);
     online = guest_run(fd, acc, "cat /sys/devices/system/cpu/online");
     assert_non_null(strstr(online, "0"));
