@@ -380,7 +380,8 @@ describe_holders(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, GStr
 }
 
 void
-marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *guest)
+marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *guest,
+                                      const char *mac)
 {
     GHashTableIter iter;
     MarinaDaemonNetwork *network;
@@ -394,7 +395,8 @@ marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *g
             continue;
         g_hash_table_iter_init(&h, network->holders);
         while (g_hash_table_iter_next(&h, NULL, (gpointer *)&holder))
-            if (g_str_equal(holder->guest, guest))
+            if (g_str_equal(holder->guest, guest) &&
+                (mac == NULL || g_strcmp0(holder->mac, mac) == 0))
                 g_hash_table_iter_remove(&h);
     }
 }

@@ -198,7 +198,10 @@ gboolean marina_network_registry_attach(MarinaNetworkRegistry *self,
 gboolean marina_network_registry_attach_guest(MarinaNetworkRegistry *self, const char *guest,
                                               const MarinaInterfaceConfig *iface,
                                               MarinaNetAttachment *out, GError **error);
-/* A guest that starts lets go of the forwards it held before. */
-void marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *guest);
+/* @guest lets go of the forwards it holds: a guest that starts of those it
+ * held before, an interface unplugged (or that failed to plug) of its own
+ * (@mac; NULL: every interface of @guest). */
+void marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *guest,
+                                           const char *mac);
 
 G_END_DECLS

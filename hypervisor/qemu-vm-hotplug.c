@@ -51,6 +51,10 @@ typedef struct {
     gboolean waiting;
     gboolean done; /* the task has its result: nothing more happens */
     GError *error; /* rolling back because of this */
+    /* An interface on a virtual network: the port forwards it holds are let
+     * go when the plug fails or the unplug works (release_on_success). */
+    char *forward_mac;
+    gboolean release_on_success;
     int undo_index;
 } Plan;
 
@@ -91,6 +95,7 @@ plan_free(Plan *plan)
     g_clear_pointer(&plan->device, marina_device_free);
     g_ptr_array_unref(plan->steps);
     g_free(plan->what);
+    g_free(plan->forward_mac);
     g_clear_error(&plan->error);
     g_free(plan);
 }
@@ -135,6 +140,10 @@ plan_return(GTask *task, GError *error)
         g_signal_handler_disconnect(plan->qmp, plan->event_handler);
     plan->event_handler = 0;
     g_clear_handle_id(&plan->timer, g_source_remove);
+    if (plan->forward_mac != NULL && (error == NULL) == plan->release_on_success &&
+        marina_vm_get_networks(VM(plan->vm)) != NULL)
+        marina_network_registry_release_guest(marina_vm_get_networks(VM(plan->vm)),
+                                              vm_name(plan->vm), plan->forward_mac);
     if (error != NULL)
         g_task_return_error(task, error);
     else
@@ -952,6 +961,7 @@ plan_network_netdev(MarinaQemuVm *self, Plan *plan, const MarinaInterfaceConfig 
     }
     if (!marina_network_registry_attach_guest(networks, vm_name(self), iface, &att, error))
         return NULL;
+    plan->forward_mac = g_strdup(iface->mac);
     g_info("Guest '%s': %s", vm_name(self), att.detail);
     log_to_guest(self, att.detail);
     switch (att.kind) {
@@ -1088,6 +1098,10 @@ detach_nic_found(GTask *task, const char *id, GPtrArray *names)
     netdev = netdev_of(id);
     plan = plan_new(what);
     plan->device = marina_device_copy(g_object_get_data(G_OBJECT(task), "nic-device"));
+    if (((const MarinaInterfaceConfig *)plan->device->config)->type == MARINA_NET_TYPE_NETWORK) {
+        plan->forward_mac = g_strdup(((const MarinaInterfaceConfig *)plan->device->config)->mac);
+        plan->release_on_success = TRUE;
+    }
     step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
     step->wait_deleted = g_strdup(id);
     plan_add(plan, "netdev_del", marina_qemu_json_args("id", netdev, NULL));

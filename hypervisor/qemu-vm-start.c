@@ -280,7 +280,8 @@ open_taps(MarinaQemuVm *self, GSubprocessLauncher *launcher, int first_fd, int *
     /* Port forwards it held in an earlier run go to its interfaces again
      * (or to another guest) from here. */
     if (marina_vm_get_networks(VM(self)) != NULL)
-        marina_network_registry_release_guest(marina_vm_get_networks(VM(self)), LIVE(self)->name);
+        marina_network_registry_release_guest(marina_vm_get_networks(VM(self)), LIVE(self)->name,
+                                              NULL);
     for (guint i = 0; i < ifaces->len; i++) {
         MarinaInterfaceConfig *iface = ifaces->pdata[i];
         gboolean ok = TRUE;

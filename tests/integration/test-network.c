@@ -609,6 +609,15 @@ test_session_forward_holder_and_hotplug(void **state)
     g_free(log);
     log = guest_log(h, "fwd-b");
     assert_non_null(strstr(log, "Interface 52:54:00:66:01:03: network 'default'"));
+    /* Once the first guest is off, the forward waits for the next guest. */
+    destroy_guest(a);
+    assert_true(HARNESS_WAIT_FOR(({
+                                     g_autoptr(GVariant) i = network_info(net);
+                                     g_autofree char *d = info_string(i, "how-detail");
+                                     strstr(d, "goes to the next guest") != NULL;
+                                 }),
+                                 5000));
+
     /* One not running is refused, naming it. */
     stop_network(net);
     assert_false(marina_dbus_domain_call_attach_device_sync(
@@ -618,7 +627,6 @@ test_session_forward_holder_and_hotplug(void **state)
         1, NULL, NULL, &error));
     assert_non_null(strstr(error->message, "Network 'fwdnet' is not running"));
 
-    destroy_guest(a);
     destroy_guest(b);
     close(fd_a);
     close(fd_b);
