@@ -268,7 +268,10 @@ other_holder(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, const ch
         return NULL;
     if (guest != NULL && g_str_equal(holder->guest, guest))
         return g_strcmp0(holder->mac, mac) == 0 ? NULL : holder;
-    vm = self->guests != NULL ? marina_vm_registry_lookup(self->guests, holder->guest) : NULL;
+    /* Without the guests (unit tests) a holder cannot be seen to stop. */
+    if (self->guests == NULL)
+        return holder;
+    vm = marina_vm_registry_lookup(self->guests, holder->guest);
     return vm != NULL && marina_vm_is_active(vm) ? holder : NULL;
 }
 
