@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "host-device-users.h"
 #include "network-methods.h"
 
 /*
@@ -14,8 +15,8 @@
  * from the usb.ids / pci.ids databases when the host has them (hwdata,
  * usbutils, pciutils), else from what the device says, else by their hex ids.
  *
- * used-by is "" for every device: guests cannot be given host devices until
- * the domain model has <hostdev> (MarinaHostdevConfig, devmodel's part).
+ * used-by names the guests whose definition or running configuration has a
+ * <hostdev> for the device (host-device-users.c).
  */
 
 #define USB_DEVICES "/sys/bus/usb/devices"
@@ -186,7 +187,7 @@ compare_strings(gconstpointer a, gconstpointer b)
 /* ---------------------------------------------------------------------- */
 
 static GVariant *
-usb_device(GHashTable *ids, const char *name)
+usb_device(GHashTable *ids, const char *name, const GPtrArray *guests)
 {
     guint vendor_id = read_hex(USB_DEVICES, name, "idVendor");
     guint product_id = read_hex(USB_DEVICES, name, "idProduct");
@@ -196,24 +197,32 @@ usb_device(GHashTable *ids, const char *name)
     g_autofree char *own_product = read_attr(USB_DEVICES, name, "product");
     g_autofree char *hex_product = g_strdup_printf("%04x", product_id);
     g_autofree char *node = node_name("usb_", name);
+    MarinaHostDeviceId id = {
+        .type = MARINA_HOSTDEV_USB,
+        .vendor_id = vendor_id,
+        .product_id = product_id,
+        .usb_bus = read_dec(USB_DEVICES, name, "busnum"),
+        .usb_device = read_dec(USB_DEVICES, name, "devnum"),
+    };
+    g_autofree char *users = marina_host_device_users(guests, &id);
     GVariantDict d;
 
     g_variant_dict_init(&d, NULL);
     g_variant_dict_insert(&d, "name", "s", node);
-    g_variant_dict_insert(&d, "bus", "u", read_dec(USB_DEVICES, name, "busnum"));
-    g_variant_dict_insert(&d, "device", "u", read_dec(USB_DEVICES, name, "devnum"));
+    g_variant_dict_insert(&d, "bus", "u", id.usb_bus);
+    g_variant_dict_insert(&d, "device", "u", id.usb_device);
     g_variant_dict_insert(&d, "vendor-id", "q", (guint16)vendor_id);
     g_variant_dict_insert(&d, "product-id", "q", (guint16)product_id);
     g_variant_dict_insert(&d, "vendor", "s",
                           lookup_id(ids, vendor_key, own_vendor ? own_vendor : vendor_key));
     g_variant_dict_insert(&d, "product", "s",
                           lookup_id(ids, product_key, own_product ? own_product : hex_product));
-    g_variant_dict_insert(&d, "used-by", "s", "");
+    g_variant_dict_insert(&d, "used-by", "s", users);
     return g_variant_dict_end(&d);
 }
 
 static GVariant *
-pci_device(GHashTable *ids, const char *name)
+pci_device(GHashTable *ids, const char *name, const GPtrArray *guests)
 {
     guint vendor_id = read_hex(PCI_DEVICES, name, "vendor");
     guint product_id = read_hex(PCI_DEVICES, name, "device");
@@ -228,6 +237,9 @@ pci_device(GHashTable *ids, const char *name)
     g_autofree char *driver = link_name(PCI_DEVICES, name, "driver");
     g_autofree char *group = link_name(PCI_DEVICES, name, "iommu_group");
     g_autofree char *node = node_name("pci_", name);
+    MarinaHostDeviceId id;
+    g_autofree char *users =
+        marina_host_device_parse_pci(name, &id) ? marina_host_device_users(guests, &id) : NULL;
     guint64 group_nr = 0;
     GVariantDict d;
 
@@ -246,8 +258,19 @@ pci_device(GHashTable *ids, const char *name)
         group != NULL && g_ascii_string_to_unsigned(group, 10, 0, G_MAXINT32, &group_nr, NULL)
             ? (gint32)group_nr
             : -1);
-    g_variant_dict_insert(&d, "used-by", "s", "");
+    g_variant_dict_insert(&d, "used-by", "s", users != NULL ? users : "");
     return g_variant_dict_end(&d);
+}
+
+static void
+add_configs(MarinaVm *vm, gpointer user_data)
+{
+    GPtrArray *configs = user_data;
+    const MarinaDomainConfig *live = marina_vm_get_live(vm);
+
+    g_ptr_array_add(configs, (gpointer)marina_vm_get_definition(vm));
+    if (live != NULL)
+        g_ptr_array_add(configs, (gpointer)live);
 }
 
 GVariant *
@@ -255,6 +278,7 @@ marina_host_devices_list(const char *type, MarinaVmRegistry *guests, GError **er
 {
     gboolean usb = g_str_equal(type, "usb");
     g_autoptr(GPtrArray) names = NULL;
+    g_autoptr(GPtrArray) configs = g_ptr_array_new();
     GHashTable *ids;
     GVariantBuilder b;
 
@@ -263,6 +287,10 @@ marina_host_devices_list(const char *type, MarinaVmRegistry *guests, GError **er
                     _("Unknown kind of host device '%.32s'. Choose usb or pci."), type);
         return NULL;
     }
+    /* The guests' definitions and running configs, held by the guests
+     * while this (synchronous) listing runs. */
+    if (guests != NULL)
+        marina_vm_registry_foreach(guests, add_configs, configs);
     ids = ids_for(type);
     names = list_dir(usb ? USB_DEVICES : PCI_DEVICES);
     g_ptr_array_sort(names, compare_strings);
@@ -272,7 +300,8 @@ marina_host_devices_list(const char *type, MarinaVmRegistry *guests, GError **er
         /* USB interfaces ("1-4:1.0") are parts of a device, not devices. */
         if (usb && strchr(name, ':') != NULL)
             continue;
-        g_variant_builder_add_value(&b, usb ? usb_device(ids, name) : pci_device(ids, name));
+        g_variant_builder_add_value(&b, usb ? usb_device(ids, name, configs)
+                                                : pci_device(ids, name, configs));
     }
     return g_variant_builder_end(&b);
 }

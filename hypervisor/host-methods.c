@@ -9,6 +9,7 @@
 #include "core/records.h"
 #include "host-info.h"
 #include "host-methods.h"
+#include "network-registry.h"
 #include "qemu-command.h"
 
 /*
@@ -432,6 +433,71 @@ handle_restore_domain(MarinaDBusHost *host, GDBusMethodInvocation *invocation, c
     return TRUE;
 }
 
+/* What the daemon would give interface @iface (type network) at start,
+ * without making anything: the network's attachment (a tap on its bridge
+ * shown as fd @fd, or the -netdev value), or user-mode networking with a
+ * warning when the network is missing or not running. */
+static void
+native_network(MarinaHostMethods *self, const MarinaInterfaceConfig *iface, int fd, int *tap_fd,
+               char **netdev, GPtrArray *warnings)
+{
+    MarinaNetworkRegistry *networks = self->context->networks;
+    const char *name = iface->source != NULL ? iface->source : "";
+    MarinaDaemonNetwork *network =
+        networks != NULL ? marina_network_registry_lookup(networks, name) : NULL;
+    MarinaNetAttachment a;
+
+    if (network == NULL || !marina_daemon_network_is_active(network)) {
+        *netdev = g_strdup("user");
+        g_ptr_array_add(
+            warnings,
+            network == NULL
+                ? g_strdup_printf(_("Interface %s: there is no virtual network '%s' here, so "
+                                    "user-mode networking is shown; the guest would not start "
+                                    "until the network is defined and running."),
+                                  iface->mac, name)
+                : g_strdup_printf(_("Interface %s: network '%s' is not running, so user-mode "
+                                    "networking is shown; start it (marinactl net-start %s) to "
+                                    "see how its guests attach."),
+                                  iface->mac, name, name));
+        return;
+    }
+    if (self->context->config->system) {
+        /* A tap would be made on the bridge when the guest starts. */
+        *tap_fd = fd;
+        g_ptr_array_add(warnings,
+                        g_strdup_printf(_("Interface %s: network '%s', a tap device on the bridge "
+                                          "%s, opened by the daemon and passed as fd %d."),
+                                        iface->mac, name, marina_daemon_network_get_bridge(network),
+                                        fd));
+        return;
+    }
+    if (!marina_network_registry_attach(networks, iface, &a, NULL)) {
+        *netdev = g_strdup("user");
+        return;
+    }
+    *netdev = g_steal_pointer(&a.netdev);
+    g_ptr_array_add(warnings, g_steal_pointer(&a.detail));
+    marina_net_attachment_clear(&a);
+}
+
+/* The taps and -netdev values the daemon would give the interfaces, with
+ * fds numbered after the character devices' (@first_fd on). */
+static void
+native_interfaces(MarinaHostMethods *self, const MarinaDomainConfig *config, int first_fd,
+                  int *tap_fds, char **netdevs, GPtrArray *warnings)
+{
+    for (guint i = 0; i < config->interfaces->len; i++) {
+        const MarinaInterfaceConfig *iface = config->interfaces->pdata[i];
+
+        tap_fds[i] = -1;
+        if (iface->type == MARINA_NET_TYPE_NETWORK)
+            native_network(self, iface, first_fd + (int)i, &tap_fds[i], &netdevs[i], warnings);
+        else if (iface->type == MARINA_NET_TYPE_BRIDGE && self->context->config->system)
+            tap_fds[i] = first_fd + (int)i;
+    }
+}
+
 static gboolean
 handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, const char *xml,
                      MarinaHostMethods *self)
@@ -444,6 +510,8 @@ handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     g_autofree char *vnc = NULL;
     g_autofree char *tpm = NULL;
     g_autofree int *fds = NULL;
+    g_autofree int *tap_fds = NULL;
+    g_auto(GStrv) netdevs = NULL;
     MarinaQemuCommandOptions opts = {0};
     GError *error = NULL;
 
@@ -466,6 +534,13 @@ handle_xml_to_native(MarinaDBusHost *host, GDBusMethodInvocation *invocation, co
     opts.privileged = self->context->config->system;
     tpm = g_build_filename(self->context->config->runtime_dir, "guests", config->uuid, "tpm", NULL);
     opts.tpm_socket = tpm;
+    tap_fds = g_new0(int, config->interfaces->len + 1);
+    netdevs = g_new0(char *, config->interfaces->len + 1);
+    native_interfaces(self, config, 4 + (int)opts.n_chardev_fds, tap_fds, netdevs, warnings);
+    opts.tap_fds = tap_fds;
+    opts.n_tap_fds = config->interfaces->len;
+    opts.netdevs = (const char *const *)netdevs;
+    opts.n_netdevs = config->interfaces->len;
     argv = marina_qemu_command_build(config, &opts, warnings, &error);
     if (argv == NULL) {
         g_dbus_method_invocation_take_error(invocation, error);

@@ -68,6 +68,40 @@ check_memory(const MarinaMigrationCheck *c, GError **error)
                   _("Stop guests there, or give this guest less memory before migrating."));
 }
 
+/* The URI people give marinactl on the destination for this daemon. */
+static const char *
+this_uri(const MarinaMigrationCheck *c)
+{
+    return c->config->system ? "marina:///system" : "marina:///session";
+}
+
+/* As libvirt: a guest on a virtual network needs that network defined and
+ * running on the destination (its guests attach when it starts there). */
+static gboolean
+check_network(const MarinaMigrationCheck *c, const MarinaInterfaceConfig *iface, GError **error)
+{
+    const char *name = iface->source != NULL ? iface->source : "";
+    MarinaDaemonNetwork *network =
+        c->networks != NULL ? marina_network_registry_lookup(c->networks, name) : NULL;
+    g_autofree char *problem = NULL;
+    g_autofree char *advice = NULL;
+
+    if (network == NULL) {
+        problem = g_strdup_printf(_("network '%s' does not exist there."), name);
+        advice = g_strdup_printf(_("Define it on %s (marinactl -c %s net-define FILE), or change "
+                                   "the guest's interface before migrating."),
+                                 c->host_name, this_uri(c));
+        return refuse(error, MARINA_ERROR_INVALID_CONFIG, c, problem, advice);
+    }
+    if (!marina_daemon_network_is_active(network)) {
+        problem = g_strdup_printf(_("network '%s' is not active there."), name);
+        advice = g_strdup_printf(_("Start it there first (marinactl -c %s net-start %s)."),
+                                 this_uri(c), name);
+        return refuse(error, MARINA_ERROR_INVALID_CONFIG, c, problem, advice);
+    }
+    return TRUE;
+}
+
 static gboolean
 check_interfaces(const MarinaMigrationCheck *c, GError **error)
 {
@@ -78,13 +112,9 @@ check_interfaces(const MarinaMigrationCheck *c, GError **error)
         g_autofree char *sys = NULL;
 
         if (iface->type == MARINA_NET_TYPE_NETWORK) {
-            /* This daemon has no virtual networks (qemu-command-devices.c). */
-            problem = g_strdup_printf(_("network '%s' does not exist there."),
-                                      iface->source ? iface->source : "");
-            advice = g_strdup_printf(_("Create it on %s, or change the guest's interface before "
-                                       "migrating."),
-                                     c->host_name);
-            return refuse(error, MARINA_ERROR_INVALID_CONFIG, c, problem, advice);
+            if (!check_network(c, iface, error))
+                return FALSE;
+            continue;
         }
         if (iface->type != MARINA_NET_TYPE_BRIDGE || iface->source == NULL)
             continue;

@@ -5,6 +5,7 @@
 #include "core/domain-config.h"
 #include "daemon-config.h"
 #include "migration-params.h"
+#include "network-registry.h"
 #include "vm-registry.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,8 @@ typedef struct {
     const char *host_name;
     MarinaMigrationFindPool find_pool;
     gpointer find_pool_data;
+    /* The destination's virtual networks (NULL: it has none). */
+    MarinaNetworkRegistry *networks;
 } MarinaMigrationCheck;
 
 /* What can be checked at once: name and UUID, memory, disks, networks and

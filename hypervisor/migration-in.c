@@ -341,6 +341,7 @@ marina_migration_in_prepare(MarinaMigrationMethods *methods, GDBusMethodInvocati
         .host_name = marina_migration_this_host(),
         .find_pool = methods->find_pool,
         .find_pool_data = methods->find_pool_data,
+        .networks = methods->context->networks,
     };
     if (!marina_migration_check_destination(&check, &error))
         goto refuse;

@@ -114,9 +114,8 @@ may_use_bridge_helper(const char *bridge, char **detail)
     return TRUE;
 }
 
-const char *
-marina_network_registry_how(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
-                            char **detail)
+static const char *
+attach_how(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, char **detail)
 {
     const char *bridge = marina_daemon_network_get_bridge(network);
     g_autofree char *why = NULL;
@@ -191,8 +190,9 @@ attach_tap(MarinaDaemonNetwork *network, const MarinaInterfaceConfig *iface,
     return TRUE;
 }
 
-/* Whether port forward @pf reaches the interface with MAC @mac: those
- * naming a guest address go to the interface whose static DHCP host has it. */
+/* Whether port forward @pf can reach the interface with MAC @mac: those
+ * naming a guest address go to the interface whose static DHCP host has it;
+ * the others to any (one at a time: see take_forward). */
 static gboolean
 forward_applies(const MarinaNetworkConfig *config, const MarinaNetPortForward *pf, const char *mac)
 {
@@ -204,9 +204,123 @@ forward_applies(const MarinaNetworkConfig *config, const MarinaNetPortForward *p
     return host != NULL && host->ip != NULL && g_str_equal(host->ip, pf->guest);
 }
 
+void
+marina_forward_holder_free(MarinaForwardHolder *holder)
+{
+    g_free(holder->guest);
+    g_free(holder->mac);
+    g_free(holder);
+}
+
+static char *
+forward_key(const MarinaNetPortForward *pf)
+{
+    return g_strdup_printf("%s:%s:%u", pf->proto, pf->address != NULL ? pf->address : "",
+                           pf->start);
+}
+
+/* "tcp 2222" or "tcp 127.0.0.1:2222-2224", for people. */
+static char *
+forward_name(const MarinaNetPortForward *pf)
+{
+    g_autofree char *ports = pf->end > pf->start ? g_strdup_printf("%u-%u", pf->start, pf->end)
+                                                 : g_strdup_printf("%u", pf->start);
+
+    return pf->address != NULL ? g_strdup_printf("%s %s:%s", pf->proto, pf->address, ports)
+                               : g_strdup_printf("%s %s", pf->proto, ports);
+}
+
+/* Whether a socket could listen on @address @port now (QEMU listens there
+ * for a hostfwd). A host name QEMU would resolve is taken as free. */
 static gboolean
-collect_hostfwd(MarinaDaemonNetwork *network, const char *mac, GStrvBuilder *builder,
-                GString *netdev, GError **error)
+port_is_free(const char *proto, const char *address, guint port)
+{
+    gboolean tcp = g_str_equal(proto, "tcp");
+    g_autoptr(GInetAddress) addr = address != NULL ? g_inet_address_new_from_string(address)
+                                                   : g_inet_address_new_any(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocket) socket = NULL;
+    g_autoptr(GSocketAddress) where = NULL;
+
+    if (addr == NULL)
+        return TRUE;
+    socket = g_socket_new(g_inet_address_get_family(addr),
+                          tcp ? G_SOCKET_TYPE_STREAM : G_SOCKET_TYPE_DATAGRAM,
+                          G_SOCKET_PROTOCOL_DEFAULT, NULL);
+    if (socket == NULL)
+        return TRUE;
+    where = g_inet_socket_address_new(addr, port);
+    /* SO_REUSEADDR for TCP, so connections in TIME_WAIT do not count. */
+    return g_socket_bind(socket, where, tcp, NULL);
+}
+
+/* The interface that holds @pf now, unless it is @guest's @mac itself: the
+ * holder counts while its guest runs; @guest's own other interfaces always
+ * (its holders were let go when it started). */
+static const MarinaForwardHolder *
+other_holder(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, const char *key,
+             const char *guest, const char *mac)
+{
+    const MarinaForwardHolder *holder =
+        network->holders != NULL ? g_hash_table_lookup(network->holders, key) : NULL;
+    MarinaVm *vm;
+
+    if (holder == NULL)
+        return NULL;
+    if (guest != NULL && g_str_equal(holder->guest, guest))
+        return g_strcmp0(holder->mac, mac) == 0 ? NULL : holder;
+    /* Without the guests (unit tests) a holder cannot be seen to stop. */
+    if (self->guests == NULL)
+        return holder;
+    vm = marina_vm_registry_lookup(self->guests, holder->guest);
+    return vm != NULL && marina_vm_is_active(vm) ? holder : NULL;
+}
+
+/* A forward naming no guest goes to one interface only (its host port can
+ * listen once): the first to attach while the port is free. Says in @notes
+ * why an interface goes without it. @guest NULL: only looking. */
+static gboolean
+take_forward(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
+             const MarinaNetPortForward *pf, const char *guest, const char *mac, GString *notes)
+{
+    g_autofree char *key = forward_key(pf);
+    g_autofree char *name = forward_name(pf);
+    const MarinaForwardHolder *holder = other_holder(self, network, key, guest, mac);
+    gboolean own = holder == NULL && network->holders != NULL && guest != NULL &&
+                   g_hash_table_lookup(network->holders, key) != NULL;
+    MarinaForwardHolder *mine;
+
+    if (holder != NULL) {
+        g_string_append_printf(notes,
+                               _(" Port forward %s is held by guest '%s' (interface %s); this "
+                                 "interface goes without it."),
+                               name, holder->guest, holder->mac);
+        return FALSE;
+    }
+    for (guint port = pf->start; !own && port <= MAX(pf->end, pf->start); port++)
+        if (!port_is_free(pf->proto, pf->address, port)) {
+            g_string_append_printf(notes,
+                                   _(" Port forward %s: port %u is in use on this host; this "
+                                     "interface goes without it."),
+                                   name, port);
+            return FALSE;
+        }
+    if (guest == NULL)
+        return TRUE;
+    if (network->holders == NULL)
+        network->holders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify)marina_forward_holder_free);
+    mine = g_new0(MarinaForwardHolder, 1);
+    mine->guest = g_strdup(guest);
+    mine->mac = g_strdup(mac);
+    g_hash_table_replace(network->holders, g_steal_pointer(&key), mine);
+    g_string_append_printf(notes, _(" Port forward %s goes to this interface."), name);
+    return TRUE;
+}
+
+static gboolean
+collect_hostfwd(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, const char *guest,
+                const char *mac, GStrvBuilder *builder, GString *netdev, GString *notes,
+                GError **error)
 {
     const MarinaNetworkConfig *config = network->live;
     guint count = 0;
@@ -225,6 +339,8 @@ collect_hostfwd(MarinaDaemonNetwork *network, const char *mac, GStrvBuilder *bui
                         network->name, HOSTFWD_MAX);
             return FALSE;
         }
+        if (pf->guest == NULL && !take_forward(self, network, pf, guest, mac, notes))
+            continue;
         address = pf->address == NULL        ? g_strdup("")
                   : strchr(pf->address, ':') ? g_strdup_printf("[%s]", pf->address)
                                              : g_strdup(pf->address);
@@ -239,13 +355,79 @@ collect_hostfwd(MarinaDaemonNetwork *network, const char *mac, GStrvBuilder *bui
     return TRUE;
 }
 
+/* GetInfo's how-detail on a session network: who holds each forward. */
+static void
+describe_holders(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, GString *detail)
+{
+    const MarinaNetworkConfig *config = network->live != NULL ? network->live : network->def;
+
+    for (guint i = 0;
+         config != NULL && config->port_forwards != NULL && i < config->port_forwards->len; i++) {
+        const MarinaNetPortForward *pf = config->port_forwards->pdata[i];
+        g_autofree char *key = forward_key(pf);
+        g_autofree char *name = forward_name(pf);
+        const MarinaForwardHolder *holder;
+
+        if (pf->guest != NULL)
+            continue;
+        holder = other_holder(self, network, key, NULL, NULL);
+        if (holder != NULL)
+            g_string_append_printf(detail, _(" Port forward %s goes to guest '%s' (interface %s)."),
+                                   name, holder->guest, holder->mac);
+        else
+            g_string_append_printf(detail,
+                                   _(" Port forward %s goes to the next guest that starts on "
+                                     "the network."),
+                                   name);
+    }
+}
+
+void
+marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *guest,
+                                      const char *mac)
+{
+    GHashTableIter iter;
+    MarinaDaemonNetwork *network;
+
+    g_hash_table_iter_init(&iter, self->networks);
+    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&network)) {
+        GHashTableIter h;
+        MarinaForwardHolder *holder;
+
+        if (network->holders == NULL)
+            continue;
+        g_hash_table_iter_init(&h, network->holders);
+        while (g_hash_table_iter_next(&h, NULL, (gpointer *)&holder))
+            if (g_str_equal(holder->guest, guest) &&
+                (mac == NULL || g_strcmp0(holder->mac, mac) == 0))
+                g_hash_table_iter_remove(&h);
+    }
+}
+
+const char *
+marina_network_registry_how(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
+                            char **detail)
+{
+    const char *how = attach_how(self, network, detail);
+    GString *text;
+
+    if (!g_str_equal(how, "user"))
+        return how;
+    text = g_string_new(*detail);
+    describe_holders(self, network, text);
+    g_free(*detail);
+    *detail = g_string_free(text, FALSE);
+    return how;
+}
+
 static gboolean
-attach_session(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
+attach_session(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, const char *guest,
                const MarinaInterfaceConfig *iface, MarinaNetAttachment *out, GError **error)
 {
     g_autofree char *detail = NULL;
-    const char *how = marina_network_registry_how(self, network, &detail);
+    const char *how = attach_how(self, network, &detail);
     g_autoptr(GStrvBuilder) builder = NULL;
+    g_autoptr(GString) notes = g_string_new(NULL);
     GString *netdev;
 
     if (g_str_equal(how, "bridge-helper")) {
@@ -259,21 +441,29 @@ attach_session(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
     }
     builder = g_strv_builder_new();
     netdev = g_string_new("user");
-    if (!collect_hostfwd(network, iface->mac, builder, netdev, error)) {
+    if (!collect_hostfwd(self, network, guest, iface->mac, builder, netdev, notes, error)) {
         g_string_free(netdev, TRUE);
         return FALSE;
     }
     out->kind = MARINA_NET_ATTACH_USER;
     out->netdev = g_string_free(netdev, FALSE);
     out->hostfwd = g_strv_builder_end(builder);
-    out->detail = g_strdup_printf(_("Interface %s: network '%s', user-mode networking (%s)."),
-                                  iface->mac, network->name, detail);
+    out->detail = g_strdup_printf(_("Interface %s: network '%s', user-mode networking (%s).%s"),
+                                  iface->mac, network->name, detail, notes->str);
     return TRUE;
 }
 
 gboolean
 marina_network_registry_attach(MarinaNetworkRegistry *self, const MarinaInterfaceConfig *iface,
                                MarinaNetAttachment *out, GError **error)
+{
+    return marina_network_registry_attach_guest(self, NULL, iface, out, error);
+}
+
+gboolean
+marina_network_registry_attach_guest(MarinaNetworkRegistry *self, const char *guest,
+                                     const MarinaInterfaceConfig *iface, MarinaNetAttachment *out,
+                                     GError **error)
 {
     MarinaDaemonNetwork *network =
         iface->source != NULL ? g_hash_table_lookup(self->networks, iface->source) : NULL;
@@ -296,7 +486,7 @@ marina_network_registry_attach(MarinaNetworkRegistry *self, const MarinaInterfac
     }
     out->mtu = network->live->mtu;
     if (self->config->system ? attach_tap(network, iface, out, error)
-                             : attach_session(self, network, iface, out, error))
+                             : attach_session(self, network, guest, iface, out, error))
         return TRUE;
     marina_net_attachment_clear(out);
     return FALSE;

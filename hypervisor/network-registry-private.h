@@ -16,7 +16,17 @@ struct _MarinaDaemonNetwork {
     MarinaNetRuntime *runtime; /* system daemon: what the driver made, while running */
     gboolean autostart;
     const char *busy; /* "starting", "stopping", "updating", "adopting" or NULL */
+    /* Session: which guest interface holds each port forward that names no
+     * guest ("tcp:ADDRESS:PORT" -> MarinaForwardHolder*), or NULL. */
+    GHashTable *holders;
 };
+
+typedef struct {
+    char *guest;
+    char *mac;
+} MarinaForwardHolder;
+
+void marina_forward_holder_free(MarinaForwardHolder *holder);
 
 struct _MarinaNetworkRegistry {
     const MarinaDaemonConfig *config;

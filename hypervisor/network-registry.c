@@ -45,6 +45,7 @@ marina_daemon_network_unref(MarinaDaemonNetwork *network)
     marina_network_config_free(network->def);
     marina_network_config_free(network->live);
     marina_net_runtime_free(network->runtime);
+    g_clear_pointer(&network->holders, g_hash_table_unref);
     g_free(network->name);
     g_free(network->path);
     g_free(network);
@@ -646,6 +647,7 @@ static void
 became_inactive(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
 {
     g_clear_pointer(&network->live, marina_network_config_free);
+    g_clear_pointer(&network->holders, g_hash_table_unref);
     g_clear_pointer(&network->runtime, marina_net_runtime_free);
     forget_state(self, network);
     g_info("Network '%s' stopped", network->name);

@@ -186,4 +186,22 @@ gboolean marina_network_registry_attach(MarinaNetworkRegistry *self,
                                         const MarinaInterfaceConfig *iface,
                                         MarinaNetAttachment *out, GError **error);
 
+/*
+ * As marina_network_registry_attach, for an interface of guest @guest. A
+ * session's port forward that names no guest address goes to one interface
+ * only (its host port listens once): the first that attaches while the port
+ * is free, which holds it while its guest runs; later interfaces go without
+ * it, and @out->detail (for the guest's log) and GetInfo's how-detail say
+ * which guest holds it. @guest NULL only looks (domxml-to-native): nothing
+ * is held. marina_network_registry_attach is this with @guest NULL.
+ */
+gboolean marina_network_registry_attach_guest(MarinaNetworkRegistry *self, const char *guest,
+                                              const MarinaInterfaceConfig *iface,
+                                              MarinaNetAttachment *out, GError **error);
+/* @guest lets go of the forwards it holds: a guest that starts of those it
+ * held before, an interface unplugged (or that failed to plug) of its own
+ * (@mac; NULL: every interface of @guest). */
+void marina_network_registry_release_guest(MarinaNetworkRegistry *self, const char *guest,
+                                           const char *mac);
+
 G_END_DECLS

@@ -9,7 +9,9 @@
 #include "core/error.h"
 #include "qemu-command.h"
 #include "qemu-img.h"
+#include "network-registry.h"
 #include "qemu-vm-private.h"
+#include "state-store.h"
 #include "tap-device.h"
 
 /*
@@ -49,6 +51,10 @@ typedef struct {
     gboolean waiting;
     gboolean done; /* the task has its result: nothing more happens */
     GError *error; /* rolling back because of this */
+    /* An interface on a virtual network: the port forwards it holds are let
+     * go when the plug fails or the unplug works (release_on_success). */
+    char *forward_mac;
+    gboolean release_on_success;
     int undo_index;
 } Plan;
 
@@ -89,6 +95,7 @@ plan_free(Plan *plan)
     g_clear_pointer(&plan->device, marina_device_free);
     g_ptr_array_unref(plan->steps);
     g_free(plan->what);
+    g_free(plan->forward_mac);
     g_clear_error(&plan->error);
     g_free(plan);
 }
@@ -133,6 +140,10 @@ plan_return(GTask *task, GError *error)
         g_signal_handler_disconnect(plan->qmp, plan->event_handler);
     plan->event_handler = 0;
     g_clear_handle_id(&plan->timer, g_source_remove);
+    if (plan->forward_mac != NULL && (error == NULL) == plan->release_on_success &&
+        marina_vm_get_networks(VM(plan->vm)) != NULL)
+        marina_network_registry_release_guest(marina_vm_get_networks(VM(plan->vm)),
+                                              vm_name(plan->vm), plan->forward_mac);
     if (error != NULL)
         g_task_return_error(task, error);
     else
@@ -905,6 +916,81 @@ nic_attach_free(NicAttach *a)
     g_free(a);
 }
 
+/* An open tap as netdev @netdev: getfd, then netdev_add (its step returned). */
+static Step *
+plan_add_tap(Plan *plan, const char *netdev, int fd)
+{
+    Step *step = plan_add(plan, "getfd", marina_qemu_json_args("fdname", netdev, NULL));
+
+    step->fd = fd;
+    step->undo = step_new("closefd", marina_qemu_json_args("fdname", netdev, NULL));
+    return plan_add(plan, "netdev_add",
+                    marina_qemu_json_args("type", "tap", "id", netdev, "fd", netdev, NULL));
+}
+
+/* The guest's log says how a hot-plugged interface joined its network, as
+ * the start path does for the interfaces it starts with. */
+static void
+log_to_guest(MarinaQemuVm *self, const char *text)
+{
+    g_autofree char *path = marina_state_log_path(CFG(self), vm_name(self), ".log");
+    g_autofree char *line = g_strdup_printf("marinad: %s\n", text);
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    g_autoptr(GFileOutputStream) out = g_file_append_to(file, G_FILE_CREATE_PRIVATE, NULL, NULL);
+
+    if (out != NULL)
+        g_output_stream_write_all(G_OUTPUT_STREAM(out), line, strlen(line), NULL, NULL, NULL);
+}
+
+/* An <interface type='network'>: as the network says here (network-registry.h):
+ * a tap on its bridge, user-mode networking with the forwards it gets, or the
+ * bridge helper. The netdev_add step, or NULL with @error. */
+static Step *
+plan_network_netdev(MarinaQemuVm *self, Plan *plan, const MarinaInterfaceConfig *iface,
+                    const char *netdev, GError **error)
+{
+    MarinaNetworkRegistry *networks = marina_vm_get_networks(VM(self));
+    MarinaNetAttachment att;
+    JsonObject *args = NULL;
+    Step *step;
+
+    if (networks == NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                    _("Interface %s: this daemon has no virtual networks."), iface->mac);
+        return NULL;
+    }
+    if (!marina_network_registry_attach_guest(networks, vm_name(self), iface, &att, error))
+        return NULL;
+    plan->forward_mac = g_strdup(iface->mac);
+    g_info("Guest '%s': %s", vm_name(self), att.detail);
+    log_to_guest(self, att.detail);
+    switch (att.kind) {
+    case MARINA_NET_ATTACH_TAP:
+        step = plan_add_tap(plan, netdev, att.tap_fd);
+        att.tap_fd = -1; /* the step closes it */
+        marina_net_attachment_clear(&att);
+        return step;
+    case MARINA_NET_ATTACH_USER: {
+        JsonArray *fwds = json_array_new();
+
+        args = marina_qemu_json_args("type", "user", "id", netdev, NULL);
+        for (guint i = 0; att.hostfwd != NULL && att.hostfwd[i] != NULL; i++)
+            json_array_add_object_element(fwds, marina_qemu_json_args("str", att.hostfwd[i], NULL));
+        if (json_array_get_length(fwds) > 0)
+            json_object_set_array_member(args, "hostfwd", fwds);
+        else
+            json_array_unref(fwds);
+        break;
+    }
+    case MARINA_NET_ATTACH_BRIDGE_HELPER:
+        args = marina_qemu_json_args("type", "bridge", "id", netdev, "br", att.bridge, "helper",
+                                     att.helper, NULL);
+        break;
+    }
+    marina_net_attachment_clear(&att);
+    return plan_add(plan, "netdev_add", args);
+}
+
 static void
 attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
 {
@@ -931,6 +1017,12 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
     if (iface->type == MARINA_NET_TYPE_USER) {
         step =
             plan_add(plan, "netdev_add", marina_qemu_json_args("type", "user", "id", netdev, NULL));
+    } else if (iface->type == MARINA_NET_TYPE_NETWORK) {
+        if ((step = plan_network_netdev(self, plan, iface, netdev, &error)) == NULL) {
+            plan_free(plan);
+            g_task_return_error(task, error);
+            return;
+        }
     } else {
         g_autofree char *tap_name = NULL;
         int fd = marina_tap_open_on_bridge(iface->source, iface->target_dev, &tap_name, &error);
@@ -940,13 +1032,9 @@ attach_nic_with_ids(GTask *task, const char *existing, GPtrArray *names)
             g_task_return_error(task, error);
             return;
         }
-        step = plan_add(plan, "getfd", marina_qemu_json_args("fdname", netdev, NULL));
-        step->fd = fd;
-        step->undo = step_new("closefd", marina_qemu_json_args("fdname", netdev, NULL));
+        step = plan_add_tap(plan, netdev, fd);
         g_info("Guest '%s': tap %s on bridge %s for %s", vm_name(self), tap_name, iface->source,
                mac);
-        step = plan_add(plan, "netdev_add",
-                        marina_qemu_json_args("type", "tap", "id", netdev, "fd", netdev, NULL));
     }
     step->undo = step_new("netdev_del", marina_qemu_json_args("id", netdev, NULL));
     args = marina_qemu_json_args("driver", nic_model(iface->model), "netdev", netdev, "id", id,
@@ -984,12 +1072,6 @@ attach_interface(MarinaQemuVm *self, const MarinaDevice *device, GTask *task)
         return_unsupported(self, task, device, _("its model is not one Marina runs."));
         return;
     }
-    if (iface->type == MARINA_NET_TYPE_NETWORK) {
-        return_unsupported(
-            self, task, device,
-            _("interfaces on a virtual network cannot be plugged in live by this daemon yet."));
-        return;
-    }
     if (iface->type == MARINA_NET_TYPE_BRIDGE && !CFG(self)->system) {
         return_unsupported(self, task, device,
                            _("a bridged interface needs the system daemon (marina:///system) to "
@@ -1016,6 +1098,10 @@ detach_nic_found(GTask *task, const char *id, GPtrArray *names)
     netdev = netdev_of(id);
     plan = plan_new(what);
     plan->device = marina_device_copy(g_object_get_data(G_OBJECT(task), "nic-device"));
+    if (((const MarinaInterfaceConfig *)plan->device->config)->type == MARINA_NET_TYPE_NETWORK) {
+        plan->forward_mac = g_strdup(((const MarinaInterfaceConfig *)plan->device->config)->mac);
+        plan->release_on_success = TRUE;
+    }
     step = plan_add(plan, "device_del", marina_qemu_json_args("id", id, NULL));
     step->wait_deleted = g_strdup(id);
     plan_add(plan, "netdev_del", marina_qemu_json_args("id", netdev, NULL));

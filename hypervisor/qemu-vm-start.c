@@ -256,7 +256,7 @@ attach_network(MarinaQemuVm *self, MarinaInterfaceConfig *iface, int *fd, char *
                     _("Interface %s: this daemon has no virtual networks."), iface->mac);
         return FALSE;
     }
-    if (!marina_network_registry_attach(networks, iface, &a, error))
+    if (!marina_network_registry_attach_guest(networks, LIVE(self)->name, iface, &a, error))
         return FALSE;
     g_info("Guest '%s': %s", LIVE(self)->name, a.detail);
     g_string_append_printf(notes, "marinad: %s\n", a.detail);
@@ -277,6 +277,11 @@ open_taps(MarinaQemuVm *self, GSubprocessLauncher *launcher, int first_fd, int *
 {
     GPtrArray *ifaces = LIVE(self)->interfaces;
 
+    /* Port forwards it held in an earlier run go to its interfaces again
+     * (or to another guest) from here. */
+    if (marina_vm_get_networks(VM(self)) != NULL)
+        marina_network_registry_release_guest(marina_vm_get_networks(VM(self)), LIVE(self)->name,
+                                              NULL);
     for (guint i = 0; i < ifaces->len; i++) {
         MarinaInterfaceConfig *iface = ifaces->pdata[i];
         gboolean ok = TRUE;

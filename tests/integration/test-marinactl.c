@@ -141,12 +141,63 @@ test_native_nodeinfo_version_autostart(void **state)
     assert_int_equal(harness_marinactl(h, NULL, &err, "start", NULL), 2);
 }
 
+/* domxml-to-native for guests on virtual networks: what the session daemon
+ * would run (the network's user-mode attachment), user-mode with a warning
+ * for a network that is not running or not there. */
+static void
+test_native_network(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *file = g_build_filename(h->dir, "ctl-net.xml", NULL);
+    g_autofree char *net_file = g_build_filename(h->dir, "ctl-lab.xml", NULL);
+    g_autofree char *out = NULL, *err = NULL;
+    g_autofree char *on_default = harness_guest_xml(
+        "ctl-net", "    <interface type='network'><mac address='52:54:00:aa:01:01'/>"
+                   "<source network='default'/></interface>\n");
+    g_autofree char *on_lab = harness_guest_xml(
+        "ctl-net", "    <interface type='network'><mac address='52:54:00:aa:01:02'/>"
+                   "<source network='ctl-lab'/></interface>\n");
+    g_autofree char *on_none = harness_guest_xml(
+        "ctl-net", "    <interface type='network'><mac address='52:54:00:aa:01:03'/>"
+                   "<source network='ctl-nonet'/></interface>\n");
+
+    assert_true(g_file_set_contents(file, on_default, -1, NULL));
+    assert_int_equal(harness_marinactl(h, &out, &err, "domxml-to-native", file, NULL), 0);
+    assert_non_null(strstr(out, "-netdev user,id=hostnet0"));
+    assert_non_null(strstr(out, "mac=52:54:00:aa:01:01"));
+    assert_non_null(strstr(err, "network 'default', user-mode networking"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    assert_true(g_file_set_contents(net_file,
+                                    "<network><name>ctl-lab</name><bridge name='mctllab0'/>"
+                                    "<ip address='10.231.0.1' netmask='255.255.255.0'/></network>",
+                                    -1, NULL));
+    assert_int_equal(harness_marinactl(h, &out, NULL, "net-define", net_file, NULL), 0);
+    g_clear_pointer(&out, g_free);
+    assert_true(g_file_set_contents(file, on_lab, -1, NULL));
+    assert_int_equal(harness_marinactl(h, &out, &err, "domxml-to-native", file, NULL), 0);
+    assert_non_null(strstr(out, "-netdev user,id=hostnet0"));
+    assert_non_null(strstr(err, "network 'ctl-lab' is not running"));
+    assert_non_null(strstr(err, "net-start ctl-lab"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(harness_marinactl(h, &out, NULL, "net-undefine", "ctl-lab", NULL), 0);
+    g_clear_pointer(&out, g_free);
+
+    assert_true(g_file_set_contents(file, on_none, -1, NULL));
+    assert_int_equal(harness_marinactl(h, &out, &err, "domxml-to-native", file, NULL), 0);
+    assert_non_null(strstr(out, "-netdev user,id=hostnet0"));
+    assert_non_null(strstr(err, "no virtual network 'ctl-nonet'"));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_console_from_a_pipe_and_events),
         cmocka_unit_test(test_native_nodeinfo_version_autostart),
+        cmocka_unit_test(test_native_network),
     };
 
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);

@@ -883,6 +883,66 @@ test_checks(void **state)
     assert_false(has_guest(hosts->dst, "mig-check"));
 }
 
+/* A guest on the virtual network 'default' (both session daemons have it)
+ * moves live and answers there; a network the destination has but does not
+ * run is refused, naming it and how to start it. */
+static void
+test_network_guest(void **state)
+{
+    Hosts *hosts = *state;
+    const char *nic = "<interface type='network'><source network='default'/>"
+                      "<mac address='52:54:00:4d:16:01'/><model type='virtio'/></interface></devices>";
+    g_autofree char *base = guest_xml("mig-net", NULL);
+    g_autofree char *xml = edit(base, "</devices>", nic);
+    g_autoptr(MarinaDBusDomain) dom = NULL;
+    g_autoptr(MarinaDBusDomain) moved = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *message = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *net_path = NULL;
+    g_autofree char *stopped = NULL;
+    g_auto(GStrv) warnings = NULL;
+    g_autoptr(GString) acc = g_string_new(NULL);
+    Plan plan = {.persistent = TRUE, .undefine = TRUE};
+    guint reason = 0;
+    int fd;
+
+    dom = harness_define(hosts->src, xml);
+    assert_true(marina_dbus_domain_call_start_sync(dom, 0, NULL, &error));
+    fd = harness_open_serial(hosts->src, dom, acc);
+    assert_true(harness_wait_output(fd, acc, 0, "MARINA-GUEST-READY", 60000));
+    assert_true(harness_type_and_wait(fd, acc, "X=7; echo set-$X", "set-7", 20000));
+    close(fd);
+
+    path = migrate(hosts, hosts->src, hosts->dst, dom, &plan, &message);
+    if (path == NULL)
+        fprintf(stderr, "migration failed: %s\n", message);
+    assert_non_null(path);
+    moved = harness_domain(hosts->dst, NULL, path);
+    assert_int_equal(harness_wait_state(moved, MARINA_DOMAIN_RUNNING, 5000, &reason),
+                     MARINA_DOMAIN_RUNNING);
+    assert_guest_answers(hosts->dst, path, "7");
+    assert_true(marina_dbus_domain_call_destroy_sync(moved, NULL, &error));
+    assert_true(marina_dbus_domain_call_undefine_sync(moved, 0, NULL, &error));
+
+    /* Defined but not running on the destination. */
+    assert_true(marina_dbus_host_call_define_network_sync(
+        hosts->dst->host, "<network><name>mig-lab</name><bridge name='mnetmig0'/></network>",
+        &net_path, &warnings, NULL, &error));
+    stopped = edit(xml, "network='default'", "network='mig-lab'");
+    assert_prepare_refused(hosts->dst, stopped, FALSE, "network 'mig-lab' is not active there");
+    assert_prepare_refused(hosts->dst, stopped, FALSE, "net-start mig-lab");
+    {
+        g_autoptr(MarinaDBusNetwork) net = marina_dbus_network_proxy_new_sync(
+            hosts->dst->conn, G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES, NULL, net_path, NULL,
+            &error);
+
+        assert_non_null(net);
+        assert_true(marina_dbus_network_call_undefine_sync(net, NULL, &error));
+    }
+    assert_false(has_guest(hosts->dst, "mig-net"));
+}
+
 /* A destination whose marinad.conf says @conf. */
 static Harness *
 host_with_config(const char *conf)
@@ -1451,6 +1511,7 @@ main(void)
         cmocka_unit_test(test_offline),
         cmocka_unit_test(test_offline_copy),
         cmocka_unit_test(test_checks),
+        cmocka_unit_test(test_network_guest),
         cmocka_unit_test(test_check_memory),
         cmocka_unit_test(test_hosts_allow),
         cmocka_unit_test(test_disk_not_visible),

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "network-config.h"
 
 static const char lab_xml[] = "<network>\n"
                               "  <name>lab</name>\n"
@@ -306,6 +307,76 @@ test_host_interfaces_and_devices(void **state)
     CTL(f, 0, &out, &err, "nodedev-list");
 }
 
+/* What the daemon fills in when a definition leaves it out (the UUID, the
+ * bridge's name and MAC address): taken from @stored into @from_file, so the
+ * rest must match as written. */
+static void
+adopt_filled_in(MarinaNetworkConfig *from_file, const MarinaNetworkConfig *stored, const char *text)
+{
+    if (strstr(text, "<uuid>") == NULL) {
+        g_free(from_file->uuid);
+        from_file->uuid = g_strdup(stored->uuid);
+    }
+    if (from_file->bridge == NULL)
+        from_file->bridge = g_strdup(stored->bridge);
+    if (from_file->mac == NULL)
+        from_file->mac = g_strdup(stored->mac);
+}
+
+/* Every valid network XML in tests/data/networks defines through the
+ * daemon (net-define), comes back with net-dumpxml --inactive as the same
+ * configuration, and undefines. */
+static void
+test_data_networks_round_trip(void **state)
+{
+    Fixture *f = *state;
+    const char *dir_path = g_getenv("MARINA_TEST_NETWORK_DIR");
+    g_autoptr(GDir) dir = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *out = NULL, *err = NULL;
+    const char *entry;
+
+    assert_non_null(dir_path);
+    dir = g_dir_open(dir_path, 0, NULL);
+    assert_non_null(dir);
+    while ((entry = g_dir_read_name(dir)) != NULL)
+        if (g_str_has_suffix(entry, ".xml"))
+            g_ptr_array_add(names, g_strdup(entry));
+    assert_true(names->len >= 10);
+    /* Several files are 'default' or use its addresses: it goes first. */
+    CTL(f, 0, &out, &err, "net-destroy", "default");
+    CTL(f, 0, &out, &err, "net-undefine", "default");
+
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *file = g_build_filename(dir_path, names->pdata[i], NULL);
+        g_autofree char *text = NULL;
+        g_autoptr(MarinaNetworkConfig) want = NULL;
+        g_autoptr(MarinaNetworkConfig) got = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *want_xml = NULL, *got_xml = NULL;
+
+        assert_true(g_file_get_contents(file, &text, NULL, NULL));
+        want = marina_network_config_parse(text, -1, NULL, &error);
+        if (want == NULL)
+            fail_msg("%s: %s", (char *)names->pdata[i], error->message);
+        CTL(f, 0, &out, &err, "net-define", file);
+        CTL(f, 0, &out, &err, "net-dumpxml", want->name, "--inactive");
+        got = marina_network_config_parse(out, -1, NULL, &error);
+        if (got == NULL)
+            fail_msg("%s: the daemon's XML does not parse: %s\n%s", (char *)names->pdata[i],
+                     error->message, out);
+        adopt_filled_in(want, got, text);
+        want_xml = marina_network_config_to_xml(want);
+        got_xml = marina_network_config_to_xml(got);
+        if (!g_str_equal(want_xml, got_xml))
+            fail_msg("%s does not round-trip:\n%s\n--- daemon ---\n%s", (char *)names->pdata[i],
+                     want_xml, got_xml);
+        CTL(f, 0, &out, &err, "net-undefine", want->name);
+    }
+    CTL(f, 0, &out, &err, "net-list", "--all");
+    assert_null(strstr(out, "default"));
+}
+
 int
 main(void)
 {
@@ -315,6 +386,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_edit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_interfaces_and_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_networks_round_trip, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -510,6 +510,129 @@ test_session_guest(void **state)
     close(fd);
 }
 
+/* Waits (~10 s) in the guest on @fd for /sys/class/net/@dev to appear. */
+static gboolean
+guest_has_nic(int fd, GString *acc, const char *dev)
+{
+    g_autofree char *line = g_strdup_printf(
+        "i=0; while [ $i -lt 40 ] && [ ! -e /sys/class/net/%s ]; do sleep 0.25; i=$((i+1)); "
+        "done; [ -e /sys/class/net/%s ] && echo HAS-\"\"%s",
+        dev, dev, dev);
+    g_autofree char *expect = g_strdup_printf("HAS-%s", dev);
+
+    return harness_type_and_wait(fd, acc, line, expect, 15000);
+}
+
+static void
+attach_live(MarinaDBusDomain *dom, const char *xml)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) warnings = NULL;
+
+    call_ok(
+        marina_dbus_domain_call_attach_device_sync(dom, xml, 1 /* live */, &warnings, NULL, &error),
+        error, "AttachDevice");
+}
+
+static char *
+guest_log(Harness *h, const char *name)
+{
+    g_autofree char *path = g_build_filename(h->state_dir, "log", NULL);
+    g_autofree char *file = g_strconcat(name, ".log", NULL);
+    g_autofree char *full = g_build_filename(path, file, NULL);
+    char *log = NULL;
+
+    assert_true(g_file_get_contents(full, &log, NULL, NULL));
+    return log;
+}
+
+/* A session network's port forward that names no guest goes to the first
+ * guest that starts; the second starts without it (its log and GetInfo say
+ * who holds it). An interface on 'default' plugs into the running second
+ * guest. */
+static void
+test_session_forward_holder_and_hotplug(void **state)
+{
+    Harness *h = *state;
+    g_autoptr(MarinaDBusNetwork) net = NULL;
+    g_autoptr(MarinaDBusDomain) a = NULL, b = NULL;
+    g_autoptr(GString) acc_a = g_string_new(NULL);
+    g_autoptr(GString) acc_b = g_string_new(NULL);
+    g_autoptr(GVariant) info = NULL;
+    g_autofree char *how = NULL, *detail = NULL, *log = NULL, *xml = NULL, *answer = NULL;
+    g_autofree char *live = NULL;
+    g_autoptr(GError) error = NULL;
+    guint16 port = free_port();
+    int fd_a, fd_b;
+
+    xml = g_strdup_printf("<network><name>fwdnet</name><bridge name='mnetfwd0'/>"
+                          "<portForward proto='tcp' address='127.0.0.1'>"
+                          "<range start='%u' to='22'/></portForward></network>",
+                          port);
+    net = define_network(h, xml);
+    start_network(net);
+    info = network_info(net);
+    how = info_string(info, "how");
+    if (!g_str_equal(how, "user")) {
+        skip(); /* this host lets the session use a bridge */
+        return;
+    }
+    g_clear_pointer(&info, g_variant_unref);
+
+    a = boot_guest(h, "fwd-a", "fwdnet", "52:54:00:66:01:01", &fd_a, acc_a);
+    b = boot_guest(h, "fwd-b", "fwdnet", "52:54:00:66:01:02", &fd_b, acc_b);
+    log = guest_log(h, "fwd-b");
+    assert_non_null(strstr(log, "is held by guest 'fwd-a'"));
+    g_free(log);
+    log = guest_log(h, "fwd-a");
+    assert_non_null(strstr(log, "goes to this interface"));
+    info = network_info(net);
+    detail = info_string(info, "how-detail");
+    assert_non_null(strstr(detail, "goes to guest 'fwd-a'"));
+
+    /* The forward reaches the first guest. */
+    assert_true(harness_type_and_wait(fd_a, acc_a,
+                                      "(while true; do nc -l -p 22 -e echo fr\"\"om-a; "
+                                      "done) >/dev/null 2>&1 &",
+                                      "#", 5000));
+    answer = read_from_port(port, 20000);
+    assert_non_null(answer);
+    assert_non_null(strstr(answer, "from-a"));
+
+    /* Hot-plug: an interface on 'default' into the running second guest. */
+    assert_true(guest_has_nic(fd_b, acc_b, "eth0"));
+    attach_live(b, "<interface type='network'><mac address='52:54:00:66:01:03'/>"
+                   "<source network='default'/><model type='virtio'/></interface>");
+    assert_true(guest_has_nic(fd_b, acc_b, "eth1"));
+    assert_true(marina_dbus_domain_call_get_xml_sync(b, 0, &live, NULL, &error));
+    assert_non_null(strstr(live, "52:54:00:66:01:03"));
+    g_free(log);
+    log = guest_log(h, "fwd-b");
+    assert_non_null(strstr(log, "Interface 52:54:00:66:01:03: network 'default'"));
+    /* Once the first guest is off, the forward waits for the next guest. */
+    destroy_guest(a);
+    assert_true(HARNESS_WAIT_FOR(({
+                                     g_autoptr(GVariant) i = network_info(net);
+                                     g_autofree char *d = info_string(i, "how-detail");
+                                     strstr(d, "goes to the next guest") != NULL;
+                                 }),
+                                 5000));
+
+    /* One not running is refused, naming it. */
+    stop_network(net);
+    assert_false(marina_dbus_domain_call_attach_device_sync(
+        b,
+        "<interface type='network'><mac address='52:54:00:66:01:04'/>"
+        "<source network='fwdnet'/><model type='virtio'/></interface>",
+        1, NULL, NULL, &error));
+    assert_non_null(strstr(error->message, "Network 'fwdnet' is not running"));
+
+    destroy_guest(b);
+    close(fd_a);
+    close(fd_b);
+    assert_true(marina_dbus_network_call_undefine_sync(net, NULL, NULL));
+}
+
 /* ---------------------------------------------------------------------- */
 /* System daemon in this test's network namespace                         */
 
@@ -795,6 +918,14 @@ test_system_networks(void **state)
         assert_non_null(strstr(live, "<target dev=\"vnet"));
     }
 
+    /* Hot-plug: a second interface on 'default' gets its own tap on the
+     * bridge, and the guest sees it. */
+    assert_int_equal(sh("test $(ip -o link show master virbr0 | wc -l) -eq 1"), 0);
+    attach_live(g1, "<interface type='network'><mac address='52:54:00:77:00:09'/>"
+                    "<source network='default'/><model type='virtio'/></interface>");
+    assert_true(guest_has_nic(fd1, acc1, "eth1"));
+    assert_int_equal(sh("test $(ip -o link show master virbr0 | wc -l) -eq 2"), 0);
+
     /* Isolated: an address from its own DHCP, nothing beyond the bridge. */
     iso = define_network(h, "<network><name>iso</name><bridge name='mnetiso0'/>"
                             "<ip address='10.78.0.1' prefix='24'><dhcp>"
@@ -829,9 +960,12 @@ int
 main(void)
 {
     const struct CMUnitTest session_tests[] = {
-        cmocka_unit_test(test_default_network), cmocka_unit_test(test_define_start_undefine),
-        cmocka_unit_test(test_bad_requests),    cmocka_unit_test(test_host_listings),
+        cmocka_unit_test(test_default_network),
+        cmocka_unit_test(test_define_start_undefine),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_host_listings),
         cmocka_unit_test(test_session_guest),
+        cmocka_unit_test(test_session_forward_holder_and_hotplug),
     };
     const struct CMUnitTest system_tests[] = {
         cmocka_unit_test(test_system_networks),

@@ -301,6 +301,96 @@ test_attach_user_mode(void **state)
     iface_free(missing);
 }
 
+static guint16
+free_port(void)
+{
+    g_autoptr(GSocket) sock =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+    g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+    g_autoptr(GSocketAddress) bound = NULL;
+
+    assert_true(g_socket_bind(sock, any, TRUE, NULL));
+    bound = g_socket_get_local_address(sock, NULL);
+    return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+}
+
+/* A forward that names no guest goes to one interface: the first guest's;
+ * the next goes without it and is told who holds it; released, it moves
+ * on; a port something else listens on is given to nobody. */
+static void
+test_forward_holders(void **state)
+{
+    Fixture *f = *state;
+    guint16 port = free_port();
+    g_autofree char *xml = g_strdup_printf(
+        "<network><name>fw</name><bridge name='mnetfwu0'/>"
+        "<portForward proto='tcp' address='127.0.0.1'><range start='%u' to='22'/></portForward>"
+        "</network>",
+        port);
+    g_autofree char *fwd = g_strdup_printf("user,hostfwd=tcp:127.0.0.1:%u-:22", port);
+    MarinaDaemonNetwork *net = define(f, xml);
+    MarinaInterfaceConfig *a1 = iface_on("fw", "52:54:00:aa:01:01");
+    MarinaInterfaceConfig *a2 = iface_on("fw", "52:54:00:aa:01:02");
+    MarinaInterfaceConfig *b1 = iface_on("fw", "52:54:00:aa:02:01");
+    MarinaNetAttachment a;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSocket) busy = NULL;
+    g_autofree char *detail = NULL;
+
+    start(f, net);
+    assert_true(marina_network_registry_attach_guest(f->registry, "ga", a1, &a, &error));
+    assert_string_equal(a.netdev, fwd);
+    assert_non_null(strstr(a.detail, "goes to this interface"));
+    marina_net_attachment_clear(&a);
+    /* Its own interface again (a restart of the plan) keeps it. */
+    assert_true(marina_network_registry_attach_guest(f->registry, "ga", a1, &a, &error));
+    assert_string_equal(a.netdev, fwd);
+    marina_net_attachment_clear(&a);
+    /* Its second interface and another guest go without it. */
+    assert_true(marina_network_registry_attach_guest(f->registry, "ga", a2, &a, &error));
+    assert_string_equal(a.netdev, "user");
+    assert_non_null(strstr(a.detail, "held by guest 'ga' (interface 52:54:00:aa:01:01)"));
+    marina_net_attachment_clear(&a);
+    assert_true(marina_network_registry_attach_guest(f->registry, "gb", b1, &a, &error));
+    assert_string_equal(a.netdev, "user");
+    assert_non_null(strstr(a.detail, "held by guest 'ga'"));
+    marina_net_attachment_clear(&a);
+    assert_string_equal(marina_network_registry_how(f->registry, net, &detail), "user");
+    assert_non_null(strstr(detail, "goes to guest 'ga'"));
+    g_clear_pointer(&detail, g_free);
+
+    /* Let go: the next guest gets it; only looking (NULL) holds nothing. */
+    marina_network_registry_release_guest(f->registry, "ga", "52:54:00:aa:01:01");
+    marina_network_registry_how(f->registry, net, &detail);
+    assert_non_null(strstr(detail, "goes to the next guest"));
+    assert_true(marina_network_registry_attach(f->registry, b1, &a, &error));
+    assert_string_equal(a.netdev, fwd);
+    marina_net_attachment_clear(&a);
+    assert_true(marina_network_registry_attach_guest(f->registry, "gb", b1, &a, &error));
+    assert_string_equal(a.netdev, fwd);
+    marina_net_attachment_clear(&a);
+    marina_network_registry_release_guest(f->registry, "gb", NULL);
+
+    /* Something else listens there: nobody gets it, and the log says why. */
+    {
+        g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+        g_autoptr(GSocketAddress) at = g_inet_socket_address_new(lo, port);
+
+        busy =
+            g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+        assert_true(g_socket_bind(busy, at, TRUE, NULL));
+        assert_true(g_socket_listen(busy, NULL));
+    }
+    assert_true(marina_network_registry_attach_guest(f->registry, "gb", b1, &a, &error));
+    assert_string_equal(a.netdev, "user");
+    assert_non_null(strstr(a.detail, "is in use on this host"));
+    marina_net_attachment_clear(&a);
+    iface_free(a1);
+    iface_free(a2);
+    iface_free(b1);
+}
+
 /* The test driver's registry: even as the system daemon it makes nothing
  * and writes nothing. */
 static void
@@ -344,6 +434,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_undefine_running_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attach_user_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forward_holders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_memory, setup, teardown),
     };
 
