@@ -15,6 +15,8 @@
 #include "job-registry.h"
 #include "marina-dbus.h"
 #include "migration-methods.h"
+#include "network-methods.h"
+#include "network-registry.h"
 #include "qemu-vm.h"
 #include "server.h"
 #include "state-store.h"
@@ -59,6 +61,8 @@ struct _MarinaDaemon {
     MarinaStats *stats;
     MarinaTestNode *test_node; /* the test driver's host, else NULL */
     MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
+    MarinaNetworkRegistry *networks; /* virtual networks (qemu driver), else NULL */
+    MarinaNetworks *network_methods; /* their D-Bus face */
     MarinaSubtree domains;     /* registered on every peer */
     guint heap_trim;
 };
@@ -87,6 +91,10 @@ marina_daemon_dispose(GObject *object)
     g_clear_object(&self->server);
     g_clear_pointer(&self->migrations, marina_migration_registry_free);
     g_clear_pointer(&self->storage, marina_storage_free);
+    /* The D-Bus face before the networks it serves. */
+    g_clear_pointer(&self->network_methods, marina_networks_free);
+    self->vm_context.networks = NULL;
+    g_clear_pointer(&self->networks, marina_network_registry_free);
     g_clear_object(&self->jobs);
     g_clear_object(&self->stats);
     g_clear_pointer(&self->peers, g_hash_table_unref);
@@ -185,6 +193,19 @@ on_guest_changed(MarinaVmRegistry *guests, MarinaVm *vm, GVariant *properties, M
             key, NULL, marina_vm_get_object_path(vm), "org.freedesktop.DBus.Properties",
             "PropertiesChanged", g_variant_new("(s@a{sv}as)", DOMAIN_INTERFACE, properties, NULL),
             NULL);
+}
+
+static void
+on_guest_config_changed(MarinaVmRegistry *guests, MarinaVm *vm, const char *event,
+                        const char *device, MarinaDaemon *self)
+{
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, self->peers);
+    while (g_hash_table_iter_next(&iter, &key, NULL))
+        g_dbus_connection_emit_signal(key, NULL, marina_vm_get_object_path(vm), DOMAIN_INTERFACE,
+                                      "ConfigChanged", g_variant_new("(ss)", event, device), NULL);
 }
 
 static void
@@ -437,6 +458,8 @@ on_peer_closed(GDBusConnection *connection, gboolean remote_vanished, GError *er
                                                        connection);
     if (self->storage != NULL)
         marina_storage_remove_peer(self->storage, connection);
+    if (self->network_methods != NULL)
+        marina_networks_remove_peer(self->network_methods, connection);
     marina_job_registry_remove_connection(self->jobs, connection);
     g_hash_table_remove(self->peers, connection);
     update_stats_settings(self);
@@ -465,6 +488,12 @@ on_new_client(MarinaServer *server, GDBusConnection *connection, gboolean read_o
         return FALSE;
     }
     if (self->storage != NULL && !marina_storage_add_peer(self->storage, connection, &error)) {
+        g_warning("Cannot serve a client: %s", error->message);
+        peer_free(peer);
+        return FALSE;
+    }
+    if (self->network_methods != NULL &&
+        !marina_networks_add_peer(self->network_methods, connection, &error)) {
         g_warning("Cannot serve a client: %s", error->message);
         peer_free(peer);
         return FALSE;
@@ -541,14 +570,26 @@ trim_heap(gpointer unused)
     return G_SOURCE_CONTINUE;
 }
 
+static void
+on_networks_loaded(gpointer data)
+{
+    MarinaDaemon *self = data;
+
+    marina_guest_startup_autostart(&self->vm_context);
+}
+
 gboolean
 marina_daemon_start(MarinaDaemon *self, GError **error)
 {
     if (!prepare_driver(self, error))
         return FALSE;
     setup_host(self);
-    if (!is_test_driver(self))
+    if (!is_test_driver(self)) {
         self->storage = new_storage(self);
+        self->networks = marina_network_registry_new(self->config, self->host, self->guests);
+        self->network_methods = marina_networks_new(self->networks, self->host, self->guests);
+        self->vm_context.networks = self->networks;
+    }
     self->server = marina_server_new(self->config);
     g_signal_connect(self->server, "new-client", G_CALLBACK(on_new_client), self);
     /* Claim the socket first: a second daemon must not touch guests the
@@ -567,7 +608,8 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
         marina_guest_startup_reattach(&self->vm_context, self->vm_type);
         marina_migration_in_cleanup(self->config);
         marina_guest_startup_clean_installs(&self->vm_context);
-        marina_guest_startup_autostart(&self->vm_context);
+        /* Guests that start with the daemon find their networks running. */
+        marina_network_registry_load(self->networks, on_networks_loaded, self);
     }
     /* Parsing thousands of definitions (a 9 MB node file for 10 000 guests)
      * leaves freed memory all over the heap: give it back to the system. */
@@ -600,5 +642,7 @@ marina_daemon_new(MarinaDaemonConfig *config)
     g_signal_connect(self->guests, "guest-event", G_CALLBACK(on_guest_event), self);
     g_signal_connect(self->guests, "guest-changed", G_CALLBACK(on_guest_changed), self);
     g_signal_connect(self->guests, "guest-removed", G_CALLBACK(on_guest_removed), self);
+    g_signal_connect(self->guests, "guest-config-changed", G_CALLBACK(on_guest_config_changed),
+                     self);
     return self;
 }

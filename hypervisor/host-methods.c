@@ -211,6 +211,7 @@ parse_for_host(MarinaHostMethods *self, const char *xml, GPtrArray *warnings, GE
     MarinaQemuCommandOptions opts = {
         .accel = self->context->config->accel, .qmp_fd = 3, .vnc_socket = "/dev/null"};
     int fds[64], taps[64];
+    const char *netdevs[64];
 
     if (config == NULL)
         return NULL;
@@ -231,6 +232,12 @@ parse_for_host(MarinaHostMethods *self, const char *xml, GPtrArray *warnings, GE
                       : -1;
     }
     opts.tap_fds = taps;
+    /* A virtual network is looked up when the guest starts (as libvirt
+     * does): any way of joining it will do for this check. */
+    for (guint i = 0; i < opts.n_tap_fds; i++)
+        netdevs[i] = "user";
+    opts.netdevs = netdevs;
+    opts.n_netdevs = opts.n_tap_fds;
     argv = marina_qemu_command_build(config, &opts, warnings, error);
     if (argv == NULL)
         return NULL;

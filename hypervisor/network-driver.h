@@ -28,9 +28,9 @@ G_BEGIN_DECLS
  */
 
 typedef struct {
-    char *bridge;      /* the bridge device guests' taps join */
+    char *bridge;         /* the bridge device guests' taps join */
     gboolean made_bridge; /* we created it (not forward=bridge) */
-    GPid dnsmasq_pid;  /* 0 when none runs */
+    GPid dnsmasq_pid;     /* 0 when none runs */
     char *dnsmasq_conf;   /* paths of its files, NULL when none */
     char *leases_file;
     char *firewall_table; /* "marina-net-virbr0", NULL when no rules */

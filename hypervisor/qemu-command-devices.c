@@ -301,6 +301,7 @@ marina_qemu_add_interface(MarinaQemuBuilder *b, const MarinaInterfaceConfig *ifa
     const char *wanted = iface->model != NULL ? iface->model : "virtio";
     g_autofree char *mac = marina_mac_canonicalize(iface->mac);
     int tap_fd = -1;
+    const char *netdev = NULL;
     GString *dev;
 
     if (mac == NULL) {
@@ -321,30 +322,30 @@ marina_qemu_add_interface(MarinaQemuBuilder *b, const MarinaInterfaceConfig *ifa
         return FALSE;
     }
 
+    if (b->options->tap_fds != NULL && i < b->options->n_tap_fds)
+        tap_fd = b->options->tap_fds[i];
+    if (b->options->netdevs != NULL && i < b->options->n_netdevs)
+        netdev = b->options->netdevs[i];
     if (iface->type == MARINA_NET_TYPE_USER) {
         marina_qemu_addf(b, "-netdev", "user,id=hostnet%u", i);
-    } else {
-        const char *type = iface->type == MARINA_NET_TYPE_BRIDGE ? "bridge" : "network";
-
-        if (b->options->tap_fds != NULL && i < b->options->n_tap_fds)
-            tap_fd = b->options->tap_fds[i];
-        if (tap_fd < 0 && iface->type == MARINA_NET_TYPE_NETWORK) {
-            g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                        _("Interface %s: virtual network '%s' is not available: this version of "
-                          "Marina has no virtual networks yet. Use <interface type='bridge'> "
-                          "with a host bridge on the system daemon, or <interface type='user'>."),
-                        mac, iface->source != NULL ? iface->source : "");
-            return FALSE;
-        }
-        if (tap_fd < 0) {
-            g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
-                        _("Interface %s: type '%s' needs the system daemon (marina:///system) "
-                          "to set up its tap device. Connect to marina:///system, or use "
-                          "<interface type='user'> in a session."),
-                        mac, type);
-            return FALSE;
-        }
+    } else if (tap_fd >= 0) {
         marina_qemu_addf(b, "-netdev", "tap,id=hostnet%u,fd=%d", i, tap_fd);
+    } else if (netdev != NULL && iface->type == MARINA_NET_TYPE_NETWORK) {
+        /* The daemon chose user-mode or the bridge helper (network-attach.c). */
+        marina_qemu_addf(b, "-netdev", "%s,id=hostnet%u", netdev, i);
+    } else if (iface->type == MARINA_NET_TYPE_NETWORK) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                    _("Interface %s: virtual network '%s' is attached by the daemon when the "
+                      "guest starts; its command line has no way to join it."),
+                    mac, iface->source != NULL ? iface->source : "");
+        return FALSE;
+    } else {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                    _("Interface %s: type '%s' needs the system daemon (marina:///system) "
+                      "to set up its tap device. Connect to marina:///system, or use "
+                      "<interface type='user'> in a session."),
+                    mac, "bridge");
+        return FALSE;
     }
     dev = g_string_new(model);
     g_string_append_printf(dev, ",netdev=hostnet%u,id=net%u,mac=%s", i, i, mac);

@@ -32,6 +32,12 @@ typedef struct {
      * daemon creates the taps); type user needs none. */
     const int *tap_fds;
     guint n_tap_fds;
+    /* One -netdev value (without id) per <interface> in config order, NULL
+     * for none: how a type 'network' interface without a tap joins its
+     * network here ("user,hostfwd=..." or "bridge,br=...,helper=...", see
+     * network-registry.h). */
+    const char *const *netdevs;
+    guint n_netdevs;
 } MarinaQemuCommandOptions;
 
 /* Number of character device slots (serial ports, then virtio consoles) the

@@ -122,4 +122,10 @@ JsonObject *marina_qemu_migrate_capabilities(gboolean auto_converge, gboolean po
 void marina_qemu_vm_collect_stats(MarinaVm *vm, guint kinds, GTask *task);
 void marina_qemu_vm_add_info(MarinaVm *vm, GVariantDict *info);
 
+/* qemu-vm-tuning.c: the tuning hooks (balloon, vCPU hot-plug, pinning, vCPU figures) */
+void marina_qemu_vm_set_memory(MarinaVm *vm, guint64 kib, GTask *task);
+void marina_qemu_vm_set_vcpus(MarinaVm *vm, guint count, GTask *task);
+void marina_qemu_vm_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task);
+void marina_qemu_vm_get_vcpu_info(MarinaVm *vm, GTask *task);
+
 G_END_DECLS

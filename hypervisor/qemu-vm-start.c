@@ -18,6 +18,7 @@
 #include "host-info.h"
 #include "qemu-command.h"
 #include "qemu-vm-private.h"
+#include "network-registry.h"
 #include "tap-device.h"
 #include "serial-relay.h"
 #include "state-store.h"
@@ -223,29 +224,73 @@ check_guest_files(MarinaQemuVm *self, GError **error)
  * goes into the live config (statistics, dumpxml). Other interfaces get -1:
  * user networking needs none, and the command builder explains why a
  * session daemon cannot join a bridge. */
+static int
+open_bridge_tap(MarinaQemuVm *self, MarinaInterfaceConfig *iface, GError **error)
+{
+    g_autofree char *name = NULL;
+    int fd = marina_tap_open_on_bridge(iface->source, iface->target_dev, &name, error);
+
+    if (fd >= 0) {
+        g_free(iface->target_dev);
+        iface->target_dev = g_steal_pointer(&name);
+    }
+    return fd;
+}
+
+/* An <interface type='network'>: as the network registry says (a tap on the
+ * network's bridge, or a -netdev value in @netdevs[i]); what was done goes
+ * into @notes for the guest's log. */
+static gboolean
+attach_network(MarinaQemuVm *self, MarinaInterfaceConfig *iface, int *fd, char **netdev,
+               GString *notes, GError **error)
+{
+    MarinaNetworkRegistry *networks = marina_vm_get_networks(VM(self));
+    MarinaNetAttachment a;
+
+    if (networks == NULL) {
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
+                    _("Interface %s: this daemon has no virtual networks."), iface->mac);
+        return FALSE;
+    }
+    if (!marina_network_registry_attach(networks, iface, &a, error))
+        return FALSE;
+    g_info("Guest '%s': %s", LIVE(self)->name, a.detail);
+    g_string_append_printf(notes, "marinad: %s\n", a.detail);
+    *fd = a.tap_fd;
+    a.tap_fd = -1;
+    if (a.tap_name != NULL) {
+        g_free(iface->target_dev);
+        iface->target_dev = g_steal_pointer(&a.tap_name);
+    }
+    *netdev = g_steal_pointer(&a.netdev);
+    marina_net_attachment_clear(&a);
+    return TRUE;
+}
+
 static gboolean
 open_taps(MarinaQemuVm *self, GSubprocessLauncher *launcher, int first_fd, int *tap_fds,
-          GError **error)
+          char **netdevs, GString *notes, GError **error)
 {
     GPtrArray *ifaces = LIVE(self)->interfaces;
 
     for (guint i = 0; i < ifaces->len; i++) {
         MarinaInterfaceConfig *iface = ifaces->pdata[i];
-        g_autofree char *name = NULL;
-        int fd;
+        gboolean ok = TRUE;
+        int fd = -1;
 
         tap_fds[i] = -1;
-        if (iface->type != MARINA_NET_TYPE_BRIDGE || !CFG(self)->system)
-            continue;
-        fd = marina_tap_open_on_bridge(iface->source, iface->target_dev, &name, error);
-        if (fd < 0) {
+        if (iface->type == MARINA_NET_TYPE_NETWORK)
+            ok = attach_network(self, iface, &fd, &netdevs[i], notes, error);
+        else if (iface->type == MARINA_NET_TYPE_BRIDGE && CFG(self)->system)
+            ok = (fd = open_bridge_tap(self, iface, error)) >= 0;
+        if (!ok) {
             g_prefix_error(error, _("Guest '%s' cannot start: "), LIVE(self)->name);
             return FALSE;
         }
+        if (fd < 0)
+            continue; /* user-mode, the bridge helper, or nothing to do */
         g_subprocess_launcher_take_fd(launcher, fd, first_fd + (int)i);
         tap_fds[i] = first_fd + (int)i;
-        g_free(iface->target_dev);
-        iface->target_dev = g_steal_pointer(&name);
     }
     return TRUE;
 }
@@ -257,6 +302,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     g_autofree int *chardev_fds = g_new0(int, n_chardevs + 1);
     guint n_ifaces = LIVE(self)->interfaces->len;
     g_autofree int *tap_fds = g_new0(int, n_ifaces + 1);
+    g_auto(GStrv) netdevs = g_new0(char *, n_ifaces + 1);
+    g_autoptr(GString) notes = g_string_new(NULL);
     g_autofree char *qmp_path = marina_qemu_vm_socket_path(self, "m");
     g_autofree char *vnc_path = marina_qemu_vm_socket_path(self, "v");
     g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -282,7 +329,7 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
         g_subprocess_launcher_take_fd(launcher, fd, 4 + i);
         chardev_fds[i] = 4 + i;
     }
-    if (!open_taps(self, launcher, 4 + n_chardevs, tap_fds, error))
+    if (!open_taps(self, launcher, 4 + n_chardevs, tap_fds, netdevs, notes, error))
         return NULL;
 
     opts.emulator = CFG(self)->emulator;
@@ -294,6 +341,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
     opts.incoming = d->restore_fd >= 0 || (d->flags & MARINA_VM_START_INCOMING);
     opts.tap_fds = tap_fds;
     opts.n_tap_fds = n_ifaces;
+    opts.netdevs = (const char *const *)netdevs;
+    opts.n_netdevs = n_ifaces;
     d->held = must_hold(LIVE(self), d);
     opts.start_paused = d->held;
     argv = marina_qemu_command_build(LIVE(self), &opts, warnings, error);
@@ -310,6 +359,8 @@ spawn_qemu(MarinaQemuVm *self, StartData *d, GError **error)
         header = g_strdup_printf("marinad: %s starting: %s\n", stamp, cmdline);
     }
     log_line(d->log_path, header);
+    if (notes->len > 0)
+        log_line(d->log_path, notes->str);
     d->log_offset = g_stat(d->log_path, &st) == 0 ? st.st_size : 0;
     log_fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (log_fd < 0) {

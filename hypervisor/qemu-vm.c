@@ -669,6 +669,11 @@ marina_qemu_vm_class_init(MarinaQemuVmClass *klass)
     vm_class->add_info = marina_qemu_vm_add_info;
     vm_class->reattach = marina_qemu_vm_reattach;
     vm_class->state_changed = qemu_state_changed;
+    /* Tuning (qemu-vm-tuning.c) */
+    vm_class->set_memory = marina_qemu_vm_set_memory;
+    vm_class->set_vcpus = marina_qemu_vm_set_vcpus;
+    vm_class->pin_vcpu = marina_qemu_vm_pin_vcpu;
+    vm_class->get_vcpu_info = marina_qemu_vm_get_vcpu_info;
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "cpu-list.h"
 #include "save-image.h"
 #include "test-node.h"
 #include "test-vm.h"
@@ -51,6 +52,10 @@ struct _MarinaTestVm {
     guint64 disk_rd, disk_wr, disk_rd_reqs, disk_wr_reqs;
     guint64 net_rx, net_tx;
     gint64 last_sample_us;
+
+    /* Tuning: each running vCPU's pinning (char* CPU list, NULL: not pinned), cleared at
+     * every start */
+    GPtrArray *vcpu_pins;
 };
 
 G_DEFINE_FINAL_TYPE(MarinaTestVm, marina_test_vm, MARINA_TYPE_VM)
@@ -341,6 +346,7 @@ power_on(MarinaTestVm *self, gboolean paused, gboolean restored)
     MarinaVm *vm = VM(self);
 
     self->running = TRUE;
+    g_ptr_array_set_size(self->vcpu_pins, 0);
     marina_vm_assign_id(vm);
     reset_stats(self);
     g_string_truncate(self->scrollback, 0);
@@ -593,6 +599,67 @@ marina_test_vm_set_initial_state(MarinaTestVm *self, MarinaDomainState state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Tuning: the balloon and vCPU count take effect at once (the base class    */
+/* keeps them in the running configuration); pinning is remembered.         */
+
+static void
+test_set_memory(MarinaVm *vm, guint64 kib, GTask *task)
+{
+    return_true(task);
+}
+
+static void
+test_set_vcpus(MarinaVm *vm, guint count, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+
+    /* A vCPU taken away loses its pinning, as a QEMU thread would. */
+    if (self->vcpu_pins->len > count)
+        g_ptr_array_set_size(self->vcpu_pins, count);
+    return_true(task);
+}
+
+static void
+test_pin_vcpu(MarinaVm *vm, guint vcpu, const cpu_set_t *cpus, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+
+    if (self->vcpu_pins->len <= vcpu)
+        g_ptr_array_set_size(self->vcpu_pins, vcpu + 1);
+    g_free(self->vcpu_pins->pdata[vcpu]);
+    self->vcpu_pins->pdata[vcpu] = marina_cpu_list_format(cpus);
+    return_true(task);
+}
+
+static void
+test_get_vcpu_info(MarinaVm *vm, GTask *task)
+{
+    MarinaTestVm *self = MARINA_TEST_VM(vm);
+    const MarinaDomainConfig *live = marina_vm_get_live(vm);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)marina_vm_vcpu_info_free);
+    gboolean paused = marina_vm_get_state(vm, NULL) == MARINA_DOMAIN_PAUSED;
+    guint host_cpus = marina_cpu_list_host_cpus();
+    cpu_set_t all;
+
+    marina_cpu_list_all(&all);
+    for (guint v = 0; v < live->current_vcpus; v++) {
+        MarinaVmVcpuInfo *info = marina_vm_vcpu_info_new(v);
+        const char *pin = v < self->vcpu_pins->len ? self->vcpu_pins->pdata[v] : NULL;
+
+        info->online = TRUE;
+        info->state = paused ? "halted" : "running";
+        info->cpu = (int)(v % host_cpus);
+        info->cpu_time_ns = self->cpu_time_ns / live->current_vcpus;
+        info->affinity = pin != NULL ? g_strdup(pin)
+                         : live->cpuset != NULL ? g_strdup(live->cpuset)
+                                                : marina_cpu_list_format(&all);
+        g_ptr_array_add(out, info);
+    }
+    g_task_return_pointer(task, out, (GDestroyNotify)g_ptr_array_unref);
+    g_object_unref(task);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Object                                                                  */
 
 static void
@@ -615,6 +682,7 @@ marina_test_vm_finalize(GObject *object)
     g_string_free(self->scrollback, TRUE);
     marina_domain_config_free(self->managed);
     g_free(self->vcpu_percent);
+    g_clear_pointer(&self->vcpu_pins, g_ptr_array_unref);
     G_OBJECT_CLASS(marina_test_vm_parent_class)->finalize(object);
 }
 
@@ -647,6 +715,11 @@ marina_test_vm_class_init(MarinaTestVmClass *klass)
     vm_class->store_autostart = test_store_autostart;
     vm_class->load_flags = test_load_flags;
     vm_class->discard_managed_save = test_discard_managed_save;
+    /* Tuning */
+    vm_class->set_memory = test_set_memory;
+    vm_class->set_vcpus = test_set_vcpus;
+    vm_class->pin_vcpu = test_pin_vcpu;
+    vm_class->get_vcpu_info = test_get_vcpu_info;
 }
 
 static void
@@ -654,4 +727,5 @@ marina_test_vm_init(MarinaTestVm *self)
 {
     self->scrollback = g_string_new(NULL);
     self->consoles = g_ptr_array_new_with_free_func((GDestroyNotify)console_free);
+    self->vcpu_pins = g_ptr_array_new_with_free_func(g_free);
 }

@@ -332,6 +332,11 @@ static const struct {
     {"OpenSerial", handle_open_serial},
     {"OpenGraphics", handle_open_graphics},
     {"Screenshot", handle_screenshot},
+    {"SetMemory", marina_vm_handle_set_memory},
+    {"SetVcpus", marina_vm_handle_set_vcpus},
+    {"PinVcpu", marina_vm_handle_pin_vcpu},
+    {"GetVcpuInfo", marina_vm_handle_get_vcpu_info},
+    {"GetInterfaceAddresses", marina_vm_handle_get_interface_addresses},
 };
 
 /* Migration needs more than one guest knows (other hosts, jobs, storage):

@@ -62,6 +62,18 @@ void marina_vm_notify_state_changed(MarinaVm *self);
 /* FALSE (with @error) while the guest runs or is being prepared. */
 gboolean marina_vm_check_startable(MarinaVm *self, GError **error);
 
+/* vm-tuning-methods.c: SetMemory, SetVcpus, PinVcpu, GetVcpuInfo, GetInterfaceAddresses. */
+void marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                 GVariant *params);
+void marina_vm_handle_set_vcpus(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                GVariant *params);
+void marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation,
+                               GVariant *params);
+void marina_vm_handle_get_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                    GVariant *params);
+void marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *invocation,
+                                              GVariant *params);
+
 /* vm-install.c: the StartInstall method. */
 void marina_vm_handle_start_install(MarinaVm *self, GDBusMethodInvocation *invocation,
                                     GVariant *options, guint flags);

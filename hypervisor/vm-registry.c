@@ -19,7 +19,7 @@ struct _MarinaVmRegistry {
     int next_id;
 };
 
-enum { GUEST_EVENT, GUEST_CHANGED, GUEST_REMOVED, N_SIGNALS };
+enum { GUEST_EVENT, GUEST_CHANGED, GUEST_REMOVED, GUEST_CONFIG_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE(MarinaVmRegistry, marina_vm_registry, G_TYPE_OBJECT)
@@ -51,6 +51,10 @@ marina_vm_registry_class_init(MarinaVmRegistryClass *klass)
     signals[GUEST_REMOVED] =
         g_signal_new("guest-removed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                      NULL, G_TYPE_NONE, 1, MARINA_TYPE_VM);
+    signals[GUEST_CONFIG_CHANGED] = g_signal_new(
+        "guest-config-changed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+        G_TYPE_NONE, 3, MARINA_TYPE_VM, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+        G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -269,4 +273,11 @@ void
 marina_vm_registry_emit_changed(MarinaVmRegistry *self, MarinaVm *vm, GVariant *properties)
 {
     g_signal_emit(self, signals[GUEST_CHANGED], 0, vm, properties);
+}
+
+void
+marina_vm_registry_emit_config_changed(MarinaVmRegistry *self, MarinaVm *vm, const char *event,
+                                       const char *device)
+{
+    g_signal_emit(self, signals[GUEST_CONFIG_CHANGED], 0, vm, event, device ? device : "");
 }

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *       state is already the new one
  *   "guest-changed" (MarinaVm *vm, GVariant *properties)
  *       the org.marinavm.Marina1.Domain properties (a{sv}) after a change
+ *   "guest-config-changed" (MarinaVm *vm, const char *event, const char *device)
+ *       the definition or running configuration changed (ConfigChanged)
  *   "guest-removed" (MarinaVm *vm)
  *       the guest left the registry (undefined, or a transient guest
  *       stopped); the registry has let it go
@@ -65,5 +67,7 @@ MarinaDiskUsers *marina_vm_registry_collect_disk_users(MarinaVmRegistry *self);
 void marina_vm_registry_emit_event(MarinaVmRegistry *self, MarinaVm *vm, const char *event,
                                    const char *detail);
 void marina_vm_registry_emit_changed(MarinaVmRegistry *self, MarinaVm *vm, GVariant *properties);
+void marina_vm_registry_emit_config_changed(MarinaVmRegistry *self, MarinaVm *vm, const char *event,
+                                            const char *device);
 
 G_END_DECLS

@@ -416,10 +416,22 @@ marina_vm_emit_event(MarinaVm *self, const char *event, const char *detail)
     marina_vm_registry_emit_event(PRIV(self)->ctx.registry, self, event, detail);
 }
 
+void
+marina_vm_emit_config_changed(MarinaVm *self, const char *event, const char *device)
+{
+    marina_vm_registry_emit_config_changed(PRIV(self)->ctx.registry, self, event, device);
+}
+
 const MarinaDaemonConfig *
 marina_vm_get_daemon_config(MarinaVm *self)
 {
     return PRIV(self)->ctx.config;
+}
+
+MarinaNetworkRegistry *
+marina_vm_get_networks(MarinaVm *self)
+{
+    return PRIV(self)->ctx.networks;
 }
 
 const MarinaDomainConfig *

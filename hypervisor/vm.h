@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sched.h>
 
 #include "core/domain-config.h"
 #include "core/domain-state.h"
@@ -20,6 +21,7 @@ G_BEGIN_DECLS
 G_DECLARE_DERIVABLE_TYPE(MarinaVm, marina_vm, MARINA, VM, GObject)
 
 typedef struct _MarinaVmRegistry MarinaVmRegistry;
+typedef struct _MarinaNetworkRegistry MarinaNetworkRegistry;
 
 /* One guest's statistics (see StatsUpdated); @kinds (MarinaStatsKind bits)
  * says which groups beyond vcpus, memory-kib and the timestamp are set. */
@@ -53,6 +55,9 @@ typedef struct {
      * (migration-methods.c), which daemon.c hands down here; NULL: refused. */
     MarinaVmMethodFunc migration_method;
     gpointer migration_data;
+    /* The virtual networks guests' <interface type='network'> attach to
+     * (network-registry.h); NULL (unit tests, the test driver): none. */
+    MarinaNetworkRegistry *networks;
 } MarinaVmContext;
 
 /*
@@ -112,7 +117,37 @@ struct _MarinaVmClass {
     gboolean (*store_autostart)(MarinaVm *self, gboolean on, GError **error);
     void (*load_flags)(MarinaVm *self, gboolean *autostart, gboolean *managed_save);
     void (*discard_managed_save)(MarinaVm *self);
+
+    /* ---- Tuning of the running guest (vm-tuning-methods.c) ----
+     * The base class has checked the values against the running
+     * configuration and updates it after success; each completes @task with
+     * TRUE or an error (MARINA_ERROR_UNSUPPORTED when the guest cannot do it
+     * live). NULL: nothing can be changed live. */
+    /* Balloon the guest to @kib (at most its maximum memory). */
+    void (*set_memory)(MarinaVm *self, guint64 kib, GTask *task);
+    /* Bring the guest's online vCPUs to @count (1 .. its maximum). */
+    void (*set_vcpus)(MarinaVm *self, guint count, GTask *task);
+    /* Run online vCPU @vcpu on the host CPUs of @cpus only. */
+    void (*pin_vcpu)(MarinaVm *self, guint vcpu, const cpu_set_t *cpus, GTask *task);
+    /* Complete @task with a GPtrArray (g_ptr_array_unref) of MarinaVmVcpuInfo*,
+     * one per online vCPU. */
+    void (*get_vcpu_info)(MarinaVm *self, GTask *task);
 };
+
+/* One vCPU of a running guest (GetVcpuInfo). */
+typedef struct {
+    guint vcpu;
+    gboolean online;
+    int cpu;           /* host CPU it last ran on, -1 unknown */
+    const char *state; /* "running", "halted", "offline" (static) */
+    guint64 cpu_time_ns;
+    char *affinity; /* host CPU list */
+    int thread_id;  /* -1 unknown */
+} MarinaVmVcpuInfo;
+
+MarinaVmVcpuInfo *marina_vm_vcpu_info_new(guint vcpu);
+void marina_vm_vcpu_info_free(MarinaVmVcpuInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaVmVcpuInfo, marina_vm_vcpu_info_free)
 
 enum {
     MARINA_VM_START_PAUSED = 1 << 0,
@@ -225,6 +260,8 @@ MarinaDomainConfig *marina_vm_read_save_image(const char *file, GError **error);
 /* ---- For drivers ---------------------------------------------------- */
 
 const MarinaDaemonConfig *marina_vm_get_daemon_config(MarinaVm *self);
+/* The daemon's virtual networks (MarinaVmContext.networks), or NULL. */
+MarinaNetworkRegistry *marina_vm_get_networks(MarinaVm *self);
 /* Give the guest, which has just started, a fresh running id. */
 void marina_vm_assign_id(MarinaVm *self);
 /* Tell clients (through the registry) of an event without a change of
@@ -259,6 +296,9 @@ gboolean marina_vm_remove_stop_waiter(MarinaVm *self, GTask *task);
  * read or holds another guest. */
 int marina_vm_open_save_image(MarinaVm *self, const char *file, MarinaDomainConfig **config,
                               gboolean *running, GError **error);
+/* The guest's definition or running configuration changed (ConfigChanged):
+ * @event as in the D-Bus XML, @device as the user names it, or "". */
+void marina_vm_emit_config_changed(MarinaVm *self, const char *event, const char *device);
 /* For open_serial: FALSE (and @invocation answered) when the guest has no
  * console @index among its @count. */
 gboolean marina_vm_check_serial_index(MarinaVm *self, GDBusMethodInvocation *invocation,

@@ -37,6 +37,7 @@ extern const CliCommand cli_console_commands[];
 extern const CliCommand cli_storage_commands[];
 extern const CliCommand cli_install_commands[];
 extern const CliCommand cli_migrate_commands[];
+extern const CliCommand cli_network_commands[];
 
 /* `event` (commands-event.c), listed with the domain commands. */
 int cli_cmd_event(CliContext *ctx, int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "daemon-stream.h"
 #include "error.h"
 #include "host.h"
+#include "host-private.h"
 
 #define HOST_INTERFACE "org.marinavm.Marina1.Host"
 
@@ -28,6 +29,7 @@ enum {
     SIGNAL_STATS_UPDATED,
     SIGNAL_POOL_EVENT,
     SIGNAL_VOLUME_EVENT,
+    SIGNAL_NETWORK_EVENT,
     N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -69,6 +71,9 @@ marina_host_class_init(MarinaHostClass *klass)
     signals[SIGNAL_VOLUME_EVENT] =
         g_signal_new("volume-event", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
                      G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+    signals[SIGNAL_NETWORK_EVENT] =
+        g_signal_new("network-event", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                     G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -131,6 +136,13 @@ on_volume_event(MarinaDBusHost *proxy, const char *path, const char *pool, const
     g_signal_emit(self, signals[SIGNAL_VOLUME_EVENT], 0, path, pool, name, event);
 }
 
+static void
+on_network_event(MarinaDBusHost *proxy, const char *path, const char *name, const char *event,
+                 MarinaHost *self)
+{
+    g_signal_emit(self, signals[SIGNAL_NETWORK_EVENT], 0, path, name, event);
+}
+
 MarinaHost *
 marina_host_new(MarinaConnection *connection)
 {
@@ -151,6 +163,7 @@ marina_host_new(MarinaConnection *connection)
                      self);
     g_signal_connect(self->signals, "pool-event", G_CALLBACK(on_pool_event), self);
     g_signal_connect(self->signals, "volume-event", G_CALLBACK(on_volume_event), self);
+    g_signal_connect(self->signals, "network-event", G_CALLBACK(on_network_event), self);
     return self;
 }
 
@@ -165,6 +178,12 @@ static MarinaDBusHost *
 caller(MarinaHost *self, int timeout_ms)
 {
     return marina_client_timeout(self->caller, timeout_ms);
+}
+
+MarinaDBusHost *
+marina_host_caller(MarinaHost *self, int timeout_ms)
+{
+    return caller(self, timeout_ms);
 }
 
 /* A reply that names a new object, with the daemon's warnings. */

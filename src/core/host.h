@@ -4,6 +4,7 @@
 
 #include "connection.h"
 #include "domain.h"
+#include "network.h"
 #include "pool.h"
 #include "records.h"
 
@@ -36,6 +37,8 @@ G_BEGIN_DECLS
  *                     list chose the packed encoding
  *   "pool-event"     (const char *path, const char *name, const char *event)
  *   "volume-event"   (const char *path, const char *pool, const char *name, const char *event)
+ *   "network-event"  (const char *path, const char *name, const char *event) -- event
+ *                     "defined", "undefined", "started", "stopped", "updated"
  */
 
 #define MARINA_TYPE_HOST (marina_host_get_type())
@@ -162,5 +165,46 @@ void marina_host_open_migration_stream_async(MarinaHost *self, const char *token
                                              GAsyncReadyCallback callback, gpointer user_data);
 int marina_host_open_migration_stream_finish(MarinaHost *self, GAsyncResult *result,
                                              GError **error);
+
+/* ---- Virtual networks and host devices (host-networks.c) ---- */
+
+/* Every virtual network in one call: a GPtrArray of MarinaNetworkRecord. */
+void marina_host_list_networks_async(MarinaHost *self, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *marina_host_list_networks_finish(MarinaHost *self, GAsyncResult *result, GError **error);
+
+/* Defines (or redefines) a persistent network from libvirt network XML.
+ * *warnings (may be NULL) lists what Marina ignored. */
+void marina_host_define_network_async(MarinaHost *self, const char *xml, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+MarinaNetwork *marina_host_define_network_finish(MarinaHost *self, GAsyncResult *result,
+                                                 char ***warnings, GError **error);
+
+/* Creates and starts a transient network (gone when stopped). */
+void marina_host_create_network_async(MarinaHost *self, const char *xml, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+MarinaNetwork *marina_host_create_network_finish(MarinaHost *self, GAsyncResult *result,
+                                                 char ***warnings, GError **error);
+
+/* A network by name or UUID; MARINA_ERROR_NO_SUCH_NETWORK when there is none. */
+void marina_host_lookup_network_async(MarinaHost *self, const char *name_or_uuid,
+                                      GCancellable *cancellable, GAsyncReadyCallback callback,
+                                      gpointer user_data);
+MarinaNetwork *marina_host_lookup_network_finish(MarinaHost *self, GAsyncResult *result,
+                                                 GError **error);
+
+/* The host's network interfaces, sorted by name: a GPtrArray of MarinaHostInterface. */
+void marina_host_list_host_interfaces_async(MarinaHost *self, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *marina_host_list_host_interfaces_finish(MarinaHost *self, GAsyncResult *result,
+                                                   GError **error);
+
+/* The host's USB (@type "usb") or PCI ("pci") devices a guest can be given:
+ * a GPtrArray of MarinaHostDevice. */
+void marina_host_list_host_devices_async(MarinaHost *self, const char *type,
+                                         GCancellable *cancellable, GAsyncReadyCallback callback,
+                                         gpointer user_data);
+GPtrArray *marina_host_list_host_devices_finish(MarinaHost *self, GAsyncResult *result,
+                                                GError **error);
 
 G_END_DECLS

@@ -566,3 +566,246 @@ marina_job_info_is_active(const MarinaJobInfo *info)
     return info->phase == MARINA_JOB_PHASE_SETUP || info->phase == MARINA_JOB_PHASE_STORAGE ||
            info->phase == MARINA_JOB_PHASE_MEMORY || info->phase == MARINA_JOB_PHASE_POSTCOPY;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Virtual networks and host devices
+ */
+
+static guint16
+lookup_uint16(GVariant *dict, const char *key)
+{
+    guint16 value = 0;
+
+    g_variant_lookup(dict, key, "q", &value);
+    return value;
+}
+
+static gint64
+lookup_int64(GVariant *dict, const char *key)
+{
+    gint64 value = 0;
+
+    g_variant_lookup(dict, key, "x", &value);
+    return value;
+}
+
+void
+marina_network_record_free(MarinaNetworkRecord *record)
+{
+    if (record == NULL)
+        return;
+    g_free(record->object_path);
+    g_free(record->name);
+    g_free(record->bridge);
+    g_free(record->forward);
+    g_free(record);
+}
+
+GPtrArray *
+marina_network_records_from_variant(GVariant *networks)
+{
+    GPtrArray *records = g_ptr_array_new_with_free_func((GDestroyNotify)marina_network_record_free);
+    GVariantIter iter;
+    const char *path, *name, *bridge, *forward;
+    gboolean active, autostart, persistent;
+
+    if (networks == NULL || !g_variant_is_of_type(networks, G_VARIANT_TYPE("a(osbbbss)")))
+        return records;
+    g_variant_iter_init(&iter, networks);
+    while (g_variant_iter_next(&iter, "(&o&sbbb&s&s)", &path, &name, &active, &autostart,
+                               &persistent, &bridge, &forward)) {
+        MarinaNetworkRecord *r = g_new0(MarinaNetworkRecord, 1);
+
+        r->object_path = g_strdup(path);
+        r->name = g_strdup(name);
+        r->active = active;
+        r->autostart = autostart;
+        r->persistent = persistent;
+        r->bridge = g_strdup(bridge);
+        r->forward = g_strdup(forward);
+        g_ptr_array_add(records, r);
+    }
+    return records;
+}
+
+void
+marina_network_info_free(MarinaNetworkInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->name);
+    g_free(info->uuid);
+    g_free(info->bridge);
+    g_free(info->forward);
+    g_free(info->forward_dev);
+    g_free(info->ipv4);
+    g_free(info->ipv6);
+    g_free(info->dhcp_start);
+    g_free(info->dhcp_end);
+    g_free(info->ipv6_dhcp_start);
+    g_free(info->ipv6_dhcp_end);
+    g_free(info->how);
+    g_free(info->how_detail);
+    g_strfreev(info->guests);
+    g_free(info);
+}
+
+MarinaNetworkInfo *
+marina_network_info_from_variant(GVariant *dict)
+{
+    MarinaNetworkInfo *n = g_new0(MarinaNetworkInfo, 1);
+
+    n->name = lookup_string(dict, "name", "");
+    n->uuid = lookup_string(dict, "uuid", "");
+    n->active = lookup_boolean(dict, "active");
+    n->autostart = lookup_boolean(dict, "autostart");
+    n->persistent = lookup_boolean(dict, "persistent");
+    n->bridge = lookup_string(dict, "bridge", "");
+    n->forward = lookup_string(dict, "forward", "");
+    n->forward_dev = lookup_string(dict, "forward-dev", "");
+    n->ipv4 = lookup_string(dict, "ipv4", "");
+    n->ipv6 = lookup_string(dict, "ipv6", "");
+    n->dhcp_start = lookup_string(dict, "dhcp-start", "");
+    n->dhcp_end = lookup_string(dict, "dhcp-end", "");
+    n->ipv6_dhcp_start = lookup_string(dict, "ipv6-dhcp-start", "");
+    n->ipv6_dhcp_end = lookup_string(dict, "ipv6-dhcp-end", "");
+    n->mtu = lookup_uint(dict, "mtu");
+    n->how = lookup_string(dict, "how", "");
+    n->how_detail = lookup_string(dict, "how-detail", "");
+    n->guests = lookup_strv(dict, "guests");
+    return n;
+}
+
+void
+marina_dhcp_lease_free(MarinaDhcpLease *lease)
+{
+    if (lease == NULL)
+        return;
+    g_free(lease->mac);
+    g_free(lease->address);
+    g_free(lease->type);
+    g_free(lease->hostname);
+    g_free(lease->client_id);
+    g_free(lease);
+}
+
+/* Each a{sv} of an aa{sv} reply made into a record by @make. */
+static GPtrArray *
+records_from_dicts(GVariant *dicts, gpointer (*make)(GVariant *dict, gconstpointer data),
+                   gconstpointer data, GDestroyNotify free_func)
+{
+    GPtrArray *records = g_ptr_array_new_with_free_func(free_func);
+    GVariantIter iter;
+    GVariant *dict;
+
+    if (dicts == NULL || !g_variant_is_of_type(dicts, G_VARIANT_TYPE("aa{sv}")))
+        return records;
+    g_variant_iter_init(&iter, dicts);
+    while ((dict = g_variant_iter_next_value(&iter)) != NULL) {
+        g_ptr_array_add(records, make(dict, data));
+        g_variant_unref(dict);
+    }
+    return records;
+}
+
+static gpointer
+lease_from_dict(GVariant *dict, gconstpointer unused)
+{
+    MarinaDhcpLease *l = g_new0(MarinaDhcpLease, 1);
+
+    l->expiry = lookup_int64(dict, "expiry");
+    l->mac = lookup_string(dict, "mac", "");
+    l->address = lookup_string(dict, "address", "");
+    l->prefix = lookup_uint(dict, "prefix");
+    l->type = lookup_string(dict, "type", "");
+    l->hostname = lookup_string(dict, "hostname", "");
+    l->client_id = lookup_string(dict, "client-id", "");
+    return l;
+}
+
+GPtrArray *
+marina_dhcp_leases_from_variant(GVariant *leases)
+{
+    return records_from_dicts(leases, lease_from_dict, NULL,
+                              (GDestroyNotify)marina_dhcp_lease_free);
+}
+
+void
+marina_host_interface_free(MarinaHostInterface *iface)
+{
+    if (iface == NULL)
+        return;
+    g_free(iface->name);
+    g_free(iface->mac);
+    g_free(iface->state);
+    g_free(iface->kind);
+    g_strfreev(iface->addresses);
+    g_free(iface->marina_network);
+    g_free(iface);
+}
+
+static gpointer
+interface_from_dict(GVariant *dict, gconstpointer unused)
+{
+    MarinaHostInterface *i = g_new0(MarinaHostInterface, 1);
+
+    i->name = lookup_string(dict, "name", "");
+    i->mac = lookup_string(dict, "mac", "");
+    i->state = lookup_string(dict, "state", "");
+    i->kind = lookup_string(dict, "kind", "");
+    i->mtu = lookup_uint(dict, "mtu");
+    i->addresses = lookup_strv(dict, "addresses");
+    i->marina_network = lookup_string(dict, "marina-network", "");
+    return i;
+}
+
+GPtrArray *
+marina_host_interfaces_from_variant(GVariant *interfaces)
+{
+    return records_from_dicts(interfaces, interface_from_dict, NULL,
+                              (GDestroyNotify)marina_host_interface_free);
+}
+
+void
+marina_host_device_free(MarinaHostDevice *device)
+{
+    if (device == NULL)
+        return;
+    g_free(device->type);
+    g_free(device->name);
+    g_free(device->vendor);
+    g_free(device->product);
+    g_free(device->address);
+    g_free(device->pci_class);
+    g_free(device->driver);
+    g_free(device->used_by);
+    g_free(device);
+}
+
+static gpointer
+device_from_dict(GVariant *dict, gconstpointer type)
+{
+    MarinaHostDevice *d = g_new0(MarinaHostDevice, 1);
+
+    d->type = g_strdup(type);
+    d->name = lookup_string(dict, "name", "");
+    d->vendor_id = lookup_uint16(dict, "vendor-id");
+    d->product_id = lookup_uint16(dict, "product-id");
+    d->vendor = lookup_string(dict, "vendor", "");
+    d->product = lookup_string(dict, "product", "");
+    d->bus = lookup_uint(dict, "bus");
+    d->device = lookup_uint(dict, "device");
+    d->address = lookup_string(dict, "address", "");
+    d->pci_class = lookup_string(dict, "class", "");
+    d->driver = lookup_string(dict, "driver", "");
+    d->iommu_group = lookup_int(dict, "iommu-group", -1);
+    d->used_by = lookup_string(dict, "used-by", "");
+    return d;
+}
+
+GPtrArray *
+marina_host_devices_from_variant(const char *type, GVariant *devices)
+{
+    return records_from_dicts(devices, device_from_dict, type != NULL ? type : "",
+                              (GDestroyNotify)marina_host_device_free);
+}

@@ -207,4 +207,97 @@ MarinaVolumeInfo *marina_volume_info_from_variant(GVariant *info, const char *ob
  * type "none". */
 MarinaJobInfo *marina_job_info_from_variant(GVariant *info);
 
+/* ---- Virtual networks and host devices ---- */
+
+/* One virtual network as Host.ListNetworks reports it. */
+typedef struct {
+    char *object_path;
+    char *name;
+    gboolean active;
+    gboolean autostart;
+    gboolean persistent;
+    char *bridge;  /* "" when not running and none is named */
+    char *forward; /* "nat", "route", "open", "bridge" or "none" (isolated) */
+} MarinaNetworkRecord;
+
+/* Network.GetInfo. Strings absent from the reply are "", numbers 0. */
+typedef struct {
+    char *name;
+    char *uuid;
+    gboolean active;
+    gboolean autostart;
+    gboolean persistent;
+    char *bridge;
+    char *forward;     /* as in MarinaNetworkRecord */
+    char *forward_dev; /* the only host device NAT / routing uses, or "" */
+    char *ipv4;        /* "192.168.122.1/24" or "" */
+    char *ipv6;
+    char *dhcp_start; /* the first IPv4 DHCP range, or "" */
+    char *dhcp_end;
+    char *ipv6_dhcp_start;
+    char *ipv6_dhcp_end;
+    guint mtu;        /* 0 = default */
+    char *how;        /* how guests attach here: "bridge", "bridge-helper" or "user" */
+    char *how_detail; /* one sentence for people */
+    char **guests;    /* running guests attached; never NULL */
+} MarinaNetworkInfo;
+
+/* One DHCP lease (Network.GetDHCPLeases, virsh net-dhcp-leases). */
+typedef struct {
+    gint64 expiry; /* unix seconds, 0 = never */
+    char *mac;
+    char *address;
+    guint prefix;
+    char *type;      /* "ipv4" or "ipv6" */
+    char *hostname;  /* "" when the client sent none */
+    char *client_id; /* "" when none */
+} MarinaDhcpLease;
+
+/* One network interface of the daemon's host (Host.ListHostInterfaces). */
+typedef struct {
+    char *name;
+    char *mac;
+    char *state; /* "up" or "down" */
+    char *kind;  /* "ethernet", "bridge", "wireless", "loopback", "other" */
+    guint mtu;
+    char **addresses;     /* "192.168.1.5/24"; never NULL */
+    char *marina_network; /* the virtual network that made it, or "" */
+} MarinaHostInterface;
+
+/* A USB or PCI device of the host a guest can be given (Host.ListHostDevices). */
+typedef struct {
+    char *type; /* "usb" or "pci" */
+    char *name; /* "usb_1_4", "pci_0000_00_1f_3" */
+    guint16 vendor_id;
+    guint16 product_id;
+    char *vendor;
+    char *product;
+    guint bus;       /* USB */
+    guint device;    /* USB */
+    char *address;   /* PCI "0000:00:1f.3"; "" for USB */
+    char *pci_class; /* PCI class; "" for USB */
+    char *driver;    /* PCI: the bound driver, "" when none */
+    int iommu_group; /* PCI: -1 when none (and for USB) */
+    char *used_by;   /* the guest that has it, or "" */
+} MarinaHostDevice;
+
+void marina_network_record_free(MarinaNetworkRecord *record);
+void marina_network_info_free(MarinaNetworkInfo *info);
+void marina_dhcp_lease_free(MarinaDhcpLease *lease);
+void marina_host_interface_free(MarinaHostInterface *iface);
+void marina_host_device_free(MarinaHostDevice *device);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaNetworkRecord, marina_network_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaNetworkInfo, marina_network_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaDhcpLease, marina_dhcp_lease_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHostInterface, marina_host_interface_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHostDevice, marina_host_device_free)
+
+GPtrArray *marina_network_records_from_variant(GVariant *networks);   /* a(osbbbss) */
+MarinaNetworkInfo *marina_network_info_from_variant(GVariant *info);  /* a{sv} */
+GPtrArray *marina_dhcp_leases_from_variant(GVariant *leases);         /* aa{sv} */
+GPtrArray *marina_host_interfaces_from_variant(GVariant *interfaces); /* aa{sv} */
+/* @type "usb" or "pci", as asked for. */
+GPtrArray *marina_host_devices_from_variant(const char *type, GVariant *devices); /* aa{sv} */
+
 G_END_DECLS
