@@ -59,11 +59,11 @@ struct _MarinaDaemon {
     MarinaMigrationMethods migration_methods;
     MarinaMigrationRegistry *migrations;
     MarinaStats *stats;
-    MarinaTestNode *test_node; /* the test driver's host, else NULL */
-    MarinaStorage *storage;    /* pools and volumes (qemu driver), else NULL */
+    MarinaTestNode *test_node;       /* the test driver's host, else NULL */
+    MarinaStorage *storage;          /* pools and volumes (qemu driver), else NULL */
     MarinaNetworkRegistry *networks; /* virtual networks (qemu driver), else NULL */
     MarinaNetworks *network_methods; /* their D-Bus face */
-    MarinaSubtree domains;     /* registered on every peer */
+    MarinaSubtree domains;           /* registered on every peer */
     guint heap_trim;
 };
 

@@ -288,7 +288,8 @@ marina_network_registry_attach(MarinaNetworkRegistry *self, const MarinaInterfac
         return FALSE;
     }
     if (network->live == NULL) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
+        /* Not NOT_RUNNING: a guest's start reads that as QEMU having gone. */
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Network '%s' is not running: start it with `marinactl net-start %s`."),
                     network->name, network->name);
         return FALSE;

@@ -75,6 +75,7 @@ typedef struct {
     char *ip;
     char *bridge;
     char *setup;
+    gboolean ipv6; /* the network has IPv6 on the bridge */
 } BridgeCreate;
 
 static void
@@ -98,6 +99,27 @@ on_bridge_setup(GObject *source, GAsyncResult *result, gpointer data)
         g_task_return_boolean(task, TRUE);
 }
 
+/* Before the bridge comes up: no IPv6 at all on it when the network has
+ * none, and never addresses or routes from a guest's router advertisements
+ * on the host (as libvirt does). A kernel without IPv6 has nothing to set. */
+static gboolean
+bridge_ipv6_settings(const char *bridge, gboolean ipv6, GError **error)
+{
+    static const char *const off[] = {"disable_ipv6", NULL};
+    static const char *const on[] = {"accept_ra", "autoconf", NULL};
+    g_autofree char *dir = g_strdup_printf("/proc/sys/net/ipv6/conf/%s", bridge);
+
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+        return TRUE;
+    for (const char *const *key = ipv6 ? on : off; *key != NULL; key++) {
+        g_autofree char *path = g_build_filename(dir, *key, NULL);
+
+        if (!marina_net_write_sysctl(path, ipv6 ? "0\n" : "1\n", error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static void
 on_bridge_added(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -116,6 +138,10 @@ on_bridge_added(GObject *source, GAsyncResult *result, gpointer data)
                           "Marina's. Choose another <bridge name>."),
                         c->bridge);
         }
+        g_task_return_error(task, error);
+        return;
+    }
+    if (!bridge_ipv6_settings(c->bridge, c->ipv6, &error)) {
         g_task_return_error(task, error);
         return;
     }
@@ -160,6 +186,7 @@ marina_net_bridge_create_async(const MarinaNetworkConfig *config, const char *br
         return;
     }
     c->setup = marina_net_bridge_setup_text(config, bridge);
+    c->ipv6 = config->ipv6_internal || marina_net_config_ip(config, TRUE) != NULL;
     /* Made with STP off, which the setup turns on when wanted (the kernel
      * then raises a delay under two seconds to two, as under libvirt). */
     delay = g_strdup_printf("%u", MIN(config->delay, 30u) * 100);

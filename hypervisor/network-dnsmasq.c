@@ -17,8 +17,6 @@
 #define LEASE_TIME "1h"
 /* A lease file line is far shorter: anything longer is not dnsmasq's. */
 #define LEASE_LINE_MAX 1024
-/* Largest lease file read. */
-#define LEASE_FILE_MAX (4 * 1024 * 1024)
 /* How long dnsmasq gets to leave after TERM, and after KILL (50 ms ticks). */
 #define TERM_TICKS 100
 #define KILL_TICKS 40
@@ -126,7 +124,7 @@ range_size(const MarinaNetDhcpRange *range, gboolean ipv6)
 
 /* dhcp-range lines for @ip; adds its addresses to @lease_max. */
 static void
-append_ranges(GString *s, const MarinaNetIp *ip, const char *bridge, guint *lease_max)
+append_ranges(GString *s, const MarinaNetIp *ip, guint *lease_max)
 {
     g_autofree char *subnet = marina_net_ip_subnet(ip);
     g_autofree char *mask =
@@ -157,7 +155,6 @@ append_ranges(GString *s, const MarinaNetIp *ip, const char *bridge, guint *leas
     /* IPv6 without DHCP: router advertisements only (SLAAC). */
     if (ip->ipv6 && !any)
         g_string_append_printf(s, "dhcp-range=%s,ra-only,%u\n", subnet, ip->prefix);
-    (void)bridge;
 }
 
 static gboolean
@@ -219,7 +216,7 @@ marina_net_dnsmasq_conf_text(const MarinaNetworkConfig *config, const char *brid
     for (guint i = 0; config->ips != NULL && i < config->ips->len; i++) {
         const MarinaNetIp *ip = g_ptr_array_index(config->ips, i);
 
-        append_ranges(s, ip, bridge, &lease_max);
+        append_ranges(s, ip, &lease_max);
         if (ip->tftp_root != NULL && g_path_is_absolute(ip->tftp_root) &&
             marina_net_token_is_safe(ip->tftp_root))
             g_string_append_printf(s, "enable-tftp\ntftp-root=%s\n", ip->tftp_root);
@@ -349,9 +346,12 @@ write_if_changed(const char *path, const char *text, gboolean *changed, GError *
     }
     if (changed != NULL)
         *changed = TRUE;
-    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local)) {
+    /* Readable by dnsmasq's unprivileged user whatever the umask. */
+    if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local) ||
+        g_chmod(path, 0644) != 0) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Could not write dnsmasq's file %s: %s."), path, local->message);
+                    _("Could not write dnsmasq's file %s: %s."), path,
+                    local != NULL ? local->message : g_strerror(errno));
         return FALSE;
     }
     return TRUE;
@@ -376,7 +376,7 @@ marina_net_dnsmasq_write_files(const MarinaNetworkConfig *config, const char *br
                     dir);
         return FALSE;
     }
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
+    if (g_mkdir_with_parents(dir, 0755) != 0 || g_chmod(dir, 0755) != 0) {
         saved = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Could not create the directory %s for dnsmasq: %s."), dir,

@@ -143,7 +143,12 @@ gboolean marina_net_firewall_forwards_ipv4(const MarinaNetworkConfig *config);
 /* Lets connections from the host's loopback address to a forwarded port
  * go out to the guests on @bridge (route_localnet), for IPv4 port forwards. */
 gboolean marina_net_localnet_enable(const char *bridge, GError **error);
-/* Turns IPv4 (and, with an IPv6 <ip>, IPv6) forwarding on for nat / route. */
+/* The interfaces with routes learnt from router advertisements in the
+ * text of /proc/net/ipv6_route (RTF_ADDRCONF), each once. */
+char **marina_net_ra_route_devices(const char *ipv6_route);
+/* Turns IPv4 (and, with an IPv6 <ip>, IPv6) forwarding on for nat / route;
+ * refuses IPv6 forwarding that would make the host drop routes learnt from
+ * router advertisements (interfaces with accept_ra other than 2). */
 gboolean marina_net_forwarding_enable(const MarinaNetworkConfig *config, GError **error);
 
 G_END_DECLS

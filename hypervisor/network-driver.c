@@ -35,7 +35,8 @@ void
 marina_net_runtime_save(const MarinaNetRuntime *runtime, GKeyFile *file)
 {
     g_key_file_remove_group(file, GROUP, NULL);
-    g_key_file_set_string(file, GROUP, "bridge", runtime->bridge);
+    if (runtime->bridge != NULL)
+        g_key_file_set_string(file, GROUP, "bridge", runtime->bridge);
     g_key_file_set_boolean(file, GROUP, "made-bridge", runtime->made_bridge);
     g_key_file_set_integer(file, GROUP, "dnsmasq-pid", (int)runtime->dnsmasq_pid);
     if (runtime->dnsmasq_conf != NULL)
@@ -54,26 +55,38 @@ bad_runtime(GError **error, const char *key)
     return FALSE;
 }
 
-/* An absolute path of ours ending in @suffix: no "..", no line breaks. */
+/* A path the driver made for @bridge: "/.../networks/<bridge><suffix>",
+ * no "..", no line breaks. Stop removes these files: a damaged state file
+ * must not name any other. */
 static gboolean
-path_is_sane(const char *path, const char *suffix)
+path_is_ours(const char *path, const char *bridge, const char *suffix)
 {
-    return strlen(path) < PATH_MAX_LEN && g_path_is_absolute(path) &&
-           g_str_has_suffix(path, suffix) && strstr(path, "/../") == NULL &&
-           strchr(path, '\n') == NULL && g_utf8_validate(path, -1, NULL);
+    g_autofree char *base = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *dir_base = NULL;
+    g_autofree char *want = g_strconcat(bridge, suffix, NULL);
+
+    if (strlen(path) >= PATH_MAX_LEN || !g_path_is_absolute(path) || strstr(path, "/../") != NULL ||
+        strchr(path, '\n') != NULL || !g_utf8_validate(path, -1, NULL))
+        return FALSE;
+    base = g_path_get_basename(path);
+    dir = g_path_get_dirname(path);
+    dir_base = g_path_get_basename(dir);
+    return g_str_equal(base, want) && g_str_equal(dir_base, "networks");
 }
 
-/* The optional string @key into *@out, checked with @ok; FALSE when present
- * and not acceptable. */
+/* The optional path @key into *@out; FALSE when present and not one the
+ * driver makes for @bridge. */
 static gboolean
-load_path(GKeyFile *file, const char *key, const char *suffix, char **out, GError **error)
+load_path(GKeyFile *file, const char *key, const char *bridge, const char *suffix, char **out,
+          GError **error)
 {
     g_autofree char *value = NULL;
 
     if (!g_key_file_has_key(file, GROUP, key, NULL))
         return TRUE;
     value = g_key_file_get_string(file, GROUP, key, NULL);
-    if (value == NULL || !path_is_sane(value, suffix))
+    if (value == NULL || !path_is_ours(value, bridge, suffix))
         return bad_runtime(error, key);
     *out = g_steal_pointer(&value);
     return TRUE;
@@ -113,8 +126,8 @@ marina_net_runtime_load(GKeyFile *file, GError **error)
         }
         rt->dnsmasq_pid = pid;
     }
-    if (!load_path(file, "dnsmasq-conf", ".conf", &rt->dnsmasq_conf, error) ||
-        !load_path(file, "leases-file", ".leases", &rt->leases_file, error))
+    if (!load_path(file, "dnsmasq-conf", rt->bridge, ".conf", &rt->dnsmasq_conf, error) ||
+        !load_path(file, "leases-file", rt->bridge, ".leases", &rt->leases_file, error))
         return NULL;
     table = g_key_file_get_string(file, GROUP, "firewall-table", NULL);
     if (table != NULL) {
@@ -132,35 +145,50 @@ marina_net_runtime_load(GKeyFile *file, GError **error)
 
 /* ---- leases ---- */
 
+/* The text of @path, at most @max bytes; NULL with @error when it cannot
+ * be read or is longer. (Not mapped: dnsmasq truncates the file as it
+ * rewrites it, and a mapping would then fault.) */
+static char *
+read_capped(const char *path, gsize max, GError **error)
+{
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    g_autoptr(GFileInputStream) in = g_file_read(file, NULL, error);
+    g_autofree char *buf = NULL;
+    gsize got = 0;
+
+    if (in == NULL)
+        return NULL;
+    buf = g_malloc(max + 1);
+    if (!g_input_stream_read_all(G_INPUT_STREAM(in), buf, max + 1, &got, NULL, error))
+        return NULL;
+    if (got > max) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                    _("it is larger than any dnsmasq writes"));
+        return NULL;
+    }
+    buf[got] = '\0';
+    return g_steal_pointer(&buf);
+}
+
 GPtrArray *
 marina_net_driver_read_leases(const MarinaNetworkConfig *config, const MarinaNetRuntime *runtime,
                               GError **error)
 {
-    g_autoptr(GMappedFile) file = NULL;
     g_autoptr(GError) local = NULL;
     g_autofree char *text = NULL;
-    gsize len;
 
     if (runtime == NULL || runtime->leases_file == NULL)
         return g_ptr_array_new_with_free_func((GDestroyNotify)marina_net_lease_free);
-    file = g_mapped_file_new(runtime->leases_file, FALSE, &local);
-    if (file == NULL) {
+    text = read_capped(runtime->leases_file, LEASE_FILE_MAX, &local);
+    if (text == NULL) {
         /* No lease given yet: dnsmasq makes the file with the first. */
-        if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
             return g_ptr_array_new_with_free_func((GDestroyNotify)marina_net_lease_free);
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("Could not read the DHCP leases of network '%s': %s."), config->name,
-                    local->message);
+                    _("Could not read the DHCP leases of network '%s': %s."),
+                    config != NULL ? config->name : runtime->bridge, local->message);
         return NULL;
     }
-    len = g_mapped_file_get_length(file);
-    if (len > LEASE_FILE_MAX) {
-        g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
-                    _("The DHCP lease file of network '%s' is larger than any dnsmasq writes."),
-                    config->name);
-        return NULL;
-    }
-    text = g_strndup(g_mapped_file_get_contents(file), len);
     return marina_net_leases_parse(text, g_get_real_time() / G_USEC_PER_SEC, config);
 }
 
@@ -402,12 +430,15 @@ static void
 on_start_firewall(GObject *source, GAsyncResult *result, gpointer data)
 {
     GTask *task = data;
+    Start *start = g_task_get_task_data(task);
     GError *error = NULL;
 
     if (!marina_net_firewall_apply_finish(result, &error)) {
         start_fail(task, error);
         return;
     }
+    /* Loaded in one transaction: there is a table to remove only now. */
+    start->rt->firewall_table = marina_net_firewall_table_name(start->rt->bridge);
     start_dnsmasq(task);
 }
 
@@ -416,6 +447,7 @@ on_start_bridge(GObject *source, GAsyncResult *result, gpointer data)
 {
     GTask *task = data;
     Start *start = g_task_get_task_data(task);
+    g_autofree char *table = NULL;
     GError *error = NULL;
     gboolean ok = marina_net_bridge_create_finish(result, &error);
 
@@ -435,9 +467,9 @@ on_start_bridge(GObject *source, GAsyncResult *result, gpointer data)
         start_fail(task, error);
         return;
     }
-    start->rt->firewall_table = marina_net_firewall_table_name(start->rt->bridge);
-    marina_net_firewall_apply_async(start->rt->firewall_table, start->ruleset,
-                                    g_task_get_cancellable(task), on_start_firewall, task);
+    table = marina_net_firewall_table_name(start->rt->bridge);
+    marina_net_firewall_apply_async(table, start->ruleset, g_task_get_cancellable(task),
+                                    on_start_firewall, task);
 }
 
 /* The bridge name @config gets, or NULL with @error. */
@@ -637,7 +669,15 @@ refresh_dnsmasq(GTask *task)
 {
     Refresh *r = g_task_get_task_data(task);
     gboolean alive = marina_net_dnsmasq_is_ours(r->rt->dnsmasq_pid, r->rt->dnsmasq_conf);
+    GPid pid;
 
+    /* One that runs on our files though its pid was not saved (the daemon
+     * stopped before saving it): take it rather than start a second. */
+    if (!alive && r->dnsmasq && (pid = pid_from_file(r->paths.pid)) != 0 &&
+        marina_net_dnsmasq_is_ours(pid, r->rt->dnsmasq_conf)) {
+        r->rt->dnsmasq_pid = pid;
+        alive = TRUE;
+    }
     if (!r->dnsmasq) {
         g_task_return_boolean(task, TRUE);
         g_object_unref(task);
@@ -701,7 +741,16 @@ refresh_async(const MarinaNetworkConfig *config, MarinaNetRuntime *runtime, gpoi
         return;
     }
     r->ruleset = marina_net_firewall_ruleset(config, runtime->bridge);
-    r->dnsmasq = marina_net_dnsmasq_needed(config) && runtime->dnsmasq_conf != NULL;
+    r->dnsmasq = marina_net_dnsmasq_needed(config);
+    if (r->dnsmasq && runtime->dnsmasq_conf == NULL) {
+        /* It started without DHCP and DNS: where its files go is not known. */
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("Network '%s' now needs DHCP or DNS, which it ran without: "
+                                  "stop it and start it again."),
+                                config->name);
+        g_object_unref(task);
+        return;
+    }
     if (r->dnsmasq) {
         marina_net_dnsmasq_paths_init(&r->paths, runtime->dnsmasq_conf);
         if (!marina_net_dnsmasq_write_files(config, runtime->bridge, &r->paths, &r->conf_changed,

@@ -342,15 +342,91 @@ marina_net_firewall_delete_finish(GAsyncResult *result, GError **error)
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
+/* The kernel's RTF_ADDRCONF: a route learnt from a router advertisement. */
+#define RTF_ADDRCONF_FLAG 0x00040000u
+
+char **
+marina_net_ra_route_devices(const char *ipv6_route)
+{
+    g_auto(GStrv) lines = g_strsplit(ipv6_route != NULL ? ipv6_route : "", "\n", 0);
+    GPtrArray *devices = g_ptr_array_new();
+
+    for (char **l = lines; *l != NULL; l++) {
+        g_auto(GStrv) f = g_strsplit_set(g_strstrip(*l), " \t", 0);
+        GPtrArray *fields = g_ptr_array_new();
+        guint64 flags = 0;
+        const char *dev;
+
+        for (char **w = f; *w != NULL; w++) {
+            if (**w != '\0')
+                g_ptr_array_add(fields, *w);
+        }
+        /* dest plen src plen next-hop metric refcnt use flags device */
+        if (fields->len == 10 &&
+            g_ascii_string_to_unsigned(g_ptr_array_index(fields, 8), 16, 0, G_MAXUINT32, &flags,
+                                       NULL) &&
+            (flags & RTF_ADDRCONF_FLAG) != 0) {
+            dev = g_ptr_array_index(fields, 9);
+            if (marina_net_ifname_is_valid(dev) &&
+                !g_ptr_array_find_with_equal_func(devices, dev, g_str_equal, NULL))
+                g_ptr_array_add(devices, g_strdup(dev));
+        }
+        g_ptr_array_unref(fields);
+    }
+    g_ptr_array_add(devices, NULL);
+    return (char **)g_ptr_array_free(devices, FALSE);
+}
+
+/* Turning IPv6 forwarding on makes the kernel drop what it learnt from
+ * router advertisements on interfaces with accept_ra 1: the host could
+ * lose its own IPv6 routes. Refuse then, as libvirt does, naming them. */
+static gboolean
+check_ipv6_forwarding_safe(const MarinaNetworkConfig *config, GError **error)
+{
+    g_autofree char *forwarding = NULL;
+    g_autofree char *routes = NULL;
+    g_auto(GStrv) devices = NULL;
+    g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *list = NULL;
+
+    if (g_file_get_contents("/proc/sys/net/ipv6/conf/all/forwarding", &forwarding, NULL, NULL) &&
+        g_str_equal(g_strstrip(forwarding), "1"))
+        return TRUE;
+    if (!g_file_get_contents("/proc/net/ipv6_route", &routes, NULL, NULL))
+        return TRUE;
+    devices = marina_net_ra_route_devices(routes);
+    for (char **dev = devices; *dev != NULL; dev++) {
+        g_autofree char *path = g_strdup_printf("/proc/sys/net/ipv6/conf/%s/accept_ra", *dev);
+        g_autofree char *value = NULL;
+
+        if (g_file_get_contents(path, &value, NULL, NULL) && !g_str_equal(g_strstrip(value), "2"))
+            g_ptr_array_add(bad, g_strdup(*dev));
+    }
+    if (bad->len == 0)
+        return TRUE;
+    g_ptr_array_add(bad, NULL);
+    list = g_strjoinv(", ", (char **)bad->pdata);
+    g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                _("Network '%s' needs IPv6 forwarding, which would make this host drop the "
+                  "routes it learnt from router advertisements on %s. Set accept_ra to 2 on "
+                  "those interfaces first (sysctl net.ipv6.conf.<interface>.accept_ra=2), or "
+                  "give the network no IPv6 address."),
+                config->name, list);
+    return FALSE;
+}
+
 gboolean
 marina_net_forwarding_enable(const MarinaNetworkConfig *config, GError **error)
 {
+    gboolean ipv6 = marina_net_config_ip(config, TRUE) != NULL;
+
     if (config->forward != MARINA_NET_FORWARD_NAT && config->forward != MARINA_NET_FORWARD_ROUTE)
         return TRUE;
+    if (ipv6 && !check_ipv6_forwarding_safe(config, error))
+        return FALSE;
     if (!marina_net_write_sysctl("/proc/sys/net/ipv4/ip_forward", "1\n", error))
         return FALSE;
-    if (marina_net_config_ip(config, TRUE) != NULL &&
-        !marina_net_write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1\n", error))
+    if (ipv6 && !marina_net_write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1\n", error))
         return FALSE;
     return TRUE;
 }

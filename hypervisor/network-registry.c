@@ -245,10 +245,13 @@ add_network(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
 static void
 remove_network(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
 {
+    gpointer key = NULL;
+
     if (self->listener.removed != NULL)
         self->listener.removed(network, self->listener.user_data);
     /* Its object may be answering this very call: let go from an idle. */
-    g_hash_table_steal(self->networks, network->name);
+    if (g_hash_table_steal_extended(self->networks, network->name, &key, NULL))
+        g_free(key);
     network->registry = NULL;
     g_idle_add_once((GSourceOnceFunc)marina_daemon_network_unref, network);
 }
@@ -1173,9 +1176,8 @@ list_names(const char *dir, const char *ext)
         if (!g_str_has_suffix(file, ext))
             continue;
         name = g_strndup(file, strlen(file) - strlen(ext));
-        /* Only files we wrote: a stray "notes~.xml" is a name too, but a
-         * hidden editor file is not. */
-        if (name[0] != '.' && marina_network_name_is_valid(name, NULL))
+        /* Only names a network may have. */
+        if (marina_network_name_is_valid(name, NULL))
             g_ptr_array_add(names, g_steal_pointer(&name));
     }
     return names;

@@ -209,6 +209,18 @@ udp_listens(const char *hex_addr, guint port)
     return strstr(text, want) != NULL;
 }
 
+/* Whether dnsmasq on 192.168.122.1 answers @name with @address. */
+static gboolean
+resolves(const char *name, const char *address)
+{
+    g_autofree char *cmd = g_strdup_printf("busybox nslookup -type=a %s 192.168.122.1", name);
+    int status = -1;
+    g_autofree char *out = run_status(cmd, &status);
+    g_autofree char *want = g_strdup_printf("Address: %s\n", address);
+
+    return strstr(out, want) != NULL;
+}
+
 /* Waits up to @ms for dnsmasq @pid on @conf to be gone. */
 static gboolean
 wait_gone(GPid pid, const char *conf, guint ms)
@@ -342,6 +354,8 @@ test_nat_network_lifecycle(void **state)
     assert_contains(details, " mtu 1400 ");
     assert_contains(details, " stp_state 1 ");
     assert_int_equal(read_uint("/proc/sys/net/ipv4/ip_forward"), 1);
+    /* No IPv6 in the network: none on its bridge. */
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtnat0/disable_ipv6"), 1);
 
     /* dnsmasq: alive, DHCP on 0.0.0.0:67, DNS on 192.168.122.1:53. */
     pid = rt->dnsmasq_pid;
@@ -362,8 +376,14 @@ test_nat_network_lifecycle(void **state)
     assert_contains(rules, "masquerade");
     assert_contains(rules, "iifname \"mtnat0\" udp dport { 53, 67 } accept");
 
-    /* A static host added: the hosts file is rewritten, dnsmasq keeps running. */
+    /* DNS from the bridge address: the network's DNS hosts. */
+    assert_true(resolves("files", "192.168.122.5"));
+    assert_false(resolves("later", "192.168.122.6"));
+
+    /* A static host and a DNS host added: the files are rewritten, dnsmasq
+     * keeps running and answers with them. */
     fixture_add_host(ip, "52:54:00:00:00:0b", NULL, "db", "192.168.122.11");
+    fixture_add_dns_host(c, "192.168.122.6", "later", NULL);
     assert_ok(update(c, rt, &error), error);
     assert_int_equal(rt->dnsmasq_pid, pid);
     g_usleep(200000);
@@ -374,6 +394,7 @@ test_nat_network_lifecycle(void **state)
         assert_true(g_file_get_contents(hosts, &text, NULL, NULL));
         assert_contains(text, "52:54:00:00:00:0b,192.168.122.11,db\n");
     }
+    assert_true(resolves("later", "192.168.122.6"));
 
     /* dnsmasq dies and the table goes; adopt brings both back, bridge untouched. */
     kill(pid, SIGKILL);
@@ -388,6 +409,10 @@ test_nat_network_lifecycle(void **state)
 
     /* Adopting a running network changes nothing. */
     pid = rt->dnsmasq_pid;
+    assert_ok(adopt(c, rt, &error), error);
+    assert_int_equal(rt->dnsmasq_pid, pid);
+    /* Nor when the saved state lost dnsmasq's pid: the pid file has it. */
+    rt->dnsmasq_pid = 0;
     assert_ok(adopt(c, rt, &error), error);
     assert_int_equal(rt->dnsmasq_pid, pid);
 
@@ -533,6 +558,39 @@ test_failed_start_is_undone(void **state)
     assert_nothing_left("mtfail0", 0, NULL);
 }
 
+/* nft refusing the table (a fake nft first in PATH): the bridge made before
+ * it goes again, and the error carries nft's words. */
+static void
+test_failed_firewall_is_undone(void **state)
+{
+    g_autoptr(MarinaNetworkConfigFixture) c = fixture_default_network("mtfw0");
+    g_autofree char *bin = g_build_filename(run_dir, "fakebin", NULL);
+    g_autofree char *nft = g_build_filename(bin, "nft", NULL);
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *new_path = g_strconcat(bin, ":", old_path, NULL);
+    g_autoptr(GError) error = NULL;
+    MarinaNetRuntime *rt;
+
+    (void)state;
+    assert_int_equal(g_mkdir_with_parents(bin, 0755), 0);
+    assert_true(g_file_set_contents(
+        nft,
+        "#!/bin/sh\ncat >/dev/null\necho 'Error: Could not process rule: Operation not supported' "
+        ">&2\nexit 1\n",
+        -1, NULL));
+    assert_int_equal(g_chmod(nft, 0755), 0);
+    g_setenv("PATH", new_path, TRUE);
+    rt = start(c, NULL, &error);
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(nft);
+    g_rmdir(bin);
+    assert_null(rt);
+    assert_non_null(error);
+    assert_string_equal(error->message, "Could not load the firewall rules marina-net-mtfw0: "
+                                        "Error: Could not process rule: Operation not supported.");
+    assert_nothing_left("mtfw0", 0, NULL);
+}
+
 /* The first free virbrN is picked when the network names no bridge. */
 static void
 test_bridge_name_picked(void **state)
@@ -635,8 +693,9 @@ test_dhcp_exchange(void **state)
     assert_nothing_left("mtdhcp0", 0, NULL);
 }
 
-/* IPv6 and port forwards: the bridge carries the IPv6 address, the table
- * the DNAT rules, dnsmasq answers router solicitations. */
+/* IPv6, routes and port forwards: the bridge carries the IPv6 address and
+ * the routes, the table the DNAT rules, dnsmasq serves DHCPv6; update
+ * reloads the table and restarts dnsmasq only for a changed range. */
 static void
 test_ipv6_and_port_forwards(void **state)
 {
@@ -663,6 +722,17 @@ test_ipv6_and_port_forwards(void **state)
         assert_contains(routes, "fd00:78::/64 via fd00:77::2");
     }
     assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/all/forwarding"), 1);
+    /* The host takes no addresses or routes from guests' advertisements. */
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtv6n0/accept_ra"), 0);
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtv6n0/autoconf"), 0);
+    assert_int_equal(read_uint("/proc/sys/net/ipv6/conf/mtv6n0/disable_ipv6"), 0);
+    /* DHCPv6 served. */
+    {
+        g_autofree char *udp6 = NULL;
+
+        assert_true(g_file_get_contents("/proc/net/udp6", &udp6, NULL, NULL));
+        assert_contains(udp6, "00000000000000000000000000000000:0223 ");
+    }
     rules = table_text("mtv6n0");
     assert_contains(rules, "dnat ip to 192.168.122.10:tcp dport map { 2222 : 22 }");
     assert_contains(rules, "ip6 daddr fd00:77::/64 accept");
@@ -928,6 +998,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_open_network_has_no_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bridge_name_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_start_is_undone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_firewall_is_undone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bridge_name_picked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_and_port_forwards, setup, teardown),
@@ -937,6 +1008,9 @@ main(void)
     };
     int failed;
 
+    /* As marinad: a program that exits before reading all we write to it
+     * must not take us with it. */
+    signal(SIGPIPE, SIG_IGN);
     if (getuid() != 0) {
         g_printerr("The network driver test needs root (it makes bridges in its own network "
                    "namespace).\n");

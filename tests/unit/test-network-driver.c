@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "net-config-fixture.h"
@@ -477,6 +479,21 @@ test_read_leases_from_file(void **state)
     assert_non_null(after);
     assert_int_equal(after->len, 1);
     g_unlink(path);
+
+    /* Larger than any dnsmasq writes: refused, not read. */
+    {
+        g_autoptr(GPtrArray) huge = NULL;
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        assert_int_equal(ftruncate(fileno(f), 9 * 1024 * 1024), 0);
+        fclose(f);
+        huge = marina_net_driver_read_leases(c, &rt, &error);
+        assert_null(huge);
+        assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED));
+        g_clear_error(&error);
+    }
+    g_unlink(path);
     g_rmdir(dir);
 }
 
@@ -542,6 +559,11 @@ test_runtime_hostile(void **state)
         "[runtime]\nbridge=virbr0\ndnsmasq-conf=/etc/passwd\n",
         "[runtime]\nbridge=virbr0\ndnsmasq-conf=/run/a\\nb.conf\n",
         "[runtime]\nbridge=virbr0\nleases-file=/etc/shadow\n",
+        /* Files of ours, but another network's or outside networks/. */
+        "[runtime]\nbridge=virbr0\ndnsmasq-conf=/etc/virbr0.conf\n",
+        "[runtime]\nbridge=virbr0\ndnsmasq-conf=/run/marina/networks/virbr1.conf\n",
+        "[runtime]\nbridge=virbr0\nleases-file=/run/marina/networks/virbr1.leases\n",
+        "[runtime]\nbridge=virbr0\nleases-file=/run/marina/networks/virbr0.conf\n",
         "[runtime]\nbridge=virbr0\nfirewall-table=filter\n",
         "[runtime]\nbridge=virbr0\nfirewall-table=marina-net-virbr1\n",
     };
@@ -557,6 +579,34 @@ test_runtime_hostile(void **state)
             fail_msg("accepted: %s", bad[i]);
         assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG));
     }
+}
+
+static void
+test_ra_route_devices(void **state)
+{
+    static const char routes[] =
+        "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 "
+        "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+        "20010db8000000000000000000000000 40 00000000000000000000000000000000 00 "
+        "00000000000000000000000000000000 00000100 00000001 00000000 00040001     eth1\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 00450003     eth1\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 00450003     wlan0\n"
+        /* hostile: too few fields, bad flags, bad device name */
+        "00000000000000000000000000000000 00 00040000 eth9\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 zzzzzzzz     eth8\n"
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+        "fe800000000000000000000000000001 00000400 00000003 00000000 00040000     a;b\n"
+        "garbage\n";
+    g_auto(GStrv) devices = marina_net_ra_route_devices(routes);
+    g_auto(GStrv) none = marina_net_ra_route_devices(NULL);
+
+    assert_int_equal(g_strv_length(devices), 2);
+    assert_string_equal(devices[0], "eth1");
+    assert_string_equal(devices[1], "wlan0");
+    assert_int_equal(g_strv_length(none), 0);
 }
 
 static void
@@ -592,6 +642,7 @@ main(void)
         cmocka_unit_test(test_read_leases_from_file),
         cmocka_unit_test(test_runtime_round_trip),
         cmocka_unit_test(test_runtime_hostile),
+        cmocka_unit_test(test_ra_route_devices),
         cmocka_unit_test(test_command_reason),
     };
 
