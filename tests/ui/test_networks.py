@@ -1,0 +1,227 @@
+"""Connection Details > Virtual Networks on the session daemon, as a user drives it.
+
+The tab lists the daemon's `default` network as active (its details show
+192.168.122.1/24 and how guests attach here; Delete is disabled while it
+runs). The create-network assistant refuses a name already taken and a DHCP
+range outside the subnet on their pages with the message naming the field,
+then makes the NAT network `lab` 192.168.150.0/24: listed as active, and
+`marinactl net-dumpxml lab` shows what was asked. A network overlapping
+`default` (192.168.122.0/24) is refused by the daemon: the assistant's error
+bar says so and nothing is left defined. `lab` is stopped and deleted
+(asking first). A session daemon defines and starts networks without making
+bridges, so no network namespace is needed.
+"""
+
+import os
+import re
+import subprocess
+
+import uitest as u
+
+SESSION = "marina:///session"
+LAB = "lab"
+OVERLAP = "ui-overlap"
+ASSISTANT = "Create a Virtual Network"
+
+
+class Table(u.GuestTree):
+    """A flat tree view read through AT-SPI's Table."""
+
+    def names(self):
+        return [(self._cell_texts(self.cell(r, self.name_col())) or [None])[0]
+                for r in range(self.n_rows())]
+
+    def row_of(self, name):
+        for r, n in enumerate(self.names()):
+            if n == name:
+                return r
+        return None
+
+    def texts_of(self, name):
+        r = self.row_of(name)
+        return self.row_texts(r) if r is not None else None
+
+
+def gone(node):
+    try:
+        return node.get_role_name() == "invalid" or not u._showing(node)
+    except Exception:  # noqa: BLE001 (the accessible went with the window)
+        return True
+
+
+def sensitive(node):
+    return node.get_state_set().contains(u.Atspi.StateType.SENSITIVE)
+
+
+def open_tab(win, name):
+    tab = u.find(win, role="page tab", name=name)
+    u.click(tab)
+    u.wait_for(lambda: tab.get_state_set().contains(u.Atspi.StateType.SELECTED), 10,
+               f"the {name} tab to show")
+
+
+def wait_error(node, pattern, what):
+    label = u.find(node, role="label", name=re.compile(pattern), timeout=15)
+    u.log(f"{what}: refused with {label.get_name()!r}")
+    return label
+
+
+def defined(name):
+    r = subprocess.run([u.MARINACTL, "-c", SESSION, "net-info", name], capture_output=True,
+                       text=True)
+    return r.returncode == 0
+
+
+def open_connection_details(app):
+    manager = u.window(app, name="Marina")
+    tree = u.GuestTree(u.find(manager, role="tree table", name="Guests"))
+    u.wait_for(lambda: tree.n_rows() > 0 and tree.name_and_state(0)[1] == "Connected", 30,
+               "the session connection row to say Connected")
+    tree.select_row(0)
+    u.click(tree.cell(0, tree.name_col()), button=3)
+    details = u.wait_for(lambda: next((i for i in u.find_all(app, name="Details", showing=True)
+                                       if i.get_role_name() == "menu item"), None),
+                         10, "the context menu's Details item")
+    u.do_action(details)
+    return u.window(app, name=re.compile(r"Connection Details$"), timeout=20)
+
+
+def next_page(dialog):
+    u.press(dialog, "Next")
+
+
+def main():
+    u.require_programs()
+    # Starts the session daemon, which defines and autostarts 'default'.
+    u.wait_for(lambda: re.search(r"^Active:\s+yes", u.marinactl(SESSION, "net-info", "default"),
+                                 re.M), 30, "network 'default' to be active")
+    marina = u.spawn(u.desktop_exec_argv(), "marina.log")
+    app = u.application_of(marina.pid)
+    try:
+        run_checks(app)
+    except BaseException:
+        u.on_failure_dump(app)
+        raise
+    finally:
+        for name in (LAB, OVERLAP):
+            u.marinactl(SESSION, "net-destroy", name, check=False)
+            u.marinactl(SESSION, "net-undefine", name, check=False)
+
+
+def run_checks(app):
+    win = open_connection_details(app)
+    open_tab(win, "Virtual Networks")
+    networks = Table(u.find(win, role="table", name="Virtual networks"))
+    u.wait_for(lambda: "Active" in (networks.texts_of("default") or []), 15,
+               lambda: f"'default' listed as active (rows: {networks.rows()})")
+    u.log(f"network list: default {networks.texts_of('default')}")
+    networks.select_row(networks.row_of("default"))
+    u.find(win, role="label", name="192.168.122.1/24")
+    u.find(win, role="label", name="192.168.122.2 – 192.168.122.254")
+    u.find(win, role="label", name="NAT to any physical device")
+    delete = u.find(win, role="push button", name="Delete Network")
+    u.wait_for(lambda: not sensitive(delete), 10, "Delete to be disabled while 'default' runs")
+    u.screenshot(os.path.join(u.LOGS, "networks.png"))
+
+    create_lab(app, win, networks)
+    refuse_overlap(app, win)
+    stop_and_delete(app, win, networks)
+
+
+def create_lab(app, win, networks):
+    u.press(win, "Add Network")
+    dialog = u.window(app, name=ASSISTANT, role=re.compile("^dialog$"))
+    name = u.find(dialog, role="text", name="Network name")
+    u.set_text(name, "default")
+    next_page(dialog)
+    wait_error(dialog, r"^Name: a network called 'default' already exists", "name 'default'")
+    u.set_text(name, LAB)
+    next_page(dialog)
+
+    subnet = u.find(dialog, role="text", name="IPv4 network")
+    u.set_text(subnet, "192.168.150.7/24")
+    next_page(dialog)
+    wait_error(dialog, r"^IPv4 network: 192\.168\.150\.7/24 is an address inside a network",
+               "IPv4 network 192.168.150.7/24")
+    u.set_text(subnet, "192.168.150.0/24")
+    next_page(dialog)
+
+    start = u.find(dialog, role="text", name="DHCP start")
+    end = u.find(dialog, role="text", name="DHCP end")
+    u.wait_for(lambda: u.text_of(start) == "192.168.150.128", 10,
+               lambda: f"the DHCP start prefilled (it shows {u.text_of(start)!r})")
+    assert u.text_of(end) == "192.168.150.254", u.text_of(end)
+    u.set_text(end, "192.168.151.20")
+    next_page(dialog)
+    wait_error(dialog, r"DHCP range 192\.168\.150\.128 - 192\.168\.151\.20 is outside the network",
+               "DHCP end outside the subnet")
+    assert u.find(dialog, role="text", name="DHCP end"), "left the DHCP page"
+    u.set_text(end, "192.168.150.254")
+    next_page(dialog)
+
+    u.find(dialog, role="check box", name="Enable IPv6")
+    next_page(dialog)
+    nat = u.find(dialog, role="radio button", name="NAT")
+    assert nat.get_state_set().contains(u.Atspi.StateType.CHECKED), "NAT is not the default"
+    next_page(dialog)
+
+    summary = u.find(dialog, role="label", name="Summary")
+    text = u.text_of(summary)
+    u.log(f"summary: {text!r}")
+    for want in ("lab", "192.168.150.0/24", "192.168.150.128 – 192.168.150.254",
+                 "NAT to any physical device"):
+        assert want in text, (want, text)
+    u.press(dialog, "Finish")
+    u.wait_for(lambda: gone(dialog), 30, "the assistant to close")
+    u.wait_for(lambda: "Active" in (networks.texts_of(LAB) or []), 15,
+               lambda: f"{LAB} listed as active (rows: {networks.rows()})")
+    u.log(f"created {LAB}: {networks.texts_of(LAB)}")
+    xml = u.marinactl(SESSION, "net-dumpxml", LAB).replace('"', "'")
+    u.log(f"net-dumpxml {LAB}:\n{xml}")
+    assert re.search(r"<forward mode='nat'\s*/?>", xml), xml
+    assert re.search(r"<ip address='192\.168\.150\.1' (prefix='24'|netmask='255\.255\.255\.0')",
+                     xml), xml
+    assert "<range start='192.168.150.128' end='192.168.150.254'" in xml, xml
+    assert "family='ipv6'" not in xml, xml
+    # Shown with its details once selected (the assistant selects it).
+    u.find(win, role="label", name="192.168.150.1/24", timeout=15)
+
+
+def refuse_overlap(app, win):
+    u.press(win, "Add Network")
+    dialog = u.window(app, name=ASSISTANT, role=re.compile("^dialog$"))
+    u.set_text(u.find(dialog, role="text", name="Network name"), OVERLAP)
+    next_page(dialog)
+    u.set_text(u.find(dialog, role="text", name="IPv4 network"), "192.168.122.0/24")
+    for _ in range(4):  # DHCP, IPv6, forwarding, summary
+        next_page(dialog)
+    u.press(dialog, "Finish")
+    label = wait_error(dialog, r"overlaps network 'default'", "a network overlapping default")
+    text = label.get_name()
+    assert OVERLAP in text, text
+    assert not defined(OVERLAP), f"{OVERLAP} was left defined: {text}"
+    assert not gone(dialog), "the assistant closed after a refusal"
+    u.press(dialog, "Cancel")
+    u.wait_for(lambda: gone(dialog), 10, "the assistant to close on Cancel")
+
+
+def stop_and_delete(app, win, networks):
+    networks.select_row(networks.row_of(LAB))
+    delete = u.find(win, role="push button", name="Delete Network")
+    u.wait_for(lambda: not sensitive(delete), 10, f"Delete disabled while {LAB} runs")
+    u.press(win, "Stop Network")
+    u.wait_for(lambda: "Inactive" in (networks.texts_of(LAB) or []), 15,
+               lambda: f"{LAB} listed as inactive (rows: {networks.rows()})")
+    info = u.marinactl(SESSION, "net-info", LAB)
+    assert re.search(r"^Active:\s+no", info, re.M), info
+    u.log(f"stopped {LAB}")
+    u.press(win, "Delete Network")
+    confirm = u.window(app, role="alert", timeout=10)
+    u.find(confirm, role="label", name=re.compile(f"Delete network '{LAB}'"))
+    u.press(confirm, "Delete")
+    u.wait_for(lambda: networks.row_of(LAB) is None, 15, f"{LAB} to leave the list")
+    assert not defined(LAB), f"{LAB} still exists"
+    u.log(f"deleted {LAB}")
+
+
+u.run(main)
