@@ -48,6 +48,7 @@ struct _MarinaCreateNetworkAssistant {
     char *start_error;      /* why starting failed (the network is then undefined) */
     char *dhcp_filled_for;  /* the IPv4 network the DHCP range was filled from */
     char *dhcp6_filled_for;
+    GPtrArray *running; /* MarinaNetworkConfig* of the networks running when it opened */
     GtkWidget *back_button;
     GtkWidget *next_button;
 
@@ -93,6 +94,7 @@ show_error(MarinaCreateNetworkAssistant *self, const char *message)
         gtk_label_set_text(self->error_label, "");
         return;
     }
+    g_debug("page %s: %s", page_ids[self->page], message);
     marina_ui_show_info_bar(self->error_bar, self->error_label, GTK_MESSAGE_ERROR, message);
 }
 
@@ -350,6 +352,15 @@ checked_xml(MarinaCreateNetworkAssistant *self, Page upto, char **message)
         *message = g_strdup(marina_error_message(error));
         return NULL;
     }
+    /* A subnet a running network uses would be refused at the start: said
+     * here already, on the page where it is typed. (The daemon checks
+     * again: networks started since are its to refuse.) */
+    for (guint i = 0; i < self->running->len; i++) {
+        if (marina_network_config_check_conflict(config, self->running->pdata[i], &error)) {
+            *message = g_strdup(marina_error_message(error));
+            return NULL;
+        }
+    }
     return g_steal_pointer(&xml);
 }
 
@@ -566,16 +577,16 @@ on_undefined_after_failure(GObject *source, GAsyncResult *result, gpointer user_
     g_autofree char *message = NULL;
 
     if (marina_network_undefine_finish(MARINA_NETWORK(source), result, &error))
-        message = g_strdup_printf(_("Network '%s' could not be started: %s It was not kept: "
-                                    "change its settings and press Finish again."),
-                                  self->name, self->start_error);
+        message = g_strdup_printf(_("%s Network '%s' was not kept: change its settings and "
+                                    "press Finish again."),
+                                  self->start_error, self->name);
     else if (marina_ui_is_cancelled(error))
         return;
     else {
-        message = g_strdup_printf(_("Network '%s' could not be started: %s It stays defined but "
-                                    "stopped (removing it failed: %s); delete it in Connection "
-                                    "Details or fix it there."),
-                                  self->name, self->start_error, marina_error_message(error));
+        message = g_strdup_printf(_("%s Network '%s' stays defined but stopped (removing it "
+                                    "failed: %s); delete it in Connection Details or fix it "
+                                    "there."),
+                                  self->start_error, self->name, marina_error_message(error));
         /* It is there to see in the list. */
         g_signal_emit(self, signals[SIGNAL_NETWORK_CREATED], 0, self->name);
     }
@@ -605,6 +616,7 @@ on_started(GObject *source, GAsyncResult *result, gpointer user_data)
     if (marina_ui_is_cancelled(error))
         return;
     g_debug("starting network %s: %s", self->name, error->message);
+    /* The daemon says "Network 'NAME' cannot start: why." */
     undo_define(self, "%s", error);
 }
 
@@ -748,6 +760,54 @@ on_interfaces(GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
+/* ------------------------------------------------ the running networks */
+
+static void
+on_running_xml(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(MarinaCreateNetworkAssistant) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = marina_network_get_xml_finish(MARINA_NETWORK(source), result, &error);
+    MarinaNetworkConfig *config;
+
+    if (xml == NULL) {
+        if (!marina_ui_is_cancelled(error))
+            g_debug("XML of a running network: %s", error->message);
+        return;
+    }
+    config = marina_network_config_parse(xml, -1, NULL, &error);
+    if (config == NULL) {
+        g_debug("XML of a running network: %s", error->message);
+        return;
+    }
+    g_ptr_array_add(self->running, config);
+}
+
+static void
+on_networks_listed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(MarinaCreateNetworkAssistant) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) list =
+        marina_host_list_networks_finish(MARINA_HOST(source), result, &error);
+
+    if (list == NULL) {
+        if (!marina_ui_is_cancelled(error))
+            g_debug("listing networks: %s", error->message);
+        return;
+    }
+    for (guint i = 0; i < list->len; i++) {
+        const MarinaNetworkRecord *record = g_ptr_array_index(list, i);
+        g_autoptr(MarinaNetwork) network = NULL;
+
+        if (!record->active)
+            continue;
+        network = marina_network_new(self->connection, record->object_path);
+        marina_network_get_xml_async(network, 0, self->cancellable, on_running_xml,
+                                     g_object_ref(self));
+    }
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static void
@@ -774,6 +834,7 @@ marina_create_network_assistant_finalize(GObject *object)
     g_free(self->start_error);
     g_free(self->dhcp_filled_for);
     g_free(self->dhcp6_filled_for);
+    g_clear_pointer(&self->running, g_ptr_array_unref);
     G_OBJECT_CLASS(marina_create_network_assistant_parent_class)->finalize(object);
 }
 
@@ -855,6 +916,7 @@ marina_create_network_assistant_init(MarinaCreateNetworkAssistant *self)
 
     gtk_widget_init_template(GTK_WIDGET(self));
     self->cancellable = g_cancellable_new();
+    self->running = g_ptr_array_new_with_free_func((GDestroyNotify)marina_network_config_free);
 
     cancel = gtk_dialog_add_button(GTK_DIALOG(self), _("_Cancel"), GTK_RESPONSE_CANCEL);
     /* Next first: the header bar packs from the end, so Back lands left of it. */
@@ -899,5 +961,7 @@ marina_create_network_assistant_new(GtkWindow *parent, MarinaHost *host, const c
     update_ipv4_hint(self);
     marina_host_list_host_interfaces_async(host, self->cancellable, on_interfaces,
                                            g_object_ref(self));
+    marina_host_list_networks_async(host, self->cancellable, on_networks_listed,
+                                    g_object_ref(self));
     return self;
 }

@@ -5,9 +5,10 @@ The tab lists the daemon's `default` network as active (its details show
 runs). The create-network assistant refuses a name already taken and a DHCP
 range outside the subnet on their pages with the message naming the field,
 then makes the NAT network `lab` 192.168.150.0/24: listed as active, and
-`marinactl net-dumpxml lab` shows what was asked. A network overlapping
-`default` (192.168.122.0/24) is refused by the daemon: the assistant's error
-bar says so and nothing is left defined. `lab` is stopped and deleted
+`marinactl net-dumpxml lab` shows what was asked. A subnet overlapping
+`default` (192.168.122.0/24) is refused on the IPv4 page; one overlapping a
+network started after the assistant opened is refused by the daemon at the
+start: the assistant's error bar says so and nothing is left defined. `lab` is stopped and deleted
 (asking first). A session daemon defines and starts networks without making
 bridges, so no network namespace is needed.
 """
@@ -21,6 +22,7 @@ import uitest as u
 SESSION = "marina:///session"
 LAB = "lab"
 OVERLAP = "ui-overlap"
+OTHER = "ui-other"
 ASSISTANT = "Create a Virtual Network"
 
 
@@ -103,7 +105,7 @@ def main():
         u.on_failure_dump(app)
         raise
     finally:
-        for name in (LAB, OVERLAP):
+        for name in (LAB, OVERLAP, OTHER):
             u.marinactl(SESSION, "net-destroy", name, check=False)
             u.marinactl(SESSION, "net-undefine", name, check=False)
 
@@ -115,7 +117,7 @@ def run_checks(app):
     u.wait_for(lambda: "Active" in (networks.texts_of("default") or []), 15,
                lambda: f"'default' listed as active (rows: {networks.rows()})")
     u.log(f"network list: default {networks.texts_of('default')}")
-    networks.select_row(networks.row_of("default"))
+    select(networks, "default")
     u.find(win, role="label", name="192.168.122.1/24")
     u.find(win, role="label", name="192.168.122.2 – 192.168.122.254")
     u.find(win, role="label", name="NAT to any physical device")
@@ -192,21 +194,46 @@ def refuse_overlap(app, win):
     dialog = u.window(app, name=ASSISTANT, role=re.compile("^dialog$"))
     u.set_text(u.find(dialog, role="text", name="Network name"), OVERLAP)
     next_page(dialog)
-    u.set_text(u.find(dialog, role="text", name="IPv4 network"), "192.168.122.0/24")
+    # The subnet of a running network is refused on its page already.
+    subnet = u.find(dialog, role="text", name="IPv4 network")
+    u.set_text(subnet, "192.168.122.0/24")
+    next_page(dialog)
+    wait_error(dialog, r"uses 192\.168\.122\.0/24, which overlaps network 'default'",
+               "IPv4 network overlapping default")
+    assert u.find(dialog, role="text", name="IPv4 network"), "left the IPv4 page"
+
+    # A network started after the assistant opened: the daemon refuses the
+    # start, the error bar says so and nothing is left defined.
+    path = os.path.join(u.TMP, f"{OTHER}.xml")
+    with open(path, "w") as f:
+        f.write(f"<network><name>{OTHER}</name><forward mode='nat'/>"
+                "<ip address='192.168.160.1' prefix='24'/></network>")
+    u.marinactl(SESSION, "net-create", path)
+    u.set_text(subnet, "192.168.160.0/24")
     for _ in range(4):  # DHCP, IPv6, forwarding, summary
         next_page(dialog)
     u.press(dialog, "Finish")
-    label = wait_error(dialog, r"overlaps network 'default'", "a network overlapping default")
-    text = label.get_name()
-    assert OVERLAP in text, text
-    assert not defined(OVERLAP), f"{OVERLAP} was left defined: {text}"
+    label = wait_error(dialog, f"overlaps network '{OTHER}'.*Network '{OVERLAP}' was not kept",
+                       f"a network overlapping {OTHER} (at its start)")
+    assert OVERLAP in label.get_name(), label.get_name()
+    assert not defined(OVERLAP), f"{OVERLAP} was left defined"
     assert not gone(dialog), "the assistant closed after a refusal"
     u.press(dialog, "Cancel")
     u.wait_for(lambda: gone(dialog), 10, "the assistant to close on Cancel")
+    u.marinactl(SESSION, "net-destroy", OTHER)
+
+
+def select(networks, name):
+    # The list may be changing under the test (networks come and go): wait
+    # for a steady row.
+    row = u.wait_for(lambda: (networks.row_of(name),) if networks.row_of(name) is not None
+                     else None, 15, f"{name} in the list")[0]
+    networks.select_row(row)
 
 
 def stop_and_delete(app, win, networks):
-    networks.select_row(networks.row_of(LAB))
+    u.wait_for(lambda: networks.row_of(OTHER) is None, 15, f"{OTHER} (transient) to leave")
+    select(networks, LAB)
     delete = u.find(win, role="push button", name="Delete Network")
     u.wait_for(lambda: not sensitive(delete), 10, f"Delete disabled while {LAB} runs")
     u.press(win, "Stop Network")
