@@ -250,8 +250,9 @@ append_ip(GString *xml, const Subnet *subnet, const char *start, const char *end
 {
     g_autofree char *gateway = subnet_address(subnet, 1);
     g_autofree char *ip =
-        g_markup_printf_escaped("  <ip%s address='%s' prefix='%u'",
-                                subnet->ipv6 ? " family='ipv6'" : "", gateway, subnet->prefix);
+        g_markup_printf_escaped(subnet->ipv6 ? "  <ip family='ipv6' address='%s' prefix='%u'"
+                                             : "  <ip address='%s' prefix='%u'",
+                                gateway, subnet->prefix);
 
     g_string_append(xml, ip);
     if (start == NULL) {
@@ -455,6 +456,13 @@ update_sensitivity(MarinaCreateNetworkAssistant *self)
                                                    : "");
 }
 
+/* The DHCPv6 range on the same page follows the IPv6 network as it is typed. */
+static void
+on_ipv6_changed(GtkEditable *editable, MarinaCreateNetworkAssistant *self)
+{
+    prefill_dhcp6(self);
+}
+
 static void
 on_field_changed(gpointer widget, MarinaCreateNetworkAssistant *self)
 {
@@ -518,8 +526,6 @@ show_page(MarinaCreateNetworkAssistant *self, Page page)
     self->page = page;
     if (page == PAGE_DHCP)
         prefill_dhcp(self);
-    if (page == PAGE_IPV6)
-        prefill_dhcp6(self);
     if (last) {
         g_autofree char *summary = summary_text(self);
         gtk_label_set_text(self->summary_label, summary);
@@ -942,6 +948,7 @@ marina_create_network_assistant_init(MarinaCreateNetworkAssistant *self)
     g_signal_connect(self->isolated_radio, "toggled", G_CALLBACK(on_field_changed), self);
     g_signal_connect(self->open_radio, "toggled", G_CALLBACK(on_field_changed), self);
     g_signal_connect(self->ipv4_entry, "changed", G_CALLBACK(on_field_changed), self);
+    g_signal_connect(self->ipv6_entry, "changed", G_CALLBACK(on_ipv6_changed), self);
 }
 
 MarinaCreateNetworkAssistant *

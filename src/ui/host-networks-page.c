@@ -272,8 +272,9 @@ show_info(MarinaHostNetworksPage *self, const MarinaNetworkInfo *info)
     g_signal_handlers_block_by_func(self->autostart_check, on_autostart_toggled, self);
     gtk_toggle_button_set_active(self->autostart_check, info->autostart);
     g_signal_handlers_unblock_by_func(self->autostart_check, on_autostart_toggled, self);
-    gtk_label_set_text(self->bridge_value, *info->bridge != '\0'
-                                               ? info->bridge
+    gtk_label_set_text(self->bridge_value, *info->bridge != '\0' ? info->bridge
+                                           : info->active
+                                               ? _("None (this daemon makes no bridge for it)")
                                                : _("Chosen by the daemon when it starts"));
     gtk_label_set_text(self->forward_value, forward);
     gtk_label_set_text(self->ipv4_value, *info->ipv4 != '\0' ? info->ipv4 : _("Off"));
@@ -453,8 +454,11 @@ on_call_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     g_autoptr(Call) c = user_data;
 
-    if (action_failed(source, result, c))
-        reload_networks(c->self); /* e.g. the autostart check goes back */
+    /* Failed: e.g. the autostart check goes back. Succeeded: the list
+     * follows (an autostart change sends no network event). */
+    if (!c->self->disposed)
+        action_failed(source, result, c);
+    reload_networks(c->self);
 }
 
 static Call *

@@ -24,6 +24,7 @@ LAB = "lab"
 OVERLAP = "ui-overlap"
 OTHER = "ui-other"
 ASSISTANT = "Create a Virtual Network"
+LOGS_DIR = u.LOGS
 
 
 class Table(u.GuestTree):
@@ -161,7 +162,17 @@ def create_lab(app, win, networks):
     u.set_text(end, "192.168.150.254")
     next_page(dialog)
 
-    u.find(dialog, role="check box", name="Enable IPv6")
+    u.do_action(u.find(dialog, role="check box", name="Enable IPv6"))
+    subnet6 = u.find(dialog, role="text", name="IPv6 network")
+    u.wait_for(lambda: sensitive(subnet6), 10, "the IPv6 network entry to be enabled")
+    u.set_text(subnet6, "fd00:150::/64")
+    next_page(dialog)
+    u.find(dialog, role="radio button", name="NAT")
+    u.press(dialog, "Back")
+    start6 = u.find(dialog, role="text", name="DHCPv6 start")
+    u.wait_for(lambda: u.text_of(start6) == "fd00:150::100", 10,
+               lambda: f"the DHCPv6 start prefilled (it shows {u.text_of(start6)!r})")
+    assert u.text_of(u.find(dialog, role="text", name="DHCPv6 end")) == "fd00:150::1ff"
     next_page(dialog)
     nat = u.find(dialog, role="radio button", name="NAT")
     assert nat.get_state_set().contains(u.Atspi.StateType.CHECKED), "NAT is not the default"
@@ -171,7 +182,7 @@ def create_lab(app, win, networks):
     text = u.text_of(summary)
     u.log(f"summary: {text!r}")
     for want in ("lab", "192.168.150.0/24", "192.168.150.128 – 192.168.150.254",
-                 "NAT to any physical device"):
+                 "fd00:150::/64", "fd00:150::100 – fd00:150::1ff", "NAT to any physical device"):
         assert want in text, (want, text)
     u.press(dialog, "Finish")
     u.wait_for(lambda: gone(dialog), 30, "the assistant to close")
@@ -184,9 +195,24 @@ def create_lab(app, win, networks):
     assert re.search(r"<ip address='192\.168\.150\.1' (prefix='24'|netmask='255\.255\.255\.0')",
                      xml), xml
     assert "<range start='192.168.150.128' end='192.168.150.254'" in xml, xml
-    assert "family='ipv6'" not in xml, xml
+    assert re.search(r"<ip family='ipv6' address='fd00:150::1' prefix='64'", xml), xml
+    assert "<range start='fd00:150::100' end='fd00:150::1ff'" in xml, xml
     # Shown with its details once selected (the assistant selects it).
     u.find(win, role="label", name="192.168.150.1/24", timeout=15)
+    u.find(win, role="label", name="fd00:150::1/64")
+    os.makedirs(LOGS_DIR, exist_ok=True)
+    u.screenshot(os.path.join(LOGS_DIR, "lab.png"))
+
+    # Autostart, from the details: on as the assistant set it, then off.
+    assert "On boot" in networks.texts_of(LAB), networks.texts_of(LAB)
+    autostart = u.find(win, role="check box", name="Start network automatically")
+    assert autostart.get_state_set().contains(u.Atspi.StateType.CHECKED)
+    u.do_action(autostart)
+    u.wait_for(lambda: "Never" in (networks.texts_of(LAB) or []), 15,
+               lambda: f"{LAB}'s autostart to read Never ({networks.texts_of(LAB)})")
+    info = u.marinactl(SESSION, "net-info", LAB)
+    assert re.search(r"^Autostart:\s+no", info, re.M), info
+    u.log(f"{LAB}: autostart off")
 
 
 def refuse_overlap(app, win):
