@@ -50,6 +50,7 @@ struct _MarinaCreateNetworkAssistant {
     char *dhcp6_filled_for;
     GPtrArray *running; /* MarinaNetworkConfig* of the networks running when it opened */
     GtkWidget *back_button;
+    GtkWidget *cancel_button;
     GtkWidget *next_button;
 
     /* template children */
@@ -76,6 +77,7 @@ struct _MarinaCreateNetworkAssistant {
     GtkToggleButton *open_radio;
     GtkComboBoxText *dev_combo;
     GtkLabel *forward_hint;
+    GtkEntry *bridge_entry;
     GtkLabel *summary_label;
     GtkToggleButton *start_check;
     GtkToggleButton *autostart_check;
@@ -329,6 +331,13 @@ build_xml(MarinaCreateNetworkAssistant *self, Page upto, char **message)
             forward = g_markup_printf_escaped("  <forward mode='%s'/>\n", forward_mode(self));
         g_string_append(xml, forward);
     }
+    if (upto >= PAGE_FORWARD) {
+        g_autofree char *bridge = marina_form_entry_text(self->bridge_entry);
+        if (*bridge != '\0') {
+            g_autofree char *element = g_markup_printf_escaped("  <bridge name='%s'/>\n", bridge);
+            g_string_append(xml, element);
+        }
+    }
     if (have_v4)
         append_ip(xml, &v4, start, end);
     if (have_v6)
@@ -503,6 +512,11 @@ summary_text(MarinaCreateNetworkAssistant *self)
     } else {
         g_string_append(text, _("IPv6: off\n"));
     }
+    {
+        g_autofree char *bridge = marina_form_entry_text(self->bridge_entry);
+        if (*bridge != '\0')
+            g_string_append_printf(text, _("Bridge: %s\n"), bridge);
+    }
     if (g_str_equal(mode, "nat"))
         g_string_append_printf(text, _("Forwarding: NAT to %s"),
                                dev != NULL ? dev : _("any physical device"));
@@ -539,6 +553,8 @@ show_page(MarinaCreateNetworkAssistant *self, Page page)
     marina_form_set_accessible_name(self->next_button, last ? _("Finish") : _("Next"));
     gtk_widget_set_sensitive(self->back_button, page > PAGE_NAME && !self->busy);
     gtk_widget_set_sensitive(self->next_button, !self->busy);
+    /* Once the daemon is asked, the steps run to their end (or are undone). */
+    gtk_widget_set_sensitive(self->cancel_button, !self->busy);
     update_sensitivity(self);
 }
 
@@ -713,12 +729,13 @@ on_response(GtkDialog *dialog, int response, gpointer user_data)
     g_autofree char *message = NULL;
     g_autofree char *xml = NULL;
 
+    /* While the daemon works, closing would leave a network half-made. */
+    if (self->busy)
+        return;
     if (response != RESPONSE_BACK && response != RESPONSE_NEXT) {
         gtk_widget_destroy(GTK_WIDGET(dialog));
         return;
     }
-    if (self->busy)
-        return;
     if (response == RESPONSE_BACK) {
         show_error(self, NULL);
         if (self->page > PAGE_NAME)
@@ -883,6 +900,7 @@ marina_create_network_assistant_class_init(MarinaCreateNetworkAssistantClass *kl
     BIND(open_radio);
     BIND(dev_combo);
     BIND(forward_hint);
+    BIND(bridge_entry);
     BIND(summary_label);
     BIND(start_check);
     BIND(autostart_check);
@@ -909,6 +927,7 @@ set_accessible_names(MarinaCreateNetworkAssistant *self)
     marina_form_set_accessible_name(self->isolated_radio, _("Isolated"));
     marina_form_set_accessible_name(self->open_radio, _("Open"));
     marina_form_set_accessible_name(self->dev_combo, _("Forward to device"));
+    marina_form_set_accessible_name(self->bridge_entry, _("Bridge name"));
     marina_form_set_accessible_name(self->summary_label, _("Summary"));
     marina_form_set_accessible_name(self->start_check, _("Start the network now"));
     marina_form_set_accessible_name(self->autostart_check, _("Start network automatically"));
@@ -925,6 +944,7 @@ marina_create_network_assistant_init(MarinaCreateNetworkAssistant *self)
     self->running = g_ptr_array_new_with_free_func((GDestroyNotify)marina_network_config_free);
 
     cancel = gtk_dialog_add_button(GTK_DIALOG(self), _("_Cancel"), GTK_RESPONSE_CANCEL);
+    self->cancel_button = cancel;
     /* Next first: the header bar packs from the end, so Back lands left of it. */
     self->next_button = gtk_dialog_add_button(GTK_DIALOG(self), _("_Next"), RESPONSE_NEXT);
     self->back_button = gtk_dialog_add_button(GTK_DIALOG(self), _("_Back"), RESPONSE_BACK);

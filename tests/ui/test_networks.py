@@ -5,7 +5,8 @@ The tab lists the daemon's `default` network as active (its details show
 runs). The create-network assistant refuses a name already taken and a DHCP
 range outside the subnet on their pages with the message naming the field,
 then makes the NAT network `lab` 192.168.150.0/24: listed as active, and
-`marinactl net-dumpxml lab` shows what was asked. A subnet overlapping
+`marinactl net-dumpxml lab` shows what was asked (a bad bridge name and
+the bridge of `default` are refused on the forwarding page first). A subnet overlapping
 `default` (192.168.122.0/24) is refused on the IPv4 page; one overlapping a
 network started after the assistant opened is refused by the daemon at the
 start: the assistant's error bar says so and nothing is left defined. `lab` is stopped and deleted
@@ -176,6 +177,19 @@ def create_lab(app, win, networks):
     next_page(dialog)
     nat = u.find(dialog, role="radio button", name="NAT")
     assert nat.get_state_set().contains(u.Atspi.StateType.CHECKED), "NAT is not the default"
+    # A bridge name: a bad one, then the one 'default' has, are refused.
+    bridge = u.find(dialog, role="text", name="Bridge name")
+    u.set_text(bridge, "bad name!")
+    next_page(dialog)
+    wait_error(dialog, r"'bad name!' is not a valid interface name", "bridge name 'bad name!'")
+    default_bridge = re.search(r"<bridge name='([^']+)'",
+                               u.marinactl(SESSION, "net-dumpxml", "default").replace('"', "'"))
+    if default_bridge:
+        u.set_text(bridge, default_bridge.group(1))
+        next_page(dialog)
+        wait_error(dialog, rf"uses bridge {default_bridge.group(1)}, which network 'default' "
+                   "uses too", f"bridge name {default_bridge.group(1)}")
+    u.set_text(bridge, "")
     next_page(dialog)
 
     summary = u.find(dialog, role="label", name="Summary")
