@@ -584,12 +584,14 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     if (!prepare_driver(self, error))
         return FALSE;
     setup_host(self);
-    if (!is_test_driver(self)) {
+    if (!is_test_driver(self))
         self->storage = new_storage(self);
-        self->networks = marina_network_registry_new(self->config, self->host, self->guests);
-        self->network_methods = marina_networks_new(self->networks, self->host, self->guests);
-        self->vm_context.networks = self->networks;
-    }
+    self->networks = marina_network_registry_new(self->config, self->host, self->guests);
+    /* The test driver's networks, like its guests, are simulated. */
+    if (is_test_driver(self))
+        marina_network_registry_keep_in_memory(self->networks);
+    self->network_methods = marina_networks_new(self->networks, self->host, self->guests);
+    self->vm_context.networks = self->networks;
     self->server = marina_server_new(self->config);
     g_signal_connect(self->server, "new-client", G_CALLBACK(on_new_client), self);
     /* Claim the socket first: a second daemon must not touch guests the
@@ -602,6 +604,7 @@ marina_daemon_start(MarinaDaemon *self, GError **error)
     if (self->test_node != NULL) {
         marina_stats_set_test_node(self->stats, self->test_node);
         marina_guest_startup_load_test(&self->vm_context, self->vm_type, self->test_node);
+        marina_network_registry_load(self->networks, NULL, NULL);
     } else {
         marina_guest_startup_load_definitions(&self->vm_context, self->vm_type);
         marina_storage_load(self->storage);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <net/if.h>
 #include <string.h>
 
@@ -93,7 +94,7 @@ on_bridge_setup(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(GTask) task = data;
     GError *error = NULL;
 
-    if (!marina_net_command_finish(result, NULL, &error))
+    if (!marina_net_command_finish(result, NULL, NULL, &error))
         g_task_return_error(task, error);
     else
         g_task_return_boolean(task, TRUE);
@@ -130,7 +131,7 @@ on_bridge_added(GObject *source, GAsyncResult *result, gpointer data)
     GCancellable *cancellable;
     GError *error = NULL;
 
-    if (!marina_net_command_finish(result, &err, &error)) {
+    if (!marina_net_command_finish(result, NULL, &err, &error)) {
         if (err != NULL && strstr(err, "File exists") != NULL) {
             g_clear_error(&error);
             g_set_error(&error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
@@ -202,15 +203,51 @@ marina_net_bridge_create_finish(GAsyncResult *result, GError **error)
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
+gboolean
+marina_net_link_json_is_bridge(const char *json)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *node;
+
+    if (json == NULL || !json_parser_load_from_data(parser, json, -1, NULL) ||
+        (node = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_ARRAY(node) ||
+        json_array_get_length(json_node_get_array(node)) != 1)
+        return FALSE;
+    node = json_array_get_element(json_node_get_array(node), 0);
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+        return FALSE;
+    node = json_object_get_member(json_node_get_object(node), "linkinfo");
+    if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node))
+        return FALSE;
+    node = json_object_get_member(json_node_get_object(node), "info_kind");
+    return node != NULL && JSON_NODE_HOLDS_VALUE(node) &&
+           json_node_get_value_type(node) == G_TYPE_STRING &&
+           g_str_equal(json_node_get_string(node), "bridge");
+}
+
+typedef struct {
+    char *ip;
+    char *bridge;
+} BridgeDelete;
+
+static void
+bridge_delete_free(BridgeDelete *d)
+{
+    g_free(d->ip);
+    g_free(d->bridge);
+    g_free(d);
+}
+
 static void
 on_bridge_deleted(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(GTask) task = data;
-    const char *bridge = g_task_get_task_data(task);
+    BridgeDelete *d = g_task_get_task_data(task);
     GError *error = NULL;
 
     /* Gone meanwhile is what was wanted. */
-    if (!marina_net_command_finish(result, NULL, &error) && marina_net_link_index(bridge) != 0) {
+    if (!marina_net_command_finish(result, NULL, NULL, &error) &&
+        marina_net_link_index(d->bridge) != 0) {
         g_task_return_error(task, error);
         return;
     }
@@ -218,28 +255,64 @@ on_bridge_deleted(GObject *source, GAsyncResult *result, gpointer data)
     g_task_return_boolean(task, TRUE);
 }
 
+static void
+on_bridge_shown(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    BridgeDelete *d = g_task_get_task_data(task);
+    g_autofree char *out = NULL;
+    g_autofree char *what = NULL;
+    GCancellable *cancellable;
+    GError *error = NULL;
+
+    if (!marina_net_command_finish(result, &out, NULL, &error)) {
+        if (marina_net_link_index(d->bridge) == 0) {
+            g_clear_error(&error);
+            g_task_return_boolean(task, TRUE);
+        } else {
+            g_task_return_error(task, error);
+        }
+        return;
+    }
+    /* Only ever a bridge: a damaged state must not make us delete the
+     * host's own interface of that name. */
+    if (!marina_net_link_json_is_bridge(out)) {
+        g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
+                                _("'%s' is not a bridge any more: Marina leaves it alone."),
+                                d->bridge);
+        return;
+    }
+    what = g_strdup_printf(_("Could not delete bridge '%s'"), d->bridge);
+    cancellable = g_task_get_cancellable(task);
+    marina_net_command_async((const char *const[]){d->ip, "link", "del", d->bridge, NULL}, NULL,
+                             what, cancellable, on_bridge_deleted, g_steal_pointer(&task));
+}
+
 void
 marina_net_bridge_delete_async(const char *bridge, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
-    g_autofree char *ip = marina_net_find_program("ip");
     g_autofree char *what = NULL;
+    BridgeDelete *d = g_new0(BridgeDelete, 1);
 
     g_task_set_source_tag(task, marina_net_bridge_delete_async);
-    g_task_set_task_data(task, g_strdup(bridge), g_free);
+    d->bridge = g_strdup(bridge);
+    d->ip = marina_net_find_program("ip");
+    g_task_set_task_data(task, d, (GDestroyNotify)bridge_delete_free);
     if (marina_net_link_index(bridge) == 0) {
         g_task_return_boolean(task, TRUE);
         return;
     }
-    if (ip == NULL) {
+    if (d->ip == NULL) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_UNSUPPORTED,
                                 _("ip is not installed: install the iproute2 package."));
         return;
     }
-    what = g_strdup_printf(_("Could not delete bridge '%s'"), bridge);
-    marina_net_command_async((const char *const[]){ip, "link", "del", bridge, NULL}, NULL, what,
-                             cancellable, on_bridge_deleted, g_steal_pointer(&task));
+    what = g_strdup_printf(_("Could not look at bridge '%s'"), bridge);
+    marina_net_command_async(
+        (const char *const[]){d->ip, "-j", "-d", "link", "show", "dev", bridge, NULL}, NULL, what,
+        cancellable, on_bridge_shown, g_steal_pointer(&task));
 }
 
 gboolean

@@ -227,8 +227,10 @@ marina_net_dnsmasq_conf_text(const MarinaNetworkConfig *config, const char *brid
         g_string_append(s, "dhcp-no-override\ndhcp-authoritative\n");
         g_string_append_printf(s, "dhcp-lease-max=%u\n", MAX(lease_max, 1u));
         g_string_append_printf(s, "dhcp-hostsfile=%s\n", paths->hosts);
-        g_string_append_printf(s, "dhcp-leasefile=%s\n", paths->leases);
     }
+    /* Always ours: router advertisements alone would otherwise make it use
+     * the system's default lease file. */
+    g_string_append_printf(s, "dhcp-leasefile=%s\n", paths->leases);
     if (config->dns_enabled)
         g_string_append_printf(s, "addn-hosts=%s\n", paths->addn_hosts);
     if (ip6 != NULL) {
@@ -450,7 +452,7 @@ on_dnsmasq_started(GObject *source, GAsyncResult *result, gpointer data)
     GError *error = NULL;
     guint64 pid = 0;
 
-    if (!marina_net_command_finish(result, NULL, &error)) {
+    if (!marina_net_command_finish(result, NULL, NULL, &error)) {
         g_task_return_error(task, error);
         return;
     }
@@ -549,6 +551,7 @@ marina_net_dnsmasq_kill_async(GPid pid, const char *conf, GCancellable *cancella
                               GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_autoptr(GSource) tick = NULL;
     Kill *k;
 
     g_task_set_source_tag(task, marina_net_dnsmasq_kill_async);
@@ -564,7 +567,10 @@ marina_net_dnsmasq_kill_async(GPid pid, const char *conf, GCancellable *cancella
     k->conf = g_strdup(conf);
     g_task_set_task_data(task, k, (GDestroyNotify)kill_free);
     kill(pid, SIGTERM);
-    g_timeout_add(50, on_kill_tick, task);
+    /* Ticks in the caller's main context, where the task completes. */
+    tick = g_timeout_source_new(50);
+    g_source_set_callback(tick, on_kill_tick, task, NULL);
+    g_source_attach(tick, g_task_get_context(task));
 }
 
 gboolean

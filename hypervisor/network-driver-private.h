@@ -19,11 +19,12 @@ char *marina_net_find_program(const char *name);
 
 /* Runs @argv (argv[0] a full path) with @input on its standard input (NULL:
  * none). Fails when it does not exit with 0: "@what_failed: <what the
- * program said>". finish: @output (may be NULL) gets its standard error. */
+ * program said>". finish: @out and @err (each may be NULL) get what it
+ * printed on standard output and error, whether it failed or not. */
 void marina_net_command_async(const char *const *argv, const char *input, const char *what_failed,
                               GCancellable *cancellable, GAsyncReadyCallback callback,
                               gpointer user_data);
-gboolean marina_net_command_finish(GAsyncResult *result, char **output, GError **error);
+gboolean marina_net_command_finish(GAsyncResult *result, char **out, char **err, GError **error);
 
 /* What a program said, as one line (its last non-empty lines joined, at
  * most a few hundred bytes), without a trailing period. */
@@ -63,12 +64,15 @@ char *marina_net_bridge_pick_name(const char *const *in_use);
 /* The `ip -batch` lines that set the bridge up after `ip link add`: STP,
  * MAC, MTU, addresses (IPv6 with nodad), up. */
 char *marina_net_bridge_setup_text(const MarinaNetworkConfig *config, const char *bridge);
+/* Whether `ip -j -d link show` printed @json for a bridge. */
+gboolean marina_net_link_json_is_bridge(const char *json);
 /* Creates @bridge and sets it up; fails clearly when it exists already. */
 void marina_net_bridge_create_async(const MarinaNetworkConfig *config, const char *bridge,
                                     GCancellable *cancellable, GAsyncReadyCallback callback,
                                     gpointer user_data);
 gboolean marina_net_bridge_create_finish(GAsyncResult *result, GError **error);
-/* Deletes @bridge; one already gone is no error. */
+/* Deletes @bridge; one already gone is no error, an interface that is not
+ * a bridge is left alone (an error). */
 void marina_net_bridge_delete_async(const char *bridge, GCancellable *cancellable,
                                     GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_net_bridge_delete_finish(GAsyncResult *result, GError **error);

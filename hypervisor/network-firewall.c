@@ -104,7 +104,9 @@ append_forward(GString *s, const MarinaNetworkConfig *config, const char *bridge
                        "        type filter hook forward priority filter; policy accept;\n");
     /* Guests on the same bridge always reach each other. */
     g_string_append_printf(s, "        iifname \"%s\" oifname \"%s\" accept\n", bridge, bridge);
-    append_forward_ports(s, config, bridge);
+    /* (An isolated network has no port forwards.) */
+    if (config->forward == MARINA_NET_FORWARD_NAT || config->forward == MARINA_NET_FORWARD_ROUTE)
+        append_forward_ports(s, config, bridge);
     for (guint i = 0; config->ips != NULL && i < config->ips->len; i++) {
         const MarinaNetIp *ip = g_ptr_array_index(config->ips, i);
         g_autofree char *subnet = marina_net_ip_subnet(ip);
@@ -277,7 +279,7 @@ on_firewall_done(GObject *source, GAsyncResult *result, gpointer data)
     g_autofree char *err = NULL;
     GError *error = NULL;
 
-    if (marina_net_command_finish(result, &err, &error)) {
+    if (marina_net_command_finish(result, NULL, &err, &error)) {
         g_task_return_boolean(task, TRUE);
         return;
     }

@@ -26,6 +26,7 @@ struct _MarinaNetworkRegistry {
     char *state_dir;      /* <runtime>/network-state: running networks */
     GHashTable *networks; /* name -> MarinaDaemonNetwork* (a reference) */
     MarinaNetworkListener listener;
+    gboolean in_memory; /* the test driver's: no files, no bridges */
 };
 
 MarinaDaemonNetwork *marina_daemon_network_ref(MarinaDaemonNetwork *network);

@@ -178,6 +178,19 @@ marina_network_registry_set_listener(MarinaNetworkRegistry *self,
         memset(&self->listener, 0, sizeof self->listener);
 }
 
+void
+marina_network_registry_keep_in_memory(MarinaNetworkRegistry *self)
+{
+    self->in_memory = TRUE;
+}
+
+/* Whether starting a network makes it real (network-driver.h). */
+static gboolean
+makes_bridges(MarinaNetworkRegistry *self)
+{
+    return self->config->system && !self->in_memory;
+}
+
 gboolean
 marina_network_registry_is_system(MarinaNetworkRegistry *self)
 {
@@ -281,6 +294,8 @@ save_definition(MarinaNetworkRegistry *self, const MarinaNetworkConfig *config, 
     g_autofree char *path = def_file(self, config->name, ".xml");
     g_autofree char *xml = marina_network_config_to_xml(config);
 
+    if (self->in_memory)
+        return TRUE;
     if (g_mkdir_with_parents(self->dir, 0700) != 0) {
         int err = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, _("Cannot create %s: %s."),
@@ -301,6 +316,8 @@ save_state(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
     g_autoptr(GError) error = NULL;
     gsize len;
 
+    if (self->in_memory)
+        return;
     g_key_file_set_string(file, "network", "xml", xml);
     if (network->runtime != NULL)
         marina_net_runtime_save(network->runtime, file);
@@ -316,7 +333,8 @@ forget_state(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network)
 {
     g_autofree char *path = state_file(self, network->name);
 
-    g_unlink(path);
+    if (!self->in_memory)
+        g_unlink(path);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -397,7 +415,7 @@ check_can_start(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network,
     }
     /* A session makes no bridge: an existing one is what qemu-bridge-helper
      * may join. The system daemon must not take over a bridge it did not make. */
-    if (self->config->system && config->forward != MARINA_NET_FORWARD_BRIDGE &&
+    if (makes_bridges(self) && config->forward != MARINA_NET_FORWARD_BRIDGE &&
         bridge_exists(config->bridge)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS,
                     _("Network '%s' wants the bridge %s, which already exists on this host and "
@@ -582,7 +600,7 @@ start_config(MarinaNetworkRegistry *self, MarinaDaemonNetwork *network, MarinaNe
         start_failed(op, error);
         return;
     }
-    if (!self->config->system) {
+    if (!makes_bridges(self)) {
         /* Nothing to make: guests attach as the host allows (network-attach.c). */
         became_active(self, network, g_steal_pointer(&op->config), NULL);
         op_finish(op, NULL);
@@ -794,13 +812,14 @@ marina_network_registry_undefine(MarinaNetworkRegistry *self, MarinaDaemonNetwor
                     network->name);
         return FALSE;
     }
-    if (g_unlink(xml) != 0 && errno != ENOENT) {
+    if (!self->in_memory && g_unlink(xml) != 0 && errno != ENOENT) {
         int err = errno;
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Network '%s': cannot remove %s: %s."), network->name, xml, g_strerror(err));
         return FALSE;
     }
-    g_unlink(autostart);
+    if (!self->in_memory)
+        g_unlink(autostart);
     g_clear_pointer(&network->def, marina_network_config_free);
     network->autostart = FALSE;
     marina_network_registry_emit(self, network, "undefined");
@@ -823,9 +842,9 @@ marina_network_registry_set_autostart(MarinaNetworkRegistry *self, MarinaDaemonN
                     network->name);
         return FALSE;
     }
-    if (autostart && !marina_write_file_atomic(path, "", 0, 0600, error))
+    if (autostart && !self->in_memory && !marina_write_file_atomic(path, "", 0, 0600, error))
         return FALSE;
-    if (!autostart)
+    if (!autostart && !self->in_memory)
         g_unlink(path);
     network->autostart = autostart;
     return TRUE;
@@ -1209,6 +1228,15 @@ marina_network_registry_load(MarinaNetworkRegistry *self, MarinaNetworkLoaded lo
     load->loaded = loaded;
     load->user_data = user_data;
     load->pending = 1; /* this function's own step */
+    if (self->in_memory) {
+        MarinaDaemonNetwork *def;
+
+        define_default(self);
+        if ((def = marina_network_registry_lookup(self, "default")) != NULL)
+            autostart(load, def);
+        load_step_done(load);
+        return;
+    }
     if (g_mkdir_with_parents(self->dir, 0700) != 0 ||
         g_mkdir_with_parents(self->state_dir, 0700) != 0)
         g_warning("Cannot create %s or %s: %s", self->dir, self->state_dir, g_strerror(errno));

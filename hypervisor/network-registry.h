@@ -50,6 +50,10 @@ MarinaNetworkRegistry *marina_network_registry_new(const MarinaDaemonConfig *con
                                                    MarinaDBusHost *events,
                                                    MarinaVmRegistry *guests);
 void marina_network_registry_free(MarinaNetworkRegistry *self);
+/* For the test driver (before load): nothing is read or written and no
+ * bridge, dnsmasq or firewall rule is made, even on --system; networks are
+ * definitions that start and stop, 'default' among them. */
+void marina_network_registry_keep_in_memory(MarinaNetworkRegistry *self);
 /* @listener is copied; NULL stops telling. */
 void marina_network_registry_set_listener(MarinaNetworkRegistry *self,
                                           const MarinaNetworkListener *listener);

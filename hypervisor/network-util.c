@@ -58,6 +58,8 @@ marina_net_command_reason(const char *text)
 typedef struct {
     char *what_failed;
     char *command;
+    char *out; /* what it printed, once done */
+    char *err;
 } CommandRun;
 
 static void
@@ -65,6 +67,8 @@ command_run_free(CommandRun *run)
 {
     g_free(run->what_failed);
     g_free(run->command);
+    g_free(run->out);
+    g_free(run->err);
     g_free(run);
 }
 
@@ -75,24 +79,20 @@ on_command_done(GObject *source, GAsyncResult *result, gpointer data)
     CommandRun *run = g_task_get_task_data(task);
     GSubprocess *process = G_SUBPROCESS(source);
     g_autoptr(GError) error = NULL;
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
     g_autofree char *reason = NULL;
 
-    if (!g_subprocess_communicate_utf8_finish(process, result, &out, &err, &error)) {
+    if (!g_subprocess_communicate_utf8_finish(process, result, &run->out, &run->err, &error)) {
         g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, "%s: %s",
                                 run->what_failed, error->message);
         return;
     }
     if (g_subprocess_get_if_exited(process) && g_subprocess_get_exit_status(process) == 0) {
         g_debug("%s: ok", run->command);
-        g_task_return_pointer(task, g_steal_pointer(&err), g_free);
+        g_task_return_boolean(task, TRUE);
         return;
     }
-    reason = marina_net_command_reason(err != NULL && *err != '\0' ? err : out);
+    reason = marina_net_command_reason(run->err != NULL && *run->err != '\0' ? run->err : run->out);
     g_debug("%s: failed: %s", run->command, reason);
-    /* The caller may want the program's words (e.g. "File exists"). */
-    g_object_set_data_full(G_OBJECT(task), "stderr", g_strdup(err != NULL ? err : ""), g_free);
     g_task_return_new_error(task, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED, "%s: %s.",
                             run->what_failed, reason);
 }
@@ -129,18 +129,16 @@ marina_net_command_async(const char *const *argv, const char *input, const char 
 }
 
 gboolean
-marina_net_command_finish(GAsyncResult *result, char **output, GError **error)
+marina_net_command_finish(GAsyncResult *result, char **out, char **err, GError **error)
 {
     GTask *task = G_TASK(result);
-    g_autofree char *err = g_task_propagate_pointer(task, error);
+    CommandRun *run = g_task_get_task_data(task);
 
-    if (output != NULL) {
-        if (err != NULL)
-            *output = g_steal_pointer(&err);
-        else
-            *output = g_strdup(g_object_get_data(G_OBJECT(task), "stderr"));
-    }
-    return !g_task_had_error(task);
+    if (out != NULL)
+        *out = g_strdup(run->out != NULL ? run->out : "");
+    if (err != NULL)
+        *err = g_strdup(run->err != NULL ? run->err : "");
+    return g_task_propagate_boolean(task, error);
 }
 
 const MarinaNetIp *

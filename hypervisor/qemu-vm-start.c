@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/xml-util.h"
 #include "host-info.h"
 #include "qemu-command.h"
 #include "qemu-vm-private.h"
@@ -293,6 +294,33 @@ open_taps(MarinaQemuVm *self, GSubprocessLauncher *launcher, int first_fd, int *
         tap_fds[i] = first_fd + (int)i;
     }
     return TRUE;
+}
+
+/* The parser drops generated "vnetN" names (as libvirt does for pasted
+ * XML), but a running guest's own live XML names its taps: keep them, so
+ * statistics and domiflist still see them after a daemon restart. */
+static void
+restore_tap_names(MarinaDomainConfig *live, const char *xml)
+{
+    xmlDoc *doc = marina_xml_read_hardened(xml, -1, MARINA_DOMAIN_XML_MAX, "The live XML", NULL);
+    xmlNode *devices = doc != NULL ? marina_xml_child(xmlDocGetRootElement(doc), "devices") : NULL;
+    guint i = 0;
+
+    for (xmlNode *n = devices != NULL ? devices->children : NULL;
+         n != NULL && i < live->interfaces->len; n = n->next) {
+        MarinaInterfaceConfig *iface;
+        g_autofree char *dev = NULL;
+
+        if (n->type != XML_ELEMENT_NODE || !xmlStrEqual(n->name, BAD_CAST "interface"))
+            continue;
+        iface = live->interfaces->pdata[i++];
+        dev = marina_xml_prop(marina_xml_child(n, "target"), "dev");
+        if (iface->target_dev == NULL && dev != NULL && strlen(dev) < 16 &&
+            g_str_has_prefix(dev, "vnet"))
+            iface->target_dev = g_steal_pointer(&dev);
+    }
+    if (doc != NULL)
+        xmlFreeDoc(doc);
 }
 
 static GSubprocess *
@@ -749,6 +777,7 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
     live = marina_domain_config_parse(xml, -1, NULL, error);
     if (live == NULL)
         return FALSE;
+    restore_tap_names(live, xml);
     marina_vm_set_live(vm, live);
     self->pid = pid;
     self->pid_start_ticks = start_ticks;

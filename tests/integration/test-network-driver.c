@@ -591,6 +591,24 @@ test_failed_firewall_is_undone(void **state)
     assert_nothing_left("mtfw0", 0, NULL);
 }
 
+/* A runtime that says it made "its" bridge where there is an interface of
+ * another kind: stop leaves the interface alone and says so. */
+static void
+test_stop_spares_what_is_not_a_bridge(void **state)
+{
+    Fixture *f = *state;
+    MarinaNetRuntime rt = {.bridge = (char *)"mtnotbr0", .made_bridge = TRUE};
+    g_autoptr(GError) error = NULL;
+
+    g_ptr_array_add(f->links, g_strdup("mtnotbr0"));
+    g_free(run("ip link add mtnotbr0 type veth peer name mtnotbr0p"));
+    assert_false(stop(&rt, &error));
+    assert_non_null(error);
+    assert_string_equal(error->message, "'mtnotbr0' is not a bridge any more: Marina leaves it "
+                                        "alone.");
+    assert_int_not_equal(if_nametoindex("mtnotbr0"), 0);
+}
+
 /* The first free virbrN is picked when the network names no bridge. */
 static void
 test_bridge_name_picked(void **state)
@@ -999,6 +1017,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bridge_name_taken, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_start_is_undone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_firewall_is_undone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_spares_what_is_not_a_bridge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bridge_name_picked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp_exchange, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_and_port_forwards, setup, teardown),

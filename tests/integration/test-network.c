@@ -443,6 +443,7 @@ read_from_port(guint16 port, int timeout_ms)
         gssize n;
 
         g_socket_client_set_timeout(client, 5);
+        g_socket_client_set_enable_proxy(client, FALSE); /* loopback; libproxy aborts under ASan */
         conn = g_socket_client_connect_to_host(client, "127.0.0.1", port, NULL, NULL);
         if (conn != NULL) {
             n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
@@ -739,6 +740,20 @@ test_system_networks(void **state)
     last = (guint)atoi(a1 + strlen("192.168.122."));
     assert_true(last >= 2 && last <= 254);
     assert_true(guest_fetches(fd1, acc1));
+    /* Its tap has a name the running definition shows (domiflist), and the
+     * network lists the guest. */
+    {
+        g_autofree char *live = NULL;
+        g_autoptr(GVariant) guests = NULL;
+
+        assert_true(marina_dbus_domain_call_get_xml_sync(g1, 0, &live, NULL, &error));
+        assert_non_null(strstr(live, "<target dev=\"vnet"));
+        info = network_info(def);
+        guests = g_variant_lookup_value(info, "guests", G_VARIANT_TYPE_STRING_ARRAY);
+        assert_non_null(guests);
+        assert_int_equal(g_variant_n_children(guests), 1);
+        g_clear_pointer(&info, g_variant_unref);
+    }
 
     /* The static host gets its address; the two guests reach each other. */
     g2 = boot_guest(h, "sys2", "default", "52:54:00:77:00:02", &fd2, acc2);
@@ -772,6 +787,13 @@ test_system_networks(void **state)
     close(fd1);
     fd1 = harness_open_serial(h, g1, acc1);
     assert_true(guest_fetches(fd1, acc1));
+    {
+        g_autofree char *live = NULL;
+
+        /* The re-attached guest still knows its tap. */
+        assert_true(marina_dbus_domain_call_get_xml_sync(g1, 0, &live, NULL, &error));
+        assert_non_null(strstr(live, "<target dev=\"vnet"));
+    }
 
     /* Isolated: an address from its own DHCP, nothing beyond the bridge. */
     iso = define_network(h, "<network><name>iso</name><bridge name='mnetiso0'/>"

@@ -318,6 +318,13 @@ test_firewall_port_forwards(void **state)
     }
     assert_lacks(rules, "icmp");
     assert_lacks(rules, "flush");
+    g_clear_pointer(&rules, g_free);
+
+    /* An isolated network forwards no ports. */
+    c->forward = MARINA_NET_FORWARD_NONE;
+    rules = marina_net_firewall_ruleset(c, "virbr0");
+    assert_lacks(rules, "dnat");
+    assert_lacks(rules, "192.168.122.10");
 }
 
 static void
@@ -610,6 +617,23 @@ test_ra_route_devices(void **state)
 }
 
 static void
+test_link_json_is_bridge(void **state)
+{
+    assert_true(marina_net_link_json_is_bridge(
+        "[{\"ifindex\":2,\"ifname\":\"virbr0\",\"linkinfo\":{\"info_kind\":\"bridge\","
+        "\"info_data\":{\"stp_state\":1}}}]"));
+    assert_false(marina_net_link_json_is_bridge(
+        "[{\"ifindex\":2,\"ifname\":\"eth0\",\"linkinfo\":{\"info_kind\":\"veth\"}}]"));
+    assert_false(marina_net_link_json_is_bridge("[{\"ifindex\":2,\"ifname\":\"eth0\"}]"));
+    assert_false(marina_net_link_json_is_bridge("[{\"linkinfo\":{\"info_kind\":7}}]"));
+    assert_false(marina_net_link_json_is_bridge("[{\"linkinfo\":[]}]"));
+    assert_false(marina_net_link_json_is_bridge("[]"));
+    assert_false(marina_net_link_json_is_bridge("{}"));
+    assert_false(marina_net_link_json_is_bridge("not json"));
+    assert_false(marina_net_link_json_is_bridge(NULL));
+}
+
+static void
 test_command_reason(void **state)
 {
     g_autofree char *nft =
@@ -643,6 +667,7 @@ main(void)
         cmocka_unit_test(test_runtime_round_trip),
         cmocka_unit_test(test_runtime_hostile),
         cmocka_unit_test(test_ra_route_devices),
+        cmocka_unit_test(test_link_json_is_bridge),
         cmocka_unit_test(test_command_reason),
     };
 
