@@ -1,17 +1,17 @@
 """Connection Details > Virtual Networks on the session daemon, as a user drives it.
 
-The tab lists the daemon's `default` network as active (its details show
-192.168.122.1/24 and how guests attach here; Delete is disabled while it
-runs). The create-network assistant refuses a name already taken and a DHCP
-range outside the subnet on their pages with the message naming the field,
-then makes the NAT network `lab` 192.168.150.0/24: listed as active, and
-`marinactl net-dumpxml lab` shows what was asked (a bad bridge name and
-the bridge of `default` are refused on the forwarding page first). A subnet overlapping
-`default` (192.168.122.0/24) is refused on the IPv4 page; one overlapping a
-network started after the assistant opened is refused by the daemon at the
-start: the assistant's error bar says so and nothing is left defined. `lab` is stopped and deleted
-(asking first). A session daemon defines and starts networks without making
-bridges, so no network namespace is needed.
+The tab lists the daemon's `default` network as active (its details show 192.168.122.1/24;
+Delete is disabled while it runs). The create-network assistant refuses, on their pages and
+with a message naming the field, a name already taken, a host address given as the network, a
+DHCP range outside the subnet, a bad bridge name and the bridge of `default`; then it makes the
+NAT network `lab` 192.168.150.0/24 with IPv6: listed as active, and `marinactl net-dumpxml lab`
+shows what was asked. Autostart is switched off from the details. A subnet overlapping
+`default` (192.168.122.0/24) is refused on the IPv4 page; one overlapping a network started
+after the assistant opened is refused by the daemon at the start: the assistant's error bar
+says so and nothing is left defined. `lab` is stopped and deleted (asking first). A routed
+network to a named host device, without DHCP and not started, is defined as asked and deleted.
+A session daemon defines and starts networks without making bridges, so no network namespace
+is needed.
 """
 
 import os
@@ -24,6 +24,7 @@ SESSION = "marina:///session"
 LAB = "lab"
 OVERLAP = "ui-overlap"
 OTHER = "ui-other"
+ROUTED = "ui-routed"
 ASSISTANT = "Create a Virtual Network"
 LOGS_DIR = u.LOGS
 
@@ -107,7 +108,7 @@ def main():
         u.on_failure_dump(app)
         raise
     finally:
-        for name in (LAB, OVERLAP, OTHER):
+        for name in (LAB, OVERLAP, OTHER, ROUTED):
             u.marinactl(SESSION, "net-destroy", name, check=False)
             u.marinactl(SESSION, "net-undefine", name, check=False)
 
@@ -130,6 +131,7 @@ def run_checks(app):
     create_lab(app, win, networks)
     refuse_overlap(app, win)
     stop_and_delete(app, win, networks)
+    create_routed(app, win, networks)
 
 
 def create_lab(app, win, networks):
@@ -289,6 +291,72 @@ def stop_and_delete(app, win, networks):
     u.wait_for(lambda: networks.row_of(LAB) is None, 15, f"{LAB} to leave the list")
     assert not defined(LAB), f"{LAB} still exists"
     u.log(f"deleted {LAB}")
+
+
+def choose_in_combo(dialog, combo_name, pattern):
+    combo = u.find(dialog, role="combo box", name=combo_name)
+    u.do_action(combo)
+    item = u.wait_for(lambda: next((i for i in u.find_all(combo, role="menu item", showing=False)
+                                    if re.match(pattern, i.get_name() or "")), None),
+                      10, f"a {combo_name} item matching {pattern!r}")
+    name = item.get_name()
+    u.do_action(item)
+    u.wait_for(lambda: not item.get_state_set().contains(u.Atspi.StateType.SHOWING), 10,
+               f"the {combo_name} combo's menu to close")
+    return name
+
+
+def host_device():
+    """A host interface the assistant offers (not loopback, not a network's bridge)."""
+    for line in u.marinactl(SESSION, "iface-list").splitlines()[2:]:
+        name = line.split()[0] if line.split() else ""
+        if name and name != "lo" and not name.startswith(("virbr", "mbr")):
+            return name
+    return None
+
+
+def create_routed(app, win, networks):
+    device = host_device()
+    u.press(win, "Add Network")
+    dialog = u.window(app, name=ASSISTANT, role=re.compile("^dialog$"))
+    u.set_text(u.find(dialog, role="text", name="Network name"), ROUTED)
+    next_page(dialog)
+    u.set_text(u.find(dialog, role="text", name="IPv4 network"), "192.168.170.0/24")
+    next_page(dialog)
+    u.do_action(u.find(dialog, role="check box", name="Enable DHCPv4"))
+    start = u.find(dialog, role="text", name="DHCP start")
+    u.wait_for(lambda: not sensitive(start), 10, "the DHCP range to be disabled")
+    next_page(dialog)
+    next_page(dialog)
+    u.do_action(u.find(dialog, role="radio button", name="Routed"))
+    if device is not None:
+        chosen = choose_in_combo(dialog, "Forward to device", rf"^{re.escape(device)} \(")
+        u.log(f"routed to {chosen!r}")
+    next_page(dialog)
+    summary = u.text_of(u.find(dialog, role="label", name="Summary"))
+    assert "DHCP: off" in summary, summary
+    assert f"routed to {device or 'any physical device'}" in summary, summary
+    now = u.find(dialog, role="check box", name="Start the network now")
+    u.do_action(now)
+    u.wait_for(lambda: not now.get_state_set().contains(u.Atspi.StateType.CHECKED), 5,
+               "'Start the network now' to be cleared")
+    u.press(dialog, "Finish")
+    u.wait_for(lambda: gone(dialog), 30, "the assistant to close")
+    u.wait_for(lambda: "Inactive" in (networks.texts_of(ROUTED) or []), 15,
+               lambda: f"{ROUTED} listed as inactive (rows: {networks.rows()})")
+    xml = u.marinactl(SESSION, "net-dumpxml", ROUTED).replace('"', "'")
+    u.log(f"net-dumpxml {ROUTED}:\n{xml}")
+    want = f"<forward mode='route' dev='{device}'" if device else "<forward mode='route'"
+    assert want in xml, xml
+    assert "<dhcp>" not in xml and "<ip address='192.168.170.1' prefix='24'" in xml, xml
+    # Inactive: Delete is enabled at once.
+    select(networks, ROUTED)
+    u.press(win, "Delete Network")
+    confirm = u.window(app, role="alert", timeout=10)
+    u.press(confirm, "Delete")
+    u.wait_for(lambda: networks.row_of(ROUTED) is None, 15, f"{ROUTED} to leave the list")
+    assert not defined(ROUTED), f"{ROUTED} still exists"
+    u.log(f"deleted {ROUTED}")
 
 
 u.run(main)
