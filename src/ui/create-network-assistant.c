@@ -6,12 +6,12 @@
 #include "create-network-assistant.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "error.h"
 #include "form-util.h"
 #include "host.h"
 #include "network-config.h"
+#include "network-form.h"
 #include "network.h"
 #include "ui-util.h"
 
@@ -102,121 +102,13 @@ show_error(MarinaCreateNetworkAssistant *self, const char *message)
 
 /* ------------------------------------------------------------ addresses */
 
-/* A subnet as typed ("192.168.100.0/24"): its network address bytes. */
-typedef struct {
-    gboolean ipv6;
-    guint8 bytes[16];
-    gsize len;
-    guint prefix;
-} Subnet;
-
-static char *
-bytes_to_string(const guint8 *bytes, gboolean ipv6)
-{
-    g_autoptr(GInetAddress) address =
-        g_inet_address_new_from_bytes(bytes, ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
-
-    return g_inet_address_to_string(address);
-}
-
-/* @bytes (big-endian, @len bytes) plus @value, carrying. */
-static void
-bytes_add(guint8 *bytes, gsize len, guint64 value)
-{
-    for (gsize i = len; i-- > 0 && value != 0;) {
-        guint64 sum = bytes[i] + (value & 0xff);
-
-        bytes[i] = sum & 0xff;
-        value = (value >> 8) + (sum >> 8);
-    }
-}
-
-/* The address @offset into @subnet, as text. */
-static char *
-subnet_address(const Subnet *subnet, guint64 offset)
-{
-    guint8 bytes[16];
-
-    memcpy(bytes, subnet->bytes, subnet->len);
-    bytes_add(bytes, subnet->len, offset);
-    return bytes_to_string(bytes, subnet->ipv6);
-}
-
-/* Number of addresses in @subnet, capped at 2^32 (enough for the ranges made here). */
-static guint64
-subnet_size(const Subnet *subnet)
-{
-    guint host_bits = subnet->len * 8 - subnet->prefix;
-
-    return host_bits >= 32 ? G_GUINT64_CONSTANT(1) << 32 : G_GUINT64_CONSTANT(1) << host_bits;
-}
-
-/* Parses @text as a @ipv6 network with its prefix; NULL message when fine,
- * else what is wrong, naming @field. */
-static char *
-parse_subnet(const char *text, gboolean ipv6, const char *field, Subnet *out)
-{
-    const char *example = ipv6 ? "fd00:100::/64" : "192.168.100.0/24";
-    guint min_prefix = 8, max_prefix = ipv6 ? 120 : 30;
-    g_auto(GStrv) parts = g_strsplit(text, "/", 2);
-    g_autoptr(GInetAddress) address = NULL;
-    guint64 prefix = 0;
-    guint8 masked[16];
-
-    if (*text == '\0')
-        return g_strdup_printf(_("%s: enter the network address with its prefix length, e.g. %s."),
-                               field, example);
-    if (parts[1] == NULL || !g_ascii_string_to_unsigned(parts[1], 10, 0, 128, &prefix, NULL))
-        return g_strdup_printf(_("%s: '%s' has no prefix length; write the network with its "
-                                 "prefix, e.g. %s."),
-                               field, text, example);
-    address = g_inet_address_new_from_string(parts[0]);
-    if (address == NULL ||
-        g_inet_address_get_family(address) != (ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4))
-        return g_strdup_printf(ipv6 ? _("%s: '%s' is not an IPv6 address; write e.g. %s.")
-                                    : _("%s: '%s' is not an IPv4 address; write e.g. %s."),
-                               field, parts[0], example);
-    if (prefix < min_prefix || prefix > max_prefix)
-        return g_strdup_printf(_("%s: the prefix length /%u is not usable for a virtual network; "
-                                 "use /%u to /%u."),
-                               field, (guint)prefix, min_prefix, max_prefix);
-    out->ipv6 = ipv6;
-    out->len = g_inet_address_get_native_size(address);
-    out->prefix = prefix;
-    memcpy(out->bytes, g_inet_address_to_bytes(address), out->len);
-    memcpy(masked, out->bytes, out->len);
-    for (gsize i = 0; i < out->len; i++) {
-        guint bit = i * 8;
-        if (bit >= prefix)
-            masked[i] = 0;
-        else if (bit + 8 > prefix)
-            masked[i] &= (guint8)(0xff << (8 - (prefix - bit)));
-    }
-    if (memcmp(masked, out->bytes, out->len) != 0) {
-        g_autofree char *network = bytes_to_string(masked, ipv6);
-        return g_strdup_printf(_("%s: %s is an address inside a network, not the network "
-                                 "itself; write %s/%u."),
-                               field, text, network, (guint)prefix);
-    }
-    return NULL;
-}
-
-/* Checks that @entry holds an address of the family; NULL when it does. */
+/* Reads @entry as an address of the family: NULL when it is one, else why
+ * not (naming @field); its text in @text either way. */
 static char *
 address_problem(GtkEntry *entry, gboolean ipv6, const char *field, char **text)
 {
-    g_autoptr(GInetAddress) address = NULL;
-
     *text = marina_form_entry_text(entry);
-    address = g_inet_address_new_from_string(*text);
-    if (address != NULL &&
-        g_inet_address_get_family(address) == (ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4))
-        return NULL;
-    if (**text == '\0')
-        return g_strdup_printf(_("%s: enter an address."), field);
-    return g_strdup_printf(ipv6 ? _("%s: '%s' is not an IPv6 address.")
-                                : _("%s: '%s' is not an IPv4 address."),
-                           field, *text);
+    return marina_net_address_problem(*text, ipv6, field);
 }
 
 /* --------------------------------------------------------- the network */
@@ -245,132 +137,67 @@ forward_dev(MarinaCreateNetworkAssistant *self)
     return id;
 }
 
-/* Appends one <ip> for @subnet (the host takes its first address), with
- * the DHCP range @start..@end when @start is not NULL. */
-static void
-append_ip(GString *xml, const Subnet *subnet, const char *start, const char *end)
-{
-    g_autofree char *gateway = subnet_address(subnet, 1);
-    g_autofree char *ip =
-        g_markup_printf_escaped(subnet->ipv6 ? "  <ip family='ipv6' address='%s' prefix='%u'"
-                                             : "  <ip address='%s' prefix='%u'",
-                                gateway, subnet->prefix);
-
-    g_string_append(xml, ip);
-    if (start == NULL) {
-        g_string_append(xml, "/>\n");
-    } else {
-        g_autofree char *range = g_markup_printf_escaped(
-            ">\n    <dhcp>\n      <range start='%s' end='%s'/>\n    </dhcp>\n  </ip>\n", start,
-            end);
-        g_string_append(xml, range);
-    }
-}
-
 /* The network the pages up to @upto describe, as libvirt network XML;
  * NULL with @message (naming the field) when a field is wrong. Pages
  * after @upto count as not filled in yet (defaults). */
 static char *
 build_xml(MarinaCreateNetworkAssistant *self, Page upto, char **message)
 {
-    g_autoptr(GString) xml = g_string_new("<network>\n");
-    g_autoptr(GError) error = NULL;
     g_autofree char *name = marina_form_entry_text(self->name_entry);
-    g_autofree char *escaped = NULL;
-    Subnet v4 = {0}, v6 = {0};
     g_autofree char *start = NULL, *end = NULL, *start6 = NULL, *end6 = NULL;
-    gboolean have_v4 = FALSE, have_v6 = FALSE;
+    g_autofree char *bridge = NULL;
+    MarinaNetSubnet v4 = {0}, v6 = {0};
+    MarinaNetForm form = {.name = name};
 
-    if (*name == '\0') {
-        *message = g_strdup(_("Name: enter a name for the network, e.g. lab."));
+    if ((*message = marina_net_name_problem(name, (const char *const *)self->taken)) != NULL)
         return NULL;
-    }
-    if (!marina_network_name_is_valid(name, &error)) {
-        *message = g_strdup_printf(_("Name: %s"), marina_error_message(error));
-        return NULL;
-    }
-    if (self->taken != NULL && g_strv_contains((const char *const *)self->taken, name)) {
-        *message = g_strdup_printf(_("Name: a network called '%s' already exists on this "
-                                     "connection; choose another name."),
-                                   name);
-        return NULL;
-    }
-    escaped = g_markup_printf_escaped("  <name>%s</name>\n", name);
-    g_string_append(xml, escaped);
-
     if (upto >= PAGE_IPV4 && gtk_toggle_button_get_active(self->ipv4_check)) {
         g_autofree char *text = marina_form_entry_text(self->ipv4_entry);
-        if ((*message = parse_subnet(text, FALSE, _("IPv4 network"), &v4)) != NULL)
+        if ((*message = marina_net_subnet_parse(text, FALSE, _("IPv4 network"), &v4)) != NULL)
             return NULL;
-        have_v4 = TRUE;
+        form.ipv4 = &v4;
     }
-    if (upto >= PAGE_DHCP && have_v4 && gtk_toggle_button_get_active(self->dhcp_check)) {
+    if (upto >= PAGE_DHCP && form.ipv4 != NULL && gtk_toggle_button_get_active(self->dhcp_check)) {
         if ((*message = address_problem(self->dhcp_start_entry, FALSE, _("DHCP start"), &start)) !=
                 NULL ||
             (*message = address_problem(self->dhcp_end_entry, FALSE, _("DHCP end"), &end)) != NULL)
             return NULL;
+        form.dhcp_start = start;
+        form.dhcp_end = end;
     }
     if (upto >= PAGE_IPV6 && gtk_toggle_button_get_active(self->ipv6_check)) {
         g_autofree char *text = marina_form_entry_text(self->ipv6_entry);
-        if ((*message = parse_subnet(text, TRUE, _("IPv6 network"), &v6)) != NULL)
+        if ((*message = marina_net_subnet_parse(text, TRUE, _("IPv6 network"), &v6)) != NULL)
             return NULL;
-        have_v6 = TRUE;
-        if (gtk_toggle_button_get_active(self->dhcp6_check) &&
-            ((*message = address_problem(self->dhcp6_start_entry, TRUE, _("DHCPv6 start"),
-                                         &start6)) != NULL ||
-             (*message = address_problem(self->dhcp6_end_entry, TRUE, _("DHCPv6 end"), &end6)) !=
-                 NULL))
-            return NULL;
-    }
-    if (upto >= PAGE_FORWARD && !g_str_equal(forward_mode(self), "none")) {
-        g_autofree char *forward = NULL;
-        if (forward_dev(self) != NULL)
-            forward = g_markup_printf_escaped("  <forward mode='%s' dev='%s'/>\n",
-                                              forward_mode(self), forward_dev(self));
-        else
-            forward = g_markup_printf_escaped("  <forward mode='%s'/>\n", forward_mode(self));
-        g_string_append(xml, forward);
-    }
-    if (upto >= PAGE_FORWARD) {
-        g_autofree char *bridge = marina_form_entry_text(self->bridge_entry);
-        if (*bridge != '\0') {
-            g_autofree char *element = g_markup_printf_escaped("  <bridge name='%s'/>\n", bridge);
-            g_string_append(xml, element);
+        form.ipv6 = &v6;
+        if (gtk_toggle_button_get_active(self->dhcp6_check)) {
+            if ((*message = address_problem(self->dhcp6_start_entry, TRUE, _("DHCPv6 start"),
+                                            &start6)) != NULL ||
+                (*message = address_problem(self->dhcp6_end_entry, TRUE, _("DHCPv6 end"), &end6)) !=
+                    NULL)
+                return NULL;
+            form.dhcp6_start = start6;
+            form.dhcp6_end = end6;
         }
     }
-    if (have_v4)
-        append_ip(xml, &v4, start, end);
-    if (have_v6)
-        append_ip(xml, &v6, start6, end6);
-    g_string_append(xml, "</network>\n");
-    return g_string_free(g_steal_pointer(&xml), FALSE);
+    if (upto >= PAGE_FORWARD) {
+        form.forward = forward_mode(self);
+        form.forward_dev = forward_dev(self);
+        bridge = marina_form_entry_text(self->bridge_entry);
+        form.bridge = *bridge != '\0' ? bridge : NULL;
+    }
+    return marina_net_form_to_xml(&form);
 }
 
-/* The pages up to @upto as a checked network XML: what build_xml makes,
- * read back by the network model (parse validates); NULL with @message. */
+/* The pages up to @upto as network XML the model accepts (parse,
+ * validate, no conflict with a running network); NULL with @message. */
 static char *
 checked_xml(MarinaCreateNetworkAssistant *self, Page upto, char **message)
 {
     g_autofree char *xml = build_xml(self, upto, message);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MarinaNetworkConfig) config = NULL;
 
-    if (xml == NULL)
+    if (xml == NULL || (*message = marina_net_form_check(xml, self->running)) != NULL)
         return NULL;
-    config = marina_network_config_parse(xml, -1, NULL, &error);
-    if (config == NULL || !marina_network_config_validate(config, &error)) {
-        *message = g_strdup(marina_error_message(error));
-        return NULL;
-    }
-    /* A subnet a running network uses would be refused at the start: said
-     * here already, on the page where it is typed. (The daemon checks
-     * again: networks started since are its to refuse.) */
-    for (guint i = 0; i < self->running->len; i++) {
-        if (marina_network_config_check_conflict(config, self->running->pdata[i], &error)) {
-            *message = g_strdup(marina_error_message(error));
-            return NULL;
-        }
-    }
     return g_steal_pointer(&xml);
 }
 
@@ -383,16 +210,13 @@ static void
 prefill_dhcp(MarinaCreateNetworkAssistant *self)
 {
     g_autofree char *text = marina_form_entry_text(self->ipv4_entry);
-    Subnet v4 = {0};
-    g_autofree char *problem = parse_subnet(text, FALSE, "", &v4);
+    MarinaNetSubnet v4 = {0};
+    g_autofree char *problem = marina_net_subnet_parse(text, FALSE, "", &v4);
     g_autofree char *start = NULL, *end = NULL;
-    guint64 size;
 
     if (problem != NULL || g_strcmp0(text, self->dhcp_filled_for) == 0)
         return;
-    size = subnet_size(&v4);
-    start = subnet_address(&v4, MAX(size / 2, 2));
-    end = subnet_address(&v4, size - 2);
+    marina_net_subnet_dhcp_range(&v4, &start, &end);
     gtk_entry_set_text(self->dhcp_start_entry, start);
     gtk_entry_set_text(self->dhcp_end_entry, end);
     g_free(self->dhcp_filled_for);
@@ -403,16 +227,13 @@ static void
 prefill_dhcp6(MarinaCreateNetworkAssistant *self)
 {
     g_autofree char *text = marina_form_entry_text(self->ipv6_entry);
-    Subnet v6 = {0};
-    g_autofree char *problem = parse_subnet(text, TRUE, "", &v6);
+    MarinaNetSubnet v6 = {0};
+    g_autofree char *problem = marina_net_subnet_parse(text, TRUE, "", &v6);
     g_autofree char *start = NULL, *end = NULL;
-    guint64 size;
 
     if (problem != NULL || g_strcmp0(text, self->dhcp6_filled_for) == 0)
         return;
-    size = subnet_size(&v6);
-    start = subnet_address(&v6, size > 0x200 ? 0x100 : 2);
-    end = subnet_address(&v6, size > 0x200 ? 0x1ff : size - 1);
+    marina_net_subnet_dhcp_range(&v6, &start, &end);
     gtk_entry_set_text(self->dhcp6_start_entry, start);
     gtk_entry_set_text(self->dhcp6_end_entry, end);
     g_free(self->dhcp6_filled_for);
@@ -423,14 +244,14 @@ static void
 update_ipv4_hint(MarinaCreateNetworkAssistant *self)
 {
     g_autofree char *text = marina_form_entry_text(self->ipv4_entry);
-    Subnet v4 = {0};
-    g_autofree char *problem = parse_subnet(text, FALSE, "", &v4);
+    MarinaNetSubnet v4 = {0};
+    g_autofree char *problem = marina_net_subnet_parse(text, FALSE, "", &v4);
     g_autofree char *gateway = NULL, *hint = NULL;
 
     if (problem == NULL) {
-        gateway = subnet_address(&v4, 1);
+        gateway = marina_net_subnet_address(&v4, 1);
         hint = g_strdup_printf(_("The host takes %s on the network; %llu addresses in all."),
-                               gateway, (unsigned long long)subnet_size(&v4));
+                               gateway, (unsigned long long)marina_net_subnet_size(&v4));
     }
     gtk_label_set_text(self->ipv4_hint, hint != NULL ? hint : "");
 }
