@@ -44,6 +44,7 @@ struct _MarinaCreateNetworkAssistant {
     Page page;
     gboolean busy;
     char *name;             /* of the network being made */
+    char *xml;              /* its definition */
     MarinaNetwork *network; /* once defined */
     char *start_error;      /* why starting failed (the network is then undefined) */
     char *dhcp_filled_for;  /* the IPv4 network the DHCP range was filled from */
@@ -520,6 +521,38 @@ on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
         start(self);
 }
 
+/* Defining a name that exists replaces that network's definition (as
+ * virsh net-define does): a network made by someone else since the
+ * assistant opened is looked up first and left alone. */
+static void
+on_looked_up(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    g_autoptr(MarinaCreateNetworkAssistant) self = user_data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MarinaNetwork) existing =
+        marina_host_lookup_network_finish(MARINA_HOST(source), result, &error);
+    g_autofree char *message = NULL;
+
+    if (existing != NULL) {
+        message = g_strdup_printf(_("Name: a network called '%s' already exists on this "
+                                    "connection; choose another name."),
+                                  self->name);
+        fail(self, message);
+        return;
+    }
+    if (marina_ui_is_cancelled(error))
+        return;
+    if (!g_error_matches(error, MARINA_ERROR, MARINA_ERROR_NO_SUCH_NETWORK)) {
+        message = g_strdup_printf(_("Network '%s' could not be created: %s"), self->name,
+                                  marina_error_message(error));
+        fail(self, message);
+        return;
+    }
+    g_debug("defining:\n%s", self->xml);
+    marina_host_define_network_async(self->host, self->xml, self->cancellable, on_defined,
+                                     g_object_ref(self));
+}
+
 static void
 finish(MarinaCreateNetworkAssistant *self)
 {
@@ -538,8 +571,9 @@ finish(MarinaCreateNetworkAssistant *self)
     self->name = marina_form_entry_text(self->name_entry);
     show_error(self, NULL);
     set_busy(self, TRUE);
-    g_debug("defining:\n%s", xml);
-    marina_host_define_network_async(self->host, xml, self->cancellable, on_defined,
+    g_free(self->xml);
+    self->xml = g_steal_pointer(&xml);
+    marina_host_lookup_network_async(self->host, self->name, self->cancellable, on_looked_up,
                                      g_object_ref(self));
 }
 
@@ -676,6 +710,7 @@ marina_create_network_assistant_finalize(GObject *object)
     g_strfreev(self->taken);
     g_free(self->name);
     g_free(self->start_error);
+    g_free(self->xml);
     g_free(self->dhcp_filled_for);
     g_free(self->dhcp6_filled_for);
     g_clear_pointer(&self->running, g_ptr_array_unref);

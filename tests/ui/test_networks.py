@@ -9,7 +9,8 @@ shows what was asked. Autostart is switched off from the details. A subnet overl
 `default` (192.168.122.0/24) is refused on the IPv4 page; one overlapping a network started
 after the assistant opened is refused by the daemon at the start: the assistant's error bar
 says so and nothing is left defined. `lab` is stopped and deleted (asking first). A routed
-network to a named host device, without DHCP and not started, is defined as asked and deleted.
+network to a named host device, without DHCP and not started, is defined as asked (not over a
+network of the same name defined meanwhile by someone else) and deleted.
 A session daemon defines and starts networks without making bridges, so no network namespace
 is needed.
 """
@@ -179,6 +180,7 @@ def create_lab(app, win, networks):
     next_page(dialog)
     nat = u.find(dialog, role="radio button", name="NAT")
     assert nat.get_state_set().contains(u.Atspi.StateType.CHECKED), "NAT is not the default"
+    u.screenshot(os.path.join(LOGS_DIR, "assistant-forward.png"))
     # A bridge name: a bad one, then the one 'default' has, are refused.
     bridge = u.find(dialog, role="text", name="Bridge name")
     u.set_text(bridge, "bad name!")
@@ -195,6 +197,7 @@ def create_lab(app, win, networks):
     next_page(dialog)
 
     summary = u.find(dialog, role="label", name="Summary")
+    u.screenshot(os.path.join(LOGS_DIR, "assistant-summary.png"))
     text = u.text_of(summary)
     u.log(f"summary: {text!r}")
     for want in ("lab", "192.168.150.0/24", "192.168.150.128 – 192.168.150.254",
@@ -340,6 +343,18 @@ def create_routed(app, win, networks):
     u.do_action(now)
     u.wait_for(lambda: not now.get_state_set().contains(u.Atspi.StateType.CHECKED), 5,
                "'Start the network now' to be cleared")
+    # Someone else defines the name meanwhile: Finish leaves theirs alone.
+    path = os.path.join(u.TMP, f"{ROUTED}.xml")
+    with open(path, "w") as f:
+        f.write(f"<network><name>{ROUTED}</name><ip address='192.168.171.1' prefix='24'/>"
+                "</network>")
+    u.marinactl(SESSION, "net-define", path)
+    u.press(dialog, "Finish")
+    wait_error(dialog, f"^Name: a network called '{ROUTED}' already exists",
+               f"{ROUTED} defined by someone else meanwhile")
+    theirs = u.marinactl(SESSION, "net-dumpxml", ROUTED).replace('"', "'")
+    assert "192.168.171.1" in theirs, theirs
+    u.marinactl(SESSION, "net-undefine", ROUTED)
     u.press(dialog, "Finish")
     u.wait_for(lambda: gone(dialog), 30, "the assistant to close")
     u.wait_for(lambda: "Inactive" in (networks.texts_of(ROUTED) or []), 15,
