@@ -35,6 +35,7 @@ struct _MarinaHostNetworksPage {
     guint list_generation;
     guint info_generation;
     char *pending_network; /* select once listed (just created) */
+    gboolean transient;    /* the network shown has no persistent definition */
 
     /* template children */
     GtkTreeView *network_view;
@@ -268,7 +269,13 @@ show_info(MarinaHostNetworksPage *self, const MarinaNetworkInfo *info)
         info->guests[0] != NULL ? g_strjoinv(", ", info->guests) : g_strdup(_("None"));
 
     gtk_label_set_text(self->name_value, info->name);
-    gtk_label_set_text(self->state_value, info->active ? _("Active") : _("Inactive"));
+    gtk_label_set_text(self->state_value, !info->active ? _("Inactive")
+                                          : info->persistent
+                                              ? _("Active")
+                                              : _("Active (transient: it is gone once stopped)"));
+    /* A transient network has no definition to start on boot. */
+    self->transient = !info->persistent;
+    update_buttons(self);
     g_signal_handlers_block_by_func(self->autostart_check, on_autostart_toggled, self);
     gtk_toggle_button_set_active(self->autostart_check, info->autostart);
     g_signal_handlers_unblock_by_func(self->autostart_check, on_autostart_toggled, self);
@@ -388,7 +395,7 @@ update_buttons(MarinaHostNetworksPage *self)
     gtk_widget_set_tooltip_text(self->delete_network_button,
                                 active ? _("Stop the network before deleting it")
                                        : _("Delete the network"));
-    gtk_widget_set_sensitive(GTK_WIDGET(self->autostart_check), online && have);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->autostart_check), online && have && !self->transient);
 }
 
 static void
@@ -408,6 +415,7 @@ on_selection_changed(GtkTreeSelection *selection, MarinaHostNetworksPage *self)
         self->network_name = g_steal_pointer(&name);
         self->network_path = g_steal_pointer(&path);
         gtk_list_store_clear(self->leases);
+        self->transient = FALSE; /* until its details say otherwise */
         if (self->network_name == NULL) {
             self->info_generation++;
             gtk_stack_set_visible_child_name(self->network_stack, "empty");

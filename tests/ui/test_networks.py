@@ -8,7 +8,8 @@ NAT network `lab` 192.168.150.0/24 with IPv6: listed as active, and `marinactl n
 shows what was asked. Autostart is switched off from the details. A subnet overlapping
 `default` (192.168.122.0/24) is refused on the IPv4 page; one overlapping a network started
 after the assistant opened is refused by the daemon at the start: the assistant's error bar
-says so and nothing is left defined. `lab` is stopped and deleted (asking first). A routed
+says so and nothing is left defined; that other network shows as transient (no autostart) and is
+gone once stopped from the page. `lab` is stopped and deleted (asking first). A routed
 network to a named host device, without DHCP and not started, is defined as asked (not over a
 network of the same name defined meanwhile by someone else) and deleted.
 A session daemon defines and starts networks without making bridges, so no network namespace
@@ -130,7 +131,7 @@ def run_checks(app):
     u.screenshot(os.path.join(u.LOGS, "networks.png"))
 
     create_lab(app, win, networks)
-    refuse_overlap(app, win)
+    refuse_overlap(app, win, networks)
     stop_and_delete(app, win, networks)
     create_routed(app, win, networks)
 
@@ -234,7 +235,7 @@ def create_lab(app, win, networks):
     u.log(f"{LAB}: autostart off")
 
 
-def refuse_overlap(app, win):
+def refuse_overlap(app, win, networks):
     u.press(win, "Add Network")
     dialog = u.window(app, name=ASSISTANT, role=re.compile("^dialog$"))
     u.set_text(u.find(dialog, role="text", name="Network name"), OVERLAP)
@@ -265,7 +266,16 @@ def refuse_overlap(app, win):
     assert not gone(dialog), "the assistant closed after a refusal"
     u.press(dialog, "Cancel")
     u.wait_for(lambda: gone(dialog), 10, "the assistant to close on Cancel")
-    u.marinactl(SESSION, "net-destroy", OTHER)
+
+    # The transient network: said so, no autostart; stopped, it is gone.
+    select(networks, OTHER)
+    u.find(win, role="label", name=re.compile(r"^Active \(transient"))
+    autostart = u.find(win, role="check box", name="Start network automatically")
+    u.wait_for(lambda: not sensitive(autostart), 10, f"autostart disabled for transient {OTHER}")
+    u.press(win, "Stop Network")
+    u.wait_for(lambda: networks.row_of(OTHER) is None, 15, f"{OTHER} (transient) to leave")
+    assert not defined(OTHER), f"{OTHER} still exists after its stop"
+    u.log(f"stopped transient {OTHER}: gone")
 
 
 def select(networks, name):
@@ -277,7 +287,6 @@ def select(networks, name):
 
 
 def stop_and_delete(app, win, networks):
-    u.wait_for(lambda: networks.row_of(OTHER) is None, 15, f"{OTHER} (transient) to leave")
     select(networks, LAB)
     delete = u.find(win, role="push button", name="Delete Network")
     u.wait_for(lambda: not sensitive(delete), 10, f"Delete disabled while {LAB} runs")
