@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "form-util.h"
+#include "host-networks-page.h"
 #include "host-overview-page.h"
 #include "host-storage-page.h"
 #include "host.h"
@@ -26,6 +27,7 @@ struct _MarinaHostDetailsWindow {
     GtkLabel *info_label;
     GtkNotebook *notebook;
     MarinaHostOverviewPage *overview_page;
+    MarinaHostNetworksPage *networks_page;
     MarinaHostStoragePage *storage_page;
 };
 
@@ -75,6 +77,8 @@ show_connection(MarinaHostDetailsWindow *self)
     g_clear_object(&self->host);
     self->host = marina_host_new(connection);
     marina_host_overview_page_set_host(self->overview_page, self->host, list, self->settings);
+    marina_host_networks_page_set_host(self->networks_page, self->host,
+                                       marina_connection_entry_get_label(self->entry));
     marina_host_storage_page_set_host(self->storage_page, self->host,
                                       marina_connection_entry_get_label(self->entry),
                                       marina_connection_entry_is_local(self->entry));
@@ -144,6 +148,7 @@ marina_host_details_window_class_init(MarinaHostDetailsWindowClass *klass)
     object_class->dispose = marina_host_details_window_dispose;
 
     g_type_ensure(MARINA_TYPE_HOST_OVERVIEW_PAGE);
+    g_type_ensure(MARINA_TYPE_HOST_NETWORKS_PAGE);
     g_type_ensure(MARINA_TYPE_HOST_STORAGE_PAGE);
     gtk_widget_class_set_template_from_resource(widget_class,
                                                 "/org/marinavm/Marina/ui/host-details-window.ui");
@@ -151,6 +156,7 @@ marina_host_details_window_class_init(MarinaHostDetailsWindowClass *klass)
     gtk_widget_class_bind_template_child(widget_class, MarinaHostDetailsWindow, info_label);
     gtk_widget_class_bind_template_child(widget_class, MarinaHostDetailsWindow, notebook);
     gtk_widget_class_bind_template_child(widget_class, MarinaHostDetailsWindow, overview_page);
+    gtk_widget_class_bind_template_child(widget_class, MarinaHostDetailsWindow, networks_page);
     gtk_widget_class_bind_template_child(widget_class, MarinaHostDetailsWindow, storage_page);
 }
 
@@ -163,6 +169,7 @@ marina_host_details_window_init(MarinaHostDetailsWindow *self)
     g_signal_connect(self->info_bar, "response", G_CALLBACK(on_info_bar_response), self);
     g_signal_connect_after(self, "key-press-event", G_CALLBACK(on_key_press), NULL);
     g_signal_connect(self->overview_page, "error", G_CALLBACK(on_page_error), self);
+    g_signal_connect(self->networks_page, "error", G_CALLBACK(on_page_error), self);
     g_signal_connect(self->storage_page, "error", G_CALLBACK(on_page_error), self);
 }
 

@@ -174,9 +174,10 @@ def run_checks(app, hostname, target):
     u.wait_for(lambda: len(details_windows(app)) == 1, 5, "one Connection Details window")
     u.log("main menu > Connection Details: the same window")
 
-    # Networks: an empty state for now.
+    # Networks: the daemon's default network (test_networks drives the tab).
     open_tab(win, "Virtual Networks")
-    u.find(win, role="label", name=re.compile("^Virtual networks are not available"))
+    networks = Table(u.find(win, role="table", name="Virtual networks"))
+    u.wait_for(lambda: networks.row_of("default") is not None, 15, "the default network")
 
     # Storage: the default pool with its usage.
     open_tab(win, "Storage")
