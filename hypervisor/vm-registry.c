@@ -93,6 +93,14 @@ marina_vm_registry_remove(MarinaVmRegistry *self, MarinaVm *vm)
     g_signal_emit(self, signals[GUEST_REMOVED], 0, vm);
 }
 
+void
+marina_vm_registry_renamed(MarinaVmRegistry *self, MarinaVm *vm, const char *old_name)
+{
+    if (g_hash_table_lookup(self->by_name, old_name) == vm)
+        g_hash_table_remove(self->by_name, old_name);
+    g_hash_table_insert(self->by_name, g_strdup(marina_vm_get_name(vm)), vm);
+}
+
 static gboolean
 has_id(gpointer key, gpointer value, gpointer id)
 {
