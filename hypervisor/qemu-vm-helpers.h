@@ -23,6 +23,14 @@ const char *marina_qemu_vm_tpm_socket(MarinaQemuVm *self);
 /* Stops the guest's swtpm, when QEMU did not start (it ends by itself with QEMU). */
 void marina_qemu_vm_stop_swtpm(MarinaQemuVm *self);
 
+/* When the guest has stopped (or its start failed): the PCI host devices
+ * its start moved to vfio-pci go back to their host drivers. */
+void marina_qemu_vm_release_pci_hostdevs(MarinaQemuVm *self);
+/* Those drivers in / from the runtime state (group "pci-drivers"), so a
+ * restarted daemon still gives the devices back. */
+void marina_qemu_vm_save_pci_drivers(MarinaQemuVm *self, GKeyFile *kf);
+void marina_qemu_vm_load_pci_drivers(MarinaQemuVm *self, GKeyFile *kf);
+
 /* Whether QEMU should wait (-S) for the settings QMP applies at start. */
 gboolean marina_qemu_vm_has_start_settings(const MarinaDomainConfig *config);
 /* Once QMP answers, before the guest runs: links that are down, vCPU pins. */
