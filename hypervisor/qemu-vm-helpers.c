@@ -95,6 +95,26 @@ remember_nvram(MarinaQemuVm *self, const char *nvram)
     }
 }
 
+gboolean
+marina_qemu_check_firmware(const MarinaDomainConfig *config, GError **error)
+{
+    const char *code = config->loader != NULL ? config->loader : DEFAULT_OVMF_CODE;
+
+    if (!is_uefi(config) || g_access(code, R_OK) == 0)
+        return TRUE;
+    if (config->loader != NULL)
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("Guest '%s': its UEFI firmware %s does not exist on this host. Give a "
+                      "<loader> file that does, or choose BIOS."),
+                    config->name, code);
+    else
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("Guest '%s' cannot use UEFI: this host has no OVMF firmware (%s). Install "
+                      "the ovmf package on the host, or choose BIOS."),
+                    config->name, code);
+    return FALSE;
+}
+
 static gboolean
 prepare_uefi(MarinaQemuVm *self, GError **error)
 {

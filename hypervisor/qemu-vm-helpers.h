@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * does) and the swtpm of a guest with an emulated TPM. Errors name the
  * missing package (ovmf, swtpm). */
 gboolean marina_qemu_vm_prepare_host_side(MarinaQemuVm *self, GError **error);
+/* For DefineDomain: a UEFI guest needs the OVMF firmware (its <loader>, or
+ * the ovmf package's) on this host; the error says what to install. */
+gboolean marina_qemu_check_firmware(const MarinaDomainConfig *config, GError **error);
 /* The socket QEMU's TPM chardev connects to, or NULL when no swtpm runs. */
 const char *marina_qemu_vm_tpm_socket(MarinaQemuVm *self);
 /* Stops the guest's swtpm, when QEMU did not start (it ends by itself with QEMU). */
