@@ -129,7 +129,7 @@ marina_vm_rename(MarinaVm *self, const char *new_name, GError **error)
         return TRUE;
     /* Logs first: they can be moved back; the definition, written
      * atomically, is the step that makes the new name real. */
-    logs = list_logs(log_dir, old_name);
+    logs = log_dir != NULL ? list_logs(log_dir, old_name) : g_ptr_array_new();
     if (!move_logs(log_dir, old_name, new_name, logs, error))
         return FALSE;
     def = marina_domain_config_copy(p->def);
