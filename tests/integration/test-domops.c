@@ -212,6 +212,32 @@ test_undefine_keeps_what_it_is_told_to(void **state)
     g_unlink(nvram);
 }
 
+/* UEFI firmware that this host lacks is refused when the guest is defined,
+ * with a message saying what to do, and nothing is written. */
+static void
+test_define_uefi_without_firmware_refused(void **state)
+{
+    Harness *h = *state;
+    g_autofree char *xml = harness_guest_xml("efi-missing", NULL);
+    g_autofree char *with_efi = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(GError) error = NULL;
+    char *os = strstr(xml, "<os>");
+    guint before = harness_count_definitions(h);
+
+    assert_non_null(os);
+    *os = '\0';
+    with_efi = g_strdup_printf("%s<os firmware='efi'><loader readonly='yes' type='pflash'>"
+                               "/nonexistent/OVMF_CODE.fd</loader>%s",
+                               xml, os + 4);
+    assert_false(
+        marina_dbus_host_call_define_domain_sync(h->host, with_efi, &path, NULL, NULL, &error));
+    assert_non_null(error);
+    assert_contains(error->message, "/nonexistent/OVMF_CODE.fd does not exist on this host");
+    assert_contains(error->message, "choose BIOS");
+    assert_int_equal(harness_count_definitions(h), before);
+}
+
 int
 main(void)
 {
@@ -220,6 +246,7 @@ main(void)
         cmocka_unit_test(test_rename_refused_when_taken),
         cmocka_unit_test(test_undefine_removes_nvram_and_tpm),
         cmocka_unit_test(test_undefine_keeps_what_it_is_told_to),
+        cmocka_unit_test(test_define_uefi_without_firmware_refused),
     };
 
     return cmocka_run_group_tests(tests, harness_group_setup, harness_group_teardown);
