@@ -781,6 +781,9 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
         start_ticks != g_key_file_get_uint64(kf, "runtime", "pid-start", NULL)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
                     _("Guest '%s' stopped while the daemon was not running."), vm_name(self));
+        /* Its PCI host devices still wait on vfio-pci for it. */
+        marina_qemu_vm_load_pci_drivers(self, kf);
+        marina_qemu_vm_release_pci_hostdevs(self);
         marina_qemu_vm_remove_runtime_state(self, DEF(self)->uuid);
         return FALSE;
     }
