@@ -11,6 +11,7 @@
 #include "host-methods.h"
 #include "network-registry.h"
 #include "qemu-command.h"
+#include "qemu-vm-helpers.h"
 
 /*
  * The guest-related methods of the Host object. Each checks who calls
@@ -218,6 +219,8 @@ parse_for_host(MarinaHostMethods *self, const char *xml, GPtrArray *warnings, GE
         return NULL;
     if (is_test_driver(self))
         return g_steal_pointer(&config);
+    if (!marina_qemu_check_firmware(config, error))
+        return NULL;
     /* Refuse at define time what could never start (e.g. an interface type
      * this daemon cannot connect), instead of failing at every start. */
     opts.n_chardev_fds = MIN(marina_qemu_command_n_chardevs(config), G_N_ELEMENTS(fds));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "pci-vfio.h"
 #include "qemu-vm-helpers.h"
 #include "state-store.h"
 
@@ -94,6 +95,26 @@ remember_nvram(MarinaQemuVm *self, const char *nvram)
     }
 }
 
+gboolean
+marina_qemu_check_firmware(const MarinaDomainConfig *config, GError **error)
+{
+    const char *code = config->loader != NULL ? config->loader : DEFAULT_OVMF_CODE;
+
+    if (!is_uefi(config) || g_access(code, R_OK) == 0)
+        return TRUE;
+    if (config->loader != NULL)
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("Guest '%s': its UEFI firmware %s does not exist on this host. Give a "
+                      "<loader> file that does, or choose BIOS."),
+                    config->name, code);
+    else
+        g_set_error(error, MARINA_ERROR, MARINA_ERROR_INVALID_CONFIG,
+                    _("Guest '%s' cannot use UEFI: this host has no OVMF firmware (%s). Install "
+                      "the ovmf package on the host, or choose BIOS."),
+                    config->name, code);
+    return FALSE;
+}
+
 static gboolean
 prepare_uefi(MarinaQemuVm *self, GError **error)
 {
@@ -135,55 +156,41 @@ prepare_uefi(MarinaQemuVm *self, GError **error)
 
 /* ---- PCI host devices ---------------------------------------------------- */
 
-#define PCI_DEVICES "/sys/bus/pci/devices"
+/* The host drivers of the PCI devices this guest's start moved to vfio-pci
+ * (address -> driver, "" for none), given back when the guest stops. Kept in
+ * the runtime state so a restarted daemon still knows them. */
+#define PCI_DRIVERS_KEY "marina-pci-original-drivers"
 
-/* The host driver a PCI device is bound to ("" for none). */
-static char *
-pci_driver(const char *device_dir)
+static GHashTable *
+pci_originals(MarinaQemuVm *self)
 {
-    g_autofree char *link = g_build_filename(device_dir, "driver", NULL);
-    g_autofree char *target = g_file_read_link(link, NULL);
+    GHashTable *map = g_object_get_data(G_OBJECT(self), PCI_DRIVERS_KEY);
 
-    return target != NULL ? g_path_get_basename(target) : g_strdup("");
-}
-
-static gboolean
-write_sysfs(const char *path, const char *value, GError **error)
-{
-    return g_file_set_contents_full(path, value, -1, G_FILE_SET_CONTENTS_NONE, 0200, error);
-}
-
-/* What managed='yes' means (libvirt's "detach"): the device leaves its host
- * driver for vfio-pci, through which QEMU opens it. */
-static gboolean
-bind_to_vfio(const char *address, const char *device_dir, const char *driver, GError **error)
-{
-    g_autofree char *override = g_build_filename(device_dir, "driver_override", NULL);
-    g_autofree char *unbind = g_build_filename(device_dir, "driver", "unbind", NULL);
-
-    if (!write_sysfs(override, "vfio-pci", error) ||
-        (driver[0] != '\0' && !write_sysfs(unbind, address, error)))
-        return FALSE;
-    return write_sysfs("/sys/bus/pci/drivers_probe", address, error);
+    if (map == NULL) {
+        map = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_object_set_data_full(G_OBJECT(self), PCI_DRIVERS_KEY, map,
+                               (GDestroyNotify)g_hash_table_unref);
+    }
+    return map;
 }
 
 static gboolean
 prepare_pci_hostdev(MarinaQemuVm *self, const MarinaHostdevConfig *h, GError **error)
 {
+    const char *root = MARINA_SYSFS_ROOT;
     g_autofree char *address = g_strdup_printf("%04x:%02x:%02x.%x", h->pci_domain, h->pci_bus,
                                                h->pci_slot, h->pci_function);
-    g_autofree char *dir = g_build_filename(PCI_DEVICES, address, NULL);
     g_autofree char *driver = NULL;
     g_autofree char *now = NULL;
     g_autoptr(GError) local = NULL;
 
-    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+    if (!marina_pci_device_exists(root, address)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Guest '%s' cannot start: this host has no PCI device %s."), vm_name(self),
                     address);
         return FALSE;
     }
-    driver = pci_driver(dir);
+    driver = marina_pci_current_driver(root, address);
     if (g_str_equal(driver, "vfio-pci"))
         return TRUE;
     if (!h->managed) {
@@ -194,8 +201,10 @@ prepare_pci_hostdev(MarinaQemuVm *self, const MarinaHostdevConfig *h, GError **e
                     vm_name(self), address, driver[0] != '\0' ? driver : _("(none)"));
         return FALSE;
     }
-    if (bind_to_vfio(address, dir, driver, &local))
-        now = pci_driver(dir);
+    /* Remembered before the move: a half-done move is undone too. */
+    g_hash_table_replace(pci_originals(self), g_strdup(address), g_strdup(driver));
+    if (marina_pci_bind_vfio(root, address, driver, &local))
+        now = marina_pci_current_driver(root, address);
     if (now == NULL || !g_str_equal(now, "vfio-pci")) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_OPERATION_FAILED,
                     _("Guest '%s' cannot start: PCI host device %s could not be bound to "
@@ -208,6 +217,57 @@ prepare_pci_hostdev(MarinaQemuVm *self, const MarinaHostdevConfig *h, GError **e
     g_info("Guest '%s': PCI host device %s moved from driver '%s' to vfio-pci", vm_name(self),
            address, driver);
     return TRUE;
+}
+
+void
+marina_qemu_vm_release_pci_hostdevs(MarinaQemuVm *self)
+{
+    GHashTable *map = g_object_get_data(G_OBJECT(self), PCI_DRIVERS_KEY);
+    GHashTableIter iter;
+    gpointer address, driver;
+
+    if (map == NULL)
+        return;
+    g_hash_table_iter_init(&iter, map);
+    while (g_hash_table_iter_next(&iter, &address, &driver)) {
+        g_autoptr(GError) error = NULL;
+
+        if (marina_pci_release_vfio(MARINA_SYSFS_ROOT, address, driver, &error))
+            g_info("Guest '%s': PCI host device %s given back to driver '%s'", vm_name(self),
+                   (char *)address, (char *)driver);
+        else
+            g_warning("Guest '%s': cannot give PCI host device %s back to driver '%s': %s",
+                      vm_name(self), (char *)address, (char *)driver, error->message);
+    }
+    g_object_set_data(G_OBJECT(self), PCI_DRIVERS_KEY, NULL);
+}
+
+void
+marina_qemu_vm_save_pci_drivers(MarinaQemuVm *self, GKeyFile *kf)
+{
+    GHashTable *map = g_object_get_data(G_OBJECT(self), PCI_DRIVERS_KEY);
+    GHashTableIter iter;
+    gpointer address, driver;
+
+    if (map == NULL)
+        return;
+    g_hash_table_iter_init(&iter, map);
+    while (g_hash_table_iter_next(&iter, &address, &driver))
+        g_key_file_set_string(kf, "pci-drivers", address, driver);
+}
+
+void
+marina_qemu_vm_load_pci_drivers(MarinaQemuVm *self, GKeyFile *kf)
+{
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, "pci-drivers", NULL, NULL);
+
+    for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
+        g_autofree char *driver = g_key_file_get_string(kf, "pci-drivers", keys[i], NULL);
+
+        /* The file is ours, but checked as any input. */
+        if (driver != NULL && marina_pci_address_is_valid(keys[i]) && strchr(driver, '/') == NULL)
+            g_hash_table_replace(pci_originals(self), g_strdup(keys[i]), g_steal_pointer(&driver));
+    }
 }
 
 /* Only the system daemon can give PCI devices; the command line refuses

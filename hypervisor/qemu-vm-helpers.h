@@ -18,10 +18,21 @@ G_BEGIN_DECLS
  * does) and the swtpm of a guest with an emulated TPM. Errors name the
  * missing package (ovmf, swtpm). */
 gboolean marina_qemu_vm_prepare_host_side(MarinaQemuVm *self, GError **error);
+/* For DefineDomain: a UEFI guest needs the OVMF firmware (its <loader>, or
+ * the ovmf package's) on this host; the error says what to install. */
+gboolean marina_qemu_check_firmware(const MarinaDomainConfig *config, GError **error);
 /* The socket QEMU's TPM chardev connects to, or NULL when no swtpm runs. */
 const char *marina_qemu_vm_tpm_socket(MarinaQemuVm *self);
 /* Stops the guest's swtpm, when QEMU did not start (it ends by itself with QEMU). */
 void marina_qemu_vm_stop_swtpm(MarinaQemuVm *self);
+
+/* When the guest has stopped (or its start failed): the PCI host devices
+ * its start moved to vfio-pci go back to their host drivers. */
+void marina_qemu_vm_release_pci_hostdevs(MarinaQemuVm *self);
+/* Those drivers in / from the runtime state (group "pci-drivers"), so a
+ * restarted daemon still gives the devices back. */
+void marina_qemu_vm_save_pci_drivers(MarinaQemuVm *self, GKeyFile *kf);
+void marina_qemu_vm_load_pci_drivers(MarinaQemuVm *self, GKeyFile *kf);
 
 /* Whether QEMU should wait (-S) for the settings QMP applies at start. */
 gboolean marina_qemu_vm_has_start_settings(const MarinaDomainConfig *config);

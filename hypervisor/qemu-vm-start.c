@@ -663,6 +663,7 @@ marina_qemu_vm_launch(GTask *task)
         !prepare_guest_dir(self, &error) || !marina_qemu_vm_prepare_host_side(self, &error) ||
         (self->proc = spawn_qemu(self, d, &error)) == NULL) {
         marina_qemu_vm_stop_swtpm(self);
+        marina_qemu_vm_release_pci_hostdevs(self);
         marina_vm_set_live(VM(self), NULL);
         g_task_return_error(task, error);
         g_object_unref(task);
@@ -785,6 +786,9 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
         start_ticks != g_key_file_get_uint64(kf, "runtime", "pid-start", NULL)) {
         g_set_error(error, MARINA_ERROR, MARINA_ERROR_NOT_RUNNING,
                     _("Guest '%s' stopped while the daemon was not running."), vm_name(self));
+        /* Its PCI host devices still wait on vfio-pci for it. */
+        marina_qemu_vm_load_pci_drivers(self, kf);
+        marina_qemu_vm_release_pci_hostdevs(self);
         marina_qemu_vm_remove_runtime_state(self, DEF(self)->uuid);
         return FALSE;
     }
@@ -804,6 +808,7 @@ marina_qemu_vm_reattach(MarinaVm *vm, GError **error)
         return FALSE;
     }
     marina_vm_set_id(vm, g_key_file_get_integer(kf, "runtime", "id", NULL));
+    marina_qemu_vm_load_pci_drivers(self, kf);
     self->incoming_left = g_key_file_get_boolean(kf, "runtime", "incoming-migration", NULL);
     /* Kept in the runtime state until it is gone (a second restart knows too). */
     self->migrating = self->incoming_left;

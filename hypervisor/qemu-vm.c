@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "qemu-vm-helpers.h"
 #include "qemu-vm-private.h"
 #include "serial-relay.h"
 #include "state-store.h"
@@ -159,6 +160,7 @@ marina_qemu_vm_write_runtime_state(MarinaQemuVm *self)
     /* Arriving by migration (not yet finished): a restarted daemon removes it. */
     g_key_file_set_boolean(kf, "runtime", "incoming-migration",
                            self->migrating && self->migrate_out == NULL);
+    marina_qemu_vm_save_pci_drivers(self, kf);
     data = g_key_file_to_data(kf, &len, NULL);
     if (!marina_write_file_replace(state_path, data, len, 0600, &error))
         g_warning("%s", error->message);
@@ -291,6 +293,7 @@ vm_process_exited(MarinaQemuVm *self)
         marina_state_remove_dir(self->guest_dir);
     g_clear_pointer(&self->guest_dir, g_free);
     marina_qemu_vm_remove_runtime_state(self, uuid);
+    marina_qemu_vm_release_pci_hostdevs(self);
 
     self->pid = 0;
     self->destroy_requested = self->reboot_requested = FALSE;

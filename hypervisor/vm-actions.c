@@ -291,6 +291,7 @@ marina_vm_undefine(MarinaVm *self, guint flags, GError **error)
         return FALSE;
     if (p->has_managed_save)
         KLASS(self)->discard_managed_save(self);
+    marina_vm_remove_host_state(self, flags);
     p->persistent = FALSE;
     p->autostart = FALSE;
     p->has_managed_save = FALSE;

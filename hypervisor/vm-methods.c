@@ -58,13 +58,15 @@ reply_task(GObject *source, GAsyncResult *result, gpointer data)
         g_dbus_method_invocation_take_error(invocation, error);
 }
 
+/* @error is read only here, after @ok was computed: the order in which a
+ * call's arguments are evaluated is unspecified in C. */
 static void
-reply_done(GDBusMethodInvocation *invocation, gboolean ok, GError *error)
+reply_done(GDBusMethodInvocation *invocation, gboolean ok, GError **error)
 {
     if (ok)
         g_dbus_method_invocation_return_value(invocation, NULL);
     else
-        g_dbus_method_invocation_take_error(invocation, error);
+        g_dbus_method_invocation_take_error(invocation, g_steal_pointer(error));
 }
 
 static void
@@ -160,7 +162,18 @@ handle_managed_save_remove(MarinaVm *self, GDBusMethodInvocation *invocation, GV
     GError *error = NULL;
 
     if (marina_access_check_writable(invocation))
-        reply_done(invocation, marina_vm_remove_managed_save(self, &error), error);
+        reply_done(invocation, marina_vm_remove_managed_save(self, &error), &error);
+}
+
+static void
+handle_rename(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params)
+{
+    GError *error = NULL;
+    const char *name;
+
+    g_variant_get(params, "(&s)", &name);
+    if (marina_access_check_writable(invocation))
+        reply_done(invocation, marina_vm_rename(self, name, &error), &error);
 }
 
 static void
@@ -171,7 +184,7 @@ handle_undefine(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *par
 
     g_variant_get(params, "(u)", &flags);
     if (marina_access_check_writable(invocation))
-        reply_done(invocation, marina_vm_undefine(self, flags, &error), error);
+        reply_done(invocation, marina_vm_undefine(self, flags, &error), &error);
 }
 
 static void
@@ -220,7 +233,7 @@ handle_set_autostart(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant
 
     g_variant_get(params, "(b)", &on);
     if (marina_access_check_writable(invocation))
-        reply_done(invocation, marina_vm_set_autostart(self, on, &error), error);
+        reply_done(invocation, marina_vm_set_autostart(self, on, &error), &error);
 }
 
 gboolean
@@ -326,6 +339,7 @@ static const struct {
     {"ManagedSave", handle_managed_save},
     {"ManagedSaveRemove", handle_managed_save_remove},
     {"Undefine", handle_undefine},
+    {"Rename", handle_rename},
     {"GetXML", handle_get_xml},
     {"GetInfo", handle_get_info},
     {"SetAutostart", handle_set_autostart},

@@ -61,6 +61,10 @@ void marina_vm_sync_properties(MarinaVm *self);
 void marina_vm_notify_state_changed(MarinaVm *self);
 /* FALSE (with @error) while the guest runs or is being prepared. */
 gboolean marina_vm_check_startable(MarinaVm *self, GError **error);
+/* After Undefine forgot the definition (vm-rename.c): the NVRAM the daemon
+ * made (MARINA_VM_UNDEFINE_NVRAM) and the swtpm state (unless
+ * MARINA_VM_UNDEFINE_KEEP_TPM). */
+void marina_vm_remove_host_state(MarinaVm *self, guint flags);
 
 /* vm-tuning-methods.c: SetMemory, SetVcpus, PinVcpu, GetVcpuInfo, GetInterfaceAddresses. */
 void marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocation,

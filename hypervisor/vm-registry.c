@@ -57,10 +57,27 @@ marina_vm_registry_class_init(MarinaVmRegistryClass *klass)
         G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
+static gboolean
+unref_guest(gpointer vm)
+{
+    g_object_unref(vm);
+    return G_SOURCE_REMOVE;
+}
+
+/* A guest leaving the registry lives on until the main loop is idle: GDBus
+ * looks up a call's object (subtree.c's dispatch) one main loop iteration
+ * before it runs the call, and a call already looked up must find its guest
+ * (the call then answers for a guest that has just gone). */
+static void
+release_guest(gpointer vm)
+{
+    g_idle_add_full(G_PRIORITY_LOW, unref_guest, vm, NULL);
+}
+
 static void
 marina_vm_registry_init(MarinaVmRegistry *self)
 {
-    self->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    self->by_uuid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, release_guest);
     self->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     self->active = g_hash_table_new(NULL, NULL);
     self->next_id = 1;
@@ -91,6 +108,14 @@ marina_vm_registry_remove(MarinaVmRegistry *self, MarinaVm *vm)
     g_hash_table_remove(self->by_name, marina_vm_get_name(vm));
     g_hash_table_remove(self->by_uuid, marina_vm_get_uuid(vm));
     g_signal_emit(self, signals[GUEST_REMOVED], 0, vm);
+}
+
+void
+marina_vm_registry_renamed(MarinaVmRegistry *self, MarinaVm *vm, const char *old_name)
+{
+    if (g_hash_table_lookup(self->by_name, old_name) == vm)
+        g_hash_table_remove(self->by_name, old_name);
+    g_hash_table_insert(self->by_name, g_strdup(marina_vm_get_name(vm)), vm);
 }
 
 static gboolean

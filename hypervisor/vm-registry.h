@@ -34,6 +34,8 @@ MarinaVmRegistry *marina_vm_registry_new(void);
 void marina_vm_registry_add(MarinaVmRegistry *self, MarinaVm *vm);
 /* Let @vm go and emit "guest-removed". */
 void marina_vm_registry_remove(MarinaVmRegistry *self, MarinaVm *vm);
+/* @vm, in the registry, is now called by its new name (was @old_name). */
+void marina_vm_registry_renamed(MarinaVmRegistry *self, MarinaVm *vm, const char *old_name);
 
 /* By name, then UUID (any spelling), then running id. */
 MarinaVm *marina_vm_registry_lookup(MarinaVmRegistry *self, const char *key);

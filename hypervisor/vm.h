@@ -244,11 +244,16 @@ gboolean marina_vm_remove_managed_save(MarinaVm *self, GError **error);
 
 enum {
     MARINA_VM_UNDEFINE_MANAGED_SAVE = 1 << 0, /* remove a managed save too */
+    MARINA_VM_UNDEFINE_NVRAM = 1 << 1,        /* remove the UEFI NVRAM the daemon made */
+    MARINA_VM_UNDEFINE_KEEP_TPM = 1 << 2,     /* keep the swtpm state */
 };
 /* Forget the definition: a stopped guest leaves the registry, a running
  * one stays, transient, until it stops. */
 gboolean marina_vm_undefine(MarinaVm *self, guint flags, GError **error);
 gboolean marina_vm_set_autostart(MarinaVm *self, gboolean on, GError **error);
+/* Rename a defined, shut-off guest (vm-rename.c): the definition and the
+ * logs follow; on a failure nothing changed. */
+gboolean marina_vm_rename(MarinaVm *self, const char *new_name, GError **error);
 
 /* The running guest is on its one-shot install boot (Domain.StartInstall). */
 gboolean marina_vm_is_installing(MarinaVm *self);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "domain-config.h"
 #include "domain-state.h"
 #include "error.h"
 
@@ -463,15 +464,42 @@ cmd_simple_action(CliContext *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* Whether the guest's definition names a UEFI NVRAM file: the daemon writes
+ * the path there when it makes the file (at the first start). */
+static gboolean
+has_nvram(MarinaDomain *domain, gboolean *nvram, GError **error)
+{
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(MarinaDomainConfig) config = NULL;
+
+    marina_domain_get_xml_async(domain, MARINA_DOMAIN_XML_INACTIVE, NULL, marina_sync_wait_ready,
+                                cli_slot(&r));
+    if ((xml = marina_domain_get_xml_finish(domain, cli_wait(&r), error)) == NULL)
+        return FALSE;
+    config = marina_domain_config_parse(xml, -1, NULL, error);
+    if (config == NULL)
+        return FALSE;
+    *nvram = config->nvram != NULL;
+    return TRUE;
+}
+
 static int
 cmd_undefine(CliContext *ctx, int argc, char **argv)
 {
-    gboolean managed_save = FALSE;
+    gboolean managed_save = FALSE, nvram = FALSE, keep_nvram = FALSE, keep_tpm = FALSE;
     const GOptionEntry entries[] = {
         {"managed-save", 0, 0, G_OPTION_ARG_NONE, &managed_save,
          N_("Also remove the managed save image"), NULL},
+        {"nvram", 0, 0, G_OPTION_ARG_NONE, &nvram, N_("Also remove the UEFI NVRAM file"), NULL},
+        {"keep-nvram", 0, 0, G_OPTION_ARG_NONE, &keep_nvram, N_("Keep the UEFI NVRAM file"),
+         NULL},
+        {"keep-tpm", 0, 0, G_OPTION_ARG_NONE, &keep_tpm,
+         N_("Keep the TPM state (removed by default)"), NULL},
         G_OPTION_ENTRY_NULL,
     };
+    guint flags = MARINA_DOMAIN_UNDEFINE_NONE;
+    gboolean exists = FALSE;
     g_auto(GStrv) args = NULL;
     g_autoptr(MarinaDomain) domain = NULL;
     g_autoptr(GAsyncResult) r = NULL;
@@ -483,12 +511,44 @@ cmd_undefine(CliContext *ctx, int argc, char **argv)
     if (domain == NULL)
         return status;
     name = g_strdup(cli_domain_name(domain, args[0]));
-    marina_domain_undefine_async(
-        domain, managed_save ? MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE : MARINA_DOMAIN_UNDEFINE_NONE,
-        NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (nvram && keep_nvram)
+        return cli_usage_error(ctx, _("Options --nvram and --keep-nvram are mutually exclusive"));
+    /* As virsh: the variables of a UEFI guest are not thrown away unasked. */
+    if (!nvram && !keep_nvram) {
+        if (!has_nvram(domain, &exists, &error))
+            return cli_report_error(error);
+        if (exists) {
+            g_printerr(_("error: Refusing to undefine while nvram exists. Use --nvram to remove "
+                         "it or --keep-nvram to keep it.\n"));
+            return CLI_FAILED;
+        }
+    }
+    flags |= managed_save ? MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE : 0;
+    flags |= nvram ? MARINA_DOMAIN_UNDEFINE_NVRAM : 0;
+    flags |= keep_tpm ? MARINA_DOMAIN_UNDEFINE_KEEP_TPM : 0;
+    marina_domain_undefine_async(domain, flags, NULL, marina_sync_wait_ready, cli_slot(&r));
     if (!marina_domain_undefine_finish(domain, cli_wait(&r), &error))
         return cli_report_error(error);
     cli_print(_("Domain '%s' has been undefined"), name);
+    return CLI_OK;
+}
+
+static int
+cmd_domrename(CliContext *ctx, int argc, char **argv)
+{
+    g_auto(GStrv) args = NULL;
+    g_autoptr(MarinaDomain) domain = NULL;
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(GError) error = NULL;
+    int status;
+
+    domain = cli_parse_domain(ctx, NULL, argc, argv, 2, 2, &args, &status);
+    if (domain == NULL)
+        return status;
+    marina_domain_rename_async(domain, args[1], NULL, marina_sync_wait_ready, cli_slot(&r));
+    if (!marina_domain_rename_finish(domain, cli_wait(&r), &error))
+        return cli_report_error(error);
+    cli_print(_("Domain successfully renamed"));
     return CLI_OK;
 }
 
@@ -741,7 +801,9 @@ const CliCommand cli_domain_commands[] = {
     {"list", cmd_list, "[--all] [--inactive] [--name] [--uuid]", N_("List domains")},
     {"define", cmd_define, "FILE", N_("Define (but do not start) a domain from an XML file")},
     {"create", cmd_create, "FILE [--paused]", N_("Create and start a transient domain from XML")},
-    {"undefine", cmd_undefine, "NAME [--managed-save]", N_("Undefine a domain")},
+    {"undefine", cmd_undefine, "NAME [--managed-save] [--nvram|--keep-nvram] [--keep-tpm]",
+     N_("Undefine a domain")},
+    {"domrename", cmd_domrename, "NAME NEW_NAME", N_("Rename a shut-off domain")},
     {"start", cmd_start, "NAME [--paused] [--force-boot]", N_("Start a defined domain")},
     {"shutdown", cmd_shutdown, "NAME [--wait] [--timeout SECONDS]",
      N_("Ask a domain to shut down (ACPI power button)")},

@@ -483,6 +483,27 @@ marina_domain_undefine_finish(MarinaDomain *self, GAsyncResult *result, GError *
 }
 
 void
+marina_domain_rename_async(MarinaDomain *self, const char *new_name, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+    GTask *task;
+
+    g_return_if_fail(MARINA_IS_DOMAIN(self));
+    g_return_if_fail(new_name != NULL);
+    task =
+        marina_client_task_new(self, marina_domain_rename_async, cancellable, callback, user_data);
+    /* Moving the logs is a few renames in one directory. */
+    marina_dbus_domain_call_rename(caller(self, MARINA_CALL_TIMEOUT_QUERY_MS), new_name,
+                                   cancellable, marina_client_void_reply, task);
+}
+
+gboolean
+marina_domain_rename_finish(MarinaDomain *self, GAsyncResult *result, GError **error)
+{
+    return marina_client_finish_boolean(self, result, marina_domain_rename_async, error);
+}
+
+void
 marina_domain_set_autostart_async(MarinaDomain *self, gboolean autostart, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data)
 {

@@ -57,6 +57,8 @@ typedef enum {
 typedef enum {
     MARINA_DOMAIN_UNDEFINE_NONE = 0,
     MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE = 1 << 0, /* also remove the managed save image */
+    MARINA_DOMAIN_UNDEFINE_NVRAM = 1 << 1,        /* also remove the UEFI NVRAM the daemon made */
+    MARINA_DOMAIN_UNDEFINE_KEEP_TPM = 1 << 2,     /* keep the swtpm state (default: removed) */
 } MarinaDomainUndefineFlags;
 
 typedef enum {
@@ -153,6 +155,12 @@ void marina_domain_undefine_async(MarinaDomain *self, MarinaDomainUndefineFlags 
                                   GCancellable *cancellable, GAsyncReadyCallback callback,
                                   gpointer user_data);
 gboolean marina_domain_undefine_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
+
+/* Rename a defined, shut-off guest (virsh domrename); the object stays the same. */
+void marina_domain_rename_async(MarinaDomain *self, const char *new_name,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data);
+gboolean marina_domain_rename_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
 
 void marina_domain_set_autostart_async(MarinaDomain *self, gboolean autostart,
                                        GCancellable *cancellable, GAsyncReadyCallback callback,

@@ -215,7 +215,10 @@ delete_undefine(DeleteOp *op)
         return;
     }
     /* A managed save image goes too: nothing could use it any more. */
-    marina_domain_undefine_async(domain, MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE,
+    /* As virt-manager: the UEFI variables the daemon made for the guest go
+     * with it (the swtpm state too, the daemon's default). */
+    marina_domain_undefine_async(domain,
+                                 MARINA_DOMAIN_UNDEFINE_MANAGED_SAVE | MARINA_DOMAIN_UNDEFINE_NVRAM,
                                  marina_manager_window_get_cancellable(op->self), on_undefined, op);
 }
 

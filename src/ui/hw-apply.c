@@ -11,7 +11,8 @@
 #include "host.h"
 
 struct _MarinaHwChange {
-    char *xml; /* the new definition, or NULL */
+    char *rename; /* the new name (Domain.Rename, before the definition), or NULL */
+    char *xml;    /* the new definition, or NULL */
     gboolean set_autostart;
     gboolean autostart;
     /* The live part */
@@ -27,6 +28,7 @@ typedef struct {
     MarinaDomain *domain;
     MarinaHwChange *change;
     guint step;
+    gboolean renamed;
     GString *notes;
     gboolean live_failed;
 } Apply;
@@ -42,6 +44,7 @@ marina_hw_change_free(MarinaHwChange *change)
 {
     if (change == NULL)
         return;
+    g_free(change->rename);
     g_free(change->xml);
     g_free(change->update_xml);
     g_free(change->detach_xml);
@@ -53,6 +56,13 @@ marina_hw_change_set_definition(MarinaHwChange *change, const MarinaDomainConfig
 {
     g_free(change->xml);
     change->xml = marina_domain_config_to_xml(config);
+}
+
+void
+marina_hw_change_set_rename(MarinaHwChange *change, const char *name)
+{
+    g_free(change->rename);
+    change->rename = g_strdup(name);
 }
 
 void
@@ -206,7 +216,8 @@ marina_hw_change_has_live(const MarinaHwChange *change)
 gboolean
 marina_hw_change_is_empty(const MarinaHwChange *change)
 {
-    return change->xml == NULL && !change->set_autostart && !marina_hw_change_has_live(change);
+    return change->rename == NULL && change->xml == NULL && !change->set_autostart &&
+           !marina_hw_change_has_live(change);
 }
 
 static void
@@ -306,6 +317,20 @@ on_autostart_set(GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+on_renamed(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    GTask *task = user_data;
+    GError *error = NULL;
+
+    if (!marina_domain_rename_finish(MARINA_DOMAIN(source), result, &error)) {
+        g_task_return_error(task, error);
+        g_object_unref(task);
+        return;
+    }
+    next_step(task);
+}
+
+static void
 on_defined(GObject *source, GAsyncResult *result, gpointer user_data)
 {
     GTask *task = user_data;
@@ -337,6 +362,13 @@ next_step(GTask *task)
     Apply *apply = g_task_get_task_data(task);
     GCancellable *cancellable = g_task_get_cancellable(task);
 
+    /* The name first: the definition that follows carries it (same UUID). */
+    if (apply->change->rename != NULL && !apply->renamed) {
+        apply->renamed = TRUE;
+        marina_domain_rename_async(apply->domain, apply->change->rename, cancellable, on_renamed,
+                                   task);
+        return;
+    }
     switch (apply->step++) {
     case 0:
         if (apply->change->xml != NULL) {

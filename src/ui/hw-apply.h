@@ -21,6 +21,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaHwChange, marina_hw_change_free)
 
 /* The new persistent definition (copied as XML). */
 void marina_hw_change_set_definition(MarinaHwChange *change, const MarinaDomainConfig *config);
+/* Rename the guest (shut off only) before anything else is sent. */
+void marina_hw_change_set_rename(MarinaHwChange *change, const char *name);
 void marina_hw_change_set_autostart(MarinaHwChange *change, gboolean autostart);
 /* The live part, for a running guest (the definition has the same already):
  * balloon to @kib; bring the online vCPUs to @count; change @device in place

@@ -26,17 +26,18 @@ struct _MarinaHwBootPage {
 MARINA_HW_PAGE_DEFINE(MarinaHwBootPage, marina_hw_boot_page, MARINA_TYPE_HW_BOOT_PAGE,
                       boot_page_iface_init)
 
-static const struct {
-    const char *id;
-    const char *label;
-} boot_devices[] = {
-    {"hd", N_("Hard disk")},
-    {"cdrom", N_("CD-ROM")},
-    {"network", N_("Network (PXE)")},
-    {"fd", N_("Floppy")},
-};
+/* The boot list (as virt-manager's): one row per bootable device of the
+ * guest, disks, CD-ROMs, floppies and NICs, each with a check box; the
+ * checked ones boot in the list's order, written as <boot order='N'/> on
+ * each device. libvirt refuses that beside <os><boot dev>, so the old form
+ * is shown converted and dropped when the page is applied. */
+typedef enum {
+    BOOT_DISK,
+    BOOT_NIC,
+} BootKind;
 
-#define DEVICE_KEY "marina-boot-device"
+#define KIND_KEY "marina-boot-kind"
+#define INDEX_KEY "marina-boot-index"
 
 static GtkWidget *
 row_check(GtkListBoxRow *row)
@@ -44,44 +45,159 @@ row_check(GtkListBoxRow *row)
     return gtk_bin_get_child(GTK_BIN(row));
 }
 
+static char *
+device_label(const MarinaDomainConfig *config, BootKind kind, guint index)
+{
+    if (kind == BOOT_NIC) {
+        const MarinaInterfaceConfig *nic = config->interfaces->pdata[index];
+
+        /* Translators: a network card in the boot order, %s its MAC address */
+        return g_strdup_printf(_("NIC %s"), nic->mac != NULL ? nic->mac : "");
+    } else {
+        const MarinaDiskConfig *disk = config->disks->pdata[index];
+
+        switch (disk->device) {
+        case MARINA_DISK_DEVICE_CDROM:
+            /* Translators: %s is the device's target, e.g. sda */
+            return g_strdup_printf(_("CD-ROM %s"), disk->target_dev);
+        case MARINA_DISK_DEVICE_FLOPPY:
+            return g_strdup_printf(_("Floppy %s"), disk->target_dev);
+        case MARINA_DISK_DEVICE_DISK:
+        default:
+            return g_strdup_printf(_("Disk %s"), disk->target_dev);
+        }
+    }
+}
+
 static void
-add_row(MarinaHwBootPage *self, guint device, gboolean enabled)
+add_row(MarinaHwBootPage *self, const MarinaDomainConfig *config, BootKind kind, guint index,
+        gboolean enabled)
 {
     GtkWidget *row = gtk_list_box_row_new();
-    GtkWidget *check = gtk_check_button_new_with_label(_(boot_devices[device].label));
-    g_autofree char *name = g_strdup_printf(_("Boot from %s"), _(boot_devices[device].label));
+    g_autofree char *label = device_label(config, kind, index);
+    GtkWidget *check = gtk_check_button_new_with_label(label);
+    g_autofree char *name = g_strdup_printf(_("Boot from %s"), label);
 
-    g_object_set_data(G_OBJECT(row), DEVICE_KEY, (gpointer)boot_devices[device].id);
+    g_object_set_data(G_OBJECT(row), KIND_KEY, GUINT_TO_POINTER(kind));
+    g_object_set_data(G_OBJECT(row), INDEX_KEY, GUINT_TO_POINTER(index));
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(check), enabled);
     g_object_set(check, "margin", 4, NULL);
     marina_form_set_accessible_name(check, name);
-    marina_form_set_accessible_name(row, _(boot_devices[device].label));
+    marina_form_set_accessible_name(row, label);
     marina_hw_page_watch(MARINA_HW_PAGE(self), check);
     gtk_container_add(GTK_CONTAINER(row), check);
     gtk_widget_show_all(row);
     gtk_container_add(GTK_CONTAINER(self->boot_list), row);
 }
 
-static void
-fill_boot_list(MarinaHwBootPage *self, GPtrArray *boot_devs)
-{
-    gboolean listed[G_N_ELEMENTS(boot_devices)] = {FALSE};
-    g_autoptr(GList) rows = gtk_container_get_children(GTK_CONTAINER(self->boot_list));
+typedef struct {
+    BootKind kind;
+    guint index;
+    guint order; /* 0: not booted from */
+} BootEntry;
 
-    for (GList *l = rows; l != NULL; l = l->next)
-        gtk_widget_destroy(l->data);
-    /* The enabled devices in their order, then the others. */
-    for (guint i = 0; boot_devs != NULL && i < boot_devs->len; i++) {
-        for (guint d = 0; d < G_N_ELEMENTS(boot_devices); d++) {
-            if (!listed[d] && g_strcmp0(boot_devs->pdata[i], boot_devices[d].id) == 0) {
-                add_row(self, d, TRUE);
-                listed[d] = TRUE;
+static gint
+by_order(gconstpointer a, gconstpointer b)
+{
+    const BootEntry *x = a, *y = b;
+
+    /* Checked ones by their order, then the others as the guest lists them. */
+    if ((x->order == 0) != (y->order == 0))
+        return x->order == 0 ? 1 : -1;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Whether device @entry is what <boot dev=@dev> means: the first device of
+ * that kind (BIOS tries the first disk, CD-ROM, floppy or NIC). */
+static gboolean
+is_first_of(const MarinaDomainConfig *config, const BootEntry *entry, const char *dev)
+{
+    MarinaDiskDevice want;
+
+    if (g_str_equal(dev, "network"))
+        return entry->kind == BOOT_NIC && entry->index == 0;
+    if (entry->kind != BOOT_DISK)
+        return FALSE;
+    want = g_str_equal(dev, "cdrom") ? MARINA_DISK_DEVICE_CDROM
+           : g_str_equal(dev, "fd")  ? MARINA_DISK_DEVICE_FLOPPY
+                                     : MARINA_DISK_DEVICE_DISK;
+    for (guint i = 0; i < config->disks->len; i++) {
+        const MarinaDiskConfig *disk = config->disks->pdata[i];
+
+        if (disk->device == want)
+            return i == entry->index;
+    }
+    return FALSE;
+}
+
+static GArray *
+boot_entries(const MarinaDomainConfig *config)
+{
+    GArray *entries = g_array_new(FALSE, TRUE, sizeof(BootEntry));
+    gboolean per_device = FALSE;
+
+    for (guint i = 0; i < config->disks->len; i++) {
+        const MarinaDiskConfig *disk = config->disks->pdata[i];
+        BootEntry e = {BOOT_DISK, i, disk->boot_order};
+
+        per_device |= disk->boot_order > 0;
+        g_array_append_val(entries, e);
+    }
+    for (guint i = 0; i < config->interfaces->len; i++) {
+        const MarinaInterfaceConfig *nic = config->interfaces->pdata[i];
+        BootEntry e = {BOOT_NIC, i, nic->boot_order};
+
+        per_device |= nic->boot_order > 0;
+        g_array_append_val(entries, e);
+    }
+    /* <os><boot dev>: converted to the devices it means. */
+    for (guint d = 0; !per_device && config->boot_devs != NULL && d < config->boot_devs->len; d++) {
+        for (guint i = 0; i < entries->len; i++) {
+            BootEntry *e = &g_array_index(entries, BootEntry, i);
+
+            if (e->order == 0 && is_first_of(config, e, config->boot_devs->pdata[d])) {
+                e->order = d + 1;
+                break;
             }
         }
     }
-    for (guint d = 0; d < G_N_ELEMENTS(boot_devices); d++)
-        if (!listed[d])
-            add_row(self, d, FALSE);
+    g_array_sort(entries, by_order);
+    return entries;
+}
+
+static void
+fill_boot_list(MarinaHwBootPage *self, const MarinaDomainConfig *config)
+{
+    g_autoptr(GList) rows = gtk_container_get_children(GTK_CONTAINER(self->boot_list));
+    g_autoptr(GArray) entries = boot_entries(config);
+
+    for (GList *l = rows; l != NULL; l = l->next)
+        gtk_widget_destroy(l->data);
+    for (guint i = 0; i < entries->len; i++) {
+        const BootEntry *e = &g_array_index(entries, BootEntry, i);
+
+        add_row(self, config, e->kind, e->index, e->order > 0);
+    }
+}
+
+/* What decides the boot order of @config, to compare two configs. */
+static char *
+boot_signature(const MarinaDomainConfig *config)
+{
+    g_autoptr(GArray) entries = boot_entries(config);
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < entries->len; i++) {
+        const BootEntry *e = &g_array_index(entries, BootEntry, i);
+
+        if (e->order > 0)
+            g_string_append_printf(s, "%u:%u,", e->kind, e->index);
+    }
+    return g_string_free(s, FALSE);
 }
 
 static void
@@ -117,17 +233,6 @@ on_down_clicked(MarinaHwBootPage *self)
     move_selected(self, 1);
 }
 
-static gboolean
-same_boot_order(GPtrArray *a, GPtrArray *b)
-{
-    if (a->len != b->len)
-        return FALSE;
-    for (guint i = 0; i < a->len; i++)
-        if (g_strcmp0(a->pdata[i], b->pdata[i]) != 0)
-            return FALSE;
-    return TRUE;
-}
-
 static void
 load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainConfig *live,
      guint index)
@@ -136,13 +241,18 @@ load(MarinaHwPage *page, const MarinaDomainConfig *config, const MarinaDomainCon
 
     (void)index;
     gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(self->menu_check), config->boot_menu);
-    fill_boot_list(self, config->boot_devs);
+    fill_boot_list(self, config);
     marina_hw_page_entry_set(self->kernel_entry, config->kernel);
     marina_hw_page_entry_set(self->initrd_entry, config->initrd);
     marina_hw_page_entry_set(self->cmdline_entry, config->cmdline);
-    marina_hw_page_mark_pending(GTK_WIDGET(self->boot_list),
-                                live != NULL &&
-                                    !same_boot_order(live->boot_devs, config->boot_devs));
+    if (live != NULL) {
+        g_autofree char *now = boot_signature(live);
+        g_autofree char *next = boot_signature(config);
+
+        marina_hw_page_mark_pending(GTK_WIDGET(self->boot_list), g_strcmp0(now, next) != 0);
+    } else {
+        marina_hw_page_mark_pending(GTK_WIDGET(self->boot_list), FALSE);
+    }
     marina_hw_page_mark_pending(GTK_WIDGET(self->menu_check),
                                 live != NULL && live->boot_menu != config->boot_menu);
     marina_hw_page_mark_pending(GTK_WIDGET(self->kernel_entry),
@@ -166,6 +276,32 @@ read_path(GtkEntry *entry, const char *field, const char *what, char **out, GErr
     return TRUE;
 }
 
+/* Each checked row's device gets its place (1, 2, ...), the others none;
+ * <os><boot dev> goes (libvirt does not allow both). */
+static void
+store_boot_order(GList *rows, MarinaDomainConfig *config)
+{
+    guint order = 0;
+
+    for (guint i = 0; i < config->disks->len; i++)
+        ((MarinaDiskConfig *)config->disks->pdata[i])->boot_order = 0;
+    for (guint i = 0; i < config->interfaces->len; i++)
+        ((MarinaInterfaceConfig *)config->interfaces->pdata[i])->boot_order = 0;
+    if (config->boot_devs != NULL)
+        g_ptr_array_set_size(config->boot_devs, 0);
+    for (GList *l = rows; l != NULL; l = l->next) {
+        BootKind kind = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(l->data), KIND_KEY));
+        guint index = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(l->data), INDEX_KEY));
+
+        if (!gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(row_check(l->data))))
+            continue;
+        if (kind == BOOT_NIC && index < config->interfaces->len)
+            ((MarinaInterfaceConfig *)config->interfaces->pdata[index])->boot_order = ++order;
+        else if (kind == BOOT_DISK && index < config->disks->len)
+            ((MarinaDiskConfig *)config->disks->pdata[index])->boot_order = ++order;
+    }
+}
+
 static gboolean
 store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
 {
@@ -183,12 +319,7 @@ store(MarinaHwPage *page, MarinaDomainConfig *config, GError **error)
                                    "the initrd."));
         return FALSE;
     }
-    g_ptr_array_set_size(config->boot_devs, 0);
-    for (GList *l = rows; l != NULL; l = l->next) {
-        if (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(row_check(l->data))))
-            g_ptr_array_add(config->boot_devs,
-                            g_strdup(g_object_get_data(G_OBJECT(l->data), DEVICE_KEY)));
-    }
+    store_boot_order(rows, config);
     config->boot_menu = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(self->menu_check));
     g_free(config->kernel);
     config->kernel = g_steal_pointer(&kernel);

@@ -574,8 +574,19 @@ apply(MarinaVmDetailsPage *self, GtkListBoxRow *then)
         return;
     }
     change = marina_hw_change_new();
+    /* A new name goes by Domain.Rename first; the definition after it has
+     * the new name too. */
+    if (g_strcmp0(copy->name, self->config->name) != 0)
+        marina_hw_change_set_rename(change, copy->name);
     before = marina_domain_config_to_xml(self->config);
-    after = marina_domain_config_to_xml(copy);
+    {
+        g_autofree char *new_name = g_steal_pointer(&copy->name);
+
+        copy->name = g_strdup(self->config->name);
+        after = marina_domain_config_to_xml(copy);
+        g_free(copy->name);
+        copy->name = g_steal_pointer(&new_name);
+    }
     new_definition = g_strcmp0(before, after) != 0;
     if (new_definition)
         marina_hw_change_set_definition(change, copy);

@@ -422,6 +422,41 @@ test_running_ids_are_never_reused(void **state)
 }
 
 static void
+test_rename(void **state)
+{
+    Fixture *f = *state;
+    MarinaVm *vm = define(f, "first");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) name = NULL;
+
+    define(f, "taken");
+    assert_true(marina_vm_rename(vm, "second", &error));
+    assert_ptr_equal(marina_vm_registry_lookup(f->guests, "second"), vm);
+    assert_null(marina_vm_registry_lookup(f->guests, "first"));
+    assert_string_equal(marina_vm_get_definition(vm)->name, "second");
+    name = dbus_property(vm, "Name");
+    assert_string_equal(g_variant_get_string(name, NULL), "second");
+    assert_events(f, (const char *const[]){"second defined/renamed", NULL});
+
+    /* Another guest's name, a name DefineDomain refuses, a transient or
+     * running guest: refused, nothing changed. */
+    assert_false(marina_vm_rename(vm, "taken", &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_ALREADY_EXISTS));
+    g_clear_error(&error);
+    assert_false(marina_vm_rename(vm, "no/slash", &error));
+    g_clear_error(&error);
+    assert_true(act(vm, start_action, &error));
+    assert_false(marina_vm_rename(vm, "third", &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_ALREADY_RUNNING));
+    g_clear_error(&error);
+    assert_true(act(vm, marina_vm_destroy_async, &error));
+    assert_ptr_equal(marina_vm_registry_lookup(f->guests, "second"), vm);
+    assert_null(marina_vm_registry_lookup(f->guests, "third"));
+    assert_false(marina_vm_rename(transient(f, "passing"), "fourth", &error));
+    assert_true(g_error_matches(error, MARINA_ERROR, MARINA_ERROR_INVALID_ARGUMENT));
+}
+
+static void
 test_autostart_only_for_defined_guests(void **state)
 {
     Fixture *f = *state;
@@ -451,6 +486,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_managed_save_then_start_restores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_running_ids_are_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_autostart_only_for_defined_guests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
