@@ -301,7 +301,7 @@ marina_host_devices_list(const char *type, MarinaVmRegistry *guests, GError **er
         if (usb && strchr(name, ':') != NULL)
             continue;
         g_variant_builder_add_value(&b, usb ? usb_device(ids, name, configs)
-                                                : pci_device(ids, name, configs));
+                                            : pci_device(ids, name, configs));
     }
     return g_variant_builder_end(&b);
 }

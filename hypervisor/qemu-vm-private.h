@@ -121,8 +121,8 @@ JsonObject *marina_qemu_migrate_capabilities(gboolean auto_converge, gboolean po
 /* qemu-vm-hotplug.c: MarinaVmClass's attach_device ... resize_disk */
 void marina_qemu_vm_attach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task);
 void marina_qemu_vm_detach_device(MarinaVm *vm, const MarinaDevice *device, GTask *task);
-void marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current, const MarinaDevice *device,
-                                  gboolean force, GTask *task);
+void marina_qemu_vm_update_device(MarinaVm *vm, const MarinaDevice *current,
+                                  const MarinaDevice *device, gboolean force, GTask *task);
 void marina_qemu_vm_resize_disk(MarinaVm *vm, const MarinaDiskConfig *disk, guint64 bytes,
                                 GTask *task);
 gboolean marina_qemu_vm_check_definition(MarinaVm *vm, const MarinaDomainConfig *def,

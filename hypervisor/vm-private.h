@@ -71,8 +71,7 @@ void marina_vm_handle_set_memory(MarinaVm *self, GDBusMethodInvocation *invocati
                                  GVariant *params);
 void marina_vm_handle_set_vcpus(MarinaVm *self, GDBusMethodInvocation *invocation,
                                 GVariant *params);
-void marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation,
-                               GVariant *params);
+void marina_vm_handle_pin_vcpu(MarinaVm *self, GDBusMethodInvocation *invocation, GVariant *params);
 void marina_vm_handle_get_vcpu_info(MarinaVm *self, GDBusMethodInvocation *invocation,
                                     GVariant *params);
 void marina_vm_handle_get_interface_addresses(MarinaVm *self, GDBusMethodInvocation *invocation,

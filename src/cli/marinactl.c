@@ -20,14 +20,16 @@
 static const CliCommand *const command_groups[] = {
     cli_domain_commands,  cli_install_commands, cli_console_commands,
     cli_migrate_commands, cli_host_commands,    cli_storage_commands,
-    cli_tuning_commands,
-    cli_device_commands,
-    cli_network_commands,
+    cli_tuning_commands,  cli_device_commands,  cli_network_commands,
 };
 
 static const char *const group_titles[] = {
-    N_("Domain commands"), N_("Making new guests"),   N_("Console"),
-    N_("Migration"),       N_("Host and connection"), N_("Storage pools and volumes"),
+    N_("Domain commands"),
+    N_("Making new guests"),
+    N_("Console"),
+    N_("Migration"),
+    N_("Host and connection"),
+    N_("Storage pools and volumes"),
     N_("Memory, vCPUs and editing"),
     N_("Devices"),
     N_("Virtual networks and host devices"),

@@ -43,8 +43,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MarinaDevice, marina_device_free)
  * Defaults are filled in as in a whole domain (a generated MAC for an
  * interface without one, a disk bus from its target). Errors name the
  * element and field. */
-MarinaDevice *marina_device_parse(const char *xml, gssize len, GPtrArray *warnings,
-                                  GError **error);
+MarinaDevice *marina_device_parse(const char *xml, gssize len, GPtrArray *warnings, GError **error);
 /* The element alone, two-space indented, as it appears in the domain XML. */
 char *marina_device_to_xml(const MarinaDevice *device);
 
@@ -70,11 +69,11 @@ int marina_domain_config_find_device(const MarinaDomainConfig *config, const Mar
 gboolean marina_domain_config_add_device(MarinaDomainConfig *config, const MarinaDevice *device,
                                          GError **error);
 /* Removes the device marina_domain_config_find_device() finds. */
-gboolean marina_domain_config_remove_device(MarinaDomainConfig *config,
-                                            const MarinaDevice *device, GError **error);
+gboolean marina_domain_config_remove_device(MarinaDomainConfig *config, const MarinaDevice *device,
+                                            GError **error);
 /* Replaces the device that @device names with @device, then validates; on
  * error @config is unchanged. */
-gboolean marina_domain_config_replace_device(MarinaDomainConfig *config,
-                                             const MarinaDevice *device, GError **error);
+gboolean marina_domain_config_replace_device(MarinaDomainConfig *config, const MarinaDevice *device,
+                                             GError **error);
 
 G_END_DECLS

@@ -9,16 +9,17 @@ static const char *const state_names[] = {
 };
 
 static const char *const running_reasons[] = {
-    "unknown",  "booted",    "migrated",      "restored", "from snapshot",
-    "unpaused", "migration canceled", "save canceled", "wakeup",  "crashed",
+    "unknown",       "booted",   "migrated",           "restored",
+    "from snapshot", "unpaused", "migration canceled", "save canceled",
+    "wakeup",        "crashed",
 };
 static const char *const paused_reasons[] = {
-    "unknown", "user",     "migrating",     "saving",   "dumping",     "I/O error",
+    "unknown",  "user",          "migrating",     "saving",   "dumping", "I/O error",
     "watchdog", "from snapshot", "shutting down", "snapshot", "crashed", "starting up",
 };
 static const char *const shutdown_reasons[] = {"unknown", "user"};
 static const char *const shutoff_reasons[] = {
-    "unknown", "shutdown", "destroyed", "crashed", "migrated",
+    "unknown", "shutdown", "destroyed",     "crashed", "migrated",
     "saved",   "failed",   "from snapshot", "daemon",
 };
 static const char *const crashed_reasons[] = {"unknown", "panicked"};
@@ -31,8 +32,7 @@ marina_domain_state_to_string(MarinaDomainState state)
     return state_names[state];
 }
 
-#define PICK(table)                                                                                \
-    return reason < G_N_ELEMENTS(table) ? table[reason] : "unknown"
+#define PICK(table) return reason < G_N_ELEMENTS(table) ? table[reason] : "unknown"
 
 const char *
 marina_domain_state_reason_to_string(MarinaDomainState state, guint reason)

@@ -157,9 +157,8 @@ void marina_domain_undefine_async(MarinaDomain *self, MarinaDomainUndefineFlags 
 gboolean marina_domain_undefine_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
 
 /* Rename a defined, shut-off guest (virsh domrename); the object stays the same. */
-void marina_domain_rename_async(MarinaDomain *self, const char *new_name,
-                                GCancellable *cancellable, GAsyncReadyCallback callback,
-                                gpointer user_data);
+void marina_domain_rename_async(MarinaDomain *self, const char *new_name, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
 gboolean marina_domain_rename_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
 
 void marina_domain_set_autostart_async(MarinaDomain *self, gboolean autostart,
@@ -255,9 +254,9 @@ void marina_domain_set_vcpus_async(MarinaDomain *self, guint count, guint flags,
                                    gpointer user_data);
 gboolean marina_domain_set_vcpus_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
 /* Pin vCPU @vcpu to the host CPUs @cpulist ("0-2,4"). */
-void marina_domain_pin_vcpu_async(MarinaDomain *self, guint vcpu, const char *cpulist,
-                                  guint flags, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data);
+void marina_domain_pin_vcpu_async(MarinaDomain *self, guint vcpu, const char *cpulist, guint flags,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback,
+                                  gpointer user_data);
 gboolean marina_domain_pin_vcpu_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
 /* Every vCPU of the guest: a GPtrArray of MarinaVcpuInfo*. */
 void marina_domain_get_vcpu_info_async(MarinaDomain *self, GCancellable *cancellable,
@@ -303,7 +302,6 @@ gboolean marina_domain_update_device_finish(MarinaDomain *self, GAsyncResult *re
 void marina_domain_resize_disk_async(MarinaDomain *self, const char *target, guint64 bytes,
                                      GCancellable *cancellable, GAsyncReadyCallback callback,
                                      gpointer user_data);
-gboolean marina_domain_resize_disk_finish(MarinaDomain *self, GAsyncResult *result,
-                                          GError **error);
+gboolean marina_domain_resize_disk_finish(MarinaDomain *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

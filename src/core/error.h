@@ -35,9 +35,9 @@ typedef enum {
     MARINA_ERROR_NOT_INSTALLED,     /* Error.NotInstalled: no marinad on the remote host */
     MARINA_ERROR_PROTOCOL_MISMATCH, /* Error.ProtocolMismatch: not the same protocol, or not
                                        marinad at all at the other end */
-    MARINA_ERROR_NO_SUCH_NETWORK, /* Error.NoSuchNetwork */
-    MARINA_ERROR_NO_SUCH_DEVICE,  /* Error.NoSuchDevice: a guest has no such device (detach,
-                                     update, resize) */
+    MARINA_ERROR_NO_SUCH_NETWORK,   /* Error.NoSuchNetwork */
+    MARINA_ERROR_NO_SUCH_DEVICE,    /* Error.NoSuchDevice: a guest has no such device (detach,
+                                       update, resize) */
 } MarinaError;
 
 GQuark marina_error_quark(void);

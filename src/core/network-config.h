@@ -54,14 +54,14 @@ typedef struct {
 } MarinaNetDhcpRange;
 
 typedef struct {
-    gboolean ipv6;      /* <ip family='ipv6'> */
-    char *address;      /* the host's address on the bridge */
-    guint prefix;       /* from prefix= or netmask= */
-    gboolean netmask;   /* written as netmask= (IPv4 given so) instead of prefix= */
-    GPtrArray *ranges;  /* MarinaNetDhcpRange*: <dhcp><range> */
-    GPtrArray *hosts;   /* MarinaNetDhcpHost*: <dhcp><host> */
-    char *tftp_root;    /* <tftp root=>, or NULL */
-    char *bootp_file;   /* <dhcp><bootp file=>, or NULL */
+    gboolean ipv6;     /* <ip family='ipv6'> */
+    char *address;     /* the host's address on the bridge */
+    guint prefix;      /* from prefix= or netmask= */
+    gboolean netmask;  /* written as netmask= (IPv4 given so) instead of prefix= */
+    GPtrArray *ranges; /* MarinaNetDhcpRange*: <dhcp><range> */
+    GPtrArray *hosts;  /* MarinaNetDhcpHost*: <dhcp><host> */
+    char *tftp_root;   /* <tftp root=>, or NULL */
+    char *bootp_file;  /* <dhcp><bootp file=>, or NULL */
 } MarinaNetIp;
 
 typedef struct {
@@ -70,8 +70,8 @@ typedef struct {
 } MarinaNetDnsHost;
 
 typedef struct {
-    gboolean ipv6;   /* family */
-    char *address;   /* destination network */
+    gboolean ipv6; /* family */
+    char *address; /* destination network */
     guint prefix;
     char *gateway;
 } MarinaNetRoute;
@@ -82,7 +82,7 @@ typedef struct {
     char *guest;   /* guest address, or NULL (session: every guest interface) */
     guint start;   /* host ports start..end (end = start when absent) */
     guint end;
-    guint to;      /* first guest port (= start when absent) */
+    guint to; /* first guest port (= start when absent) */
 } MarinaNetPortForward;
 
 typedef struct {
@@ -93,20 +93,20 @@ typedef struct {
     gboolean ipv6_internal; /* <network ipv6='yes'>: guest-to-guest IPv6 without <ip> */
 
     MarinaNetForwardMode forward;
-    char *forward_dev;       /* <forward dev=>: the only host interface to NAT / route to */
-    guint nat_port_start;    /* <nat><port start= end=/>; 0 = QEMU/libvirt default 1024-65535 */
+    char *forward_dev;    /* <forward dev=>: the only host interface to NAT / route to */
+    guint nat_port_start; /* <nat><port start= end=/>; 0 = QEMU/libvirt default 1024-65535 */
     guint nat_port_end;
 
-    char *bridge;            /* <bridge name=>; NULL = the daemon picks virbrN / mbrN */
-    gboolean stp;            /* <bridge stp=>, default on */
-    guint delay;             /* <bridge delay=> seconds */
-    char *mac;               /* <mac address=> of the bridge, or NULL */
-    guint mtu;               /* <mtu size=>, 0 = default */
+    char *bridge; /* <bridge name=>; NULL = the daemon picks virbrN / mbrN */
+    gboolean stp; /* <bridge stp=>, default on */
+    guint delay;  /* <bridge delay=> seconds */
+    char *mac;    /* <mac address=> of the bridge, or NULL */
+    guint mtu;    /* <mtu size=>, 0 = default */
 
-    char *domain;            /* <domain name=> DNS domain, or NULL */
-    gboolean domain_local;   /* <domain localOnly='yes'> */
-    gboolean dns_enabled;    /* <dns enable=>, default on */
-    GPtrArray *dns_hosts;    /* MarinaNetDnsHost* */
+    char *domain;              /* <domain name=> DNS domain, or NULL */
+    gboolean domain_local;     /* <domain localOnly='yes'> */
+    gboolean dns_enabled;      /* <dns enable=>, default on */
+    GPtrArray *dns_hosts;      /* MarinaNetDnsHost* */
     GPtrArray *dns_forwarders; /* char* addresses: <dns><forwarder addr=> */
 
     GPtrArray *ips;           /* MarinaNetIp* (at most one IPv4 and one IPv6 with DHCP) */
