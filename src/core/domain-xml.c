@@ -7,6 +7,7 @@
 
 #include "domain-config-private.h"
 #include "error.h"
+#include "xml-util.h"
 
 /* Reading and writing the XML of a domain: the small steps every element
  * and device parser takes (warnings for what Marina ignores, attributes,
@@ -16,23 +17,12 @@ void
 marina_dc_warn(MarinaDcParser *p, const char *format, ...)
 {
     va_list args;
-    g_autofree char *message = NULL;
+    char *message;
 
     va_start(args, format);
     message = g_strdup_vprintf(format, args);
     va_end(args);
-    /* Repeated elements (e.g. many <seclabel>) warn once; a hostile document
-     * cannot make the list grow without bound. */
-    for (guint i = 0; i < p->warnings->len; i++) {
-        if (g_str_equal(p->warnings->pdata[i], message))
-            return;
-    }
-    if (p->warnings->len == MARINA_DC_MAX_WARNINGS)
-        g_ptr_array_add(p->warnings, g_strdup(_("More unsupported elements or attributes were "
-                                                "ignored; only the first ones are listed.")));
-    if (p->warnings->len >= MARINA_DC_MAX_WARNINGS)
-        return;
-    g_ptr_array_add(p->warnings, g_steal_pointer(&message));
+    marina_xml_add_warning(p->warnings, MARINA_DC_MAX_WARNINGS, message);
 }
 
 gboolean

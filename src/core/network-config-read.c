@@ -25,24 +25,14 @@ void
 marina_nc_warn(MarinaNcParser *p, const char *format, ...)
 {
     va_list args;
-    g_autofree char *message = NULL;
+    char *message;
 
     if (p == NULL || p->warnings == NULL)
         return;
     va_start(args, format);
     message = g_strdup_vprintf(format, args);
     va_end(args);
-    /* Repeated elements warn once; a hostile document cannot grow the list without bound. */
-    for (guint i = 0; i < p->warnings->len; i++) {
-        if (g_str_equal(p->warnings->pdata[i], message))
-            return;
-    }
-    if (p->warnings->len == MARINA_NC_MAX_WARNINGS)
-        g_ptr_array_add(p->warnings, g_strdup(_("More unsupported elements or attributes were "
-                                                "ignored; only the first ones are listed.")));
-    if (p->warnings->len >= MARINA_NC_MAX_WARNINGS)
-        return;
-    g_ptr_array_add(p->warnings, g_steal_pointer(&message));
+    marina_xml_add_warning(p->warnings, MARINA_NC_MAX_WARNINGS, message);
 }
 
 gboolean

@@ -178,3 +178,20 @@ marina_xml_prop(xmlNode *node, const char *name)
     xmlFree(v);
     return s;
 }
+
+void
+marina_xml_add_warning(GPtrArray *warnings, guint max, char *message)
+{
+    g_autofree char *owned = message;
+
+    for (guint i = 0; i < warnings->len; i++) {
+        if (g_str_equal(warnings->pdata[i], owned))
+            return;
+    }
+    if (warnings->len == max)
+        g_ptr_array_add(warnings, g_strdup(_("More unsupported elements or attributes were "
+                                             "ignored; only the first ones are listed.")));
+    if (warnings->len >= max)
+        return;
+    g_ptr_array_add(warnings, g_steal_pointer(&owned));
+}

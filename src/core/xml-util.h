@@ -17,6 +17,11 @@ G_BEGIN_DECLS
 xmlDoc *marina_xml_read_hardened(const char *data, gssize len, gsize max, const char *what,
                                  GError **error);
 
+/* Adds @message (taken) to @warnings unless the same text is there already; past @max
+ * warnings one closing sentence says more were left out. Repeated elements warn once and a
+ * hostile document cannot grow the list without bound. */
+void marina_xml_add_warning(GPtrArray *warnings, guint max, char *message);
+
 /* The first element child of @parent named @name, or NULL (also when @parent is NULL). */
 xmlNode *marina_xml_child(xmlNode *parent, const char *name);
 
